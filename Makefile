@@ -1,0 +1,28 @@
+# Two commands on a machine with only python3 and make: `make serve`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test bench template clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/provisioner serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+template: $(STAMP)
+	$(BIN)/provisioner template -o templates/bordereau-teleservices.xlsx
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,98 @@
+"""Settings, read once from an optional TOML file and the environment (environment wins).
+
+The file is `provisioner.toml` in the working directory, or the path in
+`PROVISIONER_CONFIG`; its keys are the variable names without the prefix, in
+lower case (`database_url = "postgresql+psycopg://..."`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+
+class ConfigError(Exception):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    inbox: Path = Path("inbox")
+    outbox: Path = Path("outbox")
+    archive: Path = Path("var/archive")
+    quarantine: Path = Path("var/quarantine")
+    var_dir: Path = Path("var")
+    poll_seconds: float = 10.0
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout: float = 30.0
+    mail_from: str = "teleservices@cimr.ma"
+    mail_give_up_hours: float = 48.0
+    max_file_mb: float = 10.0
+    lock_after: int = 5
+    lock_minutes: float = 30.0
+    hash_workers: int = 0  # 0: one per core
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.var_dir / 'provisioner.db').as_posix()}"
+
+    def __repr__(self) -> str:  # never show credentials
+        return "Settings(...)"
+
+
+_PREFIX = "PROVISIONER_"
+
+
+def _convert(name: str, typ: Any, raw: Any) -> Any:
+    try:
+        if typ in (Path, "Path"):
+            return Path(str(raw))
+        if typ in (bool, "bool"):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on", "oui"):
+                return True
+            if text in ("0", "false", "no", "off", "non", ""):
+                return False
+            raise ValueError(raw)
+        if typ in (int, "int"):
+            return int(str(raw))
+        if typ in (float, "float"):
+            value = float(str(raw))
+            if value < 0:
+                raise ValueError(raw)
+            return value
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{_PREFIX}{name.upper()}: invalid value {str(raw)[:40]!r}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    env = os.environ if env is None else env
+    path = config_file or Path(env.get(f"{_PREFIX}CONFIG", "provisioner.toml"))
+    values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+    known = {f.name: f for f in fields(Settings)}
+    for name in known:
+        if f"{_PREFIX}{name.upper()}" in env:
+            values[name] = env[f"{_PREFIX}{name.upper()}"]
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+    settings = Settings(**{k: _convert(k, known[k].type, v) for k, v in values.items()})
+    if settings.poll_seconds <= 0:
+        raise ConfigError(f"{_PREFIX}POLL_SECONDS must be positive")
+    return settings
