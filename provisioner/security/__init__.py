@@ -1,0 +1,1 @@
+"""Secrets and authentication: argon2id hashing, password policy and generation, lockout."""

@@ -1,0 +1,149 @@
+"""Slow salted hashes for passwords and secret answers (argon2id).
+
+Parameters are at least OWASP's minimum for argon2id (m=19456 KiB, t=2, p=1).
+Hashing dominates the cost of a large workbook, so `Hasher.hash_many` spreads
+it over the cores. Nothing here logs, returns or raises with a secret in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import secrets
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from provisioner.workbook.text import answer_key
+
+log = logging.getLogger(__name__)
+
+TIME_COST = 2
+MEMORY_COST_KIB = 19456
+PARALLELISM = 1
+
+_hasher = PasswordHasher(
+    time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM, type=Type.ID
+)
+
+
+def hash_secret(value: str) -> str:
+    """An argon2id hash of `value` (a password), with a fresh random salt."""
+    return _hasher.hash(value)
+
+
+def verify_secret(hash: str | None, value: str) -> bool:
+    """True when `value` matches `hash`; False on a mismatch or a missing or malformed hash."""
+    if not hash:
+        return False
+    try:
+        return _hasher.verify(hash, value)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def hash_answer(value: str) -> str:
+    """A hash of a secret answer, normalised first (trim, case, accents, inner spaces)."""
+    return hash_secret(answer_key(value))
+
+
+def verify_answer(hash: str | None, value: str) -> bool:
+    return verify_secret(hash, answer_key(value))
+
+
+# A hash of a random value nobody knows: an unknown company costs the same
+# verification as a known one, so timing does not tell which member numbers exist.
+DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
+
+
+def verify_admin(hash: str | None, password: str) -> bool:
+    """Check a company's administrator password, in the same time whether the company exists or not."""
+    if hash is None:
+        verify_secret(DUMMY_HASH, password)
+        return False
+    return verify_secret(hash, password)
+
+
+# Below this many values a pool costs more to start than it saves.
+POOL_THRESHOLD = 4
+
+
+def _start_context() -> multiprocessing.context.BaseContext:
+    # fork() from a threaded process (the scheduler's worker threads, the
+    # database pool) can copy a lock held by another thread and hang the
+    # child. forkserver forks from a clean single-threaded server instead;
+    # where it does not exist (Windows), spawn.
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The server preloads this module (argon2 ready in every worker) instead
+    # of re-importing __main__, which may be a script that is not import-safe.
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+class Hasher:
+    """Hashes many secrets at once over a process pool, started on first need and reused.
+
+    `workers` 0 means one per core. Use as a context manager, or call
+    `close()`, to stop the pool. Safe to call from any thread.
+    """
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def hash_many(self, values: list[str]) -> list[str]:
+        """The hashes of `values`, in the same order."""
+        if len(values) < POOL_THRESHOLD or self.workers == 1:
+            return [hash_secret(v) for v in values]
+        pool = self._get_pool()
+        chunk = max(1, len(values) // (self.workers * 4))
+        try:
+            return list(pool.map(hash_secret, values, chunksize=chunk))
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the work must still be done.
+            log.warning("hash pool broken; hashing %d values in-process", len(values))
+            self._discard(pool)
+            return [hash_secret(v) for v in values]
+
+    def hash_answers(self, values: list[str]) -> list[str]:
+        """The hashes of secret answers, normalised as `hash_answer` does, in the same order."""
+        return self.hash_many([answer_key(v) for v in values])
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def __enter__(self) -> Hasher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=_start_context()
+                )
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,282 @@
+"""The account store's tables, as SQLAlchemy Core metadata.
+
+This module is the picture of the schema; the Alembic migrations under
+`migrations/versions/` are what creates it (a test checks the two agree).
+Never store a secret in clear: passwords and secret answers only as argon2id
+hashes, and never a hash in a JSON column (audit rows are shown to people).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    false,
+    text,
+)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC: the only kind of time the store holds."""
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that always gives back aware UTC datetimes.
+
+    SQLite has no time zones: it stores the text and returns naive values, and
+    PostgreSQL returns values in the session's time zone. Normalising to UTC
+    on the way in keeps SQLite's text comparisons in time order, and on the
+    way out lets code compare any stored time with `utcnow()`. A naive value
+    is refused: it is a bug (local time or UTC?) the store cannot resolve.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to the store: use an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Named constraints let later migrations alter them, on SQLite too (batch mode).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# Closed lists the database itself holds to (see the CHECK constraints).
+ADHERENT_STATUSES = ("pending", "active")
+ACCOUNT_STATUSES = ("active", "disabled")
+SUBMISSION_STATUSES = ("processing", "accepted", "rejected", "duplicate", "held")
+REQUEST_KINDS = ("delegue_change", "company_change", "mass_disable")
+REQUEST_STATUSES = ("waiting", "approved", "rejected")
+MAIL_STATUSES = ("pending", "sent", "failed")
+CATEGORIES = ("D", "S0", "S1", "S2", "S3")  # layout.CATEGORIES, frozen into the schema
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for `column IN (...)`; values are our constants, never user input."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _created() -> Column[datetime]:
+    return Column("created_at", UtcDateTime(), nullable=False, default=utcnow)
+
+
+def _updated() -> Column[datetime]:
+    return Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+adherents = Table(
+    "adherents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("numero", String(10), nullable=False, unique=True),
+    Column("raison_sociale", String(255)),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    # Head of company and company details: keys of layout.ADHERENT_DETAIL_KEYS.
+    Column("company", JSON, nullable=False),
+    # The delegate (administrateur des utilisateurs): layout.DELEGUE_DETAIL_KEYS.
+    Column("delegue", JSON, nullable=False),
+    Column("notification_email", String(254)),
+    Column("admin_password_hash", String(255), nullable=False),
+    Column("confirmations", Integer, nullable=False, server_default=text("1")),
+    Column("failed_auth", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", UtcDateTime()),
+    _created(),
+    Column("activated_at", UtcDateTime()),
+    _updated(),
+    CheckConstraint(one_of("status", ADHERENT_STATUSES), name="status"),
+    CheckConstraint("confirmations IN (1, 2)", name="confirmations"),
+    CheckConstraint("failed_auth >= 0", name="failed_auth"),
+)
+Index(None, adherents.c.status)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("adherent_id", Integer, ForeignKey("adherents.id"), nullable=False),
+    Column("teleservice", String(32), nullable=False),
+    Column("login", String(30), nullable=False),  # as typed, shown to people
+    # NFKC + casefold (workbook.text.login_key): one login across the whole store,
+    # whatever the company or téléservice.
+    Column("login_key", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("civilite", String(8)),
+    Column("nom", String(255), nullable=False),
+    Column("prenom", String(255), nullable=False),
+    Column("fonction", String(255), nullable=False),
+    Column("telephone", String(32)),
+    Column("fax", String(32)),
+    Column("gsm", String(32)),
+    Column("email", String(254), nullable=False),
+    Column("mode", String(32)),
+    Column("prestataire", String(255)),
+    Column("ordonnateur", Boolean, nullable=False, server_default=false()),
+    Column("validateur", Boolean, nullable=False, server_default=false()),
+    Column("password_hash", String(255), nullable=False),
+    # Nullable: a user activated from a subscription may come without them.
+    Column("question1", String(255)),
+    Column("question2", String(255)),
+    Column("question3", String(255)),
+    Column("answer1_hash", String(255)),
+    Column("answer2_hash", String(255)),
+    Column("answer3_hash", String(255)),
+    _created(),
+    _updated(),
+    CheckConstraint(one_of("status", ACCOUNT_STATUSES), name="status"),
+)
+Index(None, accounts.c.adherent_id, accounts.c.teleservice)
+
+account_categories = Table(
+    "account_categories",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("category", String(4), nullable=False),
+    PrimaryKeyConstraint("account_id", "category"),
+    CheckConstraint(one_of("category", CATEGORIES), name="category"),
+)
+
+# Users of an Abonnement, validated with it and created when the Agence
+# Virtuelle validates the subscription (checked again then).
+pending_users = Table(
+    "pending_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("adherent_id", Integer, ForeignKey("adherents.id"), nullable=False),
+    Column("submission_id", String(32), nullable=False),
+    Column("teleservice", String(32), nullable=False),
+    Column("login", String(30), nullable=False),
+    # Not unique: uniqueness is checked (and enforced by `accounts`) at activation.
+    Column("login_key", String(64), nullable=False),
+    # Non-secret fields of the row, categories included; never a password or hash.
+    Column("record", JSON, nullable=False),
+    Column("password_hash", String(255)),  # null: generated at activation
+    Column("answer1_hash", String(255)),
+    Column("answer2_hash", String(255)),
+    Column("answer3_hash", String(255)),
+    _created(),
+)
+Index(None, pending_users.c.adherent_id)
+Index(None, pending_users.c.login_key)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(32), primary_key=True),  # short and sortable: S20261126-xxxxxxxx
+    Column("sha256", String(64), nullable=False, unique=True),  # same bytes → duplicate
+    Column("file_name", String(1024), nullable=False),  # as received: show escaped
+    Column("received_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("finished_at", UtcDateTime()),
+    Column("adherent_numero", String(10)),
+    Column("request_type", String(16)),
+    Column("status", String(16), nullable=False, server_default="processing"),
+    Column("report", JSON(none_as_null=True)),
+    Column("duration_ms", Integer),
+    Column("batch_id", String(32)),
+    CheckConstraint(one_of("status", SUBMISSION_STATUSES), name="status"),
+)
+Index(None, submissions.c.status)
+Index(None, submissions.c.adherent_numero)
+Index(None, submissions.c.batch_id)
+
+# Changes that need the Agence Virtuelle's approval (a signed letter).
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("adherent_id", Integer, ForeignKey("adherents.id"), nullable=False),
+    Column("submission_id", String(32)),
+    Column("kind", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="waiting"),
+    _created(),
+    Column("decided_at", UtcDateTime()),
+    Column("decided_by", String(64)),
+    CheckConstraint(one_of("kind", REQUEST_KINDS), name="kind"),
+    CheckConstraint(one_of("status", REQUEST_STATUSES), name="status"),
+)
+Index(None, requests.c.status)
+Index(None, requests.c.adherent_id)
+
+# Transactional outbox: written in the submission's transaction, sent after commit.
+mail_queue = Table(
+    "mail_queue",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(255), nullable=False, unique=True),  # stable across retries
+    Column("kind", String(32), nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text),
+    Column("attachments", JSON, nullable=False, default=list),  # file paths
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("last_error", Text),
+    _created(),
+    Column("sent_at", UtcDateTime()),
+    Column("submission_id", String(32)),
+    CheckConstraint(one_of("status", MAIL_STATUSES), name="status"),
+)
+Index(None, mail_queue.c.status, mail_queue.c.next_attempt_at)
+Index(None, mail_queue.c.submission_id)
+
+# Who changed what. `before`/`after` never hold a secret or a hash.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("actor", String(64), nullable=False),
+    Column("adherent_numero", String(10)),
+    Column("action", String(64), nullable=False),
+    Column("target", String(255)),
+    Column("before", JSON(none_as_null=True)),
+    Column("after", JSON(none_as_null=True)),
+)
+Index(None, audit.c.adherent_numero, audit.c.at)
+
+# One row per inbox file taken: two service instances never take the same one.
+inbox_claims = Table(
+    "inbox_claims",
+    metadata,
+    Column("path", String(1024), primary_key=True),
+    Column("claimed_by", String(255), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("sha256", String(64)),
+)

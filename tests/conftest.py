@@ -1,0 +1,80 @@
+"""Fixtures shared by every test: real databases, SQLite and PostgreSQL.
+
+`engine` runs a test on both: an SQLite file under tmp_path and a fresh
+PostgreSQL database on 127.0.0.1:5432 (skipped, with the reason, when the
+server does not answer). Both are migrated to head. `pg_url` gives a fresh,
+empty PostgreSQL database URL, for tests that start other processes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from provisioner.store.db import make_engine, upgrade
+
+PG_HOST = "127.0.0.1:5432"
+PG_ADMIN_USERS = ("postgres", "root")
+PG_ADMIN_DATABASE = "test"
+PG_TIMEOUT_S = 2
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the `test` database, able to create databases."""
+    errors = []
+    for user in PG_ADMIN_USERS:
+        admin = sa.create_engine(
+            f"postgresql+psycopg://{user}@{PG_HOST}/{PG_ADMIN_DATABASE}",
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": PG_TIMEOUT_S},
+        )
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.DBAPIError as exc:
+            errors.append(f"{user}: {str(exc.orig).strip().splitlines()[0]}")
+            admin.dispose()
+            continue
+        yield admin
+        admin.dispose()
+        return
+    pytest.skip(f"PostgreSQL not reachable on {PG_HOST}: {'; '.join(errors)}")
+
+
+@pytest.fixture
+def pg_url(pg_admin: Engine) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    name = f"provisioner_test_{secrets.token_hex(6)}"
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield pg_admin.url.set(database=name).render_as_string(hide_password=False)
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{(tmp_path / 'var' / 'provisioner.db').as_posix()}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """An empty database of each kind, not migrated."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated account store, on SQLite and on PostgreSQL."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
