@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 import click
 
 from provisioner.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from provisioner.service.context import Context
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,6 +23,9 @@ def cli() -> None:
 
     Example: provisioner check bordereau.xlsx
     """
+    # One line per event on stderr; modules never log a secret (see security.md).
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def settings_or_exit() -> Settings:
@@ -21,3 +33,18 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except ConfigError as exc:
         raise click.UsageError(f"configuration: {exc}") from None
+
+
+@contextmanager
+def open_or_exit() -> Iterator[Context]:
+    """The service context (database migrated, hasher ready); exit 2 when it cannot be opened."""
+    from provisioner.service.context import open_context
+    from provisioner.store.db import StoreUnavailable
+
+    settings = settings_or_exit()
+    try:
+        ctx = open_context(settings)
+    except StoreUnavailable as exc:
+        raise click.UsageError(f"database: {exc}") from None
+    with ctx:
+        yield ctx

@@ -1,0 +1,369 @@
+"""Workbook × store snapshot → the changes to make, and the findings only the store can tell.
+
+Pure: no I/O, no hashing. The pipeline calls it inside the transaction, so
+the checks (LOGIN_TAKEN, USER_NOT_FOUND, CATEGORY_MISSING,
+EASYPAIEMENT_VALIDATORS…) judge the state after the changes, as the spec asks.
+Secrets (passwords, answers) travel in the plan as plain text only until the
+pipeline hashes them; nothing here writes them anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, StoreView
+from provisioner.workbook import layout
+from provisioner.workbook.findings import Finding, error, warning
+from provisioner.workbook.layout import Action, Teleservice
+from provisioner.workbook.model import ParsedWorkbook, TableData
+from provisioner.workbook.text import label_key, login_key
+
+TD_KEYS = frozenset(t.key for t in layout.TELESERVICES if t.categories)
+MASS_DISABLE_MIN = 5
+
+CREATE, UPDATE, DISABLE, ENABLE, RESET, UNCHANGED = (
+    "create", "update", "disable", "enable", "reset_password", "unchanged")
+
+
+@dataclass
+class UserChange:
+    """One account the workbook touches, and what happens to it."""
+
+    action: str
+    teleservice: str
+    login: str
+    sheet: str
+    row: int
+    values: dict[str, str] = field(default_factory=dict)  # non-secret fields to set
+    ordonnateur: bool | None = None
+    validateur: bool | None = None
+    password: str | None = None  # secret, typed in the workbook
+    generate_password: bool = False
+    questions: tuple[str, str, str] | None = None
+    answers: tuple[str, str, str] | None = None  # secret
+    categories: frozenset[str] | None = None
+    before: AccountState | None = None
+
+    @property
+    def key(self) -> str:
+        return login_key(self.login)
+
+    def report(self) -> dict[str, str]:
+        return {"action": self.action, "teleservice": self.teleservice, "login": self.login}
+
+
+@dataclass
+class CompanyRequest:
+    """A change the fund wants a signed letter for: waits for the Agence Virtuelle."""
+
+    kind: str  # delegue_change | company_change | mass_disable
+    payload: dict[str, object]
+    summary: str
+
+
+@dataclass
+class Plan:
+    changes: list[UserChange] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    confirmations: int | None = None  # the new setting, when it changes
+    admin_password: str | None = None  # secret: the new administrator password
+    requests: list[CompanyRequest] = field(default_factory=list)
+    held: bool = False  # mass deactivation: nothing applied, a request waits
+
+    @property
+    def effective(self) -> list[UserChange]:
+        return [c for c in self.changes if c.action != UNCHANGED]
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(c.action for c in self.changes)
+        return {"created": tally[CREATE], "updated": tally[UPDATE], "disabled": tally[DISABLE],
+                "enabled": tally[ENABLE], "reset_password": tally[RESET], "unchanged": tally[UNCHANGED]}
+
+
+def make_plan(parsed: ParsedWorkbook, view: StoreView) -> Plan:
+    """Plan a workbook against the store; findings are errors unless said otherwise."""
+    planner = _Planner(parsed, view)
+    return planner.run()
+
+
+def _yes(value: str) -> bool | None:
+    if value == "":
+        return None
+    return value == "Oui"
+
+
+class _Planner:
+    def __init__(self, parsed: ParsedWorkbook, view: StoreView) -> None:
+        self.parsed = parsed
+        self.view = view
+        self.plan = Plan()
+        self.abonnement = parsed.request_type == layout.ABONNEMENT
+        self.category_rows = self._category_rows()
+
+    def run(self) -> Plan:
+        for teleservice, table in self.parsed.tables():
+            for row, record in table.frame.iterrows():
+                change = self._row(teleservice, table, int(row), record.to_dict())
+                if change is not None:
+                    self.plan.changes.append(change)
+        self._categories()
+        self._easypaiement()
+        if not self.abonnement:
+            self._company_requests()
+            self._admin_password()
+            self._mass_disable()
+        return self.plan
+
+    # -- rows ---------------------------------------------------------------
+
+    def _row(self, ts: Teleservice, table: TableData, row: int, rec: dict[str, str]) -> UserChange | None:
+        login = rec.get("login", "")
+        if not login:
+            return None  # REQUIRED already said by the store-free rules
+        key = login_key(login)
+        action = rec.get("action", "")
+        existing = self.view.accounts.get(key)
+        mine = existing if existing is not None and existing.teleservice == ts.key else None
+        where = table.where(row, "login")
+        base = UserChange("", ts.key, login, table.sheet, row, before=mine)
+        self._take_values(base, ts, rec)
+        if action in ("", Action.CREER.value):
+            if mine is not None and action == "":
+                return self._update(base, mine, rec, declarative=True)
+            taken_by = self.view.taken.get(key) or (existing.teleservice if existing else None)
+            if taken_by is not None:
+                self._error("LOGIN_TAKEN", self._taken_message(login, existing, ts), where)
+                return None
+            return self._create(base, rec, table, row)
+        if mine is None:
+            self._error("USER_NOT_FOUND",
+                        f"Aucun compte « {login} » n'existe pour votre entreprise sur le téléservice "
+                        f"{ts.name}. Vérifiez le login, ou utilisez l'action « Créer ».", where)
+            return None
+        if action == Action.MODIFIER.value:
+            return self._update(base, mine, rec, declarative=False)
+        if action == Action.DESACTIVER.value:
+            base.action = DISABLE if mine.active else UNCHANGED
+            base.values = {}
+            return base
+        if action == Action.REACTIVER.value:
+            base.action = ENABLE if not mine.active else UNCHANGED
+            base.values = {}
+            return base
+        if action == Action.REINITIALISER.value:
+            base.action = RESET
+            base.values = {}
+            base.generate_password = base.password is None
+            return base
+        return None  # unknown action: INVALID_VALUE from the store-free rules
+
+    def _take_values(self, change: UserChange, ts: Teleservice, rec: dict[str, str]) -> None:
+        columns = {c.key for c in ts.columns}
+        change.values = {k: rec[k] for k in ACCOUNT_FIELDS if k in columns and rec.get(k, "")}
+        if ts.key == "easypaiement":
+            change.ordonnateur = _yes(rec.get("ordonnateur", ""))
+            change.validateur = _yes(rec.get("validateur", ""))
+        change.password = rec.get("password") or None
+        questions = tuple(rec.get(f"question{i}", "") for i in (1, 2, 3))
+        answers = tuple(rec.get(f"answer{i}", "") for i in (1, 2, 3))
+        if all(questions) and all(answers):
+            change.questions = questions  # type: ignore[assignment]
+            change.answers = answers  # type: ignore[assignment]
+        marks = self.category_rows.get(login_key(rec.get("login", "")))
+        if marks is not None and ts.key in TD_KEYS:
+            change.categories = marks[0]
+
+    def _create(self, change: UserChange, rec: dict[str, str], table: TableData, row: int) -> UserChange:
+        change.action = CREATE
+        change.generate_password = change.password is None
+        if change.questions is None and not any(rec.get(f"question{i}") or rec.get(f"answer{i}")
+                                                for i in (1, 2, 3)):
+            self._error("SECRET_QUESTIONS",
+                        "Ce login n'existe pas encore : le compte sera créé et il lui faut trois questions "
+                        "secrètes différentes avec leurs réponses.", table.where(row, "question1"))
+        return change
+
+    def _update(self, change: UserChange, mine: AccountState, rec: dict[str, str],
+                *, declarative: bool) -> UserChange:
+        changed = {k: v for k, v in change.values.items() if mine.fields.get(k, "") != v}
+        change.values = changed
+        powers_changed = (change.ordonnateur is not None and change.ordonnateur != mine.ordonnateur) or (
+            change.validateur is not None and change.validateur != mine.validateur)
+        categories_changed = change.categories is not None and change.categories != mine.categories
+        questions_changed = change.questions is not None
+        # A blank row never changes the status: a pre-filled workbook sent back as it is lists
+        # disabled accounts too, and must change nothing.
+        if changed or powers_changed or categories_changed or questions_changed or change.password:
+            change.action = UPDATE
+        else:
+            change.action = UNCHANGED
+        return change
+
+    @staticmethod
+    def _taken_message(login: str, existing: AccountState | None, ts: Teleservice) -> str:
+        if existing is not None:
+            other = layout.TELESERVICE_BY_KEY[existing.teleservice].name
+            return (f"Le login « {login} » est déjà utilisé par votre entreprise pour le téléservice {other}. "
+                    "Chaque téléservice demande son propre login : choisissez-en un autre.")
+        return f"Le login « {login} » est déjà pris. Choisissez-en un autre."
+
+    # -- categories ---------------------------------------------------------
+
+    def _category_rows(self) -> dict[str, tuple[frozenset[str], int]]:
+        rows: dict[str, tuple[frozenset[str], int]] = {}
+        for row, rec in self.parsed.categories.frame.iterrows():
+            key = login_key(rec.get("login", ""))
+            if key and key not in rows:
+                marks = frozenset(c for c in layout.CATEGORIES if rec.get(c, "") in layout.CATEGORY_MARKS)
+                rows[key] = (marks, int(row))
+        return rows
+
+    def _categories(self) -> None:
+        final: dict[str, tuple[frozenset[str], UserChange | None]] = {}
+        for key, account in self.view.accounts.items():
+            if account.teleservice in TD_KEYS and account.active:
+                final[key] = (account.categories, None)
+        for change in self.plan.changes:
+            if change.teleservice not in TD_KEYS:
+                continue
+            if change.action == DISABLE:
+                final.pop(change.key, None)
+                continue
+            before = change.before.categories if change.before else frozenset()
+            final[change.key] = (change.categories if change.categories is not None else before, change)
+        known = set(final) | {k for k, a in self.view.accounts.items() if a.teleservice in TD_KEYS}
+        table = self.parsed.categories
+        for key, (marks, row) in self.category_rows.items():
+            if key in known:
+                continue
+            login = table.frame.at[row, "login"]
+            self._error("CATEGORY_UNKNOWN_LOGIN",
+                        f"« {login} » n'est pas un utilisateur de Télédéclaration de votre entreprise. "
+                        "Corrigez le login ou supprimez la ligne.", table.where(row, "login"))
+            # Existing accounts named in Catégories but absent from the user sheets.
+        for key, (marks, row) in self.category_rows.items():
+            account = self.view.accounts.get(key)
+            if account is not None and account.teleservice in TD_KEYS and key in final and final[key][1] is None:
+                final[key] = (marks, None)
+                self.plan.changes.append(UserChange(
+                    UPDATE if marks != account.categories else UNCHANGED, account.teleservice,
+                    account.login, table.sheet, row, categories=marks, before=account))
+        for key, (marks, change) in final.items():
+            if marks:
+                continue
+            if change is not None:
+                where = self._table_of(change).where(change.row, "login")
+                login = change.login
+            elif key in self.category_rows:
+                where = table.where(self.category_rows[key][1], "login")
+                login = self.view.accounts[key].login
+            else:
+                continue  # an account left as it was: not this workbook's doing
+            self._error("CATEGORY_MISSING",
+                        f"L'utilisateur de Télédéclaration « {login} » n'aurait aucune catégorie. Ajoutez "
+                        "une ligne à la feuille Catégories avec un X dans au moins une colonne (D, S0 à S3).",
+                        where)
+
+    # -- E@syPaiement ---------------------------------------------------------
+
+    def _easypaiement(self) -> None:
+        confirmations = self._confirmations()
+        final: dict[str, tuple[bool, bool, str, bool]] = {}  # key → (ord, val, email, active)
+        for key, a in self.view.accounts.items():
+            if a.teleservice == "easypaiement":
+                final[key] = (a.ordonnateur, a.validateur, a.fields.get("email", ""), a.active)
+        for change in self.plan.changes:
+            if change.teleservice != "easypaiement":
+                continue
+            old = final.get(change.key, (False, False, "", True))
+            ordo = old[0] if change.ordonnateur is None else change.ordonnateur
+            vali = old[1] if change.validateur is None else change.validateur
+            email = change.values.get("email", old[2])
+            active = {DISABLE: False, ENABLE: True, CREATE: True}.get(change.action, old[3])
+            final[change.key] = (ordo, vali, email, active)
+            if active and not ordo and not vali and change.action in (CREATE, UPDATE):
+                table = self._table_of(change)
+                self._error("EASYPAIEMENT_ROLE",
+                            "Un utilisateur E@syPaiement doit être Ordonnateur, Validateur ou les deux : "
+                            "mettez « Oui » dans au moins une des deux colonnes.",
+                            table.where(change.row, "ordonnateur"))
+        active = [v for v in final.values() if v[3]]
+        if not active:
+            return  # no E@syPaiement user at all: nothing to validate payments
+        validators = [v for v in active if v[1]]
+        people = {label_key(v[2]) or f"#{i}" for i, v in enumerate(validators)}
+        if len(validators) < confirmations or (confirmations == 2 and len(people) < 2):
+            form = self.parsed.adherent
+            where = form.where("confirmations") if form.cells.get("confirmations") and \
+                form.cells["confirmations"].cell else {"sheet": "E@syPaiement"}
+            self._error("EASYPAIEMENT_VALIDATORS",
+                        f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
+                        "E@syPaiement actif(s)" + (", deux personnes différentes (adresses email distinctes)"
+                                                   if confirmations == 2 else "")
+                        + f" ; il y en aurait {len(validators)}. Ajoutez un validateur ou réduisez le nombre "
+                        "de confirmations.", where)
+
+    def _confirmations(self) -> int:
+        typed = self.parsed.adherent.value("confirmations")
+        current = self.view.company.confirmations if self.view.company else 1
+        if typed in layout.CONFIRMATIONS:
+            if int(typed) != current and self.view.company is not None:
+                self.plan.confirmations = int(typed)
+            return int(typed)
+        return current
+
+    # -- company, delegate, administrator --------------------------------------
+
+    def _company_requests(self) -> None:
+        company = self.view.company
+        if company is None:
+            return
+        for kind, form, keys, stored, title in (
+            ("company_change", self.parsed.adherent, layout.ADHERENT_DETAIL_KEYS, company.company,
+             "Coordonnées de l'entreprise"),
+            ("delegue_change", self.parsed.delegue, layout.DELEGUE_DETAIL_KEYS, company.delegue,
+             "Personne déléguée"),
+        ):
+            diff = {k: form.value(k) for k in keys
+                    if form.value(k) and label_key(form.value(k)) != label_key(stored.get(k, "") or "")}
+            if not diff:
+                continue
+            labels = ", ".join(form.cells[k].field.label for k in diff)
+            self.plan.requests.append(CompanyRequest(
+                kind, {"changes": diff, "before": {k: stored.get(k, "") for k in diff}},
+                f"{title} : modification de {labels}. Elle sera appliquée après réception par l'Agence "
+                "Virtuelle d'une lettre signée et cachetée."))
+            self.plan.findings.append(warning(
+                "REQUEST_WAITING", f"{title} : la modification ({labels}) n'est pas appliquée tout de "
+                "suite ; elle attend l'accord de l'Agence Virtuelle sur lettre signée et cachetée.",
+                sheet=form.sheet))
+
+    def _admin_password(self) -> None:
+        new = self.parsed.delegue.value("new_password")
+        if new and new == self.parsed.delegue.value("new_password_confirm"):
+            self.plan.admin_password = new
+
+    def _mass_disable(self) -> None:
+        active = sum(1 for a in self.view.accounts.values() if a.active)
+        disabled = sum(1 for c in self.plan.changes if c.action == DISABLE)
+        if disabled >= MASS_DISABLE_MIN and disabled * 2 > active:
+            self.plan.held = True
+            self.plan.requests.append(CompanyRequest(
+                "mass_disable", {"disable": disabled, "active": active},
+                f"Désactivation de {disabled} comptes sur {active} actifs : le bordereau est mis en attente "
+                "de l'accord de l'Agence Virtuelle."))
+            self.plan.findings.append(warning(
+                "MASS_DISABLE_HELD", f"Ce bordereau désactiverait {disabled} comptes sur {active} actifs. "
+                "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
+                "contactera."))
+
+    # -- helpers ------------------------------------------------------------
+
+    def _table_of(self, change: UserChange) -> TableData:
+        if change.sheet == layout.CATEGORIES_SHEET:
+            return self.parsed.categories
+        return self.parsed.users[change.teleservice]
+
+    def _error(self, code: str, message: str, where: dict[str, object]) -> None:
+        self.plan.findings.append(error(code, message, **where))

@@ -1,0 +1,322 @@
+"""rapport.html: the report of one submission, for the person who sent it.
+
+Written for someone in an HR department, not for a developer: the outcome
+first in one French sentence, then what changed, then what to correct, then
+what to do next. Everything that comes from the workbook or the file name is
+escaped by Jinja2's autoescape; this module only builds plain strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone, tzinfo
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
+from provisioner.reports.files import write_atomic
+from provisioner.reports.report_json import normalise_report
+from provisioner.workbook.layout import REQUEST_TYPES, TELESERVICES
+
+REPORT_NAME = "rapport.html"
+# The people reading the report are in Morocco: show them their own clock,
+# not the UTC the service stores.
+DISPLAY_TIMEZONE = "Africa/Casablanca"
+
+# Link roles → the file name the pipeline gives that output in the folder.
+SUBSCRIPTION_FORM = "subscription_form"
+ANNOTATED_WORKBOOK = "annotated_workbook"
+DEFAULT_LINKS: dict[str, str] = {
+    SUBSCRIPTION_FORM: "formulaire-abonnement.pdf",
+    ANNOTATED_WORKBOOK: "bordereau-annote.xlsx",
+}
+
+ACTION_LABELS = {
+    "create": "Création",
+    "update": "Modification",
+    "disable": "Désactivation",
+    "enable": "Réactivation",
+    "reset_password": "Réinitialisation du mot de passe",
+}
+REQUEST_TYPE_LABELS = {key: label for label, key in REQUEST_TYPES.items()}
+COMPANY_CHANGE_LABELS = {
+    "delegue_change": "Personne déléguée",
+    "company_change": "Informations de l'entreprise",
+    "admin_password": "Mot de passe de l'administrateur",
+    "confirmations": "Nombre de confirmations E@syPaiement",
+}
+REQUEST_LABELS = {
+    "delegue_change": "Changement de la personne déléguée",
+    "company_change": "Modification des informations de l'entreprise",
+    "mass_disable": "Désactivation d'un grand nombre de comptes",
+}
+# (count key, singular, plural): the first account count carries the noun
+# ("3 comptes créés, 1 modifié"); password resets always name their own.
+_COUNT_WORDS = (
+    ("created", "créé", "créés"),
+    ("updated", "modifié", "modifiés"),
+    ("disabled", "désactivé", "désactivés"),
+    ("enabled", "réactivé", "réactivés"),
+)
+_SUBMISSION_TIME = re.compile(r"S(\d{8}T\d{6})(?:-|$)")
+
+
+def write_report_html(
+    report: Mapping[str, Any],
+    folder: str | Path,
+    *,
+    links: dict[str, str] | None = None,
+    tz: str = DISPLAY_TIMEZONE,
+) -> Path:
+    """Write `folder/rapport.html` atomically and return its path.
+
+    `links` maps a role (SUBSCRIPTION_FORM, ANNOTATED_WORKBOOK) to a file
+    name in `folder`; None means DEFAULT_LINKS. A link is shown only when its
+    file exists, so the report never points at nothing.
+    """
+    folder = Path(folder)
+    html = render_report_html(report, links=existing_links(folder, links), tz=tz)
+    return write_atomic(folder / REPORT_NAME, html)
+
+
+def render_report_html(
+    report: Mapping[str, Any], *, links: Mapping[str, str] | None = None,
+    tz: str = DISPLAY_TIMEZONE,
+) -> str:
+    """The HTML text; `links` are taken as they are (already checked)."""
+    view = build_view(normalise_report(report), links or {}, tz)
+    return _environment().get_template("rapport.html.j2").render(view)
+
+
+def existing_links(folder: Path, links: Mapping[str, str] | None) -> dict[str, str]:
+    """The links whose target is a file directly inside `folder`."""
+    wanted = DEFAULT_LINKS if links is None else links
+    unknown = set(wanted) - set(DEFAULT_LINKS)
+    if unknown:
+        raise ValueError(f"unknown link role(s): {', '.join(sorted(unknown))}")
+    # Only a bare file name: a report must not link outside its own folder.
+    return {
+        role: name for role, name in wanted.items()
+        if name and Path(name).name == name and name not in (".", "..")
+        and (folder / name).is_file()
+    }
+
+
+# --- The outcome sentence ----------------------------------------------------
+
+def outcome_sentence(report: Mapping[str, Any], tz: str = DISPLAY_TIMEZONE) -> str:
+    """The one French sentence that says what happened to the submission."""
+    report = normalise_report(report)
+    status, request_type = report["status"], report["request_type"]
+    if status == "duplicate":
+        when = submission_time(report["duplicate_of"], _zone(tz))
+        if when:
+            return f"Ce fichier a déjà été traité le {when} : rien n'a été modifié."
+        return "Ce fichier a déjà été traité : rien n'a été modifié."
+    if status == "rejected":
+        errors = _plural(len(report["errors"]), "erreur", "erreurs")
+        if request_type == "controle":
+            return (f"Contrôle seul : ce bordereau serait refusé ({errors} à corriger) ; "
+                    "rien n'a été appliqué.")
+        if report["errors"]:
+            return f"Votre bordereau a été refusé : {errors} à corriger. Rien n'a été appliqué."
+        return "Votre bordereau a été refusé. Rien n'a été appliqué."
+    if request_type == "controle":
+        return "Contrôle seul : ce bordereau serait accepté tel quel ; rien n'a été appliqué."
+    if request_type == "abonnement":
+        created = report["counts"]["created"]
+        if created:
+            verb = "sera créé" if created == 1 else "seront créés"
+            return (f"Votre demande d'abonnement a été enregistrée : "
+                    f"{_plural(created, 'compte', 'comptes')} {verb} dès que l'Agence "
+                    "Virtuelle l'aura validée.")
+        return ("Votre demande d'abonnement a été enregistrée : elle prendra effet dès que "
+                "l'Agence Virtuelle l'aura validée.")
+    if report["held"]:
+        return ("Votre bordereau a été accepté, mais rien n'est encore appliqué : ses "
+                "changements attendent l'approbation de l'Agence Virtuelle.")
+    summary = counts_summary(report["counts"])
+    if summary:
+        return f"Votre bordereau a été accepté : {summary}."
+    return "Votre bordereau a été accepté : aucun compte n'a changé."
+
+
+def counts_summary(counts: Mapping[str, int]) -> str:
+    """'3 comptes créés, 1 modifié, 2 mots de passe réinitialisés' ('' when nothing)."""
+    parts: list[str] = []
+    for key, singular, plural in _COUNT_WORDS:
+        n = counts.get(key, 0)
+        if n:
+            word = singular if n == 1 else plural
+            noun = "" if parts else (" compte" if n == 1 else " comptes")
+            parts.append(f"{n}{noun} {word}")
+    resets = counts.get("reset_password", 0)
+    if resets:
+        parts.append(_plural(resets, "mot de passe réinitialisé", "mots de passe réinitialisés"))
+    return ", ".join(parts)
+
+
+# --- The view the template renders -------------------------------------------
+
+def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dict[str, Any]:
+    """Everything the template shows, as plain strings, lists and flags."""
+    zone = _zone(tz)
+    status, request_type = report["status"], report["request_type"]
+    controle = request_type == "controle"
+    return {
+        "outcome": outcome_sentence(report, tz),
+        "tone": _tone(report),
+        "status": status,
+        "request_type": request_type,
+        "controle": controle,
+        "held": report["held"],
+        "submission_id": report["submission_id"],
+        "file": report["file"],
+        "received": french_datetime(report["received_at"], zone),
+        "adherent": report["adherent"],
+        "raison_sociale": report["raison_sociale"],
+        "request_type_label": REQUEST_TYPE_LABELS.get(request_type or ""),
+        "sha256": report["sha256"],
+        "batch": report["batch"],
+        "duplicate_of": report["duplicate_of"],
+        "changes_heading": _changes_heading(report),
+        "groups": group_changes(report["changes"]) if status == "accepted" else [],
+        "creates_or_resets": bool(report["counts"]["created"] or report["counts"]["reset_password"]),
+        "company_changes": [_company_change(c, controle) for c in report["company_changes"]],
+        "requests": [_request(r) for r in report["requests"]],
+        "errors": [_finding(f) for f in report["errors"]],
+        "warnings": [_finding(f) for f in report["warnings"]],
+        # Every role present (None when absent): the template tests them by name.
+        "links": {role: quote(links[role]) if links.get(role) else None for role in DEFAULT_LINKS},
+        "address": AGENCE_VIRTUELLE_ADDRESS,
+        "address_line": ", ".join(AGENCE_VIRTUELLE_ADDRESS),
+    }
+
+
+def group_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One table per téléservice, in the workbook's order; an unknown key last, as is."""
+    order = {t.key: i for i, t in enumerate(TELESERVICES)}
+    names = {t.key: t.name for t in TELESERVICES}
+    groups: dict[str, list[dict[str, str]]] = {}
+    for change in changes:
+        groups.setdefault(change["teleservice"], []).append({
+            "action": ACTION_LABELS.get(change["action"], change["action"]),
+            "login": change["login"],
+        })
+    keys = sorted(groups, key=lambda k: (order.get(k, len(order)), str(k)))
+    return [{"name": names.get(k, k), "rows": groups[k]} for k in keys]
+
+
+def _changes_heading(report: Mapping[str, Any]) -> str:
+    if report["request_type"] == "controle":
+        return "Ce qui serait fait"
+    if report["request_type"] == "abonnement":
+        return "Comptes qui seront créés à la validation de l'abonnement"
+    if report["held"]:
+        return "Changements en attente d'approbation"
+    return "Ce qui a été fait"
+
+
+def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, str]:
+    if change["status"] == "applied":
+        state = "Serait appliqué" if controle else "Appliqué"
+    else:
+        state = ("Demanderait l'approbation de l'Agence Virtuelle" if controle
+                 else "En attente de l'Agence Virtuelle")
+    return {
+        "label": COMPANY_CHANGE_LABELS.get(change["kind"], change["kind"]),
+        "summary": change["summary"] or "",
+        "state": state,
+        "waiting": change["status"] != "applied",
+    }
+
+
+def _request(request: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": request["id"],
+        "kind": request["kind"],
+        "label": REQUEST_LABELS.get(request["kind"], request["kind"]),
+        "summary": request["summary"] or "",
+    }
+
+
+def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
+    if finding["cell"]:
+        place = finding["cell"]
+    elif finding["row"]:
+        place = f"ligne {finding['row']}"
+    else:
+        place = "—"
+    return {
+        "sheet": finding["sheet"] or "Fichier",
+        "place": place,
+        "column": finding["column"],
+        "message": finding["message"],
+        "code": finding["code"],
+    }
+
+
+def _tone(report: Mapping[str, Any]) -> str:
+    """CSS class of the outcome banner."""
+    if report["status"] == "rejected":
+        return "bad"
+    if report["status"] == "duplicate":
+        return "neutral"
+    if report["request_type"] == "controle":
+        return "info"
+    if report["request_type"] == "abonnement" or report["held"] or report["requests"]:
+        return "wait"
+    return "ok"
+
+
+# --- Dates -------------------------------------------------------------------
+
+def french_datetime(value: str | datetime | None, zone: tzinfo) -> str:
+    """'26/11/2026 à 19:55' in `zone`; a naive time is taken as UTC (the service's clock)."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
+
+
+def submission_time(submission_id: str | None, zone: tzinfo) -> str:
+    """When a submission was received, read from its id (`S20261126T185500-…`, UTC)."""
+    match = _SUBMISSION_TIME.match(submission_id or "")
+    if not match:
+        return ""
+    moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    return french_datetime(moment, zone)
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # A machine without time-zone data still shows a true (UTC) time.
+        return timezone.utc
+
+
+def _plural(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+@cache
+def _environment() -> Environment:
+    # Autoescape unconditionally: the template's ".j2" suffix would defeat
+    # select_autoescape, and the file name and every message are untrusted.
+    return Environment(
+        loader=PackageLoader("provisioner.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

@@ -1,0 +1,141 @@
+"""rapport.json: the machine-readable report of one submission (spec.md, "What it gives back").
+
+The report is a plain dict built by the pipeline. This module fixes its
+shape: keys in the spec's order (a person diffing two reports, or a
+fiduciary's script, finds them where expected), defaults for what a
+submission did not reach (a file that could not be read has no adherent),
+and no key outside schema 1 — an unexpected key is refused rather than
+written, so nothing slips into the report by accident (a password least of
+all).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from provisioner.reports.files import write_atomic
+
+SCHEMA = 1
+REPORT_NAME = "rapport.json"
+
+REPORT_KEYS = (
+    "schema", "submission_id", "file", "sha256", "received_at", "adherent", "raison_sociale",
+    "request_type", "status", "errors", "warnings", "changes", "counts", "company_changes",
+    "requests", "held", "duplicate_of", "batch",
+)
+FINDING_KEYS = ("code", "message", "sheet", "row", "column", "cell")
+CHANGE_KEYS = ("action", "teleservice", "login")
+COMPANY_CHANGE_KEYS = ("kind", "summary", "status")
+REQUEST_KEYS = ("id", "kind", "summary")
+
+STATUSES = ("accepted", "rejected", "duplicate")
+REQUEST_TYPES = ("abonnement", "mise_a_jour", "controle")
+# Change action → its counter in `counts`.
+ACTION_COUNTS = {
+    "create": "created", "update": "updated", "disable": "disabled", "enable": "enabled",
+    "reset_password": "reset_password",
+}
+COUNT_KEYS = (*ACTION_COUNTS.values(), "unchanged")
+
+_REQUIRED = ("submission_id", "file", "status")
+
+
+class ReportError(ValueError):
+    """The report does not have the shape of rapport.json schema 1."""
+
+
+def normalise_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The report with every schema key, in order, and nothing else.
+
+    Missing optional keys get their empty value; `counts`, when absent, is
+    computed from `changes`. Raises ReportError on an unknown key, a missing
+    required key or a value outside its closed list. Error messages name keys
+    and values of closed lists only, never free text from the workbook.
+    """
+    _check_keys("report", report, REPORT_KEYS)
+    missing = [k for k in _REQUIRED if report.get(k) in (None, "")]
+    if missing:
+        raise ReportError(f"report lacks {', '.join(missing)}")
+    _check_choice("status", report["status"], STATUSES)
+    if report.get("request_type") is not None:
+        _check_choice("request_type", report["request_type"], REQUEST_TYPES)
+
+    changes = [_ordered("change", c, CHANGE_KEYS) for c in report.get("changes") or ()]
+    for change in changes:
+        _check_choice("change action", change["action"], tuple(ACTION_COUNTS))
+    received_at = report.get("received_at")
+    out: dict[str, Any] = {
+        "schema": report.get("schema", SCHEMA),
+        "submission_id": report["submission_id"],
+        "file": report["file"],
+        "sha256": report.get("sha256"),
+        "received_at": received_at.isoformat() if isinstance(received_at, datetime) else received_at,
+        "adherent": report.get("adherent"),
+        "raison_sociale": report.get("raison_sociale"),
+        "request_type": report.get("request_type"),
+        "status": report["status"],
+        "errors": [_ordered("finding", f, FINDING_KEYS) for f in report.get("errors") or ()],
+        "warnings": [_ordered("finding", f, FINDING_KEYS) for f in report.get("warnings") or ()],
+        "changes": changes,
+        "counts": _counts(report.get("counts"), changes),
+        "company_changes": [
+            _ordered("company change", c, COMPANY_CHANGE_KEYS)
+            for c in report.get("company_changes") or ()
+        ],
+        "requests": [_ordered("request", r, REQUEST_KEYS) for r in report.get("requests") or ()],
+        "held": bool(report.get("held", False)),
+        "duplicate_of": report.get("duplicate_of"),
+        "batch": report.get("batch"),
+    }
+    if out["schema"] != SCHEMA:
+        raise ReportError(f"unsupported report schema {out['schema']!r}")
+    return out
+
+
+def report_json(report: Mapping[str, Any]) -> str:
+    """The text of rapport.json: UTF-8 friendly (accents as they are), indented."""
+    return json.dumps(normalise_report(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_report_json(report: Mapping[str, Any], folder: str | Path) -> Path:
+    """Write `folder/rapport.json` atomically and return its path."""
+    return write_atomic(Path(folder) / REPORT_NAME, report_json(report))
+
+
+def count_changes(changes: list[dict[str, Any]]) -> dict[str, int]:
+    """`counts` as the changes list implies it (`unchanged` cannot be known: 0)."""
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    for change in changes:
+        counts[ACTION_COUNTS[change["action"]]] += 1
+    return counts
+
+
+def _counts(given: Mapping[str, Any] | None, changes: list[dict[str, Any]]) -> dict[str, int]:
+    if given is None:
+        return count_changes(changes)
+    _check_keys("counts", given, COUNT_KEYS)
+    return {k: int(given.get(k, 0)) for k in COUNT_KEYS}
+
+
+def _ordered(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    # Findings may come straight from the workbook layer as Finding objects.
+    data = item.to_dict() if hasattr(item, "to_dict") else item
+    if not isinstance(data, Mapping):
+        raise ReportError(f"{what} is not a mapping")
+    _check_keys(what, data, keys)
+    return {k: data.get(k) for k in keys}
+
+
+def _check_keys(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ReportError(f"{what} has unknown key(s): {', '.join(map(str, unknown))}")
+
+
+def _check_choice(what: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ReportError(f"{what} {value!r} is not one of {', '.join(allowed)}")

@@ -1,0 +1,319 @@
+"""The *formulaire d'abonnement*: one A4 page to print, sign, stamp and post.
+
+spec.md, Abonnement: the outbox gets this form; the company's head signs it,
+stamps it and sends it to the Agence Virtuelle, which validates the
+subscription when it arrives.
+
+Fonts: the PDF uses the PDF core font Helvetica, which every viewer has, so
+the form is built from what pip installs alone (fpdf2 ships no Unicode TTF).
+Core fonts are declared WinAnsiEncoding, so text is encoded as cp1252 —
+French accents, « », – and ’ included; any other character is reduced to its
+base letter or shown as "?".
+
+Secrets: the form never carries a password. `write_subscription_form` takes
+only the keys listed below and refuses any other (a `password`, a whole row
+read from the workbook), so a caller cannot pass one by mistake.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
+from provisioner.reports.files import write_atomic
+
+FORM_NAME = "formulaire-abonnement.pdf"
+TITLE = "Formulaire d'abonnement aux TéléServices CIMR"
+
+# The only keys the form accepts (see the module docstring).
+TOP_KEYS = ("numero", "raison_sociale", "submission_id", "date", "company", "delegue")
+COMPANY_KEYS = (
+    "adresse", "ville", "rc", "localite_rc", "patente", "site_web", "civilite", "nom", "prenom",
+    "fonction", "tel1", "tel2", "fax", "gsm", "email",
+)
+DELEGUE_KEYS = ("civilite", "nom", "prenom", "fonction", "tel", "gsm", "fax", "email")
+
+STATEMENT = (
+    "Nous demandons l'abonnement de notre entreprise aux TéléServices CIMR et désignons la "
+    "personne déléguée ci-dessus comme administrateur des utilisateurs de notre entreprise. "
+    "Nous certifions exactes les informations portées sur ce formulaire."
+)
+PASSWORD_NOTE = (
+    "Le mot de passe de l'administrateur ne figure pas sur ce formulaire : la personne "
+    "déléguée le garde confidentiel."
+)
+
+_ENCODING = "windows-1252"
+_DISPLAY_TIMEZONE = "Africa/Casablanca"
+# Tried in turn until everything fits on one page: long addresses or names
+# wrap, and a smaller type is better than a second sheet to sign.
+_FONT_SIZES = (10.0, 9.0, 8.0, 7.0, 6.0)
+# Last resort, for values no one types (every cell at the reader's 255
+# characters): shorten them, marked "…". A form to sign must exist; the full
+# values are in the report and the account store.
+_VALUE_LIMITS: tuple[int | None, ...] = (None, 120, 60)
+_MARGIN = 15.0
+_COLUMNS = (34.0, 56.0, 34.0, 56.0)  # label, value, label, value (mm, sums to 180)
+_HEADING_FILL = (226, 232, 240)
+_NOTE_FILL = (245, 247, 250)
+
+
+class FormDataError(ValueError):
+    """The data for the subscription form has a key the form does not take."""
+
+
+def write_subscription_form(data: Mapping[str, Any], path: str | Path) -> Path:
+    """Write the subscription form PDF (one A4 page) to `path` atomically.
+
+    `data` holds exactly: `numero`, `raison_sociale`, `submission_id`, `date`
+    (a datetime, a date or an ISO 8601 string: the submission's), `company`
+    (a mapping with COMPANY_KEYS) and `delegue` (a mapping with
+    DELEGUE_KEYS). Missing keys print as blank; any other key raises
+    FormDataError — there is deliberately no place for a password.
+    """
+    return write_atomic(path, render_subscription_form(data))
+
+
+def render_subscription_form(data: Mapping[str, Any]) -> bytes:
+    """The PDF bytes; the same data gives the same bytes."""
+    form = _checked(data)
+    for limit in _VALUE_LIMITS:
+        shortened = _shortened(form, limit)
+        for size in _FONT_SIZES:
+            pdf = _build(shortened, size)
+            if pdf.pages_count == 1:
+                return bytes(pdf.output())
+    raise FormDataError("the subscription form does not fit on one page")  # pragma: no cover
+
+
+def form_data(
+    *, numero: str, raison_sociale: str | None, submission_id: str, date: Any,
+    company: Mapping[str, Any], delegue: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Data for the form picked from wider mappings (the workbook's forms).
+
+    Only COMPANY_KEYS and DELEGUE_KEYS are copied: the Délégué sheet's
+    password cells stay behind.
+    """
+    return {
+        "numero": numero, "raison_sociale": raison_sociale, "submission_id": submission_id,
+        "date": date,
+        "company": {k: company.get(k) for k in COMPANY_KEYS},
+        "delegue": {k: delegue.get(k) for k in DELEGUE_KEYS},
+    }
+
+
+# --- Input -------------------------------------------------------------------
+
+def _checked(data: Mapping[str, Any]) -> dict[str, Any]:
+    _refuse_unknown("form data", data, TOP_KEYS)
+    company = data.get("company") or {}
+    delegue = data.get("delegue") or {}
+    _refuse_unknown("company", company, COMPANY_KEYS)
+    _refuse_unknown("delegue", delegue, DELEGUE_KEYS)
+    return {
+        **{k: _text(data.get(k)) for k in ("numero", "raison_sociale", "submission_id")},
+        "moment": _moment(data.get("date")),
+        "company": {k: _text(company.get(k)) for k in COMPANY_KEYS},
+        "delegue": {k: _text(delegue.get(k)) for k in DELEGUE_KEYS},
+    }
+
+
+def _refuse_unknown(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    if not isinstance(data, Mapping):
+        raise FormDataError(f"{what} is not a mapping")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        # Names only: the value of an unexpected key may be the secret itself.
+        raise FormDataError(f"{what} has unknown key(s): {', '.join(map(str, unknown))}")
+
+
+def _text(value: Any) -> str:
+    """A value as one line the core font can print."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())  # no line breaks or tabs inside a value
+    return "".join(_printable(ch) for ch in unicodedata.normalize("NFKC", text))
+
+
+def _printable(ch: str) -> str:
+    try:
+        ch.encode(_ENCODING)
+        return ch
+    except UnicodeEncodeError:
+        # "ő" → "o": the letter without its mark reads better than "?".
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                       if not unicodedata.combining(c))
+        try:
+            return base.encode(_ENCODING).decode(_ENCODING) if base else "?"
+        except UnicodeEncodeError:
+            return "?"
+
+
+def _shortened(form: dict[str, Any], limit: int | None) -> dict[str, Any]:
+    def cut(text: str) -> str:
+        return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+    return {
+        **form,
+        "raison_sociale": cut(form["raison_sociale"]),
+        "company": {k: cut(v) for k, v in form["company"].items()},
+        "delegue": {k: cut(v) for k, v in form["delegue"].items()},
+    }
+
+
+def _moment(value: Any) -> datetime:
+    """The submission's time, aware (naive = UTC, the service's clock)."""
+    if value is None or value == "":
+        raise FormDataError("form data lacks the submission date")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time(12, 0))
+    if not isinstance(value, datetime):
+        raise FormDataError("form data date is not a date")
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _local_date(moment: datetime) -> str:
+    try:
+        zone: Any = ZoneInfo(_DISPLAY_TIMEZONE)
+    except ZoneInfoNotFoundError:
+        zone = timezone.utc
+    return moment.astimezone(zone).strftime("%d/%m/%Y")
+
+
+# --- Layout ------------------------------------------------------------------
+
+def _build(form: dict[str, Any], size: float) -> FPDF:
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.core_fonts_encoding = _ENCODING
+    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+    pdf.set_auto_page_break(True, margin=_MARGIN)
+    # Reproducible output: the creation date (and so the file /ID, derived
+    # from the content) comes from the submission, not from the clock.
+    pdf.set_creation_date(form["moment"])
+    pdf.set_title(TITLE)
+    pdf.set_author("TéléServices CIMR")
+    pdf.set_subject(f"Adhérent {form['numero']}, envoi {form['submission_id']}")
+    pdf.set_lang("fr-MA")
+    pdf.add_page()
+
+    _header(pdf, form, size)
+    company, delegue = form["company"], form["delegue"]
+    _section(pdf, "1. Informations générales de l'entreprise", size, [
+        [("Raison sociale", form["raison_sociale"])],
+        [("Numéro d'adhérent", form["numero"]), ("Site web", company["site_web"])],
+        [("Adresse", company["adresse"])],
+        [("Ville", company["ville"]), ("Localité RC", company["localite_rc"])],
+        [("Numéro RC", company["rc"]), ("Numéro de patente", company["patente"])],
+    ])
+    _section(pdf, "2. Responsable de l'entreprise", size, [
+        [("Nom", company["nom"]), ("Prénom", company["prenom"])],
+        [("Civilité", company["civilite"]), ("Fonction", company["fonction"])],
+        [("Téléphone fixe 1", company["tel1"]), ("Téléphone fixe 2", company["tel2"])],
+        [("Fax", company["fax"]), ("GSM", company["gsm"])],
+        [("Email", company["email"])],
+    ])
+    _section(pdf, "3. Personne déléguée — Administrateur des utilisateurs", size, [
+        [("Nom", delegue["nom"]), ("Prénom", delegue["prenom"])],
+        [("Civilité", delegue["civilite"]), ("Fonction", delegue["fonction"])],
+        [("Téléphone direct", delegue["tel"]), ("GSM", delegue["gsm"])],
+        [("Fax", delegue["fax"]), ("Email", delegue["email"])],
+    ])
+    _small(pdf, PASSWORD_NOTE, size)
+    _commitment(pdf, size)
+    _send_to(pdf, size)
+    return pdf
+
+
+def _header(pdf: FPDF, form: dict[str, Any], size: float) -> None:
+    pdf.set_font("Helvetica", "", size - 1)
+    pdf.set_text_color(90, 100, 110)
+    pdf.cell(90, 5, "CIMR — TéléServices")
+    pdf.cell(0, 5, f"Envoi n° {form['submission_id']}", align="R",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "B", size + 6)
+    pdf.multi_cell(0, (size + 6) * 0.5, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font("Helvetica", "", size)
+    pdf.multi_cell(
+        0, size * 0.5,
+        f"Adhérent n° {form['numero']} — Date de la demande : {_local_date(form['moment'])}",
+        align="C", new_x="LMARGIN", new_y="NEXT",
+    )
+    pdf.ln(size * 0.3)
+
+
+def _section(pdf: FPDF, heading: str, size: float, rows: list[list[tuple[str, str]]]) -> None:
+    pdf.set_font("Helvetica", "B", size + 1)
+    pdf.set_fill_color(*_HEADING_FILL)
+    pdf.cell(0, (size + 1) * 0.6, f" {heading}", fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", size)
+    # Cells are painted with the current fill colour: white, or they would
+    # take the heading's tint and print grey.
+    pdf.set_fill_color(255, 255, 255)
+    label_style = FontFace(emphasis="", color=(70, 80, 90))
+    with pdf.table(
+        col_widths=_COLUMNS, width=sum(_COLUMNS), first_row_as_headings=False,
+        line_height=size * 0.5, padding=(0.8, 1.5), text_align="LEFT", v_align="MIDDLE",
+    ) as table:
+        for pairs in rows:
+            row = table.row()
+            for label, value in pairs:
+                row.cell(label, style=label_style)
+                # A lone pair spans the rest of the row: addresses and emails are long.
+                row.cell(value, colspan=1 if len(pairs) == 2 else 3)
+    pdf.ln(size * 0.25)
+
+
+def _small(pdf: FPDF, text: str, size: float) -> None:
+    pdf.set_font("Helvetica", "I", size - 1)
+    pdf.multi_cell(0, (size - 1) * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(size * 0.3)
+
+
+def _commitment(pdf: FPDF, size: float) -> None:
+    pdf.set_font("Helvetica", "B", size + 1)
+    pdf.set_fill_color(*_HEADING_FILL)
+    pdf.cell(0, (size + 1) * 0.6, " 4. Demande et engagement", fill=True,
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font("Helvetica", "", size)
+    pdf.multi_cell(0, size * 0.5, STATEMENT, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(size * 0.4)
+    pdf.cell(0, size * 0.5, "Fait à ................................................, "
+             "le ......... / ......... / ..................", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(size * 0.4)
+    # Two boxes side by side; their height shrinks with the type so the page
+    # still holds when long values made the sections above taller.
+    gap, height = 6.0, size * 4.2
+    width = (pdf.epw - gap) / 2
+    top, left = pdf.get_y(), pdf.l_margin
+    for i, label in enumerate(("Signature du responsable", "Cachet de l'entreprise")):
+        x = left + i * (width + gap)
+        pdf.rect(x, top, width, height)
+        pdf.set_xy(x + 2, top + 1.5)
+        pdf.set_font("Helvetica", "B", size)
+        pdf.cell(width - 4, size * 0.5, label)
+    pdf.set_xy(left, top + height + size * 0.4)
+
+
+def _send_to(pdf: FPDF, size: float) -> None:
+    pdf.set_font("Helvetica", "B", size)
+    pdf.set_fill_color(*_NOTE_FILL)
+    text = ("À envoyer par courrier, signé et cacheté, à : " + ", ".join(AGENCE_VIRTUELLE_ADDRESS)
+            + ". L'abonnement est validé dans les 48 heures qui suivent la réception de ce "
+              "formulaire ; la personne déléguée en est informée par email.")
+    pdf.multi_cell(0, size * 0.5, text, border=1, fill=True, padding=2, align="L",
+                   new_x="LMARGIN", new_y="NEXT")

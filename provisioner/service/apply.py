@@ -1,0 +1,139 @@
+"""Write an accepted plan to the store, inside the submission's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from provisioner.domain.plan import CREATE, DISABLE, Plan, UserChange
+from provisioner.domain.view import AccountState
+from provisioner.service import notices
+from provisioner.service.secrets_plan import ADMIN, Hashes
+from provisioner.store import repository as repo
+from provisioner.workbook import layout
+from provisioner.workbook.model import ParsedWorkbook
+
+if TYPE_CHECKING:
+    from provisioner.service.pipeline import _Run
+
+
+def apply_plan(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
+    """Apply `run.plan`; returns the report's `company_changes` and `requests`."""
+    assert run.parsed is not None and run.plan is not None
+    if run.request_type == layout.ABONNEMENT:
+        return _subscribe(conn, run, hashes)
+    return _update(conn, run, hashes)
+
+
+def _subscribe(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
+    parsed, plan = run.parsed, run.plan
+    assert parsed is not None and plan is not None
+    confirmations = parsed.adherent.value("confirmations")
+    adherent_id = repo.create_adherent(
+        conn, numero=run.numero, raison_sociale=parsed.adherent.value("raison_sociale"),
+        company=company_details(parsed), delegue=delegue_details(parsed),
+        notification_email=parsed.adherent.value("email_notification") or None,
+        admin_password_hash=hashes.values[ADMIN],
+        confirmations=int(confirmations) if confirmations in layout.CONFIRMATIONS else 1, now=run.now)
+    for change in plan.effective:
+        repo.add_pending_user(conn, adherent_id, run.id, change, hashes.for_change(change), run.now)
+    repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="subscribe",
+                   target=run.numero, after={"users_waiting": len(plan.effective)}, now=run.now)
+    return {"company_changes": [{"kind": "subscription", "status": "waiting",
+                                 "summary": "Abonnement enregistré : il attend la validation de l'Agence "
+                                            "Virtuelle après réception du formulaire signé et cacheté."}]}
+
+
+def _update(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
+    plan, company = run.plan, run.company
+    assert plan is not None and company is not None
+    requests: list[dict[str, Any]] = []
+    company_changes: list[dict[str, str]] = []
+    for request in plan.requests:
+        payload = dict(request.payload)
+        if request.kind == "mass_disable":
+            # The whole workbook waits; its hashes wait with it, in the store that keeps hashes anyway.
+            payload["plan"] = serialize_plan(plan, hashes)
+        request_id = repo.add_request(conn, adherent_id=company.id, submission_id=run.id, kind=request.kind,
+                                      payload=payload, now=run.now)
+        requests.append({"id": request_id, "kind": request.kind, "summary": request.summary})
+        company_changes.append({"kind": request.kind, "summary": request.summary, "status": "waiting"})
+    if plan.held:
+        notices.queue_request_waiting(conn, run, requests)
+        return {"company_changes": company_changes, "requests": requests}
+    apply_changes(conn, company.id, run.numero, plan.effective, hashes, actor=f"submission:{run.id}",
+                  now=run.now, raison_sociale=company.raison_sociale, submission_id=run.id)
+    if plan.confirmations is not None:
+        repo.set_adherent(conn, company.id, confirmations=plan.confirmations, updated_at=run.now)
+        company_changes.append({"kind": "confirmations", "status": "applied",
+                                "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}."})
+    if plan.admin_password is not None:
+        repo.set_adherent(conn, company.id, admin_password_hash=hashes.values[ADMIN], updated_at=run.now)
+        repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="admin_password",
+                       target=run.numero, now=run.now)
+        company_changes.append({"kind": "admin_password", "status": "applied",
+                                "summary": "Le mot de passe de l'administrateur des utilisateurs a été changé."})
+    if requests:
+        notices.queue_request_waiting(conn, run, requests)
+    return {"company_changes": company_changes, "requests": requests}
+
+
+def apply_changes(conn: Connection, adherent_id: int, numero: str, changes: list[UserChange], hashes: Hashes,
+                  *, actor: str, now: Any, raison_sociale: str | None = None,
+                  submission_id: str | None = None) -> None:
+    adherent = {"numero": numero, "raison_sociale": raison_sociale}
+    for change in changes:
+        repo.apply_change(conn, adherent_id, change, hashes.for_change(change), now)
+        repo.add_audit(conn, actor=actor, numero=numero, action=change.action,
+                       target=f"{change.teleservice}:{change.login}", before=_public(change.before),
+                       after=_after(change), now=now)
+        generated = hashes.generated.get((change.sheet, change.row))
+        if generated is not None and change.action in (CREATE, "reset_password"):
+            notices.queue_generated_password(conn, change, generated, adherent=adherent, submission_id=submission_id,
+                                             now=now)
+
+
+def _public(state: AccountState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    return {**state.fields, "status": state.status, "ordonnateur": state.ordonnateur,
+            "validateur": state.validateur, "categories": sorted(state.categories)}
+
+
+def _after(change: UserChange) -> dict[str, Any]:
+    after: dict[str, Any] = dict(change.values)
+    if change.ordonnateur is not None:
+        after["ordonnateur"] = change.ordonnateur
+    if change.validateur is not None:
+        after["validateur"] = change.validateur
+    if change.categories is not None:
+        after["categories"] = sorted(change.categories)
+    if change.action == DISABLE:
+        after["status"] = "disabled"
+    return after
+
+
+def company_details(parsed: ParsedWorkbook) -> dict[str, str]:
+    return {k: parsed.adherent.value(k) for k in layout.ADHERENT_DETAIL_KEYS}
+
+
+def delegue_details(parsed: ParsedWorkbook) -> dict[str, str]:
+    return {k: parsed.delegue.value(k) for k in layout.DELEGUE_DETAIL_KEYS}
+
+
+# -- a held plan, kept for the Agence Virtuelle's decision ----------------------------
+
+def serialize_plan(plan: Plan, hashes: Hashes) -> dict[str, Any]:
+    changes = []
+    for change in plan.effective:
+        data = asdict(change)
+        data.pop("password", None)
+        data.pop("answers", None)
+        data["before"] = None
+        data["categories"] = sorted(change.categories) if change.categories is not None else None
+        data["hashes"] = hashes.for_change(change)
+        data["generated"] = (change.sheet, change.row) in hashes.generated
+        changes.append(data)
+    return {"changes": changes}

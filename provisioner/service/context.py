@@ -1,0 +1,46 @@
+"""What every use case needs, built once from the settings: engine, hasher, clock, folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from provisioner.config import Settings
+from provisioner.security.hashing import Hasher
+from provisioner.store.db import connect
+from provisioner.store.tables import utcnow
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    hasher: Hasher
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def outbox(self) -> Path:
+        return self.settings.outbox
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1024 * 1024)
+
+    def close(self) -> None:
+        self.hasher.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_context(settings: Settings) -> Context:
+    engine = connect(settings)
+    return Context(settings, engine, Hasher(settings.hash_workers))

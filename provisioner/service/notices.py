@@ -1,0 +1,114 @@
+"""Which emails a submission queues, and to whom (in the submission's transaction).
+
+Recipients follow the spec and security.md: the delegate on record (the
+workbook's delegate for an Abonnement) and the `Email de notification`; an
+unauthenticated workbook's addresses get nothing but the outcome of an
+Abonnement; a lock is told to the delegate on record, never to an address
+taken from the workbook. A generated password goes to its user only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from provisioner.mail.queue import enqueue
+from provisioner.workbook import layout
+
+if TYPE_CHECKING:
+    from provisioner.domain.plan import UserChange
+    from provisioner.service.context import Context
+    from provisioner.service.pipeline import _Run
+
+ANNOTATED = "bordereau-annote.xlsx"
+SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
+
+
+def _recipients_of(run: _Run) -> list[str]:
+    parsed = run.parsed
+    if parsed is None:
+        return []
+    extra = parsed.adherent.value("email_notification")
+    if run.request_type == layout.ABONNEMENT:
+        return [a for a in (parsed.delegue.value("email"), extra) if a]
+    if run.authenticated and run.company is not None:
+        on_record = (run.company.delegue or {}).get("email")
+        return [a for a in (on_record, extra or run.company.notification_email) if a]
+    return []
+
+
+def queue_outcome(conn: Connection, run: _Run, report: dict[str, Any]) -> None:
+    if run.just_locked and run.company is not None:
+        queue_locked(conn, run.company, run.now, submission_id=run.id)
+    recipients = _recipients_of(run)
+    if not recipients:
+        return
+    folder = run.ctx.outbox / run.id
+    attachments: list[str] = []
+    context: dict[str, Any] = {"report": report}
+    if run.request_type == layout.CONTROLE:
+        kind = "controle"
+        context["annotated"] = report["status"] == "rejected"
+    elif report["status"] == "rejected":
+        kind = "rejected"
+        context["annotated"] = True
+    elif run.request_type == layout.ABONNEMENT:
+        kind = "subscription_received"
+        attachments.append(str(folder / SUBSCRIPTION_FORM))
+        context = {"adherent": _adherent(report), "submission_id": run.id,
+                   "users_waiting": len(report["changes"])}
+    else:
+        kind = "accepted"
+    if context.get("annotated"):
+        attachments.append(str(folder / ANNOTATED))
+    enqueue(conn, kind=kind, recipients=recipients, context=context, attachments=attachments,
+            submission_id=run.id, now=run.now)
+
+
+def _adherent(report: dict[str, Any]) -> dict[str, Any]:
+    return {"numero": report.get("adherent"), "raison_sociale": report.get("raison_sociale")}
+
+
+def queue_duplicate(conn: Connection, ctx: Context, report: dict[str, Any], prior: Any) -> None:
+    from provisioner.store.repository import find_adherent
+
+    company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
+    on_record = (company.delegue or {}).get("email") if company is not None else None
+    if on_record and (prior.report or {}).get("status") != "rejected":
+        enqueue(conn, kind="duplicate", recipients=[on_record],
+                context={"report": report, "first_processed_at": prior.received_at,
+                         "first_submission_id": prior.id},
+                submission_id=report["submission_id"], now=ctx.clock())
+
+
+def queue_locked(conn: Connection, company: Any, now: datetime, *, submission_id: str | None) -> None:
+    on_record = (company.delegue or {}).get("email")
+    if on_record:
+        enqueue(conn, kind="company_locked", recipients=[on_record],
+                context={"adherent": {"numero": company.numero, "raison_sociale": company.raison_sociale},
+                         "locked_until": company.locked_until, "failures": company.failed_auth},
+                submission_id=submission_id, now=now)
+
+
+def queue_generated_password(conn: Connection, change: UserChange, password: str, *, adherent: dict[str, Any],
+                             submission_id: str | None, now: datetime) -> None:
+    """The generated password goes to that user's own address, and nowhere else."""
+    known = change.before.fields if change.before else {}
+    email = change.values.get("email") or known.get("email", "")
+    if email:
+        person = {k: change.values.get(k) or known.get(k) or None for k in ("civilite", "prenom", "nom")}
+        enqueue(conn, kind="generated_password", recipients=[email],
+                context={"user": {**person, "login": change.login, "teleservice": change.teleservice},
+                         "action": change.action, "password": password, "adherent": adherent},
+                submission_id=submission_id, now=now)
+
+
+def queue_request_waiting(conn: Connection, run: _Run, requests: list[dict[str, Any]]) -> None:
+    recipients = _recipients_of(run)
+    adherent = {"numero": run.numero, "raison_sociale": run.company.raison_sociale if run.company else None}
+    for request in requests if recipients else ():
+        enqueue(conn, kind="request_waiting", recipients=recipients,
+                context={"adherent": adherent, "request": request, "submission_id": run.id},
+                submission_id=run.id, now=run.now)

@@ -1,0 +1,49 @@
+"""What a submission leaves in the outbox: rapport.json, rapport.html, and the annotated copy
+(rejected) or the formulaire d'abonnement (accepted Abonnement). Every file is written to a
+temporary name then renamed, so a reader of the outbox never sees half a file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from provisioner.reports.report_html import write_report_html
+from provisioner.reports.report_json import write_report_json
+from provisioner.workbook import layout
+
+if TYPE_CHECKING:
+    from provisioner.service.context import Context
+    from provisioner.service.pipeline import Outcome
+
+ANNOTATED = "bordereau-annote.xlsx"
+SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
+
+
+def write_outputs(ctx: Context, outcome: Outcome) -> None:
+    folder = outcome.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    report = outcome.report
+    if report["status"] == "rejected":
+        from provisioner.workbook.rebuild import write_copy
+
+        write_copy(outcome.parsed, outcome.findings, annotate=True, path=folder / ANNOTATED)
+    if report["status"] == "accepted" and report["request_type"] == layout.ABONNEMENT and outcome.parsed:
+        from provisioner.reports.subscription_form import write_subscription_form
+
+        write_subscription_form(subscription_data(outcome), folder / SUBSCRIPTION_FORM)
+    write_report_json(report, folder)
+    write_report_html(report, folder)
+
+
+def subscription_data(outcome: Outcome) -> dict[str, object]:
+    """The form's content: what the workbook said of the company and its delegate, never a password."""
+    from provisioner.service.apply import company_details, delegue_details
+
+    assert outcome.parsed is not None
+    return {
+        "numero": outcome.report["adherent"], "raison_sociale": outcome.report.get("raison_sociale") or "",
+        "submission_id": outcome.submission_id, "date": outcome.report["received_at"],
+        # raison_sociale is shown on its own line, not among the company's details.
+        "company": {k: v for k, v in company_details(outcome.parsed).items() if k != "raison_sociale"},
+        "delegue": delegue_details(outcome.parsed),
+    }

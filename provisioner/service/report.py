@@ -1,0 +1,38 @@
+"""The rapport.json of a submission, as a dict (spec.md, "What it gives back")."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from provisioner.domain.plan import Plan
+from provisioner.workbook.findings import Finding, split
+
+
+def new_submission_id(now: datetime) -> str:
+    """Short, sortable by time, unguessable enough to name a folder: S20261126T185500-1a2b3c4d."""
+    return f"S{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+def build_report(*, submission_id: str, file: str, sha256: str, received_at: datetime,
+                 adherent: str | None, raison_sociale: str | None, request_type: str | None,
+                 status: str, findings: list[Finding], plan: Plan | None = None,
+                 company_changes: list[dict[str, str]] | None = None,
+                 requests: list[dict[str, Any]] | None = None, duplicate_of: str | None = None,
+                 batch: str | None = None) -> dict[str, Any]:
+    errors, warnings = split(findings)
+    changes = [c.report() for c in plan.effective] if plan is not None and status != "rejected" else []
+    counts = plan.counts() if plan is not None and status != "rejected" else None
+    report: dict[str, Any] = {
+        "schema": 1, "submission_id": submission_id, "file": file, "sha256": sha256,
+        "received_at": received_at.isoformat(timespec="seconds"), "adherent": adherent or None,
+        "raison_sociale": raison_sociale or None, "request_type": request_type, "status": status,
+        "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
+        "changes": changes, "company_changes": company_changes or [], "requests": requests or [],
+        "held": bool(plan and plan.held and status == "accepted"), "duplicate_of": duplicate_of,
+        "batch": batch,
+    }
+    if counts is not None:
+        report["counts"] = counts
+    return report
