@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 
 from provisioner.workbook import layout
+from provisioner.workbook.text import label_key
 
 ADMIN_PASSWORD = "Deleg2026"
 USER_PASSWORD = "Pass2026"
@@ -83,12 +84,15 @@ def make_workbook(
     headers: dict[str, list[str]] | None = None,
     omit_sheets: tuple[str, ...] = (),
     blank_rows_before: dict[str, int] | None = None,
+    form_labels: dict[str, dict[str, str | None]] | None = None,
 ) -> Path:
     """Write a workbook; returns its path.
 
     `headers` replaces the header row of a table sheet (by sheet name), to test
     column order, unknown or missing columns. `blank_rows_before` inserts fully
-    blank rows before the data of a table sheet.
+    blank rows before the data of a table sheet. `form_labels` replaces the
+    label of a form field (by sheet name, then field key); None leaves the
+    field's row out, to test a missing label.
     """
     path = Path(path)
     adherent_values = adherent() if adherent_values is None else adherent_values
@@ -97,6 +101,7 @@ def make_workbook(
     categories = default_categories() if categories is None else categories
     headers = headers or {}
     blank_rows_before = blank_rows_before or {}
+    form_labels = form_labels or {}
 
     wb = openpyxl.Workbook()
     wb.active.title = layout.README_SHEET
@@ -106,8 +111,13 @@ def make_workbook(
             continue
         values = adherent_values if form.name == layout.ADHERENT_SHEET else delegue_values
         ws = wb.create_sheet(form.name)
-        for row, fld in enumerate(form.fields, start=1):
-            label = fld.label + (" *" if layout.ALWAYS <= fld.required_for else "")
+        labels = form_labels.get(form.name, {})
+        row = 0
+        for fld in form.fields:
+            label = labels.get(fld.key, fld.label + (" *" if layout.ALWAYS <= fld.required_for else ""))
+            if label is None:
+                continue
+            row += 1
             ws.cell(row=row, column=1, value=label)
             if values.get(fld.key) is not None:
                 ws.cell(row=row, column=2, value=values[fld.key])
@@ -121,8 +131,9 @@ def make_workbook(
         ws.append(header)
         for _ in range(blank_rows_before.get(sheet, 0)):
             ws.append([None] * len(header))
-        by_label = {c.label: c.key for c in columns}
+        # Headers match as the reader matches them (case, accents, `*`, spaces).
+        by_label = {label_key(c.label): c.key for c in columns}
         for values in rows:
-            ws.append([values.get(by_label.get(h.rstrip(" *"), h)) for h in header])
+            ws.append([values.get(by_label.get(label_key(h), h)) for h in header])
     wb.save(path)
     return path

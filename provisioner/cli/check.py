@@ -1,0 +1,146 @@
+"""`provisioner check FILE`: every rule that needs no account store; nothing is changed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from provisioner.cli.app import cli
+from provisioner.workbook import layout
+from provisioner.workbook.checker import CheckResult, check_file, log_safely
+from provisioner.workbook.findings import Finding
+
+EXIT_REJECTED = 1
+REPORT_SCHEMA = 1
+_REQUEST_LABELS = {key: label for label, key in layout.REQUEST_TYPES.items()}
+
+
+@cli.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--annotate", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
+              help="Also write a copy of the workbook with each faulty cell marked (secrets emptied).")
+def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
+    """Check a workbook without the account store and without changing anything.
+
+    Reports every fault found (not just the first), each with its code and
+    cell. Exit 0 when there is no error, 1 when there is any, 2 on a usage
+    error. Login, password and company checks that need the store are left
+    to `provisioner process`.
+
+    \b
+    Example:
+        provisioner check bordereau.xlsx --annotate bordereau-annote.xlsx
+    """
+    try:
+        result = check_file(file)
+        if as_json:
+            click.echo(_as_json(file.name, result))
+        else:
+            _print_human(file.name, result)
+        if annotate is not None:
+            _annotate(result, annotate)
+    except Exception as exc:  # no traceback for the user: it could quote a cell
+        log_safely(exc, "check command")
+        click.echo("Erreur : la vérification n'a pas pu aboutir (erreur interne). Le détail technique "
+                   "est dans le journal.", err=True)
+        sys.exit(EXIT_REJECTED)
+    if not result.accepted:
+        sys.exit(EXIT_REJECTED)
+
+
+def _annotate(result: CheckResult, out: Path) -> None:
+    # Imported here: only this option needs openpyxl and the copy builder.
+    from provisioner.workbook.rebuild import write_copy
+
+    shown = _plain(click.format_filename(out))
+    try:
+        write_copy(result.workbook, result.findings, annotate=True, path=out)
+    except OSError as exc:
+        log_safely(exc, "annotated copy")
+        click.echo(f"Erreur : la copie annotée n'a pas pu être écrite dans « {shown} » (dossier absent "
+                   "ou droits insuffisants).", err=True)
+        sys.exit(EXIT_REJECTED)
+    click.echo(f"Copie annotée écrite : {shown}", err=True)
+
+
+def _as_json(name: str, result: CheckResult) -> str:
+    parsed = result.workbook
+    report = {
+        "schema": REPORT_SCHEMA,
+        "file": name,
+        "status": "accepted" if result.accepted else "rejected",
+        "request_type": parsed.request_type if parsed else None,
+        "adherent": (parsed.numero or None) if parsed else None,
+        "errors": [f.to_dict() for f in result.errors],
+        "warnings": [f.to_dict() for f in result.warnings],
+    }
+    return json.dumps(report, ensure_ascii=False)
+
+
+# --- Text for people ---------------------------------------------------------------
+
+
+def _print_human(name: str, result: CheckResult) -> None:
+    click.echo(_summary(name, result))
+    if not result.findings:
+        return
+    if sys.stdout.isatty():
+        _print_table(result.findings)
+    else:
+        for finding in result.findings:
+            click.echo(f"{_severity(finding)}  {finding.code}  {_place(finding)}  {_plain(finding.message)}")
+
+
+def _summary(name: str, result: CheckResult) -> str:
+    shown = _plain(click.format_filename(name))
+    parsed = result.workbook
+    about = ""
+    if parsed is not None:
+        request = _REQUEST_LABELS.get(parsed.request_type or "", "type de demande non reconnu")
+        about = f" ({request}, adhérent {_plain(parsed.numero) or 'non renseigné'})"
+    counts = f"{_count(len(result.errors), 'erreur')}, {_count(len(result.warnings), 'avertissement')}"
+    if result.accepted:
+        return f"« {shown} »{about} : accepté — {counts}."
+    return (f"« {shown} »{about} : refusé — {counts}. Corrigez chaque cellule indiquée, puis "
+            "renvoyez le fichier.")
+
+
+def _print_table(findings: list[Finding]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("Gravité", "Code", "Emplacement", "Message", show_lines=False)
+    for finding in findings:
+        # Text(), never markup: a value quoted in a message could hold `[bold]`.
+        table.add_row(Text(_severity(finding)), Text(finding.code), Text(_place(finding)),
+                      Text(_plain(finding.message)))
+    Console(highlight=False).print(table)
+
+
+def _severity(finding: Finding) -> str:
+    return "ERREUR" if finding.is_error else "AVERTISSEMENT"
+
+
+def _place(finding: Finding) -> str:
+    sheet = _plain(finding.sheet or "")
+    if finding.cell:
+        return f"{sheet}!{finding.cell}"
+    if finding.row:
+        return f"{sheet}, ligne {finding.row}"
+    if finding.column:
+        return f"{sheet}, « {_plain(finding.column)} »"
+    return sheet or "classeur"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n > 1 else ''}"
+
+
+def _plain(text: str) -> str:
+    """One line, no control characters: a name or a value must not drive the terminal."""
+    return "".join(c if c.isprintable() else " " for c in text)

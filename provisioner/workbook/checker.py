@@ -1,0 +1,124 @@
+"""Everything a workbook can be told without the account store: read, normalise, schemas, rules.
+
+No input, however broken, raises from here: a bug met on the way becomes a
+FILE_UNREADABLE finding (and a log line naming the exception type and the
+place in our code, never a value from the workbook).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provisioner.workbook.findings import Finding, error, split
+from provisioner.workbook.layout import TEMPLATE_VERSION
+from provisioner.workbook.model import ParsedWorkbook
+from provisioner.workbook.normalise import normalise
+from provisioner.workbook.reader import DEFAULT_MAX_BYTES, read_workbook
+from provisioner.workbook.rules import check_rules
+from provisioner.workbook.schemas import validate_workbook
+
+logger = logging.getLogger(__name__)
+
+UNEXPECTED = ("Le classeur n'a pas pu être vérifié entièrement à cause d'une erreur inattendue du "
+              "service. Vérifiez qu'il suit le modèle {version} ; si le problème persiste, "
+              "contactez l'Agence Virtuelle.")
+
+
+@dataclass
+class CheckResult:
+    workbook: ParsedWorkbook | None
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
+
+    @property
+    def accepted(self) -> bool:
+        return not self.errors
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [*self.errors, *self.warnings]
+
+
+def check_file(path: Path | str, *, name: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> CheckResult:
+    """Read and check one submitted file; `name` is the name the person gave it."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        read = read_workbook(path, name=name, max_bytes=max_bytes)
+        parsed, found = read.workbook, list(read.findings)
+    except Exception as exc:  # read_workbook catches what it knows; this is a bug
+        log_safely(exc, "read")
+        parsed, found = None, [_unexpected()]
+    timings["read"] = time.perf_counter() - started
+    if parsed is not None:
+        found += _check(parsed, timings)
+    errors, warnings = split(merge(found))
+    return CheckResult(parsed, errors, warnings, timings)
+
+
+def check_workbook(parsed: ParsedWorkbook) -> list[Finding]:
+    """Normalise `parsed` in place, then every schema and rule: one finding per cell."""
+    return merge(_check(parsed, {}))
+
+
+def merge(findings: Iterable[Finding]) -> list[Finding]:
+    """Keep the first finding of each cell (and severity); drop exact repeats.
+
+    Callers pass findings in the order reader → schemas → rules, so the most
+    basic fault of a cell is the one shown: a blank required cell is not also
+    a mismatch. Errors and warnings are kept apart so a warning (a formula,
+    say) never hides an error on the same cell. Findings without a cell
+    (a whole sheet, a row, a label) are all kept.
+    """
+    kept: list[Finding] = []
+    seen: set[object] = set()
+    for finding in findings:
+        key: object = ((finding.sheet, finding.cell, finding.severity) if finding.cell
+                       else finding)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
+
+
+def _check(parsed: ParsedWorkbook, timings: dict[str, float]) -> list[Finding]:
+    findings: list[Finding] = []
+    stages: list[tuple[str, Callable[[], list[Finding]]]] = [
+        ("schemas", lambda: _schemas(parsed)),
+        ("rules", lambda: check_rules(parsed)),
+    ]
+    for stage, run in stages:
+        started = time.perf_counter()
+        try:
+            findings += run()
+        except Exception as exc:
+            log_safely(exc, stage)
+            findings.append(_unexpected())
+            break  # later stages would judge a half-checked workbook
+        finally:
+            timings[stage] = time.perf_counter() - started
+    return findings
+
+
+def _schemas(parsed: ParsedWorkbook) -> list[Finding]:
+    normalise(parsed)  # closed lists spelled as the schemas expect
+    return validate_workbook(parsed)
+
+
+def _unexpected() -> Finding:
+    return error("FILE_UNREADABLE", UNEXPECTED.format(version=TEMPLATE_VERSION))
+
+
+def log_safely(exc: BaseException, stage: str) -> None:
+    """Log a failure by its type and the place in our code, never its text nor a traceback:
+    either may quote a value of the workbook, a password included."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    logger.error("workbook check failed at stage %s: %s at %s", stage, type(exc).__name__, place)

@@ -1,0 +1,248 @@
+"""Rules that look beyond one cell: the request type, another row, another sheet.
+
+Secret questions live here rather than in a pandera check because they are
+one rule with five situations, each with its own message and cell, and one of
+them (none at all) depends on the Adhérent form's request type. Everything
+here is judged from the workbook alone: what needs the account store
+(LOGIN_TAKEN, USER_NOT_FOUND, EASYPAIEMENT_VALIDATORS, and the rows a blank
+Action may create or update on a Mise à jour) is the store phase's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from provisioner.workbook import layout
+from provisioner.workbook.findings import Finding, error
+from provisioner.workbook.layout import Action
+from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
+from provisioner.workbook.schemas import POLICY_MESSAGE, meets_password_policy, one_of, shown
+from provisioner.workbook.text import label_key, login_key
+
+Row = tuple[int, dict[str, str]]
+
+
+def check_rules(parsed: ParsedWorkbook) -> list[Finding]:
+    """Every cross-cell rule of `parsed` (already normalised), in no particular order."""
+    request = parsed.request_type
+    return [
+        *_version(parsed.adherent),
+        *_delegue_passwords(parsed.delegue, request),
+        *_abonnement_actions(parsed, request),
+        *_secret_questions(parsed, request),
+        *_login_duplicates(parsed),
+        *_categories(parsed, request),
+    ]
+
+
+def certainly_created(action: str, request: str | None) -> bool:
+    """True when the row creates an account whatever the store holds.
+
+    A blank Action on a Mise à jour creates or updates depending on the
+    store, so it is not certain here.
+    """
+    return action == Action.CREER.value or (
+        request == layout.ABONNEMENT and action in (Action.BLANK.value, Action.CREER.value))
+
+
+def rows(table: TableData) -> list[Row]:
+    """(Excel row, {field key: value}) in sheet order."""
+    return sorted(table.frame.to_dict("index").items())  # type: ignore[arg-type]
+
+
+# --- Adhérent and Délégué forms -----------------------------------------------
+
+
+def _version(form: FormData) -> Iterator[Finding]:
+    version = form.value("version")
+    if version and version != layout.TEMPLATE_VERSION and "version" not in form.missing:
+        yield error("TEMPLATE_MISMATCH",
+                    f"Ce classeur suit le modèle « {shown(version)} » ; seul le modèle "
+                    f"{layout.TEMPLATE_VERSION} est accepté. Reportez vos données dans le modèle "
+                    f"{layout.TEMPLATE_VERSION} (sans modifier sa version) et renvoyez-le.",
+                    **form.where("version"))
+
+
+def _given(form: FormData, key: str) -> bool:
+    return key not in form.missing and form.value(key) != ""
+
+
+def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]:
+    password, confirmation = form.value("password"), form.value("password_confirm")
+    if request == layout.ABONNEMENT:
+        # The administrator's new password. Blank cells are REQUIRED (schemas.py).
+        if _given(form, "password") and not meets_password_policy(password):
+            yield error("PASSWORD_POLICY", POLICY_MESSAGE, **form.where("password"))
+        for key in ("new_password", "new_password_confirm"):
+            if _given(form, key):
+                yield error("INVALID_VALUE",
+                            f"« {form.cells[key].field.label} » ne sert qu'en Mise à jour : pour un "
+                            "Abonnement, videz cette cellule et saisissez le mot de passe choisi dans "
+                            "« Mot de passe » et sa confirmation.", **form.where(key))
+    # On a Mise à jour or a Contrôle seul, "Mot de passe" is the current password: it is
+    # never held to the policy here (a wrong one is AUTH_FAILED later, and calling it
+    # non-compliant would tell an attacker something about the real one).
+    if _given(form, "password") and _given(form, "password_confirm") and password != confirmation:
+        yield error("PASSWORD_MISMATCH", "La confirmation ne correspond pas au mot de passe : "
+                    "saisissez deux fois le même mot de passe.", **form.where("password_confirm"))
+    if request != layout.ABONNEMENT:
+        yield from _new_password(form)
+
+
+def _new_password(form: FormData) -> Iterator[Finding]:
+    new, confirmation = form.value("new_password"), form.value("new_password_confirm")
+    if _given(form, "new_password") and not meets_password_policy(new):
+        yield error("PASSWORD_POLICY", "Nouveau mot de passe : " + POLICY_MESSAGE[0].lower()
+                    + POLICY_MESSAGE[1:], **form.where("new_password"))
+    if _given(form, "new_password") and "new_password_confirm" not in form.missing:
+        if not confirmation:
+            yield error("PASSWORD_MISMATCH", "Saisissez le nouveau mot de passe une seconde fois dans "
+                        "« Confirmation du nouveau mot de passe ».", **form.where("new_password_confirm"))
+        elif confirmation != new:
+            yield error("PASSWORD_MISMATCH", "La confirmation ne correspond pas au nouveau mot de passe : "
+                        "saisissez deux fois le même.", **form.where("new_password_confirm"))
+    elif _given(form, "new_password_confirm") and "new_password" not in form.missing:
+        yield error("PASSWORD_MISMATCH", "Une confirmation est saisie sans nouveau mot de passe : "
+                    "saisissez le nouveau mot de passe, ou videz aussi sa confirmation.",
+                    **form.where("new_password"))
+
+
+# --- User rows -------------------------------------------------------------------
+
+
+def _abonnement_actions(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding]:
+    """An Abonnement creates a company: there is nothing yet to modify, disable or reset."""
+    if request != layout.ABONNEMENT:
+        return
+    others = set(layout.ACTIONS) - {Action.CREER.value}
+    for _teleservice, table in parsed.tables():
+        for row, values in rows(table):
+            if values["action"] in others and "action" not in table.missing:
+                yield error("INVALID_VALUE",
+                            f"Pour un Abonnement, chaque ligne crée un compte : laissez l'Action vide "
+                            f"ou mettez « Créer » (« {values['action']} » n'est possible qu'en Mise à "
+                            "jour).", **table.where(row, "action"))
+
+
+def _secret_questions(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding]:
+    qa_keys = {f.key for pair in layout.SECRET_QA for f in pair}
+    for _teleservice, table in parsed.tables():
+        if qa_keys & table.missing:
+            continue  # the template is broken (TEMPLATE_MISMATCH): the set cannot be judged
+        for row, values in rows(table):
+            yield from _questions_of_row(table, row, values, request)
+
+
+def _questions_of_row(table: TableData, row: int, values: dict[str, str],
+                      request: str | None) -> Iterator[Finding]:
+    pairs = [(q.key, a.key, values[q.key], values[a.key]) for q, a in layout.SECRET_QA]
+    if not any(question or answer for _, _, question, answer in pairs):
+        if certainly_created(values["action"], request):
+            yield error("SECRET_QUESTIONS",
+                        "Un compte créé a besoin de trois questions secrètes différentes et de leurs "
+                        "réponses : renseignez « Question 1 » à « Réponse 3 ».",
+                        **table.where(row, pairs[0][0]))
+        return
+    seen: dict[str, int] = {}
+    for number, (q_key, a_key, question, answer) in enumerate(pairs, start=1):
+        if question and not answer:
+            yield _qa(table, row, a_key, f"La question {number} n'a pas de réponse : saisissez la "
+                      f"réponse {number}.")
+        elif answer and not question:
+            yield _qa(table, row, q_key, f"La réponse {number} n'a pas de question : choisissez ou "
+                      f"écrivez la question {number}.")
+        elif not question:
+            yield _qa(table, row, q_key, f"La question {number} et sa réponse manquent : il faut trois "
+                      "questions différentes, chacune avec sa réponse.")
+        if question:
+            first = seen.setdefault(label_key(question), number)
+            if first != number:
+                yield _qa(table, row, q_key, f"La question {number} reprend la question {first} : "
+                          "choisissez trois questions différentes.")
+
+
+def _qa(table: TableData, row: int, key: str, message: str) -> Finding:
+    return error("SECRET_QUESTIONS", message, **table.where(row, key))
+
+
+def _login_duplicates(parsed: ParsedWorkbook) -> Iterator[Finding]:
+    """Each téléservice needs its own login: one login, one place in the workbook."""
+    first: dict[str, tuple[str, int, str]] = {}  # login key → sheet, row, spelling
+    for _teleservice, table in parsed.tables():
+        for row, values in rows(table):
+            login = values["login"]
+            if not login:
+                continue
+            sheet, line, spelling = first.setdefault(login_key(login), (table.sheet, row, login))
+            if (sheet, line) != (table.sheet, row):
+                same = "" if spelling == login else f" (écrit « {shown(spelling)} »)"
+                yield error("LOGIN_DUPLICATE",
+                            f"Le login « {shown(login)} » figure déjà dans la feuille « {sheet} », ligne "
+                            f"{line}{same} : un login ne sert qu'une fois, et chaque téléservice a besoin "
+                            "de son propre login. Choisissez-en un autre, ou regroupez les deux lignes "
+                            "s'il s'agit du même compte.", **table.where(row, "login"))
+
+
+# --- Catégories --------------------------------------------------------------------
+
+
+def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding]:
+    matrix = parsed.categories
+    if "login" in matrix.missing:
+        return  # no Login column (or no sheet): TEMPLATE_MISMATCH says it
+    declarants = _declarant_rows(parsed)
+    everyone = {login_key(v["login"]) for _, t in parsed.tables() for _, v in rows(t) if v["login"]}
+    listed: dict[str, int] = {}
+    for row, values in rows(matrix):
+        login = values["login"]
+        if not login:
+            continue  # REQUIRED (schemas.py)
+        key = login_key(login)
+        if key in listed:
+            yield error("LOGIN_DUPLICATE",
+                        f"Le login « {shown(login)} » a déjà une ligne dans « {matrix.sheet} » (ligne "
+                        f"{listed[key]}) : regroupez ses catégories sur une seule ligne.",
+                        **matrix.where(row, "login"))
+            continue
+        listed[key] = row
+        if key in declarants:
+            _table, _row, declared = declarants[key]
+            yield from _no_mark(matrix, row, values, login, certainly_created(declared["action"], request))
+        elif key in everyone or request == layout.ABONNEMENT:
+            # On a Mise à jour a login absent from the workbook may be a user in the
+            # store: the store phase judges it.
+            yield error("CATEGORY_UNKNOWN_LOGIN",
+                        f"Le login « {shown(login)} » n'est l'utilisateur d'aucune feuille "
+                        "Télédéclaration (interne ou externe) de ce classeur : seuls ces utilisateurs ont "
+                        "des catégories. Corrigez le login ou supprimez la ligne.",
+                        **matrix.where(row, "login"))
+    for key, (table, row, values) in declarants.items():
+        if key not in listed and certainly_created(values["action"], request):
+            yield error("CATEGORY_MISSING",
+                        f"L'utilisateur « {shown(values['login'])} » n'aurait aucune catégorie : ajoutez "
+                        f"une ligne à son login dans la feuille « {matrix.sheet} » et mettez X sous au "
+                        "moins une catégorie.", **table.where(row, "login"))
+
+
+def _declarant_rows(parsed: ParsedWorkbook) -> dict[str, tuple[TableData, int, dict[str, str]]]:
+    """Télédéclaration logins → their first row (a second one is a LOGIN_DUPLICATE)."""
+    found: dict[str, tuple[TableData, int, dict[str, str]]] = {}
+    for teleservice, table in parsed.tables():
+        if teleservice.categories:
+            for row, values in rows(table):
+                if values["login"]:
+                    found.setdefault(login_key(values["login"]), (table, row, values))
+    return found
+
+
+def _no_mark(matrix: TableData, row: int, values: dict[str, str], login: str,
+             created: bool) -> Iterator[Finding]:
+    """A row replaces the user's categories: a row with no mark leaves none."""
+    marks = [c for c in layout.CATEGORIES if c not in matrix.missing]
+    if len(marks) < len(layout.CATEGORIES):
+        return  # a category column is missing: its marks cannot be seen
+    if not any(values[c] for c in marks):
+        keep = "" if created else ", ou supprimez la ligne pour garder ses catégories actuelles"
+        yield error("CATEGORY_MISSING",
+                    f"L'utilisateur « {shown(login)} » n'aurait aucune catégorie : mettez X sous au moins "
+                    f"une catégorie ({one_of(layout.CATEGORIES)}){keep}.", **matrix.where(row, marks[0]))
