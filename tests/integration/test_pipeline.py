@@ -233,8 +233,8 @@ def test_update_disable_enable_and_reset_walk_an_account_through_its_life(ctx, t
         assert [c["action"] for c in outcome.report["changes"]] == [action]
     with ctx.engine.connect() as conn:
         row = conn.execute(select(accounts)).one()
-        assert (row.fonction, row.status) == ("DRH", "active")
-        assert count(ctx.engine, audit) >= 5
+    assert (row.fonction, row.status) == ("DRH", "active")
+    assert count(ctx.engine, audit) >= 5
 
 
 def test_a_new_delegate_email_waits_for_the_agence_virtuelle(ctx, tmp_path):
