@@ -1,0 +1,33 @@
+"""`provisioner serve`: the scheduled service on the inbox."""
+
+from __future__ import annotations
+
+import click
+
+from provisioner.cli.app import cli, open_or_exit
+
+
+@cli.command("serve")
+@click.option("--once", is_flag=True, help="One round (files stable for 2 seconds), then exit: for scripts and tests.")
+def serve(once: bool) -> None:
+    """Run the service: every poll interval, take the finished files of the inbox, process them,
+    write the outbox, send the queued emails; until SIGINT or SIGTERM.
+
+    Folders and interval come from the settings (PROVISIONER_INBOX,
+    PROVISIONER_OUTBOX, PROVISIONER_ARCHIVE, PROVISIONER_POLL_SECONDS, ...);
+    missing folders are created. A `.zip` of workbooks is processed workbook
+    by workbook, with a summary in outbox/lot-<id>/. Stopping finishes the
+    file in hand first; a file left by a crash is taken up again at the next
+    start.
+
+    \b
+    Example:
+        PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
+    """
+    from provisioner.service.loop import Service
+
+    with open_or_exit() as ctx, Service(ctx) as service:
+        if once:
+            service.run_once()
+        else:
+            service.run()

@@ -1,0 +1,363 @@
+"""The inbox: which files are finished, and taking one so that no other instance takes it.
+
+A file is taken when it is a regular file (never a symlink, a folder or a
+device), its name is not an Excel lock file, a dotfile or a temporary name,
+and it has stopped changing: the same (size, mtime) on two consecutive looks
+AND untouched for `min_age` seconds (two looks alone can fall inside one
+pause of a slow writer). A workbook that Excel still holds open (its
+`~$` lock file is there) waits, unless that lock is stale.
+
+Taking a file is an atomic `os.rename` into this instance's private work
+folder (`var/work/<instance>/`, on the inbox's file system): two instances,
+on one host or sharing the folder, can never both succeed. A row in
+`inbox_claims` records who holds the file. The name the person gave it is
+kept in a sidecar (`<token>.json`) written before the rename; the file itself
+gets our own name. Each instance holds an exclusive `flock` on its folder's
+`.lock` for its lifetime: a folder whose lock is free (its process is gone)
+or whose heartbeat is older than `STALE_AFTER` is adopted by another
+instance, and its files are processed again. That is the crash recovery;
+it is safe because processing is idempotent by SHA-256.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import socket
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, update
+
+from provisioner.store.tables import inbox_claims
+
+if TYPE_CHECKING:
+    from provisioner.service.context import Context
+
+log = logging.getLogger(__name__)
+
+TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial")
+LOCK_PREFIX = "~$"
+MIN_AGE_SECONDS = 2.0  # untouched for this long before it is taken
+EXCEL_LOCK_STALE = timedelta(hours=12)  # an Excel lock file older than this no longer holds a workbook
+STALE_AFTER = timedelta(minutes=30)  # a work folder whose heartbeat is older is adopted
+LOCK_FILE = ".lock"
+SIDECAR = ".json"
+SCRATCH = ".d"
+WORK_DIR = "work"
+_TOKEN = re.compile(r"C\d{8}T\d{6}-[0-9a-f]{8}")
+
+
+Signature = tuple[int, int]  # (size, mtime_ns)
+
+
+def is_candidate_name(name: str) -> bool:
+    """False for names the inbox never takes: lock files, dotfiles, temporary names."""
+    lowered = name.lower()
+    return not (name.startswith(LOCK_PREFIX) or name.startswith(".") or lowered.endswith(TEMPORARY_SUFFIXES))
+
+
+def finished_files(inbox: Path, seen: dict[str, Signature], *, min_age: float = MIN_AGE_SECONDS,
+                   warned: set[str] | None = None, now: float | None = None) -> list[Path]:
+    """The regular files of `inbox` that are finished, oldest first.
+
+    `seen` is kept by the caller between looks (name → signature); it is
+    replaced by what this look saw. `warned` remembers the names already
+    logged as skipped, so that a symlink is not logged at every poll.
+    """
+    now = time.time() if now is None else now
+    warned = set() if warned is None else warned
+    current: dict[str, Signature] = {}
+    ready: list[tuple[int, str, Path]] = []
+    try:
+        entries = list(os.scandir(inbox))
+    except FileNotFoundError:
+        seen.clear()
+        return []
+    names = {entry.name for entry in entries}
+    for entry in entries:
+        name = entry.name
+        if not is_candidate_name(name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # gone meanwhile (taken by another instance)
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+            if not stat.S_ISDIR(info.st_mode) and name not in warned:
+                warned.add(name)
+                log.warning("inbox: skipped %s: not a regular file (symlinks are never followed)", ascii(name))
+            continue
+        signature = (info.st_size, info.st_mtime_ns)
+        current[name] = signature
+        age = now - info.st_mtime_ns / 1e9  # negative: a writer's clock ahead of ours; the two looks decide
+        if seen.get(name) != signature or 0 <= age < min_age:
+            continue
+        if _held_by_excel(inbox, name, names, now):
+            continue
+        ready.append((info.st_mtime_ns, name, Path(entry.path)))
+    seen.clear()
+    seen.update(current)
+    warned.intersection_update(names)
+    return [path for _, _, path in sorted(ready)]
+
+
+def _held_by_excel(inbox: Path, name: str, names: set[str], now: float) -> bool:
+    # Excel names its lock `~$` + the name, or `~$` + the name less two characters.
+    for lock in (LOCK_PREFIX + name, LOCK_PREFIX + name[2:]):
+        if lock in names and lock != name:
+            try:
+                age = now - (inbox / lock).lstat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age < EXCEL_LOCK_STALE.total_seconds():
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class ClaimInfo:
+    """What the sidecar of a claimed file says."""
+
+    name: str  # as the person gave it: for reports only, never for a path
+    claimed_at: datetime
+    extra: dict[str, Any]
+
+
+class Workspace:
+    """This instance's work folder: where claimed files wait while they are processed."""
+
+    def __init__(self, root: Path, instance_id: str, lock_fd: int) -> None:
+        self.root = root
+        self.instance_id = instance_id
+        self.folder = root / instance_id
+        self._lock_fd = lock_fd
+
+    @classmethod
+    def open(cls, ctx: Context) -> Workspace:
+        """Create this instance's folder and hold its lock; the root sits on the inbox's file system."""
+        settings = ctx.settings
+        inbox = settings.inbox
+        inbox.mkdir(parents=True, exist_ok=True)
+        root = settings.var_dir / WORK_DIR
+        root.mkdir(parents=True, exist_ok=True)
+        if os.stat(root).st_dev != os.stat(inbox).st_dev:
+            # os.rename is atomic only within one file system: keep the work in the inbox, hidden.
+            log.warning("work folder is not on the inbox's file system: using a hidden folder in the inbox")
+            root = inbox / ".provisioner-work"
+            root.mkdir(exist_ok=True)
+        instance_id = f"{_host()}-{os.getpid()}-{secrets.token_hex(3)}"
+        # Locked under a hidden name first, then renamed: no other instance ever sees
+        # this folder with its lock free and takes it for a dead one.
+        staging = root / f".new-{instance_id}"
+        staging.mkdir(mode=0o700)
+        fd = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        folder = root / instance_id
+        os.rename(staging, folder)
+        log.info("service instance=%s work=%s", instance_id, folder)
+        return cls(root, instance_id, fd)
+
+    def close(self) -> None:
+        """Release the lock; the folder is removed when nothing is left in it."""
+        try:
+            leftovers = [p for p in self.folder.iterdir() if p.name != LOCK_FILE]
+            if not leftovers:
+                (self.folder / LOCK_FILE).unlink(missing_ok=True)
+                self.folder.rmdir()
+        except OSError:
+            pass
+        os.close(self._lock_fd)
+
+    def heartbeat(self) -> None:
+        try:
+            os.utime(self.folder / LOCK_FILE)
+        except OSError:
+            pass
+
+    # -- claiming --------------------------------------------------------------
+
+    def claim(self, ctx: Context, path: Path, signature: Signature | None = None) -> Path | None:
+        """Move `path` into the work folder under our own name; None when another instance took it."""
+        now = ctx.clock()
+        token = f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        target = self.folder / token
+        sidecar = _sidecar(target)
+        _write_json(sidecar, {"name": path.name, "claimed_at": now.isoformat()})
+        try:
+            os.rename(path, target)
+        except OSError as error:
+            sidecar.unlink(missing_ok=True)
+            if error.errno != errno.ENOENT:
+                log.warning("inbox: cannot take %s: %s", ascii(path.name), error.strerror)
+            return None
+        if signature is not None and not _unchanged(target, signature):
+            # Replaced between the look and the rename: a new file, maybe half written. Give it back.
+            if _give_back(target, path):
+                sidecar.unlink(missing_ok=True)
+                return None
+        try:
+            with ctx.engine.begin() as conn:
+                conn.execute(insert(inbox_claims).values(path=str(target), claimed_by=self.instance_id,
+                                                         claimed_at=now))
+        except Exception as error:  # the file is ours anyway (the rename is the claim)
+            log.warning("inbox: claim row not recorded for %s: %s", token, type(error).__name__)
+        return target
+
+    def release(self, ctx: Context, work: Path) -> None:
+        """Forget a claimed file once it has left the work folder."""
+        work.unlink(missing_ok=True)
+        _sidecar(work).unlink(missing_ok=True)
+        scratch = work.with_name(work.name + SCRATCH)
+        if scratch.is_dir():
+            shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            with ctx.engine.begin() as conn:
+                conn.execute(delete(inbox_claims).where(inbox_claims.c.path == str(work)))
+        except Exception as error:
+            log.warning("inbox: claim row not removed for %s: %s", work.name, type(error).__name__)
+
+    def pending(self) -> list[Path]:
+        """The files claimed by this instance and not yet released, oldest claim first."""
+        found = [p for p in self.folder.iterdir() if _TOKEN.fullmatch(p.name) and p.is_file()]
+        for scratch in self.folder.glob("*" + SCRATCH):  # batch scratch whose zip is gone
+            if not (self.folder / scratch.name[: -len(SCRATCH)]).exists():
+                shutil.rmtree(scratch, ignore_errors=True)
+        for orphan in self.folder.glob("*" + SIDECAR):  # a sidecar whose rename never happened
+            if not (self.folder / orphan.name[: -len(SIDECAR)]).exists():
+                orphan.unlink(missing_ok=True)
+        return sorted(found)
+
+    def info(self, work: Path) -> ClaimInfo:
+        try:
+            data = json.loads(_sidecar(work).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        try:
+            claimed_at = datetime.fromisoformat(data.get("claimed_at", ""))
+        except (TypeError, ValueError):
+            claimed_at = datetime.fromtimestamp(work.stat().st_mtime).astimezone()
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            name = "fichier-sans-nom"
+        return ClaimInfo(name, claimed_at, {k: v for k, v in data.items() if k not in ("name", "claimed_at")})
+
+    def remember(self, work: Path, **values: Any) -> None:
+        """Add progress to the sidecar (a batch's id, its finished members)."""
+        current = json.loads(_sidecar(work).read_text(encoding="utf-8")) if _sidecar(work).exists() else {}
+        current.update(values)
+        _write_json(_sidecar(work), current)
+
+    # -- recovery ----------------------------------------------------------------
+
+    def adopt_abandoned(self, ctx: Context) -> int:
+        """Take over the files of work folders whose instance is gone; returns how many."""
+        adopted = 0
+        for folder in self._other_folders():
+            with _abandoned(folder) as gone:
+                if not gone:
+                    continue
+                for item in sorted(folder.iterdir()):
+                    if item.name.startswith("."):  # its lock, a half-written sidecar
+                        continue
+                    if self._adopt(ctx, folder, item):
+                        adopted += 1
+                shutil.rmtree(folder, ignore_errors=True)
+        if adopted:
+            log.info("inbox: adopted %d file(s) left by a stopped instance", adopted)
+        return adopted
+
+    def _other_folders(self) -> Iterator[Path]:
+        try:
+            for folder in self.root.iterdir():
+                if (folder.is_dir() and not folder.is_symlink() and not folder.name.startswith(".")
+                        and folder.name != self.instance_id):
+                    yield folder
+        except FileNotFoundError:
+            return
+
+    def _adopt(self, ctx: Context, folder: Path, item: Path) -> bool:
+        target = self.folder / item.name
+        try:
+            os.rename(item, target)
+        except OSError:
+            return False  # another instance adopted it first
+        if not (_TOKEN.fullmatch(item.name) and target.is_file()):
+            return False  # sidecars and scratch follow their file
+        try:
+            with ctx.engine.begin() as conn:
+                moved = conn.execute(update(inbox_claims).where(inbox_claims.c.path == str(item))
+                                     .values(path=str(target), claimed_by=self.instance_id,
+                                             claimed_at=ctx.clock())).rowcount
+                if not moved:
+                    conn.execute(insert(inbox_claims).values(path=str(target), claimed_by=self.instance_id,
+                                                             claimed_at=ctx.clock()))
+        except Exception as error:
+            log.warning("inbox: claim row not moved for %s: %s", item.name, type(error).__name__)
+        return True
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:64] or "host"
+
+
+def _sidecar(work: Path) -> Path:
+    return work.with_name(work.name + SIDECAR)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _unchanged(path: Path, signature: Signature) -> bool:
+    info = path.stat()
+    return (info.st_size, info.st_mtime_ns) == signature
+
+
+def _give_back(work: Path, original: Path) -> bool:
+    try:
+        os.link(work, original)  # never overwrites whatever came meanwhile
+    except OSError:
+        return False
+    work.unlink()
+    return True
+
+
+class _abandoned:  # noqa: N801 - used as a context manager
+    """True when the folder's instance is gone: its lock is free, or its heartbeat is stale."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fd: int | None = None
+
+    def __enter__(self) -> bool:
+        lock = self.folder / LOCK_FILE
+        try:
+            self.fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            return any(self.folder.iterdir()) if self.folder.exists() else False
+        except OSError:
+            return False
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            age = time.time() - os.fstat(self.fd).st_mtime
+            return age > STALE_AFTER.total_seconds()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)

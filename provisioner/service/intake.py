@@ -1,0 +1,123 @@
+"""One file taken from the inbox: processed, then moved out, so the submitted bytes stay nowhere.
+
+After `process_file` the claimed file leaves the work folder one of three ways:
+- read (accepted or rejected): the archive gets a NEW workbook built from the
+  values read, every secret emptied (`archive/<YYYY>/<MM>/<submission>.xlsx`),
+  then the file is deleted;
+- a duplicate: deleted (its report says which submission it repeats);
+- not readable at all: moved to the quarantine under our own name
+  (`<submission>-<suffix>`), for a person to look at; it is reported all the same.
+
+The file's name is the person's: it goes into the report (escaped where
+shown), never into a path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import traceback
+from collections.abc import Collection
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from provisioner.store import repository as repo
+
+if TYPE_CHECKING:
+    from provisioner.service.context import Context
+    from provisioner.service.pipeline import Outcome
+
+log = logging.getLogger(__name__)
+
+_SAFE_SUFFIX = re.compile(r"[a-z0-9]{1,8}")
+
+
+def handle_one(ctx: Context, path: Path, original_name: str, *, resumed_since: datetime | None = None,
+               batch: str | None = None, known: Collection[str] = ()) -> Outcome:
+    """Process the claimed file at `path` and move it out; returns the outcome.
+
+    `resumed_since`: when a file taken before a crash is taken up again, the
+    time it was first taken. A submission of the same bytes finished since
+    then (and not among `known`, the submissions of the same batch) is this
+    very file, handled before the crash: it is not processed again (that
+    would report it as its own duplicate), only moved out.
+    """
+    from provisioner.service.pipeline import process_file
+
+    outcome = None
+    if resumed_since is not None:
+        outcome = _handled_before(ctx, path, original_name, resumed_since, known)
+    if outcome is None:
+        outcome = process_file(ctx, path, name=original_name, batch=batch)
+    dispose(ctx, path, outcome, original_name)
+    return outcome
+
+
+def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> str:
+    """Archive a rebuilt copy and delete `path`, or quarantine it; returns what was done."""
+    if outcome.status == "duplicate":
+        path.unlink(missing_ok=True)
+        return "deleted"
+    if outcome.parsed is None:
+        quarantine(ctx, path, outcome.submission_id, original_name)
+        return "quarantined"
+    from provisioner.workbook.rebuild import write_copy
+
+    target = archive_path(ctx, outcome)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_copy(outcome.parsed, (), annotate=False, path=target)
+    path.unlink(missing_ok=True)
+    return "archived"
+
+
+def archive_path(ctx: Context, outcome: Outcome) -> Path:
+    received = _received_at(outcome) or ctx.clock()
+    return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{outcome.submission_id}.xlsx"
+
+
+def quarantine(ctx: Context, path: Path, stem: str, original_name: str) -> Path:
+    """Move `path` to the quarantine as `<stem>-<suffix>`: our name, the suffix only if harmless."""
+    folder = ctx.settings.quarantine
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}-{safe_suffix(original_name)}"
+    shutil.move(str(path), str(target))  # a rename on one file system, else copy then delete
+    log.info("quarantined ref=%s as %s", stem, target.name)
+    return target
+
+
+def safe_suffix(name: str) -> str:
+    suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower().lstrip(".")
+    return suffix if _SAFE_SUFFIX.fullmatch(suffix) else "bin"
+
+
+def log_failure(what: str, ref: str, error: BaseException) -> None:
+    """Log an unexpected error without its message: messages may quote values read from a file."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    log.error("%s failed ref=%s error=%s at=%s", what, ref, type(error).__name__, where)
+
+
+def _handled_before(ctx: Context, path: Path, name: str, claimed_at: datetime,
+                    known: Collection[str]) -> Outcome | None:
+    from provisioner.service.pipeline import Outcome, sha256_file
+    from provisioner.workbook.checker import check_file
+
+    sha = sha256_file(path)
+    with ctx.engine.begin() as conn:
+        prior = repo.find_submission(conn, sha)
+    if (prior is None or prior.finished_at is None or prior.report is None
+            or prior.received_at < claimed_at or prior.id in known):
+        return None
+    report = dict(prior.report)
+    parsed = check_file(path, name=name, max_bytes=ctx.max_bytes).workbook
+    log.info("submission id=%s already processed before a restart: moving the file out", prior.id)
+    return Outcome(prior.id, report["status"], report, ctx.outbox / prior.id, parsed)
+
+
+def _received_at(outcome: Outcome) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(outcome.report.get("received_at")))
+    except ValueError:
+        return None
