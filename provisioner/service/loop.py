@@ -93,7 +93,9 @@ class Service:
             except Exception as error:
                 intake.log_failure("after_poll", "-", error)
         handled = tally["files"]
-        log.info("poll files=%d accepted=%d rejected=%d duplicate=%d quarantined=%d batches=%d mails_sent=%d "
+        # An idle poll every few seconds would drown the log: only polls that did something are INFO.
+        level = logging.INFO if handled or mails else logging.DEBUG
+        log.log(level, "poll files=%d accepted=%d rejected=%d duplicate=%d quarantined=%d batches=%d mails_sent=%d "
                  "duration_ms=%d", handled, tally["accepted"], tally["rejected"],
                  tally["duplicate"], tally["quarantined"], tally["batches"], mails,
                  (time.monotonic() - started) * 1000)
