@@ -26,6 +26,7 @@ def cli() -> None:
     # One line per event on stderr; modules never log a secret (see security.md).
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-migration chatter is not ours
 
 
 def settings_or_exit() -> Settings:

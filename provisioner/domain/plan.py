@@ -176,7 +176,9 @@ class _Planner:
 
     def _create(self, change: UserChange, rec: dict[str, str], table: TableData, row: int) -> UserChange:
         change.action = CREATE
-        change.generate_password = change.password is None
+        # A user of an Abonnement gets a generated password at activation, not now: it would
+        # have to be kept in clear until then.
+        change.generate_password = change.password is None and not self.abonnement
         if change.questions is None and not any(rec.get(f"question{i}") or rec.get(f"answer{i}")
                                                 for i in (1, 2, 3)):
             self._error("SECRET_QUESTIONS",

@@ -46,8 +46,17 @@ def certainly_created(action: str, request: str | None) -> bool:
 
 
 def rows(table: TableData) -> list[Row]:
-    """(Excel row, {field key: value}) in sheet order."""
-    return sorted(table.frame.to_dict("index").items())  # type: ignore[arg-type]
+    """(Excel row, {field key: value}) in sheet order.
+
+    Computed once per table (the rules ask for it many times) and only after
+    normalise() has run: nothing changes the frame afterwards.
+    """
+    cached = table.__dict__.get("_rows")
+    if cached is None:
+        frame = table.frame
+        cached = sorted(zip(frame.index.tolist(), frame.to_dict("records")))
+        table.__dict__["_rows"] = cached
+    return cached  # type: ignore[no-any-return]
 
 
 # --- Adhérent and Délégué forms -----------------------------------------------
