@@ -405,6 +405,20 @@ def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any
         if change.action == CREATE:
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         decision.applied.append(change.report())
+    plan = payload.get("plan") or {}
+    settings: dict[str, Any] = {}
+    if plan.get("confirmations") in (1, 2):
+        settings["confirmations"] = plan["confirmations"]
+    if plan.get("admin_password_hash"):
+        settings["admin_password_hash"] = plan["admin_password_hash"]
+    if settings:
+        repo.set_adherent(conn, company.id, updated_at=now, **settings)
+        decision.applied.append({"action": "company_settings", "teleservice": "",
+                                 "login": ", ".join(sorted(settings))})
+    if submission_id:
+        # The held submission is settled: approved, it counts as accepted from now on.
+        conn.execute(submissions.update().where(submissions.c.id == submission_id, submissions.c.status == "held")
+                     .values(status="accepted"))
 
 
 def _held_changes(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -136,4 +136,6 @@ def serialize_plan(plan: Plan, hashes: Hashes) -> dict[str, Any]:
         data["hashes"] = hashes.for_change(change)
         data["generated"] = (change.sheet, change.row) in hashes.generated
         changes.append(data)
-    return {"changes": changes}
+    # What else the workbook asked for waits with it, applied on approval.
+    admin_hash = hashes.values.get(ADMIN) if plan.admin_password is not None else None
+    return {"changes": changes, "confirmations": plan.confirmations, "admin_password_hash": admin_hash}

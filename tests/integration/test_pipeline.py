@@ -290,3 +290,25 @@ def test_the_three_samples_run_in_order_as_their_readme_says(ctx, tmp_path):
     assert {e["code"] for e in third.report["errors"]} == {
         "PASSWORD_POLICY", "PASSWORD_MISMATCH", "LOGIN_DUPLICATE", "EASYPAIEMENT_ROLE"}
     assert count(ctx.engine, accounts) == before
+
+
+def test_an_approved_mass_deactivation_applies_the_held_workbook_whole(ctx, tmp_path):
+    from provisioner.service import agence
+
+    users = {"td_interne": [user(f"u{i}.td") for i in range(6)]}
+    subscribed(ctx, tmp_path, users=users, categories=[{"login": f"u{i}.td", "D": "X"} for i in range(6)])
+    outcome = process_file(ctx, update_book(
+        tmp_path, "m.xlsx", adherent_values=adherent(type_demande="Mise à jour", confirmations="1"),
+        delegue_values={"password": ADMIN_PASSWORD, "new_password": "Neuf2027", "new_password_confirm": "Neuf2027"},
+        users={"td_interne": [{"action": "Désactiver", "login": f"u{i}.td"} for i in range(5)]}))
+    assert outcome.report["held"]
+    request_id = outcome.report["requests"][0]["id"]
+    agence.approve_request(ctx, request_id)
+    with ctx.engine.connect() as conn:
+        disabled = conn.execute(select(func.count()).select_from(accounts)
+                                .where(accounts.c.status == "disabled")).scalar_one()
+        admin_hash = conn.execute(select(adherents.c.admin_password_hash)).scalar_one()
+        status = conn.execute(select(submissions.c.status).where(
+            submissions.c.id == outcome.submission_id)).scalar_one()
+    assert (disabled, status) == (5, "accepted")
+    assert verify_secret(admin_hash, "Neuf2027")
