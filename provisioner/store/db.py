@@ -8,6 +8,7 @@ exception messages and logs.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,12 +30,16 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # the schema at head and does nothing.
 _MIGRATION_LOCK_KEY = 0x70726F76  # "prov"
 
+# Alembic keeps its running context in module globals (`alembic.context`,
+# `alembic.op`): two threads of one process must not migrate at once.
+_ALEMBIC_RUN = threading.Lock()
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10
 
 
 class StoreUnavailable(Exception):
-    """The database cannot be opened: a malformed URL, a missing driver or a server that does not answer."""
+    """The database cannot be opened: malformed URL, missing driver, server not answering."""
 
 
 def safe_url(url: str | URL) -> str:
@@ -79,7 +84,12 @@ def _normalise(url: URL) -> URL:
 def _prepare_sqlite(engine: Engine, url: URL) -> None:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreUnavailable(
+                f"cannot create the folder of {safe_url(url)}: {error.strerror}"
+            ) from None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -117,9 +127,10 @@ def upgrade(engine: Engine) -> None:
     dies); on SQLite, `BEGIN IMMEDIATE` does the same and DDL is transactional.
     """
     config = alembic_config()
-    with _reachable(engine), engine.begin() as connection:
+    with _ALEMBIC_RUN, _reachable(engine), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            lock = text("SELECT pg_advisory_xact_lock(:key)")
+            connection.execute(lock, {"key": _MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -150,4 +161,5 @@ def _reachable(engine: Engine) -> Iterator[None]:
             reason = reason.replace(str(password), "***")
         # `from None`: the chained driver exception would print the same
         # message unscrubbed in a traceback.
-        raise StoreUnavailable(f"cannot open the database {safe_url(engine.url)}: {reason}") from None
+        shown = safe_url(engine.url)
+        raise StoreUnavailable(f"cannot open the database {shown}: {reason}") from None

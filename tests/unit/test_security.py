@@ -173,7 +173,9 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 POLICY = {"lock_after": 5, "lock_minutes": 30.0}
 
 
-def fail(times: int, state: tuple[int, datetime | None] = (0, None), now: datetime = NOW) -> lockout.AfterFailure:
+def fail(
+    times: int, state: tuple[int, datetime | None] = (0, None), now: datetime = NOW
+) -> lockout.AfterFailure:
     result = lockout.AfterFailure(*state, False)
     for _ in range(times):
         result = lockout.after_failure(result.failed_auth, result.locked_until, now, **POLICY)
