@@ -22,6 +22,10 @@ SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
 def write_outputs(ctx: Context, outcome: Outcome) -> None:
     folder = outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
+    # A crash between a temporary file and its rename leaves it behind; the folder is this
+    # submission's alone (its file is claimed by one instance), so clear it before rewriting.
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
     report = outcome.report
     if report["status"] == "rejected":
         from provisioner.workbook.rebuild import write_copy
