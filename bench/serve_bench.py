@@ -1,0 +1,86 @@
+"""Benchmark (not a test): 200 typical workbooks (10 users each) dropped at once in the inbox.
+
+    .venv/bin/python bench/serve_bench.py [--workbooks 200] [--users 10]
+
+Drains the inbox with the service's own round (`Service.run_once`: claim,
+pipeline, archive copy, outputs, mail as .eml) and compares the time with the
+hash floor: (hashes × one argon2id hash) ÷ cores, measured in the same run.
+Overhead per workbook = (total − floor) ÷ workbooks; goal under 100 ms.
+Writes bench/out/serve.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from apply_bench import one_hash_seconds  # noqa: E402
+
+from provisioner.config import Settings  # noqa: E402
+from provisioner.service.context import open_context  # noqa: E402
+from provisioner.service.inbox import MIN_AGE_SECONDS  # noqa: E402
+from provisioner.service.loop import Service  # noqa: E402
+from tests.factory import adherent, delegue, make_workbook, user  # noqa: E402
+
+
+def build_inbox(inbox: Path, workbooks: int, users: int) -> int:
+    """Abonnements of distinct companies, users spread over the sheets; returns the hashes they need."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    staging = inbox.parent / "staging"
+    staging.mkdir()
+    for n in range(workbooks):
+        numero = f"{500000 + n}"
+        rows = {"td_interne": [], "compte_adherent": [], "easypaiement": []}
+        categories = []
+        for i in range(users):
+            key = ("td_interne", "compte_adherent", "easypaiement")[i % 3]
+            login = f"c{n}u{i}.{key[:2]}"
+            rows[key].append(user(login, key, password=f"Pw{n:03d}x{i:02d}", password_confirm=f"Pw{n:03d}x{i:02d}"))
+            if key == "td_interne":
+                categories.append({"login": login, "D": "X"})
+        make_workbook(staging / f"bordereau-{numero}.xlsx", adherent_values=adherent(numero=numero),
+                      delegue_values=delegue(email=f"rh{n}@exemple.ma"), users=rows, categories=categories)
+    for path in staging.iterdir():  # "dropped at once": written elsewhere, then moved in
+        path.rename(inbox / path.name)
+    return workbooks * (1 + users * 4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workbooks", type=int, default=200)
+    parser.add_argument("--users", type=int, default=10)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        hashes = build_inbox(base / "inbox", args.workbooks, args.users)
+        settings = Settings(inbox=base / "inbox", outbox=base / "outbox", archive=base / "archive",
+                            quarantine=base / "quarantine", var_dir=base / "var", poll_seconds=1.0)
+        with open_context(settings) as ctx, Service(ctx, show_progress=False) as service:
+            ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])
+            t_hash = one_hash_seconds()
+            start = time.perf_counter()
+            handled = service.run_once()
+            total = time.perf_counter() - start - MIN_AGE_SECONDS  # run_once waits for files to settle
+            left = list(settings.inbox.iterdir())
+    floor = hashes * t_hash / cores
+    result = {"workbooks": args.workbooks, "users_each": args.users, "handled": handled, "left_in_inbox": len(left),
+              "hashes": hashes, "one_hash_ms": round(t_hash * 1000, 2), "cores": cores,
+              "floor_s": round(floor, 2), "total_s": round(total, 2), "ratio": round(total / floor, 3),
+              "overhead_ms_per_workbook": round((total - floor) / args.workbooks * 1000, 1)}
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "serve.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
