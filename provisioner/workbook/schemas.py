@@ -291,9 +291,12 @@ def _columns(fields: tuple[Field, ...], *, policy: frozenset[str] = frozenset(),
              extra: Mapping[str, list[pa.Check]] | None = None) -> dict[str, pa.Column]:
     # dtype None: the reader already guarantees plain str cells ("" for blank).
     extra = extra or {}
-    return {f.key: pa.Column(None, checks=[*_field_checks(f, password_policy=f.key in policy),
-                                           *extra.get(f.key, [])], nullable=False, name=f.key)
-            for f in fields}
+    columns = {}
+    for f in fields:
+        checks = [*_field_checks(f, password_policy=f.key in policy), *extra.get(f.key, [])]
+        if checks:  # a column without a check costs pandera time and says nothing
+            columns[f.key] = pa.Column(None, checks=checks, nullable=False, name=f.key)
+    return columns
 
 
 def _not_blank(name: str) -> pa.Check:
