@@ -29,6 +29,7 @@ from provisioner.security import lockout
 from provisioner.security.hashing import Hasher
 from provisioner.security.passwords import generate_password
 from provisioner.service import notices
+from provisioner.service.apply import public_change, public_state
 from provisioner.service.context import Context
 from provisioner.service.inbox import is_candidate_name
 from provisioner.store import repository as repo
@@ -654,30 +655,11 @@ def _write_change(conn: Connection, company: Row[Any], change: UserChange, secre
     """One account change, its audit row, and the generated password's email to that user only."""
     repo.apply_change(conn, company.id, change, secrets, now)
     repo.add_audit(conn, actor=ACTOR, numero=company.numero, action=change.action,
-                   target=f"{change.teleservice}:{change.login}", before=_public_state(change.before),
-                   after=_public_change(change), now=now)
+                   target=f"{change.teleservice}:{change.login}", before=public_state(change.before),
+                   after=public_change(change), now=now)
     if password is not None:
         notices.queue_generated_password(conn, change, password, adherent=_adherent_ref(company),
                                          submission_id=submission_id, now=now)
-
-
-def _public_state(state: AccountState | None) -> dict[str, Any] | None:
-    if state is None:
-        return None
-    return {**state.fields, "status": state.status, "ordonnateur": state.ordonnateur,
-            "validateur": state.validateur, "categories": sorted(state.categories)}
-
-
-def _public_change(change: UserChange) -> dict[str, Any]:
-    after: dict[str, Any] = dict(change.values)
-    for name in ("ordonnateur", "validateur"):
-        if getattr(change, name) is not None:
-            after[name] = getattr(change, name)
-    if change.categories is not None:
-        after["categories"] = sorted(change.categories)
-    if change.action in ("disable", "enable"):
-        after["status"] = "disabled" if change.action == "disable" else "active"
-    return after
 
 
 def _retrying_once(work: Callable[[], T]) -> T:

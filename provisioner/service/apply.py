@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from provisioner.domain.plan import CREATE, DISABLE, Plan, UserChange
+from provisioner.domain.plan import CREATE, DISABLE, ENABLE, Plan, UserChange
 from provisioner.domain.view import AccountState
 from provisioner.service import notices
 from provisioner.service.secrets_plan import ADMIN, Hashes
@@ -87,31 +87,32 @@ def apply_changes(conn: Connection, adherent_id: int, numero: str, changes: list
     for change in changes:
         repo.apply_change(conn, adherent_id, change, hashes.for_change(change), now)
         repo.add_audit(conn, actor=actor, numero=numero, action=change.action,
-                       target=f"{change.teleservice}:{change.login}", before=_public(change.before),
-                       after=_after(change), now=now)
+                       target=f"{change.teleservice}:{change.login}", before=public_state(change.before),
+                       after=public_change(change), now=now)
         generated = hashes.generated.get((change.sheet, change.row))
         if generated is not None and change.action in (CREATE, "reset_password"):
             notices.queue_generated_password(conn, change, generated, adherent=adherent, submission_id=submission_id,
                                              now=now)
 
 
-def _public(state: AccountState | None) -> dict[str, Any] | None:
+def public_state(state: AccountState | None) -> dict[str, Any] | None:
+    """An account as the audit trail shows it: never a secret or a hash."""
     if state is None:
         return None
     return {**state.fields, "status": state.status, "ordonnateur": state.ordonnateur,
             "validateur": state.validateur, "categories": sorted(state.categories)}
 
 
-def _after(change: UserChange) -> dict[str, Any]:
+def public_change(change: UserChange) -> dict[str, Any]:
+    """What a change sets, as the audit trail shows it: never a secret or a hash."""
     after: dict[str, Any] = dict(change.values)
-    if change.ordonnateur is not None:
-        after["ordonnateur"] = change.ordonnateur
-    if change.validateur is not None:
-        after["validateur"] = change.validateur
+    for name in ("ordonnateur", "validateur"):
+        if getattr(change, name) is not None:
+            after[name] = getattr(change, name)
     if change.categories is not None:
         after["categories"] = sorted(change.categories)
-    if change.action == DISABLE:
-        after["status"] = "disabled"
+    if change.action in (DISABLE, ENABLE):
+        after["status"] = "disabled" if change.action == DISABLE else "active"
     return after
 
 
