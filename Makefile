@@ -16,6 +16,7 @@ serve: $(STAMP)
 	$(BIN)/provisioner serve
 
 test: $(STAMP)
+	command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium))) || true
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

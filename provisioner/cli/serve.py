@@ -24,9 +24,10 @@ def serve(once: bool) -> None:
     Example:
         PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
     """
+    from provisioner.reports.dashboard import write_dashboard
     from provisioner.service.loop import Service
 
-    with open_or_exit() as ctx, Service(ctx) as service:
+    with open_or_exit() as ctx, Service(ctx, after_poll=write_dashboard) as service:
         if once:
             service.run_once()
         else:
