@@ -16,7 +16,8 @@ serve: $(STAMP)
 	$(BIN)/provisioner serve
 
 test: $(STAMP)
-	command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium))) || true
+	@# The browser tests use Debian's chromium; installed when missing and possible, else they skip.
+	@export DEBIAN_FRONTEND=noninteractive; command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -qq chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null))) || true
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
