@@ -68,6 +68,8 @@ def read_workbook(path: Path | str, *, name: str | None = None,
 
 def cell_text(value: Any) -> str:
     """A calamine value as the text a person typed."""
+    if type(value) is str:  # most cells: first, before the isinstance chain
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -197,17 +199,20 @@ class _Reader:
         index: list[int] = []
         by_key = {f.key: f for f in fields}
         positions = [(key, col - start_col) for key, col in letters.items()]
-        for offset in range(header_offset + 1, len(rows)):
-            row = rows[offset]
-            if not any(v != "" and v is not None for v in row):
-                continue
+        # A formula saved without its result reads as "" (and may lie past calamine's range): still seen.
+        marked = facts.formula_cells | facts.error_cells
+        marked_rows = {r for r, _ in marked}
+        last = max([len(rows)] + [r - start_row for r in marked_rows])
+        for offset in range(header_offset + 1, last):
+            row = rows[offset] if offset < len(rows) else []
             excel_row = start_row + offset + 1
+            if excel_row not in marked_rows and not any(v != "" and v is not None for v in row):
+                continue
             values = dict.fromkeys(keys, "")
             for key, pos in positions:
-                if pos < len(row):
-                    raw = row[pos]
-                    if raw != "" or (excel_row, pos + start_col) in facts.error_cells:
-                        values[key] = self._value(sheet, by_key[key], raw, excel_row, pos + start_col, facts)
+                raw = row[pos] if pos < len(row) else ""
+                if raw != "" or (excel_row, pos + start_col) in marked:
+                    values[key] = self._value(sheet, by_key[key], raw, excel_row, pos + start_col, facts)
             if not any(values.values()):
                 continue  # data only in unknown columns: nothing for us, said by UNKNOWN_COLUMN
             if excel_row in facts.hidden_rows:
@@ -257,32 +262,34 @@ class _Reader:
     # -- cells --------------------------------------------------------------
 
     def _value(self, sheet: str, fld: Field, raw: Any, row: int, col: int, facts: SheetFacts) -> str:
-        where = {"sheet": sheet, "row": row, "column": fld.label, "cell": cell_ref(row, col)}
+        def where() -> dict[str, Any]:  # built only for a finding: most cells have none
+            return {"sheet": sheet, "row": row, "column": fld.label, "cell": cell_ref(row, col)}
+
         if (row, col) in facts.error_cells:
             self.findings.append(error(
                 "INVALID_VALUE", "La cellule contient une erreur Excel (#N/A, #REF!…). Saisissez la valeur "
-                "elle-même.", **where))
+                "elle-même.", **where()))
             return ""
         if (row, col) in facts.formula_cells:
             if fld.kind in _CREDENTIAL_KINDS:
                 self.findings.append(error(
                     "INVALID_VALUE", "Une formule n'est pas admise dans cette cellule. Saisissez la valeur "
-                    "elle-même.", **where))
+                    "elle-même.", **where()))
                 return ""
             self.findings.append(warning(
                 "FORMULA", "Cette cellule contient une formule : la valeur affichée a été retenue. Préférez "
-                "saisir la valeur elle-même.", **where))
+                "saisir la valeur elle-même.", **where()))
         value = cell_text(raw)
         if fld.kind is Kind.PASSWORD and not isinstance(raw, str) and value:
             # Excel turned it into a number: leading zeros may be gone (01234 → 1234).
             self.findings.append(error(
                 "PASSWORD_POLICY", "Le mot de passe a été enregistré comme un nombre et a pu perdre des "
-                "zéros. Mettez la cellule au format Texte et saisissez-le de nouveau.", **where))
+                "zéros. Mettez la cellule au format Texte et saisissez-le de nouveau.", **where()))
             return ""
         if len(value) > layout.MAX_CELL_LENGTH:
             self.findings.append(error(
                 "INVALID_FORMAT", f"La valeur est trop longue ({len(value)} caractères, "
-                f"{layout.MAX_CELL_LENGTH} au plus). Raccourcissez-la.", **where))
+                f"{layout.MAX_CELL_LENGTH} au plus). Raccourcissez-la.", **where()))
             return ""
         if fld.kind is Kind.PHONE and _MOROCCAN_WITHOUT_ZERO.fullmatch(value):
             value = "0" + value  # Excel dropped the leading 0 of 0661234567

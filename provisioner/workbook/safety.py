@@ -1,17 +1,20 @@
 """Look at a submitted file before any spreadsheet library parses it.
 
 What the file is comes from its bytes, not its name; the zip directory is
-read first and every entry is inflated here, in bounded chunks, so that a
-zip bomb is refused before calamine or an XML parser touches it. The same
-pass notes what the values alone cannot show: formula and error cells,
-hidden sheets, rows and columns.
+read first and every entry is inflated here, never past its declared size
+nor a total budget, so that a zip bomb is refused before calamine or an XML
+parser touches it; every sheet's extent is bounded before calamine allocates
+it. The same pass notes what the values alone cannot show: formula and error
+cells, hidden sheets, rows and columns.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
+from xml.parsers import expat
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path, PurePosixPath
@@ -20,6 +23,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from provisioner.workbook.findings import Finding, error
+from provisioner.workbook.text import column_letter
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -28,13 +32,32 @@ MAX_ENTRIES = 200
 MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200  # per entry; real sheets compress 5-30x, bombs 1000x
 RATIO_FLOOR = 2 * 1024 * 1024  # below this an entry may have any ratio
-CHUNK = 256 * 1024
+# calamine allocates every sheet as a dense rows × columns grid: one cell at
+# XFD1048576 asks for 512 GB and aborts the process. Cap the used range.
+MAX_SHEET_ROWS = 20_000  # 5,000 users with room for blank rows
+MAX_SHEET_CELLS = 1_000_000  # rows × columns of a sheet's used range
+MAX_FILLED_CELLS = 300_000  # in the whole workbook: 5,000 users × 21 columns + categories, twice over
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_QUICK_SCAN = re.compile(rb'<(?:\w+:)?f[\s>/]|\bt="e"|\bhidden="(?:1|true)"')
+# Scans for a literal first, not one alternation: a pattern that starts with a literal is far faster.
+_QUICK_SCANS = ((b"<f", re.compile(rb"<f[\s>/]")), (b":f", re.compile(rb"<\w+:f[\s>/]")),
+                (b't="e"', re.compile(rb'\bt="e"')), (b'hidden="', re.compile(rb'\bhidden="(?:1|true)"')))
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_DOCTYPE_UTF16 = re.compile(rb"<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")  # little or big endian
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData\b")
+_SHEET_DATA_UTF16 = "sheetData".encode("utf-16-le")  # found in big-endian text too
+# A cell start tag as Excel, LibreOffice and openpyxl write it: `r` first, double quotes, no
+# character reference, no second `r` (prefixed or not). Linear: no byte can match two ways.
+# Groups: column letters and row of a cell with content; empty for an empty one (`<c .../>`,
+# an empty styled cell, or `<c ...></c>`), which calamine skips.
+_ATTRIBUTES = rb'(?: (?!(?:[\w.-]+:)?r=)[\w:.-]+="[^"<>&]*")*'
+_CANONICAL_CELL = re.compile(rb'<c r="(?:([A-Z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES + rb">(?!</)"
+                             rb'|[A-Z]{1,3}[0-9]{1,7}"' + _ATTRIBUTES + rb"/?>)")
+_REF = re.compile(r"[A-Za-z]+[0-9]+")
+_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")  # every way an XML tag `c` can start
+SEGMENT = 4 * 1024 * 1024  # of XML scanned at a time, so that the matches stay few
 _MACRO_TYPES = (b"macroEnabled", b"vbaProject")
 
 
@@ -126,6 +149,9 @@ def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
         raise _too_large(f"Le classeur contient {len(infos)} éléments internes ; c'est anormal pour un bordereau. "
                          "Repartez du modèle vierge.")
+    if len({info.filename.lower() for info in infos}) != len(infos):
+        # Two entries of one name: which one a reader takes is up to the reader.
+        raise _unreadable("Le fichier est endommagé (éléments internes en double). " + SAVE_AS_XLSX)
     total = sum(info.file_size for info in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
@@ -138,21 +164,22 @@ def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
-    """Inflate the XML parts in chunks, counting real bytes: the directory may lie."""
+    """Inflate every entry, counting real bytes: the directory may lie.
+
+    Every entry, not only `*.xml`: a relationship may point calamine at a
+    sheet named `sheet1.bin`. zipfile stops at the declared size and checks
+    the CRC, so an entry that inflates past what the directory says fails here.
+    """
     contents: dict[str, bytes] = {}
     budget = MAX_TOTAL_UNCOMPRESSED
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels")):
-            continue
-        parts: list[bytes] = []
         with archive.open(info) as stream:
-            while chunk := stream.read(CHUNK):
-                budget -= len(chunk)
-                if budget < 0:
-                    raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
-                parts.append(chunk)
-        data = b"".join(parts)
-        if _DOCTYPE.search(data[:4096]) or (b"<!" in data and _DOCTYPE.search(data)):
+            data = stream.read(min(info.file_size, budget) + 1)  # one buffer, inflated once
+        budget -= len(data)
+        if budget < 0:
+            raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
+        if (_DOCTYPE.search(data[:4096]) or (b"<!" in data and _DOCTYPE.search(data))
+                or (b"<\x00!" in data and _DOCTYPE_UTF16.search(data))):
             raise _unreadable("Le classeur contient des déclarations XML non admises. " + SAVE_AS_XLSX)
         contents[info.filename] = data
     return contents
@@ -174,19 +201,117 @@ def _facts(contents: dict[str, bytes]) -> FileFacts:
         for rel in _parse(rels_data).iter(f"{_NS_PKG_REL}Relationship"):
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            targets[rel.get("Id", "")] = str(PurePosixPath(target))
+            targets[rel.get("Id", "")] = posixpath.normpath(target).lower()
+    by_lower = {entry.lower(): entry for entry in contents}  # calamine finds parts ignoring case
+    parts = {sheet.get("name", ""): by_lower.get(targets.get(sheet.get(f"{_NS_REL}id", ""), ""), "")
+             for sheet in workbook.iter(f"{_NS_MAIN}sheet")}
+    _check_extents(contents, {part: name for name, part in parts.items()})
     for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
         name = sheet.get("name", "")
         facts.sheet_state[name] = sheet.get("state", "visible")
-        part = targets.get(sheet.get(f"{_NS_REL}id", ""), "")
-        data = contents.get(part)
+        data = contents.get(parts[name])
         facts.sheets[name] = _sheet_facts(data) if data else SheetFacts()
     return facts
 
 
+def _check_extents(contents: dict[str, bytes], sheet_names: dict[str, str]) -> None:
+    filled = 0
+    for entry, data in contents.items():
+        # Every part that holds cells, whatever the relationships say it is.
+        if _SHEET_DATA.search(data) or _SHEET_DATA_UTF16 in data:
+            filled += _check_extent(data, sheet_names.get(entry))
+    if filled > MAX_FILLED_CELLS:
+        limit = f"{MAX_FILLED_CELLS:,}".replace(",", " ")
+        raise _too_large(f"Le classeur contient plus de {limit} cellules remplies : c'est bien plus qu'un "
+                         "bordereau de 5 000 utilisateurs. Répartissez les utilisateurs sur plusieurs fichiers.")
+
+
+def _check_extent(data: bytes, sheet: str | None) -> int:
+    """Refuse a sheet whose used range calamine could not allocate sanely; count its filled cells."""
+    count, rows, columns = _extent_of_canonical(data) or _extent_by_parsing(data)
+    if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
+        where = f"La feuille « {sheet} »" if sheet else "Une feuille du classeur"
+        raise UnsafeFile(error(
+            "FILE_TOO_LARGE", f"{where} contient des données jusqu'à la ligne {rows}, colonne "
+            f"{column_letter(max(columns, 1) - 1)} : c'est bien au-delà de ce qu'un bordereau peut contenir. "
+            "Supprimez les lignes et colonnes inutilisées (ou repartez du modèle vierge) et renvoyez le fichier.",
+            sheet=sheet))
+    return count
+
+
+def _extent_of_canonical(data: bytes) -> tuple[int, int, int] | None:
+    """(filled cells, last row, last column) by one regex, or None when any cell tag is written
+    otherwise than _CANONICAL_CELL reads it (a prefix, quotes, spacing, UTF-16...): then only a
+    parser is exact."""
+    if b":c" in data or b"\x00" in data:
+        return None
+    count = rows = columns = matched = pos = 0
+    while pos < len(data):
+        end = data.find(b"<", pos + SEGMENT)  # a match holds no "<" but its first byte
+        end = len(data) if end < 0 else end
+        tags = _CANONICAL_CELL.findall(data, pos, end)
+        if tags:
+            matched += len(tags)
+            letters, digits = zip(*tags)  # C loops; the Python ones below run over distinct values only
+            count += len(tags) - digits.count(b"")
+            rows = max(rows, 0, *map(int, set(digits) - {b""}))
+            columns = max(columns, 0, *(_split_ref(col.decode("ascii") + "1")[1] + 1
+                                        for col in set(letters) - {b""}))
+        if count > MAX_FILLED_CELLS:
+            return count, rows, columns  # refused whatever the rest holds
+        pos = end
+    if matched != sum(data.count(start) for start in _CELL_STARTS):
+        return None
+    return count, rows, columns
+
+
+def _extent_by_parsing(data: bytes) -> tuple[int, int, int]:
+    """(filled cells, last row, last column) as calamine places them, read by expat (no DOCTYPE
+    gets here). A cell without `r` follows the previous one; a row without `r`, the last row seen."""
+    count = rows = columns = row = column = 0
+    pending: tuple[int, int] | None = None  # (row, column) of a cell whose value is still to come
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal count, rows, columns, row, column, pending
+        local = name.rpartition(":")[2]
+        if local == "row":
+            number = attrs.get("r", "")
+            row = int(number) if number.isdigit() else max(row, rows) + 1
+            column = 0
+        elif local == "c":
+            # Every attribute named r, prefixed or not: the farthest place any reader could take.
+            places = [_split_ref(ref.upper()) for key, ref in attrs.items()
+                      if key.rpartition(":")[2] == "r" and _REF.fullmatch(ref)]
+            if places:
+                cell_row, column = max(r for r, _ in places), max(c for _, c in places) + 1
+            else:
+                cell_row, column = max(row, 1), column + 1
+            pending = (cell_row, column)
+        elif local in ("v", "is", "f") and pending:
+            count += 1
+            rows, columns = max(rows, pending[0]), max(columns, pending[1])
+            pending = None
+            if count > MAX_FILLED_CELLS:
+                raise _StopScan
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(data, True)
+    except _StopScan:
+        pass
+    except expat.ExpatError:
+        raise _unreadable("Le classeur est endommagé (feuille illisible). " + SAVE_AS_XLSX) from None
+    return count, rows, columns
+
+
+class _StopScan(Exception):
+    """Enough cells counted to refuse the file."""
+
+
 def _sheet_facts(data: bytes) -> SheetFacts:
     facts = SheetFacts()
-    if not _QUICK_SCAN.search(data):
+    if not any(literal in data and scan.search(data) for literal, scan in _QUICK_SCANS):
         return facts  # the common case: nothing to find, no parse needed
     try:
         # "end" events: a cell's <f> child exists only once the cell is complete.
