@@ -19,8 +19,6 @@ from provisioner.workbook.layout import TEMPLATE_VERSION
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.normalise import normalise
 from provisioner.workbook.reader import DEFAULT_MAX_BYTES, read_workbook
-from provisioner.workbook.rules import check_rules
-from provisioner.workbook.schemas import validate_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +88,10 @@ def merge(findings: Iterable[Finding]) -> list[Finding]:
 
 def _check(parsed: ParsedWorkbook, timings: dict[str, float]) -> list[Finding]:
     findings: list[Finding] = []
+    # Imported here, not at the top: pandera is the heaviest import of the checker, and a
+    # file refused by the safety checks (a zip bomb, say) should not pay for it.
+    from provisioner.workbook.rules import check_rules
+
     stages: list[tuple[str, Callable[[], list[Finding]]]] = [
         ("schemas", lambda: _schemas(parsed)),
         ("rules", lambda: check_rules(parsed)),
@@ -108,6 +110,8 @@ def _check(parsed: ParsedWorkbook, timings: dict[str, float]) -> list[Finding]:
 
 
 def _schemas(parsed: ParsedWorkbook) -> list[Finding]:
+    from provisioner.workbook.schemas import validate_workbook
+
     normalise(parsed)  # closed lists spelled as the schemas expect
     return validate_workbook(parsed)
 

@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 import pandera.pandas as pa
@@ -44,6 +44,7 @@ RECORD_ACTIONS = (Action.BLANK.value, Action.CREER.value)
 # --- Value predicates (pure; rules.py uses them too) -------------------------
 
 
+@lru_cache(maxsize=8192)  # a sheet repeats addresses and numbers; each library call is slow
 def is_email(value: str) -> bool:
     """One address, no CR/LF, at most 254 characters; syntax only (no DNS)."""
     if len(value) > MAX_EMAIL_LENGTH or "\r" in value or "\n" in value:
@@ -55,6 +56,7 @@ def is_email(value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
 def is_phone(value: str) -> bool:
     """A Moroccan number (0522…, 06…, 07…, 08…) or an international one (+…, 00…)."""
     if not _PHONE_CHARS.fullmatch(value):

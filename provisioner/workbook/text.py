@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 
 def strip_accents(value: str) -> str:
@@ -10,6 +11,7 @@ def strip_accents(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=4096)  # the same few headers and closed-list values, thousands of times
 def label_key(value: str) -> str:
     """How a label or header is matched: case, accents, a trailing `*` and spaces ignored."""
     text = strip_accents(str(value)).strip().rstrip("*").strip()

@@ -421,7 +421,7 @@ def test_a_bug_in_the_rules_becomes_file_unreadable_and_logs_no_value(
     def broken(parsed: object) -> list[Finding]:
         raise ValueError(canary)
 
-    monkeypatch.setattr(checker, "check_rules", broken)
+    monkeypatch.setattr("provisioner.workbook.rules.check_rules", broken)
     with caplog.at_level(logging.ERROR):
         result = check_file(make_workbook(tmp_path / "bordereau.xlsx"))
 
