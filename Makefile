@@ -21,7 +21,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/check_bench.py
+	$(BIN)/python bench/apply_bench.py
+	$(BIN)/python bench/serve_bench.py
 
 template: $(STAMP)
 	$(BIN)/provisioner template -o templates/bordereau-teleservices.xlsx
