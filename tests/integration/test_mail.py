@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, Session, SMTP
 from sqlalchemy import Engine
 
@@ -28,6 +27,7 @@ from provisioner.mail.queue import enqueue
 from provisioner.mail.render import KINDS, SECRET_KINDS, render
 from provisioner.mail.sender import EmlTransport, SmtpTransport, make_transport
 from provisioner.store.tables import mail_queue
+from tests.smtp_server import SmtpServer, free_port
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 GIVE_UP = timedelta(hours=48)
@@ -37,54 +37,6 @@ SMTP_PASSWORD = "smtp-password-canary-42"
 
 
 # --- A real SMTP server -------------------------------------------------------
-
-
-class Recorder:
-    """aiosmtpd handler: keeps every message accepted; `reply` forces an answer to DATA."""
-
-    def __init__(self) -> None:
-        self.messages: list[Envelope] = []
-        self.reply: str | None = None
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.reply is not None:
-            return self.reply
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def parsed(self) -> list[EmailMessage]:
-        return [
-            message_from_bytes(e.original_content or b"", policy=policy.default)
-            for e in self.messages
-        ]
-
-
-class SmtpServer:
-    """An SMTP server on a free port of 127.0.0.1, started and stopped at will."""
-
-    def __init__(self, port: int, **smtp_options: Any) -> None:
-        self.port = port
-        self.handler = Recorder()
-        self._options = smtp_options
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, **self._options
-        )
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.fixture
