@@ -46,6 +46,7 @@ ACTION_LABELS = {
 }
 REQUEST_TYPE_LABELS = {key: label for label, key in REQUEST_TYPES.items()}
 COMPANY_CHANGE_LABELS = {
+    "subscription": "Abonnement",
     "delegue_change": "Personne déléguée",
     "company_change": "Informations de l'entreprise",
     "admin_password": "Mot de passe de l'administrateur",
