@@ -243,10 +243,12 @@ class _Planner:
             self._error("CATEGORY_UNKNOWN_LOGIN",
                         f"« {login} » n'est pas un utilisateur de Télédéclaration de votre entreprise. "
                         "Corrigez le login ou supprimez la ligne.", table.where(row, "login"))
-            # Existing accounts named in Catégories but absent from the user sheets.
+        # Existing accounts named in Catégories but absent from the user sheets (disabled ones too:
+        # a row replaces the user's categories, whatever the account's status).
+        on_sheets = {c.key for c in self.plan.changes if c.teleservice in TD_KEYS}
         for key, (marks, row) in self.category_rows.items():
             account = self.view.accounts.get(key)
-            if account is not None and account.teleservice in TD_KEYS and key in final and final[key][1] is None:
+            if account is not None and account.teleservice in TD_KEYS and key not in on_sheets:
                 final[key] = (marks, None)
                 self.plan.changes.append(UserChange(
                     UPDATE if marks != account.categories else UNCHANGED, account.teleservice,
@@ -355,10 +357,13 @@ class _Planner:
                 "mass_disable", {"disable": disabled, "active": active},
                 f"Désactivation de {disabled} comptes sur {active} actifs : le bordereau est mis en attente "
                 "de l'accord de l'Agence Virtuelle."))
+            then = ("Envoyé en « Mise à jour », il ne serait pas appliqué tout de suite : il attendrait "
+                    "l'accord de l'Agence Virtuelle." if self.parsed.request_type == layout.CONTROLE else
+                    "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
+                    "contactera.")
             self.plan.findings.append(warning(
                 "MASS_DISABLE_HELD", f"Ce bordereau désactiverait {disabled} comptes sur {active} actifs. "
-                "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
-                "contactera."))
+                + then))
 
     # -- helpers ------------------------------------------------------------
 

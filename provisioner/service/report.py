@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.domain.plan import Plan
+from provisioner.workbook import layout
 from provisioner.workbook.findings import Finding, split
 
 
@@ -30,7 +31,8 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
         "raison_sociale": raison_sociale or None, "request_type": request_type, "status": status,
         "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
         "changes": changes, "company_changes": company_changes or [], "requests": requests or [],
-        "held": bool(plan and plan.held and status == "accepted"), "duplicate_of": duplicate_of,
+        # A Contrôle seul applies nothing and asks nothing of the Agence Virtuelle: never held.
+        "held": bool(plan and plan.held and status == "accepted" and request_type != layout.CONTROLE), "duplicate_of": duplicate_of,
         "batch": batch,
     }
     if counts is not None:
