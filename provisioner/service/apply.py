@@ -67,17 +67,27 @@ def _update(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
                   now=run.now, raison_sociale=company.raison_sociale, submission_id=run.id)
     if plan.confirmations is not None:
         repo.set_adherent(conn, company.id, confirmations=plan.confirmations, updated_at=run.now)
-        company_changes.append({"kind": "confirmations", "status": "applied",
-                                "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}."})
     if plan.admin_password is not None:
         repo.set_adherent(conn, company.id, admin_password_hash=hashes.values[ADMIN], updated_at=run.now)
         repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="admin_password",
                        target=run.numero, now=run.now)
-        company_changes.append({"kind": "admin_password", "status": "applied",
-                                "summary": "Le mot de passe de l'administrateur des utilisateurs a été changé."})
+    company_changes += settings_changes(plan, applied=True)
     if requests:
         notices.queue_request_waiting(conn, run, requests)
     return {"company_changes": company_changes, "requests": requests}
+
+
+def settings_changes(plan: Plan, *, applied: bool) -> list[dict[str, str]]:
+    """The report lines for the company settings a plan changes (or, for a Contrôle seul, would)."""
+    lines = []
+    if plan.confirmations is not None:
+        lines.append({"kind": "confirmations", "status": "applied",
+                      "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}."})
+    if plan.admin_password is not None:
+        verb = "a été changé" if applied else "serait changé"
+        lines.append({"kind": "admin_password", "status": "applied",
+                      "summary": f"Le mot de passe de l'administrateur des utilisateurs {verb}."})
+    return lines
 
 
 def apply_changes(conn: Connection, adherent_id: int, numero: str, changes: list[UserChange], hashes: Hashes,

@@ -258,14 +258,10 @@ class _Run:
     def _would_company_changes(self) -> list[dict[str, str]]:
         if self.plan is None or self.request_type != layout.CONTROLE or self.has_errors:
             return []
+        from provisioner.service.apply import settings_changes
+
         would = [{"kind": r.kind, "summary": r.summary, "status": "waiting"} for r in self.plan.requests]
-        # What a Mise à jour would apply to the company itself (the report shows it as "would be applied").
-        if self.plan.confirmations is not None:
-            would.append({"kind": "confirmations", "status": "applied",
-                          "summary": f"Nombre de confirmations E@syPaiement : {self.plan.confirmations}."})
-        if self.plan.admin_password is not None:
-            would.append({"kind": "admin_password", "status": "applied",
-                          "summary": "Le mot de passe de l'administrateur des utilisateurs serait changé."})
+        would += settings_changes(self.plan, applied=False)  # shown as "would be applied"
         return would
 
 

@@ -32,7 +32,8 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
         "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
         "changes": changes, "company_changes": company_changes or [], "requests": requests or [],
         # A Contrôle seul applies nothing and asks nothing of the Agence Virtuelle: never held.
-        "held": bool(plan and plan.held and status == "accepted" and request_type != layout.CONTROLE), "duplicate_of": duplicate_of,
+        "held": bool(plan and plan.held and status == "accepted" and request_type != layout.CONTROLE),
+        "duplicate_of": duplicate_of,
         "batch": batch,
     }
     if counts is not None:
