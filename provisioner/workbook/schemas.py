@@ -202,7 +202,7 @@ def _element(name: str, predicate: Callable[[str], bool]) -> pa.Check:
         except Exception:  # a library choking on odd input: the value is not valid
             return False
 
-    return pa.Check(test, element_wise=True, name=name)
+    return pa.Check(test, element_wise=True, name=name, ignore_na=False)
 
 
 def _in_list(choices: tuple[str, ...]) -> pa.Check:
@@ -242,7 +242,7 @@ def _record_required(record_keys: tuple[str, ...]) -> pa.Check:
         out["login"] = frame["login"] != ""
         return out
 
-    return pa.Check(test, name="record_required")
+    return pa.Check(test, name="record_required", ignore_na=False)
 
 
 def _password_pair() -> list[pa.Check]:
@@ -263,9 +263,9 @@ def _password_pair() -> list[pa.Check]:
         out["password"] = ~((frame["password"] == "") & (frame["password_confirm"] != ""))
         return out
 
-    return [pa.Check(differs, name="confirmation_differs"),
-            pa.Check(confirmation_missing, name="confirmation_missing"),
-            pa.Check(password_missing, name="password_missing")]
+    return [pa.Check(differs, name="confirmation_differs", ignore_na=False),
+            pa.Check(confirmation_missing, name="confirmation_missing", ignore_na=False),
+            pa.Check(password_missing, name="password_missing", ignore_na=False)]
 
 
 def _easypaiement_role() -> pa.Check:
@@ -283,7 +283,7 @@ def _easypaiement_role() -> pa.Check:
         out["ordonnateur"] = ~(no_power | both_non)
         return out
 
-    return pa.Check(test, name="easypaiement_role")
+    return pa.Check(test, name="easypaiement_role", ignore_na=False)
 
 
 # --- Schemas (built once) --------------------------------------------------------
@@ -302,7 +302,7 @@ def _columns(fields: tuple[Field, ...], *, policy: frozenset[str] = frozenset(),
 
 
 def _not_blank(name: str) -> pa.Check:
-    return pa.Check(lambda s: s != "", name=name)
+    return pa.Check(lambda s: s != "", name=name, ignore_na=False)
 
 
 @cache
