@@ -31,7 +31,7 @@ from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user  # noqa:
 SHEETS = ("td_interne", "td_externe", "compte_adherent", "easypaiement", "eliquidation", "sanctions")
 
 
-def one_hash_seconds(samples: int = 20) -> float:
+def one_hash_seconds(samples: int = 100) -> float:
     start = time.perf_counter()
     for i in range(samples):
         hash_secret(f"Sample{i:04d}")

@@ -67,25 +67,28 @@ class Service:
     def poll_once(self) -> int:
         """Handle every finished file, send the due emails, run the hook; returns the files handled."""
         started = time.monotonic()
-        tally: Counter[str] = Counter()
+        tally = _Tally()
         self.workspace.heartbeat()
         try:
             self.workspace.adopt_abandoned(self.ctx)
         except Exception as error:  # recovery is retried at the next round
             intake.log_failure("adoption", "-", error)
-        with self._progress_view() as view:
+        with self._progress_view() as view, _Lanes(PARALLEL_FILES) as lanes:
+            # Two files at a time: while one waits on the hash pool (both cores busy), the
+            # other's checks and outputs run; hashing alone can no longer keep a core idle.
             for work in self.workspace.pending():
                 if self.stopping.is_set():
                     break
                 view.file()
-                self._handle(work, tally, view)
+                lanes.run(self._handle, work, tally, view)
             for path in finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned):
                 if self.stopping.is_set():
                     break
+                lanes.wait_for_room()  # claim no further ahead than we process
                 work = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
                 if work is not None:
                     view.file()
-                    self._handle(work, tally, view)
+                    lanes.run(self._handle, work, tally, view)
         mails = 0 if self.stopping.is_set() else self._send_mail()
         if self.after_poll is not None and not self.stopping.is_set():
             try:
@@ -101,9 +104,9 @@ class Service:
                  (time.monotonic() - started) * 1000)
         return handled
 
-    def _handle(self, work: Path, tally: Counter[str], view: _View) -> None:
+    def _handle(self, work: Path, tally: _Tally, view: _View) -> None:
         ctx, workspace = self.ctx, self.workspace
-        tally["files"] += 1
+        tally.add("files")
         info = workspace.info(work)
         attempts = int(info.extra.get("attempts", 0)) + 1
         workspace.remember(work, attempts=attempts)
@@ -111,27 +114,27 @@ class Service:
             if attempts > MAX_ATTEMPTS:
                 log.error("file ref=%s failed %d times: quarantined unread", work.name, attempts - 1)
                 intake.quarantine(ctx, work, work.name, info.name)
-                tally["quarantined"] += 1
+                tally.add("quarantined")
             elif batches.is_batch(work, info.name):
                 result = batches.handle_batch(ctx, workspace, work, info, should_stop=self.stopping.is_set,
                                               on_member=view.member)
                 if result is None:  # stopped between two members: resumed at the next start
                     workspace.remember(work, attempts=attempts - 1)
                     return
-                tally["batches"] += 1
+                tally.add("batches")
                 for line in result.lines:
-                    tally["accepted" if line["status"] == "held" else line["status"]] += 1
+                    tally.add("accepted" if line["status"] == "held" else line["status"])
             else:
                 resumed = info.claimed_at if attempts > 1 else None
                 outcome = intake.handle_one(ctx, work, info.name, resumed_since=resumed)
-                tally["quarantined" if outcome.parsed is None and outcome.status == "rejected"
-                      else outcome.status] += 1
+                tally.add("quarantined" if outcome.parsed is None and outcome.status == "rejected"
+                          else outcome.status)
         except Exception as error:
             intake.log_failure("file", work.name, error)
             try:
                 if work.exists():
                     intake.quarantine(ctx, work, work.name, info.name)
-                tally["quarantined"] += 1
+                tally.add("quarantined")
             except Exception as again:  # left in the work folder: tried again, then quarantined unread
                 intake.log_failure("quarantine", work.name, again)
                 return
@@ -232,6 +235,58 @@ class Service:
             finally:
                 for handler in moved:
                     handler.setStream(sys.__stderr__)
+
+
+PARALLEL_FILES = 3
+
+
+class _Tally(Counter[str]):
+    """Outcome counts of one round, added to from the lanes' threads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self[key] += 1
+
+
+class _Lanes:
+    """At most `width` files in hand at once, each on its own thread; leaving waits for all.
+
+    A failure inside a lane is the lane's own business (`_handle` quarantines and
+    logs); anything escaping it is logged here so the round goes on.
+    """
+
+    def __init__(self, width: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="file")
+        self._room = threading.Semaphore(width)
+
+    def wait_for_room(self) -> None:
+        self._room.acquire()
+        self._room.release()
+
+    def run(self, fn: Callable[..., None], *args: Any) -> None:
+        self._room.acquire()
+
+        def lane() -> None:
+            try:
+                fn(*args)
+            except Exception as error:
+                intake.log_failure("lane", "-", error)
+            finally:
+                self._room.release()
+
+        self._pool.submit(lane)
+
+    def __enter__(self) -> _Lanes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
 
 
 class _View:

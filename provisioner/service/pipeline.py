@@ -79,7 +79,16 @@ def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: st
         return _duplicate(ctx, name, sha, now, prior, batch)
     result = check_file(path, name=name, max_bytes=ctx.max_bytes)
     run = _Run(ctx, path, name, sha, now, batch, result.workbook, [*result.errors, *result.warnings])
-    outcome = run.execute()
+    try:
+        outcome = run.execute()
+    except exc.IntegrityError:
+        # The same bytes, handled at the same moment by another lane or instance, committed
+        # first (submissions.sha256 is unique): this one is its duplicate, and changed nothing.
+        with ctx.engine.begin() as conn:
+            prior = repo.find_submission(conn, sha)
+        if prior is None:
+            raise
+        return _duplicate(ctx, name, sha, now, prior, batch)
     finish_outputs(ctx, outcome)
     _log(outcome, time.monotonic() - started)
     return outcome

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from provisioner.service.loop import PARALLEL_FILES
 from tests import factory
 
 POLL = 0.5
@@ -221,7 +222,7 @@ def test_a_file_written_slowly_is_taken_only_once_finished(root: Path, serve) ->
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, sqlite: str, serve,
                                                                     sig: int) -> None:
-    files = 4
+    files = 3 * PARALLEL_FILES  # several rounds of files in hand, so the stop lands mid-way
     staging = root / "staging"
     staging.mkdir()
     for i in range(files):
@@ -229,7 +230,7 @@ def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, s
     first = serve()
     wait_for(lambda: reports(root), 30, (first,))
     if sig == signal.SIGTERM:
-        assert first.stop(sig) == 0  # the file in hand is finished, then a clean exit
+        assert first.stop(sig) == 0  # the files in hand are finished, then a clean exit
         assert "service stopped" in first.tail()
     else:
         first.stop(sig)

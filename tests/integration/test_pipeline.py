@@ -312,3 +312,24 @@ def test_an_approved_mass_deactivation_applies_the_held_workbook_whole(ctx, tmp_
             submissions.c.id == outcome.submission_id)).scalar_one()
     assert (disabled, status) == (5, "accepted")
     assert verify_secret(admin_hash, "Neuf2027")
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["accepted", "rejected"])
+def test_two_copies_of_one_file_at_the_same_moment_are_one_submission_and_a_duplicate(ctx, tmp_path, valid):
+    from concurrent.futures import ThreadPoolExecutor
+
+    subscribed(ctx, tmp_path)
+    sanctions = [user("good.sa", "sanctions", email="good@x.ma" if valid else "pas-une-adresse")]
+    book = update_book(tmp_path, "u.xlsx", users={"sanctions": sanctions})
+    copy = tmp_path / "copie.xlsx"
+    shutil.copy(book, copy)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda path: process_file(ctx, path), [book, copy]))
+    assert sorted(o.status for o in outcomes) == sorted(["accepted" if valid else "rejected", "duplicate"])
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(func.count()).select_from(submissions).where(
+            submissions.c.sha256 == outcomes[0].report["sha256"])).scalar_one()
+        created = conn.execute(select(func.count()).select_from(accounts)
+                               .where(accounts.c.login == "good.sa")).scalar_one()
+    assert (rows, created) == (1, 1 if valid else 0)
+    assert all((o.folder / "rapport.json").is_file() for o in outcomes)
