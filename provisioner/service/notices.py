@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from provisioner.mail.queue import enqueue
+from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.domain.plan import UserChange
     from provisioner.service.context import Context
     from provisioner.service.pipeline import _Run
-
-ANNOTATED = "bordereau-annote.xlsx"
-SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
 
 
 def _recipients_of(run: _Run) -> list[str]:

@@ -144,12 +144,9 @@ class _Run:
             with self.ctx.engine.begin() as conn:
                 return self._apply(conn, hashes)
         except exc.IntegrityError:
-            # Another instance took a login or the same file at the same moment: judge again.
+            # Another lane or instance took a login at the same moment: judge again. The same
+            # bytes committed first fail again here, and process_file reports the duplicate.
             log.warning("submission id=%s conflicted with a concurrent one; re-planning", self.id)
-            with self.ctx.engine.begin() as conn:
-                prior = repo.find_submission(conn, self.sha)
-            if prior is not None:
-                return _duplicate(self.ctx, self.name, self.sha, self.now, prior, self.batch)
             with self.ctx.engine.begin() as conn:
                 return self._apply(conn, hashes)
 
