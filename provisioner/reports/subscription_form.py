@@ -17,15 +17,16 @@ read from the workbook), so a caller cannot pass one by mistake.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
 from provisioner.reports.files import write_atomic
@@ -192,11 +193,64 @@ def _local_date(moment: datetime) -> str:
 
 
 # --- Layout ------------------------------------------------------------------
+#
+# Text is broken into lines here and each line drawn with `cell`: fpdf2's own
+# `multi_cell` and `table` re-measure every fragment as they go, and cost about
+# 50 ms a form, more than the rest of a workbook's processing. Our paragraphs
+# are constant and most values fit on one line, so the breaks are cached.
 
-def _build(form: dict[str, Any], size: float) -> FPDF:
+_PAD_X, _PAD_Y = 1.5, 0.8  # inside a grid cell, mm
+_LABEL_COLOR = (70, 80, 90)
+_measure_lock = threading.Lock()
+_measure_pdf: FPDF | None = None
+
+
+def _new_pdf() -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.core_fonts_encoding = _ENCODING
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+    pdf.c_margin = 0  # every offset is ours: _PAD_X in the grid, none elsewhere
+    return pdf
+
+
+@lru_cache(maxsize=1024)
+def _wrapped(text: str, width: float, style: str, size: float) -> tuple[str, ...]:
+    """`text` in Helvetica `style` `size` broken into lines at most `width` mm wide."""
+    global _measure_pdf
+    with _measure_lock:  # the service writes forms from several threads
+        if _measure_pdf is None:
+            _measure_pdf = _new_pdf()
+            _measure_pdf.add_page()
+        pdf = _measure_pdf
+        pdf.set_font("Helvetica", style, size)
+        if pdf.get_string_width(text) <= width:
+            return (text,)
+        lines = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
+    # fpdf2 hands the lines back already encoded for the core font (cp1252 bytes
+    # read as latin-1); `cell` encodes again, so undo it.
+    return tuple(line.encode("latin-1").decode(_ENCODING) for line in lines)
+
+
+def _lines(pdf: FPDF, text: str, width: float) -> tuple[str, ...]:
+    return _wrapped(text, round(width, 3), pdf.font_style, pdf.font_size_pt)
+
+
+def _paragraph(pdf: FPDF, text: str, line_height: float, *, align: str = "L",
+               box: float | None = None) -> None:
+    """`text` across the page; with `box`, framed and tinted, padded by `box` mm."""
+    pad = box or 0.0
+    x, y = pdf.l_margin, pdf.get_y()
+    lines = _lines(pdf, text, pdf.epw - 2 * pad)
+    if box is not None:
+        pdf.rect(x, y, pdf.epw, len(lines) * line_height + 2 * pad, style="DF")
+    for number, line in enumerate(lines):
+        pdf.set_xy(x + pad, y + pad + number * line_height)
+        pdf.cell(pdf.epw - 2 * pad, line_height, line, align=align)
+    pdf.set_xy(x, y + len(lines) * line_height + 2 * pad)
+
+
+def _build(form: dict[str, Any], size: float) -> FPDF:
+    pdf = _new_pdf()
     pdf.set_auto_page_break(True, margin=_MARGIN)
     # Reproducible output: the creation date (and so the file /ID, derived
     # from the content) comes from the submission, not from the clock.
@@ -244,53 +298,63 @@ def _header(pdf: FPDF, form: dict[str, Any], size: float) -> None:
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", size + 6)
-    pdf.multi_cell(0, (size + 6) * 0.5, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, TITLE, (size + 6) * 0.5, align="C")
     pdf.ln(1)
     pdf.set_font("Helvetica", "", size)
-    pdf.multi_cell(
-        0, size * 0.5,
-        f"Adhérent n° {form['numero']} — Date de la demande : {_local_date(form['moment'])}",
-        align="C", new_x="LMARGIN", new_y="NEXT",
-    )
+    _paragraph(pdf, f"Adhérent n° {form['numero']} — Date de la demande : "
+                    f"{_local_date(form['moment'])}", size * 0.5, align="C")
     pdf.ln(size * 0.3)
 
 
-def _section(pdf: FPDF, heading: str, size: float, rows: list[list[tuple[str, str]]]) -> None:
+def _heading(pdf: FPDF, text: str, size: float) -> None:
     pdf.set_font("Helvetica", "B", size + 1)
     pdf.set_fill_color(*_HEADING_FILL)
-    pdf.cell(0, (size + 1) * 0.6, f" {heading}", fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, (size + 1) * 0.6, f" {text}", fill=True, new_x="LMARGIN", new_y="NEXT")
+
+
+def _section(pdf: FPDF, heading: str, size: float, rows: list[list[tuple[str, str]]]) -> None:
+    _heading(pdf, heading, size)
     pdf.set_font("Helvetica", "", size)
-    # Cells are painted with the current fill colour: white, or they would
-    # take the heading's tint and print grey.
-    pdf.set_fill_color(255, 255, 255)
-    label_style = FontFace(emphasis="", color=(70, 80, 90))
-    with pdf.table(
-        col_widths=_COLUMNS, width=sum(_COLUMNS), first_row_as_headings=False,
-        line_height=size * 0.5, padding=(0.8, 1.5), text_align="LEFT", v_align="MIDDLE",
-    ) as table:
-        for pairs in rows:
-            row = table.row()
-            for label, value in pairs:
-                row.cell(label, style=label_style)
-                # A lone pair spans the rest of the row: addresses and emails are long.
-                row.cell(value, colspan=1 if len(pairs) == 2 else 3)
+    for pairs in rows:
+        cells: list[tuple[float, str, bool]] = []  # width, text, is a label
+        for label, value in pairs:
+            # A lone pair spans the rest of the row: addresses and emails are long.
+            cells += [(_COLUMNS[0], label, True),
+                      (_COLUMNS[1] if len(pairs) == 2 else sum(_COLUMNS[1:]), value, False)]
+        _grid_row(pdf, cells, size * 0.5)
     pdf.ln(size * 0.25)
+
+
+def _grid_row(pdf: FPDF, cells: list[tuple[float, str, bool]], line_height: float) -> None:
+    """One bordered row of the grid, its texts centred vertically."""
+    lines = [_lines(pdf, text, width - 2 * _PAD_X) for width, text, _ in cells]
+    height = max(len(each) for each in lines) * line_height + 2 * _PAD_Y
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()  # a second page: _build's caller tries a smaller type
+    x, y = pdf.l_margin, pdf.get_y()
+    for (width, _text, is_label), text_lines in zip(cells, lines):
+        pdf.rect(x, y, width, height)
+        pdf.set_text_color(*(_LABEL_COLOR if is_label else (0, 0, 0)))
+        top = y + (height - len(text_lines) * line_height) / 2
+        for number, line in enumerate(text_lines):
+            pdf.set_xy(x + _PAD_X, top + number * line_height)
+            pdf.cell(width - 2 * _PAD_X, line_height, line)
+        x += width
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(pdf.l_margin, y + height)
 
 
 def _small(pdf: FPDF, text: str, size: float) -> None:
     pdf.set_font("Helvetica", "I", size - 1)
-    pdf.multi_cell(0, (size - 1) * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, text, (size - 1) * 0.5)
     pdf.ln(size * 0.3)
 
 
 def _commitment(pdf: FPDF, size: float) -> None:
-    pdf.set_font("Helvetica", "B", size + 1)
-    pdf.set_fill_color(*_HEADING_FILL)
-    pdf.cell(0, (size + 1) * 0.6, " 4. Demande et engagement", fill=True,
-             new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "4. Demande et engagement", size)
     pdf.ln(1)
     pdf.set_font("Helvetica", "", size)
-    pdf.multi_cell(0, size * 0.5, STATEMENT, new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, STATEMENT, size * 0.5)
     pdf.ln(size * 0.4)
     pdf.cell(0, size * 0.5, "Fait à ................................................, "
              "le ......... / ......... / ..................", new_x="LMARGIN", new_y="NEXT")
@@ -300,6 +364,9 @@ def _commitment(pdf: FPDF, size: float) -> None:
     gap, height = 6.0, size * 4.2
     width = (pdf.epw - gap) / 2
     top, left = pdf.get_y(), pdf.l_margin
+    if top + height > pdf.page_break_trigger:
+        pdf.add_page()
+        top = pdf.get_y()
     for i, label in enumerate(("Signature du responsable", "Cachet de l'entreprise")):
         x = left + i * (width + gap)
         pdf.rect(x, top, width, height)
@@ -315,5 +382,6 @@ def _send_to(pdf: FPDF, size: float) -> None:
     text = ("À envoyer par courrier, signé et cacheté, à : " + ", ".join(AGENCE_VIRTUELLE_ADDRESS)
             + ". L'abonnement est validé dans les 48 heures qui suivent la réception de ce "
               "formulaire ; la personne déléguée en est informée par email.")
-    pdf.multi_cell(0, size * 0.5, text, border=1, fill=True, padding=2, align="L",
-                   new_x="LMARGIN", new_y="NEXT")
+    if pdf.get_y() + 4 * size * 0.5 > pdf.page_break_trigger:
+        pdf.add_page()
+    _paragraph(pdf, text, size * 0.5, box=2.0)

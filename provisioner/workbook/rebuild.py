@@ -194,9 +194,12 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
+_BOLD = Font(bold=True)  # one object for every label: building a Font is slow in openpyxl
+
+
 def _put_label(cell: Cell, label: str) -> None:
     _put_text(cell, label)
-    cell.font = Font(bold=True)
+    cell.font = _BOLD
 
 
 def _link(cell: Cell, sheet: str, ref: str) -> None:
@@ -356,10 +359,14 @@ def _write_rows(
 ) -> None:
     # Only columns that were read hold values; secret columns stay blank.
     copied = [f for f in fields if f.key in table.letters and not f.secret]
-    for excel_row, record in zip(table.frame.index, table.frame.to_dict("records")):
-        for fld in copied:
-            _put_text(ws.cell(row=int(excel_row), column=positions[fld.key] + 1),
-                      record.get(fld.key))
+    if table.frame.empty or not copied:
+        return
+    columns = [positions[f.key] + 1 for f in copied]
+    # Plain lists: pandas' own row iteration costs milliseconds a sheet, even empty.
+    values = table.frame[[f.key for f in copied]].to_numpy().tolist()
+    for excel_row, record in zip(table.frame.index.tolist(), values):
+        for column, value in zip(columns, record):
+            _put_text(ws.cell(row=int(excel_row), column=column), value)
 
 
 # --- Placing findings ----------------------------------------------------------
