@@ -4,9 +4,19 @@
 
 Drains the inbox with the service's own round (`Service.run_once`: claim,
 pipeline, archive copy, outputs, mail as .eml) and compares the time with the
-hash floor: (hashes × one argon2id hash) ÷ cores, measured in the same run.
-Overhead per workbook = (total − floor) ÷ workbooks; goal under 100 ms.
-Writes bench/out/serve.json.
+hash floor, measured in the same run, two ways:
+
+- pool floor: the same number of hashes through the service's own hash pool
+  with nothing else running (a sample of --floor-sample hashes, scaled). This
+  is what hashing costs on this machine, all cores busy; the goal is judged
+  against it.
+- naive floor: hashes × one argon2id hash alone ÷ cores. Lower than the pool
+  floor because two argon2id hashes at once run slower each (they share the
+  memory bus and the caches; 19 MiB each); shown for comparison.
+
+Overhead per workbook = (total − floor) ÷ workbooks; goal under 100 ms. Also
+reported: the service process's own CPU per workbook (everything but the
+hashes, which run in the pool's processes). Writes bench/out/serve.json.
 """
 
 from __future__ import annotations
@@ -57,6 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workbooks", type=int, default=200)
     parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--floor-sample", type=int, default=1000,
+                        help="hashes timed through the pool alone to measure the pool floor")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,15 +79,25 @@ def main() -> None:
         with open_context(settings) as ctx, Service(ctx, show_progress=False) as service:
             ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])
             t_hash = one_hash_seconds()
+            sample = [f"Floor{i:05d}" for i in range(args.floor_sample)]
             start = time.perf_counter()
+            ctx.hasher.hash_many(sample)
+            t_pool = (time.perf_counter() - start) / len(sample)  # seconds per hash, all workers busy
+            start, cpu_start = time.perf_counter(), time.process_time()
             handled = service.run_once()
             total = time.perf_counter() - start - MIN_AGE_SECONDS  # run_once waits for files to settle
+            cpu = time.process_time() - cpu_start
             left = list(settings.inbox.iterdir())
-    floor = hashes * t_hash / cores
+    floor, naive = hashes * t_pool, hashes * t_hash / cores
     result = {"workbooks": args.workbooks, "users_each": args.users, "handled": handled, "left_in_inbox": len(left),
-              "hashes": hashes, "one_hash_ms": round(t_hash * 1000, 2), "cores": cores,
+              "hashes": hashes, "cores": cores, "load_average": [round(x, 2) for x in os.getloadavg()],
+              "one_hash_ms": round(t_hash * 1000, 2), "pool_ms_per_hash": round(t_pool * 1000, 2),
               "floor_s": round(floor, 2), "total_s": round(total, 2), "ratio": round(total / floor, 3),
-              "overhead_ms_per_workbook": round((total - floor) / args.workbooks * 1000, 1)}
+              "overhead_ms_per_workbook": round((total - floor) / args.workbooks * 1000, 1),
+              "naive_floor_s": round(naive, 2), "naive_ratio": round(total / naive, 3),
+              "naive_overhead_ms_per_workbook": round((total - naive) / args.workbooks * 1000, 1),
+              "service_cpu_ms_per_workbook": round(cpu / args.workbooks * 1000, 1),
+              "goal_met": (total - floor) / args.workbooks < 0.100}
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "serve.json").write_text(json.dumps(result, indent=2))

@@ -251,6 +251,8 @@ CATEGORY_COLUMNS: tuple[Field, ...] = (CATEGORY_LOGIN,) + tuple(
     Field(c, c, Kind.MARK, CATEGORY_MARKS, width=8, hint="X : catégorie affectée (régime Normal).")
     for c in CATEGORIES
 )
+TABLE_FIELD = {**{(t.sheet, f.key): f for t in TELESERVICES for f in t.columns},
+               **{(CATEGORIES_SHEET, f.key): f for f in CATEGORY_COLUMNS}}
 
 README_SHEET = "Lisez-moi"
 SHEET_ORDER = (README_SHEET, ADHERENT_SHEET, DELEGUE_SHEET,
@@ -271,3 +273,4 @@ class FormSheet:
 
 
 FORM_SHEETS = (FormSheet(ADHERENT_SHEET, ADHERENT_FIELDS), FormSheet(DELEGUE_SHEET, DELEGUE_FIELDS))
+FORM_FIELD = {(form.name, f.key): f for form in FORM_SHEETS for f in form.fields}

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
+import pandas as pd
+
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.text import label_key
@@ -44,10 +46,12 @@ def _normalise_form(form: FormData) -> None:
 def _normalise_table(table: TableData) -> None:
     for fld in table.fields:
         if fld.kind in _CLOSED_KINDS and fld.key in table.frame.columns and len(table.frame):
-            column = table.frame[fld.key]
-            # astype(object): keep the model's promise of plain-str object columns
-            # (pandas 3 would otherwise infer its own string dtype).
-            table.frame[fld.key] = column.map(lambda v, f=fld: canonical(f, v)).astype(object)
+            values = table.frame[fld.key].tolist()
+            fixed = [canonical(fld, v) for v in values]
+            if fixed != values:  # most columns are typed right: writing them back is the slow part
+                # dtype object: keep the model's promise of plain-str object columns
+                # (pandas 3 would otherwise infer its own string dtype).
+                table.frame[fld.key] = pd.Series(fixed, index=table.frame.index, dtype=object)
 
 
 def _choice_key(value: str) -> str:

@@ -11,11 +11,13 @@ The copy has every sheet, label and header of the template. Labels and
 headers sit where they were read; one the file lacked is put back (a form
 label at its template row or the next free one, a table header in the next
 free column), so the person who fixes the copy fixes the layout too.
+
+The copy is laid out here in the model of `xlsx_model` (sheets of cells with
+their text, bold, fill, link and comment), then written in one pass.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import secrets
@@ -24,26 +26,34 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.comments import Comment
-from openpyxl.packaging.core import DocumentProperties
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    coordinate_to_tuple,
+)
 
 from provisioner.workbook import layout
 from provisioner.workbook.findings import Finding, Severity, split
 from provisioner.workbook.layout import Field
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.text import cell_ref, label_key
+from provisioner.workbook.xlsx_model import (
+    COMMENT_AUTHOR,
+    CREATOR,
+    Book,
+    Sheet,
+    add_sheet,
+    as_text,
+    clean,
+    link,
+    put_label,
+    put_text,
+    to_xlsx,
+)
+
+__all__ = ["ANOMALIES_SHEET", "COMMENT_AUTHOR", "CREATOR", "build_copy", "summary_line", "write_copy"]
 
 ANOMALIES_SHEET = "Anomalies"
-CREATOR = "CIMR — provisioner"
-COMMENT_AUTHOR = "CIMR"
 
 # Strong fills mark the faulty cell itself; light fills mark a whole row
 # that a finding names without naming a cell.
@@ -69,8 +79,8 @@ SCRUBBED = "•••"
 _CELL_REF = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
 _MAX_ROW = 1_048_576
 _MAX_COLUMN = 16_384
-# What Excel (or LibreOffice) may take for the start of a formula.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_MAX_LINKS = 65_530  # Excel's limit of links on one sheet (XlsxWriter refuses more)
+_README_WIDTH = 110
 
 
 # --- Public API -------------------------------------------------------------
@@ -81,8 +91,8 @@ def build_copy(
     findings: Sequence[Finding] = (),
     *,
     annotate: bool,
-) -> Workbook:
-    """A new workbook holding what was read, secrets emptied.
+) -> bytes:
+    """A new workbook holding what was read, secrets emptied, as `.xlsx` bytes.
 
     `annotate=True` makes the copy sent back with a rejection: a first sheet
     `Anomalies` listing every finding (errors, then warnings), and each
@@ -90,19 +100,18 @@ def build_copy(
     copy, with no marks. `parsed=None` (an unreadable file) gives a copy
     with only `Anomalies` and `Lisez-moi`.
     """
-    wb = _new_workbook()
-    anomalies = wb.create_sheet(ANOMALIES_SHEET) if annotate else None
-    readme = wb.create_sheet(layout.README_SHEET)
-    places = _write_sheets(wb, parsed) if parsed is not None else {}
-    _write_readme(readme, parsed, annotate=annotate)
+    book: Book = {}
+    anomalies = add_sheet(book, ANOMALIES_SHEET) if annotate else None
+    readme = add_sheet(book, layout.README_SHEET)
+    places = _write_sheets(book, parsed) if parsed is not None else {}
+    _write_readme(readme, book, parsed, annotate=annotate)
     if anomalies is not None:
         scrub = _Scrubber(_secret_values(parsed))
         errors, warnings = split(list(findings))
         located = [(f, _locate(f, places)) for f in [*errors, *warnings]]
         _write_anomalies(anomalies, located, scrub)
-        _mark_cells(wb, located, scrub)
-    wb.active = 0
-    return wb
+        _mark_cells(book, located, scrub)
+    return to_xlsx(book)
 
 
 def write_copy(
@@ -137,19 +146,7 @@ def _count(n: int, noun: str, *, feminine: bool = False) -> str:
     return f"{n} {noun}{'s' if n > 1 else ''}"
 
 
-# --- Workbook, properties, atomic save ---------------------------------------
-
-
-def _new_workbook() -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
-    # Plain properties of our own: nothing of the original's title,
-    # subject, keywords or description (places where secrets survive).
-    wb.properties = DocumentProperties(creator=CREATOR, lastModifiedBy=CREATOR)
-    return wb
-
-
-def _save_atomically(wb: Workbook, path: Path) -> None:
+def _save_atomically(data: bytes, path: Path) -> None:
     # A temporary name in the same folder, then a rename: whoever reads the
     # folder sees the old file or the new one, never half of one.
     # Opened "x" rather than with mkstemp so the file gets the usual
@@ -157,56 +154,13 @@ def _save_atomically(wb: Workbook, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         with tmp.open("xb") as handle:
-            wb.save(handle)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-# --- Writing cells -----------------------------------------------------------
-
-
-def _put_text(cell: Cell, value: object) -> None:
-    """Write a value read from the workbook as inert text.
-
-    openpyxl turns a str starting with "=" into a formula and "#N/A" into an
-    error value: the type is forced back to a string, so no `<f>` is ever
-    written. The quote prefix makes Excel keep "+1+2" or "@SUM(A1)" as text
-    even when the person edits the cell. Control characters, which an xlsx
-    cannot hold, are dropped.
-    """
-    text = ILLEGAL_CHARACTERS_RE.sub("", _as_text(value))
-    if not text:
-        return
-    cell.value = text
-    cell.data_type = "s"
-    cell.number_format = "@"
-    if text.startswith(_FORMULA_TRIGGERS):
-        cell.quotePrefix = True
-
-
-def _as_text(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
-
-
-_BOLD = Font(bold=True)  # one object for every label: building a Font is slow in openpyxl
-
-
-def _put_label(cell: Cell, label: str) -> None:
-    _put_text(cell, label)
-    cell.font = _BOLD
-
-
-def _link(cell: Cell, sheet: str, ref: str) -> None:
-    # An internal link (the `location` attribute, no relationship): clicking
-    # it selects the cell; the sheet name is always quoted ('E@syPaiement'!K7).
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(sheet)}!{ref}")
-    cell.font = Font(color="FF0563C1", underline="single")
 
 
 def _valid_ref(ref: str | None) -> str | None:
@@ -222,14 +176,17 @@ def _valid_ref(ref: str | None) -> str | None:
 # --- Lisez-moi ---------------------------------------------------------------
 
 
-def _write_readme(ws: Worksheet, parsed: ParsedWorkbook | None, *, annotate: bool) -> None:
-    ws.column_dimensions["A"].width = 110
+def _write_readme(
+    sheet: Sheet, book: Book, parsed: ParsedWorkbook | None, *, annotate: bool
+) -> None:
+    sheet.widths[1] = _README_WIDTH
     for row, line in enumerate(_readme_lines(parsed, annotate=annotate), start=1):
-        _put_text(ws.cell(row=row, column=1), line)
-    ws["A1"].font = Font(bold=True)
+        put_text(sheet.cell(row, 1), line)
+    title = sheet.cell(1, 1)
+    title.bold = True
     first = ANOMALIES_SHEET if annotate else layout.ADHERENT_SHEET
-    if first in ws.parent.sheetnames:
-        _link(ws["A1"], first, "A1")
+    if first in book:
+        link(title, first, "A1")
 
 
 def _readme_lines(parsed: ParsedWorkbook | None, *, annotate: bool) -> list[str]:
@@ -268,33 +225,33 @@ class _Places:
         return cell_ref(fixed_row or row or self.header_row, index - 1)
 
 
-def _write_sheets(wb: Workbook, parsed: ParsedWorkbook) -> dict[str, _Places]:
+def _write_sheets(book: Book, parsed: ParsedWorkbook) -> dict[str, _Places]:
     places: dict[str, _Places] = {}
     forms = {layout.ADHERENT_SHEET: parsed.adherent, layout.DELEGUE_SHEET: parsed.delegue}
     for form in layout.FORM_SHEETS:
-        places[form.name] = _write_form(wb.create_sheet(form.name), form.fields,
+        places[form.name] = _write_form(add_sheet(book, form.name), form.fields,
                                         forms.get(form.name))
     tables = [(t.sheet, t.columns, parsed.users.get(t.key)) for t in layout.TELESERVICES]
     tables.append((layout.CATEGORIES_SHEET, layout.CATEGORY_COLUMNS, parsed.categories))
-    for sheet, columns, table in tables:
-        places[sheet] = _write_table(wb.create_sheet(sheet), columns, table)
+    for name, columns, table in tables:
+        places[name] = _write_table(add_sheet(book, name), columns, table)
     return places
 
 
-def _write_form(ws: Worksheet, fields: tuple[Field, ...], form: FormData | None) -> _Places:
+def _write_form(sheet: Sheet, fields: tuple[Field, ...], form: FormData | None) -> _Places:
     places = _Places()
     rows = _form_rows(fields, form)
     for fld in fields:
         row, column = rows[fld.key], _form_value_column(form, fld.key)
-        _put_label(ws.cell(row=row, column=1),
+        put_label(sheet.cell(row, 1),
                    fld.label + (" *" if layout.ALWAYS <= fld.required_for else ""))
-        value_cell = ws.cell(row=row, column=column)
-        value_cell.number_format = "@"  # so Excel keeps leading zeros when retyped
+        value_cell = sheet.cell(row, column)
+        value_cell.text_format = True  # so Excel keeps leading zeros when retyped
         if form is not None and not fld.secret:
-            _put_text(value_cell, form.value(fld.key))
+            put_text(value_cell, form.value(fld.key))
         places.spots[label_key(fld.label)] = (row, column)
-    ws.column_dimensions["A"].width = FORM_LABEL_WIDTH
-    ws.column_dimensions["B"].width = FORM_VALUE_WIDTH
+    sheet.widths[1] = FORM_LABEL_WIDTH
+    sheet.widths[2] = FORM_VALUE_WIDTH
     return places
 
 
@@ -326,20 +283,19 @@ def _form_value_column(form: FormData | None, key: str) -> int:
     return int(column_index_from_string(letters))
 
 
-def _write_table(ws: Worksheet, fields: tuple[Field, ...], table: TableData | None) -> _Places:
+def _write_table(sheet: Sheet, fields: tuple[Field, ...], table: TableData | None) -> _Places:
     places = _Places(header_row=table.header_row if table is not None else 1)
     positions = _table_columns(fields, table)
     for fld in fields:
         column = positions[fld.key] + 1
-        _put_label(ws.cell(row=places.header_row, column=column), fld.label)
-        dimension = ws.column_dimensions[get_column_letter(column)]
-        dimension.width = fld.width
+        put_label(sheet.cell(places.header_row, column), fld.label)
+        sheet.widths[column] = fld.width
         if fld.kind in layout.TEXT_FORMAT_KINDS:
-            dimension.number_format = "@"  # so Excel keeps leading zeros when typed
+            sheet.text_columns.add(column)  # so Excel keeps leading zeros when typed
         places.spots[label_key(fld.label)] = (None, column)
     if table is not None:
-        _write_rows(ws, fields, table, positions)
-    ws.freeze_panes = ws.cell(row=places.header_row + 1, column=1)
+        _write_rows(sheet, fields, table, positions)
+    sheet.frozen_rows = places.header_row
     return places
 
 
@@ -355,7 +311,7 @@ def _table_columns(fields: tuple[Field, ...], table: TableData | None) -> dict[s
 
 
 def _write_rows(
-    ws: Worksheet, fields: tuple[Field, ...], table: TableData, positions: dict[str, int]
+    sheet: Sheet, fields: tuple[Field, ...], table: TableData, positions: dict[str, int]
 ) -> None:
     # Only columns that were read hold values; secret columns stay blank.
     copied = [f for f in fields if f.key in table.letters and not f.secret]
@@ -366,7 +322,10 @@ def _write_rows(
     values = table.frame[[f.key for f in copied]].to_numpy().tolist()
     for excel_row, record in zip(table.frame.index.tolist(), values):
         for column, value in zip(columns, record):
-            _put_text(ws.cell(row=int(excel_row), column=column), value)
+            # A blank value gets no cell: in a text column, even an empty
+            # cell of the model would be written (as a blank "@" cell).
+            if text := clean(value):
+                put_text(sheet.cell(int(excel_row), column), text)
 
 
 # --- Placing findings ----------------------------------------------------------
@@ -405,36 +364,38 @@ def _locate(finding: Finding, places: dict[str, _Places]) -> _Target | None:
 _Located = tuple[Finding, _Target | None]
 
 
-def _write_anomalies(ws: Worksheet, located: list[_Located], scrub: _Scrubber) -> None:
+def _write_anomalies(sheet: Sheet, located: list[_Located], scrub: _Scrubber) -> None:
     errors = sum(1 for f, _ in located if f.is_error)
-    _put_text(ws["A1"], summary_line(errors, len(located) - errors))
-    ws["A1"].font = Font(bold=True, size=12)
+    title = sheet.cell(1, 1)
+    put_text(title, summary_line(errors, len(located) - errors))
+    title.bold, title.size = True, 12
     for index, (label, width) in enumerate(ANOMALY_COLUMNS, start=1):
-        _put_label(ws.cell(row=ANOMALY_HEADER_ROW, column=index), label)
-        ws.column_dimensions[get_column_letter(index)].width = width
+        put_label(sheet.cell(ANOMALY_HEADER_ROW, index), label)
+        sheet.widths[index] = width
     for row, (finding, target) in enumerate(located, start=ANOMALY_HEADER_ROW + 1):
-        _write_anomaly(ws, row, finding, target, scrub)
-    ws.freeze_panes = ws.cell(row=ANOMALY_HEADER_ROW + 1, column=1)
+        _write_anomaly(sheet, row, finding, target, scrub)
+    sheet.frozen_rows = ANOMALY_HEADER_ROW
     last = ANOMALY_HEADER_ROW + len(located)
-    ws.auto_filter.ref = f"A{ANOMALY_HEADER_ROW}:G{last}"
+    sheet.autofilter = (ANOMALY_HEADER_ROW, 1, last, len(ANOMALY_COLUMNS))
 
 
 def _write_anomaly(
-    ws: Worksheet, row: int, finding: Finding, target: _Target | None, scrub: _Scrubber
+    sheet: Sheet, row: int, finding: Finding, target: _Target | None, scrub: _Scrubber
 ) -> None:
     place = target.cell if target is not None else _valid_ref(finding.cell)
     texts = {1: SEVERITY_LABELS[finding.severity], 2: finding.code, 3: scrub(finding.sheet),
              4: place or "", 6: scrub(finding.column), 7: scrub(finding.message)}
     for column, text in texts.items():
-        _put_text(ws.cell(row=row, column=column), text)
+        put_text(sheet.cell(row, column), text)
     if finding.row is not None:
-        ws.cell(row=row, column=5).value = finding.row  # our own number, not a read value
-    ws.cell(row=row, column=1).fill = PatternFill("solid", fgColor=_strong_fill(finding))
-    ws.cell(row=row, column=7).alignment = Alignment(wrap_text=True, vertical="top")
-    if target is not None:
+        sheet.cell(row, 5).number = finding.row  # our own number, not a read value
+    sheet.cell(row, 1).fill = _strong_fill(finding)
+    sheet.cell(row, 7).wrap = True
+    # Past Excel's limit of links a sheet, a row keeps its text, unlinked.
+    if target is not None and row - ANOMALY_HEADER_ROW <= _MAX_LINKS:
         # The link sits on the most precise place named: cell, else row, else sheet.
         column = 4 if target.cell else 5 if target.row else 3
-        _link(ws.cell(row=row, column=column), target.sheet, target.link)
+        link(sheet.cell(row, column), target.sheet, target.link)
 
 
 # --- Marking faulty cells ------------------------------------------------------
@@ -444,57 +405,54 @@ def _write_anomaly(
 class _Marks:
     """What the cells of one sheet get: a fill rank and the comment's messages."""
 
-    fills: dict[str, int] = field(default_factory=dict)
-    notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    fills: dict[tuple[int, int], int] = field(default_factory=dict)
+    notes: dict[tuple[int, int], list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 # Higher rank wins when several findings touch one cell.
 _FILL_RANKS = {1: WARNING_ROW_FILL, 2: ERROR_ROW_FILL, 3: WARNING_FILL, 4: ERROR_FILL}
 
 
-def _mark_cells(wb: Workbook, located: list[_Located], scrub: _Scrubber) -> None:
+def _mark_cells(book: Book, located: list[_Located], scrub: _Scrubber) -> None:
     marks: dict[str, _Marks] = defaultdict(_Marks)
+    # A row fill spans the columns the sheet holds before any mark is added:
+    # a mark on a far cell must not stretch the row fills of other findings.
+    widths = {name: sheet.max_column for name, sheet in book.items()}
     for finding, target in located:
         if target is not None:
-            _collect(wb[target.sheet], marks[target.sheet], finding, target, scrub)
-    for sheet, sheet_marks in marks.items():
-        _apply(wb[sheet], sheet_marks)
+            _collect(widths[target.sheet], marks[target.sheet], finding, target, scrub)
+    for name, sheet_marks in marks.items():
+        _apply(book[name], sheet_marks)
 
 
 def _collect(
-    ws: Worksheet, marks: _Marks, finding: Finding, target: _Target, scrub: _Scrubber
+    max_column: int, marks: _Marks, finding: Finding, target: _Target, scrub: _Scrubber
 ) -> None:
     warning = finding.severity is Severity.WARNING
     if target.cell:
-        _raise_fill(marks, target.cell, 3 if warning else 4)
-        _add_note(marks, target.cell, scrub(finding.message))
+        place = coordinate_to_tuple(target.cell)
+        _raise_fill(marks, place, 3 if warning else 4)
+        _add_note(marks, place, scrub(finding.message))
     elif target.row:
-        for column in range(1, max(ws.max_column, 1) + 1):
-            _raise_fill(marks, f"{get_column_letter(column)}{target.row}", 1 if warning else 2)
-        _add_note(marks, f"A{target.row}", scrub(finding.message))
+        for column in range(1, max_column + 1):
+            _raise_fill(marks, (target.row, column), 1 if warning else 2)
+        _add_note(marks, (target.row, 1), scrub(finding.message))
 
 
-def _raise_fill(marks: _Marks, ref: str, rank: int) -> None:
-    marks.fills[ref] = max(rank, marks.fills.get(ref, 0))
+def _raise_fill(marks: _Marks, place: tuple[int, int], rank: int) -> None:
+    marks.fills[place] = max(rank, marks.fills.get(place, 0))
 
 
-def _add_note(marks: _Marks, ref: str, message: str) -> None:
-    if message and message not in marks.notes[ref]:
-        marks.notes[ref].append(message)
+def _add_note(marks: _Marks, place: tuple[int, int], message: str) -> None:
+    if message and message not in marks.notes[place]:
+        marks.notes[place].append(message)
 
 
-def _apply(ws: Worksheet, marks: _Marks) -> None:
-    for ref, rank in marks.fills.items():
-        ws[ref].fill = PatternFill("solid", fgColor=_FILL_RANKS[rank])
-    for ref, messages in marks.notes.items():
-        ws[ref].comment = _comment(messages)
-
-
-def _comment(messages: list[str]) -> Comment:
-    # Sized to the text: the default box shows about two short lines.
-    lines = sum(max(1, math.ceil(len(m) / 48)) for m in messages)
-    return Comment("\n".join(messages), COMMENT_AUTHOR, height=min(400, 30 + 16 * lines),
-                   width=320)
+def _apply(sheet: Sheet, marks: _Marks) -> None:
+    for (row, column), rank in marks.fills.items():
+        sheet.cell(row, column).fill = _FILL_RANKS[rank]
+    for (row, column), messages in marks.notes.items():
+        sheet.cell(row, column).note = messages
 
 
 def _strong_fill(finding: Finding) -> str:
@@ -533,5 +491,5 @@ def _secret_values(parsed: ParsedWorkbook | None) -> set[str]:
     for table in [*parsed.users.values(), parsed.categories]:
         for fld in table.fields:
             if fld.secret and fld.key in table.frame.columns:
-                values.update(t for t in map(_as_text, table.frame[fld.key]) if t)
+                values.update(t for t in map(as_text, table.frame[fld.key]) if t)
     return values

@@ -54,7 +54,10 @@ def rows(table: TableData) -> list[Row]:
     cached = table.__dict__.get("_rows")
     if cached is None:
         frame = table.frame
-        cached = sorted(zip(frame.index.tolist(), frame.to_dict("records")))
+        columns = [str(c) for c in frame.columns]
+        # Plain lists: to_dict("records") costs milliseconds a sheet, even an empty one.
+        records = [dict(zip(columns, values)) for values in frame.to_numpy().tolist()]
+        cached = sorted(zip(frame.index.tolist(), records))
         table.__dict__["_rows"] = cached
     return cached  # type: ignore[no-any-return]
 

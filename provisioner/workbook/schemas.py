@@ -1,24 +1,32 @@
-"""pandera schemas, one per sheet kind, and their failures turned into findings at the cell.
+"""pandera schemas for a workbook, and their failures turned into findings at the cell.
 
 Every check is named; `_RULES` maps that name to the spec's code and a French
-message. Checks are either column checks or dataframe checks returning a
-boolean frame shaped like the sheet, so that each failure names its cell:
-pandera reports the Excel row (the frame's index) and the field key.
+message. Two kinds of schema:
 
-Schemas are built once per sheet kind (and, for the forms, per request type,
-since Abonnement requires more) and cached for the life of the process.
-Everything here judges one sheet at a time; what needs two sheets or the
-request type beyond "required" lives in rules.py.
+- `cells_schema`: every single-cell test (formats, closed lists, required
+  form fields) over a long frame, one row per cell of the two forms and of
+  every table, one check per kind of test;
+- `row_schema`, per téléservice: the rules across a row's cells (the record
+  an action needs, the password pair, E@syPaiement powers), judged row by
+  row on the table's own frame; the failing cells of a failing row are found
+  afterwards.
+
+Either way each failure names its sheet, row and field, so its cell.
+Schemas are built once (per request type where required fields depend on
+it) and cached for the life of the process. Everything here judges one
+sheet at a time; what needs two sheets or the request type beyond
+"required" lives in rules.py.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import phonenumbers
@@ -193,8 +201,11 @@ _CODE_PRIORITY = {code: rank for rank, code in enumerate((
 # --- Checks --------------------------------------------------------------------
 
 
-def _element(name: str, predicate: Callable[[str], bool]) -> pa.Check:
-    """A cell check; blank always passes (being required is another check)."""
+_Predicate = Callable[[str], bool]
+
+
+def _blank_or(predicate: _Predicate) -> _Predicate:
+    """A cell test; blank always passes (being required is another check)."""
 
     def test(value: object) -> bool:
         try:
@@ -202,61 +213,72 @@ def _element(name: str, predicate: Callable[[str], bool]) -> pa.Check:
         except Exception:  # a library choking on odd input: the value is not valid
             return False
 
-    return pa.Check(test, element_wise=True, name=name, ignore_na=False)
+    return test
 
 
-def _in_list(choices: tuple[str, ...]) -> pa.Check:
-    allowed = frozenset(choices)
-    return _element("choice", allowed.__contains__)
-
-
-def _field_checks(fld: Field, *, password_policy: bool = False) -> list[pa.Check]:
+def _field_tests(fld: Field, *, password_policy: bool = False) -> dict[str, _Predicate]:
+    """The format tests of one field, by check name."""
     if fld.kind in (Kind.CHOICE, Kind.MARK):
-        return [_in_list(fld.choices)]
+        return {"choice": _blank_or(frozenset(fld.choices).__contains__)}
     if fld.kind is Kind.EMAIL:
-        return [_element("email", is_email)]
+        return {"email": _blank_or(is_email)}
     if fld.kind is Kind.PHONE:
-        return [_element("phone", is_phone)]
+        return {"phone": _blank_or(is_phone)}
     if fld.kind is Kind.LOGIN:
-        return [_element("login", is_login)]
+        return {"login": _blank_or(is_login)}
     if fld.kind is Kind.DIGITS:
         member = fld.key == "numero"
-        return [_element("numero", is_member_number) if member else _element("digits", is_digits)]
+        return {"numero": _blank_or(is_member_number)} if member else {"digits": _blank_or(is_digits)}
     if fld.kind is Kind.PASSWORD and password_policy:
-        return [_element("password_policy", meets_password_policy)]
-    return []
+        return {"password_policy": _blank_or(meets_password_policy)}
+    return {}
+
+
+_Cells = dict[str, np.ndarray]  # field key → one bool per row (False: that cell fails)
 
 
 @dataclass(frozen=True)
 class _RowRule:
     """A rule across the cells of a row, judged by pandera one row at a time.
 
-    `cells` gives a boolean frame over the rule's own columns (False: that cell
-    fails). pandera sees only whether each row passes: a check returning a
-    whole frame makes pandera gather failure cases column by column even when
-    everything passes, about 10 ms a check. The failing cells of a failing row
-    are found afterwards by running `cells` again on that row alone.
+    `cells` judges each of the rule's own columns. pandera sees only whether
+    each row passes: a check returning a whole frame makes pandera gather
+    failure cases column by column even when everything passes (about 10 ms a
+    check). The failing cells of a failing row are found afterwards by
+    running `cells` again on that row alone. numpy rather than pandas
+    operators: these run on every sheet of every workbook.
     """
 
     name: str
-    cells: Callable[[pd.DataFrame], pd.DataFrame]
+    cells: Callable[[pd.DataFrame], _Cells]
 
     def check(self) -> pa.Check:
-        return pa.Check(lambda frame: self.cells(frame).all(axis=1), name=self.name, ignore_na=False)
+        def passes(frame: pd.DataFrame) -> pd.Series:
+            return pd.Series(np.logical_and.reduce(list(self.cells(frame).values())), index=frame.index)
+
+        return pa.Check(passes, name=self.name, ignore_na=False)
 
     def failing_keys(self, row: pd.DataFrame) -> list[str]:
-        judged = self.cells(row).iloc[0]
-        return [str(key) for key, passed in judged.items() if not passed]
+        return [key for key, passed in self.cells(row).items() if not passed[0]]
+
+
+def _column(frame: pd.DataFrame, key: str) -> np.ndarray:
+    return frame[key].to_numpy()
+
+
+def _is_record(frame: pd.DataFrame) -> np.ndarray:
+    action = _column(frame, "action")
+    return np.logical_or.reduce([action == a for a in RECORD_ACTIONS])
 
 
 def _record_required(record_keys: tuple[str, ...]) -> _RowRule:
     """Blank or `Créer`: the whole record; any other action: the login."""
 
-    def cells(frame: pd.DataFrame) -> pd.DataFrame:
-        record = frame["action"].isin(RECORD_ACTIONS)
-        out = {key: ~(record & (frame[key] == "")) for key in record_keys if key != "login"}
-        out["login"] = frame["login"] != ""
-        return pd.DataFrame(out, index=frame.index)
+    def cells(frame: pd.DataFrame) -> _Cells:
+        record = _is_record(frame)
+        out = {key: ~(record & (_column(frame, key) == "")) for key in record_keys if key != "login"}
+        out["login"] = _column(frame, "login") != ""
+        return out
 
     return _RowRule("record_required", cells)
 
@@ -264,17 +286,21 @@ def _record_required(record_keys: tuple[str, ...]) -> _RowRule:
 def _password_pair() -> list[_RowRule]:
     """The password and its confirmation go together (spec: "Passwords")."""
 
-    def differs(frame: pd.DataFrame) -> pd.DataFrame:
-        pw, conf = frame["password"], frame["password_confirm"]
-        return pd.DataFrame({"password_confirm": ~((pw != "") & (conf != "") & (pw != conf))})
+    def pair(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        return _column(frame, "password") != "", _column(frame, "password_confirm") != ""
 
-    def confirmation_missing(frame: pd.DataFrame) -> pd.DataFrame:
-        missing = (frame["password"] != "") & (frame["password_confirm"] == "")
-        return pd.DataFrame({"password_confirm": ~missing})
+    def differs(frame: pd.DataFrame) -> _Cells:
+        typed, confirmed = pair(frame)
+        same = _column(frame, "password") == _column(frame, "password_confirm")
+        return {"password_confirm": ~(typed & confirmed & ~same)}
 
-    def password_missing(frame: pd.DataFrame) -> pd.DataFrame:
-        missing = (frame["password"] == "") & (frame["password_confirm"] != "")
-        return pd.DataFrame({"password": ~missing})
+    def confirmation_missing(frame: pd.DataFrame) -> _Cells:
+        typed, confirmed = pair(frame)
+        return {"password_confirm": ~(typed & ~confirmed)}
+
+    def password_missing(frame: pd.DataFrame) -> _Cells:
+        typed, confirmed = pair(frame)
+        return {"password": ~(~typed & confirmed)}
 
     return [_RowRule("confirmation_differs", differs),
             _RowRule("confirmation_missing", confirmation_missing),
@@ -288,11 +314,12 @@ def _easypaiement_role() -> _RowRule:
     store can tell, so it is not judged here. The failure sits on Ordonnateur.
     """
 
-    def cells(frame: pd.DataFrame) -> pd.DataFrame:
-        action, ordo, valid = frame["action"], frame["ordonnateur"], frame["validateur"]
-        no_power = action.isin(RECORD_ACTIONS) & (ordo != "Oui") & (valid != "Oui")
-        both_non = (action == Action.MODIFIER.value) & (ordo == "Non") & (valid == "Non")
-        return pd.DataFrame({"ordonnateur": ~(no_power | both_non)})
+    def cells(frame: pd.DataFrame) -> _Cells:
+        ordo, valid = _column(frame, "ordonnateur"), _column(frame, "validateur")
+        no_power = _is_record(frame) & (ordo != "Oui") & (valid != "Oui")
+        modifier = _column(frame, "action") == Action.MODIFIER.value
+        both_non = modifier & (ordo == "Non") & (valid == "Non")
+        return {"ordonnateur": ~(no_power | both_non)}
 
     return _RowRule("easypaiement_role", cells)
 
@@ -300,61 +327,79 @@ def _easypaiement_role() -> _RowRule:
 # --- Schemas (built once) --------------------------------------------------------
 
 
-def _columns(fields: tuple[Field, ...], *, policy: frozenset[str] = frozenset(),
-             extra: Mapping[str, list[pa.Check]] | None = None) -> dict[str, pa.Column]:
-    # dtype None: the reader already guarantees plain str cells ("" for blank).
-    extra = extra or {}
-    columns = {}
-    for f in fields:
-        checks = [*_field_checks(f, password_policy=f.key in policy), *extra.get(f.key, [])]
-        if checks:  # a column without a check costs pandera time and says nothing
-            columns[f.key] = pa.Column(None, checks=checks, nullable=False, name=f.key)
-    return columns
+# Cell tests (formats, closed lists, required form fields) are judged in long
+# format: one row per cell (sheet, key, value), for the two forms and every
+# table of a workbook at once, with one pandera check per kind of test. pandera
+# costs about 0.3 ms per check and call, so a check per column and sheet cost
+# tens of milliseconds a workbook. Row rules need a row's cells side by side:
+# they run on each table's own frame.
+_CELL_COLUMNS = ("sheet", "key", "value")
 
 
-def _not_blank(name: str) -> pa.Check:
-    return pa.Check(lambda s: s != "", name=name, ignore_na=False)
-
-
-@dataclass(frozen=True)
-class SheetSchema:
-    """A pandera schema and the row rules among its checks, by name."""
-
-    schema: pa.DataFrameSchema
-    row_rules: Mapping[str, _RowRule]
-
-    @classmethod
-    def of(cls, name: str, columns: dict[str, pa.Column], rules: list[_RowRule] | None = None) -> SheetSchema:
-        rules = rules or []
-        schema = pa.DataFrameSchema(columns, checks=[rule.check() for rule in rules], name=name)
-        return cls(schema, {rule.name: rule for rule in rules})
+def _not_blank(value: str) -> bool:
+    return value != ""
 
 
 @cache
-def table_schema(teleservice_key: str) -> SheetSchema:
-    """The user table of one téléservice."""
+def _cell_tests(sheet: str, key: str, request_type: str | None) -> dict[str, _Predicate]:
+    """The tests of one cell, by check name."""
+    form_field = layout.FORM_FIELD.get((sheet, key))
+    if form_field is not None:
+        # A form's passwords are rules.py's: whether the policy applies depends
+        # on the request type and on which password it is.
+        tests = _field_tests(form_field)
+        if _required(form_field, request_type):
+            tests["required"] = _not_blank
+        return tests
+    # Only "password" meets the policy: its confirmation equals it or is a mismatch.
+    tests = _field_tests(layout.TABLE_FIELD[(sheet, key)], password_policy=key == "password")
+    if sheet == layout.CATEGORIES_SHEET and key == "login":
+        tests["category_login_required"] = _not_blank
+    return tests
+
+
+@cache
+def _tested_keys(sheet: str, fields: tuple[Field, ...]) -> tuple[str, ...]:
+    """The columns of a table with a cell test: the others need no row in the long frame."""
+    return tuple(f.key for f in fields if _cell_tests(sheet, f.key, None))
+
+
+@cache
+def cells_schema(request_type: str | None) -> pa.DataFrameSchema:
+    """Every cell test of a workbook, over the long frame."""
+    names = sorted({name for sheet, key in [*layout.FORM_FIELD, *layout.TABLE_FIELD]
+                    for name in _cell_tests(sheet, key, request_type)})
+    checks = [pa.Check(_cell_check(name, request_type), name=name, ignore_na=False) for name in names]
+    return pa.DataFrameSchema(checks=checks, name="cells")
+
+
+def _cell_check(name: str, request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]:
+    def passes(frame: pd.DataFrame) -> pd.Series:
+        out = []
+        for sheet, key, value in zip(*(frame[c].tolist() for c in _CELL_COLUMNS)):
+            test = _cell_tests(sheet, key, request_type).get(name)
+            out.append(test is None or test(value))
+        return pd.Series(out, index=frame.index, dtype=bool)
+
+    return passes
+
+
+@dataclass(frozen=True)
+class RowSchema:
+    """The row rules of one téléservice's table as a pandera schema, and the rules by name."""
+
+    schema: pa.DataFrameSchema
+    rules: Mapping[str, _RowRule]
+
+
+@cache
+def row_schema(teleservice_key: str) -> RowSchema:
     teleservice = layout.TELESERVICE_BY_KEY[teleservice_key]
     rules = [_record_required(layout.COMMON_RECORD_KEYS + teleservice.record_keys), *_password_pair()]
     if {"ordonnateur", "validateur"} <= {c.key for c in teleservice.columns}:
         rules.append(_easypaiement_role())
-    # Only "password" meets the policy: its confirmation equals it or is a mismatch.
-    columns = _columns(teleservice.columns, policy=frozenset({"password"}))
-    return SheetSchema.of(teleservice.sheet, columns, rules)
-
-
-@cache
-def categories_schema() -> SheetSchema:
-    columns = _columns(layout.CATEGORY_COLUMNS, extra={"login": [_not_blank("category_login_required")]})
-    return SheetSchema.of(layout.CATEGORIES_SHEET, columns)
-
-
-@cache
-def form_schema(sheet: str, request_type: str | None) -> SheetSchema:
-    """A form as a one-row frame. Passwords are rules.py's: whether the policy applies
-    depends on the request type and on which password it is."""
-    form = next(f for f in layout.FORM_SHEETS if f.name == sheet)
-    required = {f.key: [_not_blank("required")] for f in form.fields if _required(f, request_type)}
-    return SheetSchema.of(sheet, _columns(form.fields, extra=required))
+    schema = pa.DataFrameSchema(checks=[rule.check() for rule in rules], name=teleservice.sheet)
+    return RowSchema(schema, {rule.name: rule for rule in rules})
 
 
 def _required(fld: Field, request_type: str | None) -> bool:
@@ -369,35 +414,68 @@ def _required(fld: Field, request_type: str | None) -> bool:
 def validate_workbook(parsed: ParsedWorkbook) -> list[Finding]:
     """Every single-sheet failure of `parsed` (already normalised), most basic first per cell."""
     request = parsed.request_type
-    findings = [*validate_form(parsed.adherent, request), *validate_form(parsed.delegue, request)]
+    findings = validate_cells((parsed.adherent, parsed.delegue),
+                              [table for _, table in parsed.tables()] + [parsed.categories], request)
     for teleservice, table in parsed.tables():
-        findings += validate_table(table_schema(teleservice.key), table, request)
-    findings += validate_table(categories_schema(), parsed.categories, request)
+        findings += validate_rows(row_schema(teleservice.key), table, request)
     return sorted(findings, key=lambda f: _CODE_PRIORITY.get(f.code, len(_CODE_PRIORITY)))
 
 
-def validate_table(schema: SheetSchema, table: TableData, request: str | None) -> list[Finding]:
+# Where a row of the long frame came from: a form's field, or a table's cell.
+_FormPlace = tuple[FormData, str]
+_TablePlace = tuple[TableData, int, str]
+
+
+def validate_cells(forms: tuple[FormData, ...], tables: list[TableData],
+                   request: str | None) -> list[Finding]:
+    places: list[_FormPlace | _TablePlace] = []
+    rows: list[tuple[str, str, str]] = []
+    for form in forms:
+        for key in form.cells:
+            places.append((form, key))
+            rows.append((form.sheet, key, form.value(key)))
+    for table in tables:
+        if table.frame.empty:
+            continue
+        excel_rows = table.frame.index.tolist()
+        for key in _tested_keys(table.sheet, table.fields):
+            for row, value in zip(excel_rows, table.frame[key].tolist()):
+                places.append((table, row, key))
+                rows.append((table.sheet, key, value))
+    frame = pd.DataFrame(rows, columns=list(_CELL_COLUMNS), dtype=object)
+    findings: list[Finding] = []
+    for check, index in _failed_rows(cells_schema(request), frame):
+        place = places[index]
+        if len(place) == 2:
+            form, key = place
+            if key in form.missing:
+                continue  # a missing label is already a TEMPLATE_MISMATCH
+            values = {k: form.value(k) for k in form.cells}
+            findings.append(_finding(check, form.cells[key].field, values, request, form.where(key)))
+        else:
+            table, row, key = place
+            if key in table.missing:
+                continue  # a missing column is already a TEMPLATE_MISMATCH
+            findings.append(_finding(check, table.field(key), _row_values(table, row), request,
+                                     table.where(row, key)))
+    return findings
+
+
+def validate_rows(sheet: RowSchema, table: TableData, request: str | None) -> list[Finding]:
     if table.frame.empty:
         return []  # most sheets of a typical workbook are empty: a pandera call costs even then
     findings: list[Finding] = []
-    for check, row, key in _failures(schema, table.frame):
-        if key in table.missing:
-            continue  # a missing column is already a TEMPLATE_MISMATCH
-        fld = table.field(key)
-        values = {k: str(v) for k, v in table.frame.loc[row].items()}
-        findings.append(_finding(check, fld, values, request, table.where(row, key)))
+    for check, row in _failed_rows(sheet.schema, table.frame):
+        for key in sheet.rules[check].failing_keys(table.frame.loc[[row]]):
+            if key in table.missing:
+                continue  # a missing column is already a TEMPLATE_MISMATCH
+            findings.append(_finding(check, table.field(key), _row_values(table, row), request,
+                                     table.where(row, key)))
     return findings
 
 
-def validate_form(form: FormData, request: str | None) -> list[Finding]:
-    values = {key: form.value(key) for key in form.cells}
-    frame = pd.DataFrame({key: [value] for key, value in values.items()}, index=[0], dtype=object)
-    findings: list[Finding] = []
-    for check, _row, key in _failures(form_schema(form.sheet, request), frame):
-        if key in form.missing:
-            continue  # a missing label is already a TEMPLATE_MISMATCH
-        findings.append(_finding(check, form.cells[key].field, values, request, form.where(key)))
-    return findings
+def _row_values(table: TableData, row: int) -> dict[str, str]:
+    return {str(k): str(v) for k, v in table.frame.loc[row].items()}
 
 
 def _finding(check: str, fld: Field, values: Mapping[str, str], request: str | None,
@@ -407,36 +485,36 @@ def _finding(check: str, fld: Field, values: Mapping[str, str], request: str | N
     return error(rule.code, rule.message(fld, value, _Context(values, request)), **where)
 
 
-def _failures(sheet: SheetSchema, frame: pd.DataFrame) -> Iterator[tuple[str, int, str]]:
-    """(check name, Excel row, field key) of every failing cell.
+def _failed_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """(check name, row) of every failing row: pandera lists each cell of a failing row."""
+    return list(dict.fromkeys((check, row) for check, row, _column in _cases(schema, frame)))
+
+
+def _cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """(check name, row, column) of each failure case pandera reports for our checks.
 
     Never log or re-raise the SchemaErrors themselves: their text quotes the
     failing values, passwords included.
     """
     try:
-        sheet.schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.to_dict("records")
     else:
-        return
-    failed_rows: dict[tuple[str, int], None] = {}  # row rules: pandera lists each cell of the row
+        return []
+    found = []
     for case in cases:
         check = str(case.get("check"))
         if check not in _RULES:
             # pandera's own structural checks; the reader guarantees the columns.
-            logger.warning("unexpected schema failure %s in %s", check, sheet.schema.name)
+            logger.warning("unexpected schema failure %s in %s", check, schema.name)
             continue
         row = _row(case.get("index"))
         if row is None:
             # A check that crashed reports no row: do not call the sheet valid.
-            raise RuntimeError(f"check {check} of {sheet.schema.name} failed to run")
-        if check in sheet.row_rules:
-            failed_rows[(check, row)] = None
-        else:
-            yield check, row, str(case.get("column"))
-    for check, row in failed_rows:
-        for key in sheet.row_rules[check].failing_keys(frame.loc[[row]]):
-            yield check, row, key
+            raise RuntimeError(f"check {check} of {schema.name} failed to run")
+        found.append((check, row, str(case.get("column"))))
+    return found
 
 
 def _row(index: object) -> int | None:

@@ -8,9 +8,11 @@ hidden sheet), then every entry of the written file, unzipped, searched.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import secrets
 import zipfile
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -388,17 +390,28 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path: Path,
     target = tmp_path / "copie.xlsx"
     target.write_bytes(b"old")
 
-    def broken_save(self: openpyxl.Workbook, filename: object) -> None:
+    written: list[Path] = []
+
+    def broken_replace(source: object, destination: object) -> None:
+        # The temporary file is written in full: only the rename fails.
+        written.append(Path(str(source)))
+        assert zipfile.is_zipfile(written[-1])
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
         write_copy(None, [], annotate=True, path=target)
+    assert len(written) == 1 and written[0].parent == tmp_path
+    assert re.fullmatch(r"\.copie\.xlsx\.[0-9a-f]{12}\.tmp", written[0].name)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["copie.xlsx"]
 
 
-def test_build_copy_returns_a_workbook_without_writing(tmp_path: Path) -> None:
-    wb = build_copy(sample(tmp_path), annotate=False)
+def test_build_copy_returns_the_bytes_without_writing(tmp_path: Path) -> None:
+    parsed = sample(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    data = build_copy(parsed, annotate=False)
+    assert sorted(tmp_path.iterdir()) == before
+    wb = openpyxl.load_workbook(BytesIO(data))
     assert wb.sheetnames[0] == layout.README_SHEET
     assert "copie" in str(wb[layout.README_SHEET]["A1"].value).lower()

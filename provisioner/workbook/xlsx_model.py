@@ -1,0 +1,270 @@
+"""A new .xlsx laid out in memory, then written in one pass with XlsxWriter.
+
+XlsxWriter (about 2.5 times faster than openpyxl here) fixes a cell's format
+when the cell is written, so a copy is first laid out in this small model
+(a `Book` of `Sheet`s of `Cell`s: text, bold, fill, link, comment), then
+written by `to_xlsx`. Every value is inert text: written with `write_string`
+only, so it never becomes a formula, a number or a link.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import NamedTuple
+
+import pandas as pd
+import xlsxwriter
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import quote_sheetname
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+CREATOR = "CIMR — provisioner"
+COMMENT_AUTHOR = "CIMR"
+
+# What Excel (or LibreOffice) may take for the start of a formula.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@")
+# Excel's limit for the text of a cell or a comment, in UTF-16 units.
+_MAX_TEXT = 32_767
+_LINK_COLOR = "#0563C1"  # Excel's own hyperlink blue
+
+
+# --- The model ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Cell:
+    """Everything one cell of the copy gets, gathered before it is written."""
+
+    text: str = ""  # inert text, already cleaned and cut to Excel's limit
+    number: int | None = None  # only our own numbers (the Anomalies row), never a read value
+    text_format: bool = False  # number format "@"
+    bold: bool = False
+    size: int | None = None
+    fill: str | None = None  # ARGB, solid
+    wrap: bool = False  # wrapped, top-aligned
+    link: str | None = None  # internal location, 'Sheet'!A1
+    note: list[str] | None = None  # the comment's messages
+
+
+@dataclass
+class Sheet:
+    """One sheet of the copy; rows and columns are 1-based, as in Excel."""
+
+    name: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    widths: dict[int, int] = field(default_factory=dict)
+    text_columns: set[int] = field(default_factory=set)  # number format "@" on the column
+    frozen_rows: int = 0
+    autofilter: tuple[int, int, int, int] | None = None  # first row, column, last row, column
+
+    def cell(self, row: int, column: int) -> Cell:
+        found = self.cells.get((row, column))
+        if found is None:
+            found = self.cells[(row, column)] = Cell()
+        return found
+
+    @property
+    def max_column(self) -> int:
+        return max((column for _, column in self.cells), default=1)
+
+
+Book = dict[str, Sheet]  # in sheet order
+
+
+def add_sheet(book: Book, name: str) -> Sheet:
+    sheet = book[name] = Sheet(name)
+    return sheet
+
+
+def put_text(cell: Cell, value: object) -> None:
+    """Set a value read from the workbook as inert text.
+
+    It is written with `write_string` only, so it never becomes a formula,
+    a number or a link; the quote prefix (added when written) makes Excel
+    keep "+1+2" or "@SUM(A1)" as text even when the person edits the cell.
+    Control characters, which an xlsx cannot hold, are dropped.
+    """
+    text = clean(value)
+    if text:
+        cell.text, cell.text_format = text, True
+
+
+def clean(value: object) -> str:
+    return _fit(ILLEGAL_CHARACTERS_RE.sub("", as_text(value)))
+
+
+def as_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _fit(text: str) -> str:
+    """`text` cut to Excel's limit, so the cell or comment is kept, shortened.
+
+    XlsxWriter refuses a longer comment outright (and cuts a cell's text
+    only in its recent versions): doing it here treats both alike.
+    """
+    if len(text) <= _MAX_TEXT // 2:  # cannot be over the limit: skip the encoding
+        return text
+    encoded = text.encode("utf-16-le", errors="surrogatepass")
+    if len(encoded) <= 2 * _MAX_TEXT:
+        return text
+    # "ignore" drops half a surrogate pair left at the cut.
+    return encoded[:2 * _MAX_TEXT].decode("utf-16-le", errors="ignore")
+
+
+def put_label(cell: Cell, label: str) -> None:
+    put_text(cell, label)
+    cell.bold = True
+
+
+def link(cell: Cell, sheet: str, ref: str) -> None:
+    # An internal link (a location, no relationship): clicking it selects
+    # the cell; the sheet name is always quoted ('E@syPaiement'!K7).
+    cell.link = f"{quote_sheetname(sheet)}!{ref}"
+
+
+# --- Writing the model with XlsxWriter ---------------------------------------------
+
+
+class _Look(NamedTuple):
+    """The format of a cell, as the key of the format cache."""
+
+    text_format: bool
+    bold: bool
+    size: int | None
+    fill: str | None
+    wrap: bool
+    link: bool
+    quote_prefix: bool
+
+
+class _Formats:
+    """One Format per distinct look.
+
+    XlsxWriter writes a style record per Format object: one made per cell
+    would be slow and would bloat styles.xml.
+    """
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self._workbook = workbook
+        self._cache: dict[_Look, Format | None] = {}
+
+    def get(self, look: _Look) -> Format | None:
+        if look not in self._cache:
+            properties = _properties(look)
+            self._cache[look] = self._workbook.add_format(properties) if properties else None
+        return self._cache[look]
+
+
+_PLAIN = _Look(False, False, None, None, False, False, False)
+_TEXT_COLUMN = _PLAIN._replace(text_format=True)
+
+
+def _properties(look: _Look) -> dict[str, object]:
+    properties: dict[str, object] = {}
+    if look.text_format:
+        properties["num_format"] = "@"
+    if look.link:
+        # The link's blue underline replaces the cell's font, bold included.
+        properties.update(font_color=_LINK_COLOR, underline=1)
+    else:
+        if look.bold:
+            properties["bold"] = True
+        if look.size:
+            properties["font_size"] = look.size
+    if look.fill:
+        # A solid pattern takes bg_color: XlsxWriter writes it as the fill's
+        # foreground, where Excel reads a solid fill's colour.
+        properties.update(pattern=1, bg_color=f"#{look.fill[2:]}")
+    if look.wrap:
+        properties.update(text_wrap=True, valign="top")
+    if look.quote_prefix:
+        properties["quote_prefix"] = True
+    return properties
+
+
+def to_xlsx(book: Book) -> bytes:
+    output = BytesIO()
+    # Only write_string and write_number are called, which never convert;
+    # the options say the same should `write` ever be used.
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+               "strings_to_urls": False}
+    with xlsxwriter.Workbook(output, options) as workbook:
+        # Plain properties of our own: nothing of the original's title,
+        # subject, keywords or description (places where secrets survive).
+        # XlsxWriter writes the author as lastModifiedBy too.
+        workbook.set_properties({"author": CREATOR})
+        formats = _Formats(workbook)
+        worksheets = [_write_sheet(workbook.add_worksheet(sheet.name), sheet, formats)
+                      for sheet in book.values()]
+        if worksheets:
+            worksheets[0].activate()
+    return output.getvalue()
+
+
+def _write_sheet(ws: Worksheet, sheet: Sheet, formats: _Formats) -> Worksheet:
+    for column in sorted(sheet.widths.keys() | sheet.text_columns):
+        look = _TEXT_COLUMN if column in sheet.text_columns else _PLAIN
+        width = sheet.widths.get(column)
+        # In pixels: a width of W characters is 7·W pixels in Excel's default
+        # font; `set_column` would add XlsxWriter's 5 pixels of padding.
+        ws.set_column_pixels(column - 1, column - 1, None if width is None else 7 * width,
+                             formats.get(look))
+    if sheet.frozen_rows:
+        ws.freeze_panes(sheet.frozen_rows, 0)
+    if sheet.autofilter is not None:
+        first_row, first_column, last_row, last_column = sheet.autofilter
+        ws.autofilter(first_row - 1, first_column - 1, last_row - 1, last_column - 1)
+    for (row, column), cell in sheet.cells.items():
+        _write_cell(ws, row - 1, column - 1, cell, formats,
+                    in_text_column=column in sheet.text_columns)
+    return ws
+
+
+def _write_cell(
+    ws: Worksheet, row: int, column: int, cell: Cell, formats: _Formats, *, in_text_column: bool
+) -> None:
+    look = _Look(
+        # A cell with a format of its own no longer takes its column's:
+        # a filled blank cell of a text column keeps "@" this way.
+        text_format=cell.text_format or (in_text_column and cell.number is None),
+        bold=cell.bold, size=cell.size, fill=cell.fill, wrap=cell.wrap,
+        link=cell.link is not None, quote_prefix=cell.text.startswith(_FORMULA_TRIGGERS),
+    )
+    cell_format = formats.get(look)
+    written = False
+    if cell.link is not None:
+        shown = cell.text or ("" if cell.number is None else str(cell.number))
+        if ws.write_url(row, column, f"internal:{cell.link}", cell_format, shown) == 0:
+            written = bool(cell.text)  # write_url wrote the text; a number goes over it
+        else:
+            # Refused (a limit of Excel's): the value stays, unlinked.
+            cell_format = formats.get(look._replace(link=False))
+    if not written:
+        _write_value(ws, row, column, cell, cell_format)
+    if cell.note:
+        text, options = _comment(cell.note)
+        ws.write_comment(row, column, text, options)
+
+
+def _write_value(
+    ws: Worksheet, row: int, column: int, cell: Cell, cell_format: Format | None
+) -> None:
+    if cell.text:
+        ws.write_string(row, column, cell.text, cell_format)
+    elif cell.number is not None:
+        ws.write_number(row, column, cell.number, cell_format)
+    else:
+        ws.write_blank(row, column, None, cell_format)  # a fill or a format alone; else nothing
+
+
+def _comment(messages: list[str]) -> tuple[str, dict[str, object]]:
+    # Sized to the text: the default box shows about two short lines.
+    lines = sum(max(1, math.ceil(len(m) / 48)) for m in messages)
+    text = _fit(ILLEGAL_CHARACTERS_RE.sub("", "\n".join(messages)))
+    return text, {"author": COMMENT_AUTHOR, "width": 320, "height": min(400, 30 + 16 * lines)}
