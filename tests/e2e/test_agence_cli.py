@@ -9,7 +9,6 @@ rows of the transactional outbox (`mail_queue`).
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -24,9 +23,9 @@ from sqlalchemy import Engine, select, text
 
 from provisioner.store.db import make_engine
 from provisioner.store.tables import mail_queue
-from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
+from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user
+from tests.service_env import service_env
 
-REPO = Path(__file__).resolve().parents[2]
 NUMERO = "123456"
 DELEGATE = "hind.berrada@albaraka.ma"
 NEW_DELEGATE = "nouveau.delegue@albaraka.ma"
@@ -44,11 +43,7 @@ class Service:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200",
-                "PROVISIONER_CONFIG": str(self.root / "absent.toml"),
-                "PROVISIONER_DATABASE_URL": self.url, "PROVISIONER_OUTBOX": str(self.root / "outbox"),
-                "PROVISIONER_INBOX": str(self.root / "inbox"), "PROVISIONER_ARCHIVE": str(self.root / "archive"),
-                "PROVISIONER_VAR_DIR": str(self.root / "var"), "PROVISIONER_HASH_WORKERS": "1"}
+        return service_env(self.root, self.url)
 
     def run(self, *args: str | Path, expect: int = EXIT_OK) -> subprocess.CompletedProcess[str]:
         result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=self.root,

@@ -48,8 +48,8 @@ from openpyxl.comments import Comment
 
 from provisioner.workbook import layout
 from tests.factory import adherent, delegue, make_workbook, user
+from tests.service_env import service_env
 
-REPO = Path(__file__).resolve().parents[2]
 NUMERO = "123456"
 ALPHANUMERIC = string.ascii_letters + string.digits
 QUESTIONS = layout.SECRET_QUESTIONS
@@ -215,11 +215,7 @@ class Service:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200",
-                "PROVISIONER_CONFIG": "/nonexistent", "PROVISIONER_DATABASE_URL": self.url,
-                "PROVISIONER_OUTBOX": str(self.outbox), "PROVISIONER_INBOX": str(self.inbox),
-                "PROVISIONER_ARCHIVE": str(self.archive), "PROVISIONER_VAR_DIR": str(self.var),
-                "PROVISIONER_HASH_WORKERS": "1"}
+        return service_env(self.root, self.url)
 
     def run(self, *args: str | Path, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
         result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=self.root,

@@ -54,8 +54,8 @@ from provisioner.store.tables import (
     submissions,
 )
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
+from tests.service_env import service_env
 
-REPO = Path(__file__).resolve().parents[2]
 NUMERO, NEW_NUMERO = "123456", "654321"
 NEW_ADMIN_PASSWORD = "Nouv2026"
 KILLED = 137
@@ -143,11 +143,7 @@ class Service:
         return self.root / "outbox"
 
     def env(self, hash_workers: int = 1) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200",
-                "PROVISIONER_CONFIG": "/nonexistent", "PROVISIONER_DATABASE_URL": self.url,
-                "PROVISIONER_OUTBOX": str(self.outbox), "PROVISIONER_INBOX": str(self.root / "inbox"),
-                "PROVISIONER_ARCHIVE": str(self.root / "archive"), "PROVISIONER_VAR_DIR": str(self.root / "var"),
-                "PROVISIONER_HASH_WORKERS": str(hash_workers)}
+        return service_env(self.root, self.url, hash_workers=hash_workers)
 
     def process(self, *books: Path, expect: int | None = None) -> list[dict[str, Any]]:
         result = subprocess.run([sys.executable, "-m", "provisioner", "process", "--json", *map(str, books)],

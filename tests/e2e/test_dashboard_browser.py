@@ -43,6 +43,7 @@ from provisioner.service.pipeline import Outcome, process_file
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import adherents, mail_queue
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
+from tests.service_env import service_env
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -394,13 +395,7 @@ def test_the_dashboard_command_rebuilds_the_page(store: Store) -> None:
 
 
 def test_serve_writes_the_page_after_a_poll(tmp_path: Path) -> None:
-    env = {**os.environ, "PROVISIONER_INBOX": str(tmp_path / "inbox"), "PROVISIONER_OUTBOX": str(tmp_path / "outbox"),
-           "PROVISIONER_ARCHIVE": str(tmp_path / "archive"), "PROVISIONER_VAR_DIR": str(tmp_path / "var"),
-           "PROVISIONER_QUARANTINE": str(tmp_path / "var" / "quarantine"),
-           "PROVISIONER_DATABASE_URL": f"sqlite:///{(tmp_path / 'var' / 'provisioner.db').as_posix()}",
-           "PROVISIONER_HASH_WORKERS": "1", "PROVISIONER_CONFIG": "/nonexistent"}
-    for key in ("PROVISIONER_SMTP_HOST", "PROVISIONER_SMTP_USER", "PROVISIONER_SMTP_PASSWORD"):
-        env.pop(key, None)
+    env = service_env(tmp_path)
     (tmp_path / "inbox").mkdir()
     make_workbook(tmp_path / "inbox" / "abonnement.xlsx")
 

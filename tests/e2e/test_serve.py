@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from provisioner.service.loop import PARALLEL_FILES
 from tests import factory
+from tests.service_env import service_env
 
 POLL = 0.5
 ADMIN_CANARY = "Adm1nCnry7"  # 10 letters and digits: a valid password, unique in every output
@@ -42,20 +43,7 @@ class Serve:
     def __init__(self, root: Path, db_url: str, *, name: str = "serve") -> None:
         self.root = root
         self.log = root / f"{name}.log"
-        self.env = {
-            **os.environ,
-            "PROVISIONER_INBOX": str(root / "inbox"),
-            "PROVISIONER_OUTBOX": str(root / "outbox"),
-            "PROVISIONER_ARCHIVE": str(root / "archive"),
-            "PROVISIONER_QUARANTINE": str(root / "var" / "quarantine"),
-            "PROVISIONER_VAR_DIR": str(root / "var"),
-            "PROVISIONER_DATABASE_URL": db_url,
-            "PROVISIONER_POLL_SECONDS": str(POLL),
-            "PROVISIONER_HASH_WORKERS": "1",
-            "PROVISIONER_CONFIG": "/nonexistent",
-        }
-        for key in ("PROVISIONER_SMTP_HOST", "PROVISIONER_SMTP_USER", "PROVISIONER_SMTP_PASSWORD"):
-            self.env.pop(key, None)
+        self.env = service_env(root, db_url, PROVISIONER_POLL_SECONDS=str(POLL))
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Serve:

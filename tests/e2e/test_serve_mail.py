@@ -8,7 +8,6 @@ rejected one brings the annotated workbook. Neither carries a password.
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import zipfile
@@ -17,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook, user
+from tests.service_env import service_env
 from tests.smtp_server import SmtpServer, free_port
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -31,13 +29,8 @@ def smtp() -> SmtpServer:
 
 
 def serve_once(root: Path, port: int) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PROVISIONER_CONFIG": str(root / "absent.toml"),
-           "PROVISIONER_INBOX": str(root / "inbox"), "PROVISIONER_OUTBOX": str(root / "outbox"),
-           "PROVISIONER_ARCHIVE": str(root / "archive"), "PROVISIONER_VAR_DIR": str(root / "var"),
-           "PROVISIONER_DATABASE_URL": f"sqlite:///{root / 'var' / 'db.sqlite'}",
-           "PROVISIONER_HASH_WORKERS": "1", "PROVISIONER_SMTP_HOST": "127.0.0.1",
-           "PROVISIONER_SMTP_PORT": str(port), "PROVISIONER_SMTP_STARTTLS": "false",
-           "PROVISIONER_SMTP_TIMEOUT": "5"}
+    env = service_env(root, PROVISIONER_SMTP_HOST="127.0.0.1", PROVISIONER_SMTP_PORT=str(port),
+                      PROVISIONER_SMTP_STARTTLS="false", PROVISIONER_SMTP_TIMEOUT="5")
     return subprocess.run([sys.executable, "-m", "provisioner", "serve", "--once"], cwd=root, env=env,
                           capture_output=True, text=True, timeout=120)
 

@@ -1,0 +1,30 @@
+"""The environment of a `provisioner` process run by a test: a service of its own under one folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_SMTP_KEYS = ("PROVISIONER_SMTP_HOST", "PROVISIONER_SMTP_USER", "PROVISIONER_SMTP_PASSWORD")
+
+
+def service_env(root: Path, database_url: str | None = None, *, hash_workers: int = 1,
+                **extra: str) -> dict[str, str]:
+    """os.environ with: no config file, every folder under `root`, `database_url` (by default
+    SQLite under root/var), `hash_workers` hash processes, and no SMTP unless `extra` sets it.
+
+    `extra` holds more PROVISIONER_* variables; it wins over everything above.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in _SMTP_KEYS}
+    env.update({
+        "PYTHONPATH": str(REPO), "COLUMNS": "200",
+        "PROVISIONER_CONFIG": str(root / "absent.toml"),
+        "PROVISIONER_INBOX": str(root / "inbox"), "PROVISIONER_OUTBOX": str(root / "outbox"),
+        "PROVISIONER_ARCHIVE": str(root / "archive"), "PROVISIONER_VAR_DIR": str(root / "var"),
+        "PROVISIONER_QUARANTINE": str(root / "var" / "quarantine"),
+        "PROVISIONER_DATABASE_URL": database_url or f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}",
+        "PROVISIONER_HASH_WORKERS": str(hash_workers),
+    })
+    env.update(extra)
+    return env
