@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 import secrets
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -87,6 +88,15 @@ def _start_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def _ignore_interrupt() -> None:
+    # Ctrl-C in a terminal signals the whole process group. The service decides
+    # when to stop (it finishes the files in hand); a worker that took the
+    # SIGINT would die mid-hash with a KeyboardInterrupt traceback on stderr.
+    # SIGTERM keeps its default: a worker stopped by it is replaced by
+    # in-process hashing (BrokenProcessPool below).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Hasher:
     """Hashes many secrets at once over a process pool, started on first need and reused.
 
@@ -138,7 +148,8 @@ class Hasher:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_start_context()
+                    max_workers=self.workers, mp_context=_start_context(),
+                    initializer=_ignore_interrupt,
                 )
             return self._pool
 

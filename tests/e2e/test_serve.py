@@ -40,16 +40,18 @@ NOTIFY = "cabinet@fiduciaire-exemple.ma"
 class Serve:
     """One `provisioner serve` process on the folders of `root`."""
 
-    def __init__(self, root: Path, db_url: str, *, name: str = "serve") -> None:
+    def __init__(self, root: Path, db_url: str, *, name: str = "serve", hash_workers: int = 1) -> None:
         self.root = root
         self.log = root / f"{name}.log"
-        self.env = service_env(root, db_url, PROVISIONER_POLL_SECONDS=str(POLL))
+        self.env = service_env(root, db_url, hash_workers=hash_workers, PROVISIONER_POLL_SECONDS=str(POLL))
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Serve:
         with self.log.open("ab") as log:
+            # A session of its own, as a terminal gives: its process group is the
+            # service and its hash workers, and nothing of pytest's.
             self.process = subprocess.Popen([sys.executable, "-m", "provisioner", "serve"], cwd=self.root,
-                                            env=self.env, stdout=log, stderr=log)
+                                            env=self.env, stdout=log, stderr=log, start_new_session=True)
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
@@ -85,8 +87,8 @@ def sqlite(root: Path) -> str:
 def serve(root: Path, sqlite: str) -> Iterator[Callable[..., Serve]]:
     started: list[Serve] = []
 
-    def start(db_url: str = sqlite, name: str = "serve") -> Serve:
-        service = Serve(root, db_url, name=f"{name}-{len(started)}").start()
+    def start(db_url: str = sqlite, name: str = "serve", hash_workers: int = 1) -> Serve:
+        service = Serve(root, db_url, name=f"{name}-{len(started)}", hash_workers=hash_workers).start()
         started.append(service)
         return service
 
@@ -240,6 +242,28 @@ def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, s
     assert count(sqlite, "SELECT count(*) FROM inbox_claims") == 0
     assert len(list((root / "archive").rglob("*.xlsx"))) == files
     assert not list((root / "var" / "work").rglob("C*"))
+
+
+def test_ctrl_c_in_a_terminal_finishes_the_files_in_hand_without_a_traceback(root: Path, sqlite: str,
+                                                                             serve) -> None:
+    # Ctrl-C signals the whole process group: the hash pool's workers too.
+    files = 2 * PARALLEL_FILES
+    staging = root / "staging"
+    staging.mkdir()
+    for i in range(files):
+        drop(company(staging / f"client-{i}.xlsx", f"{620000 + i}"), root / "inbox")
+    service = serve(hash_workers=2)
+    wait_for(lambda: reports(root), 30, (service,))
+    assert service.process is not None
+    os.killpg(service.process.pid, signal.SIGINT)
+    assert service.process.wait(60) == 0
+    log = service.text()
+    assert "service stopped" in log
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-3000:]
+    # What was taken was finished: every claimed file has its report, nothing half-way.
+    assert count(sqlite, "SELECT count(*) FROM submissions WHERE finished_at IS NULL") == 0
+    assert count(sqlite, "SELECT count(*) FROM inbox_claims") == 0
+    assert len(reports(root)) + len(list((root / "inbox").iterdir())) == files
 
 
 def test_a_zip_batch_gets_one_report_per_workbook_and_a_summary(root: Path, sqlite: str, serve) -> None:
