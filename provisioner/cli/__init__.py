@@ -5,8 +5,6 @@ Exit codes: 0 all accepted (or duplicate), 1 something rejected, 2 usage or conf
 
 from __future__ import annotations
 
-import click
-
 from provisioner.cli.app import cli
 
 

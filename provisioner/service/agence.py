@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Row, Select, case, delete, exc, func, select
 
 from provisioner.domain.plan import CREATE, UserChange
-from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, StoreView
+from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
 from provisioner.mail.queue import enqueue
 from provisioner.security import lockout
 from provisioner.security.hashing import Hasher

@@ -28,7 +28,7 @@ from provisioner.service import notices
 from provisioner.service.context import Context
 from provisioner.service.outputs import write_outputs
 from provisioner.service.report import build_report, new_submission_id
-from provisioner.service.secrets_plan import ADMIN, Hashes, hash_plan
+from provisioner.service.secrets_plan import Hashes, hash_plan
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
 from provisioner.workbook import layout

@@ -31,7 +31,7 @@ from provisioner.store.tables import (
     pending_users,
     requests,
 )
-from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
+from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user
 
 NUMERO = "123456"
 PASSWORD_LINE = re.compile(r"Mot de passe(?: administrateur)?\s*:\s*([A-Za-z0-9]{5,10})")

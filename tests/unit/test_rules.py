@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.workbook import checker, layout
+from provisioner.workbook import layout
 from provisioner.workbook.checker import CheckResult, check_file, check_workbook, merge
 from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.reader import read_workbook
