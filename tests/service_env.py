@@ -1,8 +1,10 @@
-"""The environment of a `provisioner` process run by a test: a service of its own under one folder."""
+"""A `provisioner` process run by a test, on a service of its own under one folder: its environment and its run."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,3 +30,14 @@ def service_env(root: Path, database_url: str | None = None, *, hash_workers: in
     })
     env.update(extra)
     return env
+
+
+def run_provisioner(root: Path, env: dict[str, str], *args: str | Path,
+                    expect: int | None = 0) -> subprocess.CompletedProcess[str]:
+    """`provisioner ARGS` as a process in `root`: never a traceback, and exit `expect` unless None."""
+    result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in result.stderr, result.stderr
+    if expect is not None:
+        assert result.returncode == expect, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from sqlalchemy import Engine, select, text
 from provisioner.store.db import make_engine
 from provisioner.store.tables import mail_queue
 from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user
-from tests.service_env import service_env
+from tests.service_env import run_provisioner, service_env
 
 NUMERO = "123456"
 DELEGATE = "hind.berrada@albaraka.ma"
@@ -46,11 +45,7 @@ class Service:
         return service_env(self.root, self.url)
 
     def run(self, *args: str | Path, expect: int = EXIT_OK) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=self.root,
-                                env=self.env, capture_output=True, text=True, timeout=300)
-        assert result.returncode == expect, f"{args}: {result.returncode}\n{result.stdout}\n{result.stderr}"
-        assert "Traceback" not in result.stderr, result.stderr
-        return result
+        return run_provisioner(self.root, self.env, *args, expect=expect)
 
     def json(self, *args: str) -> Any:
         return json.loads(self.run(*args, "--json").stdout)

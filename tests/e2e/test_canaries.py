@@ -32,7 +32,6 @@ import re
 import secrets
 import string
 import subprocess
-import sys
 import time
 import zipfile
 import zlib
@@ -48,7 +47,7 @@ from openpyxl.comments import Comment
 
 from provisioner.workbook import layout
 from tests.factory import adherent, delegue, make_workbook, user
-from tests.service_env import service_env
+from tests.service_env import run_provisioner, service_env
 
 NUMERO = "123456"
 ALPHANUMERIC = string.ascii_letters + string.digits
@@ -218,12 +217,8 @@ class Service:
         return service_env(self.root, self.url)
 
     def run(self, *args: str | Path, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=self.root,
-                                env=self.env, capture_output=True, text=True, timeout=300)
+        result = run_provisioner(self.root, self.env, *args, expect=expect)
         self.printed += [f"$ provisioner {' '.join(map(str, args))}", result.stdout, result.stderr]
-        if expect is not None:
-            assert result.returncode == expect, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-        assert "Traceback" not in result.stderr, result.stderr
         return result
 
     def drop(self, *books: Path) -> None:

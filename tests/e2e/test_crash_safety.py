@@ -54,7 +54,7 @@ from provisioner.store.tables import (
     submissions,
 )
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
-from tests.service_env import service_env
+from tests.service_env import run_provisioner, service_env
 
 NUMERO, NEW_NUMERO = "123456", "654321"
 NEW_ADMIN_PASSWORD = "Nouv2026"
@@ -146,11 +146,7 @@ class Service:
         return service_env(self.root, self.url, hash_workers=hash_workers)
 
     def process(self, *books: Path, expect: int | None = None) -> list[dict[str, Any]]:
-        result = subprocess.run([sys.executable, "-m", "provisioner", "process", "--json", *map(str, books)],
-                                cwd=self.root, env=self.env(), capture_output=True, text=True, timeout=300)
-        assert "Traceback" not in result.stderr, result.stderr
-        if expect is not None:
-            assert result.returncode == expect, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+        result = run_provisioner(self.root, self.env(), "process", "--json", *books, expect=expect)
         return [json.loads(line) for line in result.stdout.splitlines()]
 
     def killed_at(self, point: str, nth: int, *books: Path) -> list[dict[str, Any]]:
