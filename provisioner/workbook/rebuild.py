@@ -44,10 +44,10 @@ from provisioner.workbook.xlsx_model import (
     Sheet,
     add_sheet,
     as_text,
-    clean,
     link,
     put_label,
     put_text,
+    put_text_at,
     to_xlsx,
 )
 
@@ -322,10 +322,7 @@ def _write_rows(
     values = table.frame[[f.key for f in copied]].to_numpy().tolist()
     for excel_row, record in zip(table.frame.index.tolist(), values):
         for column, value in zip(columns, record):
-            # A blank value gets no cell: in a text column, even an empty
-            # cell of the model would be written (as a blank "@" cell).
-            if text := clean(value):
-                put_text(sheet.cell(int(excel_row), column), text)
+            put_text_at(sheet, int(excel_row), column, value)
 
 
 # --- Placing findings ----------------------------------------------------------

@@ -438,6 +438,8 @@ def validate_cells(forms: tuple[FormData, ...], tables: list[TableData],
     rows: list[tuple[str, str, str]] = []
     for form in forms:
         for key in form.cells:
+            if not _cell_tests(form.sheet, key, request):
+                continue  # like a table's untested columns: no row in the long frame
             places.append((form, key))
             rows.append((form.sheet, key, form.value(key)))
     for table in tables:

@@ -87,7 +87,18 @@ def put_text(cell: Cell, value: object) -> None:
     keep "+1+2" or "@SUM(A1)" as text even when the person edits the cell.
     Control characters, which an xlsx cannot hold, are dropped.
     """
+    _set_text(cell, clean(value))
+
+
+def put_text_at(sheet: Sheet, row: int, column: int, value: object) -> None:
+    """`put_text`, the cell made only when there is text: in a text column even an
+    empty cell of the model would be written (as a blank "@" cell)."""
     text = clean(value)
+    if text:
+        _set_text(sheet.cell(row, column), text)
+
+
+def _set_text(cell: Cell, text: str) -> None:
     if text:
         cell.text, cell.text_format = text, True
 
