@@ -16,8 +16,12 @@ serve: $(STAMP)
 	$(BIN)/provisioner serve
 
 test: $(STAMP)
-	@# The browser tests use Debian's chromium; installed when missing and possible, else they skip.
-	@export DEBIAN_FRONTEND=noninteractive; command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -qq chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null))) || true
+	@# Browser tests use Debian's chromium and chromium-driver, round trips its LibreOffice Calc;
+	@# installed when missing and possible (root with apt), else those tests skip with their reason.
+	@export DEBIAN_FRONTEND=noninteractive; PKGS="chromium chromium-driver libreoffice-calc-nogui"; \
+	  (command -v chromium && command -v chromedriver && command -v soffice) >/dev/null || \
+	  (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -qq $$PKGS >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq $$PKGS >/dev/null 2>&1))) || true
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
