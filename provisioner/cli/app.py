@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Iterator
@@ -15,8 +16,58 @@ from provisioner.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from provisioner.service.context import Context
 
+# Every command, the module that defines it, and the line `provisioner --help` shows for it. A command's
+# module is imported only when that command runs, so that `--help` and the operator commands do not pay for
+# pandas, openpyxl or SQLAlchemy (about 0.8 s) when they never read a workbook. The line is kept here rather
+# than read from the command, which would import it; tests/unit/test_cli.py checks that the two agree.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "accounts": ("provisioner.cli.admin", "User accounts of the téléservices."),
+    "adherents": ("provisioner.cli.admin", "Member companies: list them, validate a subscription, unlock, "
+                                           "reset the administrator password."),
+    "check": ("provisioner.cli.check", "Check a workbook without the account store and without changing "
+                                       "anything."),
+    "dashboard": ("provisioner.cli.dashboard", "Rebuild the Agence Virtuelle's dashboard, outbox/index.html, "
+                                               "now."),
+    "process": ("provisioner.cli.process", "Process workbooks now, as the service would; the files stay "
+                                           "where they are."),
+    "requests": ("provisioner.cli.admin", "Changes waiting for a signed letter: list them, approve or reject "
+                                          "them."),
+    "serve": ("provisioner.cli.serve", "Run the service: every poll interval, take the finished files of the "
+                                       "inbox, process them, write the outbox, send the queued emails."),
+    "status": ("provisioner.cli.admin", "The state of the service: submissions, files waiting, emails, "
+                                        "subscriptions and requests waiting."),
+    "template": ("provisioner.cli.template", "Write the blank workbook, current template version, that "
+                                             "companies fill and send."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from COMMANDS when they are first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(COMMANDS[cmd_name][0])  # its decorators register it on this group
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx) if name in COMMANDS]
+        rows += [(name, command.get_short_help_str()) for name, command in sorted(self.commands.items())
+                 if name not in COMMANDS and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(rows))
+
+
+def load_all_commands() -> None:
+    """Import every command's module (for tests and tools that walk the whole tree)."""
+    for module, _ in COMMANDS.values():
+        importlib.import_module(module)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="provisioner")
 def cli() -> None:
     """Provision CIMR téléservices accounts from the standard Excel workbook.
