@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fpdf import FPDF
@@ -225,7 +225,7 @@ def _wrapped(text: str, width: float, style: str, size: float) -> tuple[str, ...
         pdf.set_font("Helvetica", style, size)
         if pdf.get_string_width(text) <= width:
             return (text,)
-        lines = pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")
+        lines = cast("list[str]", pdf.multi_cell(width, 1, text, dry_run=True, output="LINES"))
     # fpdf2 hands the lines back already encoded for the core font (cp1252 bytes
     # read as latin-1); `cell` encodes again, so undo it.
     return tuple(line.encode("latin-1").decode(_ENCODING) for line in lines)

@@ -95,7 +95,7 @@ def _prepare_sqlite(engine: Engine, url: URL) -> None:
     def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # pysqlite's own transaction handling skips BEGIN before SELECT and DDL
         # and commits before DDL: take it over so a transaction is one.
-        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")

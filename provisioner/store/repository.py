@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, CursorResult, Row, delete, insert, select, update
 
 from provisioner.domain.plan import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState, StoreView
@@ -48,7 +48,7 @@ def create_adherent(conn: Connection, *, numero: str, raison_sociale: str, compa
         numero=numero, raison_sociale=raison_sociale or None, status="pending", company=company,
         delegue=delegue, notification_email=notification_email, admin_password_hash=admin_password_hash,
         confirmations=confirmations, created_at=now, updated_at=now))
-    return int(result.inserted_primary_key[0])
+    return _inserted_id(result)
 
 
 def set_adherent(conn: Connection, adherent_id: int, **values: Any) -> None:
@@ -113,7 +113,7 @@ def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets
         if change.questions:
             values.update(question1=change.questions[0], question2=change.questions[1],
                           question3=change.questions[2])
-        account_id = int(conn.execute(insert(accounts).values(**values)).inserted_primary_key[0])
+        account_id = _inserted_id(conn.execute(insert(accounts).values(**values)))
         _set_categories(conn, account_id, change.categories or frozenset())
         return account_id
     assert change.before is not None and change.before.id is not None
@@ -178,7 +178,7 @@ def add_request(conn: Connection, *, adherent_id: int, submission_id: str | None
     result = conn.execute(insert(requests).values(
         adherent_id=adherent_id, submission_id=submission_id, kind=kind, payload=payload,
         status="waiting", created_at=now))
-    return int(result.inserted_primary_key[0])
+    return _inserted_id(result)
 
 
 def add_audit(conn: Connection, *, actor: str, numero: str | None, action: str, target: str | None,
@@ -186,3 +186,11 @@ def add_audit(conn: Connection, *, actor: str, numero: str | None, action: str, 
               now: datetime) -> None:
     conn.execute(insert(audit).values(at=now, actor=actor, adherent_numero=numero, action=action,
                                       target=target, before=before, after=after))
+
+
+def _inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT made (SQLAlchemy types it as optional)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("an INSERT returned no primary key")
+    return int(key[0])

@@ -57,7 +57,7 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to the store: use an aware UTC datetime")
         return value.astimezone(timezone.utc)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -268,7 +269,7 @@ def _column(frame: pd.DataFrame, key: str) -> np.ndarray:
 
 def _is_record(frame: pd.DataFrame) -> np.ndarray:
     action = _column(frame, "action")
-    return np.logical_or.reduce([action == a for a in RECORD_ACTIONS])
+    return np.asarray(np.logical_or.reduce([action == a for a in RECORD_ACTIONS]), dtype=bool)
 
 
 def _record_required(record_keys: tuple[str, ...]) -> _RowRule:
@@ -529,6 +530,6 @@ def _row(index: object) -> int | None:
     if index is None or (isinstance(index, float) and index != index):
         return None
     try:
-        return int(index)  # type: ignore[call-overload]
+        return int(cast("SupportsInt", index))
     except (TypeError, ValueError):
         return None
