@@ -26,6 +26,7 @@ from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service import notices
 from provisioner.service.context import Context
+from provisioner.service.names import display_name
 from provisioner.service.outputs import write_outputs
 from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.secrets_plan import Hashes, hash_plan
@@ -68,7 +69,7 @@ def sha256_file(path: Path) -> str:
 def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
     """Run the whole pipeline on one file; never raises for a bad file."""
     started = time.monotonic()
-    name = name or path.name
+    name = display_name(name or path.name)
     now = ctx.clock()
     sha = sha256_file(path)
     with ctx.engine.begin() as conn:
