@@ -163,6 +163,10 @@ class _Run:
                             "passe de l'administrateur.", **self.parsed.adherent.where("type_demande"))
             return
         password = self.parsed.delegue.value("password")
+        if not password:
+            # Not an attempt (a pre-filled workbook sent without it): REQUIRED says so, and
+            # nothing is counted towards the lock, for a known company or not.
+            return
         where = self.parsed.delegue.where("password")
         settings = self.ctx.settings
         if self.company is not None and lockout.is_locked(self.company.locked_until, self.now):
@@ -172,7 +176,7 @@ class _Run:
                         "ensuite ou contactez l'Agence Virtuelle.", **where)
             return
         hash_ = self.company.admin_password_hash if self.company is not None else None
-        if not password or not verify_admin(hash_, password):
+        if not verify_admin(hash_, password):
             if self.company is not None:
                 after = lockout.after_failure(self.company.failed_auth, self.company.locked_until, self.now,
                                               lock_after=settings.lock_after, lock_minutes=settings.lock_minutes)
