@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, exc, update
 
 from provisioner.domain.plan import Plan, make_plan
+from provisioner.reports import clock
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service import notices
@@ -172,7 +173,7 @@ class _Run:
         if self.company is not None and lockout.is_locked(self.company.locked_until, self.now):
             verify_admin(None, password)  # same cost as any other answer
             self._error("ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est "
-                        f"bloqué jusqu'au {_french_time(self.company.locked_until)} (heure UTC). Réessayez "
+                        f"bloqué jusqu'au {_french_time(self.company.locked_until)}. Réessayez "
                         "ensuite ou contactez l'Agence Virtuelle.", **where)
             return
         hash_ = self.company.admin_password_hash if self.company is not None else None
@@ -319,4 +320,4 @@ def _merge(first: list[Finding], later: list[Finding]) -> list[Finding]:
 
 
 def _french_time(moment: datetime | None) -> str:
-    return moment.strftime("%d/%m/%Y à %H:%M") if moment else "?"
+    return clock.french(moment) if moment else "?"
