@@ -39,6 +39,7 @@ class Settings:
     lock_after: int = 5
     lock_minutes: float = 30.0
     hash_workers: int = 0  # 0: one per core
+    incomplete_after_seconds: float = 600.0  # a zip in the inbox without its end record waits this long
 
     @property
     def effective_database_url(self) -> str:

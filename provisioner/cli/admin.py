@@ -2,10 +2,14 @@
 
 Thin: each command opens the service context, calls one use case of
 `provisioner.service.agence` and prints what it returns, as a table or, with
-`--json`, as JSON for scripts. An unknown member number or request is a
-one-line error (exit 1); a malformed argument is a usage error (exit 2).
-Values typed by outsiders (names, file names) are printed as plain text,
-never read as rich markup or terminal control sequences.
+`--json`, as JSON for scripts (times in ISO 8601 with their offset). A
+table goes to a terminal drawn to its width; piped or redirected, it is
+written whole as tab-separated values (a heading line, then one line per
+row), for scripts and mails. Times for people are in Casablanca time. An
+unknown member number or request is a one-line error (exit 1); a malformed
+argument is a usage error (exit 2). Values typed by outsiders (names, file
+names) are printed as plain text, never read as rich markup or terminal
+control sequences.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,6 +29,8 @@ from rich.table import Table
 from rich.text import Text
 
 from provisioner.cli.app import cli, open_or_exit
+from provisioner.mail.render import status_label
+from provisioner.reports import clock
 from provisioner.workbook import layout
 
 if TYPE_CHECKING:
@@ -72,7 +79,7 @@ def echo_json(data: Any) -> None:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return clock.aware(value).isoformat(timespec="seconds")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
@@ -83,14 +90,20 @@ def plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        return clock.short(value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in str(value))
 
 
-def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str) -> None:
+def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str,
+                titled: bool = False) -> None:
+    """A table for a terminal; with no terminal, tab-separated values, whole (`titled`: a `# title`
+    line first, for the commands that print several tables)."""
     rows = list(rows)
+    if not sys.stdout.isatty():
+        print_tsv(title if titled else None, headings, rows)
+        return
     console = Console(highlight=False)
     if not rows:
         if empty:
@@ -100,6 +113,13 @@ def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any
     for row in rows:
         table.add_row(*(Text(plain(cell)) for cell in row))  # Text: never parsed as markup
     console.print(table)
+
+
+def print_tsv(title: str | None, headings: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    # plain() turns tabs and line breaks into U+FFFD: a value never splits a line or a column.
+    lines = ([f"# {plain(title)}"] if title else []) + ["\t".join(plain(h) for h in headings)]
+    lines += ["\t".join(plain(cell) for cell in row) for row in rows]
+    click.echo("\n".join(lines))
 
 
 def say(message: str) -> None:
@@ -168,10 +188,11 @@ def adherents_activate(numero: str, as_json: bool) -> None:
     say(f"Abonnement de l'adhérent {numero} validé : {len(result.created)} compte(s) créé(s), "
         f"{len(result.skipped)} non créé(s). La personne déléguée est prévenue par email.")
     print_table("Comptes créés", ("Login", "Téléservice", "Mot de passe généré"),
-                ((u["login"], u["teleservice"], u["generated_password"]) for u in result.created), empty="")
+                ((u["login"], u["teleservice"], u["generated_password"]) for u in result.created), empty="",
+                titled=True)
     print_table("Non créés", ("Login", "Téléservice", "Raison"),
                 ((u["login"], u["teleservice"], SKIP_LABELS.get(u["reason"], u["reason"])) for u in result.skipped),
-                empty="")
+                empty="", titled=True)
 
 
 @adherents_group.command("unlock")
@@ -336,10 +357,11 @@ def accounts_list(numero: str | None, teleservice: str | None, as_json: bool) ->
     if as_json:
         echo_json(found)
         return
-    print_table("Comptes", ("Adhérent", "Login", "Téléservice", "Statut", "Nom", "Prénom", "Email", "Pouvoirs",
-                            "Catégories"),
+    print_table("Comptes", ("Adhérent", "Login", "Téléservice", "Statut", "Nom", "Prénom", "Fonction", "Email",
+                            "Pouvoirs", "Catégories"),
                 ((a["adherent"], a["login"], a["teleservice"], STATUS_LABELS.get(a["status"], a["status"]),
-                  a["nom"], a["prenom"], a["email"], ", ".join(a["powers"]), " ".join(a["categories"]))
+                  a["nom"], a["prenom"], a["fonction"], a["email"], ", ".join(a["powers"]),
+                  " ".join(a["categories"]))
                  for a in found), empty="Aucun compte.")
 
 
@@ -374,17 +396,18 @@ def _print_status(state: dict[str, Any]) -> None:
         + ("" if inbox["exists"] else " (dossier absent)"))
     say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
     print_table("Soumissions", ("Statut", "24 dernières heures", "Total"),
-                ((s, c["last_24h"], c["total"]) for s, c in sorted(state["submissions"].items())),
-                empty="Aucune soumission.")
+                ((status_label(s), c["last_24h"], c["total"]) for s, c in sorted(state["submissions"].items())),
+                empty="Aucune soumission.", titled=True)
     print_table("Soumissions non terminées", ("Soumission", "Statut", "Adhérent", "Reçue le", "Fichier"),
-                ((u["id"], u["status"], u["adherent"], u["received_at"], u["file"]) for u in state["unfinished"]),
-                empty="Aucune soumission en cours ou inachevée.")
+                ((u["id"], status_label(u["status"]), u["adherent"], u["received_at"], u["file"])
+                 for u in state["unfinished"]),
+                empty="Aucune soumission en cours ou inachevée.", titled=True)
     print_table("Abonnements en attente de validation", ("Adhérent", "Raison sociale", "Depuis", "Heures", "> 48 h"),
                 ((s["numero"], s["raison_sociale"], s["since"], s["age_hours"], "EN RETARD" if s["overdue"] else "")
-                 for s in state["subscriptions_waiting"]), empty="Aucun abonnement en attente.")
+                 for s in state["subscriptions_waiting"]), empty="Aucun abonnement en attente.", titled=True)
     print_table("Adhérents bloqués", ("Adhérent", "Raison sociale", "Échecs", "Jusqu'au"),
                 ((b["numero"], b["raison_sociale"], b["failed_auth"], b["locked_until"]) for b in state["locked"]),
-                empty="Aucun adhérent bloqué.")
+                empty="Aucun adhérent bloqué.", titled=True)
     print_table("Demandes en attente", ("N°", "Adhérent", "Type", "Depuis", "Heures"),
                 ((r["id"], r["numero"], KIND_LABELS.get(r["kind"], r["kind"]), r["since"], r["age_hours"])
-                 for r in state["requests_waiting"]), empty="Aucune demande en attente.")
+                 for r in state["requests_waiting"]), empty="Aucune demande en attente.", titled=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from provisioner.cli.app import cli
+from provisioner.service.names import display_name, openable
 from provisioner.workbook import layout
 from provisioner.workbook.checker import CheckResult, check_file, log_safely
 from provisioner.workbook.findings import Finding
@@ -36,11 +37,12 @@ def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
         provisioner check bordereau.xlsx --annotate bordereau-annote.xlsx
     """
     try:
-        result = check_file(file)
+        with openable(file) as readable:
+            result = check_file(readable, name=display_name(file.name))
         if as_json:
-            click.echo(_as_json(file.name, result))
+            click.echo(_as_json(display_name(file.name), result))
         else:
-            _print_human(file.name, result)
+            _print_human(display_name(file.name), result)
         if annotate is not None:
             _annotate(result, annotate)
     except Exception as exc:  # no traceback for the user: it could quote a cell

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from provisioner.cli.app import cli, open_or_exit
+from provisioner.service.names import display_name, openable
 
 EXIT_REJECTED = 1
 
@@ -33,10 +34,11 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
     with open_or_exit() as ctx:
         for path in files:
             try:
-                outcome = process_file(ctx, path)
+                with openable(path) as readable:
+                    outcome = process_file(ctx, readable, name=path.name)
             except Exception:  # a bug, not a bad file: keep going with the others
                 logging.getLogger(__name__).exception("processing failed for a file")
-                click.echo(f"{click.format_filename(path.name)}: internal error, see the log", err=True)
+                click.echo(f"{display_name(path.name)}: internal error, see the log", err=True)
                 rejected = True
                 continue
             rejected |= outcome.status == "rejected"
@@ -44,7 +46,7 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
                 click.echo(json.dumps(outcome.report, ensure_ascii=False))
             else:
                 report = outcome.report
-                click.echo(f"{click.format_filename(path.name)}: {outcome.status} "
+                click.echo(f"{display_name(path.name)}: {outcome.status} "
                            f"({len(report['errors'])} error(s), {len(report['warnings'])} warning(s)) "
                            f"→ {outcome.folder}")
     if rejected:

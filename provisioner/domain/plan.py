@@ -20,6 +20,7 @@ from provisioner.workbook.model import ParsedWorkbook, TableData
 from provisioner.workbook.text import label_key, login_key
 
 TD_KEYS = frozenset(t.key for t in layout.TELESERVICES if t.categories)
+_KNOWN_ACTIONS = frozenset(a.value for a in Action)
 MASS_DISABLE_MIN = 5
 
 CREATE, UPDATE, DISABLE, ENABLE, RESET, UNCHANGED = (
@@ -100,6 +101,9 @@ class _Planner:
         self.plan = Plan()
         self.abonnement = parsed.request_type == layout.ABONNEMENT
         self.category_rows = self._category_rows()
+        # Logins of rows whose Action is outside its list: what the row wants is unknown, so
+        # nothing that depends on it is judged (INVALID_VALUE, from the store-free rules, says it).
+        self.undecided: set[str] = set()
 
     def run(self) -> Plan:
         for teleservice, table in self.parsed.tables():
@@ -123,6 +127,9 @@ class _Planner:
             return None  # REQUIRED already said by the store-free rules
         key = login_key(login)
         action = rec.get("action", "")
+        if action not in _KNOWN_ACTIONS:
+            self.undecided.add(key)
+            return None
         existing = self.view.accounts.get(key)
         mine = existing if existing is not None and existing.teleservice == ts.key else None
         where = table.where(row, "login")
@@ -151,12 +158,10 @@ class _Planner:
             base.action = ENABLE if not mine.active else UNCHANGED
             base.values = {}
             return base
-        if action == Action.REINITIALISER.value:
-            base.action = RESET
-            base.values = {}
-            base.generate_password = base.password is None
-            return base
-        return None  # unknown action: INVALID_VALUE from the store-free rules
+        base.action = RESET  # Action.REINITIALISER, the last one
+        base.values = {}
+        base.generate_password = base.password is None
+        return base
 
     def _take_values(self, change: UserChange, ts: Teleservice, rec: dict[str, str]) -> None:
         columns = {c.key for c in ts.columns}
@@ -234,7 +239,8 @@ class _Planner:
                 continue
             before = change.before.categories if change.before else frozenset()
             final[change.key] = (change.categories if change.categories is not None else before, change)
-        known = set(final) | {k for k, a in self.view.accounts.items() if a.teleservice in TD_KEYS}
+        known = set(final) | self.undecided | {k for k, a in self.view.accounts.items()
+                                               if a.teleservice in TD_KEYS}
         table = self.parsed.categories
         for key, (marks, row) in self.category_rows.items():
             if key in known:

@@ -15,12 +15,12 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from provisioner.reports import clock
 from provisioner.workbook.layout import TELESERVICE_BY_KEY
 
 KINDS: tuple[str, ...] = (
@@ -119,28 +119,16 @@ def _tidy_text(value: str) -> str:
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
 
-# Readers are in Morocco: times are shown in Casablanca time, unlabelled. Without
-# a tz database on the host, UTC, and then it says so.
-try:
-    _LOCAL: tzinfo = ZoneInfo("Africa/Casablanca")
-    _LOCAL_SUFFIX = ""
-except ZoneInfoNotFoundError:
-    _LOCAL = timezone.utc
-    _LOCAL_SUFFIX = " UTC"
-
-
 def date_fr(value: datetime | str | None, with_time: bool = True) -> str:
     """`26 novembre 2026 à 14 h 05` (Casablanca time); ISO strings (rapport.json) accepted."""
     if value is None or value == "":
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:  # the store only holds UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(_LOCAL)
+    local = clock.local(moment)  # readers are in Morocco
     day = "1er" if local.day == 1 else str(local.day)
     text = f"{day} {_MONTHS[local.month - 1]} {local.year}"
     if with_time:
-        text += f" à {local.hour}{NBSP}h{NBSP}{local.minute:02d}{_LOCAL_SUFFIX}"
+        text += f" à {local.hour}{NBSP}h{NBSP}{local.minute:02d}{clock.SUFFIX}"
     return text
 
 

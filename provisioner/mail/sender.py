@@ -24,6 +24,7 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
@@ -83,8 +84,7 @@ def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
     ends the wait if it never does.
     """
     message = EmailMessage()
-    # The policy refuses CR/LF in header values: no header injection from a subject.
-    message["Subject"] = mail.subject
+    set_subject(message, mail.subject)
     message["From"] = mail_from
     message["To"] = ", ".join(mail.recipients)
     message["Date"] = format_datetime(mail.created_at.astimezone(timezone.utc))
@@ -106,6 +106,23 @@ def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
         maintype, subtype = content_type.split("/", 1)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     return message
+
+
+def set_subject(message: EmailMessage, subject: str) -> None:
+    """Set the Subject so that it comes back exactly as written, however it is folded.
+
+    Python's header folder (3.11, 3.12) puts the space between two RFC 2047
+    encoded words at the start of the continuation line, where a reader drops
+    it: « corrected.xlsx »– adhérent. A non-ASCII subject is therefore encoded
+    here, whole, by `email.header` (every space inside an encoded word, lines
+    within 78 characters), and stored as it is.
+    """
+    if subject.isascii():
+        # The policy refuses CR/LF in header values: no header injection from a subject.
+        message["Subject"] = subject
+        return
+    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\n")
+    message.set_raw("Subject", encoded)  # encoded words only: no CR/LF of the subject survives
 
 
 # --- SMTP through yagmail ----------------------------------------------------

@@ -494,7 +494,7 @@ def list_accounts(ctx: Context, adherent: str | None = None, teleservice: str | 
         if adherent is not None:
             _company(conn, adherent, for_update=False)  # only to tell an unknown number from no account
         columns = (adherents.c.numero, accounts.c.id, accounts.c.login, accounts.c.teleservice,
-                   accounts.c.status, accounts.c.nom, accounts.c.prenom, accounts.c.email,
+                   accounts.c.status, accounts.c.nom, accounts.c.prenom, accounts.c.fonction, accounts.c.email,
                    accounts.c.ordonnateur, accounts.c.validateur)
         query = _account_filter(select(*columns), adherent, teleservice).order_by(
             adherents.c.numero, accounts.c.teleservice, accounts.c.login)
@@ -526,7 +526,7 @@ def _categories(conn: Connection, adherent: str | None, teleservice: str | None)
 def _account_row(row: Row[Any], categories: list[str]) -> dict[str, Any]:
     powers = [name for name, on in (("ordonnateur", row.ordonnateur), ("validateur", row.validateur)) if on]
     return {"adherent": row.numero, "login": row.login, "teleservice": row.teleservice, "status": row.status,
-            "nom": row.nom, "prenom": row.prenom, "email": row.email, "powers": powers,
+            "nom": row.nom, "prenom": row.prenom, "fonction": row.fonction, "email": row.email, "powers": powers,
             "categories": categories}
 
 

@@ -34,6 +34,7 @@ from jinja2 import Environment, StrictUndefined
 
 from provisioner.reports.files import write_atomic
 from provisioner.service import intake
+from provisioner.service.names import display_name
 from provisioner.workbook import layout
 from provisioner.workbook.safety import ZIP_MAGIC
 
@@ -190,7 +191,7 @@ def member_name(info: zipfile.ZipInfo) -> str | None:
     base = parts[-1]
     if base.startswith((".", "~$")) or base.lower() in ("thumbs.db", "desktop.ini"):
         return None
-    return base[:255]
+    return display_name(base)
 
 
 # -- one member ------------------------------------------------------------------

@@ -4,8 +4,12 @@ A file is taken when it is a regular file (never a symlink, a folder or a
 device), its name is not an Excel lock file, a dotfile or a temporary name,
 and it has stopped changing: the same (size, mtime) on two consecutive looks
 AND untouched for `min_age` seconds (two looks alone can fall inside one
-pause of a slow writer). A workbook that Excel still holds open (its
-`~$` lock file is there) waits, unless that lock is stale.
+pause of a slow writer). A zip (a workbook, a batch) must also have its
+end record: one without is still being written, however long the writer
+pauses, until it has been untouched for `incomplete_after` seconds (then it
+is taken, and rejected as unreadable). A workbook that Excel or LibreOffice
+still holds open (its `~$NAME` or `.~lock.NAME#` lock file is there) waits,
+unless that lock is stale.
 
 Taking a file is an atomic `os.rename` into this instance's private work
 folder (`var/work/<instance>/`, on the inbox's file system): two instances,
@@ -40,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, update
 
+from provisioner.service.names import display_name
+from provisioner.service.zip_end import is_unfinished_zip
 from provisioner.store.tables import inbox_claims
 
 if TYPE_CHECKING:
@@ -49,8 +55,10 @@ log = logging.getLogger(__name__)
 
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial")
 LOCK_PREFIX = "~$"
+LIBREOFFICE_LOCK = ".~lock.{}#"
 MIN_AGE_SECONDS = 2.0  # untouched for this long before it is taken
-EXCEL_LOCK_STALE = timedelta(hours=12)  # an Excel lock file older than this no longer holds a workbook
+INCOMPLETE_AFTER_SECONDS = 600.0  # a zip without its end record, untouched this long, is taken as it is
+LOCK_STALE = timedelta(hours=12)  # a lock file older than this no longer holds a workbook open
 STALE_AFTER = timedelta(minutes=30)  # a work folder whose heartbeat is older is adopted
 LOCK_FILE = ".lock"
 SIDECAR = ".json"
@@ -69,12 +77,13 @@ def is_candidate_name(name: str) -> bool:
 
 
 def finished_files(inbox: Path, seen: dict[str, Signature], *, min_age: float = MIN_AGE_SECONDS,
-                   warned: set[str] | None = None, now: float | None = None) -> list[Path]:
+                   incomplete_after: float = INCOMPLETE_AFTER_SECONDS, warned: set[str] | None = None,
+                   now: float | None = None) -> list[Path]:
     """The regular files of `inbox` that are finished, oldest first.
 
     `seen` is kept by the caller between looks (name → signature); it is
     replaced by what this look saw. `warned` remembers the names already
-    logged as skipped, so that a symlink is not logged at every poll.
+    logged as skipped or waiting, so that a symlink is not logged at every poll.
     """
     now = time.time() if now is None else now
     warned = set() if warned is None else warned
@@ -92,19 +101,22 @@ def finished_files(inbox: Path, seen: dict[str, Signature], *, min_age: float = 
             continue
         try:
             info = entry.stat(follow_symlinks=False)
-        except FileNotFoundError:
-            continue  # gone meanwhile (taken by another instance)
+        except OSError:
+            continue  # gone meanwhile (taken by another instance), or not ours to read
         if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
             if not stat.S_ISDIR(info.st_mode) and name not in warned:
                 warned.add(name)
-                log.warning("inbox: skipped %s: not a regular file (symlinks are never followed)", ascii(name))
+                log.warning("inbox: skipped %s: not a regular file (symlinks are never followed)",
+                            display_name(name))
             continue
         signature = (info.st_size, info.st_mtime_ns)
         current[name] = signature
         age = now - info.st_mtime_ns / 1e9  # negative: a writer's clock ahead of ours; the two looks decide
         if seen.get(name) != signature or 0 <= age < min_age:
             continue
-        if _held_by_excel(inbox, name, names, now):
+        if _held_open(inbox, name, names, now):
+            continue
+        if _still_written(Path(entry.path), age, incomplete_after, warned):
             continue
         ready.append((info.st_mtime_ns, name, Path(entry.path)))
     seen.clear()
@@ -113,16 +125,35 @@ def finished_files(inbox: Path, seen: dict[str, Signature], *, min_age: float = 
     return [path for _, _, path in sorted(ready)]
 
 
-def _held_by_excel(inbox: Path, name: str, names: set[str], now: float) -> bool:
-    # Excel names its lock `~$` + the name, or `~$` + the name less two characters.
-    for lock in (LOCK_PREFIX + name, LOCK_PREFIX + name[2:]):
+def _held_open(inbox: Path, name: str, names: set[str], now: float) -> bool:
+    # Excel names its lock `~$` + the name, or `~$` + the name less two characters;
+    # LibreOffice `.~lock.` + the name + `#`.
+    for lock in (LOCK_PREFIX + name, LOCK_PREFIX + name[2:], LIBREOFFICE_LOCK.format(name)):
         if lock in names and lock != name:
             try:
                 age = now - (inbox / lock).lstat().st_mtime
             except FileNotFoundError:
                 continue
-            if age < EXCEL_LOCK_STALE.total_seconds():
+            if age < LOCK_STALE.total_seconds():
                 return True
+    return False
+
+
+def _still_written(path: Path, age: float, incomplete_after: float, warned: set[str]) -> bool:
+    """A zip without its end record, touched within `incomplete_after` seconds: its writer has paused."""
+    try:
+        unfinished = is_unfinished_zip(path)
+    except OSError:
+        return True  # unreadable for a moment (gone, being replaced): look again next time
+    if not unfinished:
+        return False
+    shown = display_name(path.name)
+    if age < incomplete_after:
+        if path.name not in warned:
+            warned.add(path.name)
+            log.info("inbox: %s is still being written (no zip end record yet): waiting", shown)
+        return True
+    log.warning("inbox: %s has had no zip end record for %d s: taken as it is", shown, age)
     return False
 
 
@@ -194,13 +225,14 @@ class Workspace:
         token = f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
         target = self.folder / token
         sidecar = _sidecar(target)
-        _write_json(sidecar, {"name": path.name, "claimed_at": now.isoformat()})
+        # The name as shown, never the raw one: it may not be UTF-8 (and it is never a path again).
+        _write_json(sidecar, {"name": display_name(path.name), "claimed_at": now.isoformat()})
         try:
             os.rename(path, target)
         except OSError as error:
             sidecar.unlink(missing_ok=True)
             if error.errno != errno.ENOENT:
-                log.warning("inbox: cannot take %s: %s", ascii(path.name), error.strerror)
+                log.warning("inbox: cannot take %s: %s", display_name(path.name), error.strerror)
             return None
         if signature is not None and not _unchanged(target, signature):
             # Replaced between the look and the rename: a new file, maybe half written. Give it back.
@@ -249,8 +281,7 @@ class Workspace:
         except (TypeError, ValueError):
             claimed_at = datetime.fromtimestamp(work.stat().st_mtime).astimezone()
         name = data.get("name")
-        if not isinstance(name, str) or not name:
-            name = "fichier-sans-nom"
+        name = display_name(name) if isinstance(name, str) else display_name("")
         return ClaimInfo(name, claimed_at, {k: v for k, v in data.items() if k not in ("name", "claimed_at")})
 
     def remember(self, work: Path, **values: Any) -> None:
@@ -318,8 +349,12 @@ def _sidecar(work: Path) -> Path:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, say: no temp file left behind at every poll
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _unchanged(path: Path, signature: Signature) -> bool:

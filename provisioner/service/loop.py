@@ -81,11 +81,16 @@ class Service:
                     break
                 view.file()
                 lanes.run(self._handle, work, tally, view)
-            for path in finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned):
+            for path in finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
+                                       incomplete_after=self.ctx.settings.incomplete_after_seconds):
                 if self.stopping.is_set():
                     break
                 lanes.wait_for_room()  # claim no further ahead than we process
-                work = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
+                try:
+                    work = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
+                except Exception as error:  # one file's trouble (a full disk, say) never ends the round
+                    intake.log_failure("claim", "-", error)
+                    continue
                 if work is not None:
                     view.file()
                     lanes.run(self._handle, work, tally, view)
@@ -162,7 +167,8 @@ class Service:
     def run_once(self) -> int:
         """One round for scripts: a first look, a pause so that files can prove stable, then the round."""
         with self._signals():
-            finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned)
+            finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
+                           incomplete_after=self.ctx.settings.incomplete_after_seconds)
             if self.stopping.wait(MIN_AGE_SECONDS):
                 return 0
             return self.poll_once()

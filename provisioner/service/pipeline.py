@@ -22,10 +22,12 @@ from typing import Any
 from sqlalchemy import Connection, exc, update
 
 from provisioner.domain.plan import Plan, make_plan
+from provisioner.reports import clock
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service import notices
 from provisioner.service.context import Context
+from provisioner.service.names import display_name
 from provisioner.service.outputs import write_outputs
 from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.secrets_plan import Hashes, hash_plan
@@ -68,7 +70,7 @@ def sha256_file(path: Path) -> str:
 def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
     """Run the whole pipeline on one file; never raises for a bad file."""
     started = time.monotonic()
-    name = name or path.name
+    name = display_name(name or path.name)
     now = ctx.clock()
     sha = sha256_file(path)
     with ctx.engine.begin() as conn:
@@ -162,16 +164,20 @@ class _Run:
                             "passe de l'administrateur.", **self.parsed.adherent.where("type_demande"))
             return
         password = self.parsed.delegue.value("password")
+        if not password:
+            # Not an attempt (a pre-filled workbook sent without it): REQUIRED says so, and
+            # nothing is counted towards the lock, for a known company or not.
+            return
         where = self.parsed.delegue.where("password")
         settings = self.ctx.settings
         if self.company is not None and lockout.is_locked(self.company.locked_until, self.now):
             verify_admin(None, password)  # same cost as any other answer
             self._error("ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est "
-                        f"bloqué jusqu'au {_french_time(self.company.locked_until)} (heure UTC). Réessayez "
+                        f"bloqué jusqu'au {_french_time(self.company.locked_until)}. Réessayez "
                         "ensuite ou contactez l'Agence Virtuelle.", **where)
             return
         hash_ = self.company.admin_password_hash if self.company is not None else None
-        if not password or not verify_admin(hash_, password):
+        if not verify_admin(hash_, password):
             if self.company is not None:
                 after = lockout.after_failure(self.company.failed_auth, self.company.locked_until, self.now,
                                               lock_after=settings.lock_after, lock_minutes=settings.lock_minutes)
@@ -314,4 +320,4 @@ def _merge(first: list[Finding], later: list[Finding]) -> list[Finding]:
 
 
 def _french_time(moment: datetime | None) -> str:
-    return moment.strftime("%d/%m/%Y à %H:%M") if moment else "?"
+    return clock.french(moment) if moment else "?"
