@@ -124,7 +124,7 @@ def fit_row(sheet: Sheet, row: int, text: str, width: float) -> None:
     when it opens a file, so heights are set here; the estimate errs on the
     tall side, so that no line is hidden under the next row.
     """
-    lines = sum(max(1, math.ceil(len(part) / (width * 1.05))) for part in text.split("\n"))
+    lines = sum(max(1, math.ceil(len(part) / width)) for part in text.split("\n"))
     sheet.heights[row] = max(sheet.heights.get(row, LINE_HEIGHT), lines * LINE_HEIGHT + 3)
 
 

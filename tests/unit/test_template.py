@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,6 +12,7 @@ from xml.etree import ElementTree
 from pathlib import Path
 
 import openpyxl
+import pypdf
 import pytest
 from click.testing import CliRunner
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -22,10 +24,12 @@ import provisioner.cli.template  # noqa: F401 - registers the command on the gro
 from provisioner.cli.app import cli
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
+from provisioner.workbook.readme import readme_paragraphs
 from provisioner.workbook.render import LAST_DATA_ROW, clip
 from provisioner.workbook.template import FIXED_TIME, template_bytes
 
-COMMITTED = Path(__file__).resolve().parents[2] / "templates" / "bordereau-teleservices.xlsx"
+REPO = Path(__file__).resolve().parents[2]
+COMMITTED = REPO / "templates" / "bordereau-teleservices.xlsx"
 TABLES = [(t.sheet, t.columns, {*layout.COMMON_RECORD_KEYS, *t.record_keys}) for t in layout.TELESERVICES]
 TABLES.append((layout.CATEGORIES_SHEET, layout.CATEGORY_COLUMNS, {"login"}))
 TABLE_IDS = [sheet for sheet, _, _ in TABLES]
@@ -38,7 +42,8 @@ def workbook() -> openpyxl.Workbook:
 
 
 def run_template_command(*args: str, cwd: Path, seed: str = "random") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONHASHSEED": seed}  # a set iterated in another order would show
+    # The code of this checkout, whatever the venv has installed; a set iterated in another order would show.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed}
     return subprocess.run([sys.executable, "-m", "provisioner", "template", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
@@ -335,3 +340,50 @@ def test_clip_leaves_short_text_alone_and_cuts_long_text_at_a_word() -> None:
     assert clip("Nom", 32) == "Nom"
     assert clip("Nombre de confirmations E@syPaiement", 32) == "Nombre de confirmations…"
     assert len(clip("mot " * 100, 255)) <= 255
+
+
+# --- Paper ------------------------------------------------------------------------------
+
+MAX_PRINTED_PAGES = 15
+
+
+@pytest.mark.parametrize("name", TABLE_IDS)
+def test_tables_print_one_page_wide_with_their_header_row_repeated(workbook: openpyxl.Workbook, name: str) -> None:
+    ws = workbook[name]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # 1 is the default
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.print_title_rows.replace("$", "") == "1:1"
+    assert ws.print_options.gridLines  # a grid to fill by hand
+    wide = name != layout.CATEGORIES_SHEET
+    assert ws.page_setup.orientation == ("landscape" if wide else "portrait")
+
+
+def test_the_instructions_print_alone_within_the_margins(workbook: openpyxl.Workbook) -> None:
+    ws = workbook[layout.README_SHEET]
+    # Column A only (the wrapped instructions), not the lists beside them.
+    assert ws.print_area.replace("$", "") == f"'{layout.README_SHEET}'!A1:A{len(readme_paragraphs())}"
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.page_setup.orientation == "portrait"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+def test_the_blank_template_prints_on_at_most_15_a4_pages(tmp_path: Path) -> None:
+    source = tmp_path / "bordereau.xlsx"
+    source.write_bytes(template_bytes())
+    profile = tmp_path / "soffice-profile"  # private: parallel runs must not share one
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(source)],
+        capture_output=True, text=True, timeout=180, check=False, env={**os.environ, "HOME": str(profile)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = pypdf.PdfReader(tmp_path / "bordereau.pdf").pages
+    assert len(layout.SHEET_ORDER) <= len(pages) <= MAX_PRINTED_PAGES
+    # Every page is A4, in either orientation.
+    assert {tuple(sorted((round(p.mediabox.width), round(p.mediabox.height)))) for p in pages} == {(595, 842)}
+    # Each user sheet's columns all print on one page (fit to width).
+    texts = [" ".join((page.extract_text() or "").split()) for page in pages]
+    for service in layout.TELESERVICES:
+        assert any(all(f.label in text for f in service.columns) for text in texts), service.sheet
