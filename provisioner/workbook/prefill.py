@@ -36,7 +36,13 @@ from provisioner.reports.files import write_atomic
 from provisioner.store import repository as repo
 from provisioner.workbook import layout
 from provisioner.workbook.readme import TITLE
-from provisioner.workbook.render import FIRST_DATA_ROW, Places, finish, render, template_places
+from provisioner.workbook.render import (
+    FIRST_DATA_ROW,
+    Places,
+    finish,
+    render,
+    template_places,
+)
 from provisioner.workbook.xlsx_model import Book, Cell, Sheet, put_text, to_xlsx
 
 MISE_A_JOUR_LABEL = next(label for label, key in layout.REQUEST_TYPES.items() if key == layout.MISE_A_JOUR)

@@ -25,7 +25,14 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.readme import readme_paragraphs
-from provisioner.workbook.xlsx_model import Book, Cell, Page, Sheet, Validation, add_sheet, put_text
+from provisioner.workbook.xlsx_model import (
+    Book,
+    Cell,
+    Page,
+    Sheet,
+    Validation,
+    add_sheet,
+)
 
 REQUIRED_MARK = " *"
 FIRST_DATA_ROW = 2

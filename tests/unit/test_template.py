@@ -8,16 +8,16 @@ import subprocess
 import sys
 import zipfile
 from io import BytesIO
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pypdf
 import pytest
 from click.testing import CliRunner
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 import provisioner.cli.template  # noqa: F401 - registers the command on the group
