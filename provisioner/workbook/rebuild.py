@@ -119,7 +119,7 @@ def build_copy(
     book: Book = {}
     anomalies = add_sheet(book, ANOMALIES_SHEET) if annotate else None
     places = _places(parsed) if parsed is not None else {}
-    render(book, places)
+    render(book, places, guide=annotate)
     _write_note(book, parsed, annotate=annotate)
     if parsed is not None:
         _write_values(book, parsed, places)

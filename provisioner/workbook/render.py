@@ -99,15 +99,22 @@ def table_sheets() -> list[tuple[str, tuple[Field, ...]]]:
             (layout.CATEGORIES_SHEET, layout.CATEGORY_COLUMNS)]
 
 
-def render(book: Book, places: Mapping[str, Places]) -> None:
-    """Add `Lisez-moi`, then each form and table sheet named in `places`, in the layout's order."""
-    lists = _render_readme(add_sheet(book, layout.README_SHEET))
+def render(book: Book, places: Mapping[str, Places], *, guide: bool = True) -> None:
+    """Add `Lisez-moi`, then each form and table sheet named in `places`, in the layout's order.
+
+    `guide=False` leaves out what only helps a person fill the workbook: the
+    instructions (the title alone stays), the dropdowns, the input messages
+    and the help column. A workbook kept for the record (the archive copy)
+    is not filled in again, and they are most of what writing one costs.
+    """
+    lists = _render_readme(add_sheet(book, layout.README_SHEET), guide=guide)
     for form in layout.FORM_SHEETS:
         if form.name in places:
-            _render_form(add_sheet(book, form.name), form.fields, places[form.name], lists)
+            _render_form(add_sheet(book, form.name), form.fields, places[form.name], lists, guide=guide)
     for name, columns in table_sheets():
         if name in places:
-            _render_table(add_sheet(book, name), columns, _required_keys(name), places[name], lists)
+            _render_table(add_sheet(book, name), columns, _required_keys(name), places[name], lists,
+                          guide=guide)
 
 
 def required_label(label: str) -> str:
@@ -199,7 +206,9 @@ def _validation(fld: Field, lists: dict[tuple[str, ...], str]) -> dict[str, obje
             options.update(error_type="stop", error_title="Valeur non prévue", error_message=clip(
                 "Choisissez une valeur dans la liste : " + ", ".join(fld.choices) + ".", MAX_PROMPT))
     if help_text:
-        options.update(input_title=clip(fld.label, MAX_PROMPT_TITLE),
+        # The three question columns share one title, hence one validation a sheet (see xlsx_model).
+        title = "Question secrète" if fld.kind is Kind.QUESTION else fld.label
+        options.update(input_title=clip(title, MAX_PROMPT_TITLE),
                        input_message=clip(help_text, MAX_PROMPT))
     return options
 
@@ -222,11 +231,11 @@ def style(cell: Cell, **look: object) -> Cell:
     return cell
 
 
-def _render_readme(sheet: Sheet) -> dict[tuple[str, ...], str]:
+def _render_readme(sheet: Sheet, *, guide: bool) -> dict[tuple[str, ...], str]:
     """The instructions and the "Listes de choix"; returns each list's absolute range."""
     sheet.gridlines = False
     sheet.widths.update({1: _README_WIDTH, 2: 4})
-    paragraphs = readme_paragraphs()
+    paragraphs = readme_paragraphs() if guide else readme_paragraphs()[:1]
     for row, (kind, text) in enumerate(paragraphs, start=1):
         cell = style(Cell(text=text, wrap=True), **_README_LOOKS[kind])
         sheet.cells[(row, 1)] = cell
@@ -236,7 +245,7 @@ def _render_readme(sheet: Sheet) -> dict[tuple[str, ...], str]:
             fit_row(sheet, row, text, _README_WIDTH - (3 if kind == "bullet" else 0))
     # Only the instructions print: the lists serve the dropdowns.
     sheet.page = Page(area=(1, 1, len(paragraphs), 1))
-    return _render_choice_lists(sheet)
+    return _render_choice_lists(sheet) if guide else {}
 
 
 def _render_choice_lists(sheet: Sheet) -> dict[tuple[str, ...], str]:
@@ -267,7 +276,7 @@ def _header_cell(text: str) -> Cell:
 
 
 def _render_form(sheet: Sheet, fields: tuple[Field, ...], places: Places,
-                 lists: dict[tuple[str, ...], str]) -> None:
+                 lists: dict[tuple[str, ...], str], *, guide: bool) -> None:
     """Label, value and help side by side, one field a row (the reader reads the label and the value)."""
     value = places.value_column
     sheet.widths.update({value - 1: _FORM_LABEL_WIDTH, value: _FORM_VALUE_WIDTH, value + 1: _FORM_HELP_WIDTH})
@@ -279,11 +288,11 @@ def _render_form(sheet: Sheet, fields: tuple[Field, ...], places: Places,
                      text_format=fld.kind in layout.TEXT_FORMAT_KINDS)
         if fld.key == "version":
             cell.text, cell.fill = layout.TEMPLATE_VERSION, FIXED_FILL
-        help_text = field_help(fld)
+        help_text = field_help(fld) if guide else ""
         if help_text:
             sheet.cells[(row, value + 1)] = Cell(text=help_text, italic=True, color=HELP_COLOR, wrap=True)
             fit_row(sheet, row, help_text, _FORM_HELP_WIDTH)
-        options = _validation(fld, lists)
+        options = _validation(fld, lists) if guide else None
         if options is not None:
             sheet.validations.append(Validation(row, value, row, value, options))
     print_setup(sheet, max(places.rows.values()), value + 1)
@@ -293,7 +302,7 @@ def _render_form(sheet: Sheet, fields: tuple[Field, ...], places: Places,
 
 
 def _render_table(sheet: Sheet, columns: tuple[Field, ...], required: set[str], places: Places,
-                  lists: dict[tuple[str, ...], str]) -> None:
+                  lists: dict[tuple[str, ...], str], *, guide: bool) -> None:
     """Headers frozen; dropdowns, messages and formats down to the last accepted row."""
     header = places.header_row
     first, last = header + 1, header + layout.MAX_USER_ROWS
@@ -308,7 +317,7 @@ def _render_table(sheet: Sheet, columns: tuple[Field, ...], required: set[str], 
             # A column style, not 5,000 formatted cells: Excel gives it to every
             # cell typed in the column, the header keeps its own style.
             sheet.text_columns.add(column)
-        options = _validation(fld, lists)
+        options = _validation(fld, lists) if guide else None
         if options is not None:
             sheet.validations.append(Validation(first, column, last, column, options))
     # A grid to fill: its lines print, over the rows in use or a few blank ones.

@@ -24,6 +24,7 @@ import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import quote_sheetname
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 CREATOR = "CIMR — provisioner"
@@ -295,14 +296,37 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, formats: _Formats) -> Worksheet:
     ws.hide_gridlines(2 if not sheet.gridlines else 0 if sheet.print_gridlines else 1)
     if sheet.page is not None:
         _set_page(ws, sheet.page)
-    for validation in sheet.validations:
-        ws.data_validation(validation.first_row - 1, validation.first_column - 1,
-                           validation.last_row - 1, validation.last_column - 1, validation.options)
+    _write_validations(ws, sheet.validations)
     merged = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
     for (row, column), cell in sheet.cells.items():
         _write_cell(ws, row - 1, column - 1, cell, formats,
                     in_text_column=column in sheet.text_columns, merge_to=merged.get((row, column)))
     return ws
+
+
+def _write_validations(ws: Worksheet, validations: list[Validation]) -> None:
+    """One validation element per distinct set of options, over all its ranges.
+
+    XlsxWriter parses a range-list formula (the long question list) with a
+    hundred regular expressions each time: once per sheet rather than once
+    per column keeps a copy fast.
+    """
+    groups: dict[str, list[Validation]] = {}
+    for validation in validations:
+        groups.setdefault(repr(sorted(validation.options.items())), []).append(validation)
+    for group in groups.values():
+        first = group[0]
+        options = dict(first.options)
+        if len(group) > 1:
+            options["multi_range"] = " ".join(_range(v) for v in group)
+        ws.data_validation(first.first_row - 1, first.first_column - 1, first.last_row - 1,
+                           first.last_column - 1, options)
+
+
+def _range(validation: Validation) -> str:
+    first = xl_rowcol_to_cell(validation.first_row - 1, validation.first_column - 1)
+    last = xl_rowcol_to_cell(validation.last_row - 1, validation.last_column - 1)
+    return first if first == last else f"{first}:{last}"
 
 
 def _set_page(ws: Worksheet, page: Page) -> None:

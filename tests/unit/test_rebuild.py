@@ -21,6 +21,7 @@ import pytest
 from openpyxl.comments import Comment
 
 from provisioner.workbook import layout
+from provisioner.workbook.checker import check_file
 from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.reader import read_workbook
@@ -362,6 +363,7 @@ def test_the_archive_copy_has_no_anomalies_and_no_marks(tmp_path: Path) -> None:
     marks = {ERROR_FILL, ERROR_ROW_FILL, WARNING_FILL, SECRET_FILL}
     for ws in wb.worksheets:
         assert ws.sheet_properties.tabColor is None, ws.title
+        assert ws.data_validations.dataValidation == [], ws.title  # kept for the record, not to fill
         for row in ws.iter_rows():
             assert all(c.fill.fgColor.rgb not in marks and c.comment is None for c in row), ws.title
 
@@ -423,3 +425,19 @@ def test_build_copy_returns_the_bytes_without_writing(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(BytesIO(data))
     assert wb.sheetnames[0] == layout.README_SHEET
     assert "copie" in str(wb[layout.README_SHEET]["A2"].value).lower()
+
+
+# --- The copy sent back ----------------------------------------------------------------
+
+
+def test_the_anomalies_sheet_of_a_copy_sent_back_draws_no_warning(tmp_path: Path) -> None:
+    source = make_workbook(tmp_path / "source.xlsx")
+    wb = openpyxl.load_workbook(source)
+    wb.create_sheet(ANOMALIES_SHEET, 0)["A1"] = "Le fichier a été refusé : 1 erreur."
+    wb.create_sheet("Brouillon")["A1"] = "notes"
+    wb.save(source)
+
+    result = check_file(source)
+
+    assert result.errors == []
+    assert [(w.code, w.sheet) for w in result.warnings] == [("UNKNOWN_SHEET", "Brouillon")]
