@@ -80,6 +80,12 @@ SECRET_NOTES = {
     layout.Kind.ANSWER: "Réponse à ressaisir : elle n'est jamais renvoyée.",
 }
 
+SECRET_COLUMN_NOTES = {
+    layout.Kind.PASSWORD: "Cellules en mauve : mots de passe à ressaisir ; ils ne sont jamais renvoyés.",
+    layout.Kind.ANSWER: "Cellules en mauve : réponses à ressaisir ; elles ne sont jamais renvoyées.",
+}
+SECRET_NOTE_LIMIT = 500  # cells commented one by one; past it, the column header's note says it
+
 SEVERITY_LABELS = {Severity.ERROR: "Erreur", Severity.WARNING: "Avertissement"}
 ANOMALY_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Gravité", 15), ("Code", 26), ("Feuille", 24), ("Cellule", 10),
@@ -129,7 +135,8 @@ def build_copy(
         spots = {name: _Spots.of(name, p) for name, p in places.items()}
         located = [(f, _locate(f, spots)) for f in [*errors, *warnings]]
         _write_anomalies(anomalies, located, scrub)
-        _mark_cells(book, located, scrub, _emptied_secrets(parsed, places))
+        _mark_cells(book, located, scrub)
+        _mark_secrets(book, _emptied_secrets(parsed, places), places)
     return to_xlsx(finish(book))
 
 
@@ -435,14 +442,11 @@ class _Marks:
     notes: dict[tuple[int, int], list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
-# Higher rank wins when several marks touch one cell; a secret to retype shows
-# through a row fill, a faulty cell's red through everything.
-_FILL_RANKS = {1: WARNING_ROW_FILL, 2: ERROR_ROW_FILL, 3: SECRET_FILL, 4: WARNING_FILL, 5: ERROR_FILL}
-_SECRET_RANK = 3
+# Higher rank wins when several findings touch one cell.
+_FILL_RANKS = {1: WARNING_ROW_FILL, 2: ERROR_ROW_FILL, 3: WARNING_FILL, 4: ERROR_FILL}
 
 
-def _mark_cells(book: Book, located: list[_Located], scrub: _Scrubber,
-                emptied: dict[str, dict[tuple[int, int], Field]]) -> None:
+def _mark_cells(book: Book, located: list[_Located], scrub: _Scrubber) -> None:
     marks: dict[str, _Marks] = defaultdict(_Marks)
     # A row fill spans the columns the sheet holds before any mark is added:
     # a mark on a far cell must not stretch the row fills of other findings.
@@ -453,13 +457,33 @@ def _mark_cells(book: Book, located: list[_Located], scrub: _Scrubber,
             tab = ERROR_TAB if finding.is_error else WARNING_TAB
             if book[target.sheet].tab_color != ERROR_TAB:
                 book[target.sheet].tab_color = tab
-    # After the findings: a faulty secret cell's comment says what is wrong first.
-    for name, cells in emptied.items():
-        for place, fld in cells.items():
-            _raise_fill(marks[name], place, _SECRET_RANK)
-            _add_note(marks[name], place, secret_note(fld))
     for name, sheet_marks in marks.items():
         _apply(book[name], sheet_marks)
+
+
+def _mark_secrets(book: Book, emptied: dict[str, dict[tuple[int, int], Field]],
+                  places: dict[str, Places]) -> None:
+    """Fill every emptied secret cell and comment it, after the findings' marks.
+
+    A faulty secret cell stays red, its comment saying what is wrong first.
+    The header of a table's secret column says it once for the whole column:
+    past `SECRET_NOTE_LIMIT` cells, the cells get the fill alone (a comment
+    each would make a copy of thousands of users slow to write and to open).
+    """
+    noted = 0
+    for name, cells in emptied.items():
+        sheet = book[name]
+        for (row, column), fld in cells.items():
+            cell = sheet.cell(row, column)
+            if cell.fill not in (ERROR_FILL, WARNING_FILL):
+                cell.fill = SECRET_FILL
+            if noted < SECRET_NOTE_LIMIT:
+                cell.note = [*(cell.note or []), secret_note(fld)]
+                noted += 1
+        if not places[name].rows:  # a table: one note on each secret column's header
+            header = places[name].header_row
+            for column, fld in {column: fld for (_, column), fld in cells.items()}.items():
+                sheet.cell(header, column).note = [SECRET_COLUMN_NOTES[fld.kind]]
 
 
 def _collect(
@@ -468,7 +492,7 @@ def _collect(
     warning = finding.severity is Severity.WARNING
     if target.cell:
         place = coordinate_to_tuple(target.cell)
-        _raise_fill(marks, place, 4 if warning else 5)
+        _raise_fill(marks, place, 3 if warning else 4)
         _add_note(marks, place, scrub(finding.message))
     elif target.row:
         for column in range(1, max_column + 1):

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
-from provisioner.workbook import layout
+from provisioner.workbook import layout, rebuild
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.model import ParsedWorkbook
@@ -310,8 +310,7 @@ def test_a_finding_on_no_sheet_appears_only_in_anomalies(tmp_path: Path) -> None
                                       "Authentification refusée."]
     assert all(c.hyperlink is None for c in row)
     notes = {c.comment.text for ws in wb.worksheets[1:] for r in ws.iter_rows() for c in r if c.comment}
-    assert notes == {"Mot de passe à ressaisir : il n'est jamais renvoyé.",
-                     "Réponse à ressaisir : elle n'est jamais renvoyée."}
+    assert notes == {*rebuild.SECRET_NOTES.values(), *rebuild.SECRET_COLUMN_NOTES.values()}
 
 
 @pytest.mark.parametrize(("errors", "warnings", "start"), [
@@ -441,3 +440,20 @@ def test_the_anomalies_sheet_of_a_copy_sent_back_draws_no_warning(tmp_path: Path
 
     assert result.errors == []
     assert [(w.code, w.sheet) for w in result.warnings] == [("UNKNOWN_SHEET", "Brouillon")]
+
+
+def test_past_the_limit_secret_cells_keep_their_fill_and_the_column_header_says_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rebuild, "SECRET_NOTE_LIMIT", 3)
+    parsed = sample(tmp_path, users={"td_interne": [user(f"u{i}.td") for i in range(4)]},
+                    categories=[{"login": f"u{i}.td", "D": "X"} for i in range(4)])
+    wb = save_and_load(parsed, [error("AUTH_FAILED", "Authentification refusée.")], tmp_path)
+    ws = wb["Télédéclaration interne"]
+    table = parsed.users["td_interne"]
+    secret = [ws[table.cell(row, key)] for row in table.frame.index for key in SECRET_USER_KEYS]
+    delegue = wb[layout.DELEGUE_SHEET]
+    secret += [delegue[str(parsed.delegue.cells[key].cell)] for key in ("password", "password_confirm")]
+    assert {c.fill.fgColor.rgb for c in secret} == {SECRET_FILL} and len(secret) == 22
+    assert sum(1 for c in secret if c.comment is not None) == 3
+    header = ws.cell(row=1, column=ws[table.cell(2, "password")].column)
+    assert header.comment.text == rebuild.SECRET_COLUMN_NOTES[layout.Kind.PASSWORD]
