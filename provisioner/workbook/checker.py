@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioner.workbook.findings import Finding, error, split
-from provisioner.workbook.layout import TEMPLATE_VERSION
+from provisioner.workbook.layout import ANOMALIES_SHEET, TEMPLATE_VERSION
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.normalise import normalise
 from provisioner.workbook.reader import DEFAULT_MAX_BYTES, read_workbook
+from provisioner.workbook.text import label_key
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def check_file(path: Path | str, *, name: str | None = None,
     started = time.perf_counter()
     try:
         read = read_workbook(path, name=name, max_bytes=max_bytes)
-        parsed, found = read.workbook, list(read.findings)
+        parsed, found = read.workbook, [f for f in read.findings if not _our_anomalies_sheet(f)]
     except Exception as exc:  # read_workbook catches what it knows; this is a bug
         log_safely(exc, "read")
         parsed, found = None, [_unexpected()]
@@ -114,6 +115,16 @@ def _schemas(parsed: ParsedWorkbook) -> list[Finding]:
 
     normalise(parsed)  # closed lists spelled as the schemas expect
     return validate_workbook(parsed)
+
+
+def _our_anomalies_sheet(finding: Finding) -> bool:
+    """The UNKNOWN_SHEET warning about the `Anomalies` sheet of our own annotated copy.
+
+    A corrected annotated copy comes back with it: the sheet is ignored like
+    any unknown sheet, without telling the person about a sheet we added.
+    """
+    return (finding.code == "UNKNOWN_SHEET" and finding.sheet is not None
+            and label_key(finding.sheet) == label_key(ANOMALIES_SHEET))
 
 
 def _unexpected() -> Finding:

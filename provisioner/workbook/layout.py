@@ -257,6 +257,9 @@ TABLE_FIELD = {**{(t.sheet, f.key): f for t in TELESERVICES for f in t.columns},
 README_SHEET = "Lisez-moi"
 SHEET_ORDER = (README_SHEET, ADHERENT_SHEET, DELEGUE_SHEET,
                *(t.sheet for t in TELESERVICES), CATEGORIES_SHEET)
+# The first sheet of the annotated copy sent back with a rejection: never
+# read, and no warning when the corrected copy comes back with it.
+ANOMALIES_SHEET = "Anomalies"
 
 # --- Limits (security.md: cap rows and cell lengths; reject, never truncate) --
 

@@ -1,16 +1,21 @@
 """A new .xlsx laid out in memory, then written in one pass with XlsxWriter.
 
 XlsxWriter (about 2.5 times faster than openpyxl here) fixes a cell's format
-when the cell is written, so a copy is first laid out in this small model
-(a `Book` of `Sheet`s of `Cell`s: text, bold, fill, link, comment), then
-written by `to_xlsx`. Every value is inert text: written with `write_string`
-only, so it never becomes a formula, a number or a link.
+when the cell is written, so a workbook is first laid out in this small model
+(a `Book` of `Sheet`s of `Cell`s with their look, plus each sheet's
+dropdowns, row heights and page setup), then written by `to_xlsx`. Every
+value is inert text: written with `write_string` only, so it never becomes
+a formula, a number or a link.
+
+`render` lays the workbook's views out in this model; nothing else writes
+an .xlsx.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
 from typing import NamedTuple
 
@@ -19,6 +24,7 @@ import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import quote_sheetname
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 CREATOR = "CIMR — provisioner"
@@ -29,6 +35,8 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@")
 # Excel's limit for the text of a cell or a comment, in UTF-16 units.
 _MAX_TEXT = 32_767
 _LINK_COLOR = "#0563C1"  # Excel's own hyperlink blue
+_BORDER_COLOR = "#BFBFBF"
+_A4 = 9  # Excel's paper code
 
 
 # --- The model ------------------------------------------------------------------
@@ -36,29 +44,61 @@ _LINK_COLOR = "#0563C1"  # Excel's own hyperlink blue
 
 @dataclass(slots=True)
 class Cell:
-    """Everything one cell of the copy gets, gathered before it is written."""
+    """Everything one cell gets, gathered before it is written."""
 
     text: str = ""  # inert text, already cleaned and cut to Excel's limit
     number: int | None = None  # only our own numbers (the Anomalies row), never a read value
     text_format: bool = False  # number format "@"
     bold: bool = False
+    italic: bool = False
     size: int | None = None
+    color: str | None = None  # font colour, RGB hex
     fill: str | None = None  # ARGB, solid
-    wrap: bool = False  # wrapped, top-aligned
+    wrap: bool = False  # wrapped, top-aligned (centred vertically when `middle`)
+    middle: bool = False
+    border: bool = False  # a thin grey box
+    indent: int = 0
     link: str | None = None  # internal location, 'Sheet'!A1
     note: list[str] | None = None  # the comment's messages
 
 
+@dataclass(frozen=True)
+class Validation:
+    """A dropdown and/or input message on a range (1-based, inclusive), in XlsxWriter's options."""
+
+    first_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+    options: dict[str, object]
+
+
+@dataclass
+class Page:
+    """How a sheet prints: on A4, one page wide, the header rows repeated."""
+
+    landscape: bool = False
+    repeat_rows: int = 0  # rows 1..n repeated at the top of every page
+    area: tuple[int, int, int, int] | None = None  # first row, column, last row, column
+
+
 @dataclass
 class Sheet:
-    """One sheet of the copy; rows and columns are 1-based, as in Excel."""
+    """One sheet; rows and columns are 1-based, as in Excel."""
 
     name: str
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-    widths: dict[int, int] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)
     text_columns: set[int] = field(default_factory=set)  # number format "@" on the column
+    heights: dict[int, float] = field(default_factory=dict)  # points
     frozen_rows: int = 0
     autofilter: tuple[int, int, int, int] | None = None  # first row, column, last row, column
+    validations: list[Validation] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # value in the first cell
+    tab_color: str | None = None  # RGB hex
+    gridlines: bool = True  # on screen; printed only on sheets that are grids to fill
+    print_gridlines: bool = False
+    page: Page | None = None
 
     def cell(self, row: int, column: int) -> Cell:
         found = self.cells.get((row, column))
@@ -71,7 +111,7 @@ class Sheet:
         return max((column for _, column in self.cells), default=1)
 
 
-Book = dict[str, Sheet]  # in sheet order
+Book = dict[str, Sheet]  # in sheet order; the first one is shown on opening
 
 
 def add_sheet(book: Book, name: str) -> Sheet:
@@ -147,9 +187,14 @@ class _Look(NamedTuple):
 
     text_format: bool
     bold: bool
+    italic: bool
     size: int | None
+    color: str | None
     fill: str | None
     wrap: bool
+    middle: bool
+    border: bool
+    indent: int
     link: bool
     quote_prefix: bool
 
@@ -172,34 +217,44 @@ class _Formats:
         return self._cache[look]
 
 
-_PLAIN = _Look(False, False, None, None, False, False, False)
+_PLAIN = _Look(False, False, False, None, None, None, False, False, False, 0, False, False)
 _TEXT_COLUMN = _PLAIN._replace(text_format=True)
 
 
 def _properties(look: _Look) -> dict[str, object]:
     properties: dict[str, object] = {}
     if look.text_format:
-        properties["num_format"] = "@"
+        properties["num_format"] = 49  # Excel's built-in "@", which it applies to typed cells
     if look.link:
         # The link's blue underline replaces the cell's font, bold included.
         properties.update(font_color=_LINK_COLOR, underline=1)
     else:
         if look.bold:
             properties["bold"] = True
+        if look.italic:
+            properties["italic"] = True
         if look.size:
             properties["font_size"] = look.size
+        if look.color:
+            properties["font_color"] = f"#{look.color}"
     if look.fill:
         # A solid pattern takes bg_color: XlsxWriter writes it as the fill's
         # foreground, where Excel reads a solid fill's colour.
-        properties.update(pattern=1, bg_color=f"#{look.fill[2:]}")
+        properties.update(pattern=1, bg_color=f"#{look.fill[-6:]}")
     if look.wrap:
-        properties.update(text_wrap=True, valign="top")
+        properties.update(text_wrap=True, valign="vcenter" if look.middle else "top")
+    if look.border:
+        properties.update(border=1, border_color=_BORDER_COLOR)
+    if look.indent:
+        properties["indent"] = look.indent
     if look.quote_prefix:
         properties["quote_prefix"] = True
     return properties
 
 
-def to_xlsx(book: Book) -> bytes:
+def to_xlsx(book: Book, *, title: str | None = None, created: datetime | None = None) -> bytes:
+    """The book as .xlsx bytes. With `created`, the document dates are that instant
+    (XlsxWriter's zip entries are already dated 1980), so the output depends only on the book."""
     output = BytesIO()
     # Only write_string and write_number are called, which never convert;
     # the options say the same should `write` ever be used.
@@ -209,7 +264,12 @@ def to_xlsx(book: Book) -> bytes:
         # Plain properties of our own: nothing of the original's title,
         # subject, keywords or description (places where secrets survive).
         # XlsxWriter writes the author as lastModifiedBy too.
-        workbook.set_properties({"author": CREATOR})
+        properties: dict[str, object] = {"author": CREATOR}
+        if title:
+            properties["title"] = title
+        if created is not None:
+            properties["created"] = created
+        workbook.set_properties(properties)
         formats = _Formats(workbook)
         worksheets = [_write_sheet(workbook.add_worksheet(sheet.name), sheet, formats)
                       for sheet in book.values()]
@@ -222,33 +282,83 @@ def _write_sheet(ws: Worksheet, sheet: Sheet, formats: _Formats) -> Worksheet:
     for column in sorted(sheet.widths.keys() | sheet.text_columns):
         look = _TEXT_COLUMN if column in sheet.text_columns else _PLAIN
         width = sheet.widths.get(column)
-        # In pixels: a width of W characters is 7·W pixels in Excel's default
-        # font; `set_column` would add XlsxWriter's 5 pixels of padding.
-        ws.set_column_pixels(column - 1, column - 1, None if width is None else 7 * width,
-                             formats.get(look))
+        ws.set_column(column - 1, column - 1, width, formats.get(look))
+    for row, height in sorted(sheet.heights.items()):
+        ws.set_row(row - 1, height)
     if sheet.frozen_rows:
         ws.freeze_panes(sheet.frozen_rows, 0)
     if sheet.autofilter is not None:
         first_row, first_column, last_row, last_column = sheet.autofilter
         ws.autofilter(first_row - 1, first_column - 1, last_row - 1, last_column - 1)
+    if sheet.tab_color:
+        ws.set_tab_color(f"#{sheet.tab_color}")
+    # 0: gridlines shown and printed; 1: shown only; 2: neither.
+    ws.hide_gridlines(2 if not sheet.gridlines else 0 if sheet.print_gridlines else 1)
+    if sheet.page is not None:
+        _set_page(ws, sheet.page)
+    _write_validations(ws, sheet.validations)
+    merged = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
     for (row, column), cell in sheet.cells.items():
         _write_cell(ws, row - 1, column - 1, cell, formats,
-                    in_text_column=column in sheet.text_columns)
+                    in_text_column=column in sheet.text_columns, merge_to=merged.get((row, column)))
     return ws
 
 
+def _write_validations(ws: Worksheet, validations: list[Validation]) -> None:
+    """One validation element per distinct set of options, over all its ranges.
+
+    XlsxWriter parses a range-list formula (the long question list) with a
+    hundred regular expressions each time: once per sheet rather than once
+    per column keeps a copy fast.
+    """
+    groups: dict[str, list[Validation]] = {}
+    for validation in validations:
+        groups.setdefault(repr(sorted(validation.options.items())), []).append(validation)
+    for group in groups.values():
+        first = group[0]
+        options = dict(first.options)
+        if len(group) > 1:
+            options["multi_range"] = " ".join(_range(v) for v in group)
+        ws.data_validation(first.first_row - 1, first.first_column - 1, first.last_row - 1,
+                           first.last_column - 1, options)
+
+
+def _range(validation: Validation) -> str:
+    first = xl_rowcol_to_cell(validation.first_row - 1, validation.first_column - 1)
+    last = xl_rowcol_to_cell(validation.last_row - 1, validation.last_column - 1)
+    return first if first == last else f"{first}:{last}"
+
+
+def _set_page(ws: Worksheet, page: Page) -> None:
+    ws.set_paper(_A4)
+    if page.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    if page.repeat_rows:
+        ws.repeat_rows(0, page.repeat_rows - 1)
+    if page.area is not None:
+        first_row, first_column, last_row, last_column = page.area
+        ws.print_area(first_row - 1, first_column - 1, last_row - 1, last_column - 1)
+
+
 def _write_cell(
-    ws: Worksheet, row: int, column: int, cell: Cell, formats: _Formats, *, in_text_column: bool
+    ws: Worksheet, row: int, column: int, cell: Cell, formats: _Formats, *, in_text_column: bool,
+    merge_to: tuple[int, int] | None = None,
 ) -> None:
     look = _Look(
         # A cell with a format of its own no longer takes its column's:
         # a filled blank cell of a text column keeps "@" this way.
         text_format=cell.text_format or (in_text_column and cell.number is None),
-        bold=cell.bold, size=cell.size, fill=cell.fill, wrap=cell.wrap,
+        bold=cell.bold, italic=cell.italic, size=cell.size, color=cell.color, fill=cell.fill,
+        wrap=cell.wrap, middle=cell.middle, border=cell.border, indent=cell.indent,
         link=cell.link is not None, quote_prefix=cell.text.startswith(_FORMULA_TRIGGERS),
     )
     cell_format = formats.get(look)
     written = False
+    if merge_to is not None:
+        ws.merge_range(row, column, merge_to[0] - 1, merge_to[1] - 1, "", cell_format)
     if cell.link is not None:
         shown = cell.text or ("" if cell.number is None else str(cell.number))
         if ws.write_url(row, column, f"internal:{cell.link}", cell_format, shown) == 0:

@@ -199,7 +199,11 @@ def test_a_queued_mail_is_delivered_with_its_attachment_and_message_id(
     assert mail["Message-ID"] == message_id
     assert mail["Subject"].startswith("Demande rejetée")
     assert mail["From"] == "TéléServices CIMR <teleservices@cimr.ma>"
-    assert "corrigez les cellules en rouge" in body(mail, "plain")
+    plain = body(mail, "plain")
+    assert "corrigez les cellules en rouge" in plain
+    # The cells emptied of their secrets, and the other way: the person's own original.
+    assert "ressaisissez les cellules marquées en mauve" in plain and "fichier d'origine" in plain
+    assert "ressaisissez les cellules marquées en mauve" in body(mail, "html")
     assert "&lt;Al Baraka&gt; &amp; fils" in body(mail, "html")
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_filename() == "bordereau-annote.xlsx"

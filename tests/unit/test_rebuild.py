@@ -20,7 +20,8 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
-from provisioner.workbook import layout
+from provisioner.workbook import layout, rebuild
+from provisioner.workbook.checker import check_file
 from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.reader import read_workbook
@@ -30,6 +31,7 @@ from provisioner.workbook.rebuild import (
     CREATOR,
     ERROR_FILL,
     ERROR_ROW_FILL,
+    SECRET_FILL,
     WARNING_FILL,
     build_copy,
     summary_line,
@@ -207,7 +209,7 @@ def test_a_faulty_secret_cell_is_marked_but_stays_blank(tmp_path: Path) -> None:
     cell = wb[layout.DELEGUE_SHEET][str(where["cell"])]
     assert cell.value is None
     assert cell.fill.fgColor.rgb == ERROR_FILL
-    assert cell.comment.text == "Mot de passe trop court."
+    assert cell.comment.text == "Mot de passe trop court.\nMot de passe à ressaisir : il n'est jamais renvoyé."
 
 
 def test_findings_on_one_cell_share_one_comment(tmp_path: Path) -> None:
@@ -233,8 +235,10 @@ def test_a_row_finding_fills_the_row_lightly_and_comments_column_a(tmp_path: Pat
     parsed = sample(tmp_path)
     finding = error("HIDDEN_CONTENT", "La ligne 2 est masquée.", sheet="E@syPaiement", row=2)
     ws = save_and_load(parsed, [finding], tmp_path)["E@syPaiement"]
-    assert {ws.cell(row=2, column=c).fill.fgColor.rgb for c in range(1, ws.max_column + 1)} \
-        == {ERROR_ROW_FILL}
+    secret = {ws[parsed.users["easypaiement"].cell(2, key)].column for key in SECRET_USER_KEYS}
+    fills = {c: ws.cell(row=2, column=c).fill.fgColor.rgb for c in range(1, ws.max_column + 1)}
+    assert {fills[c] for c in fills if c not in secret} == {ERROR_ROW_FILL}
+    assert {fills[c] for c in secret} == {SECRET_FILL}  # the cells to retype still show
     assert ws["A2"].comment.text == "La ligne 2 est masquée."
     assert ws["B2"].comment is None
 
@@ -250,7 +254,7 @@ def test_a_missing_column_is_put_back_and_marked(tmp_path: Path) -> None:
     ws = save_and_load(result.workbook, result.findings, tmp_path)["Télédéclaration interne"]
 
     put_back = ws.cell(row=1, column=len(columns) + 1)  # the next free column
-    assert put_back.value == "Email"
+    assert put_back.value == "Email *"
     assert put_back.fill.fgColor.rgb == ERROR_FILL
     assert put_back.comment.text == missing[0].message
 
@@ -305,8 +309,8 @@ def test_a_finding_on_no_sheet_appears_only_in_anomalies(tmp_path: Path) -> None
     assert [c.value for c in row] == ["Erreur", "AUTH_FAILED", None, None, None, None,
                                       "Authentification refusée."]
     assert all(c.hyperlink is None for c in row)
-    for ws in wb.worksheets[1:]:
-        assert all(c.comment is None for r in ws.iter_rows() for c in r)
+    notes = {c.comment.text for ws in wb.worksheets[1:] for r in ws.iter_rows() for c in r if c.comment}
+    assert notes == {*rebuild.SECRET_NOTES.values(), *rebuild.SECRET_COLUMN_NOTES.values()}
 
 
 @pytest.mark.parametrize(("errors", "warnings", "start"), [
@@ -319,7 +323,8 @@ def test_the_summary_line_counts_in_french(errors: int, warnings: int, start: st
     line = summary_line(errors, warnings)
     assert line.startswith(start)
     if errors:
-        assert "cellules en rouge" in line and "renvoyez le fichier" in line
+        assert "cellules en rouge" in line and "marquées en mauve" in line
+        assert "fichier d'origine" in line
 
 
 # --- Layout -------------------------------------------------------------------------
@@ -336,7 +341,8 @@ def test_values_sit_where_they_were_read(tmp_path: Path) -> None:
 
     ws = save_and_load(parsed, [], tmp_path, annotate=False)["Télédéclaration interne"]
 
-    assert [c.value for c in ws[1]] == reordered
+    required = {layout.TELESERVICES[0].column(k).label for k in (*layout.COMMON_RECORD_KEYS, "mode")}
+    assert [c.value for c in ws[1]] == [f"{h} *" if h in required else h for h in reordered]
     assert (ws["A4"].value, ws["A5"].value) == ("hind.td", "omar.td")
     assert ws["A2"].value is None and ws["A3"].value is None
     assert ws.freeze_panes == "A2"
@@ -353,9 +359,12 @@ def test_the_archive_copy_has_no_anomalies_and_no_marks(tmp_path: Path) -> None:
                 error("HIDDEN_CONTENT", "Ligne masquée.", sheet="E@syPaiement", row=2)]
     wb = save_and_load(parsed, findings, tmp_path, annotate=False)
     assert wb.sheetnames == list(layout.SHEET_ORDER)
+    marks = {ERROR_FILL, ERROR_ROW_FILL, WARNING_FILL, SECRET_FILL}
     for ws in wb.worksheets:
+        assert ws.sheet_properties.tabColor is None, ws.title
+        assert ws.data_validations.dataValidation == [], ws.title  # kept for the record, not to fill
         for row in ws.iter_rows():
-            assert all(c.fill.fill_type is None and c.comment is None for c in row), ws.title
+            assert all(c.fill.fgColor.rgb not in marks and c.comment is None for c in row), ws.title
 
 
 def test_an_unreadable_file_gets_only_anomalies_and_readme(tmp_path: Path) -> None:
@@ -369,7 +378,7 @@ def test_an_unreadable_file_gets_only_anomalies_and_readme(tmp_path: Path) -> No
     assert wb.sheetnames == [ANOMALIES_SHEET, layout.README_SHEET]
     codes = [r[1].value for r in wb[ANOMALIES_SHEET].iter_rows(min_row=3)]
     assert codes == [f.code for f in result.findings]
-    assert wb[layout.README_SHEET]["A1"].hyperlink.location == f"'{ANOMALIES_SHEET}'!A1"
+    assert wb[layout.README_SHEET]["A2"].hyperlink.location == f"'{ANOMALIES_SHEET}'!A1"
 
 
 # --- Writing --------------------------------------------------------------------------
@@ -414,4 +423,37 @@ def test_build_copy_returns_the_bytes_without_writing(tmp_path: Path) -> None:
     assert sorted(tmp_path.iterdir()) == before
     wb = openpyxl.load_workbook(BytesIO(data))
     assert wb.sheetnames[0] == layout.README_SHEET
-    assert "copie" in str(wb[layout.README_SHEET]["A1"].value).lower()
+    assert "copie" in str(wb[layout.README_SHEET]["A2"].value).lower()
+
+
+# --- The copy sent back ----------------------------------------------------------------
+
+
+def test_the_anomalies_sheet_of_a_copy_sent_back_draws_no_warning(tmp_path: Path) -> None:
+    source = make_workbook(tmp_path / "source.xlsx")
+    wb = openpyxl.load_workbook(source)
+    wb.create_sheet(ANOMALIES_SHEET, 0)["A1"] = "Le fichier a été refusé : 1 erreur."
+    wb.create_sheet("Brouillon")["A1"] = "notes"
+    wb.save(source)
+
+    result = check_file(source)
+
+    assert result.errors == []
+    assert [(w.code, w.sheet) for w in result.warnings] == [("UNKNOWN_SHEET", "Brouillon")]
+
+
+def test_past_the_limit_secret_cells_keep_their_fill_and_the_column_header_says_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rebuild, "SECRET_NOTE_LIMIT", 3)
+    parsed = sample(tmp_path, users={"td_interne": [user(f"u{i}.td") for i in range(4)]},
+                    categories=[{"login": f"u{i}.td", "D": "X"} for i in range(4)])
+    wb = save_and_load(parsed, [error("AUTH_FAILED", "Authentification refusée.")], tmp_path)
+    ws = wb["Télédéclaration interne"]
+    table = parsed.users["td_interne"]
+    secret = [ws[table.cell(row, key)] for row in table.frame.index for key in SECRET_USER_KEYS]
+    delegue = wb[layout.DELEGUE_SHEET]
+    secret += [delegue[str(parsed.delegue.cells[key].cell)] for key in ("password", "password_confirm")]
+    assert {c.fill.fgColor.rgb for c in secret} == {SECRET_FILL} and len(secret) == 22
+    assert sum(1 for c in secret if c.comment is not None) == 3
+    header = ws.cell(row=1, column=ws[table.cell(2, "password")].column)
+    assert header.comment.text == rebuild.SECRET_COLUMN_NOTES[layout.Kind.PASSWORD]

@@ -298,7 +298,9 @@ def test_a_rejection_links_the_annotated_workbook_only_when_it_exists(tmp_path: 
     (tmp_path / "bordereau-annote.xlsx").write_bytes(b"PK")
     html = write_report_html(report(**REJECTED), tmp_path).read_text(encoding="utf-8")
     assert 'href="bordereau-annote.xlsx"' in html
-    assert "les mots de passe ont été effacés" in html
+    text = unescape(html)
+    assert "ressaisissez les cellules marquées en mauve" in text
+    assert "votre propre fichier d'origine, qui contient encore ces valeurs" in text
 
 
 def test_links_never_leave_the_report_folder(tmp_path: Path) -> None:

@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from io import BytesIO
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
+import pypdf
 import pytest
 from click.testing import CliRunner
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 import provisioner.cli.template  # noqa: F401 - registers the command on the group
 from provisioner.cli.app import cli
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
-from provisioner.workbook.template import FIXED_TIME, LAST_DATA_ROW, clip, template_bytes
+from provisioner.workbook.readme import readme_paragraphs
+from provisioner.workbook.render import LAST_DATA_ROW, clip
+from provisioner.workbook.template import FIXED_TIME, template_bytes
 
-COMMITTED = Path(__file__).resolve().parents[2] / "templates" / "bordereau-teleservices.xlsx"
+REPO = Path(__file__).resolve().parents[2]
+COMMITTED = REPO / "templates" / "bordereau-teleservices.xlsx"
 TABLES = [(t.sheet, t.columns, {*layout.COMMON_RECORD_KEYS, *t.record_keys}) for t in layout.TELESERVICES]
 TABLES.append((layout.CATEGORIES_SHEET, layout.CATEGORY_COLUMNS, {"login"}))
 TABLE_IDS = [sheet for sheet, _, _ in TABLES]
@@ -36,7 +42,8 @@ def workbook() -> openpyxl.Workbook:
 
 
 def run_template_command(*args: str, cwd: Path, seed: str = "random") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONHASHSEED": seed}  # a set iterated in another order would show
+    # The code of this checkout, whatever the venv has installed; a set iterated in another order would show.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": seed}
     return subprocess.run([sys.executable, "-m", "provisioner", "template", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
@@ -58,6 +65,14 @@ def dropdown_values(wb: openpyxl.Workbook, dv: DataValidation) -> tuple[str, ...
     sheet, ref = formula.rsplit("!", 1)
     cells = wb[sheet.strip("'")][ref.replace("$", "")]
     return tuple(row[0].value for row in cells)
+
+
+def column_dimension(ws: Worksheet, letter: str) -> ColumnDimension:
+    """The dimension covering `letter`: alike neighbours share one `<col min max>` element."""
+    index = column_index_from_string(letter)
+    found = [d for d in ws.column_dimensions.values() if d.min is not None and d.min <= index <= d.max]
+    assert len(found) == 1, (ws.title, letter)
+    return found[0]
 
 
 def form_fields() -> list[tuple[str, int, Field]]:
@@ -181,7 +196,9 @@ def test_table_header_rows_are_frozen(workbook: openpyxl.Workbook, name: str) ->
 
 def test_table_column_widths_come_from_the_layout(workbook: openpyxl.Workbook) -> None:
     for sheet, letter, field in table_columns():
-        assert workbook[sheet].column_dimensions[letter].width == field.width, (sheet, field.label)
+        # The writer adds Excel's cell padding (a fraction of a character) to the width asked.
+        assert field.width <= column_dimension(workbook[sheet], letter).width < field.width + 1, (
+            sheet, field.label)
 
 
 # --- Dropdowns and input messages -------------------------------------------------
@@ -262,7 +279,7 @@ def test_fields_required_only_for_an_abonnement_say_so(workbook: openpyxl.Workbo
 def test_identifier_phone_login_password_and_answer_columns_are_text(workbook: openpyxl.Workbook) -> None:
     for sheet, letter, field in table_columns():
         expected = "@" if field.kind in layout.TEXT_FORMAT_KINDS else "General"
-        assert workbook[sheet].column_dimensions[letter].number_format == expected, (sheet, field.label)
+        assert column_dimension(workbook[sheet], letter).number_format == expected, (sheet, field.label)
 
 
 def test_the_text_format_is_written_as_a_column_style_that_excel_applies_to_typed_cells() -> None:
@@ -323,3 +340,50 @@ def test_clip_leaves_short_text_alone_and_cuts_long_text_at_a_word() -> None:
     assert clip("Nom", 32) == "Nom"
     assert clip("Nombre de confirmations E@syPaiement", 32) == "Nombre de confirmations…"
     assert len(clip("mot " * 100, 255)) <= 255
+
+
+# --- Paper ------------------------------------------------------------------------------
+
+MAX_PRINTED_PAGES = 15
+
+
+@pytest.mark.parametrize("name", TABLE_IDS)
+def test_tables_print_one_page_wide_with_their_header_row_repeated(workbook: openpyxl.Workbook, name: str) -> None:
+    ws = workbook[name]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # 1 is the default
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.print_title_rows.replace("$", "") == "1:1"
+    assert ws.print_options.gridLines  # a grid to fill by hand
+    wide = name != layout.CATEGORIES_SHEET
+    assert ws.page_setup.orientation == ("landscape" if wide else "portrait")
+
+
+def test_the_instructions_print_alone_within_the_margins(workbook: openpyxl.Workbook) -> None:
+    ws = workbook[layout.README_SHEET]
+    # Column A only (the wrapped instructions), not the lists beside them.
+    assert ws.print_area.replace("$", "") == f"'{layout.README_SHEET}'!A1:A{len(readme_paragraphs())}"
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.page_setup.orientation == "portrait"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+def test_the_blank_template_prints_on_at_most_15_a4_pages(tmp_path: Path) -> None:
+    source = tmp_path / "bordereau.xlsx"
+    source.write_bytes(template_bytes())
+    profile = tmp_path / "soffice-profile"  # private: parallel runs must not share one
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(source)],
+        capture_output=True, text=True, timeout=180, check=False, env={**os.environ, "HOME": str(profile)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = pypdf.PdfReader(tmp_path / "bordereau.pdf").pages
+    assert len(layout.SHEET_ORDER) <= len(pages) <= MAX_PRINTED_PAGES
+    # Every page is A4, in either orientation.
+    assert {tuple(sorted((round(p.mediabox.width), round(p.mediabox.height)))) for p in pages} == {(595, 842)}
+    # Each user sheet's columns all print on one page (fit to width).
+    texts = [" ".join((page.extract_text() or "").split()) for page in pages]
+    for service in layout.TELESERVICES:
+        assert any(all(f.label in text for f in service.columns) for text in texts), service.sheet

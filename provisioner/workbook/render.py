@@ -1,0 +1,337 @@
+"""The one renderer of the workbook: every view of it is the template, laid out from `layout` here.
+
+The blank template, the pre-filled workbook and the annotated and archive
+copies of a submitted one are the same workbook with different values in
+it. `render` lays out the `Lisez-moi` sheet (instructions and the lists the
+dropdowns point at) and each form and table sheet with the template's looks:
+required marks, dropdowns and input messages, the text format on identifier
+columns, the yellow input cells, frozen headers and the page setup for A4.
+Each view then puts its values into the cells, and `xlsx_model.to_xlsx`
+writes the file.
+
+Where the fields sit is given by `Places`: the template's own positions, or
+those a submitted workbook had (its columns in another order, say), so that
+a copy keeps every value, dropdown and mark where the person left it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter, quote_sheetname
+
+from provisioner.workbook import layout
+from provisioner.workbook.layout import Field, Kind
+from provisioner.workbook.readme import readme_paragraphs
+from provisioner.workbook.xlsx_model import (
+    Book,
+    Cell,
+    Page,
+    Sheet,
+    Validation,
+    add_sheet,
+)
+
+REQUIRED_MARK = " *"
+FIRST_DATA_ROW = 2
+LAST_DATA_ROW = layout.MAX_USER_ROWS + 1  # the reader's cap: dropdowns cover every row it accepts
+BLANK_PRINT_ROWS = 25  # empty rows a blank table prints, to be filled by hand
+
+# Excel's limits; longer values make it refuse to open the file ("repair").
+MAX_INLINE_LIST = 255
+MAX_PROMPT_TITLE = 32
+MAX_PROMPT = 255
+
+# --- Looks ------------------------------------------------------------------------
+
+DARK_BLUE = "1F4E78"
+HEADER_FILL = "FF" + DARK_BLUE
+INPUT_FILL = "FFFFF2CC"  # the cells a person types into
+FIXED_FILL = "FFE7E6E6"  # prefilled, not to be changed
+HELP_COLOR = "595959"
+LINE_HEIGHT = 15  # points per line of 11-point Calibri
+_TITLE_HEIGHT = 24  # the 16-point title
+_HEADER_HEIGHT = 32  # two lines: a long header with its " *" wraps
+# A sheet wider than this (in characters) prints in landscape.
+_PORTRAIT_WIDTH = 110
+
+_FORM_LABEL_WIDTH = 42
+_FORM_VALUE_WIDTH = 40
+_FORM_HELP_WIDTH = 80
+
+_README_WIDTH = 100
+_LISTS_FIRST_COLUMN = 3  # C: column B stays empty between the instructions and the lists
+_LISTS_TITLE_ROW = 1
+_LISTS_NAME_ROW = 3
+
+
+@dataclass
+class Places:
+    """Where the fields of one sheet sit (1-based).
+
+    A form: `rows` gives each field's row, `value_column` the column of the
+    values (labels one to its left, help one to its right). A table:
+    `columns` gives each field's column, headers in `header_row`.
+    """
+
+    rows: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)
+    header_row: int = 1
+    value_column: int = 2
+
+    def value_cell(self, key: str) -> tuple[int, int]:
+        return self.rows[key], self.value_column
+
+
+def template_places() -> dict[str, Places]:
+    """The template's own positions: form fields from row 1, table columns from A, headers in row 1."""
+    places = {form.name: Places(rows={f.key: row for row, f in enumerate(form.fields, start=1)})
+              for form in layout.FORM_SHEETS}
+    for name, columns in table_sheets():
+        places[name] = Places(columns={f.key: index for index, f in enumerate(columns, start=1)})
+    return places
+
+
+def table_sheets() -> list[tuple[str, tuple[Field, ...]]]:
+    return [*((t.sheet, t.columns) for t in layout.TELESERVICES),
+            (layout.CATEGORIES_SHEET, layout.CATEGORY_COLUMNS)]
+
+
+def render(book: Book, places: Mapping[str, Places], *, guide: bool = True) -> None:
+    """Add `Lisez-moi`, then each form and table sheet named in `places`, in the layout's order.
+
+    `guide=False` leaves out what only helps a person fill the workbook: the
+    instructions (the title alone stays), the dropdowns, the input messages
+    and the help column. A workbook kept for the record (the archive copy)
+    is not filled in again, and they are most of what writing one costs.
+    """
+    lists = _render_readme(add_sheet(book, layout.README_SHEET), guide=guide)
+    for form in layout.FORM_SHEETS:
+        if form.name in places:
+            _render_form(add_sheet(book, form.name), form.fields, places[form.name], lists, guide=guide)
+    for name, columns in table_sheets():
+        if name in places:
+            _render_table(add_sheet(book, name), columns, _required_keys(name), places[name], lists,
+                          guide=guide)
+
+
+def required_label(label: str) -> str:
+    return label + REQUIRED_MARK
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten `text` to `limit` characters at a word boundary, marking the cut with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def fit_row(sheet: Sheet, row: int, text: str, width: float) -> None:
+    """Make `row` tall enough for `text` wrapped in a column `width` characters wide.
+
+    Neither Excel nor LibreOffice reliably grows a row to fit wrapped text
+    when it opens a file, so heights are set here; the estimate errs on the
+    tall side, so that no line is hidden under the next row.
+    """
+    lines = sum(max(1, math.ceil(len(part) / width)) for part in text.split("\n"))
+    sheet.heights[row] = max(sheet.heights.get(row, LINE_HEIGHT), lines * LINE_HEIGHT + 3)
+
+
+def print_setup(sheet: Sheet, last_row: int, last_column: int, *, repeat_rows: int = 0) -> None:
+    """Print the used range one page wide on A4, in landscape when the sheet is wide."""
+    width = sum(sheet.widths.get(c, 9) for c in range(1, last_column + 1))
+    sheet.page = Page(landscape=width > _PORTRAIT_WIDTH, repeat_rows=repeat_rows,
+                      area=(1, 1, last_row, last_column))
+
+
+def _required_keys(sheet: str) -> set[str]:
+    if sheet == layout.CATEGORIES_SHEET:
+        return {layout.CATEGORY_LOGIN.key}
+    service = next(t for t in layout.TELESERVICES if t.sheet == sheet)
+    return set(layout.COMMON_RECORD_KEYS) | set(service.record_keys)
+
+
+# --- Dropdowns and input messages ----------------------------------------------------
+
+_LIST_TITLES = {
+    layout.OUI_NON: "Oui / Non",
+    layout.CATEGORY_MARKS: "Marque de catégorie",
+    layout.SECRET_QUESTIONS: "Questions secrètes proposées",
+}
+
+
+def choice_lists() -> dict[tuple[str, ...], str]:
+    """Every closed list of the layout, once, with the title shown in "Listes de choix"."""
+    fields = [f for form in layout.FORM_SHEETS for f in form.fields]
+    fields += [f for _, columns in table_sheets() for f in columns]
+    lists: dict[tuple[str, ...], str] = {}
+    for fld in fields:
+        if fld.choices and fld.choices not in lists:
+            lists[fld.choices] = _LIST_TITLES.get(fld.choices, fld.label)
+    return lists
+
+
+def field_help(fld: Field) -> str:
+    """The help shown next to a form value and in its input message."""
+    parts = ["Obligatoire pour un Abonnement."] if fld.required_for == layout.FOR_ABONNEMENT else []
+    if fld.hint:
+        parts.append(fld.hint)
+    return " ".join(parts)
+
+
+def _inline_list(choices: tuple[str, ...]) -> list[str] | None:
+    """The list, or None when Excel cannot take it inline (too long, or a comma in a value)."""
+    if any("," in c or '"' in c for c in choices):
+        return None
+    return list(choices) if len('"' + ",".join(choices) + '"') <= MAX_INLINE_LIST else None
+
+
+def _validation(fld: Field, lists: dict[tuple[str, ...], str]) -> dict[str, object] | None:
+    """XlsxWriter's options for the dropdown and/or input message of a field, or None."""
+    help_text = field_help(fld)
+    if not fld.choices and not help_text:
+        return None
+    options: dict[str, object] = {"validate": "any", "ignore_blank": True}
+    if fld.choices:
+        options.update(validate="list", source=_inline_list(fld.choices) or "=" + lists[fld.choices])
+        if fld.kind is Kind.QUESTION:
+            # A company may write its own question: the list only suggests.
+            options["show_error"] = False
+        else:
+            options.update(error_type="stop", error_title="Valeur non prévue", error_message=clip(
+                "Choisissez une valeur dans la liste : " + ", ".join(fld.choices) + ".", MAX_PROMPT))
+    if help_text:
+        # The three question columns share one title, hence one validation a sheet (see xlsx_model).
+        title = "Question secrète" if fld.kind is Kind.QUESTION else fld.label
+        options.update(input_title=clip(title, MAX_PROMPT_TITLE),
+                       input_message=clip(help_text, MAX_PROMPT))
+    return options
+
+
+# --- Sheet "Lisez-moi" -------------------------------------------------------------------
+
+_README_LOOKS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "size": 16, "color": DARK_BLUE},
+    "subtitle": {"italic": True, "color": HELP_COLOR},
+    "heading": {"bold": True, "size": 12, "color": DARK_BLUE},
+    "text": {},
+    "bullet": {"indent": 2},
+    "strong": {"bold": True},
+}
+
+
+def style(cell: Cell, **look: object) -> Cell:
+    for name, value in look.items():
+        setattr(cell, name, value)
+    return cell
+
+
+def _render_readme(sheet: Sheet, *, guide: bool) -> dict[tuple[str, ...], str]:
+    """The instructions and the "Listes de choix"; returns each list's absolute range."""
+    sheet.gridlines = False
+    sheet.widths.update({1: _README_WIDTH, 2: 4})
+    paragraphs = readme_paragraphs() if guide else readme_paragraphs()[:1]
+    for row, (kind, text) in enumerate(paragraphs, start=1):
+        cell = style(Cell(text=text, wrap=True), **_README_LOOKS[kind])
+        sheet.cells[(row, 1)] = cell
+        if kind == "title":
+            sheet.heights[row] = _TITLE_HEIGHT
+        elif text:
+            fit_row(sheet, row, text, _README_WIDTH - (3 if kind == "bullet" else 0))
+    # Only the instructions print: the lists serve the dropdowns.
+    sheet.page = Page(area=(1, 1, len(paragraphs), 1))
+    return _render_choice_lists(sheet) if guide else {}
+
+
+def _render_choice_lists(sheet: Sheet) -> dict[tuple[str, ...], str]:
+    """The closed lists, side by side right of the instructions, visible (hidden sheets are refused)."""
+    sheet.cells[(_LISTS_TITLE_ROW, _LISTS_FIRST_COLUMN)] = style(
+        Cell(text="Listes de choix"), **_README_LOOKS["heading"])
+    sheet.cells[(_LISTS_TITLE_ROW + 1, _LISTS_FIRST_COLUMN)] = Cell(
+        text="Valeurs proposées par les menus déroulants. Ne pas modifier.", italic=True, color=HELP_COLOR)
+    ranges: dict[tuple[str, ...], str] = {}
+    for offset, (choices, name) in enumerate(choice_lists().items()):
+        column = _LISTS_FIRST_COLUMN + offset
+        letter = get_column_letter(column)
+        sheet.widths[column] = max(14, min(55, max(len(v) for v in (name, *choices)) + 2))
+        sheet.cells[(_LISTS_NAME_ROW, column)] = _header_cell(name)
+        first = _LISTS_NAME_ROW + 1
+        for row, value in enumerate(choices, start=first):
+            sheet.cells[(row, column)] = Cell(text=value, border=True, wrap=True)
+        last = first + len(choices) - 1
+        ranges[choices] = f"{quote_sheetname(sheet.name)}!${letter}${first}:${letter}${last}"
+    return ranges
+
+
+def _header_cell(text: str) -> Cell:
+    return Cell(text=text, bold=True, color="FFFFFF", fill=HEADER_FILL, wrap=True, middle=True, border=True)
+
+
+# --- Form sheets ("Adhérent", "Délégué") -------------------------------------------------
+
+
+def _render_form(sheet: Sheet, fields: tuple[Field, ...], places: Places,
+                 lists: dict[tuple[str, ...], str], *, guide: bool) -> None:
+    """Label, value and help side by side, one field a row (the reader reads the label and the value)."""
+    value = places.value_column
+    sheet.widths.update({value - 1: _FORM_LABEL_WIDTH, value: _FORM_VALUE_WIDTH, value + 1: _FORM_HELP_WIDTH})
+    for fld in fields:
+        row = places.rows[fld.key]
+        label = required_label(fld.label) if fld.required_for else fld.label
+        sheet.cells[(row, value - 1)] = Cell(text=label, bold=bool(fld.required_for), wrap=True)
+        cell = style(sheet.cell(row, value), border=True, wrap=True, fill=INPUT_FILL,
+                     text_format=fld.kind in layout.TEXT_FORMAT_KINDS)
+        if fld.key == "version":
+            cell.text, cell.fill = layout.TEMPLATE_VERSION, FIXED_FILL
+        help_text = field_help(fld) if guide else ""
+        if help_text:
+            sheet.cells[(row, value + 1)] = Cell(text=help_text, italic=True, color=HELP_COLOR, wrap=True)
+            fit_row(sheet, row, help_text, _FORM_HELP_WIDTH)
+        options = _validation(fld, lists) if guide else None
+        if options is not None:
+            sheet.validations.append(Validation(row, value, row, value, options))
+    print_setup(sheet, max(places.rows.values()), value + 1)
+
+
+# --- Table sheets (the six téléservices, "Catégories") -----------------------------------
+
+
+def _render_table(sheet: Sheet, columns: tuple[Field, ...], required: set[str], places: Places,
+                  lists: dict[tuple[str, ...], str], *, guide: bool) -> None:
+    """Headers frozen; dropdowns, messages and formats down to the last accepted row."""
+    header = places.header_row
+    first, last = header + 1, header + layout.MAX_USER_ROWS
+    sheet.frozen_rows = header
+    sheet.heights[header] = _HEADER_HEIGHT
+    for fld in columns:
+        column = places.columns[fld.key]
+        sheet.cells[(header, column)] = _header_cell(
+            required_label(fld.label) if fld.key in required else fld.label)
+        sheet.widths[column] = fld.width
+        if fld.kind in layout.TEXT_FORMAT_KINDS:
+            # A column style, not 5,000 formatted cells: Excel gives it to every
+            # cell typed in the column, the header keeps its own style.
+            sheet.text_columns.add(column)
+        options = _validation(fld, lists) if guide else None
+        if options is not None:
+            sheet.validations.append(Validation(first, column, last, column, options))
+    # A grid to fill: its lines print, over the rows in use or a few blank ones.
+    sheet.print_gridlines = True
+    print_setup(sheet, max(header + BLANK_PRINT_ROWS, *(r for r, _ in sheet.cells)),
+                max(places.columns.values()), repeat_rows=header)
+
+
+def finish(book: Book) -> Book:
+    """Stretch each print area over every row holding a value, once a view has written its values."""
+    for sheet in book.values():
+        if sheet.page is None or sheet.page.area is None or not sheet.cells:
+            continue
+        first_row, first_column, last_row, last_column = sheet.page.area
+        used = max(r for r, c in sheet.cells if c <= last_column)
+        sheet.page.area = (first_row, first_column, max(last_row, used), last_column)
+    return book
