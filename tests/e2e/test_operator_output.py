@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.e2e.test_agence_cli import NUMERO, Service, sqlite_service  # noqa: F401 - a fixture
 from tests.factory import user
 
@@ -25,6 +27,7 @@ def tsv(text: str) -> list[list[str]]:
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
+@pytest.mark.slow
 def test_list_commands_piped_write_whole_values_in_french_in_casablanca_time(sqlite_service: Service) -> None:
     # One company for every look (each command is a process of its own: a few seconds each).
     active_company(sqlite_service)
