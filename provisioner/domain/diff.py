@@ -78,3 +78,24 @@ def setting_field(label: str, old: Any, new: Any) -> FieldChange:
 
 def secret_field(label: str) -> FieldChange:
     return {"column": label}
+
+
+EMPTY_TEXT = "—"
+SECRET_TEXT = "changé (jamais affiché)"
+
+
+def before_after(field: FieldChange) -> tuple[str, str]:
+    """A field as people read it: (before, after) texts; a secret column says it changed, nothing more."""
+    if "old" not in field and "new" not in field:
+        return "", SECRET_TEXT
+    return _text(field.get("old")), _text(field.get("new"))
+
+
+def field_line(field: FieldChange) -> str:
+    """`Email : a@x.ma → b@x.ma`, or `Mot de passe : changé (jamais affiché)`."""
+    old, new = before_after(field)
+    return f"{field['column']} : {new}" if not old else f"{field['column']} : {old} → {new}"
+
+
+def _text(value: Any) -> str:
+    return EMPTY_TEXT if value is None or value == "" else str(value)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from provisioner.domain.diff import before_after, field_line
 from provisioner.workbook.layout import TELESERVICE_BY_KEY
 
 KINDS: tuple[str, ...] = (
@@ -36,6 +37,7 @@ KINDS: tuple[str, ...] = (
     "request_decided",
     "admin_password_reset",
     "batch_summary",
+    "submission_reverted",
 )
 
 # The only kinds whose body holds a password: blanked in the queue once sent.
@@ -95,6 +97,8 @@ def _environment() -> Environment:
         numero=adherent_numero,
         counts_summary=counts_summary,
         by_teleservice=by_teleservice,
+        before_after=before_after,
+        field_line=field_line,
     )
     return env
 

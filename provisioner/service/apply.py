@@ -118,7 +118,7 @@ def write_change(conn: Connection, company: Any, change: UserChange, secrets: di
     generated password's email to that user only. `company` is the adherents row; `secrets` the hashes
     to write; `change.fields` must be described already (the planner does it, or domain.plan.describe).
     """
-    written = [k for k, v in secrets.items() if v is not None]
+    written = list(secrets)
     before = change.before
     # What a revert needs to put the secrets back: the hashes this change replaces, kept in the store only.
     previous = repo.account_secrets(conn, before.id, written) if before is not None and before.id and written \

@@ -125,9 +125,9 @@ def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets
             values["ordonnateur"] = change.ordonnateur
         if change.validateur is not None:
             values["validateur"] = change.validateur
-        if change.questions:
-            values.update(question1=change.questions[0], question2=change.questions[1],
-                          question3=change.questions[2])
+        if change.questions:  # a revert may put back an account that had none
+            values.update(question1=change.questions[0] or None, question2=change.questions[1] or None,
+                          question3=change.questions[2] or None)
         values.update(secrets)
         if change.categories is not None:
             _set_categories(conn, account_id, change.categories)
