@@ -8,7 +8,7 @@ lists the accounts and the later changes, and exits 1.
 from __future__ import annotations
 
 import getpass
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -136,7 +136,7 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
         try:
             done = revert(ctx, submission_id, operator=operator_name(), reason=reason, force=force)
         except LaterChanges as refused:
-            _print_later(refused.details["later"])
+            _print_later(cast("list[dict[str, Any]]", refused.details["later"]))
             raise
     if as_json:
         echo_json(done)

@@ -59,9 +59,8 @@ class UserChange:
         answers = self.action in (CREATE, UPDATE) and self.answers is not None
         return (("password",) if password else ()) + (("answer1", "answer2", "answer3") if answers else ())
 
-    def report(self) -> dict[str, Any]:
-        return {"action": self.action, "teleservice": self.teleservice, "login": self.login,
-                "fields": self.fields}
+    def report(self) -> dict[str, str]:
+        return {"action": self.action, "teleservice": self.teleservice, "login": self.login}
 
 
 def after_state(change: UserChange) -> AccountState:

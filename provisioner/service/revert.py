@@ -16,6 +16,7 @@ The CLI passes the OS user as `operator`; the web passes the signed-in operator.
 from __future__ import annotations
 
 import secrets as token
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -137,7 +138,8 @@ def _revert(conn: Connection, now: datetime, target: str, operator: str, reason:
     return result
 
 
-def later_changes(conn: Connection, target: str, rows: list[Row[Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+def later_changes(conn: Connection, target: str,
+                  rows: Sequence[Row[Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Per account (or setting) of the change set: what changed it since, outside the set."""
     last: dict[tuple[Any, ...], int] = {}
     for row in rows:

@@ -283,7 +283,8 @@ history = Table(
     Column("id", Integer, primary_key=True),
     Column("at", UtcDateTime(), nullable=False, default=utcnow),
     Column("adherent_id", Integer, ForeignKey("adherents.id"), nullable=False),
-    Column("account_id", Integer, ForeignKey("accounts.id")),  # null: a company setting
+    # Null: a company setting. Accounts are never deleted by the service; if one is by hand, its history goes too.
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE")),
     Column("teleservice", String(32)),
     Column("login", String(30)),
     # create, update, disable, enable, reset_password; confirmations, admin_password (company)

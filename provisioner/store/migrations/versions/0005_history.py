@@ -58,7 +58,8 @@ def upgrade() -> None:
         sa.Column("previous_answer3_hash", sa.String(255), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_history"),
         sa.ForeignKeyConstraint(["adherent_id"], ["adherents.id"], name="fk_history_adherent_id_adherents"),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_history_account_id_accounts"),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_history_account_id_accounts",
+                                ondelete="CASCADE"),
         sa.CheckConstraint("origin IN ('submission', 'subscription', 'request', 'operator', 'revert')",
                            name="ck_history_origin"),
     )
