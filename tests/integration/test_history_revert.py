@@ -139,6 +139,8 @@ def test_the_report_says_what_changes_field_by_field(ctx, tmp_path):
         accepted = conn.execute(select(mail_queue.c.body_text).where(mail_queue.c.kind == "accepted")
                                 .order_by(mail_queue.c.id.desc())).scalars().first()
     assert "Email : sara.ca@exemple.ma → sara.new@exemple.ma" in accepted
+    assert "Nombre de confirmations E@syPaiement : 1 → 2" in accepted
+    assert "Nouveau mot de passe : changé (jamais affiché)" in accepted
     for text in (written, html, accepted):
         for secret in (RESET_PASSWORD, NEW_ADMIN, USER_PASSWORD, "$argon2"):
             assert secret not in text
@@ -166,6 +168,10 @@ def test_a_controle_seul_reports_exactly_what_the_mise_a_jour_then_does(ctx, tmp
     assert preview.report["counts"] == applied.report["counts"]
     assert [(c["kind"], c["fields"]) for c in preview.report["company_changes"]] == \
         [(c["kind"], c["fields"]) for c in applied.report["company_changes"]]
+    with ctx.engine.connect() as conn:
+        told = conn.execute(select(mail_queue.c.body_text).where(mail_queue.c.kind == "controle")).scalar_one()
+    assert "Fonction : Gestionnaire RH → Comptable" in told
+    assert "Nombre de confirmations E@syPaiement : 1 → 2" in told
 
 
 # -- revert ------------------------------------------------------------------------------
