@@ -12,8 +12,16 @@ from typing import Any, cast
 
 import click
 
-from provisioner.cli.admin import STATUS_LABELS, accounts_group, agence, echo_json, json_option, plain, \
-    print_table, say
+from provisioner.cli.admin import (
+    STATUS_LABELS,
+    accounts_group,
+    agence,
+    echo_json,
+    json_option,
+    plain,
+    print_table,
+    say,
+)
 from provisioner.cli.app import cli
 from provisioner.domain.diff import field_line
 

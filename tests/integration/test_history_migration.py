@@ -38,7 +38,8 @@ def test_the_audit_trail_of_existing_accounts_becomes_their_history(old_store: E
                   "validateur": False, "categories": []}
         conn.execute(audit.insert(), [
             {"at": T0, "actor": "agence", "adherent_numero": "123456", "action": "create",
-             "target": "compte_adherent:sara.ca", "before": None, "after": {"nom": "Alaoui", "email": "old@exemple.ma"}},
+             "target": "compte_adherent:sara.ca", "before": None,
+             "after": {"nom": "Alaoui", "email": "old@exemple.ma"}},
             {"at": T0 + timedelta(hours=1), "actor": "submission:S20261130T100000-aaaaaaaa",
              "adherent_numero": "123456", "action": "update", "target": "compte_adherent:sara.ca",
              "before": before, "after": {"email": "new@exemple.ma"}},

@@ -27,7 +27,7 @@ from provisioner.service.pipeline import process_file
 from provisioner.service.revert import AlreadyReverted, LaterChanges, revert
 from provisioner.store import tables
 from provisioner.store.tables import mail_queue
-from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook, user
+from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, make_workbook, user
 
 NEW_ADMIN = "Admin2027"
 RESET_PASSWORD = "Reset2027"
