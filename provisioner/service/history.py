@@ -105,6 +105,15 @@ def account_history(ctx: Context, login: str) -> dict[str, Any]:
             "adherent": account.numero, "changes": [public_row(r) for r in rows]}
 
 
+def company_history(ctx: Context, numero: str, limit: int = 500) -> list[dict[str, Any]]:
+    """A company's changes (its accounts and its settings), newest first: for the company's page."""
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(*PUBLIC_COLUMNS).join(adherents, adherents.c.id == history.c.adherent_id)
+                            .where(adherents.c.numero == numero)
+                            .order_by(history.c.id.desc()).limit(limit)).all()
+    return [public_row(r) for r in rows]
+
+
 # The columns people may see: never previous_* (hashes).
 PUBLIC_COLUMNS = (history.c.id, history.c.at, history.c.teleservice, history.c.login, history.c.action,
                   history.c.fields, history.c.origin, history.c.change_set, history.c.reference,

@@ -22,16 +22,19 @@ from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.service import agence
 from provisioner.service.context import Context
-from provisioner.service.history import account_history
+from provisioner.service.history import account_history, company_history
 from provisioner.service.pipeline import process_file
 from provisioner.service.revert import AlreadyReverted, LaterChanges, revert
 from provisioner.store import tables
 from provisioner.store.tables import mail_queue
+from provisioner.workbook import layout
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, make_workbook, user
 
 NEW_ADMIN = "Admin2027"
 RESET_PASSWORD = "Reset2027"
 REASON = "Fichier de l'an dernier envoyé par erreur"
+NEW_QA = {"question1": layout.SECRET_QUESTIONS[3], "answer1": "Fes", "question2": layout.SECRET_QUESTIONS[4],
+          "answer2": "Youssef", "question3": layout.SECRET_QUESTIONS[5], "answer3": "Mimi"}
 STATE_TABLES = (tables.adherents, tables.accounts, tables.account_categories, tables.pending_users,
                 tables.requests)
 
@@ -90,7 +93,7 @@ def m1(tmp_path: Path, kind: str = "Mise à jour", name: str = "m1.xlsx") -> Pat
                              {"action": "Réactiver", "login": "karim.sa"}],
                "easypaiement": [{"action": "Réinitialiser mot de passe", "login": "omar.ep",
                                  "password": RESET_PASSWORD, "password_confirm": RESET_PASSWORD},
-                                {"action": "Modifier", "login": "nadia.ep", "ordonnateur": "Non"}]},
+                                {"action": "Modifier", "login": "nadia.ep", "ordonnateur": "Non", **NEW_QA}]},
         categories=[{"login": "hind.td", "S1": "X"}])
 
 
@@ -121,7 +124,12 @@ def test_the_report_says_what_changes_field_by_field(ctx, tmp_path):
         {"column": "Email", "old": "sara.ca@exemple.ma", "new": "sara.new@exemple.ma"}]
     assert change_of(report, "hind.td") == {"action": "update", "teleservice": "td_interne", "login": "hind.td",
                                             "fields": [{"column": "Catégories", "old": "D, S0", "new": "S1"}]}
-    assert change_of(report, "nadia.ep")["fields"] == [{"column": "Ordonnateur", "old": "Oui", "new": "Non"}]
+    assert change_of(report, "nadia.ep")["fields"] == [
+        {"column": "Ordonnateur", "old": "Oui", "new": "Non"},
+        {"column": "Question 1", "old": layout.SECRET_QUESTIONS[0], "new": layout.SECRET_QUESTIONS[3]},
+        {"column": "Question 2", "old": layout.SECRET_QUESTIONS[1], "new": layout.SECRET_QUESTIONS[4]},
+        {"column": "Question 3", "old": layout.SECRET_QUESTIONS[2], "new": layout.SECRET_QUESTIONS[5]},
+        {"column": "Réponse 1"}, {"column": "Réponse 2"}, {"column": "Réponse 3"}]
     assert change_of(report, "omar.ep") == {"action": "reset_password", "teleservice": "easypaiement",
                                             "login": "omar.ep", "fields": [{"column": "Mot de passe"}]}
     assert change_of(report, "ali.sa")["fields"] == [{"column": "Statut", "old": "Actif", "new": "Désactivé"}]
@@ -283,3 +291,11 @@ def test_the_history_shows_every_change_in_order_with_its_origin(ctx, tmp_path):
     assert [c["action"] for c in new] == ["create", "disable"]
     shown = repr([sara, karim, omar, hind, new])
     assert "$argon2" not in shown and RESET_PASSWORD not in shown and USER_PASSWORD not in shown
+
+    everything = company_history(ctx, "123456")
+    assert [c["id"] for c in everything] == sorted((c["id"] for c in everything), reverse=True)
+    assert {c["action"] for c in everything if c["login"] is None} == {"confirmations", "admin_password"}
+    label = "Nombre de confirmations E@syPaiement"
+    assert [(c["origin"], c["fields"]) for c in everything if c["action"] == "confirmations"] == [
+        ("revert", [{"column": label, "old": 2, "new": 1}]), ("submission", [{"column": label, "old": 1, "new": 2}])]
+    assert "$argon2" not in repr(everything)
