@@ -264,6 +264,29 @@ def test_the_delegate_is_told_what_was_undone_and_why(ctx, tmp_path):
         assert secret not in mail.body_text and secret not in mail.body_html
 
 
+def test_a_held_submission_approved_later_is_reverted_like_any_other(ctx, tmp_path):
+    company(ctx, tmp_path)
+    before = snapshot(ctx.engine)
+    leaving = {"td_interne": ["hind.td"], "compte_adherent": ["sara.ca"], "sanctions": ["ali.sa"],
+               "easypaiement": ["omar.ep", "nadia.ep"]}
+    outcome = process_file(ctx, book(tmp_path, "mass.xlsx", users={
+        key: [{"action": "Désactiver", "login": login} for login in logins] for key, logins in leaving.items()}))
+    assert outcome.report["held"] is True, outcome.report["errors"]
+    [waiting] = agence.list_requests(ctx)
+    agence.approve_request(ctx, waiting["id"])
+    assert state(ctx.engine, "sara.ca").status == "disabled"
+    last = account_history(ctx, "sara.ca")["changes"][-1]
+    assert (last["origin"], last["change_set"], last["reference"]) == (
+        "request", outcome.submission_id, f"demande {waiting['id']}")
+
+    revert(ctx, outcome.submission_id, operator="fatima")
+
+    after = snapshot(ctx.engine)
+    assert [r["status"] for r in after.pop("requests")] == ["approved"]  # the decision stays on record
+    before.pop("requests")
+    assert after == before
+
+
 # -- history -----------------------------------------------------------------------------
 
 def test_the_history_shows_every_change_in_order_with_its_origin(ctx, tmp_path):
