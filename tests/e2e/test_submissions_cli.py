@@ -64,3 +64,20 @@ def test_an_operator_lists_shows_and_reverts_a_submission(sqlite_service: Servic
     [mail] = service.mails("submission_reverted")
     assert REASON in mail.body_text
     assert ADMIN_PASSWORD not in everything_written(service) and "$argon2" not in everything_written(service)
+
+
+def test_every_submissions_command_and_accounts_history_have_help_with_an_example() -> None:
+    from click.testing import CliRunner
+
+    from provisioner.cli import submissions
+    from provisioner.cli.app import cli
+
+    assert submissions  # imported: registers the commands
+    group = cli.commands["submissions"]
+    names = [["submissions"], ["accounts", "history"]]
+    names += [["submissions", name] for name in group.commands]  # type: ignore[attr-defined]
+    assert len(names) == 5
+    for name in names:
+        result = CliRunner().invoke(cli, [*name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Example:" in result.output and "provisioner " in result.output, name
