@@ -13,6 +13,7 @@ from typing import Any, cast
 import click
 
 from provisioner.cli.admin import (
+    KIND_LABELS,
     STATUS_LABELS,
     accounts_group,
     agence,
@@ -115,7 +116,9 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
                   fields_text(c.get("fields") or [])) for c in found["changes"]), empty="Aucun changement de compte.")
     if found["company_changes"]:
         print_table("Entreprise", ("Objet", "Détail", "État"),
-                    ((c["kind"], fields_text(c.get("fields") or []) or c["summary"], c["status"])
+                    ((ACTION_LABELS.get(c["kind"]) or KIND_LABELS.get(c["kind"], c["kind"]),
+                      fields_text(c.get("fields") or []) or c["summary"],
+                      "appliqué" if c["status"] == "applied" else STATUS_LABELS.get(c["status"], c["status"]))
                      for c in found["company_changes"]), empty="")
     if found["errors"]:
         print_table("Erreurs", ("Code", "Feuille", "Cellule", "Message"),
