@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provisioner.cli.app import cli, open_or_exit
-from provisioner.mail.render import status_label
+from provisioner.wording import status_label
 from provisioner.reports import clock
 from provisioner.workbook import layout
 

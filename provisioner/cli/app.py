@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 # pandas, openpyxl or SQLAlchemy (about 0.8 s) when they never read a workbook. The line is kept here rather
 # than read from the command, which would import it; tests/unit/test_cli.py checks that the two agree.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "accounts": ("provisioner.cli.admin", "User accounts of the téléservices."),
+    # `accounts history` lives with the submissions (it reads the same history): that module imports admin.
+    "accounts": ("provisioner.cli.submissions", "User accounts of the téléservices."),
     "adherents": ("provisioner.cli.admin", "Member companies: list them, validate a subscription, unlock, "
                                            "reset the administrator password."),
     "check": ("provisioner.cli.check", "Check a workbook without the account store and without changing "
@@ -36,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                        "inbox, process them, write the outbox, send the queued emails."),
     "status": ("provisioner.cli.admin", "The state of the service: submissions, files waiting, emails, "
                                         "subscriptions and requests waiting."),
+    "submissions": ("provisioner.cli.submissions", "Submissions received: list them, see one, undo one."),
     "template": ("provisioner.cli.template", "Write the blank workbook, current template version, that "
                                              "companies fill and send."),
 }

@@ -10,8 +10,10 @@ pipeline hashes them; nothing here writes them anywhere.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from provisioner.domain import diff
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, StoreView
 from provisioner.workbook import layout
 from provisioner.workbook.findings import Finding, error, warning
@@ -45,13 +47,50 @@ class UserChange:
     answers: tuple[str, str, str] | None = None  # secret
     categories: frozenset[str] | None = None
     before: AccountState | None = None
+    # Column by column, what the change does (diff.account_fields): set by describe(), never a secret's value.
+    fields: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return login_key(self.login)
 
+    def secret_keys(self) -> tuple[str, ...]:
+        """The secret columns this change sets (a creation always gets a password: typed or generated)."""
+        password = self.action in (CREATE, RESET) or (self.action == UPDATE and self.password is not None)
+        answers = self.action in (CREATE, UPDATE) and self.answers is not None
+        return (("password",) if password else ()) + (("answer1", "answer2", "answer3") if answers else ())
+
     def report(self) -> dict[str, str]:
         return {"action": self.action, "teleservice": self.teleservice, "login": self.login}
+
+
+def after_state(change: UserChange) -> AccountState:
+    """The account as it will be once `change` is applied (its public part)."""
+    before = change.before
+    if change.action == CREATE or before is None:
+        return AccountState(change.teleservice, change.login, change.key, "active",
+                            {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}, bool(change.ordonnateur),
+                            bool(change.validateur), change.categories or frozenset(),
+                            change.questions or ("", "", ""))
+    if change.action == DISABLE:
+        return replace(before, status="disabled")
+    if change.action == ENABLE:
+        return replace(before, status="active")
+    if change.action != UPDATE:
+        return before
+    return replace(
+        before, fields={**before.fields, **change.values},
+        ordonnateur=before.ordonnateur if change.ordonnateur is None else change.ordonnateur,
+        validateur=before.validateur if change.validateur is None else change.validateur,
+        categories=before.categories if change.categories is None else change.categories,
+        questions=change.questions or before.questions)
+
+
+def describe(change: UserChange, secret_keys: tuple[str, ...] | None = None) -> UserChange:
+    """Set `change.fields`; `secret_keys` overrides what the change says it sets (a rebuilt change has none)."""
+    keys = change.secret_keys() if secret_keys is None else secret_keys
+    change.fields = diff.account_fields(change.before, after_state(change), keys)
+    return change
 
 
 @dataclass
@@ -61,6 +100,7 @@ class CompanyRequest:
     kind: str  # delegue_change | company_change | mass_disable
     payload: dict[str, object]
     summary: str
+    fields: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +111,8 @@ class Plan:
     admin_password: str | None = None  # secret: the new administrator password
     requests: list[CompanyRequest] = field(default_factory=list)
     held: bool = False  # mass deactivation: nothing applied, a request waits
+    # Company settings this plan changes (confirmations, admin_password) → their fields, as for accounts.
+    settings_fields: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def effective(self) -> list[UserChange]:
@@ -117,6 +159,8 @@ class _Planner:
             self._company_requests()
             self._admin_password()
             self._mass_disable()
+        for change in self.plan.changes:
+            describe(change)
         return self.plan
 
     # -- rows ---------------------------------------------------------------
@@ -320,6 +364,8 @@ class _Planner:
         if typed in layout.CONFIRMATIONS:
             if int(typed) != current and self.view.company is not None:
                 self.plan.confirmations = int(typed)
+                self.plan.settings_fields["confirmations"] = [diff.setting_field(
+                    layout.FORM_FIELD[(layout.ADHERENT_SHEET, "confirmations")].label, current, int(typed))]
             return int(typed)
         return current
 
@@ -335,15 +381,17 @@ class _Planner:
             ("delegue_change", self.parsed.delegue, layout.DELEGUE_DETAIL_KEYS, company.delegue,
              "Personne déléguée"),
         ):
-            diff = {k: form.value(k) for k in keys
-                    if form.value(k) and label_key(form.value(k)) != label_key(stored.get(k, "") or "")}
-            if not diff:
+            changed = {k: form.value(k) for k in keys
+                       if form.value(k) and label_key(form.value(k)) != label_key(stored.get(k, "") or "")}
+            if not changed:
                 continue
-            labels = ", ".join(form.cells[k].field.label for k in diff)
+            labels = ", ".join(form.cells[k].field.label for k in changed)
+            fields = [diff.setting_field(form.cells[k].field.label, stored.get(k) or None, v)
+                      for k, v in changed.items()]
             self.plan.requests.append(CompanyRequest(
-                kind, {"changes": diff, "before": {k: stored.get(k, "") for k in diff}},
+                kind, {"changes": changed, "before": {k: stored.get(k, "") for k in changed}},
                 f"{title} : modification de {labels}. Elle sera appliquée après réception par l'Agence "
-                "Virtuelle d'une lettre signée et cachetée."))
+                "Virtuelle d'une lettre signée et cachetée.", fields))
             self.plan.findings.append(warning(
                 "REQUEST_WAITING", f"{title} : la modification ({labels}) n'est pas appliquée tout de "
                 "suite ; elle attend l'accord de l'Agence Virtuelle sur lettre signée et cachetée.",
@@ -353,6 +401,8 @@ class _Planner:
         new = self.parsed.delegue.value("new_password")
         if new and new == self.parsed.delegue.value("new_password_confirm"):
             self.plan.admin_password = new
+            self.plan.settings_fields["admin_password"] = [
+                diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "new_password")].label)]
 
     def _mass_disable(self) -> None:
         active = sum(1 for a in self.view.accounts.values() if a.active)

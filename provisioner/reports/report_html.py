@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from provisioner.domain.diff import before_after
 from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import normalise_report
@@ -204,11 +205,12 @@ def group_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One table per téléservice, in the workbook's order; an unknown key last, as is."""
     order = {t.key: i for i, t in enumerate(TELESERVICES)}
     names = {t.key: t.name for t in TELESERVICES}
-    groups: dict[str, list[dict[str, str]]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         groups.setdefault(change["teleservice"], []).append({
             "action": ACTION_LABELS.get(change["action"], change["action"]),
             "login": change["login"],
+            "fields": _fields(change.get("fields") or []),
         })
     keys = sorted(groups, key=lambda k: (order.get(k, len(order)), str(k)))
     return [{"name": names.get(k, k), "rows": groups[k]} for k in keys]
@@ -224,7 +226,16 @@ def _changes_heading(report: Mapping[str, Any]) -> str:
     return "Ce qui a été fait"
 
 
-def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, str]:
+def _fields(fields: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each value that changes, as a row of the before → after table (a secret: that it changed)."""
+    rows = []
+    for field in fields:
+        old, new = before_after(field)
+        rows.append({"column": str(field["column"]), "old": old, "new": new})
+    return rows
+
+
+def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, Any]:
     if change["status"] == "applied":
         state = "Serait appliqué" if controle else "Appliqué"
     else:
@@ -233,6 +244,7 @@ def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, str]
     return {
         "label": COMPANY_CHANGE_LABELS.get(change["kind"], change["kind"]),
         "summary": change["summary"] or "",
+        "fields": _fields(change.get("fields") or []),
         "state": state,
         "waiting": change["status"] != "applied",
     }

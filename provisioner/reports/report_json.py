@@ -28,8 +28,10 @@ REPORT_KEYS = (
     "requests", "held", "duplicate_of", "batch",
 )
 FINDING_KEYS = ("code", "message", "sheet", "row", "column", "cell")
-CHANGE_KEYS = ("action", "teleservice", "login")
-COMPANY_CHANGE_KEYS = ("kind", "summary", "status")
+CHANGE_KEYS = ("action", "teleservice", "login", "fields")
+COMPANY_CHANGE_KEYS = ("kind", "summary", "status", "fields")
+# One value that changes: a secret column has its name only, never "old" or "new".
+FIELD_KEYS = ("column", "old", "new")
 REQUEST_KEYS = ("id", "kind", "summary")
 
 STATUSES = ("accepted", "rejected", "duplicate")
@@ -64,7 +66,7 @@ def normalise_report(report: Mapping[str, Any]) -> dict[str, Any]:
     if report.get("request_type") is not None:
         _check_choice("request_type", report["request_type"], REQUEST_TYPES)
 
-    changes = [_ordered("change", c, CHANGE_KEYS) for c in report.get("changes") or ()]
+    changes = [_with_fields("change", c, CHANGE_KEYS) for c in report.get("changes") or ()]
     for change in changes:
         _check_choice("change action", change["action"], tuple(ACTION_COUNTS))
     received_at = report.get("received_at")
@@ -83,7 +85,7 @@ def normalise_report(report: Mapping[str, Any]) -> dict[str, Any]:
         "changes": changes,
         "counts": _counts(report.get("counts"), changes),
         "company_changes": [
-            _ordered("company change", c, COMPANY_CHANGE_KEYS)
+            _with_fields("company change", c, COMPANY_CHANGE_KEYS)
             for c in report.get("company_changes") or ()
         ],
         "requests": [_ordered("request", r, REQUEST_KEYS) for r in report.get("requests") or ()],
@@ -128,6 +130,19 @@ def _ordered(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
         raise ReportError(f"{what} is not a mapping")
     _check_keys(what, data, keys)
     return {k: data.get(k) for k in keys}
+
+
+def _with_fields(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A change with its `fields` (an empty list when absent), each field keeping only the keys it has."""
+    out = _ordered(what, item, keys)
+    fields = []
+    for entry in out["fields"] or ():
+        if not isinstance(entry, Mapping) or "column" not in entry:
+            raise ReportError(f"{what} field is not a mapping with a column")
+        _check_keys(f"{what} field", entry, FIELD_KEYS)
+        fields.append({k: entry[k] for k in FIELD_KEYS if k in entry})
+    out["fields"] = fields
+    return out
 
 
 def _check_keys(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:

@@ -22,15 +22,16 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, Select, case, delete, exc, func, select
 
-from provisioner.domain.plan import CREATE, UserChange
+from provisioner.domain import diff
+from provisioner.domain.plan import CREATE, UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
 from provisioner.mail.queue import enqueue
 from provisioner.security import lockout
 from provisioner.security.hashing import Hasher
 from provisioner.security.passwords import generate_password
-from provisioner.service import notices
-from provisioner.service.apply import public_change, public_state
+from provisioner.service.apply import write_change, write_settings
 from provisioner.service.context import Context
+from provisioner.service.history import Origin, record_setting
 from provisioner.service.inbox import is_candidate_name
 from provisioner.store import repository as repo
 from provisioner.store.tables import (
@@ -220,7 +221,9 @@ def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshP
         password = None
         if row.password_hash is None:
             password, secrets["password_hash"] = passwords.take()
-        _write_change(conn, company, change, secrets, password, row.submission_id, now)
+        describe(change, _secret_keys(secrets))
+        write_change(conn, company, change, secrets, Origin("subscription", ACTOR, reference=row.submission_id),
+                     now, password=password, submission_id=row.submission_id)
         result.created.append({**where, "generated_password": password is not None})
 
 
@@ -287,6 +290,10 @@ def reset_admin_password(ctx: Context, numero: str) -> PasswordReset:
                           updated_at=now)
         repo.add_audit(conn, actor=ACTOR, numero=numero, action="admin_password_reset", target=numero,
                        after={"sent_to": email}, now=now)
+        record_setting(conn, adherent_id=company.id, action="admin_password",
+                       fields=[diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label)],
+                       before={}, origin=Origin("operator", ACTOR, reason="réinitialisation sur lettre signée"),
+                       now=now, previous_password_hash=company.admin_password_hash)
         enqueue(conn, kind="admin_password_reset", recipients=[email],
                 context={"adherent": _adherent_ref(company), "password": password,
                          "delegue": _delegate_name(company)}, now=now)
@@ -373,7 +380,8 @@ def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passw
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
     if request.kind == "mass_disable":
-        _apply_held_plan(conn, company, payload, passwords, request.submission_id, now, decision)
+        origin = Origin("request", ACTOR, change_set=request.submission_id, reference=f"demande {request.id}")
+        _apply_held_plan(conn, company, payload, passwords, origin, now, decision)
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
     column = "delegue" if request.kind == "delegue_change" else "company"
@@ -386,7 +394,7 @@ def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passw
 
 
 def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any], passwords: FreshPasswords,
-                     submission_id: str | None, now: datetime, decision: Decision) -> None:
+                     origin: Origin, now: datetime, decision: Decision) -> None:
     """Apply a held workbook's changes, each judged again against the store of today."""
     stored = _held_changes(payload)
     view = repo.load_view(conn, company, [str(c.get("login") or "") for c in stored])
@@ -402,20 +410,27 @@ def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any
         if data.get("generated"):
             # The password drawn then was never kept in clear: its user gets a new one.
             password, secrets["password_hash"] = passwords.take()
-        _write_change(conn, company, change, secrets, password, submission_id, now)
+        describe(change, _secret_keys(secrets))
+        write_change(conn, company, change, secrets, origin, now, password=password,
+                     submission_id=origin.change_set)
         if change.action == CREATE:
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         decision.applied.append(change.report())
     plan = payload.get("plan") or {}
     settings: dict[str, Any] = {}
-    if plan.get("confirmations") in (1, 2):
+    fields: dict[str, list[dict[str, Any]]] = {}
+    if plan.get("confirmations") in (1, 2) and plan["confirmations"] != company.confirmations:
         settings["confirmations"] = plan["confirmations"]
+        fields["confirmations"] = [diff.setting_field(
+            layout.FORM_FIELD[(layout.ADHERENT_SHEET, "confirmations")].label, company.confirmations,
+            plan["confirmations"])]
     if plan.get("admin_password_hash"):
         settings["admin_password_hash"] = plan["admin_password_hash"]
     if settings:
-        repo.set_adherent(conn, company.id, updated_at=now, **settings)
+        write_settings(conn, company, settings, fields, origin, now)
         decision.applied.append({"action": "company_settings", "teleservice": "",
                                  "login": ", ".join(sorted(settings))})
+    submission_id = origin.change_set
     if submission_id:
         # The held submission is settled: approved, it counts as accepted from now on.
         conn.execute(submissions.update().where(submissions.c.id == submission_id, submissions.c.status == "held")
@@ -650,16 +665,9 @@ def _adherent_ref(company: Row[Any]) -> dict[str, str | None]:
     return {"numero": company.numero, "raison_sociale": company.raison_sociale}
 
 
-def _write_change(conn: Connection, company: Row[Any], change: UserChange, secrets: dict[str, str | None],
-                  password: str | None, submission_id: str | None, now: datetime) -> None:
-    """One account change, its audit row, and the generated password's email to that user only."""
-    repo.apply_change(conn, company.id, change, secrets, now)
-    repo.add_audit(conn, actor=ACTOR, numero=company.numero, action=change.action,
-                   target=f"{change.teleservice}:{change.login}", before=public_state(change.before),
-                   after=public_change(change), now=now)
-    if password is not None:
-        notices.queue_generated_password(conn, change, password, adherent=_adherent_ref(company),
-                                         submission_id=submission_id, now=now)
+def _secret_keys(secrets: dict[str, str | None]) -> tuple[str, ...]:
+    """The secret columns a rebuilt change sets: those it has a hash for."""
+    return tuple(k.removesuffix("_hash") for k, v in secrets.items() if v is not None)
 
 
 def _retrying_once(work: Callable[[], T]) -> T:

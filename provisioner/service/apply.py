@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from provisioner.domain.plan import CREATE, DISABLE, ENABLE, Plan, UserChange
+from provisioner.domain import diff
+from provisioner.domain.plan import CREATE, DISABLE, ENABLE, RESET, CompanyRequest, Plan, UserChange
 from provisioner.domain.view import AccountState
-from provisioner.service import notices
+from provisioner.service import history, notices
+from provisioner.service.history import Origin
 from provisioner.service.secrets_plan import ADMIN, Hashes
 from provisioner.store import repository as repo
 from provisioner.workbook import layout
@@ -17,6 +20,8 @@ from provisioner.workbook.model import ParsedWorkbook
 
 if TYPE_CHECKING:
     from provisioner.service.pipeline import _Run
+
+ADMIN_PASSWORD_FIELD = diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "new_password")].label)
 
 
 def apply_plan(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def _update(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
     plan, company = run.plan, run.company
     assert plan is not None and company is not None
     requests: list[dict[str, Any]] = []
-    company_changes: list[dict[str, str]] = []
+    company_changes: list[dict[str, Any]] = []
     for request in plan.requests:
         payload = dict(request.payload)
         if request.kind == "mass_disable":
@@ -59,50 +64,96 @@ def _update(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
         request_id = repo.add_request(conn, adherent_id=company.id, submission_id=run.id, kind=request.kind,
                                       payload=payload, now=run.now)
         requests.append({"id": request_id, "kind": request.kind, "summary": request.summary})
-        company_changes.append({"kind": request.kind, "summary": request.summary, "status": "waiting"})
+        company_changes.append(request_line(request))
     if plan.held:
         notices.queue_request_waiting(conn, run, requests)
         return {"company_changes": company_changes, "requests": requests}
-    apply_changes(conn, company.id, run.numero, plan.effective, hashes, actor=f"submission:{run.id}",
-                  now=run.now, raison_sociale=company.raison_sociale, submission_id=run.id)
+    origin = Origin("submission", f"submission:{run.id}", change_set=run.id, reference=run.name)
+    apply_changes(conn, company, plan.effective, hashes, origin=origin, now=run.now, submission_id=run.id)
+    settings: dict[str, Any] = {}
     if plan.confirmations is not None:
-        repo.set_adherent(conn, company.id, confirmations=plan.confirmations, updated_at=run.now)
+        settings["confirmations"] = plan.confirmations
     if plan.admin_password is not None:
-        repo.set_adherent(conn, company.id, admin_password_hash=hashes.values[ADMIN], updated_at=run.now)
-        repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="admin_password",
-                       target=run.numero, now=run.now)
+        settings["admin_password_hash"] = hashes.values[ADMIN]
+    write_settings(conn, company, settings, plan.settings_fields, origin, run.now)
     company_changes += settings_changes(plan, applied=True)
     if requests:
         notices.queue_request_waiting(conn, run, requests)
     return {"company_changes": company_changes, "requests": requests}
 
 
-def settings_changes(plan: Plan, *, applied: bool) -> list[dict[str, str]]:
+def request_line(request: CompanyRequest) -> dict[str, Any]:
+    """The report line of a change that waits for the Agence Virtuelle (the same for a Contrôle seul)."""
+    return {"kind": request.kind, "summary": request.summary, "status": "waiting", "fields": request.fields}
+
+
+def settings_changes(plan: Plan, *, applied: bool) -> list[dict[str, Any]]:
     """The report lines for the company settings a plan changes (or, for a Contrôle seul, would)."""
     lines = []
     if plan.confirmations is not None:
         lines.append({"kind": "confirmations", "status": "applied",
-                      "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}."})
+                      "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}.",
+                      "fields": plan.settings_fields.get("confirmations", [])})
     if plan.admin_password is not None:
         verb = "a été changé" if applied else "serait changé"
         lines.append({"kind": "admin_password", "status": "applied",
-                      "summary": f"Le mot de passe de l'administrateur des utilisateurs {verb}."})
+                      "summary": f"Le mot de passe de l'administrateur des utilisateurs {verb}.",
+                      "fields": plan.settings_fields.get("admin_password", [])})
     return lines
 
 
-def apply_changes(conn: Connection, adherent_id: int, numero: str, changes: list[UserChange], hashes: Hashes,
-                  *, actor: str, now: Any, raison_sociale: str | None = None,
-                  submission_id: str | None = None) -> None:
-    adherent = {"numero": numero, "raison_sociale": raison_sociale}
+def apply_changes(conn: Connection, company: Any, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
+                  now: datetime, submission_id: str | None = None) -> None:
+    """A plan's account changes, each by write_change; generated passwords go to their users."""
     for change in changes:
-        repo.apply_change(conn, adherent_id, change, hashes.for_change(change), now)
-        repo.add_audit(conn, actor=actor, numero=numero, action=change.action,
-                       target=f"{change.teleservice}:{change.login}", before=public_state(change.before),
-                       after=public_change(change), now=now)
-        generated = hashes.generated.get((change.sheet, change.row))
-        if generated is not None and change.action in (CREATE, "reset_password"):
-            notices.queue_generated_password(conn, change, generated, adherent=adherent, submission_id=submission_id,
-                                             now=now)
+        generated = hashes.generated.get((change.sheet, change.row)) if change.action in (CREATE, RESET) else None
+        write_change(conn, company, change, hashes.for_change(change), origin, now, password=generated,
+                     submission_id=submission_id)
+
+
+def write_change(conn: Connection, company: Any, change: UserChange, secrets: dict[str, str | None],
+                 origin: Origin, now: datetime, *, password: str | None = None,
+                 submission_id: str | None = None) -> int:
+    """The one write path of an account change: the account, its audit and history rows, and a
+    generated password's email to that user only. `company` is the adherents row; `secrets` the hashes
+    to write; `change.fields` must be described already (the planner does it, or domain.plan.describe).
+    """
+    written = list(secrets)
+    before = change.before
+    # What a revert needs to put the secrets back: the hashes this change replaces, kept in the store only.
+    previous = repo.account_secrets(conn, before.id, written) if before is not None and before.id and written \
+        else None
+    account_id = repo.apply_change(conn, company.id, change, secrets, now)
+    assert account_id is not None
+    repo.add_audit(conn, actor=origin.actor, numero=company.numero, action=change.action,
+                   target=f"{change.teleservice}:{change.login}", before=public_state(before),
+                   after=public_change(change), now=now)
+    history.record_account(conn, adherent_id=company.id, account_id=account_id, teleservice=change.teleservice,
+                           login=change.login, action=change.action, fields=change.fields, before=before,
+                           origin=origin, now=now, previous=previous)
+    if password is not None:
+        notices.queue_generated_password(
+            conn, change, password, adherent={"numero": company.numero, "raison_sociale": company.raison_sociale},
+            submission_id=submission_id, now=now)
+    return account_id
+
+
+def write_settings(conn: Connection, company: Any, settings: dict[str, Any], fields: dict[str, list[dict[str, Any]]],
+                   origin: Origin, now: datetime) -> None:
+    """Company settings (confirmations, admin_password_hash), each with its audit and history rows."""
+    if not settings:
+        return
+    repo.set_adherent(conn, company.id, updated_at=now, **settings)
+    if "confirmations" in settings:
+        history.record_setting(conn, adherent_id=company.id, action="confirmations",
+                               fields=fields.get("confirmations") or [],
+                               before={"confirmations": company.confirmations}, origin=origin, now=now)
+    if "admin_password_hash" in settings:
+        repo.add_audit(conn, actor=origin.actor, numero=company.numero, action="admin_password",
+                       target=company.numero, now=now)
+        history.record_setting(conn, adherent_id=company.id, action="admin_password",
+                               fields=fields.get("admin_password") or [ADMIN_PASSWORD_FIELD], before={},
+                               origin=origin, now=now, previous_password_hash=company.admin_password_hash)
 
 
 def public_state(state: AccountState | None) -> dict[str, Any] | None:

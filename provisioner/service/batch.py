@@ -322,7 +322,7 @@ def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
 
 @cache
 def _environment() -> Environment:
-    from provisioner.mail.render import counts_summary, date_fr, nombre, request_type_label, status_label
+    from provisioner.wording import counts_summary, date_fr, nombre, request_type_label, status_label
 
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date_fr=date_fr, request_type=request_type_label, counts_summary=counts_summary,

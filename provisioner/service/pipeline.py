@@ -267,12 +267,12 @@ class _Run:
             return self.parsed.adherent.value("raison_sociale") or None
         return None
 
-    def _would_company_changes(self) -> list[dict[str, str]]:
+    def _would_company_changes(self) -> list[dict[str, Any]]:
         if self.plan is None or self.request_type != layout.CONTROLE or self.has_errors:
             return []
-        from provisioner.service.apply import settings_changes
+        from provisioner.service.apply import request_line, settings_changes
 
-        would = [{"kind": r.kind, "summary": r.summary, "status": "waiting"} for r in self.plan.requests]
+        would = [request_line(r) for r in self.plan.requests]
         would += settings_changes(self.plan, applied=False)  # shown as "would be applied"
         return would
 

@@ -23,7 +23,8 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
                  requests: list[dict[str, Any]] | None = None, duplicate_of: str | None = None,
                  batch: str | None = None) -> dict[str, Any]:
     errors, warnings = split(findings)
-    changes = [c.report() for c in plan.effective] if plan is not None and status != "rejected" else []
+    changes = [{**c.report(), "fields": c.fields} for c in plan.effective] \
+        if plan is not None and status != "rejected" else []
     counts = plan.counts() if plan is not None and status != "rejected" else None
     report: dict[str, Any] = {
         "schema": 1, "submission_id": submission_id, "file": file, "sha256": sha256,

@@ -120,14 +120,14 @@ def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets
     account_id = change.before.id
     values = {}
     if change.action == "update":
-        values.update(change.values)
+        values.update({k: v or None for k, v in change.values.items()})  # a revert may clear a field
         if change.ordonnateur is not None:
             values["ordonnateur"] = change.ordonnateur
         if change.validateur is not None:
             values["validateur"] = change.validateur
-        if change.questions:
-            values.update(question1=change.questions[0], question2=change.questions[1],
-                          question3=change.questions[2])
+        if change.questions:  # a revert may put back an account that had none
+            values.update(question1=change.questions[0] or None, question2=change.questions[1] or None,
+                          question3=change.questions[2] or None)
         values.update(secrets)
         if change.categories is not None:
             _set_categories(conn, account_id, change.categories)
@@ -141,6 +141,15 @@ def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets
         values["updated_at"] = now
         conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
     return account_id
+
+
+def account_secrets(conn: Connection, account_id: int, columns: Iterable[str]) -> dict[str, str | None]:
+    """An account's current hashes in `columns` (of password_hash, answerN_hash): for a revert, never shown."""
+    wanted = [c for c in ("password_hash", "answer1_hash", "answer2_hash", "answer3_hash") if c in set(columns)]
+    if not wanted:
+        return {}
+    row = conn.execute(select(*(accounts.c[c] for c in wanted)).where(accounts.c.id == account_id)).one()
+    return dict(zip(wanted, row))
 
 
 def _set_categories(conn: Connection, account_id: int, categories: frozenset[str]) -> None:

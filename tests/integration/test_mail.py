@@ -96,7 +96,9 @@ def sample_report(status: str = "accepted", request_type: str = "mise_a_jour") -
         "changes": [] if rejected else [
             {"action": "create", "teleservice": "td_interne", "login": "k.bennani"},
             {"action": "create", "teleservice": "td_interne", "login": "s.alaoui"},
-            {"action": "update", "teleservice": "easypaiement", "login": "m.tazi"},
+            {"action": "update", "teleservice": "easypaiement", "login": "m.tazi",
+             "fields": [{"column": "Email", "old": "m.tazi@albaraka.ma", "new": "mehdi.tazi@albaraka.ma"},
+                        {"column": "Validateur", "old": "Non", "new": "Oui"}, {"column": "Mot de passe"}]},
             {"action": "disable", "teleservice": "sanctions", "login": "r.idrissi"},
             {"action": "enable", "teleservice": "eliquidation", "login": "n.chraibi"},
             {"action": "reset_password", "teleservice": "compte_adherent", "login": "a.fassi"},
@@ -106,6 +108,10 @@ def sample_report(status: str = "accepted", request_type: str = "mise_a_jour") -
         "requests": [] if rejected else [
             {"id": 7, "kind": "delegue_change",
              "summary": "Nouvelle personne déléguée : Mme Leila Berrada"},
+        ],
+        "company_changes": [] if rejected else [
+            {"kind": "confirmations", "status": "applied", "summary": "Nombre de confirmations E@syPaiement : 2.",
+             "fields": [{"column": "Nombre de confirmations E@syPaiement", "old": 1, "new": 2}]},
         ],
     }
 
@@ -139,6 +145,20 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                                     "summary": "Adresse : 5, rue Allal Ben Abdellah, Rabat"}},
     "admin_password_reset": {"adherent": ADHERENT, "password": PASSWORD_CANARY,
                              "delegue": {"civilite": None, "prenom": "Karim", "nom": "Bennani"}},
+    "submission_reverted": {
+        "adherent": ADHERENT, "target": "S20261126-ab12cd34", "file": "bordereau <Al Baraka> & fils.xlsx",
+        "revert_id": "R20261127T100000-aa11bb22", "reverted_at": T0, "reason": "Fichier de l'an dernier",
+        "accounts": [
+            {"login": "k.bennani", "teleservice": "td_interne", "action": "disable",
+             "fields": [{"column": "Statut", "old": "Actif", "new": "Désactivé"}]},
+            {"login": "m.tazi", "teleservice": "easypaiement", "action": "update",
+             "fields": [{"column": "Email", "old": "mehdi.tazi@albaraka.ma", "new": "m.tazi@albaraka.ma"},
+                        {"column": "Mot de passe"}]},
+        ],
+        "settings": [{"kind": "confirmations",
+                      "fields": [{"column": "Nombre de confirmations E@syPaiement", "old": 2, "new": 1}]}],
+        "left": [{"login": "s.alaoui", "teleservice": "td_interne", "setting": None}],
+    },
     "batch_summary": {
         "batch": {"file": "lot-novembre.zip", "received_at": T0},
         "items": [

@@ -59,7 +59,8 @@ def test_a_category_row_for_a_disabled_user_only_in_the_store_replaces_its_categ
     outcome = process_file(ctx, update_book(tmp_path, "c.xlsx", users={},
                                             categories=[{"login": "HIND.td", "S3": "X"}]))
     assert outcome.status == "accepted", outcome.report["errors"]
-    assert outcome.report["changes"] == [{"action": "update", "teleservice": "td_interne", "login": "hind.td"}]
+    assert outcome.report["changes"] == [{"action": "update", "teleservice": "td_interne", "login": "hind.td",
+                                          "fields": [{"column": "Catégories", "old": "D, S0", "new": "S3"}]}]
     assert _categories_of(ctx, "hind.td") == ["S3"]
 
 

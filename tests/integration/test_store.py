@@ -63,14 +63,14 @@ def schema_version(engine: Engine) -> str | None:
 
 def test_migrations_create_every_table(engine: Engine) -> None:
     assert ALL_TABLES <= set(sa.inspect(engine).get_table_names())
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == "0005"
 
 
 def test_upgrading_twice_is_a_no_op(engine: Engine) -> None:
     with engine.begin() as conn:
         add_adherent(conn)
     upgrade(engine)
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == "0005"
     with engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(tables.adherents)) == 1
 
@@ -100,7 +100,7 @@ def test_two_upgrades_at_once_on_a_fresh_database_both_succeed(db_url: str) -> N
         thread.join()
     assert errors == []
     engine = make_engine(db_url)
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == "0005"
     engine.dispose()
 
 
@@ -114,7 +114,7 @@ def test_two_processes_migrating_postgres_together_both_succeed(pg_url: str) -> 
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     engine = make_engine(pg_url)
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == "0005"
     engine.dispose()
 
 
@@ -281,5 +281,5 @@ def test_a_database_that_cannot_be_opened_never_shows_its_password(url: str) -> 
 def test_connect_opens_the_default_sqlite_store_under_var(tmp_path: Path) -> None:
     engine = connect(Settings(var_dir=tmp_path / "var"))
     assert (tmp_path / "var" / "provisioner.db").is_file()
-    assert schema_version(engine) == "0001"
+    assert schema_version(engine) == "0005"
     engine.dispose()

@@ -93,7 +93,8 @@ def company(ctx: Context, tmp_path: Path) -> Context:
                             delegue_values={"password": ADMIN}, categories=[],
                             users={"td_externe": [{"action": "Désactiver", "login": "lahlou.ext"}]})
     outcome = process_file(ctx, disable)
-    assert outcome.report["changes"] == [{"action": "disable", "teleservice": "td_externe", "login": "lahlou.ext"}]
+    assert outcome.report["changes"] == [{"action": "disable", "teleservice": "td_externe", "login": "lahlou.ext",
+                                          "fields": [{"column": "Statut", "old": "Actif", "new": "Désactivé"}]}]
     return ctx
 
 
@@ -161,7 +162,8 @@ def test_a_change_made_in_the_prefilled_workbook_is_the_only_change(company: Con
     outcome = process_file(company, tmp_path / "modifie.xlsx")
 
     assert outcome.status == "accepted", outcome.report["errors"]
-    assert outcome.report["changes"] == [{"action": "update", "teleservice": "sanctions", "login": "hind.sa"}]
+    assert without_fields(outcome.report["changes"]) == [
+        {"action": "update", "teleservice": "sanctions", "login": "hind.sa"}]
     assert outcome.report["counts"]["unchanged"] == 8
 
 
@@ -316,3 +318,7 @@ def test_the_loader_raises_unknown_adherent(ctx: Context, tmp_path: Path) -> Non
     with pytest.raises(UnknownAdherent, match="Aucun adhérent n'a le numéro 4242"):
         write_prefilled(ctx.engine, "4242", tmp_path / "x.xlsx", now=ctx.clock())
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def without_fields(changes: list[dict]) -> list[dict]:
+    return [{k: v for k, v in c.items() if k != "fields"} for c in changes]

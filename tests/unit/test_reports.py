@@ -49,10 +49,12 @@ def report(**overrides: Any) -> dict[str, Any]:
         "errors": [],
         "warnings": [],
         "changes": [
-            {"action": "create", "teleservice": "td_interne", "login": "hind.td"},
-            {"action": "create", "teleservice": "td_interne", "login": "omar.td"},
-            {"action": "create", "teleservice": "easypaiement", "login": "hind.ep"},
-            {"action": "update", "teleservice": "easypaiement", "login": "karim.ep"},
+            {"action": "create", "teleservice": "td_interne", "login": "hind.td",
+             "fields": [{"column": "Nom", "old": None, "new": "Berrada"}, {"column": "Mot de passe"}]},
+            {"action": "create", "teleservice": "td_interne", "login": "omar.td", "fields": []},
+            {"action": "create", "teleservice": "easypaiement", "login": "hind.ep", "fields": []},
+            {"action": "update", "teleservice": "easypaiement", "login": "karim.ep",
+             "fields": [{"column": "Validateur", "old": "Non", "new": "Oui"}]},
         ],
         "counts": {"created": 3, "updated": 1, "disabled": 0, "enabled": 0,
                    "reset_password": 0, "unchanged": 2},
@@ -135,7 +137,8 @@ def test_report_json_has_the_spec_keys_in_order(tmp_path: Path) -> None:
 def test_report_json_round_trips(tmp_path: Path) -> None:
     original = report(
         company_changes=[{"kind": "delegue_change", "summary": "Nouvelle déléguée : Mme Hind "
-                          "El Idrissi", "status": "waiting"}],
+                          "El Idrissi", "status": "waiting",
+                          "fields": [{"column": "Nom", "old": "Berrada", "new": "El Idrissi"}]}],
         requests=[{"id": 3, "kind": "delegue_change", "summary": "Nouvelle déléguée"}],
         batch="B20261126T185500-0001",
     )

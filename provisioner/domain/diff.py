@@ -1,0 +1,101 @@
+"""What a change does to an account, column by column: `{"column", "old", "new"}` as people read it.
+
+Pure: the planner describes a workbook's changes with it, and the history
+describes every other change (an activation, an approved request, a revert)
+with the same words. Columns carry the workbook's French labels; values are
+shown as typed (Oui/Non for powers, "D, S0" for categories). A secret
+column is named and never valued: `{"column": "Mot de passe"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
+from provisioner.workbook import layout
+
+FieldChange = dict[str, Any]
+
+STATUS_LABEL = "Statut"
+CATEGORIES_LABEL = "Catégories"
+STATUS_VALUES = {"active": "Actif", "disabled": "Désactivé"}
+# The secret keys a change may set, and the column that names each.
+SECRET_LABELS = {layout.PASSWORD.key: layout.PASSWORD.label, **{a.key: a.label for a in layout.ANSWERS}}
+_POWERS = (layout.ORDONNATEUR, layout.VALIDATEUR)
+
+
+def account_fields(before: AccountState | None, after: AccountState,
+                   secrets: Iterable[str] = ()) -> list[FieldChange]:
+    """The columns whose value differs between `before` (None: a creation) and `after`, then the secrets set."""
+    old = shown_values(before) if before is not None else {}
+    new = shown_values(after)
+    fields: list[FieldChange] = []
+    for label, value in new.items():
+        was = old.get(label)
+        if before is None and (value is None or label == STATUS_LABEL):
+            continue  # a creation lists what it sets; every account starts active
+        if was != value:
+            fields.append({"column": label, "old": was, "new": value})
+    fields += [{"column": SECRET_LABELS[key]} for key in SECRET_LABELS if key in set(secrets)]
+    return fields
+
+
+def shown_values(state: AccountState) -> dict[str, Any]:
+    """An account's public values under their column labels, in the workbook's column order."""
+    teleservice = layout.TELESERVICE_BY_KEY.get(state.teleservice)
+    columns = {c.key for c in teleservice.columns} if teleservice else set(ACCOUNT_FIELDS)
+    values: dict[str, Any] = {}
+    for column in (teleservice.columns if teleservice else ()):
+        if column.key in ACCOUNT_FIELDS:
+            values[column.label] = state.fields.get(column.key) or None
+        elif column in _POWERS:
+            values[column.label] = "Oui" if getattr(state, column.key) else "Non"
+        elif column in layout.QUESTIONS:
+            values[column.label] = state.questions[layout.QUESTIONS.index(column)] or None
+    if teleservice is None:  # a key the layout no longer knows: its stored fields, as they are
+        values.update({k: state.fields.get(k) or None for k in ACCOUNT_FIELDS if k in columns})
+    if teleservice is not None and teleservice.categories:
+        values[CATEGORIES_LABEL] = categories_text(state.categories)
+    values[STATUS_LABEL] = STATUS_VALUES.get(state.status, state.status)
+    return values
+
+
+def categories_text(categories: Iterable[str]) -> str | None:
+    order = {c: i for i, c in enumerate(layout.CATEGORIES)}
+    chosen = sorted(categories, key=lambda c: order.get(c, len(order)))
+    return ", ".join(chosen) or None
+
+
+def with_status(state: AccountState, status: str) -> AccountState:
+    return replace(state, status=status)
+
+
+def setting_field(label: str, old: Any, new: Any) -> FieldChange:
+    return {"column": label, "old": old, "new": new}
+
+
+def secret_field(label: str) -> FieldChange:
+    return {"column": label}
+
+
+EMPTY_TEXT = "—"
+SECRET_TEXT = "changé (jamais affiché)"
+
+
+def before_after(field: FieldChange) -> tuple[str, str]:
+    """A field as people read it: (before, after) texts; a secret column says it changed, nothing more."""
+    if "old" not in field and "new" not in field:
+        return "", SECRET_TEXT
+    return _text(field.get("old")), _text(field.get("new"))
+
+
+def field_line(field: FieldChange) -> str:
+    """`Email : a@x.ma → b@x.ma`, or `Mot de passe : changé (jamais affiché)`."""
+    old, new = before_after(field)
+    return f"{field['column']} : {new}" if not old else f"{field['column']} : {old} → {new}"
+
+
+def _text(value: Any) -> str:
+    return EMPTY_TEXT if value is None or value == "" else str(value)

@@ -1,0 +1,127 @@
+"""The history of accounts and company settings: written with each change, read by people and by reverts.
+
+Every change is recorded in the transaction that makes it (apply.write_change
+for accounts, record_setting for company settings), with its origin: a
+submission (its id and file name), a subscription's validation, an approved
+request, an operator's action or a revert. What people read (`fields`,
+`before`) never holds a secret or a hash; the hashes a change replaced are
+kept in their own columns for a revert to put back, and never leave the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
+from provisioner.service.context import Context
+from provisioner.store.tables import accounts, adherents, history
+from provisioner.workbook.text import login_key
+
+SECRET_COLUMNS = ("password_hash", "answer1_hash", "answer2_hash", "answer3_hash")
+ORIGIN_LABELS = {
+    "submission": "Bordereau", "subscription": "Validation de l'abonnement", "request": "Demande approuvée",
+    "operator": "Action de l'Agence Virtuelle", "revert": "Annulation",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change comes from, as its history row tells it."""
+
+    kind: str  # one of tables.HISTORY_ORIGINS
+    actor: str  # submission:ID, agence, an operator's name
+    change_set: str | None = None  # the submission or revert a revert would undo
+    reference: str | None = None  # the file name, "demande 12"…
+    reason: str | None = None
+
+
+class UnknownLogin(Exception):
+    """Aucun compte n'a le login « {login} »."""
+
+    def __init__(self, login: str) -> None:
+        super().__init__(" ".join((self.__doc__ or "").split()).format(login=login))
+
+
+# -- writing --------------------------------------------------------------------------
+
+def record_account(conn: Connection, *, adherent_id: int, account_id: int, teleservice: str, login: str,
+                   action: str, fields: list[dict[str, Any]], before: AccountState | None, origin: Origin,
+                   now: datetime, previous: dict[str, str | None] | None = None) -> None:
+    """One account change; `previous` holds the hashes it replaced (only those it replaced)."""
+    conn.execute(insert(history).values(
+        at=now, adherent_id=adherent_id, account_id=account_id, teleservice=teleservice, login=login,
+        action=action, fields=fields, before=state_json(before) if before is not None else None,
+        **_origin(origin), **{f"previous_{k}": v for k, v in (previous or {}).items() if k in SECRET_COLUMNS}))
+
+
+def record_setting(conn: Connection, *, adherent_id: int, action: str, fields: list[dict[str, Any]],
+                   before: dict[str, Any], origin: Origin, now: datetime,
+                   previous_password_hash: str | None = None) -> None:
+    """One company setting changed (confirmations, admin_password)."""
+    conn.execute(insert(history).values(
+        at=now, adherent_id=adherent_id, action=action, fields=fields, before=before,
+        previous_password_hash=previous_password_hash, **_origin(origin)))
+
+
+def _origin(origin: Origin) -> dict[str, Any]:
+    return {"origin": origin.kind, "actor": origin.actor[:64], "change_set": origin.change_set,
+            "reference": origin.reference, "reason": origin.reason}
+
+
+def state_json(state: AccountState) -> dict[str, Any]:
+    """An account's public state, as `history.before` keeps it (enough to restore it, never a secret)."""
+    return {"fields": dict(state.fields), "status": state.status, "ordonnateur": state.ordonnateur,
+            "validateur": state.validateur, "categories": sorted(state.categories),
+            "questions": list(state.questions)}
+
+
+def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, account_id: int) -> AccountState:
+    questions = list(data.get("questions") or ["", "", ""])
+    return AccountState(
+        teleservice, login, login_key(login), str(data.get("status") or "active"),
+        {k: str(v) for k, v in dict(data.get("fields") or {}).items() if k in ACCOUNT_FIELDS},
+        bool(data.get("ordonnateur")), bool(data.get("validateur")), frozenset(data.get("categories") or ()),
+        (str(questions[0] or ""), str(questions[1] or ""), str(questions[2] or "")), account_id)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+def account_history(ctx: Context, login: str) -> dict[str, Any]:
+    """Every change of the account `login`, oldest first: time, action, fields, origin; never a secret."""
+    with ctx.engine.connect() as conn:
+        account = conn.execute(
+            select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, adherents.c.numero)
+            .join(adherents, adherents.c.id == accounts.c.adherent_id)
+            .where(accounts.c.login_key == login_key(login))).first()
+        if account is None:
+            raise UnknownLogin(login)
+        rows = conn.execute(select(*PUBLIC_COLUMNS).where(history.c.account_id == account.id)
+                            .order_by(history.c.id)).all()
+    return {"login": account.login, "teleservice": account.teleservice, "status": account.status,
+            "adherent": account.numero, "changes": [public_row(r) for r in rows]}
+
+
+def company_history(ctx: Context, numero: str, limit: int = 500) -> list[dict[str, Any]]:
+    """A company's changes (its accounts and its settings), newest first: for the company's page."""
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(*PUBLIC_COLUMNS).join(adherents, adherents.c.id == history.c.adherent_id)
+                            .where(adherents.c.numero == numero)
+                            .order_by(history.c.id.desc()).limit(limit)).all()
+    return [public_row(r) for r in rows]
+
+
+# The columns people may see: never previous_* (hashes).
+PUBLIC_COLUMNS = (history.c.id, history.c.at, history.c.teleservice, history.c.login, history.c.action,
+                  history.c.fields, history.c.origin, history.c.change_set, history.c.reference,
+                  history.c.actor, history.c.reason)
+
+
+def public_row(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "at": row.at, "action": row.action, "teleservice": row.teleservice,
+            "login": row.login, "fields": list(row.fields or []), "origin": row.origin,
+            "origin_label": ORIGIN_LABELS.get(row.origin, row.origin), "change_set": row.change_set,
+            "reference": row.reference, "actor": row.actor, "reason": row.reason}

@@ -1,0 +1,244 @@
+"""Undo a submission (or a revert): what it changed goes back to its state just before it.
+
+One transaction, like any change: each account the change set touched is put
+back through the one write path (apply.write_change), so the revert has its
+own history and can itself be undone; created accounts are disabled (nothing
+is deleted, the login stays taken); password and answer hashes come back from
+the history's previous_* columns, and never leave the store. Company
+settings (confirmations, administrator password) are restored too. A later
+change to one of those accounts (or settings) refuses the whole revert, or,
+with `force`, leaves that account as it is. The delegate on record is told
+by email. A change set is reverted at most once (reverts.target is unique).
+
+The CLI passes the OS user as `operator`; the web passes the signed-in operator.
+"""
+
+from __future__ import annotations
+
+import secrets as token
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, exc, insert, select
+
+from provisioner.domain import diff
+from provisioner.domain.plan import DISABLE, ENABLE, RESET, UPDATE, UserChange, after_state, describe
+from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
+from provisioner.mail.queue import enqueue
+from provisioner.service.agence import AgenceError
+from provisioner.service.apply import write_change, write_settings
+from provisioner.service.context import Context
+from provisioner.service.history import Origin, state_from_json
+from provisioner.store import repository as repo
+from provisioner.store.tables import adherents, history, reverts, submissions
+from provisioner.workbook import layout
+
+SHEET = "revert"  # where a revert's changes say they come from: no workbook cell
+CONFIRMATIONS_LABEL = layout.FORM_FIELD[(layout.ADHERENT_SHEET, "confirmations")].label
+ADMIN_PASSWORD_LABEL = layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label
+_SECRET_KEYS = {label: key for key, label in diff.SECRET_LABELS.items()}
+
+
+class UnknownChangeSet(AgenceError):
+    """Aucune soumission ni annulation n'a la référence {id}."""
+
+
+class NothingToRevert(AgenceError):
+    """La soumission {id} n'a changé ni compte ni réglage de l'entreprise : il n'y a rien à annuler."""
+
+
+class AlreadyReverted(AgenceError):
+    """La soumission {id} a déjà été annulée (annulation {revert}) : une soumission n'est annulée qu'une
+    fois. Pour revenir sur cette annulation, annulez {revert}."""
+
+
+class LaterChanges(AgenceError):
+    """Annulation refusée : {count} compte(s) ou réglage(s) de la soumission {id} ont changé depuis. Rien n'a
+    été modifié. Avec --force, les autres sont annulés et ceux-là laissés tels quels."""
+
+
+@dataclass
+class Revert:
+    id: str
+    target: str
+    numero: str
+    operator: str
+    reason: str | None
+    at: datetime
+    reverted: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, action, fields
+    settings: list[dict[str, Any]] = field(default_factory=list)  # kind, fields
+    left: list[dict[str, Any]] = field(default_factory=list)  # login/kind, later: [{id, at, action, …}]
+    notified: list[str] = field(default_factory=list)
+
+
+def new_revert_id(now: datetime) -> str:
+    return f"R{now:%Y%m%dT%H%M%S}-{token.token_hex(4)}"
+
+
+def revert(ctx: Context, target: str, *, operator: str, reason: str | None = None,
+           force: bool = False) -> Revert:
+    """Undo the change set `target` (a submission id, or a revert id); see the module's docstring."""
+    try:
+        with ctx.engine.begin() as conn:
+            return _revert(conn, ctx.clock(), target, operator, reason, force)
+    except exc.IntegrityError:
+        # Another operator reverted it at the same moment: reverts.target is unique.
+        with ctx.engine.connect() as conn:
+            done = conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
+        if done is None:
+            raise
+        raise AlreadyReverted(id=target, revert=done) from None
+
+
+def _revert(conn: Connection, now: datetime, target: str, operator: str, reason: str | None,
+            force: bool) -> Revert:
+    rows = conn.execute(select(history).where(history.c.change_set == target).order_by(history.c.id)).all()
+    done = conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
+    if done is not None:
+        raise AlreadyReverted(id=target, revert=done)
+    if not rows:
+        if _known(conn, target):
+            raise NothingToRevert(id=target)
+        raise UnknownChangeSet(id=target)
+    company = repo.find_adherent(conn, _numero(conn, rows[0].adherent_id), for_update=True)
+    assert company is not None
+    later = later_changes(conn, target, rows)
+    if later and not force:
+        raise LaterChanges(id=target, count=len(later), later=list(later.values()))
+    result = Revert(new_revert_id(now), target, company.numero, operator, reason, now,
+                    left=list(later.values()))
+    # First, so that a second operator's revert of the same target fails before changing anything.
+    conn.execute(insert(reverts).values(id=result.id, target=target, adherent_id=company.id, at=now,
+                                        operator=operator[:64], reason=reason, forced=bool(later),
+                                        left=_json_safe(result.left)))
+    origin = Origin("revert", operator, change_set=result.id, reference=target, reason=reason)
+    states = {a.id: a for a in repo.load_view(conn, company, []).accounts.values()}
+    for row in reversed(rows):
+        if _key(row) in later:
+            continue
+        if row.account_id is None:
+            company = _restore_setting(conn, company, row, origin, now, result)
+            continue
+        current = states[row.account_id]
+        undo = _inverse(row, current)
+        if undo is None:
+            continue
+        change, secrets = undo
+        describe(change, tuple(k.removesuffix("_hash") for k in secrets))
+        write_change(conn, company, change, secrets, origin, now)
+        states[row.account_id] = after_state(change)
+        result.reverted.append({"login": change.login, "teleservice": change.teleservice,
+                                "action": change.action, "fields": change.fields})
+    repo.add_audit(conn, actor=operator[:64], numero=company.numero, action="revert", target=target,
+                   after={"revert": result.id, "reason": reason, "reverted": len(result.reverted),
+                          "left": _json_safe(result.left)}, now=now)
+    result.notified = _notify(conn, company, result, _file_of(conn, target))
+    return result
+
+
+def later_changes(conn: Connection, target: str,
+                  rows: Sequence[Row[Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Per account (or setting) of the change set: what changed it since, outside the set."""
+    last: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        last[_key(row)] = max(last.get(_key(row), 0), row.id)
+    since = min(r.id for r in rows)
+    query = (select(history).where(history.c.adherent_id == rows[0].adherent_id, history.c.id > since)
+             .where((history.c.change_set != target) | history.c.change_set.is_(None)).order_by(history.c.id))
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in conn.execute(query):
+        key = _key(row)
+        if key in last and row.id > last[key]:
+            entry = found.setdefault(key, {"login": row.login, "teleservice": row.teleservice,
+                                           "setting": None if row.account_id else row.action, "later": []})
+            entry["later"].append({"id": row.id, "at": row.at, "action": row.action, "origin": row.origin,
+                                   "change_set": row.change_set, "actor": row.actor})
+    return found
+
+
+def _key(row: Any) -> tuple[Any, ...]:
+    return ("account", row.account_id) if row.account_id is not None else ("setting", row.action)
+
+
+def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
+    """The change that puts the account back as `row` found it, with the hashes to write back."""
+    base = UserChange("", current.teleservice, current.login, SHEET, row.id, before=current)
+    if row.before is None:  # it created the account: disable it, delete nothing
+        if not current.active:
+            return None
+        base.action = DISABLE
+        return base, {}
+    before = state_from_json(dict(row.before), teleservice=current.teleservice, login=current.login,
+                             account_id=current.id or 0)
+    secrets = {f"{_SECRET_KEYS[f['column']]}_hash": getattr(row, f"previous_{_SECRET_KEYS[f['column']]}_hash")
+               for f in row.fields or [] if "old" not in f and f.get("column") in _SECRET_KEYS}
+    if row.action == RESET:
+        if not secrets.get("password_hash"):
+            return None  # recorded before hashes were kept (migrated history): nothing to put back
+        base.action = RESET
+        return base, secrets
+    if row.action in (DISABLE, ENABLE):
+        if before.status == current.status:
+            return None
+        base.action = ENABLE if before.active else DISABLE
+        return base, {}
+    base.action = UPDATE
+    base.values = {k: before.fields.get(k, "") for k in ACCOUNT_FIELDS}
+    base.ordonnateur, base.validateur = before.ordonnateur, before.validateur
+    base.categories = before.categories
+    base.questions = before.questions
+    if not secrets.get("password_hash", "x"):
+        secrets.pop("password_hash")  # never clear a password: the column cannot be empty
+    return base, secrets
+
+
+def _restore_setting(conn: Connection, company: Row[Any], row: Row[Any], origin: Origin, now: datetime,
+                     result: Revert) -> Row[Any]:
+    if row.action == "confirmations":
+        old = int(dict(row.before or {}).get("confirmations") or 1)
+        fields = [diff.setting_field(CONFIRMATIONS_LABEL, company.confirmations, old)]
+        write_settings(conn, company, {"confirmations": old}, {"confirmations": fields}, origin, now)
+    elif row.action == "admin_password" and row.previous_password_hash:
+        fields = [diff.secret_field(ADMIN_PASSWORD_LABEL)]
+        write_settings(conn, company, {"admin_password_hash": row.previous_password_hash},
+                       {"admin_password": fields}, origin, now)
+    else:
+        return company
+    result.settings.append({"kind": row.action, "fields": fields})
+    fresh = repo.find_adherent(conn, company.numero)
+    assert fresh is not None
+    return fresh
+
+
+def _notify(conn: Connection, company: Row[Any], result: Revert, file_name: str | None) -> list[str]:
+    email = (company.delegue or {}).get("email")
+    if not email:
+        return []
+    enqueue(conn, kind="submission_reverted", recipients=[email],
+            context={"adherent": {"numero": company.numero, "raison_sociale": company.raison_sociale},
+                     "target": result.target, "file": file_name, "revert_id": result.id, "reverted_at": result.at,
+                     "reason": result.reason, "accounts": result.reverted, "settings": result.settings,
+                     "left": [{"login": x["login"], "teleservice": x["teleservice"], "setting": x["setting"]}
+                              for x in result.left]},
+            submission_id=result.target if result.target.startswith("S") else None, now=result.at)
+    return [email]
+
+
+def _known(conn: Connection, target: str) -> bool:
+    return bool(conn.execute(select(submissions.c.id).where(submissions.c.id == target)).first()
+                or conn.execute(select(reverts.c.id).where(reverts.c.id == target)).first())
+
+
+def _numero(conn: Connection, adherent_id: int) -> str:
+    return str(conn.execute(select(adherents.c.numero).where(adherents.c.id == adherent_id)).scalar_one())
+
+
+def _file_of(conn: Connection, target: str) -> str | None:
+    return conn.execute(select(submissions.c.file_name).where(submissions.c.id == target)).scalar()
+
+
+def _json_safe(left: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**x, "later": [{**e, "at": e["at"].isoformat() if isinstance(e["at"], datetime) else e["at"]}
+                            for e in x["later"]]} for x in left]

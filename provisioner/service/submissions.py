@@ -1,0 +1,62 @@
+"""Submissions as the Agence Virtuelle looks them up: the list, one in detail, and whether it was undone.
+
+Read-only; what these return never holds a secret or a hash (the report
+never has one, and the history is read through its public columns).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from provisioner.service.agence import AgenceError
+from provisioner.service.context import Context
+from provisioner.service.history import PUBLIC_COLUMNS, public_row
+from provisioner.store.tables import history, reverts, submissions
+
+
+class UnknownSubmission(AgenceError):
+    """Aucune soumission n'a la référence {id}."""
+
+
+def list_submissions(ctx: Context, adherent: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest submissions (of one company), newest first, with their counts and their revert if any."""
+    query = select(submissions).order_by(submissions.c.received_at.desc(), submissions.c.id.desc()).limit(limit)
+    if adherent is not None:
+        query = query.where(submissions.c.adherent_numero == adherent)
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(query).all()
+        undone = _reverts_of(conn, [r.id for r in rows])
+    return [_summary(row, undone.get(row.id)) for row in rows]
+
+
+def show_submission(ctx: Context, submission_id: str) -> dict[str, Any]:
+    """One submission: its summary, its changes field by field, what the store recorded, its revert."""
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+        if row is None:
+            raise UnknownSubmission(id=submission_id)
+        undone = _reverts_of(conn, [row.id]).get(row.id)
+        recorded = conn.execute(select(*PUBLIC_COLUMNS).where(history.c.change_set == row.id)
+                                .order_by(history.c.id)).all()
+    report = dict(row.report or {})
+    return {**_summary(row, undone), "errors": report.get("errors") or [], "warnings": report.get("warnings") or [],
+            "changes": report.get("changes") or [], "company_changes": report.get("company_changes") or [],
+            "history": [public_row(r) for r in recorded]}
+
+
+def _reverts_of(conn: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    query = select(reverts.c.id, reverts.c.target, reverts.c.at, reverts.c.operator, reverts.c.reason,
+                   reverts.c.forced).where(reverts.c.target.in_(ids))
+    return {r.target: {"id": r.id, "at": r.at, "operator": r.operator, "reason": r.reason, "forced": r.forced}
+            for r in conn.execute(query)}
+
+
+def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
+    report = dict(row.report or {})
+    return {"id": row.id, "received_at": row.received_at, "file": row.file_name, "adherent": row.adherent_numero,
+            "request_type": row.request_type, "status": row.status, "counts": report.get("counts") or {},
+            "errors": len(report.get("errors") or []), "reverted_by": undone}

@@ -1,0 +1,86 @@
+"""A change column by column (domain.diff), and how rapport.json and rapport.html carry it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from provisioner.domain.diff import account_fields, before_after, field_line
+from provisioner.domain.plan import CREATE, DISABLE, RESET, UPDATE, UserChange, describe
+from provisioner.domain.view import AccountState
+from provisioner.reports.report_html import render_report_html
+from provisioner.reports.report_json import ReportError, normalise_report
+
+SARA = AccountState("easypaiement", "sara.ep", "sara.ep", "active",
+                    {"nom": "Alaoui", "prenom": "Sara", "fonction": "RH", "email": "sara@x.ma", "gsm": ""},
+                    ordonnateur=True, validateur=False, id=7)
+
+
+def test_an_update_lists_each_value_that_changes_under_its_workbook_label() -> None:
+    change = UserChange(UPDATE, "easypaiement", "sara.ep", "E@syPaiement", 4, before=SARA,
+                        values={"gsm": "0661234567", "fonction": "Paie"}, validateur=True, password="Secret12")
+    assert describe(change).fields == [
+        {"column": "Fonction", "old": "RH", "new": "Paie"},
+        {"column": "Validateur", "old": "Non", "new": "Oui"},
+        {"column": "GSM", "old": None, "new": "0661234567"},
+        {"column": "Mot de passe"},
+    ]
+    assert "Secret12" not in repr(change.fields)
+
+
+def test_a_creation_lists_what_it_sets_with_no_old_value() -> None:
+    change = UserChange(CREATE, "td_interne", "hind.td", "Télédéclaration interne", 2,
+                        values={"nom": "Berrada", "email": "h@x.ma"}, categories=frozenset({"S0", "D"}),
+                        answers=("a", "b", "c"), questions=("q1", "q2", "q3"))
+    fields = describe(change).fields
+    assert {"column": "Nom", "old": None, "new": "Berrada"} in fields
+    assert {"column": "Catégories", "old": None, "new": "D, S0"} in fields
+    assert {"column": "Question 2", "old": None, "new": "q2"} in fields
+    assert [f["column"] for f in fields if set(f) == {"column"}] == [
+        "Mot de passe", "Réponse 1", "Réponse 2", "Réponse 3"]
+    assert not any(f["column"] == "Statut" for f in fields)
+
+
+@pytest.mark.parametrize(("action", "expected"), [
+    (DISABLE, [{"column": "Statut", "old": "Actif", "new": "Désactivé"}]),
+    (RESET, [{"column": "Mot de passe"}]),
+])
+def test_status_and_reset_changes(action: str, expected: list[dict[str, Any]]) -> None:
+    change = UserChange(action, "easypaiement", "sara.ep", "E@syPaiement", 4, before=SARA)
+    assert describe(change).fields == expected
+
+
+def test_nothing_differs_nothing_is_listed() -> None:
+    assert account_fields(SARA, SARA) == []
+
+
+def test_people_read_a_field_as_before_and_after() -> None:
+    assert before_after({"column": "Email", "old": None, "new": "a@x.ma"}) == ("—", "a@x.ma")
+    assert field_line({"column": "Email", "old": "a@x.ma", "new": "b@x.ma"}) == "Email : a@x.ma → b@x.ma"
+    assert field_line({"column": "Mot de passe"}) == "Mot de passe : changé (jamais affiché)"
+
+
+def report(**change: Any) -> dict[str, Any]:
+    return {"submission_id": "S1", "file": "a.xlsx", "status": "accepted", "request_type": "mise_a_jour",
+            "changes": [{"action": "update", "teleservice": "sanctions", "login": "ali.sa", **change}]}
+
+
+def test_rapport_json_keeps_a_secret_column_without_values_and_defaults_fields_to_empty() -> None:
+    out = normalise_report(report(fields=[{"new": 1, "column": "Nom", "old": None}, {"column": "Mot de passe"}]))
+    assert out["changes"][0]["fields"] == [{"column": "Nom", "old": None, "new": 1}, {"column": "Mot de passe"}]
+    assert normalise_report(report())["changes"][0]["fields"] == []
+
+
+@pytest.mark.parametrize("fields", [[{"column": "Nom", "hash": "x"}], [{"old": 1}], ["Nom"]])
+def test_rapport_json_refuses_a_field_outside_the_schema(fields: list[Any]) -> None:
+    with pytest.raises(ReportError):
+        normalise_report(report(fields=fields))
+
+
+def test_rapport_html_shows_a_before_after_table() -> None:
+    html = render_report_html(report(fields=[{"column": "Fonction", "old": "RH", "new": "Paie <b>"},
+                                             {"column": "Mot de passe"}]))
+    assert "<th>Avant</th><th>Après</th>" in html
+    assert '<td class="column">Fonction</td><td class="long">RH</td><td class="long">Paie &lt;b&gt;</td>' in html
+    assert "changé (jamais affiché)" in html
