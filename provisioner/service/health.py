@@ -50,9 +50,12 @@ def health_path(settings: Settings) -> Path:
 class Health:
     """The faults of the running service; thread-safe (the lanes report into it)."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime], *, persist: bool = True) -> None:
+        """`persist`: mirror to var/health.json (the running service); False keeps it in memory only
+        (`provisioner process`, which must not overwrite what a running service recorded)."""
         self.path = health_path(settings)
         self.clock = clock
+        self.persist = persist
         self._lock = threading.Lock()
         self._faults: dict[str, dict[str, Any]] = {}
         self._save()  # a new service starts healthy: what a stopped one saw is no longer known
@@ -90,6 +93,8 @@ class Health:
                     "faults": [dict(f) for f in self._faults.values()]}
 
     def _save(self) -> None:
+        if not self.persist:
+            return
         data = {"updated_at": self.clock().isoformat(timespec="seconds"), "pid": os.getpid(),
                 "faults": list(self._faults.values())}
         try:

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -79,7 +81,7 @@ class Handled:
 
 class Service:
     def __init__(self, ctx: Context, *, after_poll: Callable[[Context], None] | None = None,
-                 show_progress: bool | None = None) -> None:
+                 show_progress: bool | None = None, record_health: bool = True) -> None:
         self.ctx = ctx
         self.after_poll = after_poll
         self.stopping = threading.Event()
@@ -88,7 +90,7 @@ class Service:
         settings = ctx.settings
         for folder in (settings.inbox, settings.outbox, settings.archive, settings.quarantine, settings.var_dir):
             folder.mkdir(parents=True, exist_ok=True)
-        self.health = Health(settings, ctx.clock)
+        self.health = Health(settings, ctx.clock, persist=record_health)
         self.owed = OwedOutputs()
         self.workspace = Workspace.open(ctx)
         self._transport: Any = None
@@ -153,6 +155,39 @@ class Service:
                     view.file()
                     lanes.run(self._handle, work, tally, view)
         self._recovered = False
+
+    # -- named files, now (`provisioner process`) ----------------------------------------
+
+    def take_copy(self, path: Path) -> Path:
+        """Copy `path` into the work folder as a claimed file (the original stays where it is)."""
+        now = self.ctx.clock()
+        target = self.workspace.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        self.workspace.remember(target, name=path.name, claimed_at=now.isoformat())
+        staging = target.with_name(f".{target.name}.tmp")
+        try:
+            shutil.copyfile(path, staging)
+            os.rename(staging, target)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            self.workspace.release(self.ctx, target)
+            raise
+        return target
+
+    def process_now(self, paths: list[Path]) -> list[Handled]:
+        """Each file as the inbox would have it, one after the other; then the owed outputs and the emails.
+
+        A file that waits for a failing part is not kept: its copy is removed
+        (the original is still there, to run again).
+        """
+        results = []
+        for path in paths:
+            work = self.take_copy(path)
+            handled = self.handle(work)
+            if handled.status in ("waiting", "error", "stopped"):
+                self.workspace.release(self.ctx, work)
+            results.append(handled)
+        self.finish_owed()
+        return results
 
     # -- health ----------------------------------------------------------------------
 
