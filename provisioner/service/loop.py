@@ -174,10 +174,12 @@ class Service:
         return target
 
     def process_now(self, paths: list[Path]) -> list[Handled]:
-        """Each file as the inbox would have it, one after the other; then the owed outputs and the emails.
+        """Each file as the inbox would have it, one after the other.
 
         A file that waits for a failing part is not kept: its copy is removed
-        (the original is still there, to run again).
+        (the original is still there, to run again). The caller finishes the
+        owed outputs after the last file: before, they would take a file
+        named here for its own duplicate instead of resuming it.
         """
         results = []
         for path in paths:
@@ -186,7 +188,6 @@ class Service:
             if handled.status in ("waiting", "error", "stopped"):
                 self.workspace.release(self.ctx, work)
             results.append(handled)
-        self.finish_owed()
         return results
 
     # -- health ----------------------------------------------------------------------
