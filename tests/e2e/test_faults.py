@@ -299,7 +299,7 @@ def test_a_file_in_hand_through_three_kills_is_processed_normally_after_the_rest
         root: Path, services: Callable[..., Serve]) -> None:
     env = service_env(root, PROVISIONER_POLL_SECONDS=POLL, PROVISIONER_ABONNEMENT_MAX_USERS="1000")
     url = env["PROVISIONER_DATABASE_URL"]
-    drop(abonnement(root / "staging" / "grand-abonnement.xlsx", "830001", users=250), root / "inbox")
+    drop(abonnement(root / "staging" / "grand-abonnement.xlsx", "830001", users=100), root / "inbox")
 
     for _ in range(3):
         service = services(env)
@@ -313,7 +313,7 @@ def test_a_file_in_hand_through_three_kills_is_processed_normally_after_the_rest
     done = wait_for(lambda: reports(root) and emails(root) and reports(root), 240, service)
     assert [(r["file"], r["status"]) for r in done.values()] == [("grand-abonnement.xlsx", "accepted")]
     assert rows(url, "SELECT count(*), count(finished_at) FROM submissions") == [(1, 1)]
-    assert rows(url, "SELECT count(*) FROM pending_users") == [(250,)]
+    assert rows(url, "SELECT count(*) FROM pending_users") == [(100,)]
     assert quarantined(root) == []
     assert service.stop() == 0
     assert not [p for p in (root / "var" / "work").rglob("C*")]
