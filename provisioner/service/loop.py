@@ -150,10 +150,10 @@ class Service:
                 if self.stopping.is_set() or self._failing():
                     break
                 lanes.wait_for_room()  # claim no further ahead than we process
-                work = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
-                if work is not None:
+                claimed = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
+                if claimed is not None:
                     view.file()
-                    lanes.run(self._handle, work, tally, view)
+                    lanes.run(self._handle, claimed, tally, view)
         self._recovered = False
 
     # -- named files, now (`provisioner process`) ----------------------------------------

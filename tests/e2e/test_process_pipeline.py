@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_faults import CANARIES, abonnement, assert_no_canary, emails, quarantined, reports
+from tests.e2e.test_faults import (
+    CANARIES,
+    abonnement,
+    assert_no_canary,
+    emails,
+    quarantined,
+    reports,
+)
 from tests.service_env import run_provisioner, service_env
 from tests.smtp_server import SmtpServer, free_port
 

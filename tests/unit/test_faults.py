@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,15 +50,15 @@ def test_errors_that_are_not_ours_are_not_faults(settings: Settings) -> None:
 
 
 def test_health_is_kept_in_var_and_said_in_french(settings: Settings) -> None:
-    clock = lambda: datetime(2026, 12, 1, 9, 32, tzinfo=timezone.utc)  # noqa: E731 - 10 h 32 in Casablanca
+    clock = lambda: datetime(2026, 12, 1, 9, 32, tzinfo=UTC)  # 10 h 32 in Casablanca
     health = Health(settings, clock)
     health.fail(faults.Fault("database", "OperationalError"))
     health.fail(faults.Fault("outbox", "OSError EROFS", "read-only"))
     recorded = read_health(settings)["faults"]
-    later = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+    later = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
     assert [describe(f, later) for f in recorded] == ["base de données injoignable depuis 10 h 32",
                                                       "outbox non inscriptible (lecture seule) depuis 10 h 32"]
     assert health.ok("database") and not health.ok("database")
     assert [f["part"] for f in read_health(settings)["faults"]] == ["outbox"]
-    next_day = datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)
+    next_day = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
     assert describe(recorded[1], next_day).endswith("depuis le 01/12/2026 à 10 h 32")
