@@ -54,6 +54,7 @@ from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
 from provisioner.service.owed import OwedOutputs
 
 if TYPE_CHECKING:
+    from provisioner.config import Settings
     from provisioner.service.batch import BatchResult
     from provisioner.service.context import Context
     from provisioner.service.pipeline import Outcome
@@ -437,6 +438,34 @@ class Service:
 
 
 PARALLEL_FILES = 3
+
+
+def open_when_reachable(settings: Settings, *, wait: bool = True) -> Context:
+    """The service context; while the database cannot be reached, wait for it (health recorded).
+
+    A host restart may start the service before its database: it waits, says
+    so in var/health.json and the log, and starts once the database answers.
+    A configuration error (unparsable URL, no driver) is raised at once.
+    """
+    from provisioner.service.context import open_context
+    from provisioner.store.db import StoreUnavailable
+    from provisioner.store.tables import utcnow
+
+    health: Health | None = None
+    while True:
+        try:
+            ctx = open_context(settings)
+        except StoreUnavailable as error:
+            if not wait or not str(error).startswith("cannot open the database"):
+                raise
+            if health is None:
+                health = Health(settings, utcnow)
+            health.fail(faults.Fault(faults.DATABASE, "StoreUnavailable"))
+            time.sleep(settings.poll_seconds)
+            continue
+        if health is not None:
+            health.ok(faults.DATABASE)
+        return ctx
 
 
 def probe_folder(folder: Path) -> None:

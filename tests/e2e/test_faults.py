@@ -321,3 +321,21 @@ def test_a_file_in_hand_through_three_kills_is_processed_normally_after_the_rest
     logs = "\n".join(p.read_text(errors="replace") for p in root.glob("serve-*.log"))
     assert "rejected unread" not in logs
     assert_no_canary(root, logs)
+
+
+@pytest.mark.postgres
+def test_a_service_started_before_its_database_waits_for_it(
+        root: Path, pg_url: str, pg_admin: Engine, services: Callable[..., Serve]) -> None:
+    database = sa.engine.make_url(pg_url).database
+    assert database
+    env = service_env(root, pg_url, PROVISIONER_POLL_SECONDS=POLL)
+    _allow_connections(pg_admin, database, False)
+    try:
+        service = services(env)
+        wait_for(lambda: [f for f in health(root) if f["part"] == "database"], 30, service)
+        status = run_provisioner(root, env, "status", expect=1)
+        assert "ANOMALIE : base de données injoignable depuis " in status.stdout, status.stdout
+    finally:
+        _allow_connections(pg_admin, database, True)
+    wait_for(lambda: "service started" in service.text() and not health(root), 60, service)
+    assert service.stop() == 0
