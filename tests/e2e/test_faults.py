@@ -339,3 +339,61 @@ def test_a_service_started_before_its_database_waits_for_it(
         _allow_connections(pg_admin, database, True)
     wait_for(lambda: "service started" in service.text() and not health(root), 60, service)
     assert service.stop() == 0
+
+
+# -- in process: what is hard to provoke from outside -------------------------------------------------
+
+
+@pytest.fixture
+def in_process(root: Path) -> Iterator[Any]:
+    from provisioner.config import load_settings
+    from provisioner.service.context import open_context
+    from provisioner.service.loop import Service
+
+    ctx = open_context(load_settings(service_env(root, PROVISIONER_POLL_SECONDS=POLL), Path("/nonexistent")))
+    with ctx, Service(ctx, show_progress=False) as running:
+        yield running
+
+
+def test_a_database_error_with_a_file_in_hand_leaves_it_claimed_and_it_is_applied_once_later(
+        root: Path, in_process: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import provisioner.service.pipeline as pipeline
+
+    real, calls = pipeline.process_file, []
+
+    def connection_lost(ctx: Any, path: Path, **kwargs: Any) -> Any:
+        calls.append(path)
+        if len(calls) == 1:  # the server went away in the middle of the file
+            raise sa.exc.OperationalError("SELECT ...", {}, Exception(f"server closed ({ADMIN_CANARY})"))
+        return real(ctx, path, **kwargs)
+
+    monkeypatch.setattr(pipeline, "process_file", connection_lost)
+    drop(abonnement(root / "staging" / "a.xlsx", "860001"), root / "inbox")
+    in_process.poll_once()
+    in_process.poll_once()
+
+    assert len(calls) == 1 and reports(root) == {} and quarantined(root) == []
+    [waiting] = in_process.workspace.pending()
+    assert in_process.workspace.info(waiting).extra["waits"] == 1
+    assert [f["part"] for f in health(root)] == ["database"]
+    in_process.poll_once()  # its probe finds the database back: the file is retried at once
+
+    assert [(r["file"], r["status"]) for r in reports(root).values()] == [("a.xlsx", "accepted")]
+    assert in_process.workspace.pending() == [] and quarantined(root) == []
+    assert ADMIN_CANARY not in caplog.text
+
+
+def test_a_file_in_hand_during_too_many_deaths_is_rejected_unread_with_its_report(
+        root: Path, in_process: Any) -> None:
+    from provisioner.service.loop import MAX_INTERRUPTIONS
+
+    drop(abonnement(root / "staging" / "boucle.xlsx", "870001"), root / "inbox")
+    work = in_process.workspace.claim(in_process.ctx, root / "inbox" / "boucle.xlsx")
+    in_process.workspace.remember(work, interrupted=MAX_INTERRUPTIONS)
+    in_process.poll_once()
+
+    [report] = reports(root).values()
+    assert (report["file"], report["status"], [e["code"] for e in report["errors"]]) == (
+        "boucle.xlsx", "rejected", ["FILE_UNREADABLE"])
+    assert "interrompu 10 fois" in report["errors"][0]["message"]
+    assert len(quarantined(root)) == 1 and in_process.workspace.pending() == []
