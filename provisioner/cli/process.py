@@ -46,8 +46,9 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
       3  the workbooks were judged and applied, but a report could not be
          written yet (outbox read-only or full): the service writes it once
          it can, without resubmission
-      4  a file was not processed because a part of the service failed
-         (database, disk): nothing of it was applied; run it again
+      4  a file could not be processed to the end because a part of the
+         service failed (database, disk): run it again once the part is
+         back (nothing is ever applied twice)
 
     \b
     Example:
@@ -97,7 +98,8 @@ def _say(path: Path, handled: Handled, as_json: bool) -> None:
     name = click.format_filename(path.name)
     if handled.fault is not None or handled.status in ("error", "stopped"):
         cause = f"{handled.fault.part} failing ({handled.fault.detail})" if handled.fault else "internal error"
-        click.echo(f"{name}: not processed: {cause}; nothing of it was applied, run it again", err=True)
+        click.echo(f"{name}: not processed to the end: {cause}; run it again once it is back "
+                   "(nothing is applied twice)", err=True)
         return
     if handled.batch is not None:
         _say_batch(name, handled, as_json)
