@@ -10,8 +10,11 @@ and the subscription form are built from), with a backoff per submission.
 No resubmission and no person is needed.
 
 A row whose workbook is needed but whose archive copy is missing is left
-alone: its file is still claimed (the archive could not be written either)
-and is finished when that file is taken up again.
+alone for a while (`FILE_GRACE`): its file is still claimed (the archive
+could not be written either) and is finished when that file is taken up
+again. Past that, the workbook was never readable (set aside unread), and
+the outputs are written without it: the reports, and an annotated copy
+holding the list of findings only.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FILE_GRACE = timedelta(minutes=10)
 BATCH = 50  # rows looked at per round: a long outage's backlog is cleared over a few rounds
 BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 600.0
@@ -98,7 +102,7 @@ def _outcome(ctx: Context, row: Any) -> Any:
     parsed = None
     if needs_workbook(report):
         parsed = _archived_workbook(ctx, row, report)
-        if parsed is None:
+        if parsed is None and ctx.clock() - row.received_at < FILE_GRACE:
             log.debug("submission id=%s: outputs owed, its file still in hand", row.id)
             return None
     return stored_outcome(ctx, row, parsed)
