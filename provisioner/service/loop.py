@@ -163,7 +163,9 @@ class Service:
         """Copy `path` into the work folder as a claimed file (the original stays where it is)."""
         now = self.ctx.clock()
         target = self.workspace.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-        self.workspace.remember(target, name=path.name, claimed_at=now.isoformat())
+        # A name that is not valid UTF-8 (an SMB share, a zip tool) is kept readable, never refused.
+        name = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        self.workspace.remember(target, name=name, claimed_at=now.isoformat())
         staging = target.with_name(f".{target.name}.tmp")
         try:
             shutil.copyfile(path, staging)
