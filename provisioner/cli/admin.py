@@ -370,8 +370,12 @@ def accounts_list(numero: str | None, teleservice: str | None, as_json: bool) ->
 @cli.command("status")
 @json_option()
 def status_command(as_json: bool) -> None:
-    """The state of the service: submissions, files waiting, emails, subscriptions and requests waiting.
+    """The state of the service: its health, submissions, files waiting, emails, subscriptions and requests.
 
+    The health comes first: what the running service found failing (« base
+    de données injoignable depuis 10 h 32 », « outbox non inscriptible »),
+    read from var/health.json, so it is shown even while the database is
+    down (then only the health is shown, and the exit code is 1).
     Subscriptions waiting for more than 48 hours are flagged, and the
     companies locked after failed authentications are listed.
 
@@ -379,19 +383,49 @@ def status_command(as_json: bool) -> None:
     Example:
         provisioner status --json
     """
+    from provisioner.cli.app import settings_or_exit
     from provisioner.service import agence as uc
+    from provisioner.service import faults
+    from provisioner.service.context import open_context
+    from provisioner.service.health import describe_all, read_health
+    from provisioner.store.db import StoreUnavailable
+    from provisioner.store.tables import utcnow
 
-    with agence() as ctx:
-        state = uc.status(ctx, ctx.clock())
+    settings = settings_or_exit()
+    health = read_health(settings)
+    try:
+        with open_context(settings) as ctx:
+            state = uc.status(ctx, ctx.clock())
+    except Exception as error:  # the database is down: say what the running service recorded
+        if not isinstance(error, StoreUnavailable) and faults.classify(error, settings) is None:
+            raise
+        health["messages"] = describe_all(health, utcnow())
+        reason = str(error) if isinstance(error, StoreUnavailable) else type(error).__name__
+        if as_json:
+            echo_json({"at": utcnow(), "health": health, "database": {"reachable": False, "error": reason}})
+        else:
+            _print_health(health["messages"])
+            say(f"Base de données injoignable maintenant : {reason}")
+        raise SystemExit(1) from None
+    health["messages"] = describe_all(health, state["at"])
+    state = {"health": health, **state}
     if as_json:
         echo_json(state)
         return
     _print_status(state)
 
 
+def _print_health(messages: list[str]) -> None:
+    if not messages:
+        say("Santé du service : aucune anomalie signalée")
+    for message in messages:
+        say(f"ANOMALIE : {message}")
+
+
 def _print_status(state: dict[str, Any]) -> None:
     inbox, emails = state["inbox"], state["emails"]
     say(f"État du service au {plain(state['at'])}")
+    _print_health(state["health"]["messages"])
     say(f"Boîte de dépôt {inbox['path']} : {inbox['files']} fichier(s) en attente"
         + ("" if inbox["exists"] else " (dossier absent)"))
     say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")

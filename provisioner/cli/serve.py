@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from provisioner.cli.app import cli, open_or_exit
+from provisioner.cli.app import cli, settings_or_exit
 
 
 @cli.command("serve")
@@ -18,16 +18,24 @@ def serve(once: bool) -> None:
     missing folders are created. A `.zip` of workbooks is processed workbook
     by workbook, with a summary in outbox/lot-<id>/. Stopping finishes the
     file in hand first; a file left by a crash is taken up again at the next
-    start.
+    start. A database that does not answer is waited for (at start too), a
+    failing outbox or disk is retried: `provisioner status` says what fails.
 
     \b
     Example:
         PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
     """
     from provisioner.reports.dashboard import write_dashboard
-    from provisioner.service.loop import Service
+    from provisioner.service.loop import Service, open_when_reachable
+    from provisioner.store.db import StoreUnavailable
 
-    with open_or_exit() as ctx, Service(ctx, after_poll=write_dashboard) as service:
+    try:
+        ctx = open_when_reachable(settings_or_exit(), wait=not once)
+    except StoreUnavailable as exc:
+        raise click.UsageError(f"database: {exc}") from None
+    except KeyboardInterrupt:  # stopped while waiting for the database: nothing was in hand
+        return
+    with ctx, Service(ctx, after_poll=write_dashboard) as service:
         if once:
             service.run_once()
         else:

@@ -57,6 +57,7 @@ SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
 BATCH_SUMMARY = "synthese.html"
 
 OVERDUE_TEXT = "en attente depuis plus de 48 h"
+HEALTH_DATABASE_NOW = "base de données injoignable"
 
 STATUS_LABELS = {
     "accepted": ("Accepté", "ok"),
@@ -117,9 +118,22 @@ def write_dashboard(ctx: Context) -> None:
 
 
 def render_dashboard(ctx: Context, *, tz: str = DISPLAY_TIMEZONE) -> str:
+    """The page; while the database is down, a short page that says so (the health, from var/)."""
+    from provisioner.service import faults
+    from provisioner.service.health import describe_all, read_health
+
     now = ctx.clock()
-    view = build_view(collect(ctx, now), ctx.outbox, now, _zone(tz))
-    return _environment().get_template("index.html.j2").render(view)
+    health = describe_all(read_health(ctx.settings), now)
+    try:
+        facts = collect(ctx, now)
+    except Exception as error:
+        if faults.classify(error, ctx.settings) is None:
+            raise
+        return _environment().get_template("index.html.j2").render(
+            degraded=True, generated=french_datetime(now, _zone(tz)), refresh=REFRESH_SECONDS,
+            health=health or [HEALTH_DATABASE_NOW])
+    view = build_view(facts, ctx.outbox, now, _zone(tz))
+    return _environment().get_template("index.html.j2").render(view, degraded=False, health=health)
 
 
 # --- What the store says --------------------------------------------------------------

@@ -572,7 +572,7 @@ def _submission_counts(conn: Connection, now: datetime) -> dict[str, dict[str, i
 
 
 def _unfinished(conn: Connection) -> list[dict[str, Any]]:
-    """Submissions still processing, or whose outputs were never written (a crash, resumed on resubmission)."""
+    """Submissions still processing, or whose outputs are owed (written by the service once it can: service.owed)."""
     query = (select(submissions.c.id, submissions.c.file_name, submissions.c.status,
                     submissions.c.received_at, submissions.c.adherent_numero)
              .where((submissions.c.status == "processing") | submissions.c.finished_at.is_(None))

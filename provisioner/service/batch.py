@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, StrictUndefined
 
 from provisioner.reports.files import write_atomic
-from provisioner.service import intake
+from provisioner.service import faults, intake
 from provisioner.service.names import display_name
 from provisioner.workbook import layout
 from provisioner.workbook.safety import ZIP_MAGIC
@@ -130,6 +130,8 @@ def handle_batch(ctx: Context, workspace: Workspace, work: Path, info: ClaimInfo
     except BatchRefused as refused:
         result.refused = refused
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
+        if faults.classify(error, ctx.settings) is not None:
+            raise  # our disk, not the zip: the batch stays claimed and resumes where it was
         intake.log_failure("batch", batch_id, error)
         result.refused = BatchRefused("FILE_UNREADABLE", "Le fichier .zip est endommagé ou incomplet : "
                                       "recréez l'archive et déposez-la à nouveau.")
@@ -205,6 +207,8 @@ def _member(ctx: Context, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, scra
         outcome = intake.handle_one(ctx, scratch, display, resumed_since=resumed_since, batch=batch_id,
                                     known=known)
     except Exception as error:  # one member never stops the others
+        if faults.classify(error, ctx.settings) is not None:
+            raise  # the database or a folder of ours: the batch waits, this member is not at fault
         intake.log_failure("batch member", ref, error)
         if scratch.exists():
             intake.quarantine(ctx, scratch, f"{batch_id}-{index:03d}", display)

@@ -55,6 +55,18 @@ def handle_one(ctx: Context, path: Path, original_name: str, *, resumed_since: d
     return outcome
 
 
+def reject_interrupted(ctx: Context, path: Path, original_name: str, times: int) -> Outcome:
+    """The safety cap of the loop: a file in hand at `times` deaths of the service, rejected unread."""
+    from provisioner.service.pipeline import reject_unread
+
+    outcome = reject_unread(ctx, path, name=original_name, message=(
+        f"Le traitement de ce fichier a été interrompu {times} fois sans aboutir : il a été mis de côté et "
+        "n'a rien modifié. Vérifiez qu'il s'agit bien du bordereau enregistré au format Excel (.xlsx) ; "
+        "si c'est le cas, contactez l'Agence Virtuelle en indiquant la référence de ce rapport."))
+    dispose(ctx, path, outcome, original_name)
+    return outcome
+
+
 def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> str:
     """Archive a rebuilt copy and delete `path`, or quarantine it; returns what was done."""
     if outcome.status == "duplicate":
@@ -73,8 +85,11 @@ def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> s
 
 
 def archive_path(ctx: Context, outcome: Outcome) -> Path:
-    received = _received_at(outcome) or ctx.clock()
-    return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{outcome.submission_id}.xlsx"
+    return archive_path_for(ctx, outcome.submission_id, _received_at(outcome) or ctx.clock())
+
+
+def archive_path_for(ctx: Context, submission_id: str, received: datetime) -> Path:
+    return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{submission_id}.xlsx"
 
 
 def quarantine(ctx: Context, path: Path, stem: str, original_name: str) -> Path:

@@ -1,46 +1,89 @@
 """`provisioner serve`: every poll interval, take the finished files of the inbox, process them,
-send the emails due, then run the `after_poll` hook.
+finish the outputs owed, send the emails due, then run the `after_poll` hook.
 
 Built from small steps (healthchecks' `handle_one` loop): `poll_once()` is
 the whole of one round and is what the tests drive; `run()` only schedules
 it with APScheduler (one interval job, never two at once, missed rounds
 coalesced, the first at once). SIGINT and SIGTERM set a flag: the file in
 hand is finished, nothing new is started, the scheduler shuts down waiting
-for the round, and the process exits 0. No file ever kills the loop: an
+for the round, and the process exits 0.
+
+Faults of the service's own parts are not the file's (`service.faults`).
+Each round starts by probing the database and our folders; the state goes
+to `service.health` (var/health.json, read by `status` and the dashboard).
+While the database or var/ fails, no file is taken (they wait in the inbox).
+A fault met while a file is in hand leaves the file claimed, retried with a
+backoff (`waits`, `retry_at` in its sidecar), at once when the part is back.
+Only a file that is itself the cause of an error goes to the quarantine: an
 unexpected error is logged (its type and place, never its message, which
-may quote a value) and the file goes to the quarantine.
+may quote a value) and the file set aside.
+
+A death of the process (kill -9, OOM, a host restart) is never taken for
+the file's fault: the file is taken up again at the next start. Only a
+safety cap remains: a file in hand during MAX_INTERRUPTIONS deaths in a row
+is rejected unread as FILE_UNREADABLE (with its report) and set aside, so
+that one file can never keep the service in a crash loop.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import text
+
 from provisioner.service import batch as batches
-from provisioner.service import intake
+from provisioner.service import faults, intake
+from provisioner.service.health import Health, errno_name
 from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
+from provisioner.service.names import display_name
+from provisioner.service.owed import OwedOutputs
 
 if TYPE_CHECKING:
+    from provisioner.config import Settings
+    from provisioner.service.batch import BatchResult
     from provisioner.service.context import Context
+    from provisioner.service.pipeline import Outcome
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3  # a file that crashed the process this many times is quarantined unread
+MAX_INTERRUPTIONS = 10  # deaths of the process with the same file in hand before it is set aside
+WAIT_MAX = timedelta(minutes=5)  # longest backoff of a file waiting for a failing part
+
+
+@dataclass
+class Handled:
+    """What became of one claimed file.
+
+    `status`: accepted | rejected | duplicate | quarantined | batch | waiting
+    (a part of the service failed: the file stays claimed) | stopped (a
+    batch stopped between two members) | error (could not even be set aside).
+    """
+
+    status: str
+    outcome: Outcome | None = None
+    batch: BatchResult | None = None
+    fault: faults.Fault | None = None
 
 
 class Service:
     def __init__(self, ctx: Context, *, after_poll: Callable[[Context], None] | None = None,
-                 show_progress: bool | None = None) -> None:
+                 show_progress: bool | None = None, record_health: bool = True) -> None:
         self.ctx = ctx
         self.after_poll = after_poll
         self.stopping = threading.Event()
@@ -49,9 +92,12 @@ class Service:
         settings = ctx.settings
         for folder in (settings.inbox, settings.outbox, settings.archive, settings.quarantine, settings.var_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        self.health = Health(settings, ctx.clock, persist=record_health)
+        self.owed = OwedOutputs()
         self.workspace = Workspace.open(ctx)
         self._transport: Any = None
         self._progress = sys.stderr.isatty() if show_progress is None else show_progress
+        self._recovered = False  # a failing part came back this round: waiting files are retried at once
 
     def close(self) -> None:
         self.workspace.close()
@@ -69,32 +115,9 @@ class Service:
         started = time.monotonic()
         tally = _Tally()
         self.workspace.heartbeat()
-        try:
-            self.workspace.adopt_abandoned(self.ctx)
-        except Exception as error:  # recovery is retried at the next round
-            intake.log_failure("adoption", "-", error)
-        with self._progress_view() as view, _Lanes(PARALLEL_FILES) as lanes:
-            # Two files at a time: while one waits on the hash pool (both cores busy), the
-            # other's checks and outputs run; hashing alone can no longer keep a core idle.
-            for work in self.workspace.pending():
-                if self.stopping.is_set():
-                    break
-                view.file()
-                lanes.run(self._handle, work, tally, view)
-            for path in finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
-                                       incomplete_after=self.ctx.settings.incomplete_after_seconds):
-                if self.stopping.is_set():
-                    break
-                lanes.wait_for_room()  # claim no further ahead than we process
-                try:
-                    work = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
-                except Exception as error:  # one file's trouble (a full disk, say) never ends the round
-                    intake.log_failure("claim", "-", error)
-                    continue
-                if work is not None:
-                    view.file()
-                    lanes.run(self._handle, work, tally, view)
-        mails = 0 if self.stopping.is_set() else self._send_mail()
+        if self.probe():
+            self._round(tally)
+        mails = 0 if self.stopping.is_set() or self.health.failing(faults.DATABASE) else self.send_mail()
         if self.after_poll is not None and not self.stopping.is_set():
             try:
                 self.after_poll(self.ctx)
@@ -102,51 +125,231 @@ class Service:
                 intake.log_failure("after_poll", "-", error)
         handled = tally["files"]
         # An idle poll every few seconds would drown the log: only polls that did something are INFO.
-        level = logging.INFO if handled or mails else logging.DEBUG
-        log.log(level, "poll files=%d accepted=%d rejected=%d duplicate=%d quarantined=%d batches=%d mails_sent=%d "
-                 "duration_ms=%d", handled, tally["accepted"], tally["rejected"],
-                 tally["duplicate"], tally["quarantined"], tally["batches"], mails,
-                 (time.monotonic() - started) * 1000)
+        level = logging.INFO if handled or mails or tally["owed"] else logging.DEBUG
+        log.log(level, "poll files=%d accepted=%d rejected=%d duplicate=%d quarantined=%d waiting=%d batches=%d "
+                "owed_outputs=%d mails_sent=%d duration_ms=%d", handled, tally["accepted"], tally["rejected"],
+                tally["duplicate"], tally["quarantined"], tally["waiting"], tally["batches"], tally["owed"], mails,
+                (time.monotonic() - started) * 1000)
         return handled
 
-    def _handle(self, work: Path, tally: _Tally, view: _View) -> None:
-        ctx, workspace = self.ctx, self.workspace
-        tally.add("files")
-        info = workspace.info(work)
-        attempts = int(info.extra.get("attempts", 0)) + 1
-        workspace.remember(work, attempts=attempts)
+    def _round(self, tally: _Tally) -> None:
         try:
-            if attempts > MAX_ATTEMPTS:
-                log.error("file ref=%s failed %d times: quarantined unread", work.name, attempts - 1)
-                intake.quarantine(ctx, work, work.name, info.name)
-                tally.add("quarantined")
+            self.workspace.adopt_abandoned(self.ctx)
+        except Exception as error:  # recovery is retried at the next round
+            intake.log_failure("adoption", "-", error)
+        self.finish_owed(tally)
+        with self._progress_view() as view, _Lanes(PARALLEL_FILES) as lanes:
+            # Two files at a time: while one waits on the hash pool (both cores busy), the
+            # other's checks and outputs run; hashing alone can no longer keep a core idle.
+            for work in self.workspace.pending():
+                if self.stopping.is_set():
+                    break
+                if not self._due(work):
+                    continue
+                view.file()
+                lanes.run(self._handle, work, tally, view)
+            for path in finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
+                                       incomplete_after=self.ctx.settings.incomplete_after_seconds):
+                if self.stopping.is_set() or self._failing():
+                    break
+                lanes.wait_for_room()  # claim no further ahead than we process
+                try:
+                    claimed = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
+                except Exception as error:  # one file's trouble never ends the round for the others
+                    intake.log_failure("claim", "-", error)
+                    continue
+                if claimed is not None:
+                    view.file()
+                    lanes.run(self._handle, claimed, tally, view)
+        self._recovered = False
+
+    # -- named files, now (`provisioner process`) ----------------------------------------
+
+    def take_copy(self, path: Path) -> Path:
+        """Copy `path` into the work folder as a claimed file (the original stays where it is)."""
+        now = self.ctx.clock()
+        target = self.workspace.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        # A name that is not valid UTF-8 (an SMB share, a zip tool) is kept readable, never refused.
+        name = display_name(path.name)
+        self.workspace.remember(target, name=name, claimed_at=now.isoformat())
+        staging = target.with_name(f".{target.name}.tmp")
+        try:
+            shutil.copyfile(path, staging)
+            os.rename(staging, target)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            self.workspace.release(self.ctx, target)
+            raise
+        return target
+
+    def process_now(self, paths: list[Path]) -> list[Handled]:
+        """Each file as the inbox would have it, one after the other.
+
+        A file that waits for a failing part is not kept: its copy is removed
+        (the original is still there, to run again). The caller finishes the
+        owed outputs after the last file: before, they would take a file
+        named here for its own duplicate instead of resuming it.
+        """
+        results = []
+        for path in paths:
+            work = self.take_copy(path)
+            handled = self.handle(work)
+            if handled.status in ("waiting", "error", "stopped"):
+                self.workspace.release(self.ctx, work)
+            results.append(handled)
+        return results
+
+    # -- health ----------------------------------------------------------------------
+
+    def probe(self) -> bool:
+        """Check the database and our folders, record what fails; False when no file may be taken now.
+
+        A failing outbox does not stop the round: workbooks are applied and
+        their outputs owed (written once it is back). A failing database or
+        var/ (work folder, archive, quarantine) does: files wait in the inbox.
+        """
+        settings = self.ctx.settings
+        ok = True
+        try:
+            with self.ctx.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            self._back(faults.DATABASE)
+        except Exception as error:
+            self.health.fail(faults.classify(error, settings) or faults.Fault(faults.DATABASE, type(error).__name__))
+            ok = False
+        for part, folder in ((faults.OUTBOX, settings.outbox), (faults.VAR, self.workspace.folder),
+                             (faults.ARCHIVE, settings.archive), (faults.QUARANTINE, settings.quarantine)):
+            try:
+                probe_folder(folder)
+                self._back(part)
+            except OSError as error:
+                self.health.fail(faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
+                                              faults.ERRNO_NAMES.get(error.errno or 0, "")))
+                ok = ok and part == faults.OUTBOX
+        return ok
+
+    def _back(self, part: str) -> None:
+        if self.health.ok(part):
+            self._recovered = True
+            self.owed = OwedOutputs()  # their backoff was the fault's: try them all now
+
+    def _failing(self) -> bool:
+        return any(self.health.failing(part) for part in (faults.DATABASE, faults.VAR, faults.ARCHIVE,
+                                                            faults.QUARANTINE))
+
+    def finish_owed(self, tally: _Tally | None = None) -> int:
+        """Write the outputs owed by committed submissions (see `service.owed`); returns how many."""
+        if self.health.failing(faults.OUTBOX) or self.stopping.is_set():
+            return 0
+        try:
+            done = self.owed.finish(self.ctx)
+        except Exception as error:
+            fault = faults.classify(error, self.ctx.settings)
+            if fault is None:
+                intake.log_failure("owed outputs", "-", error)
+            else:
+                self.health.fail(fault)
+            return 0
+        if done.fault is not None:
+            self.health.fail(done.fault)
+        if tally is not None:
+            for _ in done.written:
+                tally.add("owed")
+        return len(done.written)
+
+    # -- one file ----------------------------------------------------------------------
+
+    def _due(self, work: Path) -> bool:
+        """False for a file waiting for a failing part, until its retry time (or the part is back)."""
+        if self._recovered:
+            return True
+        retry_at = self.workspace.info(work).extra.get("retry_at")
+        if not retry_at:
+            return True
+        try:
+            return datetime.fromisoformat(str(retry_at)) <= self.ctx.clock()
+        except ValueError:
+            return True
+
+    def _handle(self, work: Path, tally: _Tally, view: _View) -> None:
+        handled = self.handle(work, on_member=view.member)
+        if handled.status == "stopped":
+            return
+        tally.add("files")
+        if handled.batch is not None:
+            tally.add("batches")
+            for line in handled.batch.lines:
+                tally.add("accepted" if line["status"] == "held" else line["status"])
+        else:
+            tally.add(handled.status)
+
+    def handle(self, work: Path, *, on_member: Callable[[int, int], None] | None = None) -> Handled:
+        """Process one claimed file; on return it has left the work folder, unless it waits."""
+        ctx, workspace = self.ctx, self.workspace
+        info = workspace.info(work)
+        interrupted = int(info.extra.get("interrupted", 0))
+        waits = int(info.extra.get("waits", 0))
+        try:
+            # Counted now, uncounted on every way out: what remains is the deaths with this file in hand.
+            workspace.remember(work, interrupted=interrupted + 1)
+            if interrupted >= MAX_INTERRUPTIONS:
+                log.error("file ref=%s was in hand during %d deaths of the service: rejected unread",
+                          work.name, interrupted)
+                outcome = intake.reject_interrupted(ctx, work, info.name, interrupted)
+                handled = Handled("quarantined", outcome=outcome)
             elif batches.is_batch(work, info.name):
                 result = batches.handle_batch(ctx, workspace, work, info, should_stop=self.stopping.is_set,
-                                              on_member=view.member)
+                                              on_member=on_member)
                 if result is None:  # stopped between two members: resumed at the next start
-                    workspace.remember(work, attempts=attempts - 1)
-                    return
-                tally.add("batches")
-                for line in result.lines:
-                    tally.add("accepted" if line["status"] == "held" else line["status"])
+                    workspace.remember(work, interrupted=interrupted)
+                    return Handled("stopped")
+                handled = Handled("batch", batch=result)
             else:
-                resumed = info.claimed_at if attempts > 1 else None
+                resumed = info.claimed_at if interrupted or waits else None
                 outcome = intake.handle_one(ctx, work, info.name, resumed_since=resumed)
-                tally.add("quarantined" if outcome.parsed is None and outcome.status == "rejected"
+                status = ("quarantined" if outcome.parsed is None and outcome.status == "rejected"
                           else outcome.status)
+                handled = Handled(status, outcome=outcome)
+                if outcome.pending is not None and outcome.pending.part in faults.FOLDER_PARTS:
+                    self.health.fail(outcome.pending)
         except Exception as error:
+            fault = faults.classify(error, ctx.settings)
+            if fault is not None:
+                return self._wait(work, fault, interrupted, waits)
             intake.log_failure("file", work.name, error)
             try:
                 if work.exists():
                     intake.quarantine(ctx, work, work.name, info.name)
-                tally.add("quarantined")
-            except Exception as again:  # left in the work folder: tried again, then quarantined unread
+                handled = Handled("quarantined")
+            except Exception as again:  # left in the work folder: tried again at the next round
                 intake.log_failure("quarantine", work.name, again)
-                return
+                self._forget_start(work, interrupted)
+                return Handled("error")
         workspace.release(ctx, work)
         workspace.heartbeat()
+        return handled
 
-    def _send_mail(self) -> int:
+    def _wait(self, work: Path, fault: faults.Fault, interrupted: int, waits: int) -> Handled:
+        """A part of the service failed with `work` in hand: keep it claimed, retry it later."""
+        self.health.fail(fault)
+        waits += 1
+        delay = min(timedelta(seconds=self.ctx.settings.poll_seconds) * 2 ** min(waits - 1, 16), WAIT_MAX)
+        retry_at = self.ctx.clock() + delay
+        try:
+            self.workspace.remember(work, interrupted=interrupted, waits=waits, retry_at=retry_at.isoformat())
+        except OSError:  # var/ itself fails: the file is retried at the next round
+            pass
+        log.warning("file ref=%s waits for %s (%s): attempt %d, next in %d s", work.name, fault.part,
+                    fault.detail, waits, delay.total_seconds())
+        return Handled("waiting", fault=fault)
+
+    def _forget_start(self, work: Path, interrupted: int) -> None:
+        try:
+            self.workspace.remember(work, interrupted=interrupted)
+        except OSError:
+            pass
+
+    def send_mail(self) -> int:
         try:
             from provisioner.mail import dispatch, sender
         except ImportError:
@@ -244,6 +447,46 @@ class Service:
 
 
 PARALLEL_FILES = 3
+
+
+def open_when_reachable(settings: Settings, *, wait: bool = True) -> Context:
+    """The service context; while the database cannot be reached, wait for it (health recorded).
+
+    A host restart may start the service before its database: it waits, says
+    so in var/health.json and the log, and starts once the database answers.
+    A configuration error (unparsable URL, no driver) is raised at once.
+    """
+    from provisioner.service.context import open_context
+    from provisioner.store.db import StoreUnavailable
+    from provisioner.store.tables import utcnow
+
+    health: Health | None = None
+    while True:
+        try:
+            ctx = open_context(settings)
+        except StoreUnavailable as error:
+            if not wait or not str(error).startswith("cannot open the database"):
+                raise
+            if health is None:
+                health = Health(settings, utcnow)
+            health.fail(faults.Fault(faults.DATABASE, "StoreUnavailable"))
+            time.sleep(settings.poll_seconds)
+            continue
+        if health is not None:
+            health.ok(faults.DATABASE)
+        return ctx
+
+
+def probe_folder(folder: Path) -> None:
+    """Raise OSError unless a file can be created, written, synced and removed in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".probe-", suffix=".tmp")
+    try:
+        os.write(fd, b"probe\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(name)
 
 
 class _Tally(Counter[str]):

@@ -5,8 +5,12 @@ file's SHA-256) and the emails to send commit in ONE transaction. The slow
 part, hashing, runs between a short planning transaction and the write
 transaction, which plans again against the store of that moment (another
 workbook may have taken a login meanwhile). Outputs are written after the
-commit and the submission is marked finished; a crash in between is
-resumed the next time the same bytes come (`finish_outputs`).
+commit and the submission is marked finished. When they cannot be written
+(the outbox read-only or full, the database gone before `finished_at` is
+set), the workbook stays applied and its outputs are owed: the outcome says
+so (`pending`), and the service writes them later from the stored report
+(`service.owed`). A crash in between is finished the same way, or when the
+same bytes come again (`_resume`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from provisioner.domain.plan import Plan, make_plan
 from provisioner.reports import clock
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
-from provisioner.service import notices
+from provisioner.service import faults, notices
 from provisioner.service.context import Context
 from provisioner.service.names import display_name
 from provisioner.service.outputs import write_outputs
@@ -53,6 +57,7 @@ class Outcome:
     folder: Path
     parsed: ParsedWorkbook | None = None
     findings: list[Finding] = field(default_factory=list)  # errors and warnings, for the annotated copy
+    pending: faults.Fault | None = None  # committed, but its outputs could not be written: owed
 
     @property
     def ok(self) -> bool:
@@ -91,9 +96,38 @@ def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: st
         if prior is None:
             raise
         return _duplicate(ctx, name, sha, now, prior, batch)
-    finish_outputs(ctx, outcome)
+    finish_or_owe(ctx, outcome)
     _log(outcome, time.monotonic() - started)
     return outcome
+
+
+def reject_unread(ctx: Context, path: Path, *, name: str, message: str) -> Outcome:
+    """A rejection as FILE_UNREADABLE without reading the file (the loop's safety cap), with its report."""
+    sha = sha256_file(path)
+    now = ctx.clock()
+    with ctx.engine.begin() as conn:
+        prior = repo.find_submission(conn, sha)
+    if prior is not None:
+        return _duplicate(ctx, name, sha, now, prior, None)
+    outcome = _Run(ctx, path, name, sha, now, None, None, [error("FILE_UNREADABLE", message)]).execute()
+    finish_or_owe(ctx, outcome)
+    return outcome
+
+
+def finish_or_owe(ctx: Context, outcome: Outcome) -> None:
+    """`finish_outputs`, and when it fails, whatever the reason, the outputs are owed: never raised.
+
+    The workbook is committed: failing now would have the file treated again
+    (or quarantined) though it was applied. The submission's `finished_at`
+    stays NULL, which is what `service.owed` looks for each round.
+    """
+    try:
+        finish_outputs(ctx, outcome)
+    except Exception as error:
+        outcome.pending = faults.classify(error, ctx.settings, writing=faults.OUTBOX) or faults.Fault(
+            "outputs", type(error).__name__)
+        log.error("submission id=%s applied; outputs pending: %s %s", outcome.submission_id,
+                  outcome.pending.part, outcome.pending.detail)
 
 
 def finish_outputs(ctx: Context, outcome: Outcome) -> None:
@@ -279,14 +313,20 @@ class _Run:
 
 def _resume(ctx: Context, path: Path, prior: Any) -> Outcome:
     """A crash came between the commit and the outputs: write them now, from the stored report."""
-    report = dict(prior.report)
-    result = check_file(path, name=report.get("file") or path.name, max_bytes=ctx.max_bytes)
+    result = check_file(path, name=(prior.report or {}).get("file") or path.name, max_bytes=ctx.max_bytes)
+    outcome = stored_outcome(ctx, prior, result.workbook)
+    finish_or_owe(ctx, outcome)
+    if outcome.pending is None:
+        log.info("submission id=%s resumed: outputs written after a restart", prior.id)
+    return outcome
+
+
+def stored_outcome(ctx: Context, row: Any, parsed: ParsedWorkbook | None) -> Outcome:
+    """The outcome of a committed submission, from its stored report and the workbook read again."""
+    report = dict(row.report)
     findings = [Finding(**f) for f in report.get("errors", [])]
     findings += [Finding(**f, severity=Severity.WARNING) for f in report.get("warnings", [])]
-    outcome = Outcome(prior.id, report["status"], report, ctx.outbox / prior.id, result.workbook, findings)
-    finish_outputs(ctx, outcome)
-    log.info("submission id=%s resumed: outputs written after a restart", prior.id)
-    return outcome
+    return Outcome(row.id, report["status"], report, ctx.outbox / row.id, parsed, findings)
 
 
 def _duplicate(ctx: Context, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:

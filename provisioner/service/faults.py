@@ -1,0 +1,109 @@
+"""Telling a fault of the service's own parts from a fault of the file in hand.
+
+A file is set aside (quarantined) only when it is itself the cause. When
+the database cannot be reached, or a folder of ours cannot be written (read
+only, full, permission), the file is not at fault: it stays claimed and is
+tried again once the part is back. `classify` names the part that failed,
+or returns None when the error is not one of ours (a bug the file set off).
+
+A fault's `detail` is built from the error's type, errno and our own paths
+only: never its message, which may quote a value read from the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import exc
+
+if TYPE_CHECKING:
+    from provisioner.config import Settings
+
+DATABASE = "database"
+OUTBOX = "outbox"
+ARCHIVE = "archive"
+QUARANTINE = "quarantine"
+VAR = "var"
+INBOX = "inbox"
+FOLDER_PARTS = frozenset({OUTBOX, ARCHIVE, QUARANTINE, VAR, INBOX})
+PARTS = FOLDER_PARTS | {DATABASE}
+
+# errno values that say "this folder cannot be written now", never "this file is bad".
+DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
+                         errno.ENOENT, errno.ENOTDIR, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+ERRNO_NAMES = {errno.EROFS: "read-only", errno.ENOSPC: "full", errno.EDQUOT: "full",
+               errno.EACCES: "permission", errno.EPERM: "permission"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One part of the service that failed: `part` (DATABASE, OUTBOX...) and what happened."""
+
+    part: str
+    detail: str  # e.g. "OperationalError", "OSError EROFS": never a value from a file
+    reason: str = ""  # read-only | full | permission | "" (for the French wording)
+
+
+def classify(error: BaseException, settings: Settings, *, writing: str = VAR) -> Fault | None:
+    """The part of the service behind `error`, or None when it is not an infrastructure fault.
+
+    `writing`: the part being written when an OSError names no path (ENOSPC
+    on a write, say).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:  # the cause may be wrapped (a lane, a batch)
+        seen.add(id(current))
+        fault = _classify_one(current, settings, writing)
+        if fault is not None:
+            return fault
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _classify_one(error: BaseException, settings: Settings, writing: str) -> Fault | None:
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)):
+        return Fault(DATABASE, type(error).__name__)
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return Fault(DATABASE, type(error).__name__)
+    if isinstance(error, sqlite3.OperationalError):
+        return Fault(DATABASE, type(error).__name__)
+    if _is_driver_operational(error):
+        return Fault(DATABASE, type(error).__name__)
+    if isinstance(error, OSError) and error.errno in DISK_ERRNOS:
+        part = folder_of(error, settings, writing)
+        if part is None:
+            return None  # not one of our folders: the file's own path, say
+        name = errno.errorcode.get(error.errno or 0, "?")
+        return Fault(part, f"{type(error).__name__} {name}", ERRNO_NAMES.get(error.errno or 0, ""))
+    return None
+
+
+def _is_driver_operational(error: BaseException) -> bool:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
+
+
+def folder_of(error: OSError, settings: Settings, writing: str = VAR) -> str | None:
+    """Which of our folders an OSError is about, from the paths it names."""
+    paths = [p for p in (error.filename, error.filename2) if p]
+    parts = [(OUTBOX, settings.outbox), (ARCHIVE, settings.archive), (QUARANTINE, settings.quarantine),
+             (INBOX, settings.inbox), (VAR, settings.var_dir)]
+    for raw in paths:
+        try:
+            path = Path(raw if isinstance(raw, str) else bytes(raw).decode("utf-8", "surrogateescape")).absolute()
+        except (TypeError, ValueError):
+            continue
+        for part, folder in parts:  # the first that holds it: archive and quarantine live under var
+            if path == folder.absolute() or folder.absolute() in path.parents:
+                return part
+    if not paths:
+        return writing
+    return None

@@ -1,0 +1,132 @@
+"""Outputs owed: committed submissions whose outputs were never written, finished by the service.
+
+A workbook is applied in one transaction; its outputs (reports, annotated
+copy, subscription form) are written after, and `finished_at` set last.
+When the outbox was read-only or full, or the process died in between, the
+row keeps `finished_at` NULL. Each round, the service asks the database for
+such rows and writes their outputs from the stored report and the
+secret-free archive copy (the workbook as read, which the annotated copy
+and the subscription form are built from), with a backoff per submission.
+No resubmission and no person is needed.
+
+A row whose workbook is needed but whose archive copy is missing is left
+alone for a while (`FILE_GRACE`): its file is still claimed (the archive
+could not be written either) and is finished when that file is taken up
+again. Past that, the workbook was never readable (set aside unread), and
+the outputs are written without it: the reports, and an annotated copy
+holding the list of findings only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from provisioner.service import faults
+from provisioner.store.tables import submissions
+from provisioner.workbook import layout
+
+if TYPE_CHECKING:
+    from provisioner.service.context import Context
+    from provisioner.workbook.model import ParsedWorkbook
+
+log = logging.getLogger(__name__)
+
+FILE_GRACE = timedelta(minutes=10)
+BATCH = 50  # rows looked at per round: a long outage's backlog is cleared over a few rounds
+BACKOFF_FIRST_S = 5.0
+BACKOFF_MAX_S = 600.0
+FILE_CODES = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_TOO_LARGE"})
+
+
+@dataclass
+class Finished:
+    """What one call did: outputs written, and the fault that stopped it, if any."""
+
+    written: list[str] = field(default_factory=list)
+    fault: faults.Fault | None = None
+
+
+class OwedOutputs:
+    """The rows to finish, each retried with its own backoff (kept in memory: a restart retries at once)."""
+
+    def __init__(self) -> None:
+        self._retry: dict[str, tuple[int, float]] = {}  # id -> (failures, monotonic time of the next try)
+
+    def finish(self, ctx: Context) -> Finished:
+        done = Finished()
+        now = time.monotonic()
+        for row in unfinished(ctx):
+            failures, next_try = self._retry.get(row.id, (0, 0.0))
+            if next_try > now:
+                continue
+            outcome = _outcome(ctx, row)
+            if outcome is None:
+                continue
+            from provisioner.service.pipeline import finish_or_owe
+
+            finish_or_owe(ctx, outcome)
+            if outcome.pending is None:
+                self._retry.pop(row.id, None)
+                done.written.append(row.id)
+                log.info("submission id=%s: owed outputs written", row.id)
+                continue
+            failures += 1
+            self._retry[row.id] = (failures, now + min(BACKOFF_FIRST_S * 2 ** (failures - 1), BACKOFF_MAX_S))
+            if outcome.pending.part in (faults.OUTBOX, faults.DATABASE):
+                done.fault = outcome.pending
+                break  # the same for every other row: try again at a later round
+        return done
+
+
+def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
+    """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
+    query = (select(submissions.c.id, submissions.c.report, submissions.c.received_at,
+                    submissions.c.file_name)
+             .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
+                    submissions.c.status != "processing")
+             .order_by(submissions.c.received_at, submissions.c.id).limit(limit))
+    with ctx.engine.connect() as conn:
+        return list(conn.execute(query))
+
+
+def _outcome(ctx: Context, row: Any) -> Any:
+    from provisioner.service.pipeline import stored_outcome
+
+    report = dict(row.report)
+    parsed = None
+    if needs_workbook(report):
+        parsed = _archived_workbook(ctx, row, report)
+        if parsed is None and ctx.clock() - row.received_at < FILE_GRACE:
+            log.debug("submission id=%s: outputs owed, its file still in hand", row.id)
+            return None
+    return stored_outcome(ctx, row, parsed)
+
+
+def needs_workbook(report: dict[str, Any]) -> bool:
+    """An annotated copy (a workbook that was read, then rejected) or a subscription form needs it."""
+    if report.get("status") == "rejected":
+        return not {str(e.get("code")) for e in report.get("errors") or []} & FILE_CODES
+    return report.get("status") == "accepted" and report.get("request_type") == layout.ABONNEMENT
+
+
+def _archived_workbook(ctx: Context, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:
+    from provisioner.service.intake import archive_path_for
+    from provisioner.workbook.checker import check_file
+
+    path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
+    if not path.is_file():
+        return None
+    return check_file(path, name=report.get("file") or row.file_name, max_bytes=ctx.max_bytes).workbook
+
+
+def _received(report: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(report.get("received_at")))
+    except ValueError:
+        return None
