@@ -27,6 +27,8 @@ def service_env(root: Path, database_url: str | None = None, *, hash_workers: in
         "PROVISIONER_QUARANTINE": str(root / "var" / "quarantine"),
         "PROVISIONER_DATABASE_URL": database_url or f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}",
         "PROVISIONER_HASH_WORKERS": str(hash_workers),
+        # The web back office listens on a fixed port: tests that want it turn it on with a port of their own.
+        "PROVISIONER_WEB_ENABLED": "0",
     })
     env.update(extra)
     return env

@@ -10,6 +10,6 @@ from provisioner.cli.app import cli
 
 def main() -> None:
     # Importing registers each command module on the group.
-    from provisioner.cli import admin, check, dashboard, process, serve, template  # noqa: F401
+    from provisioner.cli import admin, check, dashboard, process, serve, template, web  # noqa: F401
 
     cli(prog_name="provisioner")

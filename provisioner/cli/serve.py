@@ -18,7 +18,9 @@ def serve(once: bool) -> None:
     missing folders are created. A `.zip` of workbooks is processed workbook
     by workbook, with a summary in outbox/lot-<id>/. Stopping finishes the
     file in hand first; a file left by a crash is taken up again at the next
-    start.
+    start. The web back office runs beside it (PROVISIONER_WEB_HOST,
+    PROVISIONER_WEB_PORT: http://127.0.0.1:8000/connexion by default;
+    PROVISIONER_WEB_ENABLED=0 turns it off).
 
     \b
     Example:
@@ -26,9 +28,16 @@ def serve(once: bool) -> None:
     """
     from provisioner.reports.dashboard import write_dashboard
     from provisioner.service.loop import Service
+    from provisioner.web.server import WebUnavailable, running_beside
 
     with open_or_exit() as ctx, Service(ctx, after_poll=write_dashboard) as service:
         if once:
             service.run_once()
-        else:
+        elif not ctx.settings.web_enabled:
             service.run()
+        else:
+            try:
+                with running_beside(ctx):  # the back office, stopped when the scheduler stops
+                    service.run()
+            except WebUnavailable as error:
+                raise click.ClickException(f"{error} (PROVISIONER_WEB_ENABLED=0 runs without it)") from None

@@ -167,29 +167,32 @@ def _count_by(conn: Connection, column: Any) -> dict[int, int]:
     return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
 
 
-def activate(ctx: Context, numero: str) -> Activation:
+def activate(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Activation:
     """Validate a subscription: the company becomes active and its waiting users become accounts.
 
     Each waiting user is checked again against the store of today: a login
-    taken since the Abonnement is not created, and is reported.
+    taken since the Abonnement is not created, and is reported. `actor` and
+    `reason` go to the audit (the web passes the signed-in operator).
     """
     passwords = FreshPasswords(ctx.hasher, _waiting_without_password(ctx, numero))
-    return _retrying_once(lambda: _activate(ctx, numero, passwords))
+    return _retrying_once(lambda: _activate(ctx, numero, passwords, actor, reason))
 
 
-def _activate(ctx: Context, numero: str, passwords: FreshPasswords) -> Activation:
+def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str = ACTOR,
+              reason: str | None = None) -> Activation:
     now = ctx.clock()
     with ctx.engine.begin() as conn:
         company = _company(conn, numero)
         if company.status != "pending":
             raise NotPending(numero=numero)
         result = Activation(numero, company.raison_sociale)
-        _create_waiting_users(conn, company, passwords, now, result)
+        _create_waiting_users(conn, company, passwords, now, result, actor)
         conn.execute(delete(pending_users).where(pending_users.c.adherent_id == company.id))
         repo.set_adherent(conn, company.id, status="active", activated_at=now, updated_at=now)
-        repo.add_audit(conn, actor=ACTOR, numero=numero, action="activate", target=numero,
+        repo.add_audit(conn, actor=actor, numero=numero, action="activate", target=numero,
                        before={"status": "pending"},
-                       after={"status": "active", "created": result.created, "skipped": result.skipped},
+                       after={"status": "active", "created": result.created, "skipped": result.skipped,
+                              "reason": reason},
                        now=now)
         _queue_validated(conn, company, result, now)
     return result
@@ -204,7 +207,7 @@ def _waiting_without_password(ctx: Context, numero: str) -> int:
 
 
 def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshPasswords, now: datetime,
-                          result: Activation) -> None:
+                          result: Activation, actor: str = ACTOR) -> None:
     rows = conn.execute(select(pending_users).where(pending_users.c.adherent_id == company.id)
                         .order_by(pending_users.c.id)).all()
     taken = _taken_keys(conn, [row.login_key for row in rows])
@@ -220,7 +223,7 @@ def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshP
         password = None
         if row.password_hash is None:
             password, secrets["password_hash"] = passwords.take()
-        _write_change(conn, company, change, secrets, password, row.submission_id, now)
+        _write_change(conn, company, change, secrets, password, row.submission_id, now, actor)
         result.created.append({**where, "generated_password": password is not None})
 
 
@@ -255,7 +258,7 @@ def _queue_validated(conn: Connection, company: Row[Any], result: Activation, no
                 now=now)
 
 
-def unlock(ctx: Context, numero: str) -> Unlock:
+def unlock(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
     """Lift a company's lock and forget its failed authentications."""
     now = ctx.clock()
     with ctx.engine.begin() as conn:
@@ -263,13 +266,14 @@ def unlock(ctx: Context, numero: str) -> Unlock:
         state = lockout.after_success()
         repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
                           updated_at=now)
-        repo.add_audit(conn, actor=ACTOR, numero=numero, action="unlock", target=numero,
+        repo.add_audit(conn, actor=actor, numero=numero, action="unlock", target=numero,
                        before={"failed_auth": company.failed_auth, "locked_until": _iso(company.locked_until)},
-                       after={"failed_auth": 0, "locked_until": None}, now=now)
+                       after={"failed_auth": 0, "locked_until": None, "reason": reason}, now=now)
     return Unlock(numero, lockout.is_locked(company.locked_until, now), company.failed_auth)
 
 
-def reset_admin_password(ctx: Context, numero: str) -> PasswordReset:
+def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
+                         reason: str | None = None) -> PasswordReset:
     """A new administrator password, emailed to the delegate on record only (after the signed letter).
 
     The lock is lifted too: a delegate who forgot the password has often
@@ -285,8 +289,8 @@ def reset_admin_password(ctx: Context, numero: str) -> PasswordReset:
             raise NoDelegateEmail(numero=numero)
         repo.set_adherent(conn, company.id, admin_password_hash=digest, failed_auth=0, locked_until=None,
                           updated_at=now)
-        repo.add_audit(conn, actor=ACTOR, numero=numero, action="admin_password_reset", target=numero,
-                       after={"sent_to": email}, now=now)
+        repo.add_audit(conn, actor=actor, numero=numero, action="admin_password_reset", target=numero,
+                       after={"sent_to": email, "reason": reason}, now=now)
         enqueue(conn, kind="admin_password_reset", recipients=[email],
                 context={"adherent": _adherent_ref(company), "password": password,
                          "delegue": _delegate_name(company)}, now=now)
@@ -323,29 +327,29 @@ def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def approve_request(ctx: Context, request_id: int) -> Decision:
+def approve_request(ctx: Context, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
     """Apply a waiting request (after the signed letter) and tell the delegate."""
     passwords = FreshPasswords(ctx.hasher, _generated_in(ctx, request_id))
-    return _retrying_once(lambda: _decide(ctx, request_id, "approved", passwords))
+    return _retrying_once(lambda: _decide(ctx, request_id, "approved", passwords, reason, actor))
 
 
-def reject_request(ctx: Context, request_id: int, *, reason: str | None = None) -> Decision:
+def reject_request(ctx: Context, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
     """Refuse a waiting request: nothing of it is applied; the delegate is told (with `reason`, if given)."""
-    return _decide(ctx, request_id, "rejected", None, reason)
+    return _decide(ctx, request_id, "rejected", None, reason, actor)
 
 
 def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPasswords | None,
-            reason: str | None = None) -> Decision:
+            reason: str | None = None, actor: str = ACTOR) -> Decision:
     now = ctx.clock()
     with ctx.engine.begin() as conn:
         request, company = _waiting_request(conn, request_id)
         decision = Decision(request.id, request.kind, company.numero, status)
         recipients = [_delegate_email(company)]
         if passwords is not None:
-            recipients += _apply_request(conn, request, company, passwords, now, decision)
+            recipients += _apply_request(conn, request, company, passwords, now, decision, actor)
         conn.execute(requests.update().where(requests.c.id == request.id)
-                     .values(status=status, decided_at=now, decided_by=ACTOR))
-        repo.add_audit(conn, actor=ACTOR, numero=company.numero, action=f"request_{status}",
+                     .values(status=status, decided_at=now, decided_by=actor))
+        repo.add_audit(conn, actor=actor, numero=company.numero, action=f"request_{status}",
                        target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
                        after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
                               "reason": reason},
@@ -369,11 +373,11 @@ def _waiting_request(conn: Connection, request_id: int) -> tuple[Row[Any], Row[A
 
 
 def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passwords: FreshPasswords,
-                   now: datetime, decision: Decision) -> list[str]:
+                   now: datetime, decision: Decision, actor: str = ACTOR) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
     if request.kind == "mass_disable":
-        _apply_held_plan(conn, company, payload, passwords, request.submission_id, now, decision)
+        _apply_held_plan(conn, company, payload, passwords, request.submission_id, now, decision, actor)
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
     column = "delegue" if request.kind == "delegue_change" else "company"
@@ -386,7 +390,7 @@ def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passw
 
 
 def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any], passwords: FreshPasswords,
-                     submission_id: str | None, now: datetime, decision: Decision) -> None:
+                     submission_id: str | None, now: datetime, decision: Decision, actor: str = ACTOR) -> None:
     """Apply a held workbook's changes, each judged again against the store of today."""
     stored = _held_changes(payload)
     view = repo.load_view(conn, company, [str(c.get("login") or "") for c in stored])
@@ -402,7 +406,7 @@ def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any
         if data.get("generated"):
             # The password drawn then was never kept in clear: its user gets a new one.
             password, secrets["password_hash"] = passwords.take()
-        _write_change(conn, company, change, secrets, password, submission_id, now)
+        _write_change(conn, company, change, secrets, password, submission_id, now, actor)
         if change.action == CREATE:
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         decision.applied.append(change.report())
@@ -651,10 +655,10 @@ def _adherent_ref(company: Row[Any]) -> dict[str, str | None]:
 
 
 def _write_change(conn: Connection, company: Row[Any], change: UserChange, secrets: dict[str, str | None],
-                  password: str | None, submission_id: str | None, now: datetime) -> None:
+                  password: str | None, submission_id: str | None, now: datetime, actor: str = ACTOR) -> None:
     """One account change, its audit row, and the generated password's email to that user only."""
     repo.apply_change(conn, company.id, change, secrets, now)
-    repo.add_audit(conn, actor=ACTOR, numero=company.numero, action=change.action,
+    repo.add_audit(conn, actor=actor, numero=company.numero, action=change.action,
                    target=f"{change.teleservice}:{change.login}", before=public_state(change.before),
                    after=public_change(change), now=now)
     if password is not None:
