@@ -35,10 +35,11 @@ def service_env(root: Path, database_url: str | None = None, *, hash_workers: in
 
 
 def run_provisioner(root: Path, env: dict[str, str], *args: str | Path,
-                    expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-    """`provisioner ARGS` as a process in `root`: never a traceback, and exit `expect` unless None."""
+                    expect: int | None = 0, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`provisioner ARGS` as a process in `root` (`input_text` on its stdin): never a traceback, and exit
+    `expect` unless None."""
     result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, input=input_text)
     assert "Traceback" not in result.stderr, result.stderr
     if expect is not None:
         assert result.returncode == expect, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"

@@ -11,7 +11,7 @@ hash or an email body (a body may carry a generated password).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, union
@@ -174,7 +174,7 @@ def list_submissions(ctx: Context, *, adherent: str = "", status: str = "", day:
     if status:
         query = query.where(submissions.c.status == status)
     if day is not None:
-        start = datetime.combine(day, time(), tzinfo=timezone.utc)
+        start = datetime.combine(day, time(), tzinfo=UTC)
         query = query.where(submissions.c.received_at >= start,
                             submissions.c.received_at < start + timedelta(days=1))
     with ctx.engine.connect() as conn:

@@ -96,9 +96,10 @@ def add_operator(ctx: Context, login: str, role: str, password: str, *, actor: s
     now = ctx.clock()
     try:
         with ctx.engine.begin() as conn:
-            new_id = conn.execute(insert(operators).values(
+            inserted = conn.execute(insert(operators).values(
                 login=key, password_hash=digest, role=role, active=True, failed_logins=0,
-                created_at=now, updated_at=now)).inserted_primary_key[0]
+                created_at=now, updated_at=now)).inserted_primary_key
+            new_id = inserted[0] if inserted is not None else 0
             repo.add_audit(conn, actor=actor, numero=None, action="operator_add", target=f"operator:{key}",
                            after={"role": role}, now=now)
     except exc.IntegrityError:

@@ -10,7 +10,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provisioner.service.context import Context
-from provisioner.web.pages import accounts, adherents, dashboard, mails, operators, requests, signin, submissions
+from provisioner.web.pages import (
+    accounts,
+    adherents,
+    dashboard,
+    mails,
+    operators,
+    requests,
+    signin,
+    submissions,
+)
 
 STATIC = Path(__file__).with_name("static")
 # No script at all, styles from our own file only, no framing, forms post only to us.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,7 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
-from provisioner.reports.dashboard import REQUEST_KIND_LABELS, REQUEST_TYPE_LABELS, STATUS_LABELS
+from provisioner.reports.dashboard import (
+    REQUEST_KIND_LABELS,
+    REQUEST_TYPE_LABELS,
+    STATUS_LABELS,
+)
 from provisioner.reports.report_html import DISPLAY_TIMEZONE, french_datetime
 from provisioner.workbook.layout import TELESERVICE_BY_KEY
 
@@ -33,8 +37,7 @@ def display_zone() -> Any:
     try:
         return ZoneInfo(DISPLAY_TIMEZONE)
     except (ZoneInfoNotFoundError, ValueError):
-        from datetime import timezone
-        return timezone.utc
+        return UTC
 
 
 def _when(value: datetime | None) -> str:

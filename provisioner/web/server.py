@@ -1,12 +1,14 @@
 """uvicorn for the back office: alone (`provisioner web`) or in a thread beside the scheduler (`serve`).
 
-In a thread, uvicorn leaves the signals alone (they belong to the main
-thread, where the scheduler catches them); stopping is `should_exit`.
+uvicorn always runs in a thread: there it leaves the signals alone (they
+belong to the main thread, where the scheduler, or `run_alone`, catches
+them and ends cleanly); stopping it is `should_exit`.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -38,12 +40,16 @@ def url(ctx: Context) -> str:
 
 
 def run_alone(ctx: Context) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn's own handlers, in the main thread)."""
-    server = make_server(ctx)
-    log.info("back office on %s", url(ctx))
-    _run_quietly(server)
-    if not server.started:
-        raise WebUnavailable(f"cannot listen on {ctx.settings.web_host}:{ctx.settings.web_port}")
+    """Serve until SIGINT/SIGTERM, then return normally (exit 0, as `serve` does)."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with running_beside(ctx) as server:
+            while not stop.wait(0.5) and not server.should_exit:
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager

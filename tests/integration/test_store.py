@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,14 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.store import tables
-from provisioner.store.db import StoreUnavailable, alembic_config, connect, make_engine, safe_url, upgrade
+from provisioner.store.db import (
+    StoreUnavailable,
+    alembic_config,
+    connect,
+    make_engine,
+    safe_url,
+    upgrade,
+)
 from provisioner.workbook import layout
 
 # The newest migration: every upgrade ends there.
@@ -31,7 +38,7 @@ ALL_TABLES = {
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def add_adherent(conn: sa.Connection, numero: str = "123456") -> int:
@@ -206,10 +213,10 @@ def test_timestamps_come_back_aware_in_utc(engine: Engine) -> None:
         ).one()
         # Comparisons in SQL stay in time order (SQLite compares text).
         still_locked = conn.scalar(sa.select(sa.func.count()).select_from(tables.adherents).where(
-            tables.adherents.c.locked_until > datetime(2026, 11, 26, 14, 29, tzinfo=timezone.utc)
+            tables.adherents.c.locked_until > datetime(2026, 11, 26, 14, 29, tzinfo=UTC)
         ))
-    assert row.locked_until == lock and row.locked_until.tzinfo == timezone.utc
-    assert row.created_at.tzinfo == timezone.utc and abs(row.created_at - now()) < timedelta(minutes=1)
+    assert row.locked_until == lock and row.locked_until.tzinfo == UTC
+    assert row.created_at.tzinfo == UTC and abs(row.created_at - now()) < timedelta(minutes=1)
     assert still_locked == 1
 
 

@@ -27,7 +27,14 @@ from provisioner.service import agence, operators
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
 from provisioner.store.db import make_engine, upgrade
-from provisioner.store.tables import adherents, audit, mail_queue, operator_sessions, requests, utcnow
+from provisioner.store.tables import (
+    adherents,
+    audit,
+    mail_queue,
+    operator_sessions,
+    requests,
+    utcnow,
+)
 from provisioner.web.app import create_app
 from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user
 

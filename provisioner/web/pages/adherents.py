@@ -48,8 +48,8 @@ def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
 def activate(web: Web) -> Response:
     numero = _numero(web)
     result = agence.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
-    lines = [f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
-             "La personne déléguée est prévenue par email."]
+    lines = [(f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
+              "La personne déléguée est prévenue par email.")]
     lines += [f"Non créé : {u['login']} ({SKIP_LABELS.get(u['reason'], u['reason'])})" for u in result.skipped]
     return _done(web, numero, f"Abonnement de l'adhérent {numero} validé", lines)
 
@@ -69,8 +69,8 @@ def reset_password(web: Web) -> Response:
     result = agence.reset_admin_password(web.ctx, numero, actor=web.operator.login,
                                          reason=web.field("motif") or None)
     return _done(web, numero, "Nouveau mot de passe administrateur envoyé",
-                 [f"Envoyé par email à la personne déléguée enregistrée ({result.sent_to}). "
-                  "Il n'est affiché nulle part."])
+                 [(f"Envoyé par email à la personne déléguée enregistrée ({result.sent_to}). "
+                   "Il n'est affiché nulle part.")])
 
 
 routes = [

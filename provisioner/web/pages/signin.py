@@ -55,9 +55,9 @@ async def sign_in(request: Request) -> Response:
     operator = await run_in_threadpool(operators.authenticate, ctx, login[:200], password[:200])
     if operator is None:
         return _form(request, 401, REFUSED)
-    token, _session = await run_in_threadpool(sessions.open_session, ctx.engine, operator, ctx.clock())
+    cookie, _session = await run_in_threadpool(sessions.open_session, ctx.engine, operator, ctx.clock())
     response = RedirectResponse("/", status_code=303)
-    _cookie(response, request, sessions.COOKIE, token)
+    _cookie(response, request, sessions.COOKIE, cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
 
