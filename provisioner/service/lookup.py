@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select, union
 
 from provisioner.security import lockout
 from provisioner.service.agence import UnknownAdherent, public_payload, request_summary
@@ -54,10 +54,14 @@ def _page(conn: Connection, query: Select[Any], number: int) -> Page:
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 
-def _prefix(column: Any, text: str) -> ColumnElement[bool]:
-    """`column` starts with `text`: a range an index answers, and a LIKE for collations where the range is loose."""
+def _prefix(column: Any, text: str, *, exact: bool = False) -> ColumnElement[bool]:
+    """`column` starts with `text`: a range an index answers, and (unless the range is `exact`, as with
+    SQLite's binary collation) a LIKE for collations where the range is loose."""
+    in_range = and_(column >= text, column < text + _TOP)
+    if exact:
+        return in_range
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return and_(column >= text, column < text + _TOP, column.like(escaped + "%", escape="\\"))
+    return and_(in_range, column.like(escaped + "%", escape="\\"))
 
 
 # -- companies ---------------------------------------------------------------------------
@@ -68,8 +72,9 @@ def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, pa
                    adherents.c.locked_until).order_by(adherents.c.numero)
     text = q.strip()
     if text:
-        query = query.where(or_(_prefix(adherents.c.numero, text),
-                                _prefix(func.lower(adherents.c.raison_sociale), text.lower())))
+        exact = ctx.engine.dialect.name == "sqlite"
+        query = query.where(or_(_prefix(adherents.c.numero, text, exact=exact),
+                                _prefix(func.lower(adherents.c.raison_sociale), text.lower(), exact=exact)))
     if status:
         query = query.where(adherents.c.status == status)
     now = ctx.clock()
@@ -135,25 +140,29 @@ def _add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
 # -- accounts -----------------------------------------------------------------------------
 
 def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page:
-    """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies."""
+    """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
+    by login."""
     text = q.strip()
     if len(text) < SEARCH_MIN:
         return Page([], 1, False, {"too_short": bool(text)})
-    lower = text.lower()
-    # One indexed range per column, then the union: an OR over four indexes is not what planners do best.
-    matching = union(
-        select(accounts.c.id).where(_prefix(accounts.c.login_key, login_key(text))),
-        select(accounts.c.id).where(_prefix(func.lower(accounts.c.nom), lower)),
-        select(accounts.c.id).where(_prefix(func.lower(accounts.c.prenom), lower)),
-        select(accounts.c.id).where(_prefix(func.lower(accounts.c.email), lower)),
-    ).subquery()
+    lower, number = text.lower(), max(1, page)
+    exact = ctx.engine.dialect.name == "sqlite"  # binary collation: the range alone is the prefix
+    # One indexed range per column, each carrying the sort key, then the union cut to the page:
+    # only the page's rows are joined, not the thousands a common name matches.
+    branches = [select(accounts.c.id, accounts.c.login_key).where(_prefix(column, value, exact=exact))
+                for column, value in ((accounts.c.login_key, login_key(text)),
+                                      (func.lower(accounts.c.nom), lower), (func.lower(accounts.c.prenom), lower),
+                                      (func.lower(accounts.c.email), lower))]
+    matching = (union(*branches).order_by(literal_column("login_key"))
+                .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE).subquery())
     query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
                     accounts.c.prenom, accounts.c.email, adherents.c.numero, adherents.c.raison_sociale)
              .join(matching, matching.c.id == accounts.c.id)
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
              .order_by(accounts.c.login_key))
     with ctx.engine.connect() as conn:
-        return _page(conn, query, page)
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 
 # -- submissions --------------------------------------------------------------------------

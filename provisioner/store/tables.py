@@ -322,5 +322,9 @@ Index("ix_accounts_lower_nom", func.lower(accounts.c.nom))
 Index("ix_accounts_lower_prenom", func.lower(accounts.c.prenom))
 Index("ix_accounts_lower_email", func.lower(accounts.c.email))
 Index("ix_adherents_lower_raison_sociale", func.lower(adherents.c.raison_sociale))
+Index(None, adherents.c.locked_until)  # the dashboard's locked companies
 Index(None, submissions.c.received_at)
+# The dashboard's counts by status over the last 24 hours, and its unfinished submissions.
+Index(None, submissions.c.status, submissions.c.received_at)
+Index(None, submissions.c.finished_at)
 Index(None, audit.c.actor, audit.c.id)

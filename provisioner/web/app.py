@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -10,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provisioner.service.context import Context
+from provisioner.store.db import reader
 from provisioner.web.pages import (
     accounts,
     adherents,
@@ -70,4 +72,6 @@ def routes() -> list[BaseRoute]:
 def create_app(ctx: Context) -> ASGIApp:
     app = Starlette(routes=routes())
     app.state.ctx = ctx
+    # Pages that only read use an engine that never waits for the pipeline's write lock (SQLite).
+    app.state.read_ctx = dataclasses.replace(ctx, engine=reader(ctx.engine))
     return SecurityHeaders(app)

@@ -88,7 +88,9 @@ def _serve(fn: Callable[[Web], Response], role: str, request: Request, form: For
     session = current_session(request)
     if session is None:
         return RedirectResponse("/connexion", status_code=303)
-    web = Web(request, context_of(request), session, form)
+    # A GET never changes anything: it reads through the engine that never waits for a writer.
+    ctx = context_of(request) if form is not None else request.app.state.read_ctx
+    web = Web(request, ctx, session, form)
     if form is not None and not same_token(form.get("csrf_token"), session.csrf_token):
         return web.render("erreur.html", 403, title="Action refusée",
                           message="Le jeton de sécurité du formulaire est absent ou périmé : rien n'a été fait. "

@@ -17,17 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from starlette.testclient import TestClient
 
 from provisioner.config import Settings
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence, operators
+from provisioner.service import agence, lookup, operators
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import (
+    accounts,
     adherents,
     audit,
     mail_queue,
@@ -476,3 +477,25 @@ def test_an_admin_manages_operators_from_the_web(sqlite_ctx):
     assert audit_rows(sqlite_ctx.engine, "operator_disable")[0].actor == "admin"
     journal = client.get("/journal?operateur=admin").text
     assert "opérateur ajouté" in journal and "opérateur désactivé" in journal and PASSWORD not in journal
+
+
+def test_accounts_and_companies_are_found_by_prefix_ignoring_case_and_paged(ctx, tmp_path):
+    subscribe(ctx, tmp_path)
+    agence.activate(ctx, NUMERO)
+    with ctx.engine.begin() as conn:  # many accounts, inserted as rows: argon2id for each would take a minute
+        company = conn.execute(select(adherents.c.id)).scalar_one()
+        conn.execute(insert(accounts), [
+            {"adherent_id": company, "teleservice": "compte_adherent", "login": f"yasmine{i:02d}",
+             "login_key": f"yasmine{i:02d}", "nom": "Alaoui", "prenom": "Yasmine", "fonction": "RH",
+             "email": f"y{i}@albaraka.ma", "password_hash": "not-a-hash"} for i in range(55)])
+    first = lookup.search_accounts(ctx, "YASMINE")
+    assert len(first.rows) == 50 and first.has_next
+    assert [r["login"] for r in first.rows] == sorted(r["login"] for r in first.rows)
+    second = lookup.search_accounts(ctx, "yasmine", page=2)
+    assert [r["login"] for r in second.rows] == [f"yasmine{i}" for i in range(50, 55)] and not second.has_next
+    assert [r["login"] for r in lookup.search_accounts(ctx, "y7@").rows] == ["yasmine07"]
+    assert lookup.search_accounts(ctx, "%a").rows == [] and lookup.search_accounts(ctx, "_a").rows == []
+    assert lookup.search_accounts(ctx, "x").extra == {"too_short": True}
+    assert [a["numero"] for a in lookup.search_adherents(ctx, q="boulangerie").rows] == [NUMERO]
+    assert [a["numero"] for a in lookup.search_adherents(ctx, q="1234").rows] == [NUMERO]
+    assert lookup.search_adherents(ctx, q="99").rows == []

@@ -53,12 +53,17 @@ def upgrade() -> None:
     op.create_index("ix_accounts_lower_prenom", "accounts", [sa.text("lower(prenom)")])
     op.create_index("ix_accounts_lower_email", "accounts", [sa.text("lower(email)")])
     op.create_index("ix_adherents_lower_raison_sociale", "adherents", [sa.text("lower(raison_sociale)")])
+    op.create_index("ix_adherents_locked_until", "adherents", ["locked_until"])
     op.create_index("ix_submissions_received_at", "submissions", ["received_at"])
+    op.create_index("ix_submissions_status_received_at", "submissions", ["status", "received_at"])
+    op.create_index("ix_submissions_finished_at", "submissions", ["finished_at"])
     op.create_index("ix_audit_actor_id", "audit", ["actor", "id"])
 
 
 def downgrade() -> None:
     for name, table in (("ix_audit_actor_id", "audit"), ("ix_submissions_received_at", "submissions"),
+                        ("ix_submissions_status_received_at", "submissions"),
+                        ("ix_submissions_finished_at", "submissions"), ("ix_adherents_locked_until", "adherents"),
                         ("ix_adherents_lower_raison_sociale", "adherents"), ("ix_accounts_lower_email", "accounts"),
                         ("ix_accounts_lower_prenom", "accounts"), ("ix_accounts_lower_nom", "accounts")):
         op.drop_index(name, table_name=table)
