@@ -14,12 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from provisioner.domain.plan import UserChange
-from provisioner.domain.view import (
-    ACCOUNT_FIELDS,
-    AccountState,
-    CompanyState,
-    StoreView,
-)
+from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState, StoreView
 from provisioner.store.tables import (
     account_categories,
     accounts,
@@ -30,6 +25,7 @@ from provisioner.store.tables import (
     submissions,
 )
 from provisioner.workbook.text import login_key
+
 
 # -- companies ------------------------------------------------------------------
 
