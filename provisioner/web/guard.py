@@ -25,7 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from provisioner.service.agence import AgenceError, UnknownAdherent, UnknownRequest
 from provisioner.service.context import Context
 from provisioner.service.mail_retry import UnknownMail
-from provisioner.service.operators import UnknownOperator
+from provisioner.service.operators import Operator, UnknownOperator
 from provisioner.web import sessions
 from provisioner.web.render import page
 
@@ -44,7 +44,7 @@ class Web:
     form: FormData | None
 
     @property
-    def operator(self) -> Any:
+    def operator(self) -> Operator:
         return self.session.operator
 
     def field(self, name: str, limit: int = 2000) -> str:

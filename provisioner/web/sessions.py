@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 
 from provisioner.service.operators import Operator
+from provisioner.store.db import reader
 from provisioner.store.tables import operator_sessions, operators
 
 COOKIE = "provisioner_session"
@@ -50,7 +51,7 @@ def find_session(engine: Engine, token: str | None, now: datetime, idle: timedel
                     operators.c.login, operators.c.role, operators.c.active)
              .join(operators, operators.c.id == operator_sessions.c.operator_id)
              .where(operator_sessions.c.token_hash == key))
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:  # every page asks: it must not wait for the pipeline's writes
         row = conn.execute(query).first()
     if row is None:
         return None

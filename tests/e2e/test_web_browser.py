@@ -214,5 +214,6 @@ def test_the_operators_commands_add_list_reset_and_disable(tmp_path: Path) -> No
     assert '"active": false' in run_provisioner(tmp_path, env, "operators", "list", "--json").stdout
     unknown = run_provisioner(tmp_path, env, "operators", "disable", "personne", expect=1)
     assert "Aucun opérateur" in unknown.stderr
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "var").glob("provisioner.db*"))
     for secret in ("mot-de-passe-amina", "mot-de-passe-said", "nouveau-mot-de-passe"):
-        assert secret not in listed
+        assert secret not in listed and secret.encode() not in stored  # only argon2id hashes are kept

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -499,3 +500,13 @@ def test_accounts_and_companies_are_found_by_prefix_ignoring_case_and_paged(ctx,
     assert [a["numero"] for a in lookup.search_adherents(ctx, q="boulangerie").rows] == [NUMERO]
     assert [a["numero"] for a in lookup.search_adherents(ctx, q="1234").rows] == [NUMERO]
     assert lookup.search_adherents(ctx, q="99").rows == []
+
+
+def test_pages_answer_while_the_pipeline_holds_the_sqlite_write_lock(sqlite_ctx):
+    client, _ = signed_in(sqlite_ctx, "lecture")
+    with sqlite_ctx.engine.begin() as writer:  # BEGIN IMMEDIATE, as a workbook's transaction does
+        writer.execute(update(adherents).values(failed_auth=0))
+        started = time.monotonic()
+        for path in PAGES:
+            assert client.get(path).status_code == (404 if path == f"/adherents/{NUMERO}" else 200), path
+        assert time.monotonic() - started < 10  # the busy timeout is 30 s: no page waited for the writer

@@ -10,8 +10,12 @@ from starlette.routing import Route
 from provisioner.service import agence, lookup
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
+# The workbook's own labels for what the company and its delegate filled in (never the password rows).
+COMPANY_LABELS = {f.key: f.label for f in layout.ADHERENT_FIELDS}
+DELEGUE_LABELS = {f.key: f.label for f in layout.DELEGUE_FIELDS if f.kind != layout.Kind.PASSWORD}
 SKIP_LABELS = {"login_taken": "login déjà pris", "account_not_found": "compte introuvable"}
 
 
@@ -36,7 +40,7 @@ def adherent_list(web: Web) -> Response:
 @guarded("lecture")
 def adherent_page(web: Web) -> Response:
     detail = lookup.adherent_detail(web.ctx, _numero(web), accounts_page=page_number(web.request))
-    return web.render("adherent.html", a=detail)
+    return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS)
 
 
 def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:

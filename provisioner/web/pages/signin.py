@@ -8,6 +8,7 @@ password, an unknown login, a disabled or locked operator: one answer.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -56,6 +57,8 @@ async def sign_in(request: Request) -> Response:
     if operator is None:
         return _form(request, 401, REFUSED)
     cookie, _session = await run_in_threadpool(sessions.open_session, ctx.engine, operator, ctx.clock())
+    idle = timedelta(minutes=ctx.settings.web_idle_minutes)
+    await run_in_threadpool(sessions.forget_idle, ctx.engine, ctx.clock(), idle)  # rows no cookie can use
     response = RedirectResponse("/", status_code=303)
     _cookie(response, request, sessions.COOKIE, cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
