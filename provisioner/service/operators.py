@@ -29,6 +29,9 @@ from provisioner.workbook.text import login_key
 
 ROLE_LABELS = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 LOGIN = re.compile(r"[a-z0-9._-]{2,64}")
+# Actors the audit already names: an operator called so would be mistaken for them.
+SIGN_IN_ACTOR = "web"  # who records an operator's lock: no operator is signed in then
+RESERVED = frozenset({ACTOR, SIGN_IN_ACTOR})
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 
@@ -39,6 +42,10 @@ class OperatorError(AgenceError):
 
 class BadOperatorLogin(OperatorError):
     """Login d'opérateur invalide : 2 à 64 caractères parmi lettres minuscules, chiffres, « . », « _ », « - »."""
+
+
+class ReservedLogin(OperatorError):
+    """Le login {login} est réservé (il désigne déjà, dans le journal, la ligne de commande ou le service)."""
 
 
 class OperatorExists(OperatorError):
@@ -74,6 +81,8 @@ def normal_login(login: str) -> str:
     key = login_key(login.strip())
     if not LOGIN.fullmatch(key):
         raise BadOperatorLogin()
+    if key in RESERVED or ":" in key:
+        raise ReservedLogin(login=key)
     return key
 
 
@@ -170,7 +179,7 @@ def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
     _record(ctx, row.id, lockout.LockState(after.failed_auth, after.locked_until), now)
     if after.just_locked:
         with ctx.engine.begin() as conn:
-            repo.add_audit(conn, actor="web", numero=None, action="operator_locked", target=f"operator:{key}",
+            repo.add_audit(conn, actor=SIGN_IN_ACTOR, numero=None, action="operator_locked", target=f"operator:{key}",
                            after={"failed_logins": after.failed_auth}, now=now)
     return None
 

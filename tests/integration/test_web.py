@@ -208,6 +208,8 @@ def test_operator_logins_and_passwords_are_checked(ctx):
         operators.add_operator(ctx, "amina", "lecture", "court")
     with pytest.raises(operators.BadOperatorLogin):
         operators.add_operator(ctx, "a b", "lecture", PASSWORD)
+    with pytest.raises(operators.ReservedLogin):
+        operators.add_operator(ctx, "Agence", "admin", PASSWORD)
     with pytest.raises(operators.UnknownRole):
         operators.add_operator(ctx, "amina", "chef", PASSWORD)
     operators.add_operator(ctx, "amina", "lecture", PASSWORD)
