@@ -27,7 +27,12 @@ from sqlalchemy import (
 )
 
 from provisioner.security import lockout
-from provisioner.service.agence import UnknownAdherent, public_payload, request_summary
+from provisioner.service.agence import (
+    AgenceError,
+    UnknownAdherent,
+    public_payload,
+    request_summary,
+)
 from provisioner.service.context import Context
 from provisioner.store.tables import (
     account_categories,
@@ -46,7 +51,7 @@ SEARCH_MIN = 2  # one letter would match a tenth of the store
 _TOP = "\U0010ffff"  # sorts after every character: [q, q + _TOP) holds every text starting with q
 
 
-class UnknownSubmission(UnknownAdherent):
+class UnknownSubmission(AgenceError):
     """Aucune soumission n'a l'identifiant {id}."""
 
 

@@ -21,6 +21,8 @@ from provisioner.workbook.layout import TELESERVICE_BY_KEY
 ACCOUNT_STATUS_LABELS = {"active": "actif", "disabled": "désactivé"}
 ADHERENT_STATUS_LABELS = {"pending": "en attente de validation", "active": "actif"}
 REQUEST_STATUS_LABELS = {"waiting": "en attente", "approved": "approuvée", "rejected": "refusée"}
+# Why an account of a validated subscription or an approved request was not written.
+SKIP_LABELS = {"login_taken": "login déjà pris", "account_not_found": "compte introuvable"}
 MAIL_STATUS_LABELS = {"pending": "en attente", "failed": "en échec", "sent": "envoyé"}
 ACTION_LABELS = {
     "activate": "validation d'abonnement", "unlock": "déblocage", "admin_password_reset":

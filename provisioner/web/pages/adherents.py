@@ -10,13 +10,13 @@ from starlette.routing import Route
 from provisioner.service import agence, lookup
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.web.render import SKIP_LABELS
 from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 # The workbook's own labels for what the company and its delegate filled in (never the password rows).
 COMPANY_LABELS = {f.key: f.label for f in layout.ADHERENT_FIELDS}
 DELEGUE_LABELS = {f.key: f.label for f in layout.DELEGUE_FIELDS if f.kind != layout.Kind.PASSWORD}
-SKIP_LABELS = {"login_taken": "login déjà pris", "account_not_found": "compte introuvable"}
 
 
 def _numero(web: Web) -> str:

@@ -8,8 +8,7 @@ from starlette.routing import Route
 from provisioner.service import agence
 from provisioner.service.lookup import PAGE_SIZE, Page
 from provisioner.web.guard import Web, guarded, page_number
-
-SKIP_LABELS = {"login_taken": "login déjà pris", "account_not_found": "compte introuvable"}
+from provisioner.web.render import SKIP_LABELS
 
 
 def _request_id(web: Web) -> int:
