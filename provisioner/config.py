@@ -40,6 +40,12 @@ class Settings:
     lock_minutes: float = 30.0
     hash_workers: int = 0  # 0: one per core
     incomplete_after_seconds: float = 600.0  # a zip in the inbox without its end record waits this long
+    # The back office on the web (provisioner/web/).
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_secure_cookies: bool = False  # on behind HTTPS: the session cookie is then never sent in clear
+    web_idle_minutes: float = 30.0
 
     @property
     def effective_database_url(self) -> str:

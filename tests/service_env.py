@@ -27,16 +27,19 @@ def service_env(root: Path, database_url: str | None = None, *, hash_workers: in
         "PROVISIONER_QUARANTINE": str(root / "var" / "quarantine"),
         "PROVISIONER_DATABASE_URL": database_url or f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}",
         "PROVISIONER_HASH_WORKERS": str(hash_workers),
+        # The web back office listens on a fixed port: tests that want it turn it on with a port of their own.
+        "PROVISIONER_WEB_ENABLED": "0",
     })
     env.update(extra)
     return env
 
 
 def run_provisioner(root: Path, env: dict[str, str], *args: str | Path,
-                    expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-    """`provisioner ARGS` as a process in `root`: never a traceback, and exit `expect` unless None."""
+                    expect: int | None = 0, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`provisioner ARGS` as a process in `root` (`input_text` on its stdin): never a traceback, and exit
+    `expect` unless None."""
     result = subprocess.run([sys.executable, "-m", "provisioner", *map(str, args)], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300, input=input_text)
     assert "Traceback" not in result.stderr, result.stderr
     if expect is not None:
         assert result.returncode == expect, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                        "anything."),
     "dashboard": ("provisioner.cli.dashboard", "Rebuild the Agence Virtuelle's dashboard, outbox/index.html, "
                                                "now."),
+    "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, new password."),
     "process": ("provisioner.cli.process", "Process workbooks now, as the service would; the files stay "
                                            "where they are."),
     "requests": ("provisioner.cli.admin", "Changes waiting for a signed letter: list them, approve or reject "
@@ -40,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submissions": ("provisioner.cli.submissions", "Submissions received: list them, see one, undo one."),
     "template": ("provisioner.cli.template", "Write the blank workbook, current template version, that "
                                              "companies fill and send."),
+    "web": ("provisioner.cli.web", "Run the web back office alone (no inbox polling): for a second process or "
+                                   "machine."),
 }
 
 

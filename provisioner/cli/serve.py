@@ -20,6 +20,9 @@ def serve(once: bool) -> None:
     file in hand first; a file left by a crash is taken up again at the next
     start. A database that does not answer is waited for (at start too), a
     failing outbox or disk is retried: `provisioner status` says what fails.
+    The web back office runs beside it (PROVISIONER_WEB_HOST,
+    PROVISIONER_WEB_PORT: http://127.0.0.1:8000/connexion by default;
+    PROVISIONER_WEB_ENABLED=0 turns it off).
 
     \b
     Example:
@@ -28,6 +31,7 @@ def serve(once: bool) -> None:
     from provisioner.reports.dashboard import write_dashboard
     from provisioner.service.loop import Service, open_when_reachable
     from provisioner.store.db import StoreUnavailable
+    from provisioner.web.server import WebUnavailable, running_beside
 
     try:
         ctx = open_when_reachable(settings_or_exit(), wait=not once)
@@ -38,5 +42,11 @@ def serve(once: bool) -> None:
     with ctx, Service(ctx, after_poll=write_dashboard) as service:
         if once:
             service.run_once()
-        else:
+        elif not ctx.settings.web_enabled:
             service.run()
+        else:
+            try:
+                with running_beside(ctx):  # the back office, stopped when the scheduler stops
+                    service.run()
+            except WebUnavailable as error:
+                raise click.ClickException(f"{error} (PROVISIONER_WEB_ENABLED=0 runs without it)") from None

@@ -168,29 +168,32 @@ def _count_by(conn: Connection, column: Any) -> dict[int, int]:
     return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
 
 
-def activate(ctx: Context, numero: str) -> Activation:
+def activate(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Activation:
     """Validate a subscription: the company becomes active and its waiting users become accounts.
 
     Each waiting user is checked again against the store of today: a login
-    taken since the Abonnement is not created, and is reported.
+    taken since the Abonnement is not created, and is reported. `actor` and
+    `reason` go to the audit (the web passes the signed-in operator).
     """
     passwords = FreshPasswords(ctx.hasher, _waiting_without_password(ctx, numero))
-    return _retrying_once(lambda: _activate(ctx, numero, passwords))
+    return _retrying_once(lambda: _activate(ctx, numero, passwords, actor, reason))
 
 
-def _activate(ctx: Context, numero: str, passwords: FreshPasswords) -> Activation:
+def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str = ACTOR,
+              reason: str | None = None) -> Activation:
     now = ctx.clock()
     with ctx.engine.begin() as conn:
         company = _company(conn, numero)
         if company.status != "pending":
             raise NotPending(numero=numero)
         result = Activation(numero, company.raison_sociale)
-        _create_waiting_users(conn, company, passwords, now, result)
+        _create_waiting_users(conn, company, passwords, now, result, actor)
         conn.execute(delete(pending_users).where(pending_users.c.adherent_id == company.id))
         repo.set_adherent(conn, company.id, status="active", activated_at=now, updated_at=now)
-        repo.add_audit(conn, actor=ACTOR, numero=numero, action="activate", target=numero,
+        repo.add_audit(conn, actor=actor, numero=numero, action="activate", target=numero,
                        before={"status": "pending"},
-                       after={"status": "active", "created": result.created, "skipped": result.skipped},
+                       after={"status": "active", "created": result.created, "skipped": result.skipped,
+                              "reason": reason},
                        now=now)
         _queue_validated(conn, company, result, now)
     return result
@@ -205,7 +208,7 @@ def _waiting_without_password(ctx: Context, numero: str) -> int:
 
 
 def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshPasswords, now: datetime,
-                          result: Activation) -> None:
+                          result: Activation, actor: str = ACTOR) -> None:
     rows = conn.execute(select(pending_users).where(pending_users.c.adherent_id == company.id)
                         .order_by(pending_users.c.id)).all()
     taken = _taken_keys(conn, [row.login_key for row in rows])
@@ -222,7 +225,7 @@ def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshP
         if row.password_hash is None:
             password, secrets["password_hash"] = passwords.take()
         describe(change, _secret_keys(secrets))
-        write_change(conn, company, change, secrets, Origin("subscription", ACTOR, reference=row.submission_id),
+        write_change(conn, company, change, secrets, Origin("subscription", actor, reference=row.submission_id),
                      now, password=password, submission_id=row.submission_id)
         result.created.append({**where, "generated_password": password is not None})
 
@@ -258,7 +261,7 @@ def _queue_validated(conn: Connection, company: Row[Any], result: Activation, no
                 now=now)
 
 
-def unlock(ctx: Context, numero: str) -> Unlock:
+def unlock(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
     """Lift a company's lock and forget its failed authentications."""
     now = ctx.clock()
     with ctx.engine.begin() as conn:
@@ -266,13 +269,14 @@ def unlock(ctx: Context, numero: str) -> Unlock:
         state = lockout.after_success()
         repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
                           updated_at=now)
-        repo.add_audit(conn, actor=ACTOR, numero=numero, action="unlock", target=numero,
+        repo.add_audit(conn, actor=actor, numero=numero, action="unlock", target=numero,
                        before={"failed_auth": company.failed_auth, "locked_until": _iso(company.locked_until)},
-                       after={"failed_auth": 0, "locked_until": None}, now=now)
+                       after={"failed_auth": 0, "locked_until": None, "reason": reason}, now=now)
     return Unlock(numero, lockout.is_locked(company.locked_until, now), company.failed_auth)
 
 
-def reset_admin_password(ctx: Context, numero: str) -> PasswordReset:
+def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
+                         reason: str | None = None) -> PasswordReset:
     """A new administrator password, emailed to the delegate on record only (after the signed letter).
 
     The lock is lifted too: a delegate who forgot the password has often
@@ -288,11 +292,11 @@ def reset_admin_password(ctx: Context, numero: str) -> PasswordReset:
             raise NoDelegateEmail(numero=numero)
         repo.set_adherent(conn, company.id, admin_password_hash=digest, failed_auth=0, locked_until=None,
                           updated_at=now)
-        repo.add_audit(conn, actor=ACTOR, numero=numero, action="admin_password_reset", target=numero,
-                       after={"sent_to": email}, now=now)
+        repo.add_audit(conn, actor=actor, numero=numero, action="admin_password_reset", target=numero,
+                       after={"sent_to": email, "reason": reason}, now=now)
         record_setting(conn, adherent_id=company.id, action="admin_password",
                        fields=[diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label)],
-                       before={}, origin=Origin("operator", ACTOR, reason="réinitialisation sur lettre signée"),
+                       before={}, origin=Origin("operator", actor, reason=reason or "réinitialisation sur lettre signée"),
                        now=now, previous_password_hash=company.admin_password_hash)
         enqueue(conn, kind="admin_password_reset", recipients=[email],
                 context={"adherent": _adherent_ref(company), "password": password,
@@ -330,29 +334,29 @@ def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def approve_request(ctx: Context, request_id: int) -> Decision:
+def approve_request(ctx: Context, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
     """Apply a waiting request (after the signed letter) and tell the delegate."""
     passwords = FreshPasswords(ctx.hasher, _generated_in(ctx, request_id))
-    return _retrying_once(lambda: _decide(ctx, request_id, "approved", passwords))
+    return _retrying_once(lambda: _decide(ctx, request_id, "approved", passwords, reason, actor))
 
 
-def reject_request(ctx: Context, request_id: int, *, reason: str | None = None) -> Decision:
+def reject_request(ctx: Context, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
     """Refuse a waiting request: nothing of it is applied; the delegate is told (with `reason`, if given)."""
-    return _decide(ctx, request_id, "rejected", None, reason)
+    return _decide(ctx, request_id, "rejected", None, reason, actor)
 
 
 def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPasswords | None,
-            reason: str | None = None) -> Decision:
+            reason: str | None = None, actor: str = ACTOR) -> Decision:
     now = ctx.clock()
     with ctx.engine.begin() as conn:
         request, company = _waiting_request(conn, request_id)
         decision = Decision(request.id, request.kind, company.numero, status)
         recipients = [_delegate_email(company)]
         if passwords is not None:
-            recipients += _apply_request(conn, request, company, passwords, now, decision)
+            recipients += _apply_request(conn, request, company, passwords, now, decision, actor)
         conn.execute(requests.update().where(requests.c.id == request.id)
-                     .values(status=status, decided_at=now, decided_by=ACTOR))
-        repo.add_audit(conn, actor=ACTOR, numero=company.numero, action=f"request_{status}",
+                     .values(status=status, decided_at=now, decided_by=actor))
+        repo.add_audit(conn, actor=actor, numero=company.numero, action=f"request_{status}",
                        target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
                        after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
                               "reason": reason},
@@ -376,11 +380,11 @@ def _waiting_request(conn: Connection, request_id: int) -> tuple[Row[Any], Row[A
 
 
 def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passwords: FreshPasswords,
-                   now: datetime, decision: Decision) -> list[str]:
+                   now: datetime, decision: Decision, actor: str = ACTOR) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
     if request.kind == "mass_disable":
-        origin = Origin("request", ACTOR, change_set=request.submission_id, reference=f"demande {request.id}")
+        origin = Origin("request", actor, change_set=request.submission_id, reference=f"demande {request.id}")
         _apply_held_plan(conn, company, payload, passwords, origin, now, decision)
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
@@ -609,8 +613,11 @@ def _subscriptions_waiting(conn: Connection, now: datetime) -> list[dict[str, An
 
 
 def _locked(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    # Filtered in a subquery: asked for "by numero", SQLite would walk all 20,000 companies in that
+    # order rather than take the few locked ones from their index and sort them.
+    locked = select(adherents.c.id).where(adherents.c.locked_until > now)
     query = select(adherents.c.numero, adherents.c.raison_sociale, adherents.c.failed_auth,
-                   adherents.c.locked_until).where(adherents.c.locked_until > now).order_by(adherents.c.numero)
+                   adherents.c.locked_until).where(adherents.c.id.in_(locked)).order_by(adherents.c.numero)
     return [{"numero": r.numero, "raison_sociale": r.raison_sociale, "failed_auth": r.failed_auth,
              "locked_until": r.locked_until} for r in conn.execute(query)]
 

@@ -108,7 +108,20 @@ def _prepare_sqlite(engine: Engine, url: URL) -> None:
         # IMMEDIATE takes the write lock at BEGIN, where busy_timeout applies. A
         # deferred transaction that reads then writes fails at once with
         # "database is locked" when another process wrote in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (see `reader`) never writes: a deferred BEGIN lets it read
+        # its WAL snapshot without waiting for the writer of the moment.
+        deferred = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "provisioner_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (and pool) for transactions that only read: on SQLite they never wait for a
+    writer (the web pages, while the pipeline holds the write lock for a workbook). Never write
+    through it: a deferred transaction that writes can fail at once with "database is locked"."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def alembic_config() -> Config:

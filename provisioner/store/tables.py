@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    func,
     text,
 )
 
@@ -329,3 +330,50 @@ inbox_claims = Table(
     Column("claimed_at", UtcDateTime(), nullable=False, default=utcnow),
     Column("sha256", String(64)),
 )
+
+
+# -- the back office on the web (issue 12) ---------------------------------------------
+
+OPERATOR_ROLES = ("lecture", "validation", "admin")  # each role can do what the one before can
+
+# The Agence Virtuelle's people. Failed sign-ins are counted and locked like companies'.
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("login", String(64), nullable=False, unique=True),  # already NFKC + casefolded
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("failed_logins", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", UtcDateTime()),
+    _created(),
+    _updated(),
+    CheckConstraint(one_of("role", OPERATOR_ROLES), name="role"),
+    CheckConstraint("failed_logins >= 0", name="failed_logins"),
+)
+
+# Signed-in browsers. The cookie holds a random token; only its SHA-256 is kept,
+# so a copy of the database opens no session.
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", Integer, ForeignKey("operators.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    _created(),
+    Column("last_seen_at", UtcDateTime(), nullable=False, default=utcnow),
+)
+Index(None, operator_sessions.c.operator_id)
+
+# What the web pages search and sort on, at 20,000 companies and 200,000 accounts.
+Index("ix_accounts_lower_nom", func.lower(accounts.c.nom))
+Index("ix_accounts_lower_prenom", func.lower(accounts.c.prenom))
+Index("ix_accounts_lower_email", func.lower(accounts.c.email))
+Index("ix_adherents_lower_raison_sociale", func.lower(adherents.c.raison_sociale))
+Index(None, adherents.c.locked_until)  # the dashboard's locked companies
+Index(None, submissions.c.received_at)
+# The dashboard's counts by status over the last 24 hours, and its unfinished submissions.
+Index(None, submissions.c.status, submissions.c.received_at)
+Index(None, submissions.c.finished_at)
+Index(None, audit.c.actor, audit.c.id)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +14,31 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.store import tables
-from provisioner.store.db import StoreUnavailable, connect, make_engine, safe_url, upgrade
+from provisioner.store.db import (
+    StoreUnavailable,
+    alembic_config,
+    connect,
+    make_engine,
+    safe_url,
+    upgrade,
+)
 from provisioner.workbook import layout
 
+# The newest migration: every upgrade ends there.
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 ALL_TABLES = {
     "adherents", "accounts", "account_categories", "pending_users", "submissions",
-    "requests", "mail_queue", "audit", "inbox_claims",
+    "requests", "mail_queue", "audit", "inbox_claims", "operators", "operator_sessions",
 }
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def add_adherent(conn: sa.Connection, numero: str = "123456") -> int:
@@ -63,14 +73,14 @@ def schema_version(engine: Engine) -> str | None:
 
 def test_migrations_create_every_table(engine: Engine) -> None:
     assert ALL_TABLES <= set(sa.inspect(engine).get_table_names())
-    assert schema_version(engine) == "0005"
+    assert schema_version(engine) == HEAD
 
 
 def test_upgrading_twice_is_a_no_op(engine: Engine) -> None:
     with engine.begin() as conn:
         add_adherent(conn)
     upgrade(engine)
-    assert schema_version(engine) == "0005"
+    assert schema_version(engine) == HEAD
     with engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(tables.adherents)) == 1
 
@@ -100,7 +110,7 @@ def test_two_upgrades_at_once_on_a_fresh_database_both_succeed(db_url: str) -> N
         thread.join()
     assert errors == []
     engine = make_engine(db_url)
-    assert schema_version(engine) == "0005"
+    assert schema_version(engine) == HEAD
     engine.dispose()
 
 
@@ -114,7 +124,7 @@ def test_two_processes_migrating_postgres_together_both_succeed(pg_url: str) -> 
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
     engine = make_engine(pg_url)
-    assert schema_version(engine) == "0005"
+    assert schema_version(engine) == HEAD
     engine.dispose()
 
 
@@ -203,10 +213,10 @@ def test_timestamps_come_back_aware_in_utc(engine: Engine) -> None:
         ).one()
         # Comparisons in SQL stay in time order (SQLite compares text).
         still_locked = conn.scalar(sa.select(sa.func.count()).select_from(tables.adherents).where(
-            tables.adherents.c.locked_until > datetime(2026, 11, 26, 14, 29, tzinfo=timezone.utc)
+            tables.adherents.c.locked_until > datetime(2026, 11, 26, 14, 29, tzinfo=UTC)
         ))
-    assert row.locked_until == lock and row.locked_until.tzinfo == timezone.utc
-    assert row.created_at.tzinfo == timezone.utc and abs(row.created_at - now()) < timedelta(minutes=1)
+    assert row.locked_until == lock and row.locked_until.tzinfo == UTC
+    assert row.created_at.tzinfo == UTC and abs(row.created_at - now()) < timedelta(minutes=1)
     assert still_locked == 1
 
 
@@ -281,5 +291,5 @@ def test_a_database_that_cannot_be_opened_never_shows_its_password(url: str) -> 
 def test_connect_opens_the_default_sqlite_store_under_var(tmp_path: Path) -> None:
     engine = connect(Settings(var_dir=tmp_path / "var"))
     assert (tmp_path / "var" / "provisioner.db").is_file()
-    assert schema_version(engine) == "0005"
+    assert schema_version(engine) == HEAD
     engine.dispose()

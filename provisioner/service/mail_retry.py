@@ -1,0 +1,57 @@
+"""An operator sends a failed email again: it goes back to the queue, due now.
+
+The message keeps its Message-ID (a receiver can still drop a duplicate) and
+its body; the scheduled service sends it at its next poll. A message that
+failed for want of any valid recipient cannot be retried: nobody would get it
+(and a secret one was stored without its body). Nor can a message that
+carried a password: its body was erased when it failed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from provisioner.mail.render import SECRET_KINDS
+from provisioner.service.agence import ACTOR, AgenceError
+from provisioner.service.context import Context
+from provisioner.store import repository as repo
+from provisioner.store.tables import mail_queue
+
+
+class UnknownMail(AgenceError):
+    """Aucun email n'a le numéro {id}."""
+
+
+class NotFailed(AgenceError):
+    """L'email {id} n'est pas en échec (statut : {status}) : il n'y a rien à renvoyer."""
+
+
+class SecretGone(AgenceError):
+    """L'email {id} portait un mot de passe, effacé quand l'envoi a échoué : il ne peut pas être renvoyé.
+    Réinitialisez le mot de passe concerné pour en envoyer un nouveau."""
+
+
+class NoRecipient(AgenceError):
+    """L'email {id} n'a aucun destinataire valide : le renvoyer ne le ferait parvenir à personne."""
+
+
+def retry_mail(ctx: Context, mail_id: int, *, actor: str = ACTOR, reason: str | None = None) -> None:
+    """Queue a failed email again, due now; recorded in the audit."""
+    now = ctx.clock()
+    with ctx.engine.begin() as conn:
+        row = conn.execute(select(mail_queue.c.status, mail_queue.c.recipients, mail_queue.c.kind,
+                                  mail_queue.c.last_error).where(mail_queue.c.id == mail_id)).first()
+        if row is None:
+            raise UnknownMail(id=mail_id)
+        if row.status != "failed":
+            raise NotFailed(id=mail_id, status=row.status)
+        if not row.recipients:
+            raise NoRecipient(id=mail_id)
+        if row.kind in SECRET_KINDS:
+            raise SecretGone(id=mail_id)
+        # Guarded on the status: two operators clicking at once queue it once.
+        conn.execute(update(mail_queue).where(mail_queue.c.id == mail_id, mail_queue.c.status == "failed")
+                     .values(status="pending", next_attempt_at=now))
+        repo.add_audit(conn, actor=actor, numero=None, action="mail_retry", target=f"mail:{mail_id}",
+                       before={"status": "failed", "last_error": row.last_error},
+                       after={"status": "pending", "kind": row.kind, "reason": reason}, now=now)

@@ -1,0 +1,197 @@
+"""The back office's people: operators, their roles, and signing in.
+
+Operators sign in to the web back office (`provisioner.web`). Their
+passwords are argon2id hashes (security/hashing.py); failed sign-ins are
+counted and locked with the same rules as companies' workbooks
+(security/lockout.py, PROVISIONER_LOCK_AFTER / _LOCK_MINUTES). An unknown
+login and a wrong password get one answer in the same time (a dummy hash is
+verified). Every change to an operator is an audit row (actor: who did it).
+
+Mistakes an admin can make are small exceptions whose docstring is the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, exc, insert, select, update
+
+from provisioner.security import lockout
+from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
+from provisioner.service.agence import ACTOR, AgenceError
+from provisioner.service.context import Context
+from provisioner.store import repository as repo
+from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
+from provisioner.workbook.text import login_key
+
+ROLE_LABELS = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
+LOGIN = re.compile(r"[a-z0-9._-]{2,64}")
+# Actors the audit already names: an operator called so would be mistaken for them.
+SIGN_IN_ACTOR = "web"  # who records an operator's lock: no operator is signed in then
+RESERVED = frozenset({ACTOR, SIGN_IN_ACTOR})
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+
+class OperatorError(AgenceError):
+    """L'opération sur l'opérateur ne peut pas être exécutée."""
+
+
+class BadOperatorLogin(OperatorError):
+    """Login d'opérateur invalide : 2 à 64 caractères parmi lettres minuscules, chiffres, « . », « _ », « - »."""
+
+
+class ReservedLogin(OperatorError):
+    """Le login {login} est réservé (il désigne déjà, dans le journal, la ligne de commande ou le service)."""
+
+
+class OperatorExists(OperatorError):
+    """Un opérateur a déjà le login {login}."""
+
+
+class UnknownOperator(OperatorError):
+    """Aucun opérateur n'a le login {login}."""
+
+
+class UnknownRole(OperatorError):
+    """Rôle inconnu : {role} (lecture, validation ou admin)."""
+
+
+class WeakPassword(OperatorError):
+    """Le mot de passe d'un opérateur doit compter de 12 à 128 caractères."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A signed-in operator as the web sees it: never the hash."""
+
+    id: int
+    login: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        """True when this operator's role includes `role` (admin ⊃ validation ⊃ lecture)."""
+        return OPERATOR_ROLES.index(self.role) >= OPERATOR_ROLES.index(role)
+
+
+def normal_login(login: str) -> str:
+    key = login_key(login.strip())
+    if not LOGIN.fullmatch(key):
+        raise BadOperatorLogin()
+    if key in RESERVED or ":" in key:
+        raise ReservedLogin(login=key)
+    return key
+
+
+def _check_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise WeakPassword()
+
+
+def _check_role(role: str) -> None:
+    if role not in OPERATOR_ROLES:
+        raise UnknownRole(role=role)
+
+
+def add_operator(ctx: Context, login: str, role: str, password: str, *, actor: str = ACTOR) -> Operator:
+    """A new active operator."""
+    key = normal_login(login)
+    _check_role(role)
+    _check_password(password)
+    digest = hash_secret(password)  # before the transaction: hashing is slow
+    now = ctx.clock()
+    try:
+        with ctx.engine.begin() as conn:
+            inserted = conn.execute(insert(operators).values(
+                login=key, password_hash=digest, role=role, active=True, failed_logins=0,
+                created_at=now, updated_at=now)).inserted_primary_key
+            new_id = inserted[0] if inserted is not None else 0
+            repo.add_audit(conn, actor=actor, numero=None, action="operator_add", target=f"operator:{key}",
+                           after={"role": role}, now=now)
+    except exc.IntegrityError:
+        raise OperatorExists(login=key) from None
+    return Operator(int(new_id), key, role)
+
+
+def list_operators(ctx: Context) -> list[dict[str, Any]]:
+    """Every operator: login, role, active, lock; never a hash."""
+    now = ctx.clock()
+    query = select(operators.c.login, operators.c.role, operators.c.active, operators.c.failed_logins,
+                   operators.c.locked_until, operators.c.created_at).order_by(operators.c.login)
+    with ctx.engine.connect() as conn:
+        return [{"login": r.login, "role": r.role, "active": r.active, "failed_logins": r.failed_logins,
+                 "locked": lockout.is_locked(r.locked_until, now), "created_at": r.created_at}
+                for r in conn.execute(query)]
+
+
+def disable_operator(ctx: Context, login: str, *, actor: str = ACTOR) -> None:
+    """The operator can no longer sign in; their open sessions end now."""
+    key = login_key(login.strip())
+    now = ctx.clock()
+    with ctx.engine.begin() as conn:
+        row = _operator(conn, key)
+        conn.execute(update(operators).where(operators.c.id == row.id).values(active=False, updated_at=now))
+        conn.execute(operator_sessions.delete().where(operator_sessions.c.operator_id == row.id))
+        repo.add_audit(conn, actor=actor, numero=None, action="operator_disable", target=f"operator:{key}",
+                       before={"active": row.active}, after={"active": False}, now=now)
+
+
+def reset_operator_password(ctx: Context, login: str, password: str, *, actor: str = ACTOR) -> None:
+    """A new password; the lock is lifted and the open sessions end (whoever held them must sign in again)."""
+    key = login_key(login.strip())
+    _check_password(password)
+    digest = hash_secret(password)
+    now = ctx.clock()
+    with ctx.engine.begin() as conn:
+        row = _operator(conn, key)
+        conn.execute(update(operators).where(operators.c.id == row.id).values(
+            password_hash=digest, failed_logins=0, locked_until=None, updated_at=now))
+        conn.execute(operator_sessions.delete().where(operator_sessions.c.operator_id == row.id))
+        repo.add_audit(conn, actor=actor, numero=None, action="operator_password_reset",
+                       target=f"operator:{key}", now=now)
+
+
+def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
+    """The operator when the login and password are right, the operator active and not locked; else None.
+
+    Whatever the reason for a refusal, the caller gets the same None after
+    one argon2id verification: nobody learns which logins exist.
+    """
+    key = login_key(login.strip())[:64]
+    now = ctx.clock()
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(operators).where(operators.c.login == key)).first()
+    if row is None or not row.active:
+        verify_secret(DUMMY_HASH, password)
+        return None
+    if lockout.is_locked(row.locked_until, now):
+        verify_secret(DUMMY_HASH, password)  # the same time as a wrong password
+        return None
+    if verify_secret(row.password_hash, password):
+        if row.failed_logins or row.locked_until:  # no write per sign-in otherwise: SQLite has one writer
+            _record(ctx, row.id, lockout.after_success(), now)
+        return Operator(row.id, row.login, row.role)
+    after = lockout.after_failure(row.failed_logins, row.locked_until, now,
+                                  lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
+    _record(ctx, row.id, lockout.LockState(after.failed_auth, after.locked_until), now)
+    if after.just_locked:
+        with ctx.engine.begin() as conn:
+            repo.add_audit(conn, actor=SIGN_IN_ACTOR, numero=None, action="operator_locked", target=f"operator:{key}",
+                           after={"failed_logins": after.failed_auth}, now=now)
+    return None
+
+
+def _record(ctx: Context, operator_id: int, state: lockout.LockState, now: datetime) -> None:
+    with ctx.engine.begin() as conn:
+        conn.execute(update(operators).where(operators.c.id == operator_id).values(
+            failed_logins=state.failed_auth, locked_until=state.locked_until, updated_at=now))
+
+
+def _operator(conn: Connection, key: str) -> Row[Any]:
+    row = conn.execute(select(operators).where(operators.c.login == key)).first()
+    if row is None:
+        raise UnknownOperator(login=key)
+    return row

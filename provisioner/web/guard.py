@@ -1,0 +1,116 @@
+"""Who may see or do what: the signed-in operator, their role, and the CSRF token of every POST.
+
+`@guarded(role)` turns a plain function `(Web) -> Response` into a Starlette
+endpoint. It finds the session (else: to the sign-in page), checks the role
+(else 403), and for a POST reads the form and checks its `csrf_token`
+against the session's (else 403, nothing done). The function itself runs in
+a worker thread: the use cases it calls are synchronous (database, argon2id).
+An operator's mistake (an unknown number, a request decided already) becomes
+a page with the use case's French message.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from provisioner.service.agence import AgenceError, UnknownAdherent, UnknownRequest
+from provisioner.service.context import Context
+from provisioner.service.lookup import UnknownSubmission
+from provisioner.service.mail_retry import UnknownMail
+from provisioner.service.operators import Operator, UnknownOperator
+from provisioner.web import sessions
+from provisioner.web.render import page
+
+# Unknown things are 404; everything else an operator can get wrong is a conflict with the store's state.
+NOT_FOUND = (UnknownAdherent, UnknownRequest, UnknownMail, UnknownOperator, UnknownSubmission)
+FORM_MAX_FIELDS = 50
+
+
+@dataclass
+class Web:
+    """What a page function gets: the request, the service context, who is signed in, the form."""
+
+    request: Request
+    ctx: Context
+    session: sessions.Session
+    form: FormData | None
+
+    @property
+    def operator(self) -> Operator:
+        return self.session.operator
+
+    def field(self, name: str, limit: int = 2000) -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value.strip()[:limit] if isinstance(value, str) else ""
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+        return page(template, status_code, operator=self.operator, csrf_token=self.session.csrf_token,
+                    path=self.request.url.path, **values)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def context_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def current_session(request: Request) -> sessions.Session | None:
+    ctx = context_of(request)
+    idle = timedelta(minutes=ctx.settings.web_idle_minutes)
+    return sessions.find_session(ctx.engine, request.cookies.get(sessions.COOKIE), ctx.clock(), idle)
+
+
+def guarded(role: str, *, post: bool = False) -> Callable[[Callable[[Web], Response]], Endpoint]:
+    def wrap(fn: Callable[[Web], Response]) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            form = await request.form(max_files=0, max_fields=FORM_MAX_FIELDS) if post else None
+            try:
+                return await run_in_threadpool(_serve, fn, role, request, form)
+            finally:
+                if form is not None:
+                    await form.close()
+        endpoint.__name__ = fn.__name__
+        return endpoint
+    return wrap
+
+
+def _serve(fn: Callable[[Web], Response], role: str, request: Request, form: FormData | None) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/connexion", status_code=303)
+    # A GET never changes anything: it reads through the engine that never waits for a writer.
+    ctx = context_of(request) if form is not None else request.app.state.read_ctx
+    web = Web(request, ctx, session, form)
+    if form is not None and not same_token(form.get("csrf_token"), session.csrf_token):
+        return web.render("erreur.html", 403, title="Action refusée",
+                          message="Le jeton de sécurité du formulaire est absent ou périmé : rien n'a été fait. "
+                                  "Rechargez la page et recommencez.")
+    if not session.operator.can(role):
+        return web.render("erreur.html", 403, title="Accès refusé",
+                          message=f"Votre rôle ({session.operator.role}) ne permet pas cette page ou cette action.")
+    try:
+        return fn(web)
+    except AgenceError as error:
+        status = 404 if isinstance(error, NOT_FOUND) else 409
+        return web.render("erreur.html", status, title="Action impossible" if status == 409 else "Introuvable",
+                          message=str(error))
+
+
+def same_token(given: Any, expected: str) -> bool:
+    return isinstance(given, str) and bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1

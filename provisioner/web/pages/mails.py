@@ -1,0 +1,34 @@
+"""`/courriels`: emails failed or waiting; a failed one can be sent again."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from provisioner.service import lookup
+from provisioner.service.mail_retry import UnknownMail, retry_mail
+from provisioner.web.guard import Web, guarded, page_number
+
+
+@guarded("lecture")
+def mail_list(web: Web) -> Response:
+    status = web.request.query_params.get("statut", "")
+    found = lookup.list_mails(web.ctx, status=status, page=page_number(web.request))
+    return web.render("courriels.html", found=found, statut=status if status in ("pending", "failed") else "")
+
+
+@guarded("validation", post=True)
+def retry(web: Web) -> Response:
+    raw = str(web.request.path_params["id"])
+    if not raw.isdigit() or len(raw) > 9:
+        raise UnknownMail(id=raw[:20])
+    retry_mail(web.ctx, int(raw), actor=web.operator.login, reason=web.field("motif") or None)
+    return web.render("resultat.html", title=f"Email {raw} remis en file d'envoi",
+                      lines=["Il partira au prochain passage du service."],
+                      back={"href": "/courriels", "label": "Retour aux emails"})
+
+
+routes = [
+    Route("/courriels", mail_list, methods=["GET"]),
+    Route("/courriels/{id}/renvoyer", retry, methods=["POST"]),
+]

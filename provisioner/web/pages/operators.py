@@ -1,0 +1,75 @@
+"""`/operateurs` (admin): the back office's people; `/journal`: every operator action."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from provisioner.service import lookup, operators
+from provisioner.store.tables import OPERATOR_ROLES
+from provisioner.web.guard import Web, guarded, page_number
+
+
+def _listing(web: Web, status_code: int = 200, error: str = "") -> Response:
+    return web.render("operateurs.html", status_code, found=operators.list_operators(web.ctx), roles=OPERATOR_ROLES,
+                      error=error)
+
+
+@guarded("admin")
+def operator_list(web: Web) -> Response:
+    return _listing(web)
+
+
+@guarded("admin", post=True)
+def operator_add(web: Web) -> Response:
+    password = web.field("password", 200)
+    if password != web.field("confirmation", 200):
+        return _listing(web, 400, "Le mot de passe et sa confirmation diffèrent : rien n'a été fait.")
+    try:
+        added = operators.add_operator(web.ctx, web.field("login", 100), web.field("role", 20), password,
+                                       actor=web.operator.login)
+    except operators.OperatorError as error:
+        return _listing(web, 400, str(error))
+    return _done(web, f"Opérateur {added.login} ajouté (rôle {added.role})")
+
+
+@guarded("admin", post=True)
+def operator_disable(web: Web) -> Response:
+    login = str(web.request.path_params["login"])
+    operators.disable_operator(web.ctx, login, actor=web.operator.login)
+    return _done(web, f"Opérateur {login} désactivé", "Ses sessions ouvertes sont fermées.")
+
+
+@guarded("admin", post=True)
+def operator_password(web: Web) -> Response:
+    login = str(web.request.path_params["login"])
+    password = web.field("password", 200)
+    if password != web.field("confirmation", 200):
+        return _listing(web, 400, "Le mot de passe et sa confirmation diffèrent : rien n'a été fait.")
+    try:
+        operators.reset_operator_password(web.ctx, login, password, actor=web.operator.login)
+    except operators.WeakPassword as error:
+        return _listing(web, 400, str(error))
+    return _done(web, f"Mot de passe de l'opérateur {login} changé",
+                 "Son blocage est levé et ses sessions ouvertes sont fermées.")
+
+
+def _done(web: Web, title: str, line: str = "") -> Response:
+    return web.render("resultat.html", title=title, lines=[line] if line else [],
+                      back={"href": "/operateurs", "label": "Retour aux opérateurs"})
+
+
+@guarded("lecture")
+def journal(web: Web) -> Response:
+    actor = web.request.query_params.get("operateur", "").strip()[:64]
+    found = lookup.journal(web.ctx, actor=actor, page=page_number(web.request))
+    return web.render("journal.html", found=found, actor=actor)
+
+
+routes = [
+    Route("/operateurs", operator_list, methods=["GET"]),
+    Route("/operateurs", operator_add, methods=["POST"]),
+    Route("/operateurs/{login}/desactiver", operator_disable, methods=["POST"]),
+    Route("/operateurs/{login}/mot-de-passe", operator_password, methods=["POST"]),
+    Route("/journal", journal, methods=["GET"]),
+]

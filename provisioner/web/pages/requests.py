@@ -1,0 +1,74 @@
+"""`/demandes`: requests waiting for a signed letter; approve, or refuse with a reason (required)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from provisioner.service import agence
+from provisioner.service.lookup import PAGE_SIZE, Page
+from provisioner.web.guard import Web, guarded, page_number
+from provisioner.web.render import SKIP_LABELS
+
+
+def _request_id(web: Web) -> int:
+    raw = str(web.request.path_params["id"])
+    if not raw.isdigit() or len(raw) > 9:
+        raise agence.UnknownRequest(id=raw[:20])
+    return int(raw)
+
+
+def _waiting(web: Web) -> Page:
+    # Waiting requests are few (each needs a signed letter): the use case lists them all, the page cuts.
+    number = page_number(web.request)
+    found = agence.list_requests(web.ctx, "waiting")
+    start = (number - 1) * PAGE_SIZE
+    rows = [{**r, "summary": agence.request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
+    return Page(rows, number, len(found) > start + PAGE_SIZE)
+
+
+@guarded("lecture")
+def request_list(web: Web) -> Response:
+    return web.render("demandes.html", found=_waiting(web), error="", error_id=None)
+
+
+@guarded("validation", post=True)
+def approve(web: Web) -> Response:
+    request_id = _request_id(web)
+    decision = agence.approve_request(web.ctx, request_id, actor=web.operator.login,
+                                      reason=web.field("motif") or None)
+    lines = [f"{len(decision.applied)} changement(s) appliqué(s), {len(decision.skipped)} ignoré(s)."]
+    lines += [f"Ignoré : {s['login']} ({SKIP_LABELS.get(s['reason'], s['reason'])})" for s in decision.skipped]
+    lines.append(_notified(decision.notified))
+    return _done(web, decision, f"Demande {request_id} approuvée", lines)
+
+
+@guarded("validation", post=True)
+def refuse(web: Web) -> Response:
+    request_id = _request_id(web)
+    reason = web.field("motif")
+    if not reason:
+        return web.render("demandes.html", 400, found=_waiting(web), error_id=request_id,
+                          error="Le motif est obligatoire pour refuser une demande : il est cité dans l'email "
+                                "envoyé à la personne déléguée. Rien n'a été fait.")
+    decision = agence.reject_request(web.ctx, request_id, reason=reason, actor=web.operator.login)
+    return _done(web, decision, f"Demande {request_id} refusée",
+                 ["Rien n'en a été appliqué.", _notified(decision.notified)])
+
+
+def _notified(addresses: list[str]) -> str:
+    return (f"Email envoyé à : {', '.join(addresses)}." if addresses else
+            "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu.")
+
+
+def _done(web: Web, decision: agence.Decision, title: str, lines: list[str]) -> Response:
+    return web.render("resultat.html", title=title, lines=lines,
+                      back={"href": "/demandes", "label": "Retour aux demandes"},
+                      more={"href": f"/adherents/{decision.numero}", "label": f"Voir l'adhérent {decision.numero}"})
+
+
+routes = [
+    Route("/demandes", request_list, methods=["GET"]),
+    Route("/demandes/{id}/approuver", approve, methods=["POST"]),
+    Route("/demandes/{id}/refuser", refuse, methods=["POST"]),
+]

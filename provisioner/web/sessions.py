@@ -1,0 +1,76 @@
+"""Signed-in browsers, kept in the store: the cookie carries a random token, the store only its SHA-256.
+
+A session ends when its operator signs out, after `web_idle_minutes`
+without a request, or when the operator is disabled or given a new
+password. Each session has its own CSRF token, sent back in every form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from provisioner.service.operators import Operator
+from provisioner.store.db import reader
+from provisioner.store.tables import operator_sessions, operators
+
+COOKIE = "provisioner_session"
+# last_seen_at is written at most this often: not one write per page (SQLite has one writer).
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Session:
+    operator: Operator
+    csrf_token: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def open_session(engine: Engine, operator: Operator, now: datetime) -> tuple[str, Session]:
+    """A new session for `operator`: (the cookie's token, the session)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(insert(operator_sessions).values(token_hash=_digest(token), operator_id=operator.id,
+                                                      csrf_token=csrf, created_at=now, last_seen_at=now))
+    return token, Session(operator, csrf)
+
+
+def find_session(engine: Engine, token: str | None, now: datetime, idle: timedelta) -> Session | None:
+    """The live session of this cookie, or None (none, expired, operator disabled)."""
+    if not token or len(token) > 128:
+        return None
+    key = _digest(token)
+    query = (select(operator_sessions.c.csrf_token, operator_sessions.c.last_seen_at, operators.c.id,
+                    operators.c.login, operators.c.role, operators.c.active)
+             .join(operators, operators.c.id == operator_sessions.c.operator_id)
+             .where(operator_sessions.c.token_hash == key))
+    with reader(engine).connect() as conn:  # every page asks: it must not wait for the pipeline's writes
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    if not row.active or now - row.last_seen_at > idle:
+        close_session(engine, token)
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        with engine.begin() as conn:
+            conn.execute(update(operator_sessions).where(operator_sessions.c.token_hash == key)
+                         .values(last_seen_at=now))
+    return Session(Operator(row.id, row.login, row.role), row.csrf_token)
+
+
+def close_session(engine: Engine, token: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(operator_sessions).where(operator_sessions.c.token_hash == _digest(token)))
+
+
+def forget_idle(engine: Engine, now: datetime, idle: timedelta) -> None:
+    """Remove sessions idle for longer than `idle` (they can no longer be used anyway)."""
+    with engine.begin() as conn:
+        conn.execute(delete(operator_sessions).where(operator_sessions.c.last_seen_at < now - idle))

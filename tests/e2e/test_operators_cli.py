@@ -1,0 +1,37 @@
+"""`provisioner operators …`: the back office's people, through the real CLI in a process of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.service_env import run_provisioner, service_env
+
+
+@pytest.mark.slow
+def test_the_operators_commands_add_list_reset_and_disable(tmp_path: Path) -> None:
+    env = service_env(tmp_path)
+    run_provisioner(tmp_path, env, "operators", "add", "Amina", "--role", "admin", "--password-stdin",
+                    input_text="mot-de-passe-amina\n")
+    # Without the flag it prompts twice; two different entries are asked again.
+    prompted = run_provisioner(tmp_path, env, "operators", "add", "said", "--role", "lecture",
+                               input_text="mot-de-passe-said\nmot-de-passe-said\n")
+    assert "said ajouté" in prompted.stdout
+    listed = run_provisioner(tmp_path, env, "operators", "list", "--json").stdout
+    assert '"login": "amina"' in listed and '"role": "lecture"' in listed and "argon2" not in listed
+    duplicate = run_provisioner(tmp_path, env, "operators", "add", "AMINA", "--role", "lecture",
+                                "--password-stdin", input_text="mot-de-passe-autre\n", expect=1)
+    assert "déjà le login amina" in duplicate.stderr
+    short = run_provisioner(tmp_path, env, "operators", "add", "omar", "--role", "lecture", "--password-stdin",
+                            input_text="court\n", expect=1)
+    assert "12 à 128 caractères" in short.stderr
+    run_provisioner(tmp_path, env, "operators", "reset-password", "said", "--password-stdin",
+                    input_text="nouveau-mot-de-passe\n")
+    run_provisioner(tmp_path, env, "operators", "disable", "said")
+    assert '"active": false' in run_provisioner(tmp_path, env, "operators", "list", "--json").stdout
+    unknown = run_provisioner(tmp_path, env, "operators", "disable", "personne", expect=1)
+    assert "Aucun opérateur" in unknown.stderr
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "var").glob("provisioner.db*"))
+    for secret in ("mot-de-passe-amina", "mot-de-passe-said", "nouveau-mot-de-passe"):
+        assert secret not in listed and secret.encode() not in stored  # only argon2id hashes are kept
