@@ -30,8 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("provisioner.cli.dashboard", "Rebuild the Agence Virtuelle's dashboard, outbox/index.html, "
                                                "now."),
     "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, new password."),
-    "process": ("provisioner.cli.process", "Process workbooks now, as the service would; the files stay "
-                                           "where they are."),
+    "process": ("provisioner.cli.process", "Process files now, through the same pipeline as `serve`; the files "
+                                           "stay where they are."),
     "requests": ("provisioner.cli.admin", "Changes waiting for a signed letter: list them, approve or reject "
                                           "them."),
     "serve": ("provisioner.cli.serve", "Run the service: every poll interval, take the finished files of the "
