@@ -36,8 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                           "them."),
     "serve": ("provisioner.cli.serve", "Run the service: every poll interval, take the finished files of the "
                                        "inbox, process them, write the outbox, send the queued emails."),
-    "status": ("provisioner.cli.admin", "The state of the service: submissions, files waiting, emails, "
-                                        "subscriptions and requests waiting."),
+    "status": ("provisioner.cli.admin", "The state of the service: its health, submissions, files waiting, "
+                                        "emails, subscriptions and requests."),
     "submissions": ("provisioner.cli.submissions", "Submissions received: list them, see one, undo one."),
     "template": ("provisioner.cli.template", "Write the blank workbook, current template version, that "
                                              "companies fill and send."),
