@@ -18,10 +18,10 @@ import dataclasses
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -35,6 +35,8 @@ from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
+
+F = TypeVar("F", bound=Callable[..., Any])  # a decorated command keeps its type
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 ADHERENT_STATUSES = ("pending", "active")
@@ -65,11 +67,11 @@ def _check_numero(_ctx: click.Context, _param: click.Parameter, value: str | Non
     return value
 
 
-def numero_argument() -> Any:
+def numero_argument() -> Callable[[F], F]:
     return click.argument("numero", callback=_check_numero)
 
 
-def json_option() -> Any:
+def json_option() -> Callable[[F], F]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of a table.")
 
 

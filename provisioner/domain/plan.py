@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from provisioner.domain import diff
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, StoreView
@@ -150,7 +150,7 @@ class _Planner:
     def run(self) -> Plan:
         for teleservice, table in self.parsed.tables():
             for row, record in table.frame.iterrows():
-                change = self._row(teleservice, table, int(row), record.to_dict())
+                change = self._row(teleservice, table, _excel_row(row), {str(k): v for k, v in record.items()})
                 if change is not None:
                     self.plan.changes.append(change)
         self._categories()
@@ -267,7 +267,7 @@ class _Planner:
             key = login_key(rec.get("login", ""))
             if key and key not in rows:
                 marks = frozenset(c for c in layout.CATEGORIES if rec.get(c, "") in layout.CATEGORY_MARKS)
-                rows[key] = (marks, int(row))
+                rows[key] = (marks, _excel_row(row))
         return rows
 
     def _categories(self) -> None:
@@ -289,7 +289,7 @@ class _Planner:
         for key, (marks, row) in self.category_rows.items():
             if key in known:
                 continue
-            login = table.frame.at[row, "login"]
+            login = str(table.frame.at[row, "login"])
             self._error("CATEGORY_UNKNOWN_LOGIN",
                         f"« {login} » n'est pas un utilisateur de Télédéclaration de votre entreprise. "
                         "Corrigez le login ou supprimez la ligne.", table.where(row, "login"))
@@ -297,18 +297,18 @@ class _Planner:
         # a row replaces the user's categories, whatever the account's status).
         on_sheets = {c.key for c in self.plan.changes if c.teleservice in TD_KEYS}
         for key, (marks, row) in self.category_rows.items():
-            account = self.view.accounts.get(key)
-            if account is not None and account.teleservice in TD_KEYS and key not in on_sheets:
+            stored = self.view.accounts.get(key)
+            if stored is not None and stored.teleservice in TD_KEYS and key not in on_sheets:
                 final[key] = (marks, None)
                 self.plan.changes.append(UserChange(
-                    UPDATE if marks != account.categories else UNCHANGED, account.teleservice,
-                    account.login, table.sheet, row, categories=marks, before=account))
-        for key, (marks, change) in final.items():
+                    UPDATE if marks != stored.categories else UNCHANGED, stored.teleservice,
+                    stored.login, table.sheet, row, categories=marks, before=stored))
+        for key, (marks, changed) in final.items():
             if marks:
                 continue
-            if change is not None:
-                where = self._table_of(change).where(change.row, "login")
-                login = change.login
+            if changed is not None:
+                where = self._table_of(changed).where(changed.row, "login")
+                login = changed.login
             elif key in self.category_rows:
                 where = table.where(self.category_rows[key][1], "login")
                 login = self.view.accounts[key].login
@@ -342,14 +342,14 @@ class _Planner:
                             "Un utilisateur E@syPaiement doit être Ordonnateur, Validateur ou les deux : "
                             "mettez « Oui » dans au moins une des deux colonnes.",
                             table.where(change.row, "ordonnateur"))
-        active = [v for v in final.values() if v[3]]
-        if not active:
+        enabled = [v for v in final.values() if v[3]]
+        if not enabled:
             return  # no E@syPaiement user at all: nothing to validate payments
-        validators = [v for v in active if v[1]]
+        validators = [v for v in enabled if v[1]]
         people = {label_key(v[2]) or f"#{i}" for i, v in enumerate(validators)}
         if len(validators) < confirmations or (confirmations == 2 and len(people) < 2):
             form = self.parsed.adherent
-            where = form.where("confirmations") if form.cells.get("confirmations") and \
+            where: dict[str, object] = form.where("confirmations") if form.cells.get("confirmations") and \
                 form.cells["confirmations"].cell else {"sheet": "E@syPaiement"}
             self._error("EASYPAIEMENT_VALIDATORS",
                         f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
@@ -430,3 +430,8 @@ class _Planner:
 
     def _error(self, code: str, message: str, where: dict[str, object]) -> None:
         self.plan.findings.append(error(code, message, **where))
+
+
+def _excel_row(index: object) -> int:
+    """A table frame's index is the Excel row number (the reader sets it)."""
+    return int(cast("int", index))

@@ -244,7 +244,7 @@ def _waiting_change(row: Row[Any]) -> UserChange:
         CREATE, row.teleservice, row.login, PENDING_SHEET, row.id,
         values={k: str(record[k]) for k in ACCOUNT_FIELDS if record.get(k)},
         ordonnateur=bool(record.get("ordonnateur")), validateur=bool(record.get("validateur")),
-        questions=tuple(questions) if len(questions) == 3 else None,  # type: ignore[arg-type]
+        questions=tuple(questions) if len(questions) == 3 else None,
         categories=frozenset(record.get("categories") or ()))
 
 
@@ -454,7 +454,7 @@ def rebuild_change(data: dict[str, Any]) -> UserChange:
         str(data["action"]), str(data["teleservice"]), str(data["login"]), HELD_SHEET, int(data.get("row") or 0),
         values={k: str(v) for k, v in dict(data.get("values") or {}).items() if k in ACCOUNT_FIELDS},
         ordonnateur=data.get("ordonnateur"), validateur=data.get("validateur"),
-        questions=tuple(questions) if questions and len(questions) == 3 else None,  # type: ignore[arg-type]
+        questions=tuple(questions) if questions and len(questions) == 3 else None,
         categories=frozenset(categories) if categories is not None else None)
 
 
@@ -498,7 +498,7 @@ def request_summary(kind: str, payload: dict[str, Any], decision: Decision | Non
         return text
     fields = layout.DELEGUE_FIELDS if kind == "delegue_change" else layout.ADHERENT_FIELDS
     labels = {f.key: f.label for f in fields}
-    changed = ", ".join(labels.get(k, k) for k in dict(payload.get("changes") or {}))
+    changed = ", ".join(labels.get(k) or k for k in dict(payload.get("changes") or {}))
     title = "Personne déléguée" if kind == "delegue_change" else "Coordonnées de l'entreprise"
     return f"{title} : modification de {changed}."
 
@@ -597,7 +597,8 @@ def inbox_state(inbox: Path) -> dict[str, Any]:
 
 
 def _mail_counts(conn: Connection) -> dict[str, Any]:
-    counts = dict(conn.execute(select(mail_queue.c.status, func.count()).group_by(mail_queue.c.status)).all())
+    counts: dict[str, int] = dict(conn.execute(select(mail_queue.c.status, func.count())
+                                               .group_by(mail_queue.c.status)).tuples().all())
     oldest = conn.execute(select(func.min(mail_queue.c.created_at))
                           .where(mail_queue.c.status == "pending")).scalar()
     return {"pending": int(counts.get("pending", 0)), "failed": int(counts.get("failed", 0)),

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, exc, update
 
@@ -296,7 +296,7 @@ class _Run:
 
     def _raison_sociale(self) -> str | None:
         if self.company is not None and self.authenticated:
-            return self.company.raison_sociale
+            return cast("str | None", self.company.raison_sociale)
         if self.parsed is not None and self.request_type == layout.ABONNEMENT:
             return self.parsed.adherent.value("raison_sociale") or None
         return None

@@ -59,7 +59,7 @@ def rows(table: TableData) -> list[Row]:
         records = [dict(zip(columns, values)) for values in frame.to_numpy().tolist()]
         cached = sorted(zip(frame.index.tolist(), records))
         table.__dict__["_rows"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 # --- Adhérent and Délégué forms -----------------------------------------------
