@@ -20,17 +20,20 @@ from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.store.tables import accounts, adherents, history
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, user
-from tests.integration.test_web import (  # noqa: F401  (ctx, sqlite_ctx: fixtures)
+from tests.integration import test_web
+from tests.integration.test_web import (
     NUMERO,
     audit_rows,
     client_for,
-    ctx,
     signed_in,
-    sqlite_ctx,
     subscribe,
     token_of,
     update_book,
 )
+
+# test_web's fixtures: a store on SQLite and PostgreSQL (ctx), on SQLite only (sqlite_ctx).
+ctx = test_web.ctx
+sqlite_ctx = test_web.sqlite_ctx
 
 CANARY = "Canari27"  # a password reset by the submission: never on a page
 REASON = "Fichier de l'an dernier envoyé par erreur"
@@ -232,7 +235,8 @@ def test_the_company_history_is_capped_at_50_rows_newest_first(sqlite_ctx, tmp_p
     section = company[company.index('id="historique"'):company.index('id="journal"')]
     assert section.count("<tr>") == 51  # the header and 50 rows
     assert "Nombre de confirmations : 59 → 60" in section and "Nombre de confirmations : 10 → 11" in section
-    assert "Nombre de confirmations : 9 → 10" not in section and "les précédents sont sur la page de chaque compte" in section
+    assert "Nombre de confirmations : 9 → 10" not in section
+    assert "les précédents sont sur la page de chaque compte" in section
 
 
 def test_no_secret_on_the_history_and_revert_pages(sqlite_ctx, tmp_path):
