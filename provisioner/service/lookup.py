@@ -55,6 +55,10 @@ class UnknownSubmission(AgenceError):
     """Aucune soumission n'a l'identifiant {id}."""
 
 
+class UnknownAccount(AgenceError):
+    """Aucun compte n'a le login « {login} »."""
+
+
 @dataclass
 class Page:
     rows: list[dict[str, Any]]
@@ -178,6 +182,23 @@ def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page:
     with ctx.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def account_detail(ctx: Context, login: str) -> dict[str, Any]:
+    """One account by login (ignoring case): its public details, powers, categories and company; never a
+    hash."""
+    query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
+                    accounts.c.prenom, accounts.c.email, accounts.c.telephone, accounts.c.fonction,
+                    accounts.c.ordonnateur, accounts.c.validateur, accounts.c.created_at, adherents.c.numero,
+                    adherents.c.raison_sociale)
+             .join(adherents, adherents.c.id == accounts.c.adherent_id)
+             .where(accounts.c.login_key == login_key(login)))
+    with ctx.engine.connect() as conn:
+        found = [dict(r._mapping) for r in conn.execute(query).fetchmany(1)]
+        _add_categories(conn, found)
+    if not found:
+        raise UnknownAccount(login=login)
+    return found[0]
 
 
 # -- submissions --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from provisioner.service.agence import AgenceError
 from provisioner.service.context import Context
 from provisioner.service.history import PUBLIC_COLUMNS, public_row
-from provisioner.store.tables import history, reverts, submissions
+from provisioner.store.tables import adherents, history, reverts, submissions
 
 
 class UnknownSubmission(AgenceError):
@@ -60,3 +60,28 @@ def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
     return {"id": row.id, "received_at": row.received_at, "file": row.file_name, "adherent": row.adherent_numero,
             "request_type": row.request_type, "status": row.status, "counts": report.get("counts") or {},
             "errors": len(report.get("errors") or []), "reverted_by": undone}
+
+
+def revert_of(ctx: Context, change_set: str) -> dict[str, Any] | None:
+    """The revert that undid `change_set` (a submission or a revert), if any: id, at, operator, reason."""
+    with ctx.engine.connect() as conn:
+        return _reverts_of(conn, [change_set]).get(change_set)
+
+
+class UnknownRevert(AgenceError):
+    """Aucune annulation n'a la référence {id}."""
+
+
+def show_revert(ctx: Context, revert_id: str) -> dict[str, Any]:
+    """One revert: what it undid, who, when and why, the changes it made, and its own revert if any."""
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(reverts, adherents.c.numero).join(adherents, adherents.c.id == reverts.c.adherent_id)
+                           .where(reverts.c.id == revert_id)).first()
+        if row is None:
+            raise UnknownRevert(id=revert_id)
+        recorded = conn.execute(select(*PUBLIC_COLUMNS).where(history.c.change_set == row.id)
+                                .order_by(history.c.id)).all()
+        undone = _reverts_of(conn, [row.id]).get(row.id)
+    return {"id": row.id, "target": row.target, "adherent": row.numero, "at": row.at, "operator": row.operator,
+            "reason": row.reason, "forced": row.forced, "left": list(row.left or []),
+            "history": [public_row(r) for r in recorded], "reverted_by": undone}

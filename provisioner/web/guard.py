@@ -24,14 +24,17 @@ from starlette.responses import RedirectResponse, Response
 
 from provisioner.service.agence import AgenceError, UnknownAdherent, UnknownRequest
 from provisioner.service.context import Context
-from provisioner.service.lookup import UnknownSubmission
+from provisioner.service.lookup import UnknownAccount, UnknownSubmission
 from provisioner.service.mail_retry import UnknownMail
 from provisioner.service.operators import Operator, UnknownOperator
+from provisioner.service.revert import UnknownChangeSet
+from provisioner.service.submissions import UnknownRevert
 from provisioner.web import sessions
 from provisioner.web.render import page
 
 # Unknown things are 404; everything else an operator can get wrong is a conflict with the store's state.
-NOT_FOUND = (UnknownAdherent, UnknownRequest, UnknownMail, UnknownOperator, UnknownSubmission)
+NOT_FOUND = (UnknownAdherent, UnknownRequest, UnknownMail, UnknownOperator, UnknownSubmission, UnknownAccount,
+             UnknownChangeSet, UnknownRevert)
 FORM_MAX_FIELDS = 50
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from provisioner.domain.diff import field_line
 from provisioner.reports.dashboard import (
     REQUEST_KIND_LABELS,
     REQUEST_TYPE_LABELS,
@@ -31,7 +32,8 @@ ACTION_LABELS = {
     "operator_disable": "opérateur désactivé", "operator_password_reset": "mot de passe d'opérateur changé",
     "operator_locked": "opérateur bloqué après des échecs de connexion", "create": "compte créé",
     "update": "compte modifié", "disable": "compte désactivé", "enable": "compte réactivé",
-    "reset_password": "mot de passe réinitialisé",
+    "reset_password": "mot de passe réinitialisé", "revert": "soumission annulée",
+    "confirmations": "nombre de confirmations changé", "admin_password": "mot de passe administrateur changé",
 }
 
 
@@ -55,7 +57,7 @@ def _teleservice(key: str | None) -> str:
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("provisioner.web", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=_when, teleservice=_teleservice)
+    env.filters.update(when=_when, teleservice=_teleservice, field_line=field_line)
     env.globals.update(
         submission_status={k: v[0] for k, v in STATUS_LABELS.items()}, request_types=REQUEST_TYPE_LABELS,
         request_kinds=REQUEST_KIND_LABELS, account_status=ACCOUNT_STATUS_LABELS,

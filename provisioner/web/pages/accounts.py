@@ -1,11 +1,12 @@
-"""`/comptes?q=`: accounts found by login, name or email (prefix, ignoring case), across companies."""
+"""`/comptes?q=`: accounts found by login, name or email (prefix, ignoring case), across companies;
+`/comptes/{login}`: one account, its details (never a secret) and every change it went through."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import lookup
+from provisioner.service import history, lookup
 from provisioner.web.guard import Web, guarded, page_number
 
 
@@ -16,4 +17,15 @@ def account_search(web: Web) -> Response:
     return web.render("comptes.html", found=found, q=q, search_min=lookup.SEARCH_MIN)
 
 
-routes = [Route("/comptes", account_search, methods=["GET"])]
+@guarded("lecture")
+def account_page(web: Web) -> Response:
+    login = str(web.request.path_params["login"])[:64]
+    account = lookup.account_detail(web.ctx, login)
+    changes = history.account_history(web.ctx, account["login"])["changes"]
+    return web.render("compte.html", c=account, changes=changes)
+
+
+routes = [
+    Route("/comptes", account_search, methods=["GET"]),
+    Route("/comptes/{login}", account_page, methods=["GET"]),
+]

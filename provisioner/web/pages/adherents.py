@@ -7,7 +7,7 @@ import re
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import agence, lookup
+from provisioner.service import agence, history, lookup
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.web.render import SKIP_LABELS
@@ -39,8 +39,12 @@ def adherent_list(web: Web) -> Response:
 
 @guarded("lecture")
 def adherent_page(web: Web) -> Response:
-    detail = lookup.adherent_detail(web.ctx, _numero(web), accounts_page=page_number(web.request))
-    return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS)
+    numero = _numero(web)
+    detail = lookup.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
+    # The latest changes only, like every list; each account's page has all of its own.
+    changes = history.company_history(web.ctx, numero, limit=lookup.PAGE_SIZE + 1)
+    return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS,
+                      changes=changes[:lookup.PAGE_SIZE], more_changes=len(changes) > lookup.PAGE_SIZE)
 
 
 def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:

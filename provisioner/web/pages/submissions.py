@@ -1,15 +1,25 @@
-"""`/soumissions`: recent submissions with filters; `/soumissions/{id}`: its report, files and emails."""
+"""`/soumissions`: recent submissions with filters; `/soumissions/{id}`: its report, files and emails, and
+the button that undoes it; `/annulations/{id}`: a revert, which can itself be undone.
+
+Undoing calls the CLI's use case (service.revert.revert) with the signed-in
+operator, which records the action in the audit. A refusal because later
+changes touched the accounts shows them on the page, and nothing is changed.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_FORM
 from provisioner.service import lookup
+from provisioner.service import revert as reverting
+from provisioner.service import submissions as changes
 from provisioner.store.tables import SUBMISSION_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
 
@@ -43,21 +53,76 @@ def _day(raw: str) -> date | None:
         return None
 
 
-@guarded("lecture")
-def submission_page(web: Web) -> Response:
-    submission_id = web.request.path_params["id"]
+def _submission_id(web: Web) -> str:
+    submission_id = str(web.request.path_params["id"])
     if not SUBMISSION_ID.fullmatch(submission_id):
         raise lookup.UnknownSubmission(id=submission_id[:40])
+    return submission_id
+
+
+def _show_submission(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
+    submission_id = _submission_id(web)
     detail = lookup.submission_detail(web.ctx, submission_id)
     folder = web.ctx.outbox / submission_id
     files = [{"name": name, "label": label} for name, (label, _) in FILES.items() if (folder / name).is_file()]
-    return web.render("soumission.html", s=detail, report=detail["report"], files=files)
+    return web.render("soumission.html", status_code, s=detail, report=detail["report"], files=files,
+                      undone=changes.revert_of(web.ctx, submission_id), **_form_state(revert_form))
+
+
+def _form_state(given: dict[str, Any]) -> dict[str, Any]:
+    """What the revert form shows: a refusal's message and the later changes, the reason typed."""
+    return {"revert_error": given.get("error", ""), "later": given.get("later", []),
+            "reason": given.get("reason", ""), "force": given.get("force", False)}
+
+
+@guarded("lecture")
+def submission_page(web: Web) -> Response:
+    return _show_submission(web)
+
+
+def _show_revert(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
+    revert_id = _submission_id(web)
+    found = changes.show_revert(web.ctx, revert_id)
+    return web.render("annulation.html", status_code, r=found, **_form_state(revert_form))
+
+
+@guarded("lecture")
+def revert_page(web: Web) -> Response:
+    return _show_revert(web)
+
+
+def _undo(web: Web, show: Callable[..., Response]) -> Response:
+    target = _submission_id(web)
+    reason, force = web.field("motif", 500), web.field("forcer") == "oui"
+    if not reason:
+        return show(web, 400, error="Le motif est obligatoire pour annuler : il est enregistré et cité dans "
+                                    "l'email envoyé à la personne déléguée. Rien n'a été fait.", force=force)
+    try:
+        done = reverting.revert(web.ctx, target, operator=web.operator.login, reason=reason, force=force)
+    except reverting.LaterChanges as refused:
+        return show(web, 409, error=(
+            f"Annulation refusée : {refused.details['count']} compte(s) ou réglage(s) ont changé depuis "
+            "(liste ci-dessous). Rien n'a été modifié. En cochant « Forcer », les autres sont rétablis et "
+            "ceux-là laissés tels quels."), later=refused.details["later"], reason=reason)
+    except reverting.AlreadyReverted as already:
+        return show(web, 409, error=str(already))
+    return web.render("annulee.html", done=done)
+
+
+@guarded("validation", post=True)
+def revert_submission(web: Web) -> Response:
+    return _undo(web, _show_submission)
+
+
+@guarded("validation", post=True)
+def revert_revert(web: Web) -> Response:
+    return _undo(web, _show_revert)
 
 
 @guarded("lecture")
 def submission_file(web: Web) -> Response:
-    submission_id, name = web.request.path_params["id"], web.request.path_params["name"]
-    if not SUBMISSION_ID.fullmatch(submission_id) or name not in FILES:
+    submission_id, name = _submission_id(web), web.request.path_params["name"]
+    if name not in FILES:
         raise lookup.UnknownSubmission(id=submission_id[:40])
     lookup.submission_detail(web.ctx, submission_id)  # only the files of a submission the store knows
     path = web.ctx.outbox / submission_id / name
@@ -71,4 +136,7 @@ routes = [
     Route("/soumissions", submission_list, methods=["GET"]),
     Route("/soumissions/{id}", submission_page, methods=["GET"]),
     Route("/soumissions/{id}/fichiers/{name}", submission_file, methods=["GET"]),
+    Route("/soumissions/{id}/annuler", revert_submission, methods=["POST"]),
+    Route("/annulations/{id}", revert_page, methods=["GET"]),
+    Route("/annulations/{id}/annuler", revert_revert, methods=["POST"]),
 ]
