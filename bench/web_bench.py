@@ -74,9 +74,11 @@ def fill(engine: Engine, companies: int, users: int, rng: random.Random) -> dict
             numero = f"{100000 + i}"
             pending = i % 100 == 0
             rows.append({
-                "numero": numero, "raison_sociale": f"{rng.choice(NOMS)} {rng.choice(('SARL', 'SA', 'Industries'))} {i}",
+                "numero": numero,
+                "raison_sociale": f"{rng.choice(NOMS)} {rng.choice(('SARL', 'SA', 'Industries'))} {i}",
                 "status": "pending" if pending else "active", "company": {"ville": "Casablanca", "rc": str(i)},
-                "delegue": {"nom": rng.choice(NOMS), "prenom": rng.choice(PRENOMS), "email": f"delegue{i}@societe{i}.ma"},
+                "delegue": {"nom": rng.choice(NOMS), "prenom": rng.choice(PRENOMS),
+                            "email": f"delegue{i}@societe{i}.ma"},
                 "admin_password_hash": digest, "confirmations": 1, "failed_auth": 5 if i % 997 == 0 else 0,
                 "locked_until": now + timedelta(minutes=20) if i % 997 == 0 else None,
                 "created_at": now - timedelta(days=rng.randint(0, 700), hours=rng.randint(0, 23)),
@@ -90,7 +92,8 @@ def fill(engine: Engine, companies: int, users: int, rng: random.Random) -> dict
                 batch.append({
                     "adherent_id": n % companies + 1, "teleservice": TELESERVICES[n % len(TELESERVICES)],
                     "login": login, "login_key": login, "status": "disabled" if n % 17 == 0 else "active",
-                    "nom": nom, "prenom": prenom, "fonction": "Comptable", "email": f"{login}@societe{n % companies}.ma",
+                    "nom": nom, "prenom": prenom, "fonction": "Comptable",
+                    "email": f"{login}@societe{n % companies}.ma",
                     "ordonnateur": n % 6 == 3, "validateur": n % 6 == 3, "password_hash": digest,
                     "created_at": now, "updated_at": now})
             _insert(conn, accounts, batch)

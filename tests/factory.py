@@ -114,7 +114,7 @@ def make_workbook(
         labels = form_labels.get(form.name, {})
         row = 0
         for fld in form.fields:
-            label = labels.get(fld.key, fld.label + (" *" if layout.ALWAYS <= fld.required_for else ""))
+            label = labels.get(fld.key, fld.label + (" *" if fld.required_for >= layout.ALWAYS else ""))
             if label is None:
                 continue
             row += 1

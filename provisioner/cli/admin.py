@@ -29,8 +29,8 @@ from rich.table import Table
 from rich.text import Text
 
 from provisioner.cli.app import cli, open_or_exit
-from provisioner.wording import status_label
 from provisioner.reports import clock
+from provisioner.wording import status_label
 from provisioner.workbook import layout
 
 if TYPE_CHECKING:

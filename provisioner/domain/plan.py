@@ -286,7 +286,7 @@ class _Planner:
         known = set(final) | self.undecided | {k for k, a in self.view.accounts.items()
                                                if a.teleservice in TD_KEYS}
         table = self.parsed.categories
-        for key, (marks, row) in self.category_rows.items():
+        for key, (_, row) in self.category_rows.items():
             if key in known:
                 continue
             login = str(table.frame.at[row, "login"])

@@ -71,7 +71,7 @@ def send_due(
     for _ in range(limit):
         try:
             row = _claim_one(engine, now)
-        except Exception as error:  # noqa: BLE001 - a database outage ends this round, quietly
+        except Exception as error:
             log.error("mail queue unavailable: %s", _describe(error))
             break
         if row is None:
@@ -119,7 +119,7 @@ def _attempt(
             error = None
         except TransportError as raised:
             error = raised
-        except Exception as raised:  # noqa: BLE001 - a transport bug must not stop the queue
+        except Exception as raised:
             error = TransportError(f"unexpected {type(raised).__name__}", permanent=False)
 
     values: dict[str, Any] = {"attempts": attempt}
@@ -141,7 +141,7 @@ def _attempt(
     try:
         with engine.begin() as conn:
             conn.execute(update(mail_queue).where(mail_queue.c.id == row.id).values(**values))
-    except Exception as failure:  # noqa: BLE001
+    except Exception as failure:
         # The lease ends in CLAIM_LEASE and the message is tried again (a sent
         # one goes twice, with the same Message-ID).
         log.error(

@@ -23,7 +23,7 @@ import ssl
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -87,7 +87,7 @@ def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
     set_subject(message, mail.subject)
     message["From"] = mail_from
     message["To"] = ", ".join(mail.recipients)
-    message["Date"] = format_datetime(mail.created_at.astimezone(timezone.utc))
+    message["Date"] = format_datetime(mail.created_at.astimezone(UTC))
     message["Message-ID"] = mail.message_id
     # RFC 3834: out-of-office robots must not answer a notice.
     message["Auto-Submitted"] = "auto-generated"
@@ -198,7 +198,7 @@ class SmtpTransport(Transport):
             refused = client.smtp.send_message(
                 mime, from_addr=self._envelope_from, to_addrs=list(message.recipients)
             )
-        except Exception as error:  # noqa: BLE001 - every failure becomes stored state
+        except Exception as error:
             raise self._error(error) from None
         finally:
             _close_quietly(client)
@@ -291,7 +291,7 @@ class EmlTransport(Transport):
         self._from = mail_from
 
     def path_for(self, message: OutgoingMail) -> Path:
-        stamp = message.created_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = message.created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         ident = re.sub(r"[^0-9A-Za-z]", "", message.message_id.split("@", 1)[0])
         return self.directory / f"{stamp}-{message.kind}-{ident}.eml"
 

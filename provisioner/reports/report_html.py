@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -296,7 +296,7 @@ def french_datetime(value: str | datetime | None, zone: tzinfo) -> str:
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
 
 
@@ -305,7 +305,7 @@ def submission_time(submission_id: str | None, zone: tzinfo) -> str:
     match = _SUBMISSION_TIME.match(submission_id or "")
     if not match:
         return ""
-    moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
     return french_datetime(moment, zone)
 
 
@@ -314,7 +314,7 @@ def _zone(name: str) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         # A machine without time-zone data still shows a true (UTC) time.
-        return timezone.utc
+        return UTC
 
 
 def _plural(n: int, singular: str, plural: str) -> str:

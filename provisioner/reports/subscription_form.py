@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Mapping
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -181,14 +181,14 @@ def _moment(value: Any) -> datetime:
         value = datetime.combine(value, time(12, 0))
     if not isinstance(value, datetime):
         raise FormDataError("form data date is not a date")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _local_date(moment: datetime) -> str:
     try:
         zone: Any = ZoneInfo(_DISPLAY_TIMEZONE)
     except ZoneInfoNotFoundError:
-        zone = timezone.utc
+        zone = UTC
     return moment.astimezone(zone).strftime("%d/%m/%Y")
 
 

@@ -296,7 +296,8 @@ def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
                        after={"sent_to": email, "reason": reason}, now=now)
         record_setting(conn, adherent_id=company.id, action="admin_password",
                        fields=[diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label)],
-                       before={}, origin=Origin("operator", actor, reason=reason or "réinitialisation sur lettre signée"),
+                       before={},
+                       origin=Origin("operator", actor, reason=reason or "réinitialisation sur lettre signée"),
                        now=now, previous_password_hash=company.admin_password_hash)
         enqueue(conn, kind="admin_password_reset", recipients=[email],
                 context={"adherent": _adherent_ref(company), "password": password,

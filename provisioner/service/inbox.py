@@ -234,11 +234,10 @@ class Workspace:
             if error.errno != errno.ENOENT:
                 log.warning("inbox: cannot take %s: %s", display_name(path.name), error.strerror)
             return None
-        if signature is not None and not _unchanged(target, signature):
-            # Replaced between the look and the rename: a new file, maybe half written. Give it back.
-            if _give_back(target, path):
-                sidecar.unlink(missing_ok=True)
-                return None
+        # Replaced between the look and the rename: a new file, maybe half written. Give it back.
+        if signature is not None and not _unchanged(target, signature) and _give_back(target, path):
+            sidecar.unlink(missing_ok=True)
+            return None
         try:
             with ctx.engine.begin() as conn:
                 conn.execute(insert(inbox_claims).values(path=str(target), claimed_by=self.instance_id,
@@ -371,7 +370,7 @@ def _give_back(work: Path, original: Path) -> bool:
     return True
 
 
-class _abandoned:  # noqa: N801 - used as a context manager
+class _abandoned:
     """True when the folder's instance is gone: its lock is free, or its heartbeat is stale."""
 
     def __init__(self, folder: Path) -> None:

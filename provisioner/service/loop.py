@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -381,10 +381,10 @@ class Service:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         _quiet_scheduler_logs()
-        scheduler = BackgroundScheduler(timezone=timezone.utc)
+        scheduler = BackgroundScheduler(timezone=UTC)
         scheduler.add_job(self._job, "interval", seconds=self.ctx.settings.poll_seconds, id="poll",
                           max_instances=1, coalesce=True, misfire_grace_time=None,
-                          next_run_time=datetime.now(timezone.utc))
+                          next_run_time=datetime.now(UTC))
         log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
                  self.ctx.settings.poll_seconds)
         with self._signals():

@@ -26,7 +26,6 @@ from provisioner.store.tables import (
 )
 from provisioner.workbook.text import login_key
 
-
 # -- companies ------------------------------------------------------------------
 
 def find_adherent(conn: Connection, numero: str, *, for_update: bool = False) -> Row[Any] | None:

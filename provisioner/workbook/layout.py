@@ -247,10 +247,10 @@ TELESERVICE_BY_KEY = {t.key: t for t in TELESERVICES}
 CATEGORIES_SHEET = "Catégories"
 CATEGORY_LOGIN = Field("login", "Login", Kind.LOGIN, width=20,
                        hint="Le login d'un utilisateur de Télédéclaration (interne ou externe).")
-CATEGORY_COLUMNS: tuple[Field, ...] = (CATEGORY_LOGIN,) + tuple(
+CATEGORY_COLUMNS: tuple[Field, ...] = (CATEGORY_LOGIN, *(
     Field(c, c, Kind.MARK, CATEGORY_MARKS, width=8, hint="X : catégorie affectée (régime Normal).")
     for c in CATEGORIES
-)
+))
 TABLE_FIELD = {**{(t.sheet, f.key): f for t in TELESERVICES for f in t.columns},
                **{(CATEGORIES_SHEET, f.key): f for f in CATEGORY_COLUMNS}}
 

@@ -14,10 +14,10 @@ import posixpath
 import re
 import zipfile
 import zlib
-from xml.parsers import expat
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -185,7 +185,7 @@ def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict
     return contents
 
 
-def _parse(data: bytes):  # noqa: ANN202 - ElementTree element
+def _parse(data: bytes):
     try:
         return SafeET.fromstring(data)
     except (SafeET.ParseError, DefusedXmlException):

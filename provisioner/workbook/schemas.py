@@ -136,7 +136,7 @@ def _required_in_row(fld: Field, _value: str, ctx: _Context) -> str:
 
 
 def _required_in_form(fld: Field, _value: str, _ctx: _Context) -> str:
-    when = "" if layout.ALWAYS <= fld.required_for else " pour un Abonnement"
+    when = "" if fld.required_for >= layout.ALWAYS else " pour un Abonnement"
     hint = f" {fld.hint}" if fld.hint and fld.kind is not Kind.CHOICE else ""
     return f"Renseignez « {fld.label} » : cette information est obligatoire{when}.{_choose(fld)}{hint}"
 
@@ -411,7 +411,7 @@ def row_schema(teleservice_key: str) -> RowSchema:
 
 def _required(fld: Field, request_type: str | None) -> bool:
     if request_type is None:  # blank or unknown type: only what every type needs
-        return layout.ALWAYS <= fld.required_for
+        return fld.required_for >= layout.ALWAYS
     return request_type in fld.required_for
 
 

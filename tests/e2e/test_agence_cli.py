@@ -264,7 +264,7 @@ def test_every_agence_command_has_help_with_an_example() -> None:
                 for name, cmd in cli.commands[g].commands.items()]  # type: ignore[attr-defined]
     commands += [(g, cli.commands[g]) for g in ("adherents", "requests", "accounts", "status")]
     assert admin  # imported: registers the commands
-    for name, command in commands:
+    for name, _ in commands:
         result = CliRunner().invoke(cli, [*name.split(), "--help"])
         assert result.exit_code == 0, name
         assert "Example:" in result.output and "provisioner " in result.output, name

@@ -294,7 +294,8 @@ def test_no_password_or_answer_is_ever_written_anywhere(service: Service) -> Non
         categories=[{"login": "hind.td", "D": "X"}, {"login": "omar.tx", "S1": "X"}])
     plant_in_hiding_places(abonnement, c, [admin_1, subscription_users["td_interne"][0]["answer1"]])
 
-    # 2. (the validation by the Agence Virtuelle comes below) 3. Mise à jour, accepted: creations, a reset with a typed password, a Modifier with a new
+    # 2. (the validation by the Agence Virtuelle comes below) 3. Mise à jour, accepted: creations, a reset with
+    # a typed password, a Modifier with a new
     #    password and answers, a new administrator password.
     admin_2 = c.password()
     reset_password, modified_password = c.password(), c.password()

@@ -251,7 +251,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
         companies = sorted((r.numero, r.status, r.confirmations, r.failed_auth)
                            for r in conn.execute(select(adherents)))
         cats = Counter()
-        for account_id, category in conn.execute(select(account_categories.c.account_id,
+        for account_id, _ in conn.execute(select(account_categories.c.account_id,
                                                         account_categories.c.category)):
             cats[account_id] += 1
         users = sorted((r.login, r.teleservice, r.status, r.fonction, r.email, bool(r.password_hash),

@@ -61,7 +61,7 @@ def assert_finding(finding: Finding) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_bug_logged(caplog: pytest.LogCaptureFixture):  # noqa: ANN202
+def _no_bug_logged(caplog: pytest.LogCaptureFixture):
     # The checker logs what it swallowed; with hypothesis's many examples per test, any is a failure.
     with caplog.at_level(logging.ERROR, logger="provisioner"):
         yield

@@ -8,7 +8,7 @@ service. Emails are asserted as the rows of the transactional outbox.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,7 @@ def test_a_waiting_user_without_password_gets_a_generated_one_at_their_own_addre
 
 def test_a_login_taken_since_the_abonnement_is_not_created_and_is_reported(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with ctx.engine.begin() as conn:  # another company got "hind.td" in the meantime
         other = repo.create_adherent(conn, numero="654321", raison_sociale="Autre", company={}, delegue={},
                                      notification_email=None, admin_password_hash="x", confirmations=1, now=now)
@@ -155,7 +155,7 @@ def test_a_company_cannot_be_activated_twice_and_an_unknown_number_is_said(ctx, 
 
 def test_unlock_lifts_the_lock_and_forgets_the_failures(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    later = datetime.now(timezone.utc) + timedelta(minutes=30)
+    later = datetime.now(UTC) + timedelta(minutes=30)
     with ctx.engine.begin() as conn:
         conn.execute(update(adherents).values(failed_auth=5, locked_until=later))
     assert [b["numero"] for b in agence.status(ctx, ctx.clock())["locked"]] == [NUMERO]

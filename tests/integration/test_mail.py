@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.smtp import AuthResult, Envelope, Session, SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
@@ -29,7 +29,7 @@ from provisioner.mail.sender import EmlTransport, SmtpTransport, make_transport
 from provisioner.store.tables import mail_queue
 from tests.smtp_server import SmtpServer, free_port
 
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 GIVE_UP = timedelta(hours=48)
 PASSWORD_CANARY = "Zq7Canary9"  # 10 ASCII letters and digits: a valid generated password
 SMTP_USER = "smtp-user-canary"

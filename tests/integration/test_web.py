@@ -255,7 +255,8 @@ def test_a_refusal_needs_a_reason_and_then_tells_the_delegate(ctx, tmp_path):
     assert blank.status_code == 400 and "Le motif est obligatoire" in blank.text
     assert agence.list_requests(ctx)[0]["status"] == "waiting"
 
-    refused = client.post(f"/demandes/{waiting['id']}/refuser", data={"csrf_token": token, "motif": "Lettre non signée"})
+    refused = client.post(f"/demandes/{waiting['id']}/refuser",
+                          data={"csrf_token": token, "motif": "Lettre non signée"})
 
     assert refused.status_code == 200 and "refusée" in refused.text
     assert agence.list_requests(ctx) == []

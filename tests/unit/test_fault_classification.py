@@ -50,7 +50,8 @@ def test_errors_that_are_not_ours_are_not_faults(settings: Settings) -> None:
 
 
 def test_health_is_kept_in_var_and_said_in_french(settings: Settings) -> None:
-    clock = lambda: datetime(2026, 12, 1, 9, 32, tzinfo=UTC)  # 10 h 32 in Casablanca
+    def clock() -> datetime:
+        return datetime(2026, 12, 1, 9, 32, tzinfo=UTC)  # 10 h 32 in Casablanca
     health = Health(settings, clock)
     health.fail(faults.Fault("database", "OperationalError"))
     health.fail(faults.Fault("outbox", "OSError EROFS", "read-only"))

@@ -305,7 +305,7 @@ def test_anomalies_link_to_the_cells_with_quoted_sheet_names(tmp_path: Path) -> 
 def test_a_finding_on_no_sheet_appears_only_in_anomalies(tmp_path: Path) -> None:
     parsed = sample(tmp_path)
     wb = save_and_load(parsed, [error("AUTH_FAILED", "Authentification refusée.")], tmp_path)
-    row = list(wb[ANOMALIES_SHEET].iter_rows(min_row=3))[0]
+    row = next(iter(wb[ANOMALIES_SHEET].iter_rows(min_row=3)))
     assert [c.value for c in row] == ["Erreur", "AUTH_FAILED", None, None, None, None,
                                       "Authentification refusée."]
     assert all(c.hyperlink is None for c in row)

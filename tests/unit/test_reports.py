@@ -108,7 +108,7 @@ def unescape(text: str) -> str:
 def test_write_atomic_writes_text_as_utf8_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = write_atomic(tmp_path / "a.txt", "Télédéclaration")
     write_atomic(tmp_path / "b.bin", b"\x00\x01")
-    assert target.read_bytes() == "Télédéclaration".encode("utf-8")
+    assert target.read_bytes() == "Télédéclaration".encode()
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.bin"]
 

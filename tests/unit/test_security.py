@@ -7,7 +7,7 @@ import re
 import string
 import threading
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -102,7 +102,7 @@ def test_hash_many_works_from_a_worker_thread_and_reuses_its_pool() -> None:
     def job(name: str) -> None:
         try:
             results[name] = hasher.hash_many(VALUES)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=job, args=(f"t{i}",)) for i in range(2)]
@@ -169,7 +169,7 @@ def test_compliance_is_exactly_5_to_10_ascii_letters_and_digits(value: str) -> N
 
 # --- lockout ---------------------------------------------------------------------
 
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 POLICY = {"lock_after": 5, "lock_minutes": 30.0}
 
 
