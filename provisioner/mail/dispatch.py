@@ -33,8 +33,8 @@ from sqlalchemy import Engine, Row, select, update
 
 from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
-from provisioner.security.secret_key import InvalidToken
 from provisioner.mail.sender import OutgoingMail, Transport, TransportError
+from provisioner.security.secret_key import InvalidToken
 from provisioner.store.tables import mail_queue
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ from provisioner.workbook.text import column_letter
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
+# The zip caps, one set for a workbook and for a fiduciary's batch of workbooks (service/batch.py).
 MAX_ENTRIES = 200
 MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200  # per entry; real sheets compress 5-30x, bombs 1000x
@@ -246,22 +247,33 @@ def _as_utf8(head: bytes) -> bytes:
     return head
 
 
-def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
+def zip_caps_fault(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Which cap a zip's directory breaks, before anything is inflated: entries, total, ratio, or None."""
     if len(infos) > MAX_ENTRIES:
+        return "entries"
+    if sum(info.file_size for info in infos) > MAX_TOTAL_UNCOMPRESSED:
+        return "total"
+    if any(info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+           for info in infos):
+        return "ratio"
+    return None
+
+
+def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
+    fault = zip_caps_fault(infos)
+    if fault == "entries":
         raise _too_large(f"Le classeur contient {len(infos)} éléments internes ; c'est anormal pour un bordereau. "
                          "Repartez du modèle vierge.")
+    if fault == "total":
+        raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
     if len({info.filename.lower() for info in infos}) != len(infos):
         # Two entries of one name: which one a reader takes is up to the reader.
         raise _unreadable("Le fichier est endommagé (éléments internes en double). " + SAVE_AS_XLSX)
-    total = sum(info.file_size for info in infos)
-    if total > MAX_TOTAL_UNCOMPRESSED:
-        raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise _unreadable("Le fichier est protégé par un mot de passe. Retirez la protection et renvoyez-le.")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _too_large("Le classeur se décompresse à une taille anormale (fichier piégé ?). "
-                             "Repartez du modèle vierge.")
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise _unreadable("Le fichier est protégé par un mot de passe. Retirez la protection et renvoyez-le.")
+    if fault == "ratio":
+        raise _too_large("Le classeur se décompresse à une taille anormale (fichier piégé ?). "
+                         "Repartez du modèle vierge.")
 
 
 def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
