@@ -167,8 +167,10 @@ class ReaderPool:
 def _serve(conn: Connection, memory_mb: int) -> None:
     """The child: limit itself, then answer jobs until told to stop or its parent goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when to stop, not Ctrl-C
-    base = _address_space()
-    limit = base + memory_mb * 1024 * 1024
+    limit = _address_space() + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # a process capped from outside stays within its cap
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     conn.send(_READY)
     while True:
@@ -190,6 +192,8 @@ def _serve(conn: Connection, memory_mb: int) -> None:
             conn.send(answer)
         except MemoryError:
             conn.send(("memory", None))
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be sent back
+            conn.send(("error", type(exc).__name__))
         if answer[0] == "memory":
             return  # a child that hit its limit may be in a bad state: a fresh one replaces it
 

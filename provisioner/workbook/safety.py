@@ -132,6 +132,9 @@ def check_kind(path: Path, name: str, max_bytes: int) -> None:
     with path.open("rb") as handle:
         head = handle.read(_SNIFF)
     kind = detect_kind(path, head)
+    suffix = PurePosixPath(name.lower()).suffix
+    if kind == "ole2" and suffix == ".xls":
+        kind = "xls"  # a compound file named .xls: its name and its bytes agree
     if kind == "encrypted":
         raise _unreadable("Le fichier est protégé par un mot de passe (chiffré). Retirez la protection "
                           "(« Fichier › Informations › Protéger le classeur » dans Excel) et "
@@ -142,7 +145,6 @@ def check_kind(path: Path, name: str, max_bytes: int) -> None:
         raise _unreadable(
             "Le fichier est protégé par un mot de passe (chiffré) ou enregistré dans un ancien format. "
             "Retirez la protection et " + SAVE_AS_XLSX[0].lower() + SAVE_AS_XLSX[1:])
-    suffix = PurePosixPath(name.lower()).suffix
     if suffix != ".xlsx":
         shown = suffix or "sans extension"
         raise _wrong_type(f"Seuls les classeurs .xlsx sont acceptés (fichier {shown}). " + SAVE_AS_XLSX)
