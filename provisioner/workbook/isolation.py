@@ -5,9 +5,9 @@ exhaust them: an allocation of 51 GB aborts the whole process, a pathological
 file may spin for minutes. Whatever happens, it happens in a child: the
 service sees a `ChildFailed` and tells the person the file could not be read.
 
-Cost matters (hundreds of workbooks a poll): children are started once from a
-forkserver that has the reader imported, kept warm, reused, and replaced only
-when one dies or overruns. Each child takes one job at a time; a job that
+Cost matters (hundreds of workbooks a poll): children are started once (forked
+directly, or from a forkserver that has the reader imported when the process
+has threads), kept warm, reused, and replaced only when one dies or overruns. Each child takes one job at a time; a job that
 overruns kills its own child only, never another lane's.
 """
 
@@ -91,7 +91,6 @@ class ReaderPool:
         self._idle: list[_Child] = []
         self._busy = 0
         self._cond = threading.Condition()
-        self._context = _start_context()
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` in a child; its result, or ChildFailed. `fn` must be importable (pickled
@@ -126,7 +125,7 @@ class ReaderPool:
             if self._idle:
                 return self._idle.pop()
         try:
-            return _Child(self._context, self.limits)
+            return _Child(_start_context(), self.limits)
         except BaseException:
             with self._cond:
                 self._busy -= 1
@@ -167,6 +166,7 @@ class ReaderPool:
 def _serve(conn: Connection, memory_mb: int) -> None:
     """The child: limit itself, then answer jobs until told to stop or its parent goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when to stop, not Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked child must not run the service's handler
     limit = _address_space() + memory_mb * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
@@ -209,9 +209,14 @@ def _address_space() -> int:
 
 
 def _start_context() -> multiprocessing.context.BaseContext:
-    # Same reasons as the hash pool: no fork() from a threaded service, and a server
-    # that has the reader's imports done, so a fresh child is ready in milliseconds.
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    """fork() while this process has one thread: the child has the imports already, at no cost
+    (`provisioner check` pays no second interpreter start). Otherwise, as the hash pool does, a
+    forkserver with the reader's imports done: fork() from a threaded process can copy a lock
+    that another thread holds, and hang the child."""
+    methods = multiprocessing.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
