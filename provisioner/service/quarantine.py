@@ -7,7 +7,8 @@ and answers. It is kept as two files, both mode 600 in a folder mode 700:
   was given (escaped), its size, SHA-256, the type its bytes show, the
   reason, the time;
 - `<stem>.enc`: its bytes, encrypted with the service's key (Fernet,
-  security/secret_key.py), for whoever must look inside.
+  security/secret_key.py), for whoever must look inside; not kept for a
+  file over twice the size limit, which is no workbook anyway.
 
 Both are deleted after `PROVISIONER_QUARANTINE_DAYS` (30 by default):
 `purge` runs at every quarantine and may be called at any time. A file left
@@ -20,7 +21,7 @@ import hashlib
 import json
 import logging
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from provisioner.config import Settings
@@ -38,17 +39,23 @@ _SNIFF = 8192
 def quarantine_file(settings: Settings, path: Path, stem: str, original_name: str, *, reason: str,
                     now: datetime | None = None, purge_after: bool = True) -> Path:
     """Seal `path` into the quarantine as `<stem>.enc` + `<stem>.json`, delete it; returns the metadata."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     folder = _folder(settings)
-    data = path.read_bytes()
+    size = path.stat().st_size
+    sealed = size <= _sealable(settings)  # a file far over the size limit is no workbook: its facts suffice
+    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        kind = detect_kind(path, handle.read(_SNIFF))
+        kind = detect_kind(path, handle.read(_SNIFF)) if sealed else "unknown"
+        handle.seek(0)
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
     meta = {
-        "original_name": original_name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        "original_name": original_name, "size": size, "sha256": digest.hexdigest(),
         "detected_type": kind, "reason": reason, "quarantined_at": now.isoformat(timespec="seconds"),
-        "sealed": stem + SEALED,
+        "sealed": stem + SEALED if sealed else None,
     }
-    write_atomic(folder / (stem + SEALED), current().encrypt(data), mode=0o600)
+    if sealed:
+        write_atomic(folder / (stem + SEALED), current().encrypt(path.read_bytes()), mode=0o600)
     # ensure_ascii: a name that is not valid UTF-8, or holds control characters, is shown escaped.
     target = write_atomic(folder / (stem + META), json.dumps(meta, ensure_ascii=True, indent=2) + "\n",
                           mode=0o600)
@@ -61,7 +68,7 @@ def quarantine_file(settings: Settings, path: Path, stem: str, original_name: st
 
 def purge(settings: Settings, now: datetime | None = None) -> int:
     """Delete what is older than the retention; seal any file still in clear. Returns files deleted."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     folder = settings.quarantine
     if not folder.is_dir():
         return 0
@@ -82,6 +89,11 @@ def purge(settings: Settings, now: datetime | None = None) -> int:
     if deleted:
         log.info("quarantine purge deleted=%d older_than_days=%s", deleted, settings.quarantine_days)
     return deleted
+
+
+def _sealable(settings: Settings) -> int:
+    """The largest file whose bytes are kept (encrypted in memory at once): twice the size limit."""
+    return int(2 * settings.max_file_mb * 1024 * 1024)
 
 
 def _folder(settings: Settings) -> Path:

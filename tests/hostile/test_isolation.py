@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import pytest
 import pandas as pd
+import pytest
 
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.isolation import ChildFailed, Limits, ReaderPool

@@ -13,7 +13,7 @@ import os
 import stat
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from tests.factory import delegue, make_workbook, user
 
 ADMIN_CANARY = "Adm1nSeal7"
 USER_CANARY = "Usr1Seal9"
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 class CountingHasher(Hasher):
@@ -136,7 +136,7 @@ def test_the_quarantine_is_purged_after_its_retention_and_old_clear_files_are_se
     for name in ("S1-xlsx.enc", "S1-xlsx.json"):
         os.utime(settings.quarantine / name, (old, old))
 
-    assert purge(settings, datetime.now(timezone.utc)) == 2
+    assert purge(settings, datetime.now(UTC)) == 2
 
     assert sorted(p.name for p in settings.quarantine.iterdir()) == [
         "S0-xlsx.enc", "S0-xlsx.json", "S2-xlsx.enc", "S2-xlsx.json"]
