@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import resource
 import signal
 import threading
@@ -103,6 +104,20 @@ class ReaderPool:
             return result
         finally:
             self._give_back(child, healthy)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the children alive and idle (Linux; 0 elsewhere): for benchmarks."""
+        with self._cond:
+            pids = [child.process.pid for child in self._idle]
+        total = 0.0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
 
     def close(self) -> None:
         with self._cond:
