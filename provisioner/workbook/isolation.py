@@ -64,7 +64,7 @@ class _Child:
     def __init__(self, context: multiprocessing.context.BaseContext, limits: Limits) -> None:
         self.conn, child_end = context.Pipe()
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child_end, limits.memory_mb), daemon=True, name="provisioner-reader")
+            target=_serve, args=(child_end, self.conn, limits.memory_mb), daemon=True, name="provisioner-reader")
         self.process.start()
         child_end.close()
         # Ready only once limited and waiting: a child that dies before has met no file.
@@ -178,8 +178,11 @@ class ReaderPool:
         raise ChildFailed("died", str(value))  # an exception type name: never a value from the file
 
 
-def _serve(conn: Connection, memory_mb: int) -> None:
+def _serve(conn: Connection, parent_end: Connection, memory_mb: int) -> None:
     """The child: limit itself, then answer jobs until told to stop or its parent goes."""
+    # A forked child holds a copy of the parent's end too: closed, so that the parent's death is
+    # an end of file here (else the child outlives it, holding the parent's stdout open).
+    parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when to stop, not Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked child must not run the service's handler
     limit = _address_space() + memory_mb * 1024 * 1024
