@@ -7,8 +7,9 @@ service sees a `ChildFailed` and tells the person the file could not be read.
 
 Cost matters (hundreds of workbooks a poll): children are started once (forked
 directly, or from a forkserver that has the reader imported when the process
-has threads), kept warm, reused, and replaced only when one dies or overruns. Each child takes one job at a time; a job that
-overruns kills its own child only, never another lane's.
+has threads), kept warm, reused, and replaced only when one dies or overruns.
+Each child takes one job at a time; a job that overruns kills its own child
+only, never another lane's.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ class ReaderPool:
             return value  # type: ignore[no-any-return]
         if status == "memory":
             raise ChildFailed("memory", "MemoryError")
-        raise ChildFailed("died", str(value))  # an exception type name: never a value from the file
+        log.error("reader child raised %s", value)  # a type name: never a value from the file
+        raise ChildFailed("died", str(value))
 
 
 def _serve(conn: Connection, parent_end: Connection, memory_mb: int) -> None:
