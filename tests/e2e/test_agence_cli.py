@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, text
 
@@ -83,9 +84,13 @@ def sqlite_service(sqlite_url: str, tmp_path: Path) -> Iterator[Service]:
     engine.dispose()
 
 
-def password_in(mail: Any) -> str:
-    found = PASSWORD_LINE.search(mail.body_text)
-    assert found, mail.body_text
+def password_in(mail: Any, service: Service) -> str:
+    """The password of a queued email, which waits encrypted with the service's key (var/secret.key)."""
+    assert PASSWORD_LINE.search(mail.body_text) is None
+    key = (service.root / "var" / "secret.key").read_bytes().strip()
+    text = Fernet(key).decrypt(mail.body_text.removeprefix("fernet:").encode("ascii")).decode("utf-8")
+    found = PASSWORD_LINE.search(text)
+    assert found
     return found.group(1)
 
 
@@ -134,7 +139,7 @@ def test_a_company_life_as_the_agence_virtuelle_sees_it(service: Service) -> Non
     assert statuses == {"sara.ca": "disabled"}
     [generated] = service.mails("generated_password")
     assert generated.recipients == ["hind.td@exemple.ma"]
-    assert password_in(generated) not in everything_written(service)
+    assert password_in(generated, service) not in everything_written(service)
 
     # The delegate email change waits for the signed letter, then is approved.
     [waiting] = service.json("requests", "list")
@@ -163,7 +168,7 @@ def test_a_company_life_as_the_agence_virtuelle_sees_it(service: Service) -> Non
 
     [mail] = service.mails("admin_password_reset")
     assert mail.recipients == [NEW_DELEGATE]
-    password = password_in(mail)
+    password = password_in(mail, service)
     assert password not in result.stdout + result.stderr
     assert password not in everything_written(service)
     new, old = service.process(service.update_book("new-password.xlsx", password=password),
