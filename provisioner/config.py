@@ -47,6 +47,11 @@ class Settings:
     web_port: int = 8000
     web_secure_cookies: bool = False  # on behind HTTPS: the session cookie is then never sent in clear
     web_idle_minutes: float = 30.0
+    abonnement_max_users: int = 100  # an anonymous Abonnement's work is bounded
+    secret_key: str = ""  # Fernet key for secrets at rest; empty: generated once into var/secret.key
+    quarantine_days: float = 30.0  # quarantined files (encrypted) are purged after this
+    reader_memory_mb: int = 1024  # address space a reader child may add to its imports
+    reader_seconds: float = 60.0  # time a reader child may take on one file
 
     @property
     def effective_database_url(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +80,9 @@ def cli() -> None:
 
     Example: provisioner check bordereau.xlsx
     """
+    # Files the service creates (database, archive, outbox, quarantine) are readable by its
+    # group at most, never by every account of the host; modes set explicitly stay as set.
+    os.umask(0o027)
     # One line per event on stderr; modules never log a secret (see security.md).
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")

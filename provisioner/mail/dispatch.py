@@ -15,8 +15,9 @@ Every outcome is stored state: `sent`; `pending` again with exponential
 backoff after a temporary error; `failed` after a permanent one, or after a
 temporary one once the message is older than the give-up time (a message is
 always tried at least once, however late: a service down for days still
-delivers what it queued). The two kinds that carry a password
-lose their bodies once they are sent or have failed. Nothing raises out of
+delivers what it queued). The two kinds that carry a password wait
+encrypted, are decrypted only in `_outgoing`, and lose their bodies once
+they are sent or have failed. Nothing raises out of
 `send_due`: a broken transport or database is logged, and the next call
 tries again.
 """
@@ -30,8 +31,10 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, select, update
 
+from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.mail.sender import OutgoingMail, Transport, TransportError
+from provisioner.security.secret_key import InvalidToken
 from provisioner.store.tables import mail_queue
 
 log = logging.getLogger(__name__)
@@ -119,7 +122,10 @@ def _attempt(
             error = None
         except TransportError as raised:
             error = raised
-        except Exception as raised:
+        except InvalidToken:
+            # Encrypted with another key (PROVISIONER_SECRET_KEY changed, var/ lost): never readable.
+            error = TransportError("body encrypted with another secret key", permanent=True)
+        except Exception as raised:  # a transport bug must not stop the queue
             error = TransportError(f"unexpected {type(raised).__name__}", permanent=False)
 
     values: dict[str, Any] = {"attempts": attempt}
@@ -157,8 +163,8 @@ def _outgoing(row: Row[Any]) -> OutgoingMail:
         kind=row.kind,
         recipients=tuple(row.recipients),
         subject=row.subject,
-        text=row.body_text,
-        html=row.body_html,
+        text=readable_body(row.body_text) or "",
+        html=readable_body(row.body_html),
         attachments=tuple(row.attachments or ()),
         created_at=row.created_at,
     )

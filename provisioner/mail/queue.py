@@ -5,7 +5,9 @@ caller's transaction: if the submission rolls back, its emails vanish with
 it; if it commits, they are there for `dispatch.send_due` to send, however
 often the process restarts in between. The message is rendered now (the
 context may not exist later) and gets its Message-ID now, so every attempt
-sends the same message and a receiver can drop a duplicate.
+sends the same message and a receiver can drop a duplicate. The bodies of
+the kinds that carry a password (SECRET_KINDS) are stored encrypted with the
+service's key (security/secret_key.py), decrypted only to be sent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, insert
 
 from provisioner.mail.render import SECRET_KINDS, render
+from provisioner.security.secret_key import decrypt_text, encrypt_text
 from provisioner.store.tables import mail_queue
 
 log = logging.getLogger(__name__)
@@ -54,15 +57,19 @@ def enqueue(
     addresses = clean_recipients(recipients, kind=kind)
     message_id = new_message_id()
     failed = not addresses
-    secret = failed and kind in SECRET_KINDS  # nobody will ever read it: keep no password
+    text, html = mail.text, mail.html
+    if kind in SECRET_KINDS:
+        # Nobody will ever read a failed one: no password kept. A pending one waits encrypted.
+        text = "" if failed else encrypt_text(text)
+        html = None if failed or html is None else encrypt_text(html)
     conn.execute(
         insert(mail_queue).values(
             message_id=message_id,
             kind=kind,
             recipients=addresses,
             subject=mail.subject,
-            body_text="" if secret else mail.text,
-            body_html=None if secret else mail.html,
+            body_text=text,
+            body_html=html,
             attachments=[os.path.abspath(os.fspath(path)) for path in attachments],
             status="failed" if failed else "pending",
             attempts=0,
@@ -75,6 +82,11 @@ def enqueue(
     if failed:
         log.warning("mail message_id=%s kind=%s outcome=failed error=%r", message_id, kind, NO_RECIPIENT)
     return message_id
+
+
+def readable_body(stored: str | None) -> str | None:
+    """A stored body as it is sent: the bodies of the kinds that carry a password are kept encrypted."""
+    return None if stored is None else decrypt_text(stored)
 
 
 def clean_recipients(recipients: Iterable[str | None], *, kind: str = "") -> list[str]:

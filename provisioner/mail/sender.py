@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 import re
 import smtplib
 import socket
 import ssl
-import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +32,7 @@ import yagmail
 
 from provisioner.config import Settings
 from provisioner.mail.render import SECRET_KINDS
+from provisioner.reports.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -302,22 +301,7 @@ class EmlTransport(Transport):
             self.directory.mkdir(parents=True, exist_ok=True)
             # A password stays readable by the service's user only; other notices
             # are for the Agence Virtuelle's staff to read in the outbox.
-            _write_atomically(target, data, mode=0o600 if message.kind in SECRET_KINDS else 0o644)
+            write_atomic(target, data, mode=0o600 if message.kind in SECRET_KINDS else 0o640)
         except OSError as error:
             raise TransportError(f"cannot write {target.name}: {error.strerror or error}") from None
-
-
-def _write_atomically(target: Path, data: bytes, *, mode: int) -> None:
-    # A reader of the outbox never sees half a message: write aside, then rename.
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 

@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write `data` to `path` atomically; `str` is written as UTF-8.
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, mode: int = 0o640) -> Path:
+    """Write `data` to `path` atomically, with `mode`; `str` is written as UTF-8.
 
     The temporary file lives in the target's own directory because
     `os.replace` is atomic only within one file system. It is fsynced before
@@ -32,9 +32,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
             tmp.flush()
             os.fsync(tmp.fileno())
         # mkstemp creates the file 0600; outputs are meant to be read by the
-        # people and tools watching the outbox. (Not derived from the umask:
-        # reading it means setting it, which races with other threads.)
-        os.chmod(tmp_name, 0o644)
+        # people and tools of the service's group, never by every account of
+        # the host (security: no world-readable file under var/ or outbox/).
+        # Not derived from the umask: reading it means setting it, which races
+        # with other threads.
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, target)
     except BaseException:
         # Also on KeyboardInterrupt: never leave the temporary file behind.

@@ -36,7 +36,7 @@ from provisioner.reports.files import write_atomic
 from provisioner.service import faults, intake
 from provisioner.service.names import display_name
 from provisioner.workbook import layout
-from provisioner.workbook.safety import ZIP_MAGIC
+from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -45,10 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_MEMBERS = 200
-MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 200  # per entry; workbooks are compressed already, so a member's ratio is near 1
-RATIO_FLOOR = 2 * 1024 * 1024  # below this an entry may have any ratio
 CHUNK = 256 * 1024
 SUMMARY_JSON = "synthese.json"
 SUMMARY_HTML = "synthese.html"
@@ -155,17 +151,17 @@ def handle_batch(ctx: Context, workspace: Workspace, work: Path, info: ClaimInfo
 def _members(archive: zipfile.ZipFile) -> list[tuple[int, str, zipfile.ZipInfo]]:
     """(number in the zip, base name, entry) of the members to process, after the directory checks."""
     infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
+    fault = zip_caps_fault(infos)  # the caps of any zip (safety.py)
+    if fault == "entries":
         raise BatchRefused("FILE_TOO_LARGE", f"Le lot contient {len(infos)} éléments ; la limite est de "
-                           f"{MAX_MEMBERS} classeurs par fichier .zip. Répartissez-les en plusieurs lots.")
-    if sum(info.file_size for info in infos) > MAX_TOTAL_UNCOMPRESSED:
+                           f"{MAX_ENTRIES} classeurs par fichier .zip. Répartissez-les en plusieurs lots.")
+    if fault == "total":
         raise BatchRefused("FILE_TOO_LARGE", "Le lot décompressé dépasse "
                            f"{MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)} Mo. Répartissez les classeurs en "
                            "plusieurs lots.")
-    for info in infos:
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise BatchRefused("FILE_TOO_LARGE", "Le fichier .zip se décompresse à une taille anormale "
-                               "(fichier piégé ?). Recréez l'archive avec les seuls classeurs.")
+    if fault == "ratio":
+        raise BatchRefused("FILE_TOO_LARGE", "Le fichier .zip se décompresse à une taille anormale "
+                           "(fichier piégé ?). Recréez l'archive avec les seuls classeurs.")
     members = []
     for index, info in enumerate(infos, start=1):
         display = member_name(info)

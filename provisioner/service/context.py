@@ -22,6 +22,15 @@ class Context:
     hasher: Hasher
     clock: Callable[[], datetime] = field(default=utcnow)
 
+    def __post_init__(self) -> None:
+        # Process-wide, set from the settings of whoever builds a Context: the key of the
+        # secrets at rest (mail queue, quarantine) and the reader children's limits.
+        from provisioner.security import secret_key
+        from provisioner.workbook import isolation
+
+        secret_key.install(self.settings)
+        isolation.configure(isolation.Limits(self.settings.reader_memory_mb, self.settings.reader_seconds))
+
     @property
     def outbox(self) -> Path:
         return self.settings.outbox

@@ -5,8 +5,9 @@ After `process_file` the claimed file leaves the work folder one of three ways:
   values read, every secret emptied (`archive/<YYYY>/<MM>/<submission>.xlsx`),
   then the file is deleted;
 - a duplicate: deleted (its report says which submission it repeats);
-- not readable at all: moved to the quarantine under our own name
-  (`<submission>-<suffix>`), for a person to look at; it is reported all the same.
+- not readable at all: sealed into the quarantine under our own name
+  (`<submission>-<suffix>`: its facts, and its bytes encrypted, see
+  quarantine.py), for a person to look at; it is reported all the same.
 
 The file's name is the person's: it goes into the report (escaped where
 shown), never into a path.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import traceback
 from collections.abc import Collection
 from datetime import datetime
@@ -73,7 +73,8 @@ def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> s
         path.unlink(missing_ok=True)
         return "deleted"
     if outcome.parsed is None:
-        quarantine(ctx, path, outcome.submission_id, original_name)
+        codes = [str(e.get("code")) for e in outcome.report.get("errors") or []]
+        quarantine(ctx, path, outcome.submission_id, original_name, reason=",".join(codes) or "unreadable")
         return "quarantined"
     from provisioner.workbook.rebuild import write_copy
 
@@ -92,14 +93,13 @@ def archive_path_for(ctx: Context, submission_id: str, received: datetime) -> Pa
     return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{submission_id}.xlsx"
 
 
-def quarantine(ctx: Context, path: Path, stem: str, original_name: str) -> Path:
-    """Move `path` to the quarantine as `<stem>-<suffix>`: our name, the suffix only if harmless."""
-    folder = ctx.settings.quarantine
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{stem}-{safe_suffix(original_name)}"
-    shutil.move(str(path), str(target))  # a rename on one file system, else copy then delete
-    log.info("quarantined ref=%s as %s", stem, target.name)
-    return target
+def quarantine(ctx: Context, path: Path, stem: str, original_name: str, *, reason: str = "unexpected") -> Path:
+    """Take `path` out of the work folder into the quarantine as `<stem>-<suffix>`: our name, the suffix
+    only if harmless. What is kept of it (never a secret in clear) is service/quarantine.py's."""
+    from provisioner.service.quarantine import quarantine_file
+
+    return quarantine_file(ctx.settings, path, f"{stem}-{safe_suffix(original_name)}", original_name,
+                           reason=reason, now=ctx.clock())
 
 
 def safe_suffix(name: str) -> str:

@@ -84,7 +84,8 @@ def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: st
         if prior.finished_at is None and prior.report is not None:
             return _resume(ctx, path, prior)
         return _duplicate(ctx, name, sha, now, prior, batch)
-    result = check_file(path, name=name, max_bytes=ctx.max_bytes)
+    result = check_file(path, name=name, max_bytes=ctx.max_bytes,
+                        max_abonnement_users=ctx.settings.abonnement_max_users)
     run = _Run(ctx, path, name, sha, now, batch, result.workbook, [*result.errors, *result.warnings])
     try:
         outcome = run.execute()

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioner.workbook.findings import Finding, error, split
-from provisioner.workbook.layout import ANOMALIES_SHEET, TEMPLATE_VERSION
+from provisioner.workbook.isolation import ReaderUnavailable
+from provisioner.workbook.layout import ABONNEMENT, ANOMALIES_SHEET, TEMPLATE_VERSION
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.normalise import normalise
-from provisioner.workbook.reader import DEFAULT_MAX_BYTES, read_workbook
+from provisioner.workbook.reader import DEFAULT_MAX_BYTES, read_isolated
 from provisioner.workbook.text import label_key
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_ABONNEMENT_USERS = 100
 
 UNEXPECTED = ("Le classeur n'a pas pu être vérifié entièrement à cause d'une erreur inattendue du "
               "service. Vérifiez qu'il suit le modèle {version} ; si le problème persiste, "
@@ -44,22 +47,38 @@ class CheckResult:
         return [*self.errors, *self.warnings]
 
 
-def check_file(path: Path | str, *, name: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> CheckResult:
+def check_file(path: Path | str, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_abonnement_users: int = DEFAULT_MAX_ABONNEMENT_USERS) -> CheckResult:
     """Read and check one submitted file; `name` is the name the person gave it."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        read = read_workbook(path, name=name, max_bytes=max_bytes)
+        read = read_isolated(path, name=name, max_bytes=max_bytes)
         parsed, found = read.workbook, [f for f in read.findings if not _our_anomalies_sheet(f)]
-    except Exception as exc:  # read_workbook catches what it knows; this is a bug
+    except ReaderUnavailable:
+        raise  # the host's fault, not the file's: the caller retries the file later
+    except Exception as exc:  # the reader catches what it knows; this is a bug
         log_safely(exc, "read")
         parsed, found = None, [_unexpected()]
     timings["read"] = time.perf_counter() - started
-    if parsed is not None:
+    too_many = _abonnement_too_large(parsed, max_abonnement_users) if parsed is not None else None
+    if too_many is not None:
+        # Anyone may send an Abonnement: its work is bounded before any check or hash.
+        found.append(too_many)
+    elif parsed is not None:
         found += _check(parsed, timings)
     errors, warnings = split(merge(found))
     return CheckResult(parsed, errors, warnings, timings)
+
+
+def _abonnement_too_large(parsed: ParsedWorkbook, limit: int) -> Finding | None:
+    users = parsed.user_rows
+    if parsed.request_type != ABONNEMENT or users <= limit:
+        return None
+    return error("FILE_TOO_LARGE", f"Un abonnement comporte au plus {limit} utilisateurs ; ce classeur en "
+                 f"contient {users}. Renvoyez-le avec {limit} utilisateurs au plus, puis, une fois "
+                 "l'abonnement validé par l'Agence Virtuelle, envoyez les autres dans un bordereau "
+                 "« Mise à jour ».", **parsed.adherent.where("type_demande"))
 
 
 def check_workbook(parsed: ParsedWorkbook) -> list[Finding]:

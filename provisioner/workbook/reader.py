@@ -66,6 +66,39 @@ def read_workbook(path: Path | str, *, name: str | None = None,
         book.close()
 
 
+def read_isolated(path: Path | str, *, name: str | None = None,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
+    """`read_workbook` in a child process under memory and time limits (isolation.py).
+
+    A child that dies is tried once more in a fresh one: the host's OOM
+    killer may have taken it for reasons of its own; a file that kills two
+    children is the cause. An overrun is not tried again.
+    """
+    from provisioner.workbook.isolation import ChildFailed, readers
+
+    path = Path(path)
+    name = name or path.name
+    for attempt in (1, 2):
+        try:
+            return readers().call(read_workbook, path, name=name, max_bytes=max_bytes)
+        except ChildFailed as failure:
+            if failure.kind == "timeout" or attempt == 2:
+                return ReadResult(None, [_child_finding(failure.kind)])
+    raise AssertionError("unreachable")
+
+
+def _child_finding(kind: str) -> Finding:
+    if kind == "timeout":
+        return error("FILE_TOO_LARGE", "La lecture du classeur a pris trop de temps : il est bien plus lourd ou "
+                     "plus complexe qu'un bordereau. Repartez du modèle vierge, sans images ni formules, et "
+                     "renvoyez le fichier.")
+    if kind == "memory":
+        return error("FILE_TOO_LARGE", "Le classeur demande bien plus de mémoire qu'un bordereau pour être lu "
+                     "(fichier piégé ou endommagé ?). Repartez du modèle vierge et renvoyez le fichier.")
+    return error("FILE_UNREADABLE", "Le classeur est endommagé et ne peut pas être lu. Enregistrez-le de "
+                 "nouveau au format .xlsx (ou repartez du modèle vierge) et renvoyez-le.")
+
+
 def cell_text(value: Any) -> str:
     """A calamine value as the text a person typed."""
     if type(value) is str:  # most cells: first, before the isinstance chain

@@ -28,6 +28,7 @@ from provisioner.workbook.text import column_letter
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 
+# The zip caps, one set for a workbook and for a fiduciary's batch of workbooks (service/batch.py).
 MAX_ENTRIES = 200
 MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200  # per entry; real sheets compress 5-30x, bombs 1000x
@@ -37,6 +38,10 @@ RATIO_FLOOR = 2 * 1024 * 1024  # below this an entry may have any ratio
 MAX_SHEET_ROWS = 20_000  # 5,000 users with room for blank rows
 MAX_SHEET_CELLS = 1_000_000  # rows × columns of a sheet's used range
 MAX_FILLED_CELLS = 300_000  # in the whole workbook: 5,000 users × 21 columns + categories, twice over
+MAX_SHARED_STRINGS = MAX_FILLED_CELLS  # a shared string is some cell's text
+_SST_WINDOW = 64 * 1024  # the table's start tag comes first in its part
+_SST_TAG = re.compile(rb"<(?:[\w.-]+:)?sst\b([^>]*)>")
+_SST_COUNT = re.compile(rb"""\b(?:count|uniqueCount)\s*=\s*["']([^"']*)["']""")
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -98,6 +103,23 @@ def _wrong_type(message: str) -> UnsafeFile:
 
 
 SAVE_AS_XLSX = "Enregistrez le fichier au format « Classeur Excel (.xlsx) » et renvoyez-le."
+HOW_TO_SAVE_XLSX = ("Ouvrez-le et enregistrez-le au format .xlsx : dans Excel, « Fichier › Enregistrer sous », "
+                    "type « Classeur Excel (*.xlsx) » ; dans LibreOffice, « Fichier › Enregistrer sous », type "
+                    "« Excel 2007-365 (.xlsx) ». Puis renvoyez-le.")
+# What a file is, told by its bytes: name → how a person would call it.
+_FORMAT_NAMES = {
+    "xls": "un classeur Excel 97-2003 (.xls)",
+    "ods": "un classeur OpenDocument (.ods, LibreOffice ou OpenOffice)",
+    "odf": "un document OpenDocument qui n'est pas un classeur",
+    "csv": "un fichier texte (.csv), sans feuilles ni mise en forme",
+}
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODF_MIMETYPE = b"application/vnd.oasis.opendocument."
+# Stream names of a compound (OLE2) file, as its directory spells them (UTF-16-LE).
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_LEGACY_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book\x00".encode("utf-16-le"))
+_SNIFF = 8192
+_TEXT_CONTROLS = frozenset(range(32)) - {9, 10, 13}
 
 
 def check_kind(path: Path, name: str, max_bytes: int) -> None:
@@ -108,19 +130,72 @@ def check_kind(path: Path, name: str, max_bytes: int) -> None:
             f"Le fichier pèse {size / 1_048_576:.1f} Mo ; la limite est de "
             f"{max_bytes / 1_048_576:.0f} Mo. Envoyez un fichier par adhérent, sans images ni pièces jointes.")
     with path.open("rb") as handle:
-        head = handle.read(8)
+        head = handle.read(_SNIFF)
+    kind = detect_kind(path, head)
     suffix = PurePosixPath(name.lower()).suffix
-    if head == OLE2_MAGIC:
-        if suffix == ".xlsx":
-            raise _unreadable(
-                "Le fichier est protégé par un mot de passe (chiffré) ou enregistré dans un ancien format. "
-                "Retirez la protection et " + SAVE_AS_XLSX[0].lower() + SAVE_AS_XLSX[1:])
-        raise _wrong_type("Ce fichier est au format Excel 97-2003 (.xls). " + SAVE_AS_XLSX)
+    if kind == "ole2" and suffix == ".xls":
+        kind = "xls"  # a compound file named .xls: its name and its bytes agree
+    if kind == "encrypted":
+        raise _unreadable("Le fichier est protégé par un mot de passe (chiffré). Retirez la protection "
+                          "(« Fichier › Informations › Protéger le classeur » dans Excel) et "
+                          + SAVE_AS_XLSX[0].lower() + SAVE_AS_XLSX[1:])
+    if kind in _FORMAT_NAMES:
+        raise _wrong_type(f"Ce fichier est {_FORMAT_NAMES[kind]}, pas un classeur .xlsx. {HOW_TO_SAVE_XLSX}")
+    if kind == "ole2":
+        raise _unreadable(
+            "Le fichier est protégé par un mot de passe (chiffré) ou enregistré dans un ancien format. "
+            "Retirez la protection et " + SAVE_AS_XLSX[0].lower() + SAVE_AS_XLSX[1:])
     if suffix != ".xlsx":
         shown = suffix or "sans extension"
         raise _wrong_type(f"Seuls les classeurs .xlsx sont acceptés (fichier {shown}). " + SAVE_AS_XLSX)
     if size == 0 or head[:4] != ZIP_MAGIC:
         raise _unreadable("Ce fichier n'est pas un classeur Excel lisible (contenu inattendu). " + SAVE_AS_XLSX)
+
+
+def detect_kind(path: Path, head: bytes) -> str:
+    """What the bytes say the file is: zip, encrypted, xls, ole2 (unknown compound file), ods, odf, csv or
+    unknown. Names are not looked at: a `.xls` renamed `.xlsx` is still a `.xls`."""
+    if head.startswith(OLE2_MAGIC):
+        # The directory of a compound file may lie anywhere in it; the file is within the size cap.
+        data = path.read_bytes()
+        if _ENCRYPTED_PACKAGE in data:
+            return "encrypted"  # an .xlsx saved with a password is a compound file around the zip
+        return "xls" if any(stream in data for stream in _LEGACY_WORKBOOK) else "ole2"
+    if head.startswith(ZIP_MAGIC):
+        # ODF puts an uncompressed `mimetype` entry first: its name at byte 30, its content after it.
+        if head[30:38] == b"mimetype":
+            if head[38:38 + len(_ODS_MIMETYPE)] == _ODS_MIMETYPE:
+                return "ods"
+            if head[38:38 + len(_ODF_MIMETYPE)] == _ODF_MIMETYPE:
+                return "odf"
+        return "zip"
+    return "csv" if _looks_like_csv(head) else "unknown"
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    """Text in a usual encoding, with a separator on its first line."""
+    if not head:
+        return False
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            text = head[len(bom):].decode(encoding, errors="ignore")
+            break
+    else:
+        if any(byte in _TEXT_CONTROLS for byte in head):
+            return False
+        text = head.decode("utf-8", errors="ignore") if _is_utf8(head) else head.decode("cp1252", errors="replace")
+    if any(ord(ch) in _TEXT_CONTROLS for ch in text):
+        return False
+    first = text.splitlines()[0] if text.splitlines() else ""
+    return any(sep in first for sep in (";", ",", "\t"))
+
+
+def _is_utf8(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a character cut by the end of the sample
+    return True
 
 
 def inspect_zip(path: Path) -> FileFacts:
@@ -142,25 +217,65 @@ def inspect_zip(path: Path) -> FileFacts:
     if any(marker in contents["[Content_Types].xml"] for marker in _MACRO_TYPES) or any(
             n.lower().endswith("vbaproject.bin") for n in names):
         raise _wrong_type("Le classeur contient des macros (.xlsm). " + SAVE_AS_XLSX)
+    _check_declared_counts(contents)
     return _facts(contents)
 
 
-def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
+def _check_declared_counts(contents: dict[str, bytes]) -> None:
+    """Refuse a shared-string table whose declared size no bordereau reaches.
+
+    calamine reserves memory for `count`/`uniqueCount` before reading a
+    string: count="2147483647" asks for 51 GB and aborts the process. Every
+    part is looked at, whatever the relationships say it is.
+    """
+    for data in contents.values():
+        head = _as_utf8(data[:_SST_WINDOW])
+        tag = _SST_TAG.search(head)
+        if tag is None:
+            continue
+        for value in _SST_COUNT.findall(tag.group(1)):
+            digits = value.strip().lstrip(b"+")
+            if digits.isdigit() and int(digits) > MAX_SHARED_STRINGS:
+                limit = f"{MAX_SHARED_STRINGS:,}".replace(",", " ")
+                raise _too_large(f"Le classeur annonce plus de {limit} textes différents : c'est bien plus "
+                                 "qu'un bordereau de 5 000 utilisateurs. Repartez du modèle vierge.")
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """The start of a part as UTF-8, whichever of UTF-8 or UTF-16 it was written in."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:200]:
+        encoding = "utf-16-be" if head.startswith(b"\xfe\xff") or head[:1] == b"\x00" else "utf-16-le"
+        return head.decode(encoding, errors="ignore").encode("utf-8")
+    return head
+
+
+def zip_caps_fault(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Which cap a zip's directory breaks, before anything is inflated: entries, total, ratio, or None."""
     if len(infos) > MAX_ENTRIES:
+        return "entries"
+    if sum(info.file_size for info in infos) > MAX_TOTAL_UNCOMPRESSED:
+        return "total"
+    if any(info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+           for info in infos):
+        return "ratio"
+    return None
+
+
+def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
+    fault = zip_caps_fault(infos)
+    if fault == "entries":
         raise _too_large(f"Le classeur contient {len(infos)} éléments internes ; c'est anormal pour un bordereau. "
                          "Repartez du modèle vierge.")
+    if fault == "total":
+        raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
     if len({info.filename.lower() for info in infos}) != len(infos):
         # Two entries of one name: which one a reader takes is up to the reader.
         raise _unreadable("Le fichier est endommagé (éléments internes en double). " + SAVE_AS_XLSX)
-    total = sum(info.file_size for info in infos)
-    if total > MAX_TOTAL_UNCOMPRESSED:
-        raise _too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise _unreadable("Le fichier est protégé par un mot de passe. Retirez la protection et renvoyez-le.")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _too_large("Le classeur se décompresse à une taille anormale (fichier piégé ?). "
-                             "Repartez du modèle vierge.")
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise _unreadable("Le fichier est protégé par un mot de passe. Retirez la protection et renvoyez-le.")
+    if fault == "ratio":
+        raise _too_large("Le classeur se décompresse à une taille anormale (fichier piégé ?). "
+                         "Repartez du modèle vierge.")
 
 
 def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:

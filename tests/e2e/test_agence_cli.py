@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, text
 
@@ -85,11 +86,16 @@ def sqlite_service(sqlite_url: str, tmp_path: Path) -> Iterator[Service]:
     engine.dispose()
 
 
-def password_in(mail: Any, service: Service | None = None) -> str:
-    """The password a message carries: in its queued body, or once delivered (blanked in the queue:
-    `process` delivers at the end of its run) in its `.eml` under outbox/mail/."""
+def password_in(mail: Any, service: Service) -> str:
+    """The password a message carries: in its queued body, which waits encrypted with the service's key
+    (var/secret.key), or once delivered (blanked in the queue: `process` delivers at the end of its run) in
+    its `.eml` under outbox/mail/."""
     text = mail.body_text or ""
-    if not text and service is not None:
+    if text:
+        assert PASSWORD_LINE.search(text) is None  # never in clear in the queue
+        key = (service.root / "var" / "secret.key").read_bytes().strip()
+        text = Fernet(key).decrypt(text.removeprefix("fernet:").encode("ascii")).decode("utf-8")
+    else:
         [eml] = (service.root / "outbox" / "mail").glob(f"*-{mail.kind}-{message_key(mail)}.eml")
         parsed = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
         text = parsed.get_body(preferencelist=("plain",)).get_content()

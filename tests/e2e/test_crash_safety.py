@@ -32,7 +32,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -442,7 +442,8 @@ def big_seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         url = f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}"
         engine = make_engine(url)
         upgrade(engine)
-        ctx = Context(settings_for(root, url), engine, Hasher(1))
+        # An Abonnement carries 100 users by default: this seed is the operator's own, and bigger.
+        ctx = Context(replace(settings_for(root, url), abonnement_max_users=BIG_ROWS), engine, Hasher(1))
         try:
             rows = [user(f"agent{i:03d}.ca", "compte_adherent") for i in range(BIG_ROWS)]
             outcome = process_file(ctx, make_workbook(root / "abonnement.xlsx", users={"compte_adherent": rows},

@@ -302,8 +302,8 @@ def test_a_zip_batch_gets_one_report_per_workbook_and_a_summary(root: Path, sqli
     assert NOTIFY in mail
     assert not list((root / "inbox").iterdir())  # the zip is gone...
     assert len(list((root / "archive").rglob("*.xlsx"))) == 2  # ...its workbooks archived as rebuilt copies
-    assert [p.name for p in (root / "var" / "quarantine").iterdir()] == [
-        f"{by_file['cassé.xlsx']['submission_id']}-xlsx"]
+    assert [p.name for p in (root / "var" / "quarantine").glob("*.json")] == [
+        f"{by_file['cassé.xlsx']['submission_id']}-xlsx.json"]
     assert count(sqlite, "SELECT count(*) FROM submissions WHERE batch_id IS NOT NULL") == 3
 
 
@@ -339,7 +339,7 @@ def test_two_instances_on_one_inbox_take_each_file_exactly_once(root: Path, pg_u
     assert count(pg_url, "SELECT count(*) FROM submissions") == files
     assert count(pg_url, "SELECT count(DISTINCT sha256) FROM submissions") == files
     assert count(pg_url, "SELECT count(*) FROM inbox_claims") == 0
-    assert len(list((root / "var" / "quarantine").iterdir())) == files - files // 10
+    assert len(list((root / "var" / "quarantine").glob("*.json"))) == files - files // 10
     shares = [s.text().count("provisioner.service.pipeline submission id=") for s in services]
     assert sum(shares) == files and all(shares), f"one instance did all the work: {shares}"
 
@@ -397,7 +397,7 @@ def test_a_zip_bomb_is_refused_whole_and_quarantined(root: Path, service: Any) -
     assert (summary["status"], summary["errors"][0]["code"], summary["workbooks"]) == (
         "refused", "FILE_TOO_LARGE", [])
     assert reports(root) == []
-    assert [p.name for p in (root / "var" / "quarantine").iterdir()] == [f"{summary['batch']}-zip"]
+    assert [p.name for p in (root / "var" / "quarantine").glob("*.json")] == [f"{summary['batch']}-zip.json"]
     assert not list((root / "inbox").iterdir())
 
 
@@ -421,6 +421,6 @@ def test_a_file_that_breaks_the_pipeline_is_quarantined_and_the_loop_goes_on(
     assert service.poll_once() == 2
 
     assert [r["file"] for r in reports(root)] == ["sain.xlsx"]
-    assert len(list((root / "var" / "quarantine").iterdir())) == 1
+    assert len(list((root / "var" / "quarantine").glob("*.json"))) == 1
     assert not list((root / "inbox").iterdir())
     assert "error=ValueError" in caplog.text and ADMIN_CANARY not in caplog.text

@@ -23,9 +23,10 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.mail.dispatch import DispatchCounts, backoff, send_due
-from provisioner.mail.queue import enqueue
+from provisioner.mail.queue import enqueue, readable_body
 from provisioner.mail.render import KINDS, SECRET_KINDS, render
 from provisioner.mail.sender import EmlTransport, SmtpTransport, make_transport
+from provisioner.security.secret_key import install
 from provisioner.store.tables import mail_queue
 from tests.smtp_server import SmtpServer, free_port
 
@@ -37,6 +38,12 @@ SMTP_PASSWORD = "smtp-password-canary-42"
 
 
 # --- A real SMTP server -------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def secret_key(tmp_path: Path) -> None:
+    """The service's key, as a Context installs it: generated once under var/."""
+    install(Settings(var_dir=tmp_path / "var"))
 
 
 @pytest.fixture
@@ -359,8 +366,10 @@ def test_a_generated_password_leaves_the_database_once_sent(
     engine: Engine, running: SmtpServer
 ) -> None:
     message_id = queue(engine, kind="generated_password", recipients=("s.alaoui@albaraka.ma",))
-    assert PASSWORD_CANARY in row(engine, message_id).body_text
-    assert PASSWORD_CANARY not in row(engine, message_id).subject
+    waiting = row(engine, message_id)
+    assert PASSWORD_CANARY not in str(waiting._mapping)  # encrypted while it waits
+    assert PASSWORD_CANARY in readable_body(waiting.body_text)
+    assert PASSWORD_CANARY in readable_body(waiting.body_html)
 
     send_due(engine, SmtpTransport(smtp_settings(running.port)), now=T0, give_up_after=GIVE_UP)
 
