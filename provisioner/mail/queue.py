@@ -57,7 +57,8 @@ def enqueue(
     addresses = clean_recipients(recipients, kind=kind)
     message_id = new_message_id()
     failed = not addresses
-    text, html = mail.text, mail.html
+    text: str = mail.text
+    html: str | None = mail.html
     if kind in SECRET_KINDS:
         # Nobody will ever read a failed one: no password kept. A pending one waits encrypted.
         text = "" if failed else encrypt_text(text)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exc
 
+from provisioner.workbook.isolation import ReaderUnavailable
+
 if TYPE_CHECKING:
     from provisioner.config import Settings
 
@@ -29,8 +31,9 @@ ARCHIVE = "archive"
 QUARANTINE = "quarantine"
 VAR = "var"
 INBOX = "inbox"
+READER = "reader"  # the child processes that read submitted files
 FOLDER_PARTS = frozenset({OUTBOX, ARCHIVE, QUARANTINE, VAR, INBOX})
-PARTS = FOLDER_PARTS | {DATABASE}
+PARTS = FOLDER_PARTS | {DATABASE, READER}
 
 # errno values that say "this folder cannot be written now", never "this file is bad".
 DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
@@ -66,6 +69,8 @@ def classify(error: BaseException, settings: Settings, *, writing: str = VAR) ->
 
 
 def _classify_one(error: BaseException, settings: Settings, writing: str) -> Fault | None:
+    if isinstance(error, ReaderUnavailable):  # no reader child could start: this host's trouble
+        return Fault(READER, type(error).__name__)
     if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)):
         return Fault(DATABASE, type(error).__name__)
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:

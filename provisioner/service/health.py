@@ -39,6 +39,7 @@ PART_LABELS = {
     faults.QUARANTINE: "quarantaine non inscriptible",
     faults.VAR: "dossier var non inscriptible",
     faults.INBOX: "boîte de dépôt inaccessible",
+    faults.READER: "lecteur de fichiers indisponible",
 }
 REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé"}
 

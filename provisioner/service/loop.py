@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from provisioner.service import batch as batches
-from provisioner.service import faults, intake
+from provisioner.service import faults, intake, quarantine
 from provisioner.service.health import Health, errno_name
 from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
 from provisioner.service.names import display_name
@@ -137,6 +137,10 @@ class Service:
             self.workspace.adopt_abandoned(self.ctx)
         except Exception as error:  # recovery is retried at the next round
             intake.log_failure("adoption", "-", error)
+        try:  # the retention holds even when nothing new is quarantined
+            quarantine.purge(self.ctx.settings)
+        except Exception as error:
+            intake.log_failure("quarantine purge", "-", error)
         self.finish_owed(tally)
         with self._progress_view() as view, _Lanes(PARALLEL_FILES) as lanes:
             # Two files at a time: while one waits on the hash pool (both cores busy), the

@@ -206,13 +206,13 @@ def _serve(conn: Connection, parent_end: Connection, memory_mb: int) -> None:
             answer = ("ok", fn(*args, **kwargs))
         except MemoryError:
             answer = ("memory", None)
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent by type only
+        except BaseException as exc:
             answer = ("error", type(exc).__name__)
         try:
             conn.send(answer)
         except MemoryError:
             conn.send(("memory", None))
-        except Exception as exc:  # noqa: BLE001 - a result that cannot be sent back
+        except Exception as exc:
             conn.send(("error", type(exc).__name__))
         if answer[0] == "memory":
             return  # a child that hit its limit may be in a bad state: a fresh one replaces it

@@ -171,7 +171,7 @@ class _Reader:
         if actual is None:
             return None
         data = self.book.get_sheet_by_name(actual)
-        start_row, start_col = data.start if data.height else (0, 0)
+        start_row, start_col = (data.start or (0, 0)) if data.height else (0, 0)
         return data.to_python(), start_row, start_col, self.facts.sheets.get(actual, SheetFacts())
 
     # -- forms --------------------------------------------------------------
@@ -199,8 +199,8 @@ class _Reader:
                     self._hidden(sheet, fld, excel_row, 1)
         for fld in fields:
             if fld.key in found:
-                value, row = found[fld.key]
-                form.cells[fld.key] = FormCell(fld, value, row, cell_ref(row, 1))
+                value, at = found[fld.key]
+                form.cells[fld.key] = FormCell(fld, value, at, cell_ref(at, 1))
             else:
                 form.cells[fld.key] = FormCell(fld, "", None, None)
                 form.missing.add(fld.key)

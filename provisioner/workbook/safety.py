@@ -17,6 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from typing import Any
 from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
@@ -300,7 +301,7 @@ def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict
     return contents
 
 
-def _parse(data: bytes):
+def _parse(data: bytes) -> Any:
     try:
         return SafeET.fromstring(data)
     except (SafeET.ParseError, DefusedXmlException):

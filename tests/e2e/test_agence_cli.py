@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select, text
 
 from provisioner.store.db import make_engine
