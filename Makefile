@@ -22,6 +22,8 @@ test: $(STAMP)
 	  (command -v chromium && command -v chromedriver && command -v soffice) >/dev/null || \
 	  (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -qq $$PKGS >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq $$PKGS >/dev/null 2>&1))) || true
+	$(BIN)/ruff check provisioner tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
