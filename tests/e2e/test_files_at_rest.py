@@ -129,7 +129,11 @@ def test_a_generated_password_waits_encrypted_and_is_still_delivered(root: Path,
                                    adherent_values=factory.adherent(type_demande="Mise à jour"),
                                    delegue_values={"password": factory.ADMIN_PASSWORD},
                                    users={"td_interne": [newcomer]}, categories=[{"login": "nadia.td", "D": "X"}])
-    run_provisioner(root, env, "process", update)
+    # `process` delivers at the end of its run: with the mail server down (nothing listens on port 1) the
+    # email stays queued, as it would wait for a server that is back.
+    down = {**env, "PROVISIONER_SMTP_HOST": "127.0.0.1", "PROVISIONER_SMTP_PORT": "1",
+            "PROVISIONER_SMTP_STARTTLS": "false", "PROVISIONER_SMTP_TIMEOUT": "2"}
+    run_provisioner(root, down, "process", update)
 
     engine = sa.create_engine(db_url)
     try:
@@ -140,6 +144,8 @@ def test_a_generated_password_waits_encrypted_and_is_still_delivered(root: Path,
         assert waiting.body_text.startswith("fernet:") and waiting.body_html.startswith("fernet:")
         assert "Mot de passe" not in waiting.body_text
 
+        with engine.begin() as conn:  # the retry's backoff has passed
+            conn.execute(sa.text("UPDATE mail_queue SET next_attempt_at = :t"), {"t": "2000-01-01 00:00:00"})
         smtp_env = {**env, "PROVISIONER_SMTP_HOST": "127.0.0.1", "PROVISIONER_SMTP_PORT": str(smtp.port),
                     "PROVISIONER_SMTP_STARTTLS": "false", "PROVISIONER_SMTP_TIMEOUT": "5"}
         run_provisioner(root, smtp_env, "serve", "--once")

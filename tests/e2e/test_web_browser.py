@@ -110,6 +110,20 @@ def page_text(driver: Any) -> str:
     return html.unescape(str(driver.find_element(By.TAG_NAME, "body").text))
 
 
+def shows(driver: Any, text: str) -> bool:
+    """After a click that posts a form, the next page holds `text` (waited for: until the browser has
+    loaded it, the old page's elements go stale under our feet)."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: text in page_text(d))
+    except TimeoutException:
+        return False
+    return True
+
+
 @pytest.mark.slow
 @needs_browser
 def test_an_operator_approves_and_refuses_requests_in_a_browser(tmp_path: Path, browser: Any) -> None:
@@ -132,12 +146,12 @@ def test_an_operator_approves_and_refuses_requests_in_a_browser(tmp_path: Path, 
         browser.find_element(By.ID, "login").send_keys("agent")
         browser.find_element(By.ID, "password").send_keys(OPERATOR_PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "section.signin button[type=submit]").click()
-        assert "Tableau de bord" in page_text(browser)
+        assert shows(browser, "Tableau de bord"), page_text(browser)
 
         browser.get(f"{base}/demandes")
         approve = waiting["delegue_change"]
         browser.find_element(By.CSS_SELECTOR, f"form[action='/demandes/{approve}/approuver'] button").click()
-        assert f"Demande {approve} approuvée" in page_text(browser)
+        assert shows(browser, f"Demande {approve} approuvée"), page_text(browser)
 
         browser.get(f"{base}/adherents/{NUMERO}")
         company = page_text(browser)
@@ -149,7 +163,7 @@ def test_an_operator_approves_and_refuses_requests_in_a_browser(tmp_path: Path, 
         form = browser.find_element(By.CSS_SELECTOR, f"form[action='/demandes/{refuse}/refuser']")
         form.find_element(By.NAME, "motif").send_keys("Lettre signée absente")
         form.find_element(By.TAG_NAME, "button").click()
-        assert f"Demande {refuse} refusée" in page_text(browser)
+        assert shows(browser, f"Demande {refuse} refusée"), page_text(browser)
         browser.get(f"{base}/journal")
         assert "Lettre signée absente" in page_text(browser)
         browser.get(f"{base}/demandes")
