@@ -9,6 +9,7 @@ any Python value openpyxl can write (str, int, float, bool, a formula "=...").
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,28 @@ def make_workbook(
             ws.append([values.get(by_label.get(label_key(h), h)) for h in header])
     wb.save(path)
     return path
+
+
+SPREADSHEET_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_shared_strings(valid: Path, target: Path, count: int, *, compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """`valid` with a shared-string table (one string) that declares `count` strings: the crafted file
+    that makes calamine allocate for them all. ZIP_STORED keeps every cell readable in the file's bytes."""
+    sst = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + SPREADSHEET_NS
+           + b'" count="' + str(count).encode() + b'" uniqueCount="' + str(count).encode()
+           + b'"><si><t>x</t></si></sst>')
+    with zipfile.ZipFile(valid) as source, zipfile.ZipFile(target, "w", compression) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.'
+                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    b'Target="sharedStrings.xml"/></Relationships>')
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                                    b'sharedStrings+xml"/></Types>')
+            out.writestr(info.filename, data, compress_type=compression)
+        out.writestr("xl/sharedStrings.xml", sst)
+    return target

@@ -29,29 +29,12 @@ from tests.smtp_server import SmtpServer, free_port
 ADMIN_CANARY = "Adm1nRest7"
 USER_CANARY = "Usr1Rest9"
 ANSWER_CANARY = "ReponseCanaryRest"
-MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 PASSWORD_LINE = re.compile(r"Mot de passe\s*:\s*([A-Za-z0-9]{5,10})")
 
 
 def crafted_shared_strings(valid: Path, target: Path) -> Path:
-    """`valid`, stored uncompressed (its secrets readable in its bytes), with a shared-string table that
-    declares 2^31 - 1 strings."""
-    sst = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + MAIN_NS
-           + b'" count="2147483647" uniqueCount="2147483647"><si><t>x</t></si></sst>')
-    with zipfile.ZipFile(valid) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.'
-                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-                                    b'Target="sharedStrings.xml"/></Relationships>')
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
-                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.'
-                                    b'sharedStrings+xml"/></Types>')
-            out.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
-        out.writestr("xl/sharedStrings.xml", sst, compress_type=zipfile.ZIP_STORED)
-    return target
+    """`valid`, stored uncompressed (its secrets readable in its bytes), declaring 2^31 - 1 shared strings."""
+    return factory.with_shared_strings(valid, target, 2_147_483_647, compression=zipfile.ZIP_STORED)
 
 
 def readable_bytes(folder: Path) -> Iterator[tuple[Path, bytes]]:

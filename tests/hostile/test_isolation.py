@@ -20,30 +20,11 @@ import pytest
 
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.isolation import ChildFailed, Limits, ReaderPool
-from tests.factory import make_workbook
+from tests.factory import make_workbook, with_shared_strings
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def with_shared_strings(valid: Path, target: Path, count: int) -> Path:
-    """`valid` with a shared-string table (one string) that declares `count` strings."""
-    sst = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + MAIN_NS + b'" count="'
-           + str(count).encode() + b'" uniqueCount="' + str(count).encode() + b'"><si><t>x</t></si></sst>')
-    with zipfile.ZipFile(valid) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.'
-                                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-                                    b'Target="sharedStrings.xml"/></Relationships>')
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
-                                    b'application/vnd.openxmlformats-officedocument.spreadsheetml.'
-                                    b'sharedStrings+xml"/></Types>')
-            out.writestr(info, data)
-        out.writestr("xl/sharedStrings.xml", sst)
-    return target
 
 
 # calamine with none of our checks before it (pandas' calamine engine); importable, so a child can run it.
