@@ -26,7 +26,6 @@ from provisioner.mail.render import SECRET_KINDS
 from provisioner.security.hashing import Hasher
 from provisioner.service import agence, lookup, operators
 from provisioner.service.context import Context
-from provisioner.service.pipeline import process_file
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import (
     accounts,
@@ -38,7 +37,8 @@ from provisioner.store.tables import (
     utcnow,
 )
 from provisioner.web.app import create_app
-from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user
+from tests.factory import ADMIN_PASSWORD, user
+from tests.integration.test_agence import subscribe, update_book
 
 NUMERO = "123456"
 PASSWORD = "motdepasse-operateur-1"
@@ -102,17 +102,6 @@ def signed_in(ctx: Context, role: str) -> tuple[TestClient, str]:
     assert sign_in(client, role).status_code == 303
     return client, token_of(client.get("/").text)
 
-
-def subscribe(ctx: Context, tmp_path: Path, **kwargs: Any) -> None:
-    outcome = process_file(ctx, make_workbook(tmp_path / "abonnement.xlsx", **kwargs))
-    assert outcome.status == "accepted", outcome.report["errors"]
-
-
-def update_book(ctx: Context, tmp_path: Path, name: str, **kwargs: Any) -> Any:
-    kwargs.setdefault("adherent_values", adherent(type_demande="Mise à jour"))
-    kwargs.setdefault("delegue_values", {"password": ADMIN_PASSWORD})
-    kwargs.setdefault("categories", [])
-    return process_file(ctx, make_workbook(tmp_path / name, **kwargs))
 
 
 def audit_rows(engine: Engine, action: str) -> list[Any]:
