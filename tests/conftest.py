@@ -3,7 +3,8 @@
 `engine` runs a test on both: an SQLite file under tmp_path and a fresh
 PostgreSQL database on 127.0.0.1:5432 (skipped, with the reason, when the
 server does not answer). Both are migrated to head. `pg_url` gives a fresh,
-empty PostgreSQL database URL, for tests that start other processes.
+empty PostgreSQL database URL, for tests that start other processes. `ctx` is a service
+context on `engine`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from provisioner.config import Settings
+from provisioner.security.hashing import Hasher
+from provisioner.service.context import Context
 from provisioner.store.db import make_engine, upgrade
 
 PG_HOST = "127.0.0.1:5432"
@@ -69,6 +73,16 @@ def db_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+def ctx(engine: Engine, tmp_path: Path) -> Iterator[Context]:
+    """A service context on `engine` (both databases), its folders under tmp_path, one hash worker."""
+    settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
+                        var_dir=tmp_path / "var", hash_workers=1)
+    context = Context(settings, engine, Hasher(1))
+    yield context
+    context.hasher.close()
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from provisioner.config import Settings
 from provisioner.domain.plan import CREATE, UserChange
 from provisioner.mail.queue import readable_body
-from provisioner.security.hashing import Hasher, verify_secret
+from provisioner.security.hashing import verify_secret
 from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
@@ -36,15 +35,6 @@ from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user
 
 NUMERO = "123456"
 PASSWORD_LINE = re.compile(r"Mot de passe(?: administrateur)?\s*:\s*([A-Za-z0-9]{5,10})")
-
-
-@pytest.fixture
-def ctx(engine: Engine, tmp_path: Path) -> Any:
-    settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
-                        var_dir=tmp_path / "var", hash_workers=1)
-    context = Context(settings, engine, Hasher(1))
-    yield context
-    context.hasher.close()
 
 
 def subscribe(ctx: Context, tmp_path: Path, **kwargs: Any) -> None:

@@ -18,8 +18,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from provisioner.config import Settings
-from provisioner.security.hashing import Hasher
 from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.service.history import account_history, company_history
@@ -37,15 +35,6 @@ NEW_QA = {"question1": layout.SECRET_QUESTIONS[3], "answer1": "Fes", "question2"
           "answer2": "Youssef", "question3": layout.SECRET_QUESTIONS[5], "answer3": "Mimi"}
 STATE_TABLES = (tables.adherents, tables.accounts, tables.account_categories, tables.pending_users,
                 tables.requests)
-
-
-@pytest.fixture
-def ctx(engine: Engine, tmp_path: Path):
-    settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
-                        var_dir=tmp_path / "var", hash_workers=1)
-    context = Context(settings, engine, Hasher(1))
-    yield context
-    context.hasher.close()
 
 
 def snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:

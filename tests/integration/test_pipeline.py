@@ -13,23 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from provisioner.config import Settings
-from provisioner.security.hashing import Hasher, verify_secret
+from provisioner.security.hashing import verify_secret
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
 from provisioner.store.tables import accounts, adherents, audit, pending_users, requests, submissions
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-
-
-@pytest.fixture
-def ctx(engine: Engine, tmp_path: Path):
-    settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
-                        var_dir=tmp_path / "var", hash_workers=1)
-    context = Context(settings, engine, Hasher(1))
-    yield context
-    context.hasher.close()
 
 
 def update_book(tmp_path: Path, name: str, **kwargs) -> Path:

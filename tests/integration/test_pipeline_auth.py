@@ -11,7 +11,7 @@ from sqlalchemy import select
 from provisioner.service.pipeline import process_file
 from provisioner.store.tables import adherents
 from tests.factory import user
-from tests.integration.test_pipeline import codes, ctx, subscribed, update_book  # noqa: F401 - ctx is a fixture
+from tests.integration.test_pipeline import codes, subscribed, update_book
 
 
 def test_a_blank_administrator_password_is_required_only_and_never_counts_as_a_failure(ctx, tmp_path):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from provisioner.service.pipeline import process_file
 from provisioner.store.tables import account_categories, accounts, requests, submissions
 from tests.factory import ADMIN_PASSWORD, adherent, user
-from tests.integration.test_pipeline import codes, count, ctx, subscribed, update_book  # noqa: F401
+from tests.integration.test_pipeline import codes, count, subscribed, update_book
 
 
 def _categories_of(ctx, login: str) -> list[str]:

@@ -10,7 +10,6 @@ nothing at all.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,6 @@ USER_PASSWORD = "Usr1Prfl9"
 ANSWERS = {"answer1": "RepPrflUn", "answer2": "RepPrflDeux", "answer3": "RepPrflTrois"}
 NOTIFY = "cabinet@fiduciaire-exemple.ma"
 PASSWORD_LABEL = next(f.label for f in layout.DELEGUE_FIELDS if f.key == "password")
-
-
-@pytest.fixture
-def ctx(engine: Engine, tmp_path: Path) -> Iterator[Context]:
-    settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
-                        var_dir=tmp_path / "var", hash_workers=1)
-    context = Context(settings, engine, Hasher(1))
-    yield context
-    context.hasher.close()
 
 
 def secret_user(login: str, teleservice: str, **overrides: Any) -> dict[str, Any]:
