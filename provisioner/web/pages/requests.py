@@ -6,7 +6,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.service import agence
-from provisioner.service.lookup import PAGE_SIZE, Page
+from provisioner.service.read_models.paging import PAGE_SIZE, Page
+from provisioner.service.read_models.requests import list_requests
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.web.render import SKIP_LABELS
 
@@ -19,9 +20,9 @@ def _request_id(web: Web) -> int:
 
 
 def _waiting(web: Web) -> Page:
-    # Waiting requests are few (each needs a signed letter): the use case lists them all, the page cuts.
+    # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
-    found = agence.list_requests(web.ctx, "waiting")
+    found = list_requests(web.ctx, "waiting")
     start = (number - 1) * PAGE_SIZE
     rows = [{**r, "summary": agence.request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
     return Page(rows, number, len(found) > start + PAGE_SIZE)
