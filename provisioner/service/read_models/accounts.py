@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, Row, Select, func, literal_column, select, union
 
@@ -27,6 +27,18 @@ class AccountSummary(TypedDict):
     email: str | None
     powers: list[str]  # ordonnateur, validateur
     categories: list[str]  # in the workbook's order
+
+
+class AccountFound(TypedDict):
+    id: int
+    login: str
+    teleservice: str
+    status: str
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    numero: str  # the company's
+    raison_sociale: str | None
 
 
 def list_accounts(ctx: Context, adherent: str | None = None, teleservice: str | None = None) -> list[AccountSummary]:
@@ -87,7 +99,7 @@ def add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
         row["powers"] = [p for p in ("ordonnateur", "validateur") if row.get(p)]
 
 
-def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page:
+def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page[AccountFound]:
     """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
     by login."""
     text = q.strip()
@@ -109,7 +121,7 @@ def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page:
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
              .order_by(accounts.c.login_key))
     with ctx.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = [cast(AccountFound, dict(r._mapping)) for r in conn.execute(query)]
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 

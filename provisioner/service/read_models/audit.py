@@ -11,14 +11,14 @@ from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.store.tables import audit
 
 
-def journal(ctx: Context, *, actor: str = "", page: int = 1) -> Page:
+def journal(ctx: Context, *, actor: str = "", page: int = 1) -> Page[dict[str, Any]]:
     """The audit, newest first: who did what, to what, and why."""
     query = select(audit.c.id, audit.c.at, audit.c.actor, audit.c.adherent_numero, audit.c.action,
                    audit.c.target, audit.c.after).order_by(audit.c.id.desc())
     if actor:
         query = query.where(audit.c.actor == actor)
     with ctx.engine.connect() as conn:
-        found = fetch_page(conn, query, page)
+        found = fetch_page(conn, query, page, dict)
     found.rows = [audit_row(r) for r in found.rows]
     return found
 

@@ -41,6 +41,14 @@ class AdherentSummary(TypedDict):
     locked_until: datetime | None  # only while locked
 
 
+class AdherentFound(TypedDict):
+    numero: str
+    raison_sociale: str | None
+    status: str
+    created_at: datetime
+    locked: bool
+
+
 def list_adherents(ctx: Context, status: str | None = None) -> list[AdherentSummary]:
     """Every company (or those of one status), with its delegate, its users and its lock."""
     if status is not None and status not in ADHERENT_STATUSES:
@@ -72,7 +80,7 @@ def _count_by(conn: Connection, column: Any) -> dict[int, int]:
     return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
 
 
-def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, page: int = 1) -> Page:
+def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, page: int = 1) -> Page[AdherentFound]:
     """Companies by number or name prefix (all when `q` is blank), by number."""
     query = select(adherents.c.numero, adherents.c.raison_sociale, adherents.c.status, adherents.c.created_at,
                    adherents.c.locked_until).order_by(adherents.c.numero)
@@ -85,10 +93,11 @@ def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, pa
         query = query.where(adherents.c.status == status)
     now = ctx.clock()
     with ctx.engine.connect() as conn:
-        found = fetch_page(conn, query, page)
-    for row in found.rows:
-        row["locked"] = lockout.is_locked(row.pop("locked_until"), now)
-    return found
+        found = fetch_page(conn, query, page, dict)
+    rows: list[AdherentFound] = [
+        {"numero": r["numero"], "raison_sociale": r["raison_sociale"], "status": r["status"],
+         "created_at": r["created_at"], "locked": lockout.is_locked(r["locked_until"], now)} for r in found.rows]
+    return Page(rows, found.number, found.has_next)
 
 
 def adherent_detail(ctx: Context, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:
@@ -103,7 +112,7 @@ def adherent_detail(ctx: Context, numero: str, *, accounts_page: int = 1) -> dic
                                 accounts.c.validateur)
                          .where(accounts.c.adherent_id == company.id)
                          .order_by(accounts.c.teleservice, accounts.c.login_key))
-        account_rows = fetch_page(conn, account_query, accounts_page)
+        account_rows = fetch_page(conn, account_query, accounts_page, dict)
         add_categories(conn, account_rows.rows)
         waiting_users = conn.execute(select(func.count()).where(pending_users.c.adherent_id == company.id)
                                      ).scalar_one()

@@ -24,6 +24,11 @@ class MailToWatch(TypedDict):
     created_at: datetime
 
 
+class MailRow(MailToWatch):
+    sent_at: datetime | None
+    submission_id: str | None
+
+
 class MailCounts(TypedDict):
     pending: int
     failed: int
@@ -37,13 +42,13 @@ def mail_columns() -> Select[Any]:
                   mail_queue.c.submission_id)
 
 
-def list_mails(ctx: Context, *, status: str = "", page: int = 1) -> Page:
+def list_mails(ctx: Context, *, status: str = "", page: int = 1) -> Page[MailRow]:
     """Emails failed or waiting (or of one of those statuses), failures first, oldest first."""
     wanted = (status,) if status in ("pending", "failed") else ("failed", "pending")
     query = (mail_columns().where(mail_queue.c.status.in_(wanted))
              .order_by(mail_queue.c.status, mail_queue.c.id))
     with ctx.engine.connect() as conn:
-        return fetch_page(conn, query, page)
+        return fetch_page(conn, query, page, MailRow)
 
 
 def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:

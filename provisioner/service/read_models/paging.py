@@ -8,7 +8,7 @@ tells whether a next page exists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, and_
 
@@ -20,8 +20,8 @@ R = TypeVar("R")
 
 
 @dataclass
-class Page:
-    rows: list[dict[str, Any]]
+class Page(Generic[R]):
+    rows: list[R]
     number: int
     has_next: bool
     extra: dict[str, Any] = field(default_factory=dict)
@@ -39,9 +39,11 @@ class Capped(Generic[R]):
         return len(self.rows) < self.total
 
 
-def fetch_page(conn: Connection, query: Select[Any], number: int) -> Page:
+def fetch_page(conn: Connection, query: Select[Any], number: int, shape: type[R]) -> Page[R]:
+    """Page `number` (from 1) of `query`, each row as `shape`: the TypedDict its columns make."""
     number = max(1, number)
-    rows = [dict(r._mapping) for r in conn.execute(query.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE))]
+    found = conn.execute(query.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE))
+    rows = [cast(R, dict(r._mapping)) for r in found]
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 

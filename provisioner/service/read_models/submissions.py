@@ -38,6 +38,16 @@ class RecentSubmission(TypedDict):
     store_name: str | None  # the company's name in the store
 
 
+class SubmissionRow(TypedDict):
+    id: str
+    file_name: str
+    received_at: datetime
+    adherent_numero: str | None
+    request_type: str | None
+    status: str
+    errors: int | None  # how many the report holds
+
+
 class StatusCounts(TypedDict):
     last_24h: int
     total: int
@@ -66,7 +76,7 @@ def submission_columns() -> Select[Any]:
 
 
 def list_submissions(ctx: Context, *, adherent: str = "", status: str = "", day: date | None = None,
-                     page: int = 1) -> Page:
+                     page: int = 1) -> Page[SubmissionRow]:
     """Submissions, newest first, of one company, one status and/or one day (UTC)."""
     query = submission_columns().order_by(submissions.c.received_at.desc(), submissions.c.id.desc())
     if adherent:
@@ -78,7 +88,7 @@ def list_submissions(ctx: Context, *, adherent: str = "", status: str = "", day:
         query = query.where(submissions.c.received_at >= start,
                             submissions.c.received_at < start + timedelta(days=1))
     with ctx.engine.connect() as conn:
-        return fetch_page(conn, query, page)
+        return fetch_page(conn, query, page, SubmissionRow)
 
 
 def submission_detail(ctx: Context, submission_id: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -19,7 +21,7 @@ def _request_id(web: Web) -> int:
     return int(raw)
 
 
-def _waiting(web: Web) -> Page:
+def _waiting(web: Web) -> Page[dict[str, Any]]:
     # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
     found = list_requests(web.ctx, "waiting")
