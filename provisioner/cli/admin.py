@@ -1,8 +1,8 @@
 """The Agence Virtuelle's commands: companies, requests, accounts and the state of the service.
 
 Thin: each command opens the service context, calls one use case of
-`provisioner.service.agence` and prints what it returns, as a table or, with
-`--json`, as JSON for scripts (times in ISO 8601 with their offset). A
+`provisioner.service.agence` (or one read of `provisioner.service.read_models`)
+and prints what it returns, as a table or, with `--json`, as JSON for scripts (times in ISO 8601 with their offset). A
 table goes to a terminal drawn to its width; piped or redirected, it is
 written whole as tab-separated values (a heading line, then one line per
 row), for scripts and mails. Times for people are in Casablanca time. An
@@ -151,10 +151,10 @@ def adherents_list(status: str | None, as_json: bool) -> None:
     Example:
         provisioner adherents list --status pending --json
     """
-    from provisioner.service import agence as uc
+    from provisioner.service.read_models.companies import list_adherents
 
     with agence() as ctx:
-        found = uc.list_adherents(ctx, status)
+        found = list_adherents(ctx, status)
     if as_json:
         echo_json(found)
         return
@@ -259,10 +259,10 @@ def requests_list(show_all: bool, as_json: bool) -> None:
     Example:
         provisioner requests list --all --json
     """
-    from provisioner.service import agence as uc
+    from provisioner.service.read_models.requests import list_requests
 
     with agence() as ctx:
-        found = uc.list_requests(ctx, None if show_all else "waiting")
+        found = list_requests(ctx, None if show_all else "waiting")
     if as_json:
         echo_json(found)
         return
@@ -352,10 +352,10 @@ def accounts_list(numero: str | None, teleservice: str | None, as_json: bool) ->
     Example:
         provisioner accounts list --adherent 123456 --teleservice td_interne
     """
-    from provisioner.service import agence as uc
+    from provisioner.service.read_models.accounts import list_accounts
 
     with agence() as ctx:
-        found = uc.list_accounts(ctx, adherent=numero, teleservice=teleservice)
+        found = list_accounts(ctx, adherent=numero, teleservice=teleservice)
     if as_json:
         echo_json(found)
         return
@@ -386,10 +386,10 @@ def status_command(as_json: bool) -> None:
         provisioner status --json
     """
     from provisioner.cli.app import settings_or_exit
-    from provisioner.service import agence as uc
     from provisioner.service import faults
     from provisioner.service.context import open_context
     from provisioner.service.health import describe_all, read_health
+    from provisioner.service.read_models.status import status
     from provisioner.store.db import StoreUnavailable
     from provisioner.store.tables import utcnow
 
@@ -397,7 +397,7 @@ def status_command(as_json: bool) -> None:
     health = read_health(settings)
     try:
         with open_context(settings) as ctx:
-            state = uc.status(ctx, ctx.clock())
+            state = status(ctx, ctx.clock())
     except Exception as error:  # the database is down: say what the running service recorded
         if not isinstance(error, StoreUnavailable) and faults.classify(error, settings) is None:
             raise
@@ -410,11 +410,11 @@ def status_command(as_json: bool) -> None:
             say(f"Base de données injoignable maintenant : {reason}")
         raise SystemExit(1) from None
     health["messages"] = describe_all(health, state["at"])
-    state = {"health": health, **state}
+    shown = {"health": health, **state}
     if as_json:
-        echo_json(state)
+        echo_json(shown)
         return
-    _print_status(state)
+    _print_status(shown)
 
 
 def _print_health(messages: list[str]) -> None:

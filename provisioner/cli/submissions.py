@@ -68,7 +68,7 @@ def submissions_list(numero: str | None, as_json: bool) -> None:
     Example:
         provisioner submissions list --adherent 123456 --json
     """
-    from provisioner.service.submissions import list_submissions
+    from provisioner.service.read_models.change_sets import list_submissions
 
     with agence() as ctx:
         found = list_submissions(ctx, adherent=numero)
@@ -98,7 +98,7 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
     Example:
         provisioner submissions show S20261201T093000-1a2b3c4d
     """
-    from provisioner.service.submissions import show_submission
+    from provisioner.service.read_models.change_sets import show_submission
 
     with agence() as ctx:
         found = show_submission(ctx, submission_id)

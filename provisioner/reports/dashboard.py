@@ -7,9 +7,9 @@ hours standing out; requests; locked companies; emails stuck), then where
 people stumble (the most frequent error codes of the last 7 days), then the
 last submissions with a link to each report.
 
-The state of the service is read through the Agence Virtuelle's use cases
-(`service.agence.status`, `list_requests`); only what they do not give
-(recent submissions, the emails themselves, error codes) is queried here.
+What it shows is read by the dashboard's read model
+(`service.read_models.dashboard.collect`, shared with the web's `/`); this
+module only turns those facts into the page.
 Everything that comes from outside (file names, company names, messages) is
 autoescaped by Jinja2; this module builds plain strings and numbers only.
 """
@@ -17,9 +17,7 @@ autoescaped by Jinja2; this module builds plain strings and numbers only.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
@@ -28,12 +26,12 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from sqlalchemy import Connection, func, select
 
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_html import DISPLAY_TIMEZONE, counts_summary, french_datetime
-from provisioner.service import agence
-from provisioner.store.tables import adherents, mail_queue, submissions
+from provisioner.service.agence import request_summary
+from provisioner.service.read_models.dashboard import ERROR_WINDOW, Facts, collect
+from provisioner.service.read_models.submissions import ErrorCode
 from provisioner.workbook.layout import REQUEST_TYPES
 
 if TYPE_CHECKING:
@@ -42,8 +40,6 @@ if TYPE_CHECKING:
 INDEX_NAME = "index.html"
 RECENT_LIMIT = 100
 MAIL_LIMIT = 50
-ERROR_WINDOW = timedelta(days=7)
-TOP_CODES = 8
 REFRESH_SECONDS = 60  # the page reloads itself: an open tab stays current between polls
 FILE_NAME_SHOWN = 80  # longer names are cut in the table; the full name is in the tooltip
 # A temporary file left by a process killed while writing the page: removed
@@ -125,7 +121,7 @@ def render_dashboard(ctx: Context, *, tz: str = DISPLAY_TIMEZONE) -> str:
     now = ctx.clock()
     health = describe_all(read_health(ctx.settings), now)
     try:
-        facts = collect(ctx, now)
+        facts = collect(ctx, now, rows=None, recent=RECENT_LIMIT, mails=MAIL_LIMIT)
     except Exception as error:
         if faults.classify(error, ctx.settings) is None:
             raise
@@ -136,96 +132,27 @@ def render_dashboard(ctx: Context, *, tz: str = DISPLAY_TIMEZONE) -> str:
     return _environment().get_template("index.html.j2").render(view, degraded=False, health=health)
 
 
-# --- What the store says --------------------------------------------------------------
-
-
-@dataclass
-class Facts:
-    """Everything the page shows, as read from the store (no formatting yet)."""
-
-    status: dict[str, Any]
-    requests: list[dict[str, Any]]
-    recent: list[dict[str, Any]] = field(default_factory=list)
-    mails: list[dict[str, Any]] = field(default_factory=list)
-    codes: list[tuple[str, int, int]] = field(default_factory=list)  # code, files, occurrences
-
-
-def collect(ctx: Context, now: datetime) -> Facts:
-    facts = Facts(agence.status(ctx, now), agence.list_requests(ctx, "waiting"))
-    with ctx.engine.connect() as conn:
-        facts.recent = recent_submissions(conn)
-        facts.mails = mails_to_watch(conn)
-        facts.codes = frequent_error_codes(conn, now - ERROR_WINDOW)
-    return facts
-
-
-def recent_submissions(conn: Connection, limit: int = RECENT_LIMIT) -> list[dict[str, Any]]:
-    """The last submissions, newest first, with the company's name when the store knows it.
-
-    Only the parts of each report the page shows are read, in SQL (the same
-    JSON operators on SQLite and PostgreSQL): a rejected 5,000-row workbook
-    has a report of megabytes, mostly findings the page only counts.
-    """
-    report = submissions.c.report
-    query = (select(submissions.c.id, submissions.c.file_name, submissions.c.received_at,
-                    submissions.c.adherent_numero, submissions.c.request_type, submissions.c.status,
-                    submissions.c.batch_id, report["counts"].label("counts"),
-                    report["raison_sociale"].as_string().label("report_name"),
-                    func.json_array_length(report["errors"]).label("errors"),
-                    func.json_array_length(report["warnings"]).label("warnings"),
-                    adherents.c.raison_sociale.label("store_name"))
-             .outerjoin(adherents, adherents.c.numero == submissions.c.adherent_numero)
-             .order_by(submissions.c.received_at.desc(), submissions.c.id.desc()).limit(limit))
-    return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def mails_to_watch(conn: Connection, limit: int = MAIL_LIMIT) -> list[dict[str, Any]]:
-    """Emails not sent yet or given up on, failures first; never a body (it may hold a password)."""
-    query = (select(mail_queue.c.id, mail_queue.c.kind, mail_queue.c.recipients, mail_queue.c.subject,
-                    mail_queue.c.status, mail_queue.c.attempts, mail_queue.c.next_attempt_at,
-                    mail_queue.c.last_error, mail_queue.c.created_at)
-             .where(mail_queue.c.status.in_(("pending", "failed")))
-             .order_by(mail_queue.c.status.desc(), mail_queue.c.created_at).limit(limit))
-    return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def frequent_error_codes(conn: Connection, since: datetime, top: int = TOP_CODES) -> list[tuple[str, int, int]]:
-    """(code, files, occurrences) of the rejected submissions since `since`, most files first.
-
-    Ranked by files rather than occurrences: one workbook with 500 blank
-    cells says less about the template than 20 workbooks with one each.
-    """
-    query = select(submissions.c.report["errors"]).where(submissions.c.received_at >= since,
-                                                         submissions.c.status == "rejected")
-    files: Counter[str] = Counter()
-    occurrences: Counter[str] = Counter()
-    for (errors,) in conn.execute(query):
-        codes = [str(e.get("code")) for e in errors or () if isinstance(e, dict)]
-        occurrences.update(codes)
-        files.update(set(codes))
-    ranked = sorted(files, key=lambda code: (-files[code], -occurrences[code], code))
-    return [(code, files[code], occurrences[code]) for code in ranked[:top]]
-
-
 # --- What the page shows --------------------------------------------------------------
 
 
-def build_view(facts: Facts, outbox: Path, now: datetime, zone: tzinfo) -> dict[str, Any]:
-    status = facts.status
-    waiting = [_subscription(s, zone) for s in status["subscriptions_waiting"]]
-    emails = status["emails"]
+def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo) -> dict[str, Any]:
+    """The page's values. With an `outbox`, links to the files each submission left there (those that
+    exist); without (the web, which serves them from each submission's page), no file is looked at."""
+    emails = facts.emails
     return {
         "generated": french_datetime(now, zone),
         "refresh": REFRESH_SECONDS,
         "overdue_text": OVERDUE_TEXT,
-        "tiles": _tiles(status, len(facts.requests)),
-        "subscriptions": waiting,
-        "requests": [_request(r, outbox, now, zone) for r in facts.requests],
-        "locked": [_locked(c, zone) for c in status["locked"]],
+        "tiles": _tiles(facts),
+        "subscriptions": [_subscription(s, zone) for s in facts.subscriptions.rows],
+        "requests": [_request(r, outbox, now, zone) for r in facts.requests.rows],
+        "locked": [_locked(c, zone) for c in facts.locked.rows],
+        "counts": {"subscriptions": facts.subscriptions.total, "requests": facts.requests.total,
+                   "locked": facts.locked.total},
         "mails": [_mail(m, zone) for m in facts.mails],
         "mail_counts": {"pending": emails["pending"], "failed": emails["failed"]},
         "mails_cut": len(facts.mails) < emails["pending"] + emails["failed"],
-        "unfinished": [_unfinished(u, zone) for u in status["unfinished"]],
+        "unfinished": [_unfinished(u, zone) for u in facts.unfinished],
         "chart": _chart(facts.codes),
         "error_days": ERROR_WINDOW.days,
         "recent": [_submission(s, outbox, zone) for s in facts.recent],
@@ -233,26 +160,25 @@ def build_view(facts: Facts, outbox: Path, now: datetime, zone: tzinfo) -> dict[
     }
 
 
-def _tiles(status: Mapping[str, Any], requests: int) -> list[dict[str, Any]]:
+def _tiles(facts: Facts) -> list[dict[str, Any]]:
     """The counts at the top of the page; a tile that needs action takes a warning tone."""
-    waiting = status["subscriptions_waiting"]
-    overdue = sum(1 for s in waiting if s["overdue"])
-    emails = status["emails"]
-    last_day = status["submissions"]
-    received = sum(c["last_24h"] for c in last_day.values())
-    rejected = last_day.get("rejected", {}).get("last_24h", 0)
+    waiting, overdue = facts.subscriptions.total, facts.overdue
+    requests, locked = facts.requests.total, facts.locked.total
+    emails, inbox = facts.emails, facts.inbox
+    received = sum(facts.received.values())
+    rejected = facts.received.get("rejected", 0)
     return [
-        _tile("Abonnements à valider", len(waiting),
-              f"dont {overdue} {OVERDUE_TEXT}" if overdue else "", "bad" if overdue else _busy(len(waiting)),
+        _tile("Abonnements à valider", waiting,
+              f"dont {overdue} {OVERDUE_TEXT}" if overdue else "", "bad" if overdue else _busy(waiting),
               "#abonnements"),
         _tile("Demandes à traiter", requests, "", _busy(requests), "#demandes"),
-        _tile("Entreprises bloquées", len(status["locked"]), "", _busy(len(status["locked"])), "#blocages"),
+        _tile("Entreprises bloquées", locked, "", _busy(locked), "#blocages"),
         _tile("Emails en attente", emails["pending"],
               f"{emails['failed']} en échec" if emails["failed"] else "",
               "bad" if emails["failed"] else _busy(emails["pending"]), "#emails"),
-        _tile("Fichiers dans la boîte de dépôt", status["inbox"]["files"],
-              "" if status["inbox"]["exists"] else "dossier introuvable",
-              "neutral" if status["inbox"]["exists"] else "bad", ""),
+        _tile("Fichiers dans la boîte de dépôt", inbox["files"],
+              "" if inbox["exists"] else "dossier introuvable",
+              "neutral" if inbox["exists"] else "bad", ""),
         _tile("Envois des dernières 24 h", received,
               f"dont {_count(rejected, 'refusé', 'refusés')}" if rejected else "", "neutral", "#envois"),
     ]
@@ -272,14 +198,14 @@ def _subscription(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
             "overdue": bool(item["overdue"])}
 
 
-def _request(item: Mapping[str, Any], outbox: Path, now: datetime, zone: tzinfo) -> dict[str, Any]:
+def _request(item: Mapping[str, Any], outbox: Path | None, now: datetime, zone: tzinfo) -> dict[str, Any]:
     submission = item.get("submission_id")
     return {"id": item["id"], "numero": item["numero"], "name": item["raison_sociale"] or "",
             "kind": REQUEST_KIND_LABELS.get(item["kind"], item["kind"]),
-            "summary": agence.request_summary(item["kind"], dict(item.get("payload") or {})),
+            "summary": request_summary(item["kind"], dict(item.get("payload") or {})),
             "since": french_datetime(item["created_at"], zone),
             "age": age_text((now - item["created_at"]).total_seconds() / 3600),
-            "report": _link(outbox, submission, REPORT_HTML) if submission else None}
+            "report": _link(outbox, submission, REPORT_HTML) if submission and outbox else None}
 
 
 def _locked(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
@@ -303,7 +229,7 @@ def _unfinished(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
             "received": french_datetime(item["received_at"], zone)}
 
 
-def _submission(row: Mapping[str, Any], outbox: Path, zone: tzinfo) -> dict[str, Any]:
+def _submission(row: Mapping[str, Any], outbox: Path | None, zone: tzinfo) -> dict[str, Any]:
     label, tone = STATUS_LABELS.get(row["status"], (row["status"], "neutral"))
     counts = row["counts"] if isinstance(row["counts"], dict) else {}
     changed = counts_summary(counts) if counts else ""
@@ -318,7 +244,7 @@ def _submission(row: Mapping[str, Any], outbox: Path, zone: tzinfo) -> dict[str,
         "type": REQUEST_TYPE_LABELS.get(row["request_type"] or "", ""),
         "status": label, "tone": tone, "changed": changed,
         "errors": row["errors"] or 0, "warnings": row["warnings"] or 0,
-        "links": _submission_links(outbox, row),
+        "links": _submission_links(outbox, row) if outbox else [],
     }
 
 
@@ -345,7 +271,7 @@ def _link(outbox: Path, folder: str, name: str) -> str | None:
     return f"{quote(folder)}/{quote(name)}"
 
 
-def _chart(codes: list[tuple[str, int, int]]) -> dict[str, Any]:
+def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
     """Bars of the SVG chart, geometry computed here so the template only places them."""
     most = max((files for _, files, _ in codes), default=0)
     bars = []

@@ -7,6 +7,7 @@ Secrets arrive here only as hashes.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -16,12 +17,14 @@ from sqlalchemy import Connection, CursorResult, Row, delete, insert, select, up
 from provisioner.domain.plan import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState, StoreView
 from provisioner.store.tables import (
+    ERROR_CODE_LENGTH,
     account_categories,
     accounts,
     adherents,
     audit,
     pending_users,
     requests,
+    submission_errors,
     submissions,
 )
 from provisioner.workbook.text import login_key
@@ -178,7 +181,20 @@ def find_submission(conn: Connection, sha256: str) -> Row[Any] | None:
 
 
 def insert_submission(conn: Connection, **values: Any) -> None:
+    """The submission, and the error codes of its report (what the dashboard ranks)."""
     conn.execute(insert(submissions).values(**values))
+    rows = error_code_rows(values["id"], values.get("report"))
+    if rows:
+        conn.execute(insert(submission_errors), rows)
+
+
+def error_code_rows(submission_id: str, report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The `submission_errors` rows of a report: each error code once, with how often it occurs."""
+    found = (report or {}).get("errors")
+    if not isinstance(found, list):
+        return []
+    codes = Counter(str(e.get("code"))[:ERROR_CODE_LENGTH] for e in found if isinstance(e, dict))
+    return [{"submission_id": submission_id, "code": code, "occurrences": count} for code, count in codes.items()]
 
 
 def add_request(conn: Connection, *, adherent_id: int, submission_id: str | None, kind: str,

@@ -86,6 +86,7 @@ MAIL_STATUSES = ("pending", "sent", "failed")
 # Where a change came from (history.origin).
 HISTORY_ORIGINS = ("submission", "subscription", "request", "operator", "revert")
 CATEGORIES = ("D", "S0", "S1", "S2", "S3")  # layout.CATEGORIES, frozen into the schema
+ERROR_CODE_LENGTH = 64  # submission_errors.code: our codes are short constants; longer is cut
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -214,6 +215,17 @@ submissions = Table(
 Index(None, submissions.c.status)
 Index(None, submissions.c.adherent_numero)
 Index(None, submissions.c.batch_id)
+
+# The error codes of each submission's report, counted, written with the submission: the dashboard ranks
+# the codes of a week's rejections in SQL instead of decoding every report (some are megabytes).
+submission_errors = Table(
+    "submission_errors",
+    metadata,
+    Column("submission_id", String(32), ForeignKey("submissions.id", ondelete="CASCADE"), nullable=False),
+    Column("code", String(ERROR_CODE_LENGTH), nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    PrimaryKeyConstraint("submission_id", "code"),
+)
 
 # Changes that need the Agence Virtuelle's approval (a signed letter).
 requests = Table(

@@ -24,11 +24,11 @@ from starlette.responses import RedirectResponse, Response
 
 from provisioner.service.agence import AgenceError, UnknownAdherent, UnknownRequest
 from provisioner.service.context import Context
-from provisioner.service.lookup import UnknownAccount, UnknownSubmission
 from provisioner.service.mail_retry import UnknownMail
 from provisioner.service.operators import Operator, UnknownOperator
+from provisioner.service.read_models.change_sets import UnknownRevert
+from provisioner.service.read_models.errors import UnknownAccount, UnknownSubmission
 from provisioner.service.revert import UnknownChangeSet
-from provisioner.service.submissions import UnknownRevert
 from provisioner.web import sessions
 from provisioner.web.render import page
 

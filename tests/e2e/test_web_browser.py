@@ -33,6 +33,7 @@ from provisioner.security.hashing import Hasher
 from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
+from provisioner.service.read_models.requests import list_requests
 from provisioner.store.db import make_engine, upgrade
 from tests.factory import ADMIN_PASSWORD, adherent, make_workbook
 from tests.service_env import run_provisioner, service_env
@@ -68,7 +69,7 @@ def fill_store(root: Path, database_url: str) -> dict[str, int]:
             root / "maj.xlsx", adherent_values=adherent(type_demande="Mise à jour", raison_sociale="Al Baraka SA"),
             delegue_values={"password": ADMIN_PASSWORD, "email": "nouveau.delegue@albaraka.ma"}, categories=[]))
         assert outcome.status == "accepted", outcome.report["errors"]
-        return {r["kind"]: r["id"] for r in agence.list_requests(ctx)}
+        return {r["kind"]: r["id"] for r in list_requests(ctx)}
     finally:
         ctx.close()
 

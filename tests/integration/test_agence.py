@@ -21,6 +21,11 @@ from provisioner.security.hashing import verify_secret
 from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
+from provisioner.service.read_models.accounts import list_accounts
+from provisioner.service.read_models.companies import list_adherents
+from provisioner.service.read_models.errors import UnknownTeleservice
+from provisioner.service.read_models.requests import list_requests
+from provisioner.service.read_models.status import status as service_status
 from provisioner.store import repository as repo
 from provisioner.store.tables import (
     account_categories,
@@ -79,9 +84,9 @@ def test_activating_a_subscription_creates_its_waiting_users_with_their_categori
 
     assert result.created == [{"login": "hind.td", "teleservice": "td_interne", "generated_password": False}]
     assert result.skipped == []
-    listed = agence.list_accounts(ctx, adherent=NUMERO)
+    listed = list_accounts(ctx, adherent=NUMERO)
     assert [(a["login"], a["status"], a["categories"]) for a in listed] == [("hind.td", "active", ["D", "S0"])]
-    assert [a["status"] for a in agence.list_adherents(ctx)] == ["active"]
+    assert [a["status"] for a in list_adherents(ctx)] == ["active"]
     with ctx.engine.connect() as conn:
         assert conn.execute(select(pending_users)).all() == []
         assert conn.execute(select(adherents.c.activated_at)).scalar_one() is not None
@@ -128,7 +133,7 @@ def test_a_login_taken_since_the_abonnement_is_not_created_and_is_reported(ctx, 
 
     assert result.created == []
     assert result.skipped == [{"login": "hind.td", "teleservice": "td_interne", "reason": "login_taken"}]
-    assert agence.list_accounts(ctx, adherent=NUMERO) == []
+    assert list_accounts(ctx, adherent=NUMERO) == []
     [mail] = mails(ctx.engine, "subscription_validated")
     assert "hind.td" in mail.body_text and "pris" in mail.body_text
 
@@ -150,14 +155,14 @@ def test_unlock_lifts_the_lock_and_forgets_the_failures(ctx, tmp_path):
     later = datetime.now(UTC) + timedelta(minutes=30)
     with ctx.engine.begin() as conn:
         conn.execute(update(adherents).values(failed_auth=5, locked_until=later))
-    assert [b["numero"] for b in agence.status(ctx, ctx.clock())["locked"]] == [NUMERO]
+    assert [b["numero"] for b in service_status(ctx, ctx.clock())["locked"]] == [NUMERO]
 
     result = agence.unlock(ctx, NUMERO)
 
     assert (result.was_locked, result.failed_auth) == (True, 5)
     with ctx.engine.connect() as conn:
         assert conn.execute(select(adherents.c.failed_auth, adherents.c.locked_until)).one() == (0, None)
-    assert agence.status(ctx, ctx.clock())["locked"] == []
+    assert service_status(ctx, ctx.clock())["locked"] == []
 
 
 def test_a_new_administrator_password_goes_to_the_delegate_on_record_only(ctx, tmp_path):
@@ -194,7 +199,7 @@ def test_approving_a_delegate_email_change_applies_it_and_tells_both_addresses(c
     subscribe(ctx, tmp_path)
     agence.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
     assert waiting["kind"] == "delegue_change" and waiting["payload"]["changes"] == {"email": "new@albaraka.ma"}
 
     decision = agence.approve_request(ctx, waiting["id"])
@@ -205,7 +210,7 @@ def test_approving_a_delegate_email_change_applies_it_and_tells_both_addresses(c
         assert conn.execute(select(requests.c.status, requests.c.decided_by)).one() == ("approved", "agence")
     [mail] = mails(ctx.engine, "request_decided")
     assert mail.recipients == ["hind.berrada@albaraka.ma", "new@albaraka.ma"]
-    assert agence.list_requests(ctx) == []
+    assert list_requests(ctx) == []
 
 
 def test_approving_a_company_change_updates_the_raison_sociale_too(ctx, tmp_path):
@@ -213,11 +218,11 @@ def test_approving_a_company_change_updates_the_raison_sociale_too(ctx, tmp_path
     agence.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", adherent_values=adherent(type_demande="Mise à jour",
                                                                      raison_sociale="Al Baraka SA"))
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
 
     agence.approve_request(ctx, waiting["id"])
 
-    [listed] = agence.list_adherents(ctx)
+    [listed] = list_adherents(ctx)
     assert listed["raison_sociale"] == "Al Baraka SA"
 
 
@@ -225,7 +230,7 @@ def test_a_rejected_request_changes_nothing_and_cannot_be_decided_again(ctx, tmp
     subscribe(ctx, tmp_path)
     agence.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
 
     decision = agence.reject_request(ctx, waiting["id"], reason="Lettre non signée")
 
@@ -245,7 +250,7 @@ def test_a_held_mass_disable_is_applied_on_approval_and_a_login_gone_since_is_sk
     disabling = [{"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]
     outcome = update_book(ctx, tmp_path, "maj.xlsx", users={"compte_adherent": disabling})
     assert outcome.report["held"] is True
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
     assert "plan" not in waiting["payload"] and "argon2" not in str(waiting)
     assert len(waiting["payload"]["changes"]) == 5
     gone = account(ctx.engine, "user4.ca").id
@@ -258,7 +263,7 @@ def test_a_held_mass_disable_is_applied_on_approval_and_a_login_gone_since_is_sk
     assert [c["login"] for c in decision.applied] == [f"user{i}.ca" for i in range(4)]
     assert decision.skipped == [{"action": "disable", "teleservice": "compte_adherent", "login": "user4.ca",
                                  "reason": "account_not_found"}]
-    statuses = {a["login"]: a["status"] for a in agence.list_accounts(ctx, adherent=NUMERO)}
+    statuses = {a["login"]: a["status"] for a in list_accounts(ctx, adherent=NUMERO)}
     assert statuses == {**{f"user{i}.ca": "disabled" for i in range(4)}, "user5.ca": "active"}
 
 
@@ -268,7 +273,7 @@ def test_a_held_creation_gets_a_new_generated_password_and_needs_its_login_still
     rows = [{"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]
     rows.append(user("new.ca", "compte_adherent", password=None, password_confirm=None, email="new@exemple.ma"))
     update_book(ctx, tmp_path, "maj.xlsx", users={"compte_adherent": rows})
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
 
     decision = agence.approve_request(ctx, waiting["id"])
 
@@ -286,15 +291,15 @@ def test_accounts_are_listed_by_teleservice_with_powers_and_never_a_hash(ctx, tm
     subscribe(ctx, tmp_path, users=users)
     agence.activate(ctx, NUMERO)
 
-    listed = agence.list_accounts(ctx, teleservice="easypaiement")
+    listed = list_accounts(ctx, teleservice="easypaiement")
 
     assert [(a["login"], a["powers"], a["categories"]) for a in listed] == [
         ("pay.ep", ["ordonnateur"], []), ("val.ep", ["validateur"], [])]
-    assert "argon2" not in str(agence.list_accounts(ctx))
-    with pytest.raises(agence.UnknownTeleservice):
-        agence.list_accounts(ctx, teleservice="minitel")
+    assert "argon2" not in str(list_accounts(ctx))
+    with pytest.raises(UnknownTeleservice):
+        list_accounts(ctx, teleservice="minitel")
     with pytest.raises(agence.UnknownAdherent):
-        agence.list_accounts(ctx, adherent="999999")
+        list_accounts(ctx, adherent="999999")
 
 
 def test_status_flags_subscriptions_waiting_past_48_hours_and_counts_only_finished_inbox_files(ctx, tmp_path):
@@ -305,7 +310,7 @@ def test_status_flags_subscriptions_waiting_past_48_hours_and_counts_only_finish
         (inbox / name).write_bytes(b"x")
     (inbox / "folder").mkdir()
 
-    soon, late = (agence.status(ctx, ctx.clock() + timedelta(hours=h)) for h in (1, 49))
+    soon, late = (service_status(ctx, ctx.clock() + timedelta(hours=h)) for h in (1, 49))
 
     assert soon["inbox"]["files"] == 2
     assert [(s["numero"], s["overdue"]) for s in soon["subscriptions_waiting"]] == [(NUMERO, False)]

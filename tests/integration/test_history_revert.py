@@ -22,6 +22,7 @@ from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.service.history import account_history, company_history
 from provisioner.service.pipeline import process_file
+from provisioner.service.read_models.requests import list_requests
 from provisioner.service.revert import AlreadyReverted, LaterChanges, revert
 from provisioner.store import tables
 from provisioner.store.tables import mail_queue
@@ -261,7 +262,7 @@ def test_a_held_submission_approved_later_is_reverted_like_any_other(ctx, tmp_pa
     outcome = process_file(ctx, book(tmp_path, "mass.xlsx", users={
         key: [{"action": "Désactiver", "login": login} for login in logins] for key, logins in leaving.items()}))
     assert outcome.report["held"] is True, outcome.report["errors"]
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
     agence.approve_request(ctx, waiting["id"])
     assert state(ctx.engine, "sara.ca").status == "disabled"
     last = account_history(ctx, "sara.ca")["changes"][-1]

@@ -33,7 +33,7 @@ from provisioner.workbook import layout
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 ALL_TABLES = {
     "adherents", "accounts", "account_categories", "pending_users", "submissions",
-    "requests", "mail_queue", "audit", "inbox_claims", "operators", "operator_sessions",
+    "requests", "mail_queue", "audit", "inbox_claims", "operators", "operator_sessions", "submission_errors",
 }
 
 

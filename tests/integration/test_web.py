@@ -24,8 +24,11 @@ from starlette.testclient import TestClient
 from provisioner.config import Settings
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence, lookup, operators
+from provisioner.service import agence, operators
 from provisioner.service.context import Context
+from provisioner.service.read_models.accounts import search_accounts
+from provisioner.service.read_models.companies import list_adherents, search_adherents
+from provisioner.service.read_models.requests import list_requests
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import (
     accounts,
@@ -215,7 +218,7 @@ def test_approving_from_the_web_applies_the_request_and_records_the_operator(ctx
     subscribe(ctx, tmp_path)
     agence.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
     client, token = signed_in(ctx, "validation")
 
     page = client.get("/demandes")
@@ -237,18 +240,18 @@ def test_a_refusal_needs_a_reason_and_then_tells_the_delegate(ctx, tmp_path):
     subscribe(ctx, tmp_path)
     agence.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
-    [waiting] = agence.list_requests(ctx)
+    [waiting] = list_requests(ctx)
     client, token = signed_in(ctx, "validation")
 
     blank = client.post(f"/demandes/{waiting['id']}/refuser", data={"csrf_token": token, "motif": "  "})
     assert blank.status_code == 400 and "Le motif est obligatoire" in blank.text
-    assert agence.list_requests(ctx)[0]["status"] == "waiting"
+    assert list_requests(ctx)[0]["status"] == "waiting"
 
     refused = client.post(f"/demandes/{waiting['id']}/refuser",
                           data={"csrf_token": token, "motif": "Lettre non signée"})
 
     assert refused.status_code == 200 and "refusée" in refused.text
-    assert agence.list_requests(ctx) == []
+    assert list_requests(ctx) == []
     with ctx.engine.connect() as conn:
         body = conn.execute(select(mail_queue.c.body_text).where(mail_queue.c.kind == "request_decided")).scalar_one()
     assert "Lettre non signée" in body
@@ -264,7 +267,7 @@ def test_a_post_without_the_right_csrf_token_changes_nothing(ctx, tmp_path):
     for data in ({}, {"csrf_token": "forged"}, {"csrf_token": token + "x"}):
         response = client.post(f"/adherents/{NUMERO}/activer", data=data)
         assert response.status_code == 403 and "jeton de sécurité" in response.text
-    assert agence.list_adherents(ctx)[0]["status"] == "pending"
+    assert list_adherents(ctx)[0]["status"] == "pending"
     assert audit_rows(ctx.engine, "activate") == []
     # Another operator's token is no good either.
     _other, other_token = signed_in(ctx, "validation")
@@ -286,7 +289,7 @@ def test_the_company_buttons_activate_unlock_and_reset_with_the_operator_recorde
     reset = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe", data={"csrf_token": token})
     assert reset.status_code == 200 and "hind.berrada@albaraka.ma" in reset.text
 
-    assert [a["status"] for a in agence.list_adherents(ctx)] == ["active"]
+    assert [a["status"] for a in list_adherents(ctx)] == ["active"]
     for action in ("activate", "unlock", "admin_password_reset"):
         [row] = audit_rows(ctx.engine, action)
         assert row.actor == "validation" and row.target == NUMERO
@@ -314,7 +317,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     agence.activate(context, NUMERO)
     held = update_book(context, tmp_path, "maj.xlsx", users={},
                        delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
-    assert held.status == "accepted" and len(agence.list_requests(context)) == 1, held.report["errors"]
+    assert held.status == "accepted" and len(list_requests(context)) == 1, held.report["errors"]
     rejected = update_book(context, tmp_path, "faux.xlsx", users={"compte_adherent": [
         {"action": "Désactiver", "login": "inconnu.x"}]})
     assert rejected.status == "rejected"
@@ -369,7 +372,7 @@ def test_a_role_cannot_act_above_itself_and_a_stranger_is_sent_to_sign_in(store,
         assert response.status_code == 403 and "ne permet pas" in response.text, path
         assert client_for(store).post(path, data={}).headers["location"] == "/connexion"
     assert _audit_count(store.engine) == before
-    assert agence.list_requests(store)[0]["status"] == "waiting"
+    assert list_requests(store)[0]["status"] == "waiting"
 
 
 def _audit_count(engine: Engine) -> int:
@@ -381,7 +384,7 @@ def test_a_get_never_changes_anything(store):
     client, _ = signed_in(store, "admin")
     for path in (f"/adherents/{NUMERO}/debloquer", "/demandes/1/approuver", "/courriels/1/renvoyer"):
         assert client.get(path).status_code == 405
-    assert agence.list_requests(store)[0]["status"] == "waiting"
+    assert list_requests(store)[0]["status"] == "waiting"
 
 
 def test_the_pages_show_the_store(store):
@@ -481,17 +484,17 @@ def test_accounts_and_companies_are_found_by_prefix_ignoring_case_and_paged(ctx,
             {"adherent_id": company, "teleservice": "compte_adherent", "login": f"yasmine{i:02d}",
              "login_key": f"yasmine{i:02d}", "nom": "Alaoui", "prenom": "Yasmine", "fonction": "RH",
              "email": f"y{i}@albaraka.ma", "password_hash": "not-a-hash"} for i in range(55)])
-    first = lookup.search_accounts(ctx, "YASMINE")
+    first = search_accounts(ctx, "YASMINE")
     assert len(first.rows) == 50 and first.has_next
     assert [r["login"] for r in first.rows] == sorted(r["login"] for r in first.rows)
-    second = lookup.search_accounts(ctx, "yasmine", page=2)
+    second = search_accounts(ctx, "yasmine", page=2)
     assert [r["login"] for r in second.rows] == [f"yasmine{i}" for i in range(50, 55)] and not second.has_next
-    assert [r["login"] for r in lookup.search_accounts(ctx, "y7@").rows] == ["yasmine07"]
-    assert lookup.search_accounts(ctx, "%a").rows == [] and lookup.search_accounts(ctx, "_a").rows == []
-    assert lookup.search_accounts(ctx, "x").extra == {"too_short": True}
-    assert [a["numero"] for a in lookup.search_adherents(ctx, q="boulangerie").rows] == [NUMERO]
-    assert [a["numero"] for a in lookup.search_adherents(ctx, q="1234").rows] == [NUMERO]
-    assert lookup.search_adherents(ctx, q="99").rows == []
+    assert [r["login"] for r in search_accounts(ctx, "y7@").rows] == ["yasmine07"]
+    assert search_accounts(ctx, "%a").rows == [] and search_accounts(ctx, "_a").rows == []
+    assert search_accounts(ctx, "x").extra == {"too_short": True}
+    assert [a["numero"] for a in search_adherents(ctx, q="boulangerie").rows] == [NUMERO]
+    assert [a["numero"] for a in search_adherents(ctx, q="1234").rows] == [NUMERO]
+    assert search_adherents(ctx, q="99").rows == []
 
 
 def test_pages_answer_while_the_pipeline_holds_the_sqlite_write_lock(sqlite_ctx):

@@ -7,7 +7,9 @@ import re
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import agence, history, lookup
+from provisioner.service import agence, history
+from provisioner.service.read_models import companies
+from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.web.render import SKIP_LABELS
@@ -32,7 +34,7 @@ def adherent_list(web: Web) -> Response:
     q = params.get("q", "").strip()[:100]
     status = params.get("statut", "")
     status = status if status in ADHERENT_STATUSES else ""
-    found = lookup.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
+    found = companies.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
     return web.render("adherents.html", found=found, filters={"q": q, "statut": status},
                       statuses=ADHERENT_STATUSES)
 
@@ -40,11 +42,11 @@ def adherent_list(web: Web) -> Response:
 @guarded("lecture")
 def adherent_page(web: Web) -> Response:
     numero = _numero(web)
-    detail = lookup.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
+    detail = companies.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
     # The latest changes only, like every list; each account's page has all of its own.
-    changes = history.company_history(web.ctx, numero, limit=lookup.PAGE_SIZE + 1)
+    changes = history.company_history(web.ctx, numero, limit=PAGE_SIZE + 1)
     return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS,
-                      changes=changes[:lookup.PAGE_SIZE], more_changes=len(changes) > lookup.PAGE_SIZE)
+                      changes=changes[:PAGE_SIZE], more_changes=len(changes) > PAGE_SIZE)
 
 
 def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:

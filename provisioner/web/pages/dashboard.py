@@ -1,12 +1,18 @@
-"""`/`: what outbox/index.html shows, live, from the same read model (reports/dashboard.py)."""
+"""`/`: what outbox/index.html shows, live, from the same read model (service.read_models.dashboard).
+
+Each list is cut at a page (50 rows) with its count; the files a submission
+left are offered on its own page (`/soumissions/{id}`), so this one looks at
+no file.
+"""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.reports.dashboard import build_view, collect
-from provisioner.service.lookup import PAGE_SIZE
+from provisioner.reports.dashboard import build_view
+from provisioner.service.read_models.dashboard import collect
+from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.web.guard import Web, guarded
 from provisioner.web.render import display_zone
 
@@ -14,9 +20,9 @@ from provisioner.web.render import display_zone
 @guarded("lecture")
 def dashboard(web: Web) -> Response:
     now = web.ctx.clock()
-    facts = collect(web.ctx, now)
-    facts.recent = facts.recent[:PAGE_SIZE]  # the page lists 50 (the file lists more); each costs file checks
-    view = build_view(facts, web.ctx.outbox, now, display_zone())
+    # Emails are only counted here: /courriels lists them.
+    facts = collect(web.ctx, now, rows=PAGE_SIZE, recent=PAGE_SIZE, mails=0)
+    view = build_view(facts, None, now, display_zone())
     return web.render("dashboard.html", view=view)
 
 

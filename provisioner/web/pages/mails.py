@@ -5,15 +5,15 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import lookup
 from provisioner.service.mail_retry import UnknownMail, retry_mail
+from provisioner.service.read_models import mails
 from provisioner.web.guard import Web, guarded, page_number
 
 
 @guarded("lecture")
 def mail_list(web: Web) -> Response:
     status = web.request.query_params.get("statut", "")
-    found = lookup.list_mails(web.ctx, status=status, page=page_number(web.request))
+    found = mails.list_mails(web.ctx, status=status, page=page_number(web.request))
     return web.render("courriels.html", found=found, statut=status if status in ("pending", "failed") else "")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import lookup, operators
+from provisioner.service import operators
+from provisioner.service.read_models import audit
 from provisioner.store.tables import OPERATOR_ROLES
 from provisioner.web.guard import Web, guarded, page_number
 
@@ -62,7 +63,7 @@ def _done(web: Web, title: str, line: str = "") -> Response:
 @guarded("lecture")
 def journal(web: Web) -> Response:
     actor = web.request.query_params.get("operateur", "").strip()[:64]
-    found = lookup.journal(web.ctx, actor=actor, page=page_number(web.request))
+    found = audit.journal(web.ctx, actor=actor, page=page_number(web.request))
     return web.render("journal.html", found=found, actor=actor)
 
 

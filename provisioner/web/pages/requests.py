@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.service import agence
-from provisioner.service.lookup import PAGE_SIZE, Page
+from provisioner.service.read_models.paging import PAGE_SIZE, Page
+from provisioner.service.read_models.requests import list_requests
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.web.render import SKIP_LABELS
 
@@ -18,10 +21,10 @@ def _request_id(web: Web) -> int:
     return int(raw)
 
 
-def _waiting(web: Web) -> Page:
-    # Waiting requests are few (each needs a signed letter): the use case lists them all, the page cuts.
+def _waiting(web: Web) -> Page[dict[str, Any]]:
+    # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
-    found = agence.list_requests(web.ctx, "waiting")
+    found = list_requests(web.ctx, "waiting")
     start = (number - 1) * PAGE_SIZE
     rows = [{**r, "summary": agence.request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
     return Page(rows, number, len(found) > start + PAGE_SIZE)

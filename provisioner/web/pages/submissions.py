@@ -17,9 +17,10 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_FORM
-from provisioner.service import lookup
 from provisioner.service import revert as reverting
-from provisioner.service import submissions as changes
+from provisioner.service.read_models import change_sets as changes
+from provisioner.service.read_models.errors import UnknownSubmission
+from provisioner.service.read_models.submissions import list_submissions, submission_detail
 from provisioner.store.tables import SUBMISSION_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
 
@@ -40,8 +41,7 @@ def submission_list(web: Web) -> Response:
     status = params.get("statut", "")
     status = status if status in SUBMISSION_STATUSES else ""
     day = _day(params.get("date", ""))
-    found = lookup.list_submissions(web.ctx, adherent=adherent, status=status, day=day,
-                                    page=page_number(web.request))
+    found = list_submissions(web.ctx, adherent=adherent, status=status, day=day, page=page_number(web.request))
     return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES,
                       filters={"adherent": adherent, "statut": status, "date": day.isoformat() if day else ""})
 
@@ -56,13 +56,13 @@ def _day(raw: str) -> date | None:
 def _submission_id(web: Web) -> str:
     submission_id = str(web.request.path_params["id"])
     if not SUBMISSION_ID.fullmatch(submission_id):
-        raise lookup.UnknownSubmission(id=submission_id[:40])
+        raise UnknownSubmission(id=submission_id[:40])
     return submission_id
 
 
 def _show_submission(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
     submission_id = _submission_id(web)
-    detail = lookup.submission_detail(web.ctx, submission_id)
+    detail = submission_detail(web.ctx, submission_id)
     folder = web.ctx.outbox / submission_id
     files = [{"name": name, "label": label} for name, (label, _) in FILES.items() if (folder / name).is_file()]
     return web.render("soumission.html", status_code, s=detail, report=detail["report"], files=files,
@@ -123,11 +123,11 @@ def revert_revert(web: Web) -> Response:
 def submission_file(web: Web) -> Response:
     submission_id, name = _submission_id(web), web.request.path_params["name"]
     if name not in FILES:
-        raise lookup.UnknownSubmission(id=submission_id[:40])
-    lookup.submission_detail(web.ctx, submission_id)  # only the files of a submission the store knows
+        raise UnknownSubmission(id=submission_id[:40])
+    submission_detail(web.ctx, submission_id)  # only the files of a submission the store knows
     path = web.ctx.outbox / submission_id / name
     if not path.is_file():
-        raise lookup.UnknownSubmission(id=submission_id)
+        raise UnknownSubmission(id=submission_id)
     return FileResponse(path, media_type=FILES[name][1], filename=f"{submission_id}-{name}",
                         content_disposition_type="attachment")
 

@@ -1,4 +1,5 @@
-"""Submissions as the Agence Virtuelle looks them up: the list, one in detail, and whether it was undone.
+"""Change sets (a submission, or a revert) as the CLI's `submissions` commands and the web show them:
+the list, one in detail with what the history recorded, and whether it was undone.
 
 Read-only; what these return never holds a secret or a hash (the report
 never has one, and the history is read through its public columns).
@@ -13,11 +14,8 @@ from sqlalchemy import select
 from provisioner.service.agence import AgenceError
 from provisioner.service.context import Context
 from provisioner.service.history import PUBLIC_COLUMNS, public_row
+from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.store.tables import adherents, history, reverts, submissions
-
-
-class UnknownSubmission(AgenceError):
-    """Aucune soumission n'a la référence {id}."""
 
 
 def list_submissions(ctx: Context, adherent: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

@@ -1,0 +1,142 @@
+"""User accounts: the CLI's list, the web's search across companies and one account; never a hash."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict, cast
+
+from sqlalchemy import Connection, Row, Select, func, literal_column, select, union
+
+from provisioner.service.agence import UnknownAdherent
+from provisioner.service.context import Context
+from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
+from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
+from provisioner.store import repository as repo
+from provisioner.store.tables import account_categories, accounts, adherents
+from provisioner.workbook import layout
+from provisioner.workbook.text import login_key
+
+
+class AccountSummary(TypedDict):
+    adherent: str  # the company's number
+    login: str
+    teleservice: str
+    status: str
+    nom: str | None
+    prenom: str | None
+    fonction: str | None
+    email: str | None
+    powers: list[str]  # ordonnateur, validateur
+    categories: list[str]  # in the workbook's order
+
+
+class AccountFound(TypedDict):
+    id: int
+    login: str
+    teleservice: str
+    status: str
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    numero: str  # the company's
+    raison_sociale: str | None
+
+
+def list_accounts(ctx: Context, adherent: str | None = None, teleservice: str | None = None) -> list[AccountSummary]:
+    """Accounts, of one company and/or one téléservice: who, where, status, powers, categories; never a hash."""
+    if teleservice is not None and teleservice not in layout.TELESERVICE_BY_KEY:
+        raise UnknownTeleservice(key=teleservice)
+    with ctx.engine.begin() as conn:
+        if adherent is not None and repo.find_adherent(conn, adherent) is None:
+            raise UnknownAdherent(numero=adherent)  # an unknown number is not a company without accounts
+        columns = (adherents.c.numero, accounts.c.id, accounts.c.login, accounts.c.teleservice,
+                   accounts.c.status, accounts.c.nom, accounts.c.prenom, accounts.c.fonction, accounts.c.email,
+                   accounts.c.ordonnateur, accounts.c.validateur)
+        query = _account_filter(select(*columns), adherent, teleservice).order_by(
+            adherents.c.numero, accounts.c.teleservice, accounts.c.login)
+        rows = conn.execute(query).all()
+        categories = _categories(conn, adherent, teleservice)
+    return [_summary(row, categories.get(row.id, [])) for row in rows]
+
+
+def _account_filter(query: Select[Any], adherent: str | None, teleservice: str | None) -> Select[Any]:
+    query = query.select_from(accounts.join(adherents, adherents.c.id == accounts.c.adherent_id))
+    if adherent is not None:
+        query = query.where(adherents.c.numero == adherent)
+    if teleservice is not None:
+        query = query.where(accounts.c.teleservice == teleservice)
+    return query
+
+
+def _categories(conn: Connection, adherent: str | None, teleservice: str | None) -> dict[int, list[str]]:
+    query = _account_filter(select(account_categories.c.account_id, account_categories.c.category),
+                            adherent, teleservice).join(
+        account_categories, account_categories.c.account_id == accounts.c.id)
+    found: dict[int, list[str]] = {}
+    for account_id, category in conn.execute(query):
+        found.setdefault(account_id, []).append(category)
+    order = {c: i for i, c in enumerate(layout.CATEGORIES)}
+    return {k: sorted(v, key=lambda c: order.get(c, len(order))) for k, v in found.items()}
+
+
+def _summary(row: Row[Any], categories: list[str]) -> AccountSummary:
+    powers = [name for name, on in (("ordonnateur", row.ordonnateur), ("validateur", row.validateur)) if on]
+    return {"adherent": row.numero, "login": row.login, "teleservice": row.teleservice, "status": row.status,
+            "nom": row.nom, "prenom": row.prenom, "fonction": row.fonction, "email": row.email, "powers": powers,
+            "categories": categories}
+
+
+def add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Each account row (with its `id`) gets its categories and its powers."""
+    ids = [r["id"] for r in rows]
+    found: dict[int, list[str]] = {}
+    if ids:
+        query = select(account_categories.c.account_id, account_categories.c.category).where(
+            account_categories.c.account_id.in_(ids)).order_by(account_categories.c.category)
+        for account_id, category in conn.execute(query):
+            found.setdefault(account_id, []).append(category)
+    for row in rows:
+        row["categories"] = found.get(row["id"], [])
+        row["powers"] = [p for p in ("ordonnateur", "validateur") if row.get(p)]
+
+
+def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page[AccountFound]:
+    """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
+    by login."""
+    text = q.strip()
+    if len(text) < SEARCH_MIN:
+        return Page([], 1, False, {"too_short": bool(text)})
+    lower, number = text.lower(), max(1, page)
+    exact = ctx.engine.dialect.name == "sqlite"  # binary collation: the range alone is the prefix
+    # One indexed range per column, each carrying the sort key, then the union cut to the page:
+    # only the page's rows are joined, not the thousands a common name matches.
+    branches = [select(accounts.c.id, accounts.c.login_key).where(prefix(column, value, exact=exact))
+                for column, value in ((accounts.c.login_key, login_key(text)),
+                                      (func.lower(accounts.c.nom), lower), (func.lower(accounts.c.prenom), lower),
+                                      (func.lower(accounts.c.email), lower))]
+    matching = (union(*branches).order_by(literal_column("login_key"))
+                .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE).subquery())
+    query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
+                    accounts.c.prenom, accounts.c.email, adherents.c.numero, adherents.c.raison_sociale)
+             .join(matching, matching.c.id == accounts.c.id)
+             .join(adherents, adherents.c.id == accounts.c.adherent_id)
+             .order_by(accounts.c.login_key))
+    with ctx.engine.connect() as conn:
+        rows = [cast(AccountFound, dict(r._mapping)) for r in conn.execute(query)]
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def account_detail(ctx: Context, login: str) -> dict[str, Any]:
+    """One account by login (ignoring case): its public details, powers, categories and company; never a
+    hash."""
+    query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
+                    accounts.c.prenom, accounts.c.email, accounts.c.telephone, accounts.c.fonction,
+                    accounts.c.ordonnateur, accounts.c.validateur, accounts.c.created_at, adherents.c.numero,
+                    adherents.c.raison_sociale)
+             .join(adherents, adherents.c.id == accounts.c.adherent_id)
+             .where(accounts.c.login_key == login_key(login)))
+    with ctx.engine.connect() as conn:
+        found = [dict(r._mapping) for r in conn.execute(query).fetchmany(1)]
+        add_categories(conn, found)
+    if not found:
+        raise UnknownAccount(login=login)
+    return found[0]

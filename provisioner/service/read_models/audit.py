@@ -1,0 +1,31 @@
+"""The audit as people read it: who did what, to what, when and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from provisioner.service.context import Context
+from provisioner.service.read_models.paging import Page, fetch_page
+from provisioner.store.tables import audit
+
+
+def journal(ctx: Context, *, actor: str = "", page: int = 1) -> Page[dict[str, Any]]:
+    """The audit, newest first: who did what, to what, and why."""
+    query = select(audit.c.id, audit.c.at, audit.c.actor, audit.c.adherent_numero, audit.c.action,
+                   audit.c.target, audit.c.after).order_by(audit.c.id.desc())
+    if actor:
+        query = query.where(audit.c.actor == actor)
+    with ctx.engine.connect() as conn:
+        found = fetch_page(conn, query, page, dict)
+    found.rows = [audit_row(r) for r in found.rows]
+    return found
+
+
+def audit_row(row: Any) -> dict[str, Any]:
+    """An audit row without its `after` (it may say more than people need), but with the reason given."""
+    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
+    after = data.pop("after", None) or {}
+    data["reason"] = after.get("reason") if isinstance(after, dict) else None
+    return data

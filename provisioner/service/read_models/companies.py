@@ -1,0 +1,139 @@
+"""Member companies: the CLI's whole list, the web's search and one company's page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypedDict
+
+from sqlalchemy import Connection, Row, func, or_, select
+
+from provisioner.security import lockout
+from provisioner.service.agence import UnknownAdherent, request_summary
+from provisioner.service.context import Context
+from provisioner.service.read_models.accounts import add_categories
+from provisioner.service.read_models.audit import audit_row
+from provisioner.service.read_models.errors import UnknownStatus
+from provisioner.service.read_models.paging import PAGE_SIZE, Page, fetch_page, prefix
+from provisioner.service.read_models.submissions import submission_columns
+from provisioner.store.tables import (
+    ADHERENT_STATUSES,
+    accounts,
+    adherents,
+    audit,
+    pending_users,
+    requests,
+    submissions,
+)
+
+
+class AdherentSummary(TypedDict):
+    numero: str
+    raison_sociale: str | None
+    status: str
+    created_at: datetime
+    activated_at: datetime | None
+    delegue: str  # first name and name
+    delegue_email: str | None
+    accounts: int
+    waiting_users: int
+    failed_auth: int
+    locked: bool
+    locked_until: datetime | None  # only while locked
+
+
+class AdherentFound(TypedDict):
+    numero: str
+    raison_sociale: str | None
+    status: str
+    created_at: datetime
+    locked: bool
+
+
+def list_adherents(ctx: Context, status: str | None = None) -> list[AdherentSummary]:
+    """Every company (or those of one status), with its delegate, its users and its lock."""
+    if status is not None and status not in ADHERENT_STATUSES:
+        raise UnknownStatus(value=status)
+    now = ctx.clock()
+    with ctx.engine.begin() as conn:
+        query = select(adherents).order_by(adherents.c.numero)
+        if status is not None:
+            query = query.where(adherents.c.status == status)
+        rows = conn.execute(query).all()
+        users = _count_by(conn, accounts.c.adherent_id)
+        waiting = _count_by(conn, pending_users.c.adherent_id)
+    return [_summary(row, users.get(row.id, 0), waiting.get(row.id, 0), now) for row in rows]
+
+
+def _summary(row: Row[Any], users: int, waiting: int, now: datetime) -> AdherentSummary:
+    delegue = dict(row.delegue or {})
+    locked = lockout.is_locked(row.locked_until, now)
+    return {
+        "numero": row.numero, "raison_sociale": row.raison_sociale, "status": row.status,
+        "created_at": row.created_at, "activated_at": row.activated_at,
+        "delegue": " ".join(v for v in (delegue.get("prenom"), delegue.get("nom")) if v),
+        "delegue_email": delegue.get("email") or None, "accounts": users, "waiting_users": waiting,
+        "failed_auth": row.failed_auth, "locked": locked, "locked_until": row.locked_until if locked else None,
+    }
+
+
+def _count_by(conn: Connection, column: Any) -> dict[int, int]:
+    return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
+
+
+def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, page: int = 1) -> Page[AdherentFound]:
+    """Companies by number or name prefix (all when `q` is blank), by number."""
+    query = select(adherents.c.numero, adherents.c.raison_sociale, adherents.c.status, adherents.c.created_at,
+                   adherents.c.locked_until).order_by(adherents.c.numero)
+    text = q.strip()
+    if text:
+        exact = ctx.engine.dialect.name == "sqlite"
+        query = query.where(or_(prefix(adherents.c.numero, text, exact=exact),
+                                prefix(func.lower(adherents.c.raison_sociale), text.lower(), exact=exact)))
+    if status:
+        query = query.where(adherents.c.status == status)
+    now = ctx.clock()
+    with ctx.engine.connect() as conn:
+        found = fetch_page(conn, query, page, dict)
+    rows: list[AdherentFound] = [
+        {"numero": r["numero"], "raison_sociale": r["raison_sociale"], "status": r["status"],
+         "created_at": r["created_at"], "locked": lockout.is_locked(r["locked_until"], now)} for r in found.rows]
+    return Page(rows, found.number, found.has_next)
+
+
+def adherent_detail(ctx: Context, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:
+    """One company: its details, delegate, a page of its accounts, its submissions, requests and audit."""
+    now = ctx.clock()
+    with ctx.engine.connect() as conn:
+        company = conn.execute(select(adherents).where(adherents.c.numero == numero)).first()
+        if company is None:
+            raise UnknownAdherent(numero=numero)
+        account_query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status,
+                                accounts.c.nom, accounts.c.prenom, accounts.c.email, accounts.c.ordonnateur,
+                                accounts.c.validateur)
+                         .where(accounts.c.adherent_id == company.id)
+                         .order_by(accounts.c.teleservice, accounts.c.login_key))
+        account_rows = fetch_page(conn, account_query, accounts_page, dict)
+        add_categories(conn, account_rows.rows)
+        waiting_users = conn.execute(select(func.count()).where(pending_users.c.adherent_id == company.id)
+                                     ).scalar_one()
+        recent = conn.execute(submission_columns().where(submissions.c.adherent_numero == numero)
+                              .order_by(submissions.c.received_at.desc()).limit(PAGE_SIZE)).all()
+        asked = conn.execute(select(requests).where(requests.c.adherent_id == company.id)
+                             .order_by(requests.c.id.desc()).limit(PAGE_SIZE)).all()
+        history = conn.execute(select(audit.c.at, audit.c.actor, audit.c.action, audit.c.target, audit.c.after)
+                               .where(audit.c.adherent_numero == numero)
+                               .order_by(audit.c.at.desc(), audit.c.id.desc()).limit(PAGE_SIZE)).all()
+    return {
+        "numero": company.numero, "raison_sociale": company.raison_sociale, "status": company.status,
+        "company": dict(company.company or {}), "delegue": dict(company.delegue or {}),
+        "notification_email": company.notification_email, "confirmations": company.confirmations,
+        "created_at": company.created_at, "activated_at": company.activated_at,
+        "failed_auth": company.failed_auth, "locked": lockout.is_locked(company.locked_until, now),
+        "locked_until": company.locked_until, "waiting_users": int(waiting_users),
+        "accounts": account_rows,
+        "submissions": [dict(r._mapping) for r in recent],
+        "requests": [{"id": r.id, "kind": r.kind, "status": r.status, "created_at": r.created_at,
+                      "decided_by": r.decided_by,
+                      "summary": request_summary(r.kind, dict(r.payload or {}))} for r in asked],
+        "audit": [audit_row(r) for r in history],
+    }

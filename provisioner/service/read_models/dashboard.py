@@ -1,0 +1,90 @@
+"""What the dashboard shows, read in one go: the static `outbox/index.html` and the web's `/` share it.
+
+Lists come capped with their full count (`Capped`): the web shows 50 rows
+of each and links to its list page; the static page, which has no server
+to page with, asks for every row (`rows=None`). Nothing here formats: that
+is reports.dashboard.build_view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import Connection
+
+from provisioner.service.context import Context
+from provisioner.service.read_models.mails import MailCounts, MailToWatch, mail_counts, mails_to_watch
+from provisioner.service.read_models.paging import Capped
+from provisioner.service.read_models.requests import RequestSummary, count_requests, request_rows
+from provisioner.service.read_models.status import (
+    InboxState,
+    LockedCompany,
+    WaitingSubscription,
+    count_locked,
+    count_subscriptions_waiting,
+    inbox_state,
+    locked,
+    subscriptions_waiting,
+)
+from provisioner.service.read_models.submissions import (
+    ErrorCode,
+    RecentSubmission,
+    Unfinished,
+    frequent_error_codes,
+    received_since,
+    recent_submissions,
+    unfinished,
+)
+from provisioner.service.read_models.timing import RECENT
+
+ERROR_WINDOW = timedelta(days=7)
+TOP_CODES = 8
+
+R = TypeVar("R")
+
+
+@dataclass
+class Facts:
+    """Everything the page shows, as read from the store (no formatting yet)."""
+
+    received: dict[str, int]  # by status, in the last 24 hours
+    unfinished: list[Unfinished]
+    inbox: InboxState
+    emails: MailCounts
+    subscriptions: Capped[WaitingSubscription]
+    overdue: int  # subscriptions waiting past the 48 hours promised
+    locked: Capped[LockedCompany]
+    requests: Capped[RequestSummary]  # waiting ones
+    recent: list[RecentSubmission]
+    mails: list[MailToWatch]
+    codes: list[ErrorCode]  # of the last ERROR_WINDOW
+
+
+def collect(ctx: Context, now: datetime, *, rows: int | None, recent: int, mails: int) -> Facts:
+    """The facts; at most `rows` of each list (all when None), the `recent` last submissions, `mails` emails."""
+    with ctx.engine.connect() as conn:
+        waiting, overdue = count_subscriptions_waiting(conn, now)
+        return Facts(
+            received=received_since(conn, now - RECENT),
+            unfinished=unfinished(conn),
+            inbox=inbox_state(ctx.settings.inbox),
+            emails=mail_counts(conn),
+            subscriptions=Capped(subscriptions_waiting(conn, now, rows), waiting),
+            overdue=overdue,
+            locked=_capped(locked(conn, now, rows), rows, lambda c: count_locked(c, now), conn),
+            requests=_capped(request_rows(conn, "waiting", rows), rows, lambda c: count_requests(c, "waiting"),
+                             conn),
+            recent=recent_submissions(conn, recent),
+            mails=mails_to_watch(conn, mails) if mails else [],
+            codes=frequent_error_codes(conn, now - ERROR_WINDOW, TOP_CODES),
+        )
+
+
+def _capped(found: list[R], limit: int | None, count: Callable[[Connection], int], conn: Connection) -> Capped[R]:
+    """Counted only when the list may have been cut: fewer rows than the limit are all of them."""
+    if limit is None or len(found) < limit:
+        return Capped(found, len(found))
+    return Capped(found, count(conn))

@@ -1,0 +1,70 @@
+"""Emails waiting or given up on, and their counts; never a body (it may hold a password)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypedDict, cast
+
+from sqlalchemy import Connection, Select, func, select
+
+from provisioner.service.context import Context
+from provisioner.service.read_models.paging import Page, fetch_page
+from provisioner.store.tables import mail_queue
+
+
+class MailToWatch(TypedDict):
+    id: int
+    kind: str
+    recipients: list[str] | None
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+
+
+class MailRow(MailToWatch):
+    sent_at: datetime | None
+    submission_id: str | None
+
+
+class MailCounts(TypedDict):
+    pending: int
+    failed: int
+    oldest_pending: datetime | None
+
+
+def mail_columns() -> Select[Any]:
+    return select(mail_queue.c.id, mail_queue.c.kind, mail_queue.c.recipients, mail_queue.c.subject,
+                  mail_queue.c.status, mail_queue.c.attempts, mail_queue.c.next_attempt_at,
+                  mail_queue.c.last_error, mail_queue.c.created_at, mail_queue.c.sent_at,
+                  mail_queue.c.submission_id)
+
+
+def list_mails(ctx: Context, *, status: str = "", page: int = 1) -> Page[MailRow]:
+    """Emails failed or waiting (or of one of those statuses), failures first, oldest first."""
+    wanted = (status,) if status in ("pending", "failed") else ("failed", "pending")
+    query = (mail_columns().where(mail_queue.c.status.in_(wanted))
+             .order_by(mail_queue.c.status, mail_queue.c.id))
+    with ctx.engine.connect() as conn:
+        return fetch_page(conn, query, page, MailRow)
+
+
+def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:
+    """Emails not sent yet or given up on, failures first (the static dashboard lists them)."""
+    query = (select(mail_queue.c.id, mail_queue.c.kind, mail_queue.c.recipients, mail_queue.c.subject,
+                    mail_queue.c.status, mail_queue.c.attempts, mail_queue.c.next_attempt_at,
+                    mail_queue.c.last_error, mail_queue.c.created_at)
+             .where(mail_queue.c.status.in_(("pending", "failed")))
+             .order_by(mail_queue.c.status.desc(), mail_queue.c.created_at).limit(limit))
+    return [cast(MailToWatch, dict(row._mapping)) for row in conn.execute(query)]
+
+
+def mail_counts(conn: Connection) -> MailCounts:
+    counts: dict[str, int] = dict(conn.execute(select(mail_queue.c.status, func.count())
+                                               .group_by(mail_queue.c.status)).tuples().all())
+    oldest = conn.execute(select(func.min(mail_queue.c.created_at))
+                          .where(mail_queue.c.status == "pending")).scalar()
+    return {"pending": int(counts.get("pending", 0)), "failed": int(counts.get("failed", 0)),
+            "oldest_pending": oldest}

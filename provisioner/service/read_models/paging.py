@@ -1,0 +1,57 @@
+"""Pages of at most `PAGE_SIZE` rows, and prefix searches an index answers.
+
+The web must answer in under 100 ms with 20,000 companies and 200,000
+accounts: no COUNT over a whole table for paging; one row more than a page
+tells whether a next page exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Connection, Select, and_
+
+PAGE_SIZE = 50
+SEARCH_MIN = 2  # one letter would match a tenth of the store
+_TOP = "\U0010ffff"  # sorts after every character: [q, q + _TOP) holds every text starting with q
+
+R = TypeVar("R")
+
+
+@dataclass
+class Page(Generic[R]):
+    rows: list[R]
+    number: int
+    has_next: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Capped(Generic[R]):
+    """The first rows of a list, and how many it holds in all (a page links to the rest)."""
+
+    rows: list[R]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return len(self.rows) < self.total
+
+
+def fetch_page(conn: Connection, query: Select[Any], number: int, shape: type[R]) -> Page[R]:
+    """Page `number` (from 1) of `query`, each row as `shape`: the TypedDict its columns make."""
+    number = max(1, number)
+    found = conn.execute(query.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE))
+    rows = [cast(R, dict(r._mapping)) for r in found]
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+def prefix(column: Any, text: str, *, exact: bool = False) -> ColumnElement[bool]:
+    """`column` starts with `text`: a range an index answers, and (unless the range is `exact`, as with
+    SQLite's binary collation) a LIKE for collations where the range is loose."""
+    in_range = and_(column >= text, column < text + _TOP)
+    if exact:
+        return in_range
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return and_(in_range, column.like(escaped + "%", escape="\\"))

@@ -1,0 +1,178 @@
+"""Submissions: the web's list and detail, the dashboard's latest ones, counts, unfinished ones, error codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple, TypedDict, cast
+
+from sqlalchemy import Connection, Select, case, distinct, func, literal, select, union_all
+
+from provisioner.service.agence import public_payload
+from provisioner.service.context import Context
+from provisioner.service.read_models.errors import UnknownSubmission
+from provisioner.service.read_models.mails import mail_columns
+from provisioner.service.read_models.paging import Page, fetch_page
+from provisioner.service.read_models.timing import RECENT
+from provisioner.store.tables import (
+    SUBMISSION_STATUSES,
+    adherents,
+    mail_queue,
+    requests,
+    submission_errors,
+    submissions,
+)
+
+
+class RecentSubmission(TypedDict):
+    id: str
+    file_name: str
+    received_at: datetime
+    adherent_numero: str | None
+    request_type: str | None
+    status: str
+    batch_id: str | None
+    counts: dict[str, int] | None  # the report's counts
+    report_name: str | None  # the company's name as the workbook gave it
+    errors: int | None
+    warnings: int | None
+    store_name: str | None  # the company's name in the store
+
+
+class SubmissionRow(TypedDict):
+    id: str
+    file_name: str
+    received_at: datetime
+    adherent_numero: str | None
+    request_type: str | None
+    status: str
+    errors: int | None  # how many the report holds
+
+
+class StatusCounts(TypedDict):
+    last_24h: int
+    total: int
+
+
+class Unfinished(TypedDict):
+    id: str
+    file: str
+    status: str
+    received_at: datetime
+    adherent: str | None
+
+
+class ErrorCode(NamedTuple):
+    code: str
+    files: int  # rejected submissions that have it
+    occurrences: int
+
+
+def submission_columns() -> Select[Any]:
+    """What a list of submissions shows: no report, only how many errors it holds."""
+    report = submissions.c.report
+    return select(submissions.c.id, submissions.c.file_name, submissions.c.received_at,
+                  submissions.c.adherent_numero, submissions.c.request_type, submissions.c.status,
+                  func.json_array_length(report["errors"]).label("errors"))
+
+
+def list_submissions(ctx: Context, *, adherent: str = "", status: str = "", day: date | None = None,
+                     page: int = 1) -> Page[SubmissionRow]:
+    """Submissions, newest first, of one company, one status and/or one day (UTC)."""
+    query = submission_columns().order_by(submissions.c.received_at.desc(), submissions.c.id.desc())
+    if adherent:
+        query = query.where(submissions.c.adherent_numero == adherent)
+    if status:
+        query = query.where(submissions.c.status == status)
+    if day is not None:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        query = query.where(submissions.c.received_at >= start,
+                            submissions.c.received_at < start + timedelta(days=1))
+    with ctx.engine.connect() as conn:
+        return fetch_page(conn, query, page, SubmissionRow)
+
+
+def submission_detail(ctx: Context, submission_id: str) -> dict[str, Any]:
+    """A submission with its report (schema 1, never a secret) and its emails (never their bodies)."""
+    with ctx.engine.connect() as conn:
+        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+        if row is None:
+            raise UnknownSubmission(id=submission_id)
+        mails = conn.execute(mail_columns().where(mail_queue.c.submission_id == submission_id)
+                             .order_by(mail_queue.c.id)).all()
+        held = conn.execute(select(requests.c.id, requests.c.kind, requests.c.status, requests.c.payload)
+                            .where(requests.c.submission_id == submission_id)).all()
+    return {"id": row.id, "file_name": row.file_name, "received_at": row.received_at,
+            "finished_at": row.finished_at, "adherent_numero": row.adherent_numero,
+            "request_type": row.request_type, "status": row.status, "batch_id": row.batch_id,
+            "report": dict(row.report or {}), "mails": [dict(m._mapping) for m in mails],
+            "requests": [{"id": r.id, "kind": r.kind, "status": r.status,
+                          "payload": public_payload(dict(r.payload or {}))} for r in held]}
+
+
+def recent_submissions(conn: Connection, limit: int) -> list[RecentSubmission]:
+    """The last submissions, newest first, with the company's name when the store knows it.
+
+    Only the parts of each report the page shows are read, in SQL (the same
+    JSON operators on SQLite and PostgreSQL): a rejected 5,000-row workbook
+    has a report of megabytes, mostly findings the page only counts.
+    """
+    report = submissions.c.report
+    query = (select(submissions.c.id, submissions.c.file_name, submissions.c.received_at,
+                    submissions.c.adherent_numero, submissions.c.request_type, submissions.c.status,
+                    submissions.c.batch_id, report["counts"].label("counts"),
+                    report["raison_sociale"].as_string().label("report_name"),
+                    func.json_array_length(report["errors"]).label("errors"),
+                    func.json_array_length(report["warnings"]).label("warnings"),
+                    adherents.c.raison_sociale.label("store_name"))
+             .outerjoin(adherents, adherents.c.numero == submissions.c.adherent_numero)
+             .order_by(submissions.c.received_at.desc(), submissions.c.id.desc()).limit(limit))
+    return [cast(RecentSubmission, dict(row._mapping)) for row in conn.execute(query)]
+
+
+def submission_counts(conn: Connection, now: datetime) -> dict[str, StatusCounts]:
+    """By status: submissions received in the last 24 hours, and in all (reads every submission)."""
+    recent = func.sum(case((submissions.c.received_at >= now - RECENT, 1), else_=0))
+    query = select(submissions.c.status, func.count(), recent).group_by(submissions.c.status)
+    return {state: {"last_24h": int(last or 0), "total": int(total)} for state, total, last in conn.execute(query)}
+
+
+def received_since(conn: Connection, since: datetime) -> dict[str, int]:
+    """By status: submissions received since `since` (statuses with none are left out).
+
+    One count per status, each a range of the (status, received_at) index:
+    asked with GROUP BY, SQLite walks that whole index instead (40,000
+    entries for a day's few hundred).
+    """
+    query = union_all(*(select(literal(state).label("status"), func.count())
+                        .where(submissions.c.status == state, submissions.c.received_at >= since)
+                        for state in SUBMISSION_STATUSES))
+    return {state: int(count) for state, count in conn.execute(query) if count}
+
+
+def unfinished(conn: Connection) -> list[Unfinished]:
+    """Submissions still processing, or whose outputs are owed (written by the service once it can: service.owed)."""
+    query = (select(submissions.c.id, submissions.c.file_name, submissions.c.status,
+                    submissions.c.received_at, submissions.c.adherent_numero)
+             .where((submissions.c.status == "processing") | submissions.c.finished_at.is_(None))
+             .order_by(submissions.c.received_at))
+    return [{"id": r.id, "file": r.file_name, "status": r.status, "received_at": r.received_at,
+             "adherent": r.adherent_numero} for r in conn.execute(query)]
+
+
+def frequent_error_codes(conn: Connection, since: datetime, top: int) -> list[ErrorCode]:
+    """The `top` error codes of the submissions rejected since `since`, most files first.
+
+    Ranked by files rather than occurrences: one workbook with 500 blank
+    cells says less about the template than 20 workbooks with one each.
+    Counted from `submission_errors` (written with each submission): no
+    report is read.
+    """
+    files = func.count(distinct(submission_errors.c.submission_id))
+    occurrences = func.sum(submission_errors.c.occurrences)
+    query = (select(submission_errors.c.code, files, occurrences)
+             .join(submissions, submissions.c.id == submission_errors.c.submission_id)
+             .where(submissions.c.status == "rejected", submissions.c.received_at >= since)
+             .group_by(submission_errors.c.code))
+    # A few dozen codes at most: ranked here, so ties fall the same way whatever the database's collation.
+    found = [ErrorCode(str(code), int(n), int(total or 0)) for code, n, total in conn.execute(query)]
+    return sorted(found, key=lambda c: (-c.files, -c.occurrences, c.code))[:top]
