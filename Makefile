@@ -24,7 +24,8 @@ test: $(STAMP)
 	  (apt-get update -qq && apt-get install -y -qq $$PKGS >/dev/null 2>&1))) || true
 	$(BIN)/ruff check provisioner tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	@# One worker per core: most end-to-end time is waiting on real processes, polls and servers.
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py
