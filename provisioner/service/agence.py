@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Row, Select, case, delete, exc, func, select
 from provisioner.domain import diff
 from provisioner.domain.plan import CREATE, UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
+from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
 from provisioner.mail.queue import enqueue
 from provisioner.security import lockout
 from provisioner.security.hashing import Hasher
@@ -508,7 +509,7 @@ def request_summary(kind: str, payload: dict[str, Any], decision: Decision | Non
 
 def list_accounts(ctx: Context, adherent: str | None = None, teleservice: str | None = None) -> list[dict[str, Any]]:
     """Accounts, of one company and/or one téléservice: who, where, status, powers, categories; never a hash."""
-    if teleservice is not None and teleservice not in layout.TELESERVICE_BY_KEY:
+    if teleservice is not None and teleservice_of(teleservice) is None:
         raise UnknownTeleservice(key=teleservice)
     with ctx.engine.begin() as conn:
         if adherent is not None:
@@ -539,7 +540,7 @@ def _categories(conn: Connection, adherent: str | None, teleservice: str | None)
     found: dict[int, list[str]] = {}
     for account_id, category in conn.execute(query):
         found.setdefault(account_id, []).append(category)
-    order = {c: i for i, c in enumerate(layout.CATEGORIES)}
+    order = {c: i for i, c in enumerate(CATEGORIES)}
     return {k: sorted(v, key=lambda c: order.get(c, len(order))) for k, v in found.items()}
 
 

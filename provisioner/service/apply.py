@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from provisioner.domain import diff
 from provisioner.domain.plan import CREATE, DISABLE, ENABLE, RESET, CompanyRequest, Plan, UserChange
 from provisioner.domain.view import AccountState
+from provisioner.domain.vocabulary import ADHERENT_DETAIL_KEYS, CONFIRMATIONS, DELEGUE_DETAIL_KEYS, RequestType
 from provisioner.service import history, notices
 from provisioner.service.history import Origin
 from provisioner.service.secrets_plan import ADMIN, Hashes
@@ -27,7 +28,7 @@ ADMIN_PASSWORD_FIELD = diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET
 def apply_plan(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
     """Apply `run.plan`; returns the report's `company_changes` and `requests`."""
     assert run.parsed is not None and run.plan is not None
-    if run.request_type == layout.ABONNEMENT:
+    if run.request_type == RequestType.ABONNEMENT:
         return _subscribe(conn, run, hashes)
     return _update(conn, run, hashes)
 
@@ -41,7 +42,7 @@ def _subscribe(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
         company=company_details(parsed), delegue=delegue_details(parsed),
         notification_email=parsed.adherent.value("email_notification") or None,
         admin_password_hash=hashes.values[ADMIN],
-        confirmations=int(confirmations) if confirmations in layout.CONFIRMATIONS else 1, now=run.now)
+        confirmations=int(confirmations) if confirmations in CONFIRMATIONS else 1, now=run.now)
     for change in plan.effective:
         repo.add_pending_user(conn, adherent_id, run.id, change, hashes.for_change(change), run.now)
     repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="subscribe",
@@ -178,11 +179,11 @@ def public_change(change: UserChange) -> dict[str, Any]:
 
 
 def company_details(parsed: ParsedWorkbook) -> dict[str, str]:
-    return {k: parsed.adherent.value(k) for k in layout.ADHERENT_DETAIL_KEYS}
+    return {k: parsed.adherent.value(k) for k in ADHERENT_DETAIL_KEYS}
 
 
 def delegue_details(parsed: ParsedWorkbook) -> dict[str, str]:
-    return {k: parsed.delegue.value(k) for k in layout.DELEGUE_DETAIL_KEYS}
+    return {k: parsed.delegue.value(k) for k in DELEGUE_DETAIL_KEYS}
 
 
 # -- a held plan, kept for the Agence Virtuelle's decision ----------------------------

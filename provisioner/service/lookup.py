@@ -26,6 +26,7 @@ from sqlalchemy import (
     union,
 )
 
+from provisioner.domain.keys import login_key
 from provisioner.security import lockout
 from provisioner.service.agence import (
     AgenceError,
@@ -44,7 +45,6 @@ from provisioner.store.tables import (
     requests,
     submissions,
 )
-from provisioner.workbook.text import login_key
 
 PAGE_SIZE = 50
 SEARCH_MIN = 2  # one letter would match a tenth of the store

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from provisioner.domain.keys import answer_key
 from provisioner.domain.plan import CREATE, RESET, UPDATE, Plan, UserChange
 from provisioner.security.hashing import Hasher
 from provisioner.security.passwords import generate_password
-from provisioner.workbook.text import answer_key
 
 ADMIN = ("Délégué", 0, "admin")
 
