@@ -26,7 +26,9 @@ from provisioner.domain.vocabulary import (
     CATEGORY_MARKS,
     CONFIRMATIONS,
     DELEGUE_DETAIL_KEYS,
+    AccountStatus,
     Action,
+    ChangeAction,
     RequestKind,
     RequestType,
     Teleservice,
@@ -36,8 +38,6 @@ TD_KEYS = frozenset(t for t in Teleservice if t.has_categories)
 _KNOWN_ACTIONS = frozenset(a.value for a in Action)
 MASS_DISABLE_MIN = 5
 
-CREATE, UPDATE, DISABLE, ENABLE, RESET, UNCHANGED = (
-    "create", "update", "disable", "enable", "reset_password", "unchanged")
 
 
 @dataclass
@@ -67,8 +67,9 @@ class UserChange:
 
     def secret_keys(self) -> tuple[str, ...]:
         """The secret columns this change sets (a creation always gets a password: typed or generated)."""
-        password = self.action in (CREATE, RESET) or (self.action == UPDATE and self.password is not None)
-        answers = self.action in (CREATE, UPDATE) and self.answers is not None
+        password = self.action in (ChangeAction.CREATE, ChangeAction.RESET) or (
+            self.action == ChangeAction.UPDATE and self.password is not None)
+        answers = self.action in (ChangeAction.CREATE, ChangeAction.UPDATE) and self.answers is not None
         return (("password",) if password else ()) + (("answer1", "answer2", "answer3") if answers else ())
 
     def report(self) -> dict[str, str]:
@@ -78,16 +79,16 @@ class UserChange:
 def after_state(change: UserChange) -> AccountState:
     """The account as it will be once `change` is applied (its public part)."""
     before = change.before
-    if change.action == CREATE or before is None:
-        return AccountState(change.teleservice, change.login, change.key, "active",
+    if change.action == ChangeAction.CREATE or before is None:
+        return AccountState(change.teleservice, change.login, change.key, AccountStatus.ACTIVE,
                             {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}, bool(change.ordonnateur),
                             bool(change.validateur), change.categories or frozenset(),
                             change.questions or ("", "", ""))
-    if change.action == DISABLE:
-        return replace(before, status="disabled")
-    if change.action == ENABLE:
-        return replace(before, status="active")
-    if change.action != UPDATE:
+    if change.action == ChangeAction.DISABLE:
+        return replace(before, status=AccountStatus.DISABLED)
+    if change.action == ChangeAction.ENABLE:
+        return replace(before, status=AccountStatus.ACTIVE)
+    if change.action != ChangeAction.UPDATE:
         return before
     return replace(
         before, fields={**before.fields, **change.values},
@@ -127,12 +128,13 @@ class Plan:
 
     @property
     def effective(self) -> list[UserChange]:
-        return [c for c in self.changes if c.action != UNCHANGED]
+        return [c for c in self.changes if c.action != ChangeAction.UNCHANGED]
 
     def counts(self) -> dict[str, int]:
         tally = Counter(c.action for c in self.changes)
-        return {"created": tally[CREATE], "updated": tally[UPDATE], "disabled": tally[DISABLE],
-                "enabled": tally[ENABLE], "reset_password": tally[RESET], "unchanged": tally[UNCHANGED]}
+        return {"created": tally[ChangeAction.CREATE], "updated": tally[ChangeAction.UPDATE],
+                "disabled": tally[ChangeAction.DISABLE], "enabled": tally[ChangeAction.ENABLE],
+                "reset_password": tally[ChangeAction.RESET], "unchanged": tally[ChangeAction.UNCHANGED]}
 
 
 def make_plan(sheets: Sheets, view: StoreView) -> Plan:
@@ -206,14 +208,14 @@ class _Planner:
         if action == Action.MODIFIER.value:
             return self._update(base, mine, rec, declarative=False)
         if action == Action.DESACTIVER.value:
-            base.action = DISABLE if mine.active else UNCHANGED
+            base.action = ChangeAction.DISABLE if mine.active else ChangeAction.UNCHANGED
             base.values = {}
             return base
         if action == Action.REACTIVER.value:
-            base.action = ENABLE if not mine.active else UNCHANGED
+            base.action = ChangeAction.ENABLE if not mine.active else ChangeAction.UNCHANGED
             base.values = {}
             return base
-        base.action = RESET  # Action.REINITIALISER, the last one
+        base.action = ChangeAction.RESET  # Action.REINITIALISER, the last one
         base.values = {}
         base.generate_password = base.password is None
         return base
@@ -235,7 +237,7 @@ class _Planner:
             change.categories = marks[0]
 
     def _create(self, change: UserChange, rec: Mapping[str, str], table: Table, row: int) -> UserChange:
-        change.action = CREATE
+        change.action = ChangeAction.CREATE
         # A user of an Abonnement gets a generated password at activation, not now: it would
         # have to be kept in clear until then.
         change.generate_password = change.password is None and not self.abonnement
@@ -257,9 +259,9 @@ class _Planner:
         # A blank row never changes the status: a pre-filled workbook sent back as it is lists
         # disabled accounts too, and must change nothing.
         if changed or powers_changed or categories_changed or questions_changed or change.password:
-            change.action = UPDATE
+            change.action = ChangeAction.UPDATE
         else:
-            change.action = UNCHANGED
+            change.action = ChangeAction.UNCHANGED
         return change
 
     @staticmethod
@@ -289,7 +291,7 @@ class _Planner:
         for change in self.plan.changes:
             if change.teleservice not in TD_KEYS:
                 continue
-            if change.action == DISABLE:
+            if change.action == ChangeAction.DISABLE:
                 final.pop(change.key, None)
                 continue
             before = change.before.categories if change.before else frozenset()
@@ -312,7 +314,7 @@ class _Planner:
             if stored is not None and stored.teleservice in TD_KEYS and key not in on_sheets:
                 final[key] = (marks, None)
                 self.plan.changes.append(UserChange(
-                    UPDATE if marks != stored.categories else UNCHANGED, stored.teleservice,
+                    ChangeAction.UPDATE if marks != stored.categories else ChangeAction.UNCHANGED, stored.teleservice,
                     stored.login, table.sheet, row.number, categories=marks, before=stored))
         for key, (marks, changed) in final.items():
             if marks:
@@ -345,9 +347,10 @@ class _Planner:
             ordo = old[0] if change.ordonnateur is None else change.ordonnateur
             vali = old[1] if change.validateur is None else change.validateur
             email = change.values.get("email", old[2])
-            active = {DISABLE: False, ENABLE: True, CREATE: True}.get(change.action, old[3])
+            turns: dict[str, bool] = {ChangeAction.DISABLE: False, ChangeAction.ENABLE: True, ChangeAction.CREATE: True}
+            active = turns.get(change.action, old[3])
             final[change.key] = (ordo, vali, email, active)
-            if active and not ordo and not vali and change.action in (CREATE, UPDATE):
+            if active and not ordo and not vali and change.action in (ChangeAction.CREATE, ChangeAction.UPDATE):
                 table = self._table_of(change)
                 self._error("EASYPAIEMENT_ROLE",
                             "Un utilisateur E@syPaiement doit être Ordonnateur, Validateur ou les deux : "
@@ -417,7 +420,7 @@ class _Planner:
 
     def _mass_disable(self) -> None:
         active = sum(1 for a in self.view.accounts.values() if a.active)
-        disabled = sum(1 for c in self.plan.changes if c.action == DISABLE)
+        disabled = sum(1 for c in self.plan.changes if c.action == ChangeAction.DISABLE)
         if disabled >= MASS_DISABLE_MIN and disabled * 2 > active:
             self.plan.held = True
             self.plan.requests.append(CompanyRequest(

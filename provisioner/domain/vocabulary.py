@@ -68,6 +68,17 @@ class Action(StrEnum):
 ACTIONS = tuple(a.value for a in Action if a is not Action.BLANK)
 
 
+class ChangeAction(StrEnum):
+    """What a change does to an account: the key the history and rapport.json hold."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DISABLE = "disable"
+    ENABLE = "enable"
+    RESET = "reset_password"
+    UNCHANGED = "unchanged"
+
+
 class RequestType(StrEnum):
     """The workbook's Type de demande; the value is the key stored and reported."""
 

@@ -9,9 +9,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from provisioner.domain import diff
-from provisioner.domain.plan import CREATE, DISABLE, ENABLE, RESET, CompanyRequest, Plan, UserChange
+from provisioner.domain.plan import CompanyRequest, Plan, UserChange
 from provisioner.domain.view import AccountState
-from provisioner.domain.vocabulary import ADHERENT_DETAIL_KEYS, CONFIRMATIONS, DELEGUE_DETAIL_KEYS, RequestType
+from provisioner.domain.vocabulary import (
+    ADHERENT_DETAIL_KEYS,
+    CONFIRMATIONS,
+    DELEGUE_DETAIL_KEYS,
+    AccountStatus,
+    ChangeAction,
+    RequestType,
+)
 from provisioner.service import history, notices
 from provisioner.service.history import Origin
 from provisioner.service.secrets_plan import ADMIN, Hashes
@@ -107,7 +114,8 @@ def apply_changes(conn: Connection, company: Any, changes: list[UserChange], has
                   now: datetime, submission_id: str | None = None) -> None:
     """A plan's account changes, each by write_change; generated passwords go to their users."""
     for change in changes:
-        generated = hashes.generated.get((change.sheet, change.row)) if change.action in (CREATE, RESET) else None
+        generated = (hashes.generated.get((change.sheet, change.row))
+                     if change.action in (ChangeAction.CREATE, ChangeAction.RESET) else None)
         write_change(conn, company, change, hashes.for_change(change), origin, now, password=generated,
                      submission_id=submission_id)
 
@@ -173,8 +181,8 @@ def public_change(change: UserChange) -> dict[str, Any]:
             after[name] = getattr(change, name)
     if change.categories is not None:
         after["categories"] = sorted(change.categories)
-    if change.action in (DISABLE, ENABLE):
-        after["status"] = "disabled" if change.action == DISABLE else "active"
+    if change.action in (ChangeAction.DISABLE, ChangeAction.ENABLE):
+        after["status"] = AccountStatus.DISABLED if change.action == ChangeAction.DISABLE else AccountStatus.ACTIVE
     return after
 
 

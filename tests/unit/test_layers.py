@@ -1,4 +1,4 @@
-"""Layer boundaries: the domain stands on nothing but the standard library; security, mail and store need no workbook."""
+"""Layer boundaries: the domain needs only the standard library; security, mail and store need no workbook."""
 
 from __future__ import annotations
 
