@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provisioner.domain import diff
-from provisioner.domain.columns import account_columns
+from provisioner.domain.columns import ANSWER_KEYS, QUESTION_KEYS, account_columns
 from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.keys import label_key, login_key
 from provisioner.domain.sheets import Row, Sheets, Table
@@ -37,7 +37,6 @@ from provisioner.domain.vocabulary import (
 TD_KEYS = frozenset(t for t in Teleservice if t.has_categories)
 _KNOWN_ACTIONS = frozenset(a.value for a in Action)
 MASS_DISABLE_MIN = 5
-
 
 
 @dataclass
@@ -70,7 +69,7 @@ class UserChange:
         password = self.action in (ChangeAction.CREATE, ChangeAction.RESET) or (
             self.action == ChangeAction.UPDATE and self.password is not None)
         answers = self.action in (ChangeAction.CREATE, ChangeAction.UPDATE) and self.answers is not None
-        return (("password",) if password else ()) + (("answer1", "answer2", "answer3") if answers else ())
+        return (("password",) if password else ()) + (ANSWER_KEYS if answers else ())
 
     def report(self) -> dict[str, str]:
         return {"action": self.action, "teleservice": self.teleservice, "login": self.login}
@@ -227,8 +226,8 @@ class _Planner:
             change.ordonnateur = _yes(rec.get("ordonnateur", ""))
             change.validateur = _yes(rec.get("validateur", ""))
         change.password = rec.get("password") or None
-        questions = tuple(rec.get(f"question{i}", "") for i in (1, 2, 3))
-        answers = tuple(rec.get(f"answer{i}", "") for i in (1, 2, 3))
+        questions = tuple(rec.get(key, "") for key in QUESTION_KEYS)
+        answers = tuple(rec.get(key, "") for key in ANSWER_KEYS)
         if all(questions) and all(answers):
             change.questions = questions  # type: ignore[assignment]
             change.answers = answers  # type: ignore[assignment]
@@ -241,11 +240,10 @@ class _Planner:
         # A user of an Abonnement gets a generated password at activation, not now: it would
         # have to be kept in clear until then.
         change.generate_password = change.password is None and not self.abonnement
-        if change.questions is None and not any(rec.get(f"question{i}") or rec.get(f"answer{i}")
-                                                for i in (1, 2, 3)):
+        if change.questions is None and not any(rec.get(key) for key in (*QUESTION_KEYS, *ANSWER_KEYS)):
             self._error("SECRET_QUESTIONS",
                         "Ce login n'existe pas encore : le compte sera créé et il lui faut trois questions "
-                        "secrètes différentes avec leurs réponses.", table.where(row, "question1"))
+                        "secrètes différentes avec leurs réponses.", table.where(row, QUESTION_KEYS[0]))
         return change
 
     def _update(self, change: UserChange, mine: AccountState, rec: Mapping[str, str],
