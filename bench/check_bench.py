@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
+from provisioner.domain.vocabulary import CATEGORIES  # noqa: E402
 from provisioner.workbook import layout  # noqa: E402
 from provisioner.workbook.checker import CheckResult, check_file  # noqa: E402
 from provisioner.workbook.safety import check_kind, inspect_zip  # noqa: E402
@@ -108,7 +109,7 @@ def users_for(total: int, rng: random.Random) -> tuple[dict[str, list[dict[str, 
                 row[f"question{n}"], row[f"answer{n}"] = question, rng.choice(ANSWERS)
             if key in ("td_interne", "td_externe"):
                 row["mode"] = rng.choice(layout.MODES)
-                marks = {c: "X" for c in rng.sample(layout.CATEGORIES, rng.randint(1, 3))}
+                marks = {c: "X" for c in rng.sample(CATEGORIES, rng.randint(1, 3))}
                 categories.append({"login": login, **marks})
             if key == "td_externe":
                 row["prestataire"] = rng.choice(CABINETS)

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from provisioner.domain.vocabulary import Teleservice, teleservice_of
 from provisioner.reports import clock
-from provisioner.workbook.layout import TELESERVICE_BY_KEY
 
 NBSP = "\u00a0"  # French typography: before « : » and inside « »
 
@@ -34,8 +34,8 @@ def date_fr(value: datetime | str | None, with_time: bool = True) -> str:
 def teleservice_name(key: str | None) -> str:
     if not key:
         return ""
-    found = TELESERVICE_BY_KEY.get(key)
-    return found.name if found else key
+    found = teleservice_of(key)
+    return found.label if found else key
 
 
 _ACTIONS = {
@@ -145,7 +145,7 @@ def by_teleservice(changes: Iterable[Mapping[str, Any]] | None) -> list[tuple[st
         actions = per.setdefault(str(change.get("teleservice") or ""), {})
         action = str(change.get("action") or "")
         actions[action] = actions.get(action, 0) + 1
-    order = list(TELESERVICE_BY_KEY)
+    order: list[str] = list(Teleservice)
     keys = sorted(per, key=lambda k: (order.index(k) if k in order else len(order), k))
     return [
         (

@@ -15,8 +15,8 @@ from typing import Any
 
 import openpyxl
 
+from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
-from provisioner.workbook.text import label_key
 
 ADMIN_PASSWORD = "Deleg2026"
 USER_PASSWORD = "Pass2026"

@@ -29,9 +29,9 @@ from rich.table import Table
 from rich.text import Text
 
 from provisioner.cli.app import cli, open_or_exit
+from provisioner.domain.vocabulary import AdherentStatus, Teleservice
 from provisioner.reports import clock
 from provisioner.wording import status_label
-from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])  # a decorated command keeps its type
 
 NUMERO = re.compile(r"[0-9]{4,10}")
-ADHERENT_STATUSES = ("pending", "active")
+ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
 STATUS_LABELS = {"pending": "en attente", "active": "actif", "disabled": "désactivé", "waiting": "en attente",
                  "approved": "approuvée", "rejected": "rejetée"}
 KIND_LABELS = {"delegue_change": "personne déléguée", "company_change": "coordonnées entreprise",
@@ -342,7 +342,7 @@ def accounts_group() -> None:
 
 @accounts_group.command("list")
 @click.option("--adherent", "numero", metavar="NUMERO", callback=_check_numero, help="Only this company's accounts.")
-@click.option("--teleservice", type=click.Choice(list(layout.TELESERVICE_BY_KEY)),
+@click.option("--teleservice", type=click.Choice([t.value for t in Teleservice]),
               help="Only the accounts of this téléservice.")
 @json_option()
 def accounts_list(numero: str | None, teleservice: str | None, as_json: bool) -> None:

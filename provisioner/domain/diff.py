@@ -13,17 +13,17 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from provisioner.domain.columns import ACCOUNT_LABELS, POWER_KEYS, QUESTION_KEYS, SECRET_KEYS, account_columns
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
-from provisioner.workbook import layout
+from provisioner.domain.vocabulary import CATEGORIES, AccountStatus, teleservice_of
 
 FieldChange = dict[str, Any]
 
 STATUS_LABEL = "Statut"
 CATEGORIES_LABEL = "Catégories"
-STATUS_VALUES = {"active": "Actif", "disabled": "Désactivé"}
+STATUS_VALUES: dict[str, str] = {AccountStatus.ACTIVE: "Actif", AccountStatus.DISABLED: "Désactivé"}
 # The secret keys a change may set, and the column that names each.
-SECRET_LABELS = {layout.PASSWORD.key: layout.PASSWORD.label, **{a.key: a.label for a in layout.ANSWERS}}
-_POWERS = (layout.ORDONNATEUR, layout.VALIDATEUR)
+SECRET_LABELS = {key: ACCOUNT_LABELS[key] for key in SECRET_KEYS}
 
 
 def account_fields(before: AccountState | None, after: AccountState,
@@ -44,26 +44,26 @@ def account_fields(before: AccountState | None, after: AccountState,
 
 def shown_values(state: AccountState) -> dict[str, Any]:
     """An account's public values under their column labels, in the workbook's column order."""
-    teleservice = layout.TELESERVICE_BY_KEY.get(state.teleservice)
-    columns = {c.key for c in teleservice.columns} if teleservice else set(ACCOUNT_FIELDS)
+    teleservice = teleservice_of(state.teleservice)
     values: dict[str, Any] = {}
-    for column in (teleservice.columns if teleservice else ()):
-        if column.key in ACCOUNT_FIELDS:
-            values[column.label] = state.fields.get(column.key) or None
-        elif column in _POWERS:
-            values[column.label] = "Oui" if getattr(state, column.key) else "Non"
-        elif column in layout.QUESTIONS:
-            values[column.label] = state.questions[layout.QUESTIONS.index(column)] or None
-    if teleservice is None:  # a key the layout no longer knows: its stored fields, as they are
-        values.update({k: state.fields.get(k) or None for k in ACCOUNT_FIELDS if k in columns})
-    if teleservice is not None and teleservice.categories:
+    for key in (account_columns(teleservice) if teleservice else ()):
+        label = ACCOUNT_LABELS[key]
+        if key in ACCOUNT_FIELDS:
+            values[label] = state.fields.get(key) or None
+        elif key in POWER_KEYS:
+            values[label] = "Oui" if getattr(state, key) else "Non"
+        elif key in QUESTION_KEYS:
+            values[label] = state.questions[QUESTION_KEYS.index(key)] or None
+    if teleservice is None:  # a key the service no longer knows: its stored fields, as they are
+        values.update({k: state.fields.get(k) or None for k in ACCOUNT_FIELDS})
+    if teleservice is not None and teleservice.has_categories:
         values[CATEGORIES_LABEL] = categories_text(state.categories)
     values[STATUS_LABEL] = STATUS_VALUES.get(state.status, state.status)
     return values
 
 
 def categories_text(categories: Iterable[str]) -> str | None:
-    order = {c: i for i, c in enumerate(layout.CATEGORIES)}
+    order = {c: i for i, c in enumerate(CATEGORIES)}
     chosen = sorted(categories, key=lambda c: order.get(c, len(order)))
     return ", ".join(chosen) or None
 

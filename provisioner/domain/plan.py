@@ -10,23 +10,33 @@ pipeline hashes them; nothing here writes them anywhere.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 from provisioner.domain import diff
+from provisioner.domain.columns import ANSWER_KEYS, QUESTION_KEYS, account_columns
+from provisioner.domain.findings import Finding, error, warning
+from provisioner.domain.keys import label_key, login_key
+from provisioner.domain.sheets import Row, Sheets, Table
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, StoreView
-from provisioner.workbook import layout
-from provisioner.workbook.findings import Finding, error, warning
-from provisioner.workbook.layout import Action, Teleservice
-from provisioner.workbook.model import ParsedWorkbook, TableData
-from provisioner.workbook.text import label_key, login_key
+from provisioner.domain.vocabulary import (
+    ADHERENT_DETAIL_KEYS,
+    CATEGORIES,
+    CATEGORY_MARKS,
+    CONFIRMATIONS,
+    DELEGUE_DETAIL_KEYS,
+    AccountStatus,
+    Action,
+    ChangeAction,
+    RequestKind,
+    RequestType,
+    Teleservice,
+)
 
-TD_KEYS = frozenset(t.key for t in layout.TELESERVICES if t.categories)
+TD_KEYS = frozenset(t for t in Teleservice if t.has_categories)
 _KNOWN_ACTIONS = frozenset(a.value for a in Action)
 MASS_DISABLE_MIN = 5
-
-CREATE, UPDATE, DISABLE, ENABLE, RESET, UNCHANGED = (
-    "create", "update", "disable", "enable", "reset_password", "unchanged")
 
 
 @dataclass
@@ -56,9 +66,10 @@ class UserChange:
 
     def secret_keys(self) -> tuple[str, ...]:
         """The secret columns this change sets (a creation always gets a password: typed or generated)."""
-        password = self.action in (CREATE, RESET) or (self.action == UPDATE and self.password is not None)
-        answers = self.action in (CREATE, UPDATE) and self.answers is not None
-        return (("password",) if password else ()) + (("answer1", "answer2", "answer3") if answers else ())
+        password = self.action in (ChangeAction.CREATE, ChangeAction.RESET) or (
+            self.action == ChangeAction.UPDATE and self.password is not None)
+        answers = self.action in (ChangeAction.CREATE, ChangeAction.UPDATE) and self.answers is not None
+        return (("password",) if password else ()) + (ANSWER_KEYS if answers else ())
 
     def report(self) -> dict[str, str]:
         return {"action": self.action, "teleservice": self.teleservice, "login": self.login}
@@ -67,16 +78,16 @@ class UserChange:
 def after_state(change: UserChange) -> AccountState:
     """The account as it will be once `change` is applied (its public part)."""
     before = change.before
-    if change.action == CREATE or before is None:
-        return AccountState(change.teleservice, change.login, change.key, "active",
+    if change.action == ChangeAction.CREATE or before is None:
+        return AccountState(change.teleservice, change.login, change.key, AccountStatus.ACTIVE,
                             {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}, bool(change.ordonnateur),
                             bool(change.validateur), change.categories or frozenset(),
                             change.questions or ("", "", ""))
-    if change.action == DISABLE:
-        return replace(before, status="disabled")
-    if change.action == ENABLE:
-        return replace(before, status="active")
-    if change.action != UPDATE:
+    if change.action == ChangeAction.DISABLE:
+        return replace(before, status=AccountStatus.DISABLED)
+    if change.action == ChangeAction.ENABLE:
+        return replace(before, status=AccountStatus.ACTIVE)
+    if change.action != ChangeAction.UPDATE:
         return before
     return replace(
         before, fields={**before.fields, **change.values},
@@ -97,7 +108,7 @@ def describe(change: UserChange, secret_keys: tuple[str, ...] | None = None) -> 
 class CompanyRequest:
     """A change the fund wants a signed letter for: waits for the Agence Virtuelle."""
 
-    kind: str  # delegue_change | company_change | mass_disable
+    kind: RequestKind
     payload: dict[str, object]
     summary: str
     fields: list[dict[str, Any]] = field(default_factory=list)
@@ -116,17 +127,18 @@ class Plan:
 
     @property
     def effective(self) -> list[UserChange]:
-        return [c for c in self.changes if c.action != UNCHANGED]
+        return [c for c in self.changes if c.action != ChangeAction.UNCHANGED]
 
     def counts(self) -> dict[str, int]:
         tally = Counter(c.action for c in self.changes)
-        return {"created": tally[CREATE], "updated": tally[UPDATE], "disabled": tally[DISABLE],
-                "enabled": tally[ENABLE], "reset_password": tally[RESET], "unchanged": tally[UNCHANGED]}
+        return {"created": tally[ChangeAction.CREATE], "updated": tally[ChangeAction.UPDATE],
+                "disabled": tally[ChangeAction.DISABLE], "enabled": tally[ChangeAction.ENABLE],
+                "reset_password": tally[ChangeAction.RESET], "unchanged": tally[ChangeAction.UNCHANGED]}
 
 
-def make_plan(parsed: ParsedWorkbook, view: StoreView) -> Plan:
+def make_plan(sheets: Sheets, view: StoreView) -> Plan:
     """Plan a workbook against the store; findings are errors unless said otherwise."""
-    planner = _Planner(parsed, view)
+    planner = _Planner(sheets, view)
     return planner.run()
 
 
@@ -137,20 +149,20 @@ def _yes(value: str) -> bool | None:
 
 
 class _Planner:
-    def __init__(self, parsed: ParsedWorkbook, view: StoreView) -> None:
-        self.parsed = parsed
+    def __init__(self, sheets: Sheets, view: StoreView) -> None:
+        self.sheets = sheets
         self.view = view
         self.plan = Plan()
-        self.abonnement = parsed.request_type == layout.ABONNEMENT
+        self.abonnement = sheets.request_type == RequestType.ABONNEMENT
         self.category_rows = self._category_rows()
         # Logins of rows whose Action is outside its list: what the row wants is unknown, so
         # nothing that depends on it is judged (INVALID_VALUE, from the store-free rules, says it).
         self.undecided: set[str] = set()
 
     def run(self) -> Plan:
-        for teleservice, table in self.parsed.tables():
-            for row, record in table.frame.iterrows():
-                change = self._row(teleservice, table, _excel_row(row), {str(k): v for k, v in record.items()})
+        for teleservice, table in self.sheets.users.items():
+            for row in table.rows:
+                change = self._row(teleservice, table, row.number, row.values)
                 if change is not None:
                     self.plan.changes.append(change)
         self._categories()
@@ -165,7 +177,7 @@ class _Planner:
 
     # -- rows ---------------------------------------------------------------
 
-    def _row(self, ts: Teleservice, table: TableData, row: int, rec: dict[str, str]) -> UserChange | None:
+    def _row(self, ts: Teleservice, table: Table, row: int, rec: Mapping[str, str]) -> UserChange | None:
         login = rec.get("login", "")
         if not login:
             return None  # REQUIRED already said by the store-free rules
@@ -175,9 +187,9 @@ class _Planner:
             self.undecided.add(key)
             return None
         existing = self.view.accounts.get(key)
-        mine = existing if existing is not None and existing.teleservice == ts.key else None
+        mine = existing if existing is not None and existing.teleservice == ts else None
         where = table.where(row, "login")
-        base = UserChange("", ts.key, login, table.sheet, row, before=mine)
+        base = UserChange("", ts, login, table.sheet, row, before=mine)
         self._take_values(base, ts, rec)
         if action in ("", Action.CREER.value):
             if mine is not None and action == "":
@@ -190,52 +202,51 @@ class _Planner:
         if mine is None:
             self._error("USER_NOT_FOUND",
                         f"Aucun compte « {login} » n'existe pour votre entreprise sur le téléservice "
-                        f"{ts.name}. Vérifiez le login, ou utilisez l'action « Créer ».", where)
+                        f"{ts.label}. Vérifiez le login, ou utilisez l'action « Créer ».", where)
             return None
         if action == Action.MODIFIER.value:
             return self._update(base, mine, rec, declarative=False)
         if action == Action.DESACTIVER.value:
-            base.action = DISABLE if mine.active else UNCHANGED
+            base.action = ChangeAction.DISABLE if mine.active else ChangeAction.UNCHANGED
             base.values = {}
             return base
         if action == Action.REACTIVER.value:
-            base.action = ENABLE if not mine.active else UNCHANGED
+            base.action = ChangeAction.ENABLE if not mine.active else ChangeAction.UNCHANGED
             base.values = {}
             return base
-        base.action = RESET  # Action.REINITIALISER, the last one
+        base.action = ChangeAction.RESET  # Action.REINITIALISER, the last one
         base.values = {}
         base.generate_password = base.password is None
         return base
 
-    def _take_values(self, change: UserChange, ts: Teleservice, rec: dict[str, str]) -> None:
-        columns = {c.key for c in ts.columns}
+    def _take_values(self, change: UserChange, ts: Teleservice, rec: Mapping[str, str]) -> None:
+        columns = set(account_columns(ts))
         change.values = {k: rec[k] for k in ACCOUNT_FIELDS if k in columns and rec.get(k, "")}
-        if ts.key == "easypaiement":
+        if ts.has_powers:
             change.ordonnateur = _yes(rec.get("ordonnateur", ""))
             change.validateur = _yes(rec.get("validateur", ""))
         change.password = rec.get("password") or None
-        questions = tuple(rec.get(f"question{i}", "") for i in (1, 2, 3))
-        answers = tuple(rec.get(f"answer{i}", "") for i in (1, 2, 3))
+        questions = tuple(rec.get(key, "") for key in QUESTION_KEYS)
+        answers = tuple(rec.get(key, "") for key in ANSWER_KEYS)
         if all(questions) and all(answers):
             change.questions = questions  # type: ignore[assignment]
             change.answers = answers  # type: ignore[assignment]
         marks = self.category_rows.get(login_key(rec.get("login", "")))
-        if marks is not None and ts.key in TD_KEYS:
+        if marks is not None and ts in TD_KEYS:
             change.categories = marks[0]
 
-    def _create(self, change: UserChange, rec: dict[str, str], table: TableData, row: int) -> UserChange:
-        change.action = CREATE
+    def _create(self, change: UserChange, rec: Mapping[str, str], table: Table, row: int) -> UserChange:
+        change.action = ChangeAction.CREATE
         # A user of an Abonnement gets a generated password at activation, not now: it would
         # have to be kept in clear until then.
         change.generate_password = change.password is None and not self.abonnement
-        if change.questions is None and not any(rec.get(f"question{i}") or rec.get(f"answer{i}")
-                                                for i in (1, 2, 3)):
+        if change.questions is None and not any(rec.get(key) for key in (*QUESTION_KEYS, *ANSWER_KEYS)):
             self._error("SECRET_QUESTIONS",
                         "Ce login n'existe pas encore : le compte sera créé et il lui faut trois questions "
-                        "secrètes différentes avec leurs réponses.", table.where(row, "question1"))
+                        "secrètes différentes avec leurs réponses.", table.where(row, QUESTION_KEYS[0]))
         return change
 
-    def _update(self, change: UserChange, mine: AccountState, rec: dict[str, str],
+    def _update(self, change: UserChange, mine: AccountState, rec: Mapping[str, str],
                 *, declarative: bool) -> UserChange:
         changed = {k: v for k, v in change.values.items() if mine.fields.get(k, "") != v}
         change.values = changed
@@ -246,28 +257,28 @@ class _Planner:
         # A blank row never changes the status: a pre-filled workbook sent back as it is lists
         # disabled accounts too, and must change nothing.
         if changed or powers_changed or categories_changed or questions_changed or change.password:
-            change.action = UPDATE
+            change.action = ChangeAction.UPDATE
         else:
-            change.action = UNCHANGED
+            change.action = ChangeAction.UNCHANGED
         return change
 
     @staticmethod
     def _taken_message(login: str, existing: AccountState | None, ts: Teleservice) -> str:
         if existing is not None:
-            other = layout.TELESERVICE_BY_KEY[existing.teleservice].name
+            other = Teleservice(existing.teleservice).label
             return (f"Le login « {login} » est déjà utilisé par votre entreprise pour le téléservice {other}. "
                     "Chaque téléservice demande son propre login : choisissez-en un autre.")
         return f"Le login « {login} » est déjà pris. Choisissez-en un autre."
 
     # -- categories ---------------------------------------------------------
 
-    def _category_rows(self) -> dict[str, tuple[frozenset[str], int]]:
-        rows: dict[str, tuple[frozenset[str], int]] = {}
-        for row, rec in self.parsed.categories.frame.iterrows():
-            key = login_key(rec.get("login", ""))
+    def _category_rows(self) -> dict[str, tuple[frozenset[str], Row]]:
+        rows: dict[str, tuple[frozenset[str], Row]] = {}
+        for row in self.sheets.categories.rows:
+            key = login_key(row.values.get("login", ""))
             if key and key not in rows:
-                marks = frozenset(c for c in layout.CATEGORIES if rec.get(c, "") in layout.CATEGORY_MARKS)
-                rows[key] = (marks, _excel_row(row))
+                marks = frozenset(c for c in CATEGORIES if row.values.get(c, "") in CATEGORY_MARKS)
+                rows[key] = (marks, row)
         return rows
 
     def _categories(self) -> None:
@@ -278,21 +289,21 @@ class _Planner:
         for change in self.plan.changes:
             if change.teleservice not in TD_KEYS:
                 continue
-            if change.action == DISABLE:
+            if change.action == ChangeAction.DISABLE:
                 final.pop(change.key, None)
                 continue
             before = change.before.categories if change.before else frozenset()
             final[change.key] = (change.categories if change.categories is not None else before, change)
         known = set(final) | self.undecided | {k for k, a in self.view.accounts.items()
                                                if a.teleservice in TD_KEYS}
-        table = self.parsed.categories
+        table = self.sheets.categories
         for key, (_, row) in self.category_rows.items():
             if key in known:
                 continue
-            login = str(table.frame.at[row, "login"])
+            login = row.values.get("login", "")
             self._error("CATEGORY_UNKNOWN_LOGIN",
                         f"« {login} » n'est pas un utilisateur de Télédéclaration de votre entreprise. "
-                        "Corrigez le login ou supprimez la ligne.", table.where(row, "login"))
+                        "Corrigez le login ou supprimez la ligne.", table.where(row.number, "login"))
         # Existing accounts named in Catégories but absent from the user sheets (disabled ones too:
         # a row replaces the user's categories, whatever the account's status).
         on_sheets = {c.key for c in self.plan.changes if c.teleservice in TD_KEYS}
@@ -301,8 +312,8 @@ class _Planner:
             if stored is not None and stored.teleservice in TD_KEYS and key not in on_sheets:
                 final[key] = (marks, None)
                 self.plan.changes.append(UserChange(
-                    UPDATE if marks != stored.categories else UNCHANGED, stored.teleservice,
-                    stored.login, table.sheet, row, categories=marks, before=stored))
+                    ChangeAction.UPDATE if marks != stored.categories else ChangeAction.UNCHANGED, stored.teleservice,
+                    stored.login, table.sheet, row.number, categories=marks, before=stored))
         for key, (marks, changed) in final.items():
             if marks:
                 continue
@@ -310,7 +321,7 @@ class _Planner:
                 where = self._table_of(changed).where(changed.row, "login")
                 login = changed.login
             elif key in self.category_rows:
-                where = table.where(self.category_rows[key][1], "login")
+                where = table.where(self.category_rows[key][1].number, "login")
                 login = self.view.accounts[key].login
             else:
                 continue  # an account left as it was: not this workbook's doing
@@ -334,9 +345,10 @@ class _Planner:
             ordo = old[0] if change.ordonnateur is None else change.ordonnateur
             vali = old[1] if change.validateur is None else change.validateur
             email = change.values.get("email", old[2])
-            active = {DISABLE: False, ENABLE: True, CREATE: True}.get(change.action, old[3])
+            turns: dict[str, bool] = {ChangeAction.DISABLE: False, ChangeAction.ENABLE: True, ChangeAction.CREATE: True}
+            active = turns.get(change.action, old[3])
             final[change.key] = (ordo, vali, email, active)
-            if active and not ordo and not vali and change.action in (CREATE, UPDATE):
+            if active and not ordo and not vali and change.action in (ChangeAction.CREATE, ChangeAction.UPDATE):
                 table = self._table_of(change)
                 self._error("EASYPAIEMENT_ROLE",
                             "Un utilisateur E@syPaiement doit être Ordonnateur, Validateur ou les deux : "
@@ -348,9 +360,9 @@ class _Planner:
         validators = [v for v in enabled if v[1]]
         people = {label_key(v[2]) or f"#{i}" for i, v in enumerate(validators)}
         if len(validators) < confirmations or (confirmations == 2 and len(people) < 2):
-            form = self.parsed.adherent
-            where: dict[str, object] = form.where("confirmations") if form.cells.get("confirmations") and \
-                form.cells["confirmations"].cell else {"sheet": "E@syPaiement"}
+            form = self.sheets.adherent
+            where: dict[str, object] = form.where("confirmations") if form.found("confirmations") else \
+                {"sheet": self.sheets.users[Teleservice.EASYPAIEMENT].sheet}
             self._error("EASYPAIEMENT_VALIDATORS",
                         f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
                         "E@syPaiement actif(s)" + (", deux personnes différentes (adresses email distinctes)"
@@ -359,13 +371,13 @@ class _Planner:
                         "de confirmations.", where)
 
     def _confirmations(self) -> int:
-        typed = self.parsed.adherent.value("confirmations")
+        typed = self.sheets.adherent.value("confirmations")
         current = self.view.company.confirmations if self.view.company else 1
-        if typed in layout.CONFIRMATIONS:
+        if typed in CONFIRMATIONS:
             if int(typed) != current and self.view.company is not None:
                 self.plan.confirmations = int(typed)
                 self.plan.settings_fields["confirmations"] = [diff.setting_field(
-                    layout.FORM_FIELD[(layout.ADHERENT_SHEET, "confirmations")].label, current, int(typed))]
+                    self.sheets.adherent.labels["confirmations"], current, int(typed))]
             return int(typed)
         return current
 
@@ -376,17 +388,17 @@ class _Planner:
         if company is None:
             return
         for kind, form, keys, stored, title in (
-            ("company_change", self.parsed.adherent, layout.ADHERENT_DETAIL_KEYS, company.company,
+            (RequestKind.COMPANY_CHANGE, self.sheets.adherent, ADHERENT_DETAIL_KEYS, company.company,
              "Coordonnées de l'entreprise"),
-            ("delegue_change", self.parsed.delegue, layout.DELEGUE_DETAIL_KEYS, company.delegue,
+            (RequestKind.DELEGUE_CHANGE, self.sheets.delegue, DELEGUE_DETAIL_KEYS, company.delegue,
              "Personne déléguée"),
         ):
             changed = {k: form.value(k) for k in keys
                        if form.value(k) and label_key(form.value(k)) != label_key(stored.get(k, "") or "")}
             if not changed:
                 continue
-            labels = ", ".join(form.cells[k].field.label for k in changed)
-            fields = [diff.setting_field(form.cells[k].field.label, stored.get(k) or None, v)
+            labels = ", ".join(form.labels[k] for k in changed)
+            fields = [diff.setting_field(form.labels[k], stored.get(k) or None, v)
                       for k, v in changed.items()]
             self.plan.requests.append(CompanyRequest(
                 kind, {"changes": changed, "before": {k: stored.get(k, "") for k in changed}},
@@ -398,23 +410,23 @@ class _Planner:
                 sheet=form.sheet))
 
     def _admin_password(self) -> None:
-        new = self.parsed.delegue.value("new_password")
-        if new and new == self.parsed.delegue.value("new_password_confirm"):
+        new = self.sheets.delegue.value("new_password")
+        if new and new == self.sheets.delegue.value("new_password_confirm"):
             self.plan.admin_password = new
             self.plan.settings_fields["admin_password"] = [
-                diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "new_password")].label)]
+                diff.secret_field(self.sheets.delegue.labels["new_password"])]
 
     def _mass_disable(self) -> None:
         active = sum(1 for a in self.view.accounts.values() if a.active)
-        disabled = sum(1 for c in self.plan.changes if c.action == DISABLE)
+        disabled = sum(1 for c in self.plan.changes if c.action == ChangeAction.DISABLE)
         if disabled >= MASS_DISABLE_MIN and disabled * 2 > active:
             self.plan.held = True
             self.plan.requests.append(CompanyRequest(
-                "mass_disable", {"disable": disabled, "active": active},
+                RequestKind.MASS_DISABLE, {"disable": disabled, "active": active},
                 f"Désactivation de {disabled} comptes sur {active} actifs : le bordereau est mis en attente "
                 "de l'accord de l'Agence Virtuelle."))
             then = ("Envoyé en « Mise à jour », il ne serait pas appliqué tout de suite : il attendrait "
-                    "l'accord de l'Agence Virtuelle." if self.parsed.request_type == layout.CONTROLE else
+                    "l'accord de l'Agence Virtuelle." if self.sheets.request_type == RequestType.CONTROLE else
                     "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
                     "contactera.")
             self.plan.findings.append(warning(
@@ -423,15 +435,11 @@ class _Planner:
 
     # -- helpers ------------------------------------------------------------
 
-    def _table_of(self, change: UserChange) -> TableData:
-        if change.sheet == layout.CATEGORIES_SHEET:
-            return self.parsed.categories
-        return self.parsed.users[change.teleservice]
+    def _table_of(self, change: UserChange) -> Table:
+        if change.sheet == self.sheets.categories.sheet:
+            return self.sheets.categories
+        return self.sheets.users[Teleservice(change.teleservice)]
 
     def _error(self, code: str, message: str, where: dict[str, object]) -> None:
         self.plan.findings.append(error(code, message, **where))
 
-
-def _excel_row(index: object) -> int:
-    """A table frame's index is the Excel row number (the reader sets it)."""
-    return int(cast("int", index))

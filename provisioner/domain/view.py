@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from provisioner.domain.vocabulary import AccountStatus
+
 # Non-secret account fields, as named by the user-sheet layout keys.
 ACCOUNT_FIELDS = ("civilite", "nom", "prenom", "fonction", "telephone", "fax", "gsm", "email",
                   "mode", "prestataire")
@@ -17,7 +19,7 @@ class AccountState:
     teleservice: str
     login: str
     login_key: str
-    status: str  # active | disabled
+    status: str  # an AccountStatus
     fields: dict[str, str] = field(default_factory=dict)
     ordonnateur: bool = False
     validateur: bool = False
@@ -27,13 +29,13 @@ class AccountState:
 
     @property
     def active(self) -> bool:
-        return self.status == "active"
+        return self.status == AccountStatus.ACTIVE
 
 
 @dataclass
 class CompanyState:
     numero: str
-    status: str  # pending | active
+    status: str  # an AdherentStatus
     confirmations: int = 1
     company: dict[str, str] = field(default_factory=dict)
     delegue: dict[str, str] = field(default_factory=dict)

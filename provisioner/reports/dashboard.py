@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_html import DISPLAY_TIMEZONE, counts_summary, french_datetime
 from provisioner.service.agence import request_summary
 from provisioner.service.read_models.dashboard import ERROR_WINDOW, Facts, collect
 from provisioner.service.read_models.submissions import ErrorCode
-from provisioner.workbook.layout import REQUEST_TYPES
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -62,7 +62,6 @@ STATUS_LABELS = {
     "held": ("Accepté, en attente d'approbation", "wait"),
     "processing": ("En cours", "wait"),
 }
-REQUEST_TYPE_LABELS = {key: label for label, key in REQUEST_TYPES.items()}
 REQUEST_KIND_LABELS = {
     "delegue_change": "Changement de personne déléguée",
     "company_change": "Coordonnées de l'entreprise",

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from provisioner.domain.diff import before_after
+from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, Teleservice
 from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import normalise_report
-from provisioner.workbook.layout import REQUEST_TYPES, TELESERVICES
 
 REPORT_NAME = "rapport.html"
 # The people reading the report are in Morocco: show them their own clock,
@@ -45,7 +45,6 @@ ACTION_LABELS = {
     "enable": "Réactivation",
     "reset_password": "Réinitialisation du mot de passe",
 }
-REQUEST_TYPE_LABELS = {key: label for label, key in REQUEST_TYPES.items()}
 COMPANY_CHANGE_LABELS = {
     "subscription": "Abonnement",
     "delegue_change": "Personne déléguée",
@@ -203,8 +202,8 @@ def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dic
 
 def group_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One table per téléservice, in the workbook's order; an unknown key last, as is."""
-    order = {t.key: i for i, t in enumerate(TELESERVICES)}
-    names = {t.key: t.name for t in TELESERVICES}
+    order: dict[str, int] = {t: i for i, t in enumerate(Teleservice)}
+    names: dict[str, str] = {t: t.label for t in Teleservice}
     groups: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         groups.setdefault(change["teleservice"], []).append({

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from provisioner.domain.vocabulary import RequestType
 from provisioner.reports.files import write_atomic
 
 SCHEMA = 1
@@ -35,7 +36,7 @@ FIELD_KEYS = ("column", "old", "new")
 REQUEST_KEYS = ("id", "kind", "summary")
 
 STATUSES = ("accepted", "rejected", "duplicate")
-REQUEST_TYPES = ("abonnement", "mise_a_jour", "controle")
+REQUEST_TYPES = tuple(t.value for t in RequestType)
 # Change action → its counter in `counts`.
 ACTION_COUNTS = {
     "create": "created", "update": "updated", "disable": "disabled", "enable": "enabled",

@@ -20,7 +20,7 @@ from types import TracebackType
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from provisioner.workbook.text import answer_key
+from provisioner.domain.keys import answer_key
 
 log = logging.getLogger(__name__)
 

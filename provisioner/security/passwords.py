@@ -6,7 +6,7 @@ import re
 import secrets
 import string
 
-from provisioner.workbook.layout import PASSWORD_PATTERN
+from provisioner.domain.vocabulary import PASSWORD_PATTERN
 
 GENERATED_LENGTH = 10
 _ALPHABET = string.ascii_letters + string.digits

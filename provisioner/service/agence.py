@@ -23,8 +23,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Row, delete, exc, func, select
 
 from provisioner.domain import diff
-from provisioner.domain.plan import CREATE, UserChange, describe
+from provisioner.domain.plan import UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
+from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.security import lockout
 from provisioner.security.hashing import Hasher
@@ -195,7 +196,7 @@ def _waiting_change(row: Row[Any]) -> UserChange:
     record = dict(row.record or {})
     questions = record.get("questions") or []
     return UserChange(
-        CREATE, row.teleservice, row.login, PENDING_SHEET, row.id,
+        ChangeAction.CREATE, row.teleservice, row.login, PENDING_SHEET, row.id,
         values={k: str(record[k]) for k in ACCOUNT_FIELDS if record.get(k)},
         ordonnateur=bool(record.get("ordonnateur")), validateur=bool(record.get("validateur")),
         questions=tuple(questions) if len(questions) == 3 else None,
@@ -344,7 +345,7 @@ def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any
         if reason is not None:
             decision.skipped.append({**change.report(), "reason": reason})
             continue
-        change.before = view.accounts.get(change.key) if change.action != CREATE else None
+        change.before = view.accounts.get(change.key) if change.action != ChangeAction.CREATE else None
         secrets = {k: v for k, v in dict(data.get("hashes") or {}).items() if k.endswith("_hash")}
         password = None
         if data.get("generated"):
@@ -353,7 +354,7 @@ def _apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any
         describe(change, _secret_keys(secrets))
         write_change(conn, company, change, secrets, origin, now, password=password,
                      submission_id=origin.change_set)
-        if change.action == CREATE:
+        if change.action == ChangeAction.CREATE:
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         decision.applied.append(change.report())
     plan = payload.get("plan") or {}
@@ -396,7 +397,7 @@ def rebuild_change(data: dict[str, Any]) -> UserChange:
 
 def _why_not(change: UserChange, view: StoreView) -> str | None:
     """Why a held change can no longer be applied, or None when it can."""
-    if change.action == CREATE:
+    if change.action == ChangeAction.CREATE:
         taken = change.key in view.accounts or change.key in view.taken
         return "login_taken" if taken else None
     account = view.accounts.get(change.key)

@@ -9,8 +9,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from provisioner.domain import diff
-from provisioner.domain.plan import CREATE, DISABLE, ENABLE, RESET, CompanyRequest, Plan, UserChange
+from provisioner.domain.plan import CompanyRequest, Plan, UserChange
 from provisioner.domain.view import AccountState
+from provisioner.domain.vocabulary import (
+    ADHERENT_DETAIL_KEYS,
+    CONFIRMATIONS,
+    DELEGUE_DETAIL_KEYS,
+    AccountStatus,
+    ChangeAction,
+    RequestType,
+)
 from provisioner.service import history, notices
 from provisioner.service.history import Origin
 from provisioner.service.secrets_plan import ADMIN, Hashes
@@ -27,7 +35,7 @@ ADMIN_PASSWORD_FIELD = diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET
 def apply_plan(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
     """Apply `run.plan`; returns the report's `company_changes` and `requests`."""
     assert run.parsed is not None and run.plan is not None
-    if run.request_type == layout.ABONNEMENT:
+    if run.request_type == RequestType.ABONNEMENT:
         return _subscribe(conn, run, hashes)
     return _update(conn, run, hashes)
 
@@ -41,7 +49,7 @@ def _subscribe(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
         company=company_details(parsed), delegue=delegue_details(parsed),
         notification_email=parsed.adherent.value("email_notification") or None,
         admin_password_hash=hashes.values[ADMIN],
-        confirmations=int(confirmations) if confirmations in layout.CONFIRMATIONS else 1, now=run.now)
+        confirmations=int(confirmations) if confirmations in CONFIRMATIONS else 1, now=run.now)
     for change in plan.effective:
         repo.add_pending_user(conn, adherent_id, run.id, change, hashes.for_change(change), run.now)
     repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="subscribe",
@@ -106,7 +114,8 @@ def apply_changes(conn: Connection, company: Any, changes: list[UserChange], has
                   now: datetime, submission_id: str | None = None) -> None:
     """A plan's account changes, each by write_change; generated passwords go to their users."""
     for change in changes:
-        generated = hashes.generated.get((change.sheet, change.row)) if change.action in (CREATE, RESET) else None
+        generated = (hashes.generated.get((change.sheet, change.row))
+                     if change.action in (ChangeAction.CREATE, ChangeAction.RESET) else None)
         write_change(conn, company, change, hashes.for_change(change), origin, now, password=generated,
                      submission_id=submission_id)
 
@@ -172,17 +181,17 @@ def public_change(change: UserChange) -> dict[str, Any]:
             after[name] = getattr(change, name)
     if change.categories is not None:
         after["categories"] = sorted(change.categories)
-    if change.action in (DISABLE, ENABLE):
-        after["status"] = "disabled" if change.action == DISABLE else "active"
+    if change.action in (ChangeAction.DISABLE, ChangeAction.ENABLE):
+        after["status"] = AccountStatus.DISABLED if change.action == ChangeAction.DISABLE else AccountStatus.ACTIVE
     return after
 
 
 def company_details(parsed: ParsedWorkbook) -> dict[str, str]:
-    return {k: parsed.adherent.value(k) for k in layout.ADHERENT_DETAIL_KEYS}
+    return {k: parsed.adherent.value(k) for k in ADHERENT_DETAIL_KEYS}
 
 
 def delegue_details(parsed: ParsedWorkbook) -> dict[str, str]:
-    return {k: parsed.delegue.value(k) for k in layout.DELEGUE_DETAIL_KEYS}
+    return {k: parsed.delegue.value(k) for k in DELEGUE_DETAIL_KEYS}
 
 
 # -- a held plan, kept for the Agence Virtuelle's decision ----------------------------

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined
 
+from provisioner.domain.vocabulary import RequestType
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults, intake
 from provisioner.service.names import display_name
-from provisioner.workbook import layout
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
 
 if TYPE_CHECKING:
@@ -262,10 +262,10 @@ def _notification_address(outcome: Outcome) -> str | None:
         return None
     address = parsed.adherent.value("email_notification") or None
     request_type = parsed.request_type
-    if request_type == layout.ABONNEMENT:
+    if request_type == RequestType.ABONNEMENT:
         return address
     codes = {f.get("code") for f in outcome.report.get("errors") or []}
-    authenticated = (request_type in (layout.MISE_A_JOUR, layout.CONTROLE) and parsed.numero.isdigit()
+    authenticated = (request_type in (RequestType.MISE_A_JOUR, RequestType.CONTROLE) and parsed.numero.isdigit()
                      and not codes & AUTH_CODES)
     return address if authenticated else None
 

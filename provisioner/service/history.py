@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.service.context import Context
 from provisioner.store.tables import accounts, adherents, history
-from provisioner.workbook.text import login_key
 
 SECRET_COLUMNS = ("password_hash", "answer1_hash", "answer2_hash", "answer3_hash")
 ORIGIN_LABELS = {

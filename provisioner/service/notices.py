@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from provisioner.domain.vocabulary import RequestType
 from provisioner.mail.queue import enqueue
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
-from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.domain.plan import UserChange
@@ -29,7 +29,7 @@ def _recipients_of(run: _Run) -> list[str]:
     if parsed is None:
         return []
     extra = parsed.adherent.value("email_notification")
-    if run.request_type == layout.ABONNEMENT:
+    if run.request_type == RequestType.ABONNEMENT:
         return [a for a in (parsed.delegue.value("email"), extra) if a]
     if run.authenticated and run.company is not None:
         on_record = (run.company.delegue or {}).get("email")
@@ -46,13 +46,13 @@ def queue_outcome(conn: Connection, run: _Run, report: dict[str, Any]) -> None:
     folder = run.ctx.outbox / run.id
     attachments: list[str] = []
     context: dict[str, Any] = {"report": report}
-    if run.request_type == layout.CONTROLE:
+    if run.request_type == RequestType.CONTROLE:
         kind = "controle"
         context["annotated"] = report["status"] == "rejected"
     elif report["status"] == "rejected":
         kind = "rejected"
         context["annotated"] = True
-    elif run.request_type == layout.ABONNEMENT:
+    elif run.request_type == RequestType.ABONNEMENT:
         kind = "subscription_received"
         attachments.append(str(folder / SUBSCRIPTION_FORM))
         context = {"adherent": _adherent(report), "submission_id": run.id,

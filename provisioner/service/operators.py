@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, exc, insert, select, update
 
+from provisioner.domain.keys import login_key
 from provisioner.security import lockout
 from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
 from provisioner.service.agence import ACTOR, AgenceError
 from provisioner.service.context import Context
 from provisioner.store import repository as repo
 from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
-from provisioner.workbook.text import login_key
 
 ROLE_LABELS = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 LOGIN = re.compile(r"[a-z0-9._-]{2,64}")

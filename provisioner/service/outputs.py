@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from provisioner.domain.vocabulary import RequestType
 from provisioner.reports.report_html import write_report_html
 from provisioner.reports.report_json import write_report_json
-from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -31,7 +31,7 @@ def write_outputs(ctx: Context, outcome: Outcome) -> None:
         from provisioner.workbook.rebuild import write_copy
 
         write_copy(outcome.parsed, outcome.findings, annotate=True, path=folder / ANNOTATED)
-    if report["status"] == "accepted" and report["request_type"] == layout.ABONNEMENT and outcome.parsed:
+    if report["status"] == "accepted" and report["request_type"] == RequestType.ABONNEMENT and outcome.parsed:
         from provisioner.reports.subscription_form import write_subscription_form
 
         write_subscription_form(subscription_data(outcome), folder / SUBSCRIPTION_FORM)

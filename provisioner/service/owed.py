@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from provisioner.domain.vocabulary import RequestType
 from provisioner.service import faults
 from provisioner.store.tables import submissions
-from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -112,7 +112,7 @@ def needs_workbook(report: dict[str, Any]) -> bool:
     """An annotated copy (a workbook that was read, then rejected) or a subscription form needs it."""
     if report.get("status") == "rejected":
         return not {str(e.get("code")) for e in report.get("errors") or []} & FILE_CODES
-    return report.get("status") == "accepted" and report.get("request_type") == layout.ABONNEMENT
+    return report.get("status") == "accepted" and report.get("request_type") == RequestType.ABONNEMENT
 
 
 def _archived_workbook(ctx: Context, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:

@@ -25,7 +25,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, exc, update
 
+from provisioner.domain.findings import Finding, Severity, error
 from provisioner.domain.plan import Plan, make_plan
+from provisioner.domain.vocabulary import RequestType
 from provisioner.reports import clock
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
@@ -37,10 +39,9 @@ from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.secrets_plan import Hashes, hash_plan
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
-from provisioner.workbook import layout
 from provisioner.workbook.checker import check_file
-from provisioner.workbook.findings import Finding, Severity, error
 from provisioner.workbook.model import ParsedWorkbook
+from provisioner.workbook.planner_input import planner_input
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +173,9 @@ class _Run:
             return self._commit_rejection()
         with self.ctx.engine.begin() as conn:
             self._authenticate(conn)
-            if self.authenticated or self.request_type == layout.ABONNEMENT:
+            if self.authenticated or self.request_type == RequestType.ABONNEMENT:
                 self._plan(conn)
-            if self.has_errors or self.request_type == layout.CONTROLE:
+            if self.has_errors or self.request_type == RequestType.CONTROLE:
                 return self._finish(conn)
         hashes = hash_plan(self.plan or Plan(), self._admin_password(), self.ctx.hasher)
         try:
@@ -192,7 +193,7 @@ class _Run:
     def _authenticate(self, conn: Connection) -> None:
         assert self.parsed is not None
         self.company = repo.find_adherent(conn, self.numero, for_update=True)
-        if self.request_type == layout.ABONNEMENT:
+        if self.request_type == RequestType.ABONNEMENT:
             if self.company is not None:
                 self._error("ADHERENT_EXISTS", f"L'adhérent {self.numero} est déjà abonné aux TéléServices. "
                             "Pour modifier ses comptes, choisissez « Mise à jour » et saisissez le mot de "
@@ -236,11 +237,11 @@ class _Run:
 
     def _plan(self, conn: Connection) -> None:
         assert self.parsed is not None
-        if self.request_type != layout.ABONNEMENT and (self.company is None or self.company.status != "active"):
+        if self.request_type != RequestType.ABONNEMENT and (self.company is None or self.company.status != "active"):
             return
-        view = repo.load_view(conn, self.company if self.request_type != layout.ABONNEMENT else None,
+        view = repo.load_view(conn, self.company if self.request_type != RequestType.ABONNEMENT else None,
                               _logins(self.parsed))
-        self.plan = make_plan(self.parsed, view)
+        self.plan = make_plan(planner_input(self.parsed), view)
         self.findings = _merge(self.findings, self.plan.findings)
 
     def _apply(self, conn: Connection, hashes: Hashes) -> Outcome:
@@ -248,7 +249,7 @@ class _Run:
         # Plan again inside the write transaction: the store may have moved while we hashed.
         self.findings = [f for f in self.findings if self.plan is None or f not in self.plan.findings]
         self.company = repo.find_adherent(conn, self.numero, for_update=True)
-        if self.request_type == layout.ABONNEMENT and self.company is not None:
+        if self.request_type == RequestType.ABONNEMENT and self.company is not None:
             self._error("ADHERENT_EXISTS", f"L'adhérent {self.numero} est déjà abonné aux TéléServices.",
                         **self.parsed.adherent.where("type_demande"))
             return self._finish(conn)
@@ -291,19 +292,19 @@ class _Run:
     def _admin_password(self) -> str | None:
         if self.parsed is None:
             return None
-        if self.request_type == layout.ABONNEMENT:
+        if self.request_type == RequestType.ABONNEMENT:
             return self.parsed.delegue.value("password") or None
         return self.plan.admin_password if self.plan is not None else None
 
     def _raison_sociale(self) -> str | None:
         if self.company is not None and self.authenticated:
             return cast("str | None", self.company.raison_sociale)
-        if self.parsed is not None and self.request_type == layout.ABONNEMENT:
+        if self.parsed is not None and self.request_type == RequestType.ABONNEMENT:
             return self.parsed.adherent.value("raison_sociale") or None
         return None
 
     def _would_company_changes(self) -> list[dict[str, Any]]:
-        if self.plan is None or self.request_type != layout.CONTROLE or self.has_errors:
+        if self.plan is None or self.request_type != RequestType.CONTROLE or self.has_errors:
             return []
         from provisioner.service.apply import request_line, settings_changes
 

@@ -6,9 +6,10 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from provisioner.domain.findings import Finding
 from provisioner.domain.plan import Plan
-from provisioner.workbook import layout
-from provisioner.workbook.findings import Finding, split
+from provisioner.domain.vocabulary import RequestType
+from provisioner.workbook.findings import split
 
 
 def new_submission_id(now: datetime) -> str:
@@ -33,7 +34,7 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
         "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
         "changes": changes, "company_changes": company_changes or [], "requests": requests or [],
         # A Contrôle seul applies nothing and asks nothing of the Agence Virtuelle: never held.
-        "held": bool(plan and plan.held and status == "accepted" and request_type != layout.CONTROLE),
+        "held": bool(plan and plan.held and status == "accepted" and request_type != RequestType.CONTROLE),
         "duplicate_of": duplicate_of,
         "batch": batch,
     }

@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, exc, insert, select
 
 from provisioner.domain import diff
-from provisioner.domain.plan import DISABLE, ENABLE, RESET, UPDATE, UserChange, after_state, describe
+from provisioner.domain.plan import UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
+from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.agence import AgenceError
 from provisioner.service.apply import write_change, write_settings
@@ -168,23 +169,23 @@ def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str
     if row.before is None:  # it created the account: disable it, delete nothing
         if not current.active:
             return None
-        base.action = DISABLE
+        base.action = ChangeAction.DISABLE
         return base, {}
     before = state_from_json(dict(row.before), teleservice=current.teleservice, login=current.login,
                              account_id=current.id or 0)
     secrets = {f"{_SECRET_KEYS[f['column']]}_hash": getattr(row, f"previous_{_SECRET_KEYS[f['column']]}_hash")
                for f in row.fields or [] if "old" not in f and f.get("column") in _SECRET_KEYS}
-    if row.action == RESET:
+    if row.action == ChangeAction.RESET:
         if not secrets.get("password_hash"):
             return None  # recorded before hashes were kept (migrated history): nothing to put back
-        base.action = RESET
+        base.action = ChangeAction.RESET
         return base, secrets
-    if row.action in (DISABLE, ENABLE):
+    if row.action in (ChangeAction.DISABLE, ChangeAction.ENABLE):
         if before.status == current.status:
             return None
-        base.action = ENABLE if before.active else DISABLE
+        base.action = ChangeAction.ENABLE if before.active else ChangeAction.DISABLE
         return base, {}
-    base.action = UPDATE
+    base.action = ChangeAction.UPDATE
     base.values = {k: before.fields.get(k, "") for k in ACCOUNT_FIELDS}
     base.ordonnateur, base.validateur = before.ordonnateur, before.validateur
     base.categories = before.categories

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from provisioner.domain.plan import CREATE, RESET, UPDATE, Plan, UserChange
+from provisioner.domain.keys import answer_key
+from provisioner.domain.plan import Plan, UserChange
+from provisioner.domain.vocabulary import ChangeAction
 from provisioner.security.hashing import Hasher
 from provisioner.security.passwords import generate_password
-from provisioner.workbook.text import answer_key
 
 ADMIN = ("Délégué", 0, "admin")
 
@@ -40,7 +41,7 @@ def _wanted(plan: Plan, admin_password: str | None, hashes: Hashes) -> list[tupl
     if admin_password and ADMIN not in hashes.values:
         wanted.append((ADMIN, admin_password, False))
     for change in plan.changes:
-        if change.action not in (CREATE, UPDATE, RESET):
+        if change.action not in (ChangeAction.CREATE, ChangeAction.UPDATE, ChangeAction.RESET):
             continue
         key = (change.sheet, change.row)
         password = change.password
@@ -48,7 +49,7 @@ def _wanted(plan: Plan, admin_password: str | None, hashes: Hashes) -> list[tupl
             password = hashes.generated.setdefault(key, generate_password())
         if password is not None and (*key, "password") not in hashes.values:
             wanted.append(((*key, "password"), password, False))
-        if change.answers and change.action != RESET:
+        if change.answers and change.action != ChangeAction.RESET:
             for i, answer in enumerate(change.answers, start=1):
                 if (*key, f"answer{i}") not in hashes.values:
                     wanted.append(((*key, f"answer{i}"), answer, True))

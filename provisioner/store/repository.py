@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Row, delete, insert, select, update
 
+from provisioner.domain.keys import login_key
 from provisioner.domain.plan import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState, StoreView
 from provisioner.store.tables import (
@@ -27,7 +28,6 @@ from provisioner.store.tables import (
     submission_errors,
     submissions,
 )
-from provisioner.workbook.text import login_key
 
 # -- companies ------------------------------------------------------------------
 

@@ -31,6 +31,14 @@ from sqlalchemy import (
     text,
 )
 
+from provisioner.domain.vocabulary import (
+    AccountStatus,
+    AdherentStatus,
+    RequestKind,
+    RequestStatus,
+    SubmissionStatus,
+)
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC: the only kind of time the store holds."""
@@ -77,15 +85,15 @@ NAMING_CONVENTION = {
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 # Closed lists the database itself holds to (see the CHECK constraints).
-ADHERENT_STATUSES = ("pending", "active")
-ACCOUNT_STATUSES = ("active", "disabled")
-SUBMISSION_STATUSES = ("processing", "accepted", "rejected", "duplicate", "held")
-REQUEST_KINDS = ("delegue_change", "company_change", "mass_disable")
-REQUEST_STATUSES = ("waiting", "approved", "rejected")
+ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
+ACCOUNT_STATUSES = tuple(s.value for s in AccountStatus)
+SUBMISSION_STATUSES = tuple(s.value for s in SubmissionStatus)
+REQUEST_KINDS = tuple(k.value for k in RequestKind)
+REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 MAIL_STATUSES = ("pending", "sent", "failed")
 # Where a change came from (history.origin).
 HISTORY_ORIGINS = ("submission", "subscription", "request", "operator", "revert")
-CATEGORIES = ("D", "S0", "S1", "S2", "S3")  # layout.CATEGORIES, frozen into the schema
+CATEGORIES = ("D", "S0", "S1", "S2", "S3")  # vocabulary.CATEGORIES, frozen into the schema
 ERROR_CODE_LENGTH = 64  # submission_errors.code: our codes are short constants; longer is cut
 
 
@@ -109,9 +117,9 @@ adherents = Table(
     Column("numero", String(10), nullable=False, unique=True),
     Column("raison_sociale", String(255)),
     Column("status", String(16), nullable=False, server_default="pending"),
-    # Head of company and company details: keys of layout.ADHERENT_DETAIL_KEYS.
+    # Head of company and company details: keys of vocabulary.ADHERENT_DETAIL_KEYS.
     Column("company", JSON, nullable=False),
-    # The delegate (administrateur des utilisateurs): layout.DELEGUE_DETAIL_KEYS.
+    # The delegate (administrateur des utilisateurs): vocabulary.DELEGUE_DETAIL_KEYS.
     Column("delegue", JSON, nullable=False),
     Column("notification_email", String(254)),
     Column("admin_password_hash", String(255), nullable=False),
@@ -134,7 +142,7 @@ accounts = Table(
     Column("adherent_id", Integer, ForeignKey("adherents.id"), nullable=False),
     Column("teleservice", String(32), nullable=False),
     Column("login", String(30), nullable=False),  # as typed, shown to people
-    # NFKC + casefold (workbook.text.login_key): one login across the whole store,
+    # NFKC + casefold (domain.keys.login_key): one login across the whole store,
     # whatever the company or téléservice.
     Column("login_key", String(64), nullable=False, unique=True),
     Column("status", String(16), nullable=False, server_default="active"),

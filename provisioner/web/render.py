@@ -11,13 +11,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from provisioner.domain.diff import field_line
-from provisioner.reports.dashboard import (
-    REQUEST_KIND_LABELS,
-    REQUEST_TYPE_LABELS,
-    STATUS_LABELS,
-)
+from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, teleservice_of
+from provisioner.reports.dashboard import REQUEST_KIND_LABELS, STATUS_LABELS
 from provisioner.reports.report_html import DISPLAY_TIMEZONE, french_datetime
-from provisioner.workbook.layout import TELESERVICE_BY_KEY
 
 ACCOUNT_STATUS_LABELS = {"active": "actif", "disabled": "désactivé"}
 ADHERENT_STATUS_LABELS = {"pending": "en attente de validation", "active": "actif"}
@@ -49,8 +45,8 @@ def _when(value: datetime | None) -> str:
 
 
 def _teleservice(key: str | None) -> str:
-    found = TELESERVICE_BY_KEY.get(key or "")
-    return found.name if found is not None else (key or "")
+    found = teleservice_of(key)
+    return found.label if found is not None else (key or "")
 
 
 @cache

@@ -14,13 +14,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provisioner.workbook.findings import Finding, error, split
+from provisioner.domain.findings import Finding, error
+from provisioner.domain.keys import label_key
+from provisioner.domain.vocabulary import RequestType
+from provisioner.workbook.findings import split
 from provisioner.workbook.isolation import ReaderUnavailable
-from provisioner.workbook.layout import ABONNEMENT, ANOMALIES_SHEET, TEMPLATE_VERSION
+from provisioner.workbook.layout import ANOMALIES_SHEET, TEMPLATE_VERSION
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.normalise import normalise
 from provisioner.workbook.reader import DEFAULT_MAX_BYTES, read_isolated
-from provisioner.workbook.text import label_key
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ def check_file(path: Path | str, *, name: str | None = None, max_bytes: int = DE
 
 def _abonnement_too_large(parsed: ParsedWorkbook, limit: int) -> Finding | None:
     users = parsed.user_rows
-    if parsed.request_type != ABONNEMENT or users <= limit:
+    if parsed.request_type != RequestType.ABONNEMENT or users <= limit:
         return None
     return error("FILE_TOO_LARGE", f"Un abonnement comporte au plus {limit} utilisateurs ; ce classeur en "
                  f"contient {users}. Renvoyez-le avec {limit} utilisateurs au plus, puis, une fois "

@@ -9,38 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-TEMPLATE_VERSION = "2026.1"
+from provisioner.domain.columns import ACCOUNT_LABELS, ANSWER_KEYS, QUESTION_KEYS, account_columns
+from provisioner.domain.vocabulary import (
+    ACTIONS,
+    CATEGORIES,
+    CATEGORY_MARKS,
+    CONFIRMATIONS,
+    REQUEST_TYPE_LABELS,
+    RequestType,
+    Teleservice,
+)
 
-# Request types: the value typed in the workbook → the key used in reports.
-ABONNEMENT = "abonnement"
-MISE_A_JOUR = "mise_a_jour"
-CONTROLE = "controle"
-REQUEST_TYPES = {
-    "Abonnement": ABONNEMENT,
-    "Mise à jour": MISE_A_JOUR,
-    "Contrôle seul": CONTROLE,
-}
+TEMPLATE_VERSION = "2026.1"
 
 CIVILITES = ("M.", "Mme", "Mlle")
 OUI_NON = ("Oui", "Non")
-CONFIRMATIONS = ("1", "2")
 MODES = ("Fichier préétabli", "Formulaire de saisie")
-CATEGORIES = ("D", "S0", "S1", "S2", "S3")
-CATEGORY_MARKS = ("X", "Oui")
-
-
-class Action(str, Enum):
-    """What a user row asks for. BLANK is the declarative "make it so" row."""
-
-    BLANK = ""
-    CREER = "Créer"
-    MODIFIER = "Modifier"
-    DESACTIVER = "Désactiver"
-    REACTIVER = "Réactiver"
-    REINITIALISER = "Réinitialiser mot de passe"
-
-
-ACTIONS = tuple(a.value for a in Action if a is not Action.BLANK)
 
 # Suggestions offered by the dropdown; a company may type its own question.
 SECRET_QUESTIONS = (
@@ -92,8 +76,8 @@ class Field:
         return self.kind in SECRET_KINDS
 
 
-ALWAYS = frozenset({ABONNEMENT, MISE_A_JOUR, CONTROLE})
-FOR_ABONNEMENT = frozenset({ABONNEMENT})
+ALWAYS = frozenset(RequestType)
+FOR_ABONNEMENT = frozenset({RequestType.ABONNEMENT})
 
 PHONE_HINT = "Numéro marocain (0522123456, 0661234567) ou international (+33 1 23 45 67 89)."
 PASSWORD_HINT = "De 5 à 10 caractères : lettres (sans accent) et chiffres uniquement."
@@ -103,7 +87,7 @@ PASSWORD_HINT = "De 5 à 10 caractères : lettres (sans accent) et chiffres uniq
 ADHERENT_SHEET = "Adhérent"
 ADHERENT_FIELDS: tuple[Field, ...] = (
     Field("version", "Version du modèle", hint="Ne pas modifier : 2026.1."),
-    Field("type_demande", "Type de demande", Kind.CHOICE, tuple(REQUEST_TYPES), ALWAYS,
+    Field("type_demande", "Type de demande", Kind.CHOICE, tuple(REQUEST_TYPE_LABELS.values()), ALWAYS,
           "Abonnement : première inscription. Mise à jour : changer les comptes. "
           "Contrôle seul : vérifier le fichier sans rien appliquer."),
     Field("numero", "Numéro d'adhérent", Kind.DIGITS, required_for=ALWAYS,
@@ -131,12 +115,6 @@ ADHERENT_FIELDS: tuple[Field, ...] = (
           hint="Adresse supplémentaire qui reçoit aussi le rapport (par exemple celle de votre fiduciaire)."),
 )
 
-# Company details that a Mise à jour does not apply but turns into a request.
-ADHERENT_DETAIL_KEYS = (
-    "raison_sociale", "adresse", "ville", "rc", "localite_rc", "patente", "site_web",
-    "civilite", "nom", "prenom", "fonction", "tel1", "tel2", "fax", "gsm", "email",
-)
-
 # --- Sheet "Délégué" (form) -------------------------------------------------
 
 DELEGUE_SHEET = "Délégué"
@@ -161,61 +139,69 @@ DELEGUE_FIELDS: tuple[Field, ...] = (
           hint="Le nouveau mot de passe, une seconde fois."),
 )
 
-# Delegate changes the fund requires a signed letter for: they become requests.
-DELEGUE_DETAIL_KEYS = ("civilite", "nom", "prenom", "fonction", "tel", "gsm", "fax", "email")
-
 # --- The six user sheets (tables: headers in row 1) -------------------------
 
 ACTION = Field("action", "Action", Kind.CHOICE, ACTIONS, width=24,
                hint="Vide : créer ou mettre à jour selon le login. Créer, Modifier, Désactiver "
                     "(départ ou réaffectation), Réactiver, Réinitialiser mot de passe.")
-CIVILITE = Field("civilite", "Civilité", Kind.CHOICE, CIVILITES, width=10)
-NOM = Field("nom", "Nom")
-PRENOM = Field("prenom", "Prénom")
-FONCTION = Field("fonction", "Fonction")
-TELEPHONE = Field("telephone", "Téléphone", Kind.PHONE, hint=PHONE_HINT, width=15)
-FAX = Field("fax", "Fax", Kind.PHONE, hint=PHONE_HINT, width=15)
-GSM = Field("gsm", "GSM", Kind.PHONE, hint=PHONE_HINT, width=15)
-EMAIL = Field("email", "Email", Kind.EMAIL, width=28)
-LOGIN = Field("login", "Login", Kind.LOGIN, width=16,
+CIVILITE = Field("civilite", ACCOUNT_LABELS["civilite"], Kind.CHOICE, CIVILITES, width=10)
+NOM = Field("nom", ACCOUNT_LABELS["nom"])
+PRENOM = Field("prenom", ACCOUNT_LABELS["prenom"])
+FONCTION = Field("fonction", ACCOUNT_LABELS["fonction"])
+TELEPHONE = Field("telephone", ACCOUNT_LABELS["telephone"], Kind.PHONE, hint=PHONE_HINT, width=15)
+FAX = Field("fax", ACCOUNT_LABELS["fax"], Kind.PHONE, hint=PHONE_HINT, width=15)
+GSM = Field("gsm", ACCOUNT_LABELS["gsm"], Kind.PHONE, hint=PHONE_HINT, width=15)
+EMAIL = Field("email", ACCOUNT_LABELS["email"], Kind.EMAIL, width=28)
+LOGIN = Field("login", ACCOUNT_LABELS["login"], Kind.LOGIN, width=16,
               hint="3 à 30 caractères : lettres, chiffres, point, tiret, souligné. "
                    "Un login différent pour chaque téléservice.")
-PASSWORD = Field("password", "Mot de passe", Kind.PASSWORD, width=14,
+PASSWORD = Field("password", ACCOUNT_LABELS["password"], Kind.PASSWORD, width=14,
                  hint=PASSWORD_HINT + " Vide à la création : un mot de passe est généré "
                       "et envoyé à l'utilisateur.")
-PASSWORD_CONFIRM = Field("password_confirm", "Confirmation mot de passe", Kind.PASSWORD, width=14)
+PASSWORD_CONFIRM = Field("password_confirm", ACCOUNT_LABELS["password_confirm"], Kind.PASSWORD, width=14)
 QUESTIONS = tuple(
-    Field(f"question{i}", f"Question {i}", Kind.QUESTION, SECRET_QUESTIONS, width=40,
+    Field(key, ACCOUNT_LABELS[key], Kind.QUESTION, SECRET_QUESTIONS, width=40,
           hint="Choisissez une question dans la liste ou écrivez la vôtre ; trois questions différentes.")
-    for i in (1, 2, 3)
+    for key in QUESTION_KEYS
 )
-ANSWERS = tuple(Field(f"answer{i}", f"Réponse {i}", Kind.ANSWER, width=16) for i in (1, 2, 3))
-MODE = Field("mode", "Mode de télédéclaration", Kind.CHOICE, MODES, width=22)
-PRESTATAIRE = Field("prestataire", "Raison sociale du prestataire", width=26)
-ORDONNATEUR = Field("ordonnateur", "Ordonnateur", Kind.CHOICE, OUI_NON, width=12,
+ANSWERS = tuple(Field(key, ACCOUNT_LABELS[key], Kind.ANSWER, width=16) for key in ANSWER_KEYS)
+MODE = Field("mode", ACCOUNT_LABELS["mode"], Kind.CHOICE, MODES, width=22)
+PRESTATAIRE = Field("prestataire", ACCOUNT_LABELS["prestataire"], width=26)
+ORDONNATEUR = Field("ordonnateur", ACCOUNT_LABELS["ordonnateur"], Kind.CHOICE, OUI_NON, width=12,
                     hint="Oui : peut ordonner les paiements.")
-VALIDATEUR = Field("validateur", "Validateur", Kind.CHOICE, OUI_NON, width=12,
+VALIDATEUR = Field("validateur", ACCOUNT_LABELS["validateur"], Kind.CHOICE, OUI_NON, width=12,
                    hint="Oui : peut valider les paiements.")
 
 SECRET_QA: tuple[tuple[Field, Field], ...] = tuple(zip(QUESTIONS, ANSWERS))
-
-
-def _user_columns(*extra: Field) -> tuple[Field, ...]:
-    # Extra columns follow Fonction, as in the fund's forms and the samples.
-    return (ACTION, CIVILITE, NOM, PRENOM, FONCTION, *extra, TELEPHONE, FAX, GSM, EMAIL, LOGIN,
-            PASSWORD, PASSWORD_CONFIRM, QUESTIONS[0], ANSWERS[0], QUESTIONS[1], ANSWERS[1],
-            QUESTIONS[2], ANSWERS[2])
+_ACCOUNT_COLUMNS = {f.key: f for f in (CIVILITE, NOM, PRENOM, FONCTION, TELEPHONE, FAX, GSM, EMAIL, LOGIN,
+                                       PASSWORD, PASSWORD_CONFIRM, *QUESTIONS, *ANSWERS, MODE, PRESTATAIRE,
+                                       ORDONNATEUR, VALIDATEUR)}
 
 
 @dataclass(frozen=True)
-class Teleservice:
-    key: str
-    name: str
+class UserSheet:
+    """The sheet of one téléservice's users: one row per account."""
+
+    teleservice: Teleservice
     sheet: str
-    columns: tuple[Field, ...]
     # Columns a complete record (blank Action) needs besides the common ones.
     record_keys: tuple[str, ...] = ()
-    categories: bool = False  # télédéclaration users carry categories
+
+    @property
+    def key(self) -> Teleservice:
+        return self.teleservice
+
+    @property
+    def name(self) -> str:
+        return self.teleservice.label
+
+    @property
+    def categories(self) -> bool:
+        return self.teleservice.has_categories
+
+    @property
+    def columns(self) -> tuple[Field, ...]:
+        return _COLUMNS[self.teleservice]
 
     def column(self, key: str) -> Field:
         for col in self.columns:
@@ -224,23 +210,20 @@ class Teleservice:
         raise KeyError(key)
 
 
+# The account's columns in the domain's order, after the Action column.
+_COLUMNS = {t: (ACTION, *(_ACCOUNT_COLUMNS[key] for key in account_columns(t))) for t in Teleservice}
+
 COMMON_RECORD_KEYS = ("nom", "prenom", "fonction", "email", "login")
 
-TELESERVICES: tuple[Teleservice, ...] = (
-    Teleservice("td_interne", "Télédéclaration (utilisateur interne)", "Télédéclaration interne",
-                _user_columns(MODE), ("mode",), categories=True),
-    Teleservice("td_externe",
-                "Télédéclaration (utilisateur externe : fiduciaire ou autre prestataire)",
-                "Télédéclaration externe", _user_columns(PRESTATAIRE, MODE),
-                ("prestataire", "mode"), categories=True),
-    Teleservice("compte_adherent", "Compte Adhérent", "Compte Adhérent", _user_columns()),
-    Teleservice("easypaiement", "E@syPaiement (règlement des cotisations)", "E@syPaiement",
-                _user_columns(ORDONNATEUR, VALIDATEUR)),
-    Teleservice("eliquidation", "e-Liquidation@ (liquidation des dossiers de pension)",
-                "e-Liquidation@", _user_columns()),
-    Teleservice("sanctions", "Sanctions", "Sanctions", _user_columns()),
+TELESERVICES: tuple[UserSheet, ...] = (
+    UserSheet(Teleservice.TD_INTERNE, "Télédéclaration interne", ("mode",)),
+    UserSheet(Teleservice.TD_EXTERNE, "Télédéclaration externe", ("prestataire", "mode")),
+    UserSheet(Teleservice.COMPTE_ADHERENT, "Compte Adhérent"),
+    UserSheet(Teleservice.EASYPAIEMENT, "E@syPaiement"),
+    UserSheet(Teleservice.ELIQUIDATION, "e-Liquidation@"),
+    UserSheet(Teleservice.SANCTIONS, "Sanctions"),
 )
-TELESERVICE_BY_KEY = {t.key: t for t in TELESERVICES}
+TELESERVICE_BY_KEY: dict[str, UserSheet] = {t.key: t for t in TELESERVICES}
 
 # --- Sheet "Catégories" ------------------------------------------------------
 
@@ -265,8 +248,6 @@ ANOMALIES_SHEET = "Anomalies"
 
 MAX_USER_ROWS = 5000
 MAX_CELL_LENGTH = 255
-LOGIN_PATTERN = r"[A-Za-z0-9._-]{3,30}"
-PASSWORD_PATTERN = r"[A-Za-z0-9]{5,10}"
 
 
 @dataclass(frozen=True)

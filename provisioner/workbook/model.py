@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from provisioner.domain.keys import label_key
+from provisioner.domain.vocabulary import RequestType
 from provisioner.workbook import layout
-from provisioner.workbook.layout import Field, Teleservice
+from provisioner.workbook.layout import Field, UserSheet
 from provisioner.workbook.text import cell_ref
 
 
@@ -90,13 +92,11 @@ class ParsedWorkbook:
     file_name: str = ""
 
     @property
-    def request_type(self) -> str | None:
+    def request_type(self) -> RequestType | None:
         """`abonnement`, `mise_a_jour`, `controle`, or None when blank or unknown."""
-        from provisioner.workbook.text import label_key
-
         typed = label_key(self.adherent.value("type_demande"))
-        for label, key in layout.REQUEST_TYPES.items():
-            if label_key(label) == typed:
+        for key in RequestType:
+            if label_key(key.label) == typed:
                 return key
         return None
 
@@ -104,7 +104,7 @@ class ParsedWorkbook:
     def numero(self) -> str:
         return self.adherent.value("numero")
 
-    def tables(self) -> list[tuple[Teleservice, TableData]]:
+    def tables(self) -> list[tuple[UserSheet, TableData]]:
         return [(t, self.users[t.key]) for t in layout.TELESERVICES if t.key in self.users]
 
     @property

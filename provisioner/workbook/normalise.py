@@ -14,9 +14,9 @@ from functools import cache
 
 import pandas as pd
 
+from provisioner.domain.keys import label_key
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.text import label_key
 
 _CLOSED_KINDS = frozenset({Kind.CHOICE, Kind.MARK})
 

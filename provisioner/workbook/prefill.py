@@ -32,6 +32,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState
+from provisioner.domain.vocabulary import (
+    ADHERENT_DETAIL_KEYS,
+    CATEGORIES,
+    CATEGORY_MARKS,
+    DELEGUE_DETAIL_KEYS,
+    Action,
+    RequestType,
+)
 from provisioner.reports.files import write_atomic
 from provisioner.store import repository as repo
 from provisioner.workbook import layout
@@ -45,13 +53,12 @@ from provisioner.workbook.render import (
 )
 from provisioner.workbook.xlsx_model import Book, Cell, Sheet, put_text, to_xlsx
 
-MISE_A_JOUR_LABEL = next(label for label, key in layout.REQUEST_TYPES.items() if key == layout.MISE_A_JOUR)
 NOTE_COLOR = "9C0006"
 DISABLED_COLOR = "808080"
 _NOTE_HEIGHT = 60
 
 DISABLED_COMMENT = (f"Compte désactivé. Laissez « {layout.ACTION.label} » vide pour le garder tel quel, "
-                    f"ou choisissez « {layout.Action.REACTIVER.value} » pour le réactiver.")
+                    f"ou choisissez « {Action.REACTIVER.value} » pour le réactiver.")
 PASSWORD_COMMENT = ("Saisissez ici le mot de passe actuel de l'administrateur des utilisateurs : il "
                     "authentifie le fichier. Il n'a pas été pré-rempli.")
 
@@ -95,7 +102,7 @@ def load_snapshot(engine: Engine, numero: str) -> Snapshot:
             raise UnknownAdherent(numero)
         view = repo.load_view(conn, row, ())
     assert view.company is not None
-    order = {t.key: i for i, t in enumerate(layout.TELESERVICES)}
+    order: dict[str, int] = {t.key: i for i, t in enumerate(layout.TELESERVICES)}
     accounts = sorted(view.accounts.values(), key=lambda a: (order.get(a.teleservice, len(order)), a.login_key))
     # The details the planner compares a Mise à jour with are those of `company`: taking the
     # name from there first is what makes an unchanged workbook raise no request.
@@ -133,8 +140,9 @@ def build_prefilled(snapshot: Snapshot, *, now: datetime) -> Book:
 
 def _fill_adherent(sheet: Sheet, places: Places, snapshot: Snapshot, now: datetime) -> None:
     company = snapshot.company
-    values = {key: company.company.get(key) or "" for key in layout.ADHERENT_DETAIL_KEYS}
-    values.update(type_demande=MISE_A_JOUR_LABEL, numero=company.numero, raison_sociale=snapshot.raison_sociale,
+    values = {key: company.company.get(key) or "" for key in ADHERENT_DETAIL_KEYS}
+    values.update(type_demande=RequestType.MISE_A_JOUR.label, numero=company.numero,
+                  raison_sociale=snapshot.raison_sociale,
                   confirmations=str(company.confirmations), email_notification=company.notification_email or "")
     for key, value in values.items():
         put_text(sheet.cell(*places.value_cell(key)), value)
@@ -142,13 +150,13 @@ def _fill_adherent(sheet: Sheet, places: Places, snapshot: Snapshot, now: dateti
 
 
 def _fill_delegue(sheet: Sheet, places: Places, company: CompanyState) -> None:
-    for key in layout.DELEGUE_DETAIL_KEYS:
+    for key in DELEGUE_DETAIL_KEYS:
         put_text(sheet.cell(*places.value_cell(key)), company.delegue.get(key) or "")
     # Every password cell stays empty; the one to type gets a reminder.
     sheet.cell(*places.value_cell("password")).note = [PASSWORD_COMMENT]
 
 
-def _fill_users(sheet: Sheet, places: Places, service: layout.Teleservice, accounts: list[AccountState]) -> None:
+def _fill_users(sheet: Sheet, places: Places, service: layout.UserSheet, accounts: list[AccountState]) -> None:
     for row, account in enumerate(accounts, start=FIRST_DATA_ROW):
         for key, value in account_values(account, service).items():
             cell = sheet.cell(row, places.columns[key])
@@ -159,7 +167,7 @@ def _fill_users(sheet: Sheet, places: Places, service: layout.Teleservice, accou
             sheet.cell(row, places.columns["login"]).note = [DISABLED_COMMENT]
 
 
-def account_values(account: AccountState, service: layout.Teleservice) -> dict[str, str]:
+def account_values(account: AccountState, service: layout.UserSheet) -> dict[str, str]:
     """The cells of an account's row: the non-secret fields its sheet has; Action, secrets and questions blank."""
     keys = {c.key for c in service.columns}
     values = {k: account.fields.get(k, "") for k in ACCOUNT_FIELDS if k in keys}
@@ -176,9 +184,9 @@ def _fill_categories(sheet: Sheet, places: Places, accounts: tuple[AccountState,
     rows = [a for a in accounts if a.teleservice in td_keys and a.categories]
     for row, account in enumerate(rows, start=FIRST_DATA_ROW):
         put_text(sheet.cell(row, places.columns[layout.CATEGORY_LOGIN.key]), account.login)
-        for category in layout.CATEGORIES:
+        for category in CATEGORIES:
             if category in account.categories:
-                put_text(sheet.cell(row, places.columns[category]), layout.CATEGORY_MARKS[0])
+                put_text(sheet.cell(row, places.columns[category]), CATEGORY_MARKS[0])
 
 
 def _mark_readme(sheet: Sheet, snapshot: Snapshot, now: datetime) -> None:

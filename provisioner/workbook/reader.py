@@ -18,12 +18,13 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
+from provisioner.domain.findings import Finding, error, warning
+from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
-from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormCell, FormData, ParsedWorkbook, TableData
 from provisioner.workbook.safety import FileFacts, SheetFacts, UnsafeFile, check_kind, inspect_zip
-from provisioner.workbook.text import cell_ref, column_letter, label_key
+from provisioner.workbook.text import cell_ref, column_letter
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 5  # a header pushed down by a few blank rows is still found

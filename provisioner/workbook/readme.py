@@ -6,6 +6,7 @@ renderer decides how each style looks and where the paragraphs go.
 
 from __future__ import annotations
 
+from provisioner.domain.vocabulary import CATEGORIES, Action, RequestType
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field
 
@@ -48,7 +49,6 @@ def _label(fields: tuple[Field, ...], key: str) -> str:
     return next(f.label for f in fields if f.key == key)
 
 
-_REQUEST_NAME = {key: name for name, key in layout.REQUEST_TYPES.items()}
 
 
 def readme_paragraphs() -> list[tuple[str, str]]:
@@ -116,8 +116,8 @@ def _readme_sheets() -> list[tuple[str, str]]:
 
 
 def _readme_request_types() -> list[tuple[str, str]]:
-    abonnement, mise_a_jour, controle = (_REQUEST_NAME[k] for k in (
-        layout.ABONNEMENT, layout.MISE_A_JOUR, layout.CONTROLE))
+    abonnement, mise_a_jour, controle = (t.label for t in (
+        RequestType.ABONNEMENT, RequestType.MISE_A_JOUR, RequestType.CONTROLE))
     password = _label(layout.DELEGUE_FIELDS, "password")
     new_password = _label(layout.DELEGUE_FIELDS, "new_password")
     return [
@@ -159,7 +159,7 @@ def _readme_required() -> list[tuple[str, str]]:
                  f"onglets {_q(layout.ADHERENT_SHEET)} et {_q(layout.DELEGUE_SHEET)}, certains ne le sont "
                  "que pour un Abonnement : l'aide de la colonne C le précise. Dans les onglets "
                  "d'utilisateurs, les colonnes * se remplissent pour une ligne sans action ou avec "
-                 f"l'action {layout.Action.CREER.value} ; pour les autres actions, le login suffit."),
+                 f"l'action {Action.CREER.value} ; pour les autres actions, le login suffit."),
         ("text", ""),
     ]
 
@@ -172,7 +172,7 @@ def _readme_passwords() -> list[tuple[str, str]]:
                  "Saisissez-le deux fois à l'identique (champ ou colonne de confirmation)."),
         ("text", f"Pour un utilisateur, vous pouvez laisser {_q(layout.PASSWORD.label)} et "
                  f"{_q(layout.PASSWORD_CONFIRM.label)} vides à la création (ou avec l'action "
-                 f"{layout.Action.REINITIALISER.value}) : un mot de passe conforme est alors généré et "
+                 f"{Action.REINITIALISER.value}) : un mot de passe conforme est alors généré et "
                  "envoyé par e-mail à l'utilisateur, à sa propre adresse. Les mots de passe et les "
                  "réponses aux questions secrètes ne figurent jamais dans les rapports."),
         ("text", "Les cellules des mots de passe, des réponses, des logins, des numéros et des téléphones "
@@ -208,19 +208,19 @@ def _readme_logins() -> list[tuple[str, str]]:
 
 
 _ACTION_MEANING = {
-    layout.Action.BLANK: "la ligne décrit le compte tel qu'il doit être. Si le login est "
+    Action.BLANK: "la ligne décrit le compte tel qu'il doit être. Si le login est "
                          "nouveau, le compte est créé ; s'il existe déjà, il est mis à jour. Remplissez la "
                          "ligne complète (colonnes *). Un mot de passe ou des questions laissés vides "
                          "conservent ceux du compte existant.",
-    layout.Action.CREER: "crée un nouveau compte ; le login doit être libre. Remplissez la ligne complète, "
+    Action.CREER: "crée un nouveau compte ; le login doit être libre. Remplissez la ligne complète, "
                          "avec les trois questions et leurs réponses.",
-    layout.Action.MODIFIER: "modifie le compte qui porte ce login dans cet onglet. Seules les cellules "
+    Action.MODIFIER: "modifie le compte qui porte ce login dans cet onglet. Seules les cellules "
                             "remplies changent ; les cellules vides gardent leur valeur.",
-    layout.Action.DESACTIVER: "pour un collaborateur qui quitte l'entreprise ou change de fonction : son "
+    Action.DESACTIVER: "pour un collaborateur qui quitte l'entreprise ou change de fonction : son "
                               "compte est désactivé et ne permet plus de se connecter. Indiquez seulement "
                               "le login. Rien n'est supprimé : le compte peut être réactivé plus tard.",
-    layout.Action.REACTIVER: "réactive un compte désactivé. Indiquez le login.",
-    layout.Action.REINITIALISER: "attribue un nouveau mot de passe : celui que vous saisissez ou, si les "
+    Action.REACTIVER: "réactive un compte désactivé. Indiquez le login.",
+    Action.REINITIALISER: "attribue un nouveau mot de passe : celui que vous saisissez ou, si les "
                                  "deux cellules de mot de passe restent vides, un mot de passe généré et "
                                  "envoyé à l'utilisateur. Indiquez le login.",
 }
@@ -235,8 +235,8 @@ def _readme_actions() -> list[tuple[str, str]]:
     rows += [
         ("strong", "Important : pour des raisons de sécurité, tout départ ou réaffectation d'un utilisateur "
                    f"doit donner lieu à la désactivation de son compte (action "
-                   f"{layout.Action.DESACTIVER.value}), et tout départ ou réaffectation de la personne "
-                   f"déléguée à une {_REQUEST_NAME[layout.MISE_A_JOUR]} qui indique le nouveau délégué "
+                   f"{Action.DESACTIVER.value}), et tout départ ou réaffectation de la personne "
+                   f"déléguée à une {RequestType.MISE_A_JOUR.label} qui indique le nouveau délégué "
                    f"dans l'onglet {_q(layout.DELEGUE_SHEET)}."),
         ("text", ""),
     ]
@@ -258,7 +258,7 @@ def _readme_easypaiement() -> list[tuple[str, str]]:
 
 
 def _readme_categories() -> list[tuple[str, str]]:
-    names = ", ".join(layout.CATEGORIES)
+    names = ", ".join(CATEGORIES)
     return [
         ("heading", f"L'onglet {_q(layout.CATEGORIES_SHEET)}"),
         ("text", "Une ligne par login de télédéclaration (utilisateur interne ou externe) : le login dans la "

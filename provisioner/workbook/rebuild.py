@@ -37,13 +37,15 @@ from openpyxl.utils.cell import (
     coordinate_to_tuple,
 )
 
+from provisioner.domain.findings import Finding, Severity
+from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
-from provisioner.workbook.findings import Finding, Severity, split
+from provisioner.workbook.findings import split
 from provisioner.workbook.layout import ANOMALIES_SHEET, Field
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.readme import FIX_ADVICE
 from provisioner.workbook.render import Places, finish, fit_row, render, table_sheets
-from provisioner.workbook.text import cell_ref, label_key
+from provisioner.workbook.text import cell_ref
 from provisioner.workbook.xlsx_model import (
     COMMENT_AUTHOR,
     CREATOR,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from provisioner.domain.vocabulary import CATEGORY_MARKS
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.readme import readme_paragraphs
@@ -160,7 +161,7 @@ def _required_keys(sheet: str) -> set[str]:
 
 _LIST_TITLES = {
     layout.OUI_NON: "Oui / Non",
-    layout.CATEGORY_MARKS: "Marque de catégorie",
+    CATEGORY_MARKS: "Marque de catégorie",
     layout.SECRET_QUESTIONS: "Questions secrètes proposées",
 }
 

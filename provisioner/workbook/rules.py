@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from provisioner.domain.findings import Finding, error
+from provisioner.domain.keys import label_key, login_key
+from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestType
 from provisioner.workbook import layout
-from provisioner.workbook.findings import Finding, error
-from provisioner.workbook.layout import Action
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.schemas import POLICY_MESSAGE, meets_password_policy, one_of, shown
-from provisioner.workbook.text import label_key, login_key
 
 Row = tuple[int, dict[str, str]]
 
@@ -42,7 +42,7 @@ def certainly_created(action: str, request: str | None) -> bool:
     store, so it is not certain here.
     """
     return action == Action.CREER.value or (
-        request == layout.ABONNEMENT and action in (Action.BLANK.value, Action.CREER.value))
+        request == RequestType.ABONNEMENT and action in (Action.BLANK.value, Action.CREER.value))
 
 
 def rows(table: TableData) -> list[Row]:
@@ -81,7 +81,7 @@ def _given(form: FormData, key: str) -> bool:
 
 def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]:
     password, confirmation = form.value("password"), form.value("password_confirm")
-    if request == layout.ABONNEMENT:
+    if request == RequestType.ABONNEMENT:
         # The administrator's new password. Blank cells are REQUIRED (schemas.py).
         if _given(form, "password") and not meets_password_policy(password):
             yield error("PASSWORD_POLICY", POLICY_MESSAGE, **form.where("password"))
@@ -97,7 +97,7 @@ def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]
     if _given(form, "password") and _given(form, "password_confirm") and password != confirmation:
         yield error("PASSWORD_MISMATCH", "La confirmation ne correspond pas au mot de passe : "
                     "saisissez deux fois le même mot de passe.", **form.where("password_confirm"))
-    if request != layout.ABONNEMENT:
+    if request != RequestType.ABONNEMENT:
         yield from _new_password(form)
 
 
@@ -124,9 +124,9 @@ def _new_password(form: FormData) -> Iterator[Finding]:
 
 def _abonnement_actions(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding]:
     """An Abonnement creates a company: there is nothing yet to modify, disable or reset."""
-    if request != layout.ABONNEMENT:
+    if request != RequestType.ABONNEMENT:
         return
-    others = set(layout.ACTIONS) - {Action.CREER.value}
+    others = set(ACTIONS) - {Action.CREER.value}
     for _teleservice, table in parsed.tables():
         for row, values in rows(table):
             if values["action"] in others and "action" not in table.missing:
@@ -220,7 +220,7 @@ def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding
         if key in declarants:
             _table, _row, declared = declarants[key]
             yield from _no_mark(matrix, row, values, login, certainly_created(declared["action"], request))
-        elif key in everyone or request == layout.ABONNEMENT:
+        elif key in everyone or request == RequestType.ABONNEMENT:
             # On a Mise à jour a login absent from the workbook may be a user in the
             # store: the store phase judges it.
             yield error("CATEGORY_UNKNOWN_LOGIN",
@@ -250,11 +250,11 @@ def _declarant_rows(parsed: ParsedWorkbook) -> dict[str, tuple[TableData, int, d
 def _no_mark(matrix: TableData, row: int, values: dict[str, str], login: str,
              created: bool) -> Iterator[Finding]:
     """A row replaces the user's categories: a row with no mark leaves none."""
-    marks = [c for c in layout.CATEGORIES if c not in matrix.missing]
-    if len(marks) < len(layout.CATEGORIES):
+    marks = [c for c in CATEGORIES if c not in matrix.missing]
+    if len(marks) < len(CATEGORIES):
         return  # a category column is missing: its marks cannot be seen
     if not any(values[c] for c in marks):
         keep = "" if created else ", ou supprimez la ligne pour garder ses catégories actuelles"
         yield error("CATEGORY_MISSING",
                     f"L'utilisateur « {shown(login)} » n'aurait aucune catégorie : mettez X sous au moins "
-                    f"une catégorie ({one_of(layout.CATEGORIES)}){keep}.", **matrix.where(row, marks[0]))
+                    f"une catégorie ({one_of(CATEGORIES)}){keep}.", **matrix.where(row, marks[0]))

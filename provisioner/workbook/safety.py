@@ -23,7 +23,7 @@ from xml.parsers import expat
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from provisioner.workbook.findings import Finding, error
+from provisioner.domain.findings import Finding, error
 from provisioner.workbook.text import column_letter
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

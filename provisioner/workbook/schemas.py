@@ -33,9 +33,10 @@ import pandera.pandas as pa
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from provisioner.domain.findings import Finding, error
+from provisioner.domain.vocabulary import LOGIN_PATTERN, PASSWORD_PATTERN, Action
 from provisioner.workbook import layout
-from provisioner.workbook.findings import Finding, error
-from provisioner.workbook.layout import Action, Field, Kind
+from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 
 logger = logging.getLogger(__name__)
@@ -78,12 +79,12 @@ def is_phone(value: str) -> bool:
 
 
 def is_login(value: str) -> bool:
-    return re.fullmatch(layout.LOGIN_PATTERN, value) is not None
+    return re.fullmatch(LOGIN_PATTERN, value) is not None
 
 
 def meets_password_policy(value: str) -> bool:
     # fullmatch on the raw value, never isalnum(): that accepts `ａｂｃ１２` and `²³¹45`.
-    return re.fullmatch(layout.PASSWORD_PATTERN, value) is not None
+    return re.fullmatch(PASSWORD_PATTERN, value) is not None
 
 
 def is_member_number(value: str) -> bool:

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
+from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import Context
 from provisioner.service.outputs import ANNOTATED
@@ -31,7 +32,6 @@ from provisioner.service.pipeline import Outcome, process_file
 from provisioner.store.db import make_engine, upgrade
 from provisioner.workbook import layout
 from provisioner.workbook.rebuild import ERROR_FILL, SECRET_FILL, SECRET_NOTES
-from provisioner.workbook.text import label_key
 from tests.factory import adherent, delegue, make_workbook, user
 
 SOFFICE = shutil.which("soffice")

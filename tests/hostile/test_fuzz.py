@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from provisioner.domain.findings import ERROR_CODES, Finding
+from provisioner.domain.vocabulary import ACTIONS
 from provisioner.workbook import layout
 from provisioner.workbook.checker import UNEXPECTED, CheckResult, check_file
-from provisioner.workbook.findings import ERROR_CODES, Finding
 from tests.factory import make_workbook, user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +95,7 @@ cell_values = st.one_of(
     long_text,
     formula_like,
     st.sampled_from(["NA", "null", "None", "nan", "N/A", "True", "0", "01234", "1e5", "  ", "ａｂｃ１２", "²³¹45"]),
-    st.sampled_from(layout.ACTIONS + layout.CIVILITES + layout.MODES + layout.OUI_NON + ("X", "Oui")),
+    st.sampled_from(ACTIONS + layout.CIVILITES + layout.MODES + layout.OUI_NON + ("X", "Oui")),
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),

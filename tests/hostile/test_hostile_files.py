@@ -27,9 +27,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from provisioner.domain.findings import Finding
 from provisioner.workbook import layout
 from provisioner.workbook.checker import CheckResult, check_file
-from provisioner.workbook.findings import Finding
 from tests.factory import adherent, delegue, make_workbook, user
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from provisioner.domain.plan import CREATE, UserChange
+from provisioner.domain.plan import UserChange
+from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import readable_body
 from provisioner.security.hashing import verify_secret
 from provisioner.service import agence
@@ -125,7 +126,7 @@ def test_a_login_taken_since_the_abonnement_is_not_created_and_is_reported(ctx, 
     with ctx.engine.begin() as conn:  # another company got "hind.td" in the meantime
         other = repo.create_adherent(conn, numero="654321", raison_sociale="Autre", company={}, delegue={},
                                      notification_email=None, admin_password_hash="x", confirmations=1, now=now)
-        taken = UserChange(CREATE, "compte_adherent", "HIND.TD", "s", 1,
+        taken = UserChange(ChangeAction.CREATE, "compte_adherent", "HIND.TD", "s", 1,
                            values={"nom": "N", "prenom": "P", "fonction": "F", "email": "n@exemple.ma"})
         repo.apply_change(conn, other, taken, {"password_hash": "x"}, now)
 

@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
+from provisioner.domain.vocabulary import ADHERENT_DETAIL_KEYS, CATEGORIES, DELEGUE_DETAIL_KEYS
 from provisioner.store import tables
 from provisioner.store.db import (
     StoreUnavailable,
@@ -27,7 +28,6 @@ from provisioner.store.db import (
     safe_url,
     upgrade,
 )
-from provisioner.workbook import layout
 
 # The newest migration: every upgrade ends there.
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -46,8 +46,8 @@ def add_adherent(conn: sa.Connection, numero: str = "123456") -> int:
         tables.adherents.insert().values(
             numero=numero,
             raison_sociale="Société Test",
-            company={key: "" for key in layout.ADHERENT_DETAIL_KEYS},
-            delegue={key: "" for key in layout.DELEGUE_DETAIL_KEYS},
+            company={key: "" for key in ADHERENT_DETAIL_KEYS},
+            delegue={key: "" for key in DELEGUE_DETAIL_KEYS},
             admin_password_hash="$argon2id$not-a-real-hash",
         )
     )
@@ -129,7 +129,7 @@ def test_two_processes_migrating_postgres_together_both_succeed(pg_url: str) -> 
 
 
 def test_tables_freeze_the_workbook_categories() -> None:
-    assert tables.CATEGORIES == layout.CATEGORIES
+    assert tables.CATEGORIES == CATEGORIES
 
 
 # --- constraints ----------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_defaults_and_json_round_trip(engine: Engine) -> None:
             tables.accounts.insert().values(account(adherent_id, "karim")).returning(tables.accounts)
         ).one()
     assert (row.status, row.confirmations, row.failed_auth, row.locked_until) == ("pending", 1, 0, None)
-    assert row.delegue == {key: "" for key in layout.DELEGUE_DETAIL_KEYS}
+    assert row.delegue == {key: "" for key in DELEGUE_DETAIL_KEYS}
     assert (submission.status, submission.report) == ("processing", None)
     assert (account_row.status, account_row.ordonnateur, account_row.validateur) == ("active", False, False)
 

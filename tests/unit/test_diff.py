@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from provisioner.domain.diff import account_fields, before_after, field_line
-from provisioner.domain.plan import CREATE, DISABLE, RESET, UPDATE, UserChange, describe
+from provisioner.domain.plan import UserChange, describe
 from provisioner.domain.view import AccountState
+from provisioner.domain.vocabulary import ChangeAction
 from provisioner.reports.report_html import render_report_html
 from provisioner.reports.report_json import ReportError, normalise_report
 
@@ -18,7 +19,7 @@ SARA = AccountState("easypaiement", "sara.ep", "sara.ep", "active",
 
 
 def test_an_update_lists_each_value_that_changes_under_its_workbook_label() -> None:
-    change = UserChange(UPDATE, "easypaiement", "sara.ep", "E@syPaiement", 4, before=SARA,
+    change = UserChange(ChangeAction.UPDATE, "easypaiement", "sara.ep", "E@syPaiement", 4, before=SARA,
                         values={"gsm": "0661234567", "fonction": "Paie"}, validateur=True, password="Secret12")
     assert describe(change).fields == [
         {"column": "Fonction", "old": "RH", "new": "Paie"},
@@ -30,7 +31,7 @@ def test_an_update_lists_each_value_that_changes_under_its_workbook_label() -> N
 
 
 def test_a_creation_lists_what_it_sets_with_no_old_value() -> None:
-    change = UserChange(CREATE, "td_interne", "hind.td", "Télédéclaration interne", 2,
+    change = UserChange(ChangeAction.CREATE, "td_interne", "hind.td", "Télédéclaration interne", 2,
                         values={"nom": "Berrada", "email": "h@x.ma"}, categories=frozenset({"S0", "D"}),
                         answers=("a", "b", "c"), questions=("q1", "q2", "q3"))
     fields = describe(change).fields
@@ -43,8 +44,8 @@ def test_a_creation_lists_what_it_sets_with_no_old_value() -> None:
 
 
 @pytest.mark.parametrize(("action", "expected"), [
-    (DISABLE, [{"column": "Statut", "old": "Actif", "new": "Désactivé"}]),
-    (RESET, [{"column": "Mot de passe"}]),
+    (ChangeAction.DISABLE, [{"column": "Statut", "old": "Actif", "new": "Désactivé"}]),
+    (ChangeAction.RESET, [{"column": "Mot de passe"}]),
 ])
 def test_status_and_reset_changes(action: str, expected: list[dict[str, Any]]) -> None:
     change = UserChange(action, "easypaiement", "sara.ep", "E@syPaiement", 4, before=SARA)

@@ -21,6 +21,8 @@ from sqlalchemy import Engine, select, update
 from provisioner.cli import template as _registers_the_command  # noqa: F401
 from provisioner.cli.app import cli
 from provisioner.config import Settings
+from provisioner.domain import vocabulary
+from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
 from provisioner.service import agence
 from provisioner.service.context import Context
@@ -29,7 +31,6 @@ from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import account_categories, accounts, adherents, requests
 from provisioner.workbook import layout
 from provisioner.workbook.prefill import UnknownAdherent, write_prefilled
-from provisioner.workbook.text import label_key
 from tests.factory import adherent, delegue, make_workbook, user
 
 NUMERO = "123456"
@@ -205,7 +206,7 @@ def test_each_account_is_on_its_sheet_with_blank_action_and_no_secret_or_questio
 
 def test_the_category_matrix_has_one_row_per_telediclaration_login(company: Context, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(prefilled(company, tmp_path))
-    marks = {r[label_key("Login")]: sorted(c for c in layout.CATEGORIES if r[label_key(c)] == "X")
+    marks = {r[label_key("Login")]: sorted(c for c in vocabulary.CATEGORIES if r[label_key(c)] == "X")
              for r in table_rows(wb[layout.CATEGORIES_SHEET])}
     assert marks == {"hind.td": ["D", "S0"], "omar.td": ["S1"], "lahlou.ext": ["D", "S2", "S3"]}
 

@@ -20,9 +20,9 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
+from provisioner.domain.findings import Finding, error, warning
 from provisioner.workbook import layout, rebuild
 from provisioner.workbook.checker import check_file
-from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.reader import read_workbook
 from provisioner.workbook.rebuild import (

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from provisioner.domain.findings import Finding, error, warning
 from provisioner.workbook import layout
 from provisioner.workbook.checker import CheckResult, check_file, check_workbook, merge
-from provisioner.workbook.findings import Finding, error, warning
 from provisioner.workbook.reader import read_workbook
 from tests.factory import QA, adherent, delegue, make_workbook, user
 

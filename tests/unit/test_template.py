@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import provisioner.cli.template  # noqa: F401 - registers the command on the group
 from provisioner.cli.app import cli
+from provisioner.domain.vocabulary import ACTIONS, REQUEST_TYPE_LABELS
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.readme import readme_paragraphs
@@ -309,7 +310,7 @@ def instructions(workbook: openpyxl.Workbook) -> str:
 
 
 def test_the_instructions_name_every_sheet_request_type_and_action(instructions: str) -> None:
-    for word in (*layout.SHEET_ORDER[1:], *layout.REQUEST_TYPES, *layout.ACTIONS):
+    for word in (*layout.SHEET_ORDER[1:], *REQUEST_TYPE_LABELS.values(), *ACTIONS):
         assert word in instructions, word
 
 

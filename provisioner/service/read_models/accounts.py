@@ -6,14 +6,14 @@ from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, Row, Select, func, literal_column, select, union
 
+from provisioner.domain.keys import login_key
+from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
 from provisioner.service.agence import UnknownAdherent
 from provisioner.service.context import Context
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
 from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
 from provisioner.store import repository as repo
 from provisioner.store.tables import account_categories, accounts, adherents
-from provisioner.workbook import layout
-from provisioner.workbook.text import login_key
 
 
 class AccountSummary(TypedDict):
@@ -43,7 +43,7 @@ class AccountFound(TypedDict):
 
 def list_accounts(ctx: Context, adherent: str | None = None, teleservice: str | None = None) -> list[AccountSummary]:
     """Accounts, of one company and/or one téléservice: who, where, status, powers, categories; never a hash."""
-    if teleservice is not None and teleservice not in layout.TELESERVICE_BY_KEY:
+    if teleservice is not None and teleservice_of(teleservice) is None:
         raise UnknownTeleservice(key=teleservice)
     with ctx.engine.begin() as conn:
         if adherent is not None and repo.find_adherent(conn, adherent) is None:
@@ -74,7 +74,7 @@ def _categories(conn: Connection, adherent: str | None, teleservice: str | None)
     found: dict[int, list[str]] = {}
     for account_id, category in conn.execute(query):
         found.setdefault(account_id, []).append(category)
-    order = {c: i for i, c in enumerate(layout.CATEGORIES)}
+    order = {c: i for i, c in enumerate(CATEGORIES)}
     return {k: sorted(v, key=lambda c: order.get(c, len(order))) for k, v in found.items()}
 
 

@@ -1,0 +1,46 @@
+"""Layer boundaries: the domain needs only the standard library; security, mail and store need no workbook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import provisioner
+
+PACKAGE = Path(provisioner.__file__).parent
+FORBIDDEN = ("pandas", "sqlalchemy", "provisioner.workbook", "provisioner.store", "provisioner.service")
+
+
+def _loaded_after_import(modules: list[str]) -> set[str]:
+    """The modules a fresh interpreter holds after importing `modules` (this checkout's code)."""
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module(name)\n"
+            "print('\\n'.join(sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return set(done.stdout.split())
+
+
+def _package_modules(folder: str) -> list[str]:
+    return sorted(f"provisioner.{folder}." + p.stem if p.stem != "__init__" else f"provisioner.{folder}"
+                  for p in (PACKAGE / folder).glob("*.py"))
+
+
+def _offenders(loaded: set[str]) -> list[str]:
+    return sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+
+
+def test_the_domain_imports_no_pandas_no_sqlalchemy_and_no_outer_layer() -> None:
+    modules = _package_modules("domain")
+    assert "provisioner.domain.plan" in modules  # the planner is among what is checked
+    assert _offenders(_loaded_after_import(modules)) == []
+
+
+def test_security_mail_and_store_import_nothing_from_the_workbook() -> None:
+    loaded = _loaded_after_import([*_package_modules("security"), *_package_modules("mail"),
+                                   *_package_modules("store")])
+    assert "provisioner.store.repository" in loaded
+    assert sorted(m for m in loaded if m.startswith("provisioner.workbook")) == []
