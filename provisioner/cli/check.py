@@ -10,13 +10,12 @@ import click
 
 from provisioner.cli.app import cli
 from provisioner.service.names import display_name, openable
-from provisioner.workbook import layout
+from provisioner.wording.labels import REQUEST_TYPE
 from provisioner.workbook.checker import CheckResult, check_file, log_safely
 from provisioner.workbook.findings import Finding
 
 EXIT_REJECTED = 1
 REPORT_SCHEMA = 1
-_REQUEST_LABELS = {key: label for label, key in layout.REQUEST_TYPES.items()}
 
 
 @cli.command("check")
@@ -102,7 +101,7 @@ def _summary(name: str, result: CheckResult) -> str:
     parsed = result.workbook
     about = ""
     if parsed is not None:
-        request = _REQUEST_LABELS.get(parsed.request_type or "", "type de demande non reconnu")
+        request = REQUEST_TYPE.get(parsed.request_type or "", "type de demande non reconnu")
         about = f" ({request}, adhérent {_plain(parsed.numero) or 'non renseigné'})"
     counts = f"{_count(len(result.errors), 'erreur')}, {_count(len(result.warnings), 'avertissement')}"
     if result.accepted:

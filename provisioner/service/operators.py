@@ -27,7 +27,6 @@ from provisioner.store import repository as repo
 from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
 from provisioner.workbook.text import login_key
 
-ROLE_LABELS = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 LOGIN = re.compile(r"[a-z0-9._-]{2,64}")
 # Actors the audit already names: an operator called so would be mistaken for them.
 SIGN_IN_ACTOR = "web"  # who records an operator's lock: no operator is signed in then

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from provisioner.wording.passwords import PASSWORD_HINT
+
 TEMPLATE_VERSION = "2026.1"
 
 # Request types: the value typed in the workbook → the key used in reports.
@@ -96,7 +98,6 @@ ALWAYS = frozenset({ABONNEMENT, MISE_A_JOUR, CONTROLE})
 FOR_ABONNEMENT = frozenset({ABONNEMENT})
 
 PHONE_HINT = "Numéro marocain (0522123456, 0661234567) ou international (+33 1 23 45 67 89)."
-PASSWORD_HINT = "De 5 à 10 caractères : lettres (sans accent) et chiffres uniquement."
 
 # --- Sheet "Adhérent" (form: label in column A, value in column B) ---------
 

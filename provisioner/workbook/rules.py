@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.findings import Finding, error
 from provisioner.workbook.layout import Action
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.schemas import POLICY_MESSAGE, meets_password_policy, one_of, shown
+from provisioner.workbook.schemas import meets_password_policy, one_of, shown
 from provisioner.workbook.text import label_key, login_key
 
 Row = tuple[int, dict[str, str]]

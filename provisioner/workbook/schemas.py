@@ -33,6 +33,7 @@ import pandera.pandas as pa
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.findings import Finding, error
 from provisioner.workbook.layout import Action, Field, Kind
@@ -152,9 +153,6 @@ def _not_in_list(fld: Field, value: str, _ctx: _Context) -> str:
     return (f"« {shown(value)} » n'est pas une valeur admise pour « {fld.label} ». "
             f"Choisissez {one_of(fld.choices)}.")
 
-
-POLICY_MESSAGE = ("Le mot de passe doit compter de 5 à 10 caractères, uniquement des lettres sans "
-                  "accent et des chiffres (ni espace, ni ponctuation) : choisissez-en un autre.")
 
 _RULES: dict[str, _Rule] = {
     "required": _Rule("REQUIRED", _required_in_form),

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from provisioner.service import agence, history, lookup
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
-from provisioner.web.render import SKIP_LABELS
+from provisioner.wording.labels import SKIP_REASON, label
 from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
@@ -58,7 +58,7 @@ def activate(web: Web) -> Response:
     result = agence.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
     lines = [(f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
               "La personne déléguée est prévenue par email.")]
-    lines += [f"Non créé : {u['login']} ({SKIP_LABELS.get(u['reason'], u['reason'])})" for u in result.skipped]
+    lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
     return _done(web, numero, f"Abonnement de l'adhérent {numero} validé", lines)
 
 

@@ -8,7 +8,6 @@ from starlette.routing import Route
 from provisioner.reports.dashboard import build_view, collect
 from provisioner.service.lookup import PAGE_SIZE
 from provisioner.web.guard import Web, guarded
-from provisioner.web.render import display_zone
 
 
 @guarded("lecture")
@@ -16,7 +15,7 @@ def dashboard(web: Web) -> Response:
     now = web.ctx.clock()
     facts = collect(web.ctx, now)
     facts.recent = facts.recent[:PAGE_SIZE]  # the page lists 50 (the file lists more); each costs file checks
-    view = build_view(facts, web.ctx.outbox, now, display_zone())
+    view = build_view(facts, web.ctx.outbox, now)
     return web.render("dashboard.html", view=view)
 
 
