@@ -12,7 +12,7 @@ from provisioner.web.guard import Web, guarded, page_number
 
 @guarded("lecture")
 def account_search(web: Web) -> Response:
-    q = web.request.query_params.get("q", "").strip()[:100]
+    q = web.query("q")
     found = lookup.search_accounts(web.ctx, q, page=page_number(web.request))
     return web.render("comptes.html", found=found, q=q, search_min=lookup.SEARCH_MIN)
 

@@ -28,10 +28,8 @@ def _numero(web: Web) -> str:
 
 @guarded("lecture")
 def adherent_list(web: Web) -> Response:
-    params = web.request.query_params
-    q = params.get("q", "").strip()[:100]
-    status = params.get("statut", "")
-    status = status if status in ADHERENT_STATUSES else ""
+    q = web.query("q")
+    status = web.choice("statut", ADHERENT_STATUSES)
     found = lookup.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
     return web.render("adherents.html", found=found, filters={"q": q, "statut": status},
                       statuses=ADHERENT_STATUSES)

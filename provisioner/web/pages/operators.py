@@ -61,7 +61,7 @@ def _done(web: Web, title: str, line: str = "") -> Response:
 
 @guarded("lecture")
 def journal(web: Web) -> Response:
-    actor = web.request.query_params.get("operateur", "").strip()[:64]
+    actor = web.query("operateur", 64)
     found = lookup.journal(web.ctx, actor=actor, page=page_number(web.request))
     return web.render("journal.html", found=found, actor=actor)
 
