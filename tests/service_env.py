@@ -92,6 +92,24 @@ class Serve:
         return self.text()[-4000:]
 
 
+class Started:
+    """The services a test starts under `root`, each named NAME-N; `kill_all` ends those still running."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.services: list[Serve] = []
+
+    def start(self, env: dict[str, str], name: str = "serve") -> Serve:
+        service = Serve(self.root, env, f"{name}-{len(self.services)}").start()
+        self.services.append(service)
+        return service
+
+    def kill_all(self) -> None:
+        for service in self.services:
+            if service.alive():
+                service.kill9()
+
+
 def wait_for(condition: Callable[[], Any], timeout: float, *running: Serve) -> Any:
     """`condition()` once true; the test fails when `timeout` seconds pass or a `running` service exits."""
     deadline = time.monotonic() + timeout

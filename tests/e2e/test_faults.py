@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from tests import factory
 from tests.e2e.test_canaries import Finds, files_under, needles_of, scan
-from tests.service_env import Serve, run_provisioner, service_env, wait_for
+from tests.service_env import Serve, Started, run_provisioner, service_env, wait_for
 
 POLL = "1"
 ADMIN_CANARY = "Cx9AdmFlt1"
@@ -46,17 +46,9 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def services(root: Path) -> Iterator[Callable[..., Serve]]:
-    started: list[Serve] = []
-
-    def start(env: dict[str, str]) -> Serve:
-        service = Serve(root, env, f"serve-{len(started)}").start()
-        started.append(service)
-        return service
-
-    yield start
-    for service in started:
-        if service.alive():
-            service.kill9()
+    started = Started(root)
+    yield started.start
+    started.kill_all()
 
 
 def abonnement(path: Path, numero: str, *, users: int = 1) -> Path:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from provisioner.service.loop import PARALLEL_FILES
 from tests import factory
-from tests.service_env import Serve, service_env, wait_for
+from tests.service_env import Serve, Started, service_env, wait_for
 
 POLL = 0.5
 ADMIN_CANARY = "Adm1nCnry7"  # 10 letters and digits: a valid password, unique in every output
@@ -53,17 +53,13 @@ def sqlite(root: Path) -> str:
 
 @pytest.fixture
 def serve(root: Path, sqlite: str) -> Iterator[Callable[..., Serve]]:
-    started: list[Serve] = []
+    started = Started(root)
 
     def start(db_url: str = sqlite, name: str = "serve", hash_workers: int = 1) -> Serve:
-        service = Serve(root, serve_env(root, db_url, hash_workers), f"{name}-{len(started)}").start()
-        started.append(service)
-        return service
+        return started.start(serve_env(root, db_url, hash_workers), name)
 
     yield start
-    for service in started:
-        if service.alive():
-            service.kill9()
+    started.kill_all()
 
 
 def reports(root: Path) -> list[dict[str, Any]]:
