@@ -60,7 +60,7 @@ class UnknownRole(OperatorError):
 
 
 class WeakPassword(OperatorError):
-    """Le mot de passe d'un opérateur doit compter de 12 à 128 caractères."""
+    """Le mot de passe d'un opérateur doit compter de {shortest} à {longest} caractères."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def normal_login(login: str) -> str:
 
 def _check_password(password: str) -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise WeakPassword()
+        raise WeakPassword(shortest=PASSWORD_MIN, longest=PASSWORD_MAX)
 
 
 def _check_role(role: str) -> None:

@@ -12,7 +12,7 @@ from provisioner.web.guard import Web, guarded, page_number
 
 def _listing(web: Web, status_code: int = 200, error: str = "") -> Response:
     return web.render("operateurs.html", status_code, found=operators.list_operators(web.ctx), roles=OPERATOR_ROLES,
-                      error=error)
+                      error=error, password_min=operators.PASSWORD_MIN)
 
 
 @guarded("admin")
