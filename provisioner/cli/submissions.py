@@ -101,7 +101,7 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
         echo_json(found)
         return
     say(f"Soumission {found['id']} — « {found['file']} », adhérent {found['adherent'] or '?'}, reçue le "
-        f"{plain(found['received_at'])} : {label(SUBMISSION_STATUS, found['status'])}.")
+        f"{plain(found['received_at'])} : bordereau {label(SUBMISSION_STATUS, found['status'])}.")
     if found["reverted_by"]:
         undone = found["reverted_by"]
         say(f"Annulée par {undone['id']} le {plain(undone['at'])} ({undone['operator']})"

@@ -44,7 +44,8 @@ def local(moment: datetime | str, tz: tzinfo | None = None) -> datetime:
 
 
 def _suffix(tz: tzinfo | None) -> str:
-    return SUFFIX if tz is None else ""  # a zone the caller named is the reader's: not said
+    # " UTC" marks the readers' clock when it fell back to UTC; a zone the caller names is the caller's to say.
+    return SUFFIX if tz is None or tz is LOCAL else ""
 
 
 def short(moment: datetime) -> str:

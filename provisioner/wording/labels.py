@@ -54,7 +54,7 @@ ACTION = {
     "update": ("modification", "modifications"),
     "disable": ("désactivation", "désactivations"),
     "enable": ("réactivation", "réactivations"),
-    "reset_password": ("réinitialisation du mot de passe", "réinitialisations du mot de passe"),
+    "reset_password": ("réinitialisation du mot de passe", "réinitialisations de mot de passe"),
 }
 # A company setting a change or a revert touches.
 SETTING = {
