@@ -1,11 +1,18 @@
-"""A `provisioner` process run by a test, on a service of its own under one folder: its environment and its run."""
+"""A `provisioner` process run by a test, on a service of its own under one folder: its environment, a
+command's run, and `provisioner serve` running."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 _SMTP_KEYS = ("PROVISIONER_SMTP_HOST", "PROVISIONER_SMTP_USER", "PROVISIONER_SMTP_PASSWORD")
@@ -44,3 +51,76 @@ def run_provisioner(root: Path, env: dict[str, str], *args: str | Path,
     if expect is not None:
         assert result.returncode == expect, f"{args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
+
+
+class Serve:
+    """`provisioner serve` on the folders of `root` with `env`, its output in `root/NAME.log`.
+
+    In a session of its own, as a terminal gives: its process group is the service and its hash
+    workers, and nothing of pytest's.
+    """
+
+    def __init__(self, root: Path, env: dict[str, str], name: str = "serve") -> None:
+        self.root, self.env = root, env
+        self.log = root / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Serve:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "provisioner", "serve"], cwd=self.root,
+                                            env=self.env, stdout=log, stderr=log, start_new_session=True)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(timeout)
+
+    def kill9(self) -> None:
+        """SIGKILL to the service and its hash workers at once, as the OOM killer or a power cut would."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def tail(self) -> str:
+        return self.text()[-4000:]
+
+
+class Started:
+    """The services a test starts under `root`, each named NAME-N; `kill_all` ends those still running."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.services: list[Serve] = []
+
+    def start(self, env: dict[str, str], name: str = "serve") -> Serve:
+        service = Serve(self.root, env, f"{name}-{len(self.services)}").start()
+        self.services.append(service)
+        return service
+
+    def kill_all(self) -> None:
+        for service in self.services:
+            if service.alive():
+                service.kill9()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, *running: Serve) -> Any:
+    """`condition()` once true; the test fails when `timeout` seconds pass or a `running` service exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        for service in running:
+            if not service.alive():
+                assert service.process is not None
+                pytest.fail(f"serve exited with {service.process.returncode}:\n{service.tail()}")
+        time.sleep(0.1)
+    logs = "\n".join(s.tail() for s in running)
+    pytest.fail(f"timed out after {timeout} s\n{logs}")

@@ -30,8 +30,16 @@ from rich.text import Text
 
 from provisioner.cli.app import cli, open_or_exit
 from provisioner.domain.vocabulary import AdherentStatus, Teleservice
-from provisioner.reports import clock
-from provisioner.wording import status_label
+from provisioner.wording import dates
+from provisioner.wording.labels import (
+    ACCOUNT_STATUS,
+    ADHERENT_STATUS,
+    REQUEST_KIND_SHORT,
+    REQUEST_STATUS,
+    SKIP_REASON,
+    label,
+    status_label,
+)
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -40,11 +48,6 @@ F = TypeVar("F", bound=Callable[..., Any])  # a decorated command keeps its type
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
-STATUS_LABELS = {"pending": "en attente", "active": "actif", "disabled": "désactivé", "waiting": "en attente",
-                 "approved": "approuvée", "rejected": "rejetée"}
-KIND_LABELS = {"delegue_change": "personne déléguée", "company_change": "coordonnées entreprise",
-               "mass_disable": "désactivation massive"}
-SKIP_LABELS = {"login_taken": "login déjà pris", "account_not_found": "compte introuvable"}
 
 
 # -- shared by every command ------------------------------------------------------------
@@ -81,7 +84,7 @@ def echo_json(data: Any) -> None:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return clock.aware(value).isoformat(timespec="seconds")
+        return dates.aware(value).isoformat(timespec="seconds")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
@@ -92,7 +95,7 @@ def plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return clock.short(value)
+        return dates.short(value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in str(value))
@@ -160,7 +163,7 @@ def adherents_list(status: str | None, as_json: bool) -> None:
         return
     print_table("Adhérents", ("Numéro", "Raison sociale", "Statut", "Délégué", "Email délégué", "Comptes",
                               "En attente", "Bloqué", "Inscrit le"),
-                ((a["numero"], a["raison_sociale"], STATUS_LABELS.get(a["status"], a["status"]), a["delegue"],
+                ((a["numero"], a["raison_sociale"], label(ADHERENT_STATUS, a["status"]), a["delegue"],
                   a["delegue_email"], a["accounts"], a["waiting_users"], a["locked"], a["created_at"])
                  for a in found), empty="Aucun adhérent.")
 
@@ -193,7 +196,7 @@ def adherents_activate(numero: str, as_json: bool) -> None:
                 ((u["login"], u["teleservice"], u["generated_password"]) for u in result.created), empty="",
                 titled=True)
     print_table("Non créés", ("Login", "Téléservice", "Raison"),
-                ((u["login"], u["teleservice"], SKIP_LABELS.get(u["reason"], u["reason"])) for u in result.skipped),
+                ((u["login"], u["teleservice"], label(SKIP_REASON, u["reason"])) for u in result.skipped),
                 empty="", titled=True)
 
 
@@ -267,8 +270,8 @@ def requests_list(show_all: bool, as_json: bool) -> None:
         echo_json(found)
         return
     print_table("Demandes", ("N°", "Adhérent", "Type", "Statut", "Reçue le", "Détail"),
-                ((r["id"], r["numero"], KIND_LABELS.get(r["kind"], r["kind"]),
-                  STATUS_LABELS.get(r["status"], r["status"]), r["created_at"], _detail(r["kind"], r["payload"]))
+                ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]),
+                  label(REQUEST_STATUS, r["status"]), r["created_at"], _detail(r["kind"], r["payload"]))
                  for r in found), empty="Aucune demande en attente." if not show_all else "Aucune demande.")
 
 
@@ -296,11 +299,12 @@ def requests_approve(request_id: int) -> None:
 
     with agence() as ctx:
         decision = uc.approve_request(ctx, request_id)
-    say(f"Demande {request_id} ({KIND_LABELS.get(decision.kind, decision.kind)}, adhérent {decision.numero}) "
-        f"approuvée : {len(decision.applied)} changement(s) appliqué(s), {len(decision.skipped)} ignoré(s).")
+    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
+        f"{REQUEST_STATUS['approved']} : {len(decision.applied)} changement(s) appliqué(s), "
+        f"{len(decision.skipped)} ignoré(s).")
     for skipped in decision.skipped:
         say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
-            f"({SKIP_LABELS.get(skipped['reason'], skipped['reason'])})")
+            f"({label(SKIP_REASON, skipped['reason'])})")
     _say_notified(decision.notified)
 
 
@@ -318,8 +322,8 @@ def requests_reject(request_id: int, reason: str | None) -> None:
 
     with agence() as ctx:
         decision = uc.reject_request(ctx, request_id, reason=reason)
-    say(f"Demande {request_id} ({KIND_LABELS.get(decision.kind, decision.kind)}, adhérent {decision.numero}) "
-        "rejetée : rien n'a été appliqué.")
+    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
+        f"{REQUEST_STATUS['rejected']} : rien n'a été appliqué.")
     _say_notified(decision.notified)
 
 
@@ -361,7 +365,7 @@ def accounts_list(numero: str | None, teleservice: str | None, as_json: bool) ->
         return
     print_table("Comptes", ("Adhérent", "Login", "Téléservice", "Statut", "Nom", "Prénom", "Fonction", "Email",
                             "Pouvoirs", "Catégories"),
-                ((a["adherent"], a["login"], a["teleservice"], STATUS_LABELS.get(a["status"], a["status"]),
+                ((a["adherent"], a["login"], a["teleservice"], label(ACCOUNT_STATUS, a["status"]),
                   a["nom"], a["prenom"], a["fonction"], a["email"], ", ".join(a["powers"]),
                   " ".join(a["categories"]))
                  for a in found), empty="Aucun compte.")
@@ -445,5 +449,5 @@ def _print_status(state: dict[str, Any]) -> None:
                 ((b["numero"], b["raison_sociale"], b["failed_auth"], b["locked_until"]) for b in state["locked"]),
                 empty="Aucun adhérent bloqué.", titled=True)
     print_table("Demandes en attente", ("N°", "Adhérent", "Type", "Depuis", "Heures"),
-                ((r["id"], r["numero"], KIND_LABELS.get(r["kind"], r["kind"]), r["since"], r["age_hours"])
+                ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]), r["since"], r["age_hours"])
                  for r in state["requests_waiting"]), empty="Aucune demande en attente.", titled=True)

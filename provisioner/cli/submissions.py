@@ -13,8 +13,6 @@ from typing import Any, cast
 import click
 
 from provisioner.cli.admin import (
-    KIND_LABELS,
-    STATUS_LABELS,
     accounts_group,
     agence,
     echo_json,
@@ -25,12 +23,15 @@ from provisioner.cli.admin import (
 )
 from provisioner.cli.app import cli
 from provisioner.domain.diff import field_line
-
-ACTION_LABELS = {"create": "création", "update": "modification", "disable": "désactivation",
-                 "enable": "réactivation", "reset_password": "réinitialisation du mot de passe",
-                 "confirmations": "nombre de confirmations", "admin_password": "mot de passe administrateur"}
-SUBMISSION_STATUS = {"accepted": "acceptée", "rejected": "refusée", "duplicate": "doublon", "held": "en attente",
-                     "processing": "en cours"}
+from provisioner.wording.labels import (
+    ACCOUNT_STATUS,
+    COMPANY_CHANGE,
+    REQUEST_STATUS,
+    SUBMISSION_STATUS,
+    action_word,
+    label,
+)
+from provisioner.wording.phrases import counts_sentence
 
 
 def operator_name() -> str:
@@ -77,15 +78,9 @@ def submissions_list(numero: str | None, as_json: bool) -> None:
         return
     print_table("Soumissions", ("Référence", "Reçue le", "Fichier", "Adhérent", "Résultat", "Changements",
                                 "Annulée"),
-                ((s["id"], s["received_at"], s["file"], s["adherent"], SUBMISSION_STATUS.get(s["status"], s["status"]),
-                  _counts(s["counts"]), s["reverted_by"]["id"] if s["reverted_by"] else "")
+                ((s["id"], s["received_at"], s["file"], s["adherent"], label(SUBMISSION_STATUS, s["status"]),
+                  counts_sentence(s["counts"]), s["reverted_by"]["id"] if s["reverted_by"] else "")
                  for s in found), empty="Aucune soumission.")
-
-
-def _counts(counts: dict[str, int]) -> str:
-    names = {"created": "créés", "updated": "modifiés", "disabled": "désactivés", "enabled": "réactivés",
-             "reset_password": "réinitialisés"}
-    return ", ".join(f"{counts[k]} {v}" for k, v in names.items() if counts.get(k))
 
 
 @submissions_group.command("show")
@@ -106,19 +101,19 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
         echo_json(found)
         return
     say(f"Soumission {found['id']} — « {found['file']} », adhérent {found['adherent'] or '?'}, reçue le "
-        f"{plain(found['received_at'])} : {SUBMISSION_STATUS.get(found['status'], found['status'])}.")
+        f"{plain(found['received_at'])} : bordereau {label(SUBMISSION_STATUS, found['status'])}.")
     if found["reverted_by"]:
         undone = found["reverted_by"]
         say(f"Annulée par {undone['id']} le {plain(undone['at'])} ({undone['operator']})"
             + (f" : {undone['reason']}" if undone["reason"] else "") + ".")
     print_table("Changements", ("Action", "Téléservice", "Login", "Détail"),
-                ((ACTION_LABELS.get(c["action"], c["action"]), c["teleservice"], c["login"],
+                ((action_word(c["action"]), c["teleservice"], c["login"],
                   fields_text(c.get("fields") or [])) for c in found["changes"]), empty="Aucun changement de compte.")
     if found["company_changes"]:
         print_table("Entreprise", ("Objet", "Détail", "État"),
-                    ((ACTION_LABELS.get(c["kind"]) or KIND_LABELS.get(c["kind"], c["kind"]),
+                    ((label(COMPANY_CHANGE, c["kind"]),
                       fields_text(c.get("fields") or []) or c["summary"],
-                      "appliqué" if c["status"] == "applied" else STATUS_LABELS.get(c["status"], c["status"]))
+                      "appliqué" if c["status"] == "applied" else label(REQUEST_STATUS, c["status"]))
                      for c in found["company_changes"]), empty="")
     if found["errors"]:
         print_table("Erreurs", ("Code", "Feuille", "Cellule", "Message"),
@@ -154,7 +149,7 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
         return
     say(f"Soumission {done.target} annulée ({done.id}).")
     print_table("Comptes rétablis", ("Login", "Téléservice", "Action", "Détail"),
-                ((a["login"], a["teleservice"], ACTION_LABELS.get(a["action"], a["action"]), fields_text(a["fields"]))
+                ((a["login"], a["teleservice"], action_word(a["action"]), fields_text(a["fields"]))
                  for a in done.reverted), empty="Aucun compte à rétablir.")
     for setting in done.settings:
         say(f"Réglage rétabli : {fields_text(setting['fields'])}.")
@@ -166,8 +161,8 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
 
 def _print_later(later: list[dict[str, Any]], title: str = "Changements postérieurs") -> None:
     print_table(title, ("Compte ou réglage", "Téléservice", "Changé le", "Action", "Par"),
-                ((x["login"] or ACTION_LABELS.get(x["setting"], x["setting"]), x["teleservice"], e["at"],
-                  ACTION_LABELS.get(e["action"], e["action"]), e["change_set"] or e["actor"])
+                ((x["login"] or action_word(x["setting"]), x["teleservice"], e["at"],
+                  action_word(e["action"]), e["change_set"] or e["actor"])
                  for x in later for e in x["later"]), empty="")
 
 
@@ -194,8 +189,8 @@ def accounts_history(login: str, as_json: bool) -> None:
         echo_json(found)
         return
     say(f"Compte {found['login']} ({found['teleservice']}, adhérent {found['adherent']}) : "
-        f"{STATUS_LABELS.get(found['status'], found['status'])}.")
+        f"{label(ACCOUNT_STATUS, found['status'])}.")
     print_table("Historique", ("Date", "Action", "Détail", "Origine", "Référence"),
-                ((c["at"], ACTION_LABELS.get(c["action"], c["action"]), fields_text(c["fields"]),
+                ((c["at"], action_word(c["action"]), fields_text(c["fields"]),
                   c["origin_label"], " ".join(x for x in (c["change_set"], c["reference"], c["reason"]) if x))
                  for c in found["changes"]), empty="Aucun changement enregistré.")

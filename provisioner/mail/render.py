@@ -20,20 +20,22 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from provisioner.domain.diff import before_after, field_line
-from provisioner.wording import (
-    NBSP,
+from provisioner.wording import contact
+from provisioner.wording.dates import NBSP, date_fr
+from provisioner.wording.labels import (
     action_label,
-    adherent_label,
-    adherent_numero,
-    by_teleservice,
-    counts_summary,
-    date_fr,
-    nombre,
-    place,
     request_kind_label,
     request_type_label,
     status_label,
     teleservice_name,
+)
+from provisioner.wording.phrases import (
+    adherent_label,
+    adherent_numero,
+    by_teleservice,
+    counts_summary,
+    nombre,
+    place,
 )
 
 KINDS: tuple[str, ...] = (
@@ -110,6 +112,7 @@ def _environment() -> Environment:
         before_after=before_after,
         field_line=field_line,
     )
+    env.globals.update(agence=contact)  # the signature's address
     return env
 
 

@@ -18,21 +18,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS
 from provisioner.reports.files import write_atomic
-from provisioner.reports.report_html import DISPLAY_TIMEZONE, counts_summary, french_datetime
 from provisioner.service.agence import request_summary
 from provisioner.service.read_models.dashboard import ERROR_WINDOW, Facts, collect
 from provisioner.service.read_models.submissions import ErrorCode
+from provisioner.wording import dates
+from provisioner.wording.labels import (
+    CODE,
+    MAIL_BADGE,
+    REQUEST_KIND_SHORT,
+    REQUEST_TYPE,
+    SUBMISSION_BADGE,
+    capital,
+    label,
+)
+from provisioner.wording.phrases import counts_sentence, nombre
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -53,46 +61,10 @@ SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
 BATCH_SUMMARY = "synthese.html"
 
 OVERDUE_TEXT = "en attente depuis plus de 48 h"
-HEALTH_DATABASE_NOW = "base de données injoignable"
 
-STATUS_LABELS = {
-    "accepted": ("Accepté", "ok"),
-    "rejected": ("Refusé", "bad"),
-    "duplicate": ("Déjà reçu", "neutral"),
-    "held": ("Accepté, en attente d'approbation", "wait"),
-    "processing": ("En cours", "wait"),
-}
-REQUEST_KIND_LABELS = {
-    "delegue_change": "Changement de personne déléguée",
-    "company_change": "Coordonnées de l'entreprise",
-    "mass_disable": "Désactivation massive",
-}
-MAIL_STATUS_LABELS = {"pending": ("En attente", "wait"), "failed": ("Échec", "bad")}
-# Where people stumble, in words the Agence Virtuelle can act on (the template, its instructions).
-CODE_LABELS = {
-    "FILE_TYPE": "fichier qui n'est pas un .xlsx",
-    "FILE_UNREADABLE": "fichier illisible ou protégé",
-    "FILE_TOO_LARGE": "fichier trop volumineux",
-    "TEMPLATE_MISMATCH": "modèle modifié ou ancien",
-    "REQUIRED": "valeur obligatoire manquante",
-    "INVALID_VALUE": "valeur hors liste",
-    "INVALID_FORMAT": "format incorrect (email, téléphone, login, numéro)",
-    "PASSWORD_POLICY": "mot de passe non conforme",
-    "PASSWORD_MISMATCH": "confirmation du mot de passe différente",
-    "SECRET_QUESTIONS": "questions secrètes incomplètes",
-    "LOGIN_DUPLICATE": "login en double dans le fichier",
-    "LOGIN_TAKEN": "login déjà pris",
-    "USER_NOT_FOUND": "compte introuvable",
-    "CATEGORY_MISSING": "utilisateur sans catégorie",
-    "CATEGORY_UNKNOWN_LOGIN": "catégories pour un login inconnu",
-    "EASYPAIEMENT_ROLE": "E@syPaiement : ni ordonnateur ni validateur",
-    "EASYPAIEMENT_VALIDATORS": "E@syPaiement : validateurs insuffisants",
-    "AUTH_FAILED": "authentification refusée",
-    "ACCOUNT_LOCKED": "accès bloqué",
-    "ADHERENT_PENDING": "abonnement pas encore validé",
-    "ADHERENT_EXISTS": "abonnement déjà enregistré",
-    "HIDDEN_CONTENT": "contenu masqué",
-}
+# The tone (CSS class) of a submission's and an email's badge; the words are wording.labels'.
+STATUS_TONE = {"accepted": "ok", "rejected": "bad", "duplicate": "neutral", "held": "wait", "processing": "wait"}
+MAIL_TONE = {"pending": "wait", "failed": "bad"}
 
 # The bar chart's geometry, in SVG user units (it scales with the page).
 CHART_WIDTH = 640
@@ -112,10 +84,10 @@ def write_dashboard(ctx: Context) -> None:
     write_atomic(dashboard_path(ctx.outbox), render_dashboard(ctx))
 
 
-def render_dashboard(ctx: Context, *, tz: str = DISPLAY_TIMEZONE) -> str:
+def render_dashboard(ctx: Context, *, tz: str = dates.PEOPLE_TIMEZONE) -> str:
     """The page; while the database is down, a short page that says so (the health, from var/)."""
     from provisioner.service import faults
-    from provisioner.service.health import describe_all, read_health
+    from provisioner.service.health import PART_LABELS, describe_all, read_health
 
     now = ctx.clock()
     health = describe_all(read_health(ctx.settings), now)
@@ -125,21 +97,21 @@ def render_dashboard(ctx: Context, *, tz: str = DISPLAY_TIMEZONE) -> str:
         if faults.classify(error, ctx.settings) is None:
             raise
         return _environment().get_template("index.html.j2").render(
-            degraded=True, generated=french_datetime(now, _zone(tz)), refresh=REFRESH_SECONDS,
-            health=health or [HEALTH_DATABASE_NOW])
-    view = build_view(facts, ctx.outbox, now, _zone(tz))
+            degraded=True, generated=dates.french(now, dates.zone(tz)), refresh=REFRESH_SECONDS,
+            health=health or [PART_LABELS[faults.DATABASE]])
+    view = build_view(facts, ctx.outbox, now, dates.zone(tz))
     return _environment().get_template("index.html.j2").render(view, degraded=False, health=health)
 
 
 # --- What the page shows --------------------------------------------------------------
 
 
-def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo) -> dict[str, Any]:
+def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo | None = None) -> dict[str, Any]:
     """The page's values. With an `outbox`, links to the files each submission left there (those that
     exist); without (the web, which serves them from each submission's page), no file is looked at."""
     emails = facts.emails
     return {
-        "generated": french_datetime(now, zone),
+        "generated": dates.french(now, zone),
         "refresh": REFRESH_SECONDS,
         "overdue_text": OVERDUE_TEXT,
         "tiles": _tiles(facts),
@@ -179,7 +151,7 @@ def _tiles(facts: Facts) -> list[dict[str, Any]]:
               "" if inbox["exists"] else "dossier introuvable",
               "neutral" if inbox["exists"] else "bad", ""),
         _tile("Envois des dernières 24 h", received,
-              f"dont {_count(rejected, 'refusé', 'refusés')}" if rejected else "", "neutral", "#envois"),
+              f"dont {nombre(rejected, 'refusé', 'refusés')}" if rejected else "", "neutral", "#envois"),
     ]
 
 
@@ -191,57 +163,53 @@ def _busy(count: int) -> str:
     return "wait" if count else "ok"
 
 
-def _subscription(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+def _subscription(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
     return {"numero": item["numero"], "name": item["raison_sociale"] or "",
-            "since": french_datetime(item["since"], zone), "age": age_text(item["age_hours"]),
+            "since": dates.french(item["since"], zone), "age": age_text(item["age_hours"]),
             "overdue": bool(item["overdue"])}
 
 
-def _request(item: Mapping[str, Any], outbox: Path | None, now: datetime, zone: tzinfo) -> dict[str, Any]:
+def _request(item: Mapping[str, Any], outbox: Path | None, now: datetime, zone: tzinfo | None) -> dict[str, Any]:
     submission = item.get("submission_id")
     return {"id": item["id"], "numero": item["numero"], "name": item["raison_sociale"] or "",
-            "kind": REQUEST_KIND_LABELS.get(item["kind"], item["kind"]),
+            "kind": capital(label(REQUEST_KIND_SHORT, item["kind"])),
             "summary": request_summary(item["kind"], dict(item.get("payload") or {})),
-            "since": french_datetime(item["created_at"], zone),
+            "since": dates.french(item["created_at"], zone),
             "age": age_text((now - item["created_at"]).total_seconds() / 3600),
             "report": _link(outbox, submission, REPORT_HTML) if submission and outbox else None}
 
 
-def _locked(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+def _locked(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
     return {"numero": item["numero"], "name": item["raison_sociale"] or "",
-            "failures": item["failed_auth"], "until": french_datetime(item["locked_until"], zone)}
+            "failures": item["failed_auth"], "until": dates.french(item["locked_until"], zone)}
 
 
-def _mail(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
-    label, tone = MAIL_STATUS_LABELS.get(item["status"], (item["status"], "neutral"))
-    return {"created": french_datetime(item["created_at"], zone),
+def _mail(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
+    return {"created": dates.french(item["created_at"], zone),
             "recipients": ", ".join(str(r) for r in item["recipients"] or ()) or "(aucun destinataire valide)",
-            "subject": item["subject"], "status": label, "tone": tone, "attempts": item["attempts"],
+            "subject": item["subject"], "status": label(MAIL_BADGE, item["status"]),
+            "tone": MAIL_TONE.get(item["status"], "neutral"), "attempts": item["attempts"],
             # The next attempt matters once one has failed; before, it is "at the next poll".
-            "next": french_datetime(item["next_attempt_at"], zone)
+            "next": dates.french(item["next_attempt_at"], zone)
             if item["status"] == "pending" and item["attempts"] else "",
             "error": item["last_error"] or ""}
 
 
-def _unfinished(item: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+def _unfinished(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
     return {"id": item["id"], "file": item["file"], "adherent": item["adherent"] or "",
-            "received": french_datetime(item["received_at"], zone)}
+            "received": dates.french(item["received_at"], zone)}
 
 
-def _submission(row: Mapping[str, Any], outbox: Path | None, zone: tzinfo) -> dict[str, Any]:
-    label, tone = STATUS_LABELS.get(row["status"], (row["status"], "neutral"))
+def _submission(row: Mapping[str, Any], outbox: Path | None, zone: tzinfo | None) -> dict[str, Any]:
     counts = row["counts"] if isinstance(row["counts"], dict) else {}
-    changed = counts_summary(counts) if counts else ""
-    unchanged = int(counts.get("unchanged", 0) or 0)
-    if unchanged:
-        changed = ", ".join(p for p in (changed, f"{unchanged} inchangé{'s' if unchanged > 1 else ''}") if p)
     return {
-        "id": row["id"], "received": french_datetime(row["received_at"], zone),
+        "id": row["id"], "received": dates.french(row["received_at"], zone),
         "file": _shorten(row["file_name"], FILE_NAME_SHOWN), "file_full": row["file_name"],
         "numero": row["adherent_numero"] or "",
         "name": row["report_name"] or row["store_name"] or "",
-        "type": REQUEST_TYPE_LABELS.get(row["request_type"] or "", ""),
-        "status": label, "tone": tone, "changed": changed,
+        "type": REQUEST_TYPE.get(row["request_type"] or "", ""),
+        "status": label(SUBMISSION_BADGE, row["status"]), "tone": STATUS_TONE.get(row["status"], "neutral"),
+        "changed": counts_sentence(counts, unchanged=True),
         "errors": row["errors"] or 0, "warnings": row["warnings"] or 0,
         "links": _submission_links(outbox, row) if outbox else [],
     }
@@ -254,10 +222,10 @@ def _submission_links(outbox: Path, row: Mapping[str, Any]) -> list[dict[str, st
     if row["batch_id"]:
         wanted.append(("Lot", f"lot-{row['batch_id']}", BATCH_SUMMARY))
     links = []
-    for label, folder, name in wanted:
+    for title, folder, name in wanted:
         href = _link(outbox, folder, name)
         if href:
-            links.append({"label": label, "href": href})
+            links.append({"label": title, "href": href})
     return links
 
 
@@ -277,12 +245,11 @@ def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
     for index, (code, files, occurrences) in enumerate(codes):
         top = index * CHART_ROW
         width = max(2, round(CHART_BAR_MAX * files / most)) if most else 0
-        label = CODE_LABELS.get(code, "")
         bars.append({
-            "code": code, "label": label, "files": files, "occurrences": occurrences,
+            "code": code, "label": CODE.get(code, ""), "files": files, "occurrences": occurrences,
             "text_y": top + 14, "bar_y": top + 20, "width": width, "count_x": width + 8,
-            "count": f"{_count(files, 'fichier', 'fichiers')} · "
-                     f"{_count(occurrences, 'erreur', 'erreurs')}",
+            "count": f"{nombre(files, 'fichier', 'fichiers')} · "
+                     f"{nombre(occurrences, 'erreur', 'erreurs')}",
         })
     return {"bars": bars, "width": CHART_WIDTH, "height": max(1, len(codes)) * CHART_ROW,
             "bar_height": CHART_BAR}
@@ -302,19 +269,8 @@ def age_text(hours: float) -> str:
     return f"{rest} min"
 
 
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
-
-
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC  # a machine without time-zone data still shows a true (UTC) time
 
 
 def _remove_stale_temporaries(outbox: Path) -> None:

@@ -15,20 +15,26 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from provisioner.domain.diff import before_after
-from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, Teleservice
-from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import normalise_report
+from provisioner.wording import contact, dates
+from provisioner.wording.labels import (
+    COMPANY_CHANGE,
+    REQUEST_KIND,
+    REQUEST_TYPE,
+    action_label,
+    capital,
+    in_workbook_order,
+    label,
+    teleservice_name,
+)
+from provisioner.wording.phrases import counts_sentence, nombre
 
 REPORT_NAME = "rapport.html"
-# The people reading the report are in Morocco: show them their own clock,
-# not the UTC the service stores.
-DISPLAY_TIMEZONE = "Africa/Casablanca"
 
 # Link roles → the file name the pipeline gives that output in the folder.
 SUBSCRIPTION_FORM = "subscription_form"
@@ -38,33 +44,6 @@ DEFAULT_LINKS: dict[str, str] = {
     ANNOTATED_WORKBOOK: "bordereau-annote.xlsx",
 }
 
-ACTION_LABELS = {
-    "create": "Création",
-    "update": "Modification",
-    "disable": "Désactivation",
-    "enable": "Réactivation",
-    "reset_password": "Réinitialisation du mot de passe",
-}
-COMPANY_CHANGE_LABELS = {
-    "subscription": "Abonnement",
-    "delegue_change": "Personne déléguée",
-    "company_change": "Informations de l'entreprise",
-    "admin_password": "Mot de passe de l'administrateur",
-    "confirmations": "Nombre de confirmations E@syPaiement",
-}
-REQUEST_LABELS = {
-    "delegue_change": "Changement de la personne déléguée",
-    "company_change": "Modification des informations de l'entreprise",
-    "mass_disable": "Désactivation d'un grand nombre de comptes",
-}
-# (count key, singular, plural): the first account count carries the noun
-# ("3 comptes créés, 1 modifié"); password resets always name their own.
-_COUNT_WORDS = (
-    ("created", "créé", "créés"),
-    ("updated", "modifié", "modifiés"),
-    ("disabled", "désactivé", "désactivés"),
-    ("enabled", "réactivé", "réactivés"),
-)
 _SUBMISSION_TIME = re.compile(r"S(\d{8}T\d{6})(?:-|$)")
 
 
@@ -73,7 +52,7 @@ def write_report_html(
     folder: str | Path,
     *,
     links: dict[str, str] | None = None,
-    tz: str = DISPLAY_TIMEZONE,
+    tz: str = dates.PEOPLE_TIMEZONE,
 ) -> Path:
     """Write `folder/rapport.html` atomically and return its path.
 
@@ -88,7 +67,7 @@ def write_report_html(
 
 def render_report_html(
     report: Mapping[str, Any], *, links: Mapping[str, str] | None = None,
-    tz: str = DISPLAY_TIMEZONE,
+    tz: str = dates.PEOPLE_TIMEZONE,
 ) -> str:
     """The HTML text; `links` are taken as they are (already checked)."""
     view = build_view(normalise_report(report), links or {}, tz)
@@ -111,17 +90,17 @@ def existing_links(folder: Path, links: Mapping[str, str] | None) -> dict[str, s
 
 # --- The outcome sentence ----------------------------------------------------
 
-def outcome_sentence(report: Mapping[str, Any], tz: str = DISPLAY_TIMEZONE) -> str:
+def outcome_sentence(report: Mapping[str, Any], tz: str = dates.PEOPLE_TIMEZONE) -> str:
     """The one French sentence that says what happened to the submission."""
     report = normalise_report(report)
     status, request_type = report["status"], report["request_type"]
     if status == "duplicate":
-        when = submission_time(report["duplicate_of"], _zone(tz))
+        when = submission_time(report["duplicate_of"], dates.zone(tz))
         if when:
             return f"Ce fichier a déjà été traité le {when} : rien n'a été modifié."
         return "Ce fichier a déjà été traité : rien n'a été modifié."
     if status == "rejected":
-        errors = _plural(len(report["errors"]), "erreur", "erreurs")
+        errors = nombre(len(report["errors"]), "erreur", "erreurs")
         if request_type == "controle":
             return (f"Contrôle seul : ce bordereau serait refusé ({errors} à corriger) ; "
                     "rien n'a été appliqué.")
@@ -135,39 +114,24 @@ def outcome_sentence(report: Mapping[str, Any], tz: str = DISPLAY_TIMEZONE) -> s
         if created:
             verb = "sera créé" if created == 1 else "seront créés"
             return (f"Votre demande d'abonnement a été enregistrée : "
-                    f"{_plural(created, 'compte', 'comptes')} {verb} dès que l'Agence "
+                    f"{nombre(created, 'compte', 'comptes')} {verb} dès que l'Agence "
                     "Virtuelle l'aura validée.")
         return ("Votre demande d'abonnement a été enregistrée : elle prendra effet dès que "
                 "l'Agence Virtuelle l'aura validée.")
     if report["held"]:
         return ("Votre bordereau a été accepté, mais rien n'est encore appliqué : ses "
                 "changements attendent l'approbation de l'Agence Virtuelle.")
-    summary = counts_summary(report["counts"])
+    summary = counts_sentence(report["counts"])
     if summary:
         return f"Votre bordereau a été accepté : {summary}."
     return "Votre bordereau a été accepté : aucun compte n'a changé."
-
-
-def counts_summary(counts: Mapping[str, int]) -> str:
-    """'3 comptes créés, 1 modifié, 2 mots de passe réinitialisés' ('' when nothing)."""
-    parts: list[str] = []
-    for key, singular, plural in _COUNT_WORDS:
-        n = counts.get(key, 0)
-        if n:
-            word = singular if n == 1 else plural
-            noun = "" if parts else (" compte" if n == 1 else " comptes")
-            parts.append(f"{n}{noun} {word}")
-    resets = counts.get("reset_password", 0)
-    if resets:
-        parts.append(_plural(resets, "mot de passe réinitialisé", "mots de passe réinitialisés"))
-    return ", ".join(parts)
 
 
 # --- The view the template renders -------------------------------------------
 
 def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dict[str, Any]:
     """Everything the template shows, as plain strings, lists and flags."""
-    zone = _zone(tz)
+    zone = dates.zone(tz)
     status, request_type = report["status"], report["request_type"]
     controle = request_type == "controle"
     return {
@@ -179,10 +143,10 @@ def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dic
         "held": report["held"],
         "submission_id": report["submission_id"],
         "file": report["file"],
-        "received": french_datetime(report["received_at"], zone),
+        "received": dates.french(report["received_at"], zone),
         "adherent": report["adherent"],
         "raison_sociale": report["raison_sociale"],
-        "request_type_label": REQUEST_TYPE_LABELS.get(request_type or ""),
+        "request_type_label": REQUEST_TYPE.get(request_type or ""),
         "sha256": report["sha256"],
         "batch": report["batch"],
         "duplicate_of": report["duplicate_of"],
@@ -195,24 +159,21 @@ def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dic
         "warnings": [_finding(f) for f in report["warnings"]],
         # Every role present (None when absent): the template tests them by name.
         "links": {role: quote(links[role]) if links.get(role) else None for role in DEFAULT_LINKS},
-        "address": AGENCE_VIRTUELLE_ADDRESS,
-        "address_line": ", ".join(AGENCE_VIRTUELLE_ADDRESS),
+        "address": contact.ADDRESS,
+        "address_line": ", ".join(contact.ADDRESS),
     }
 
 
 def group_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One table per téléservice, in the workbook's order; an unknown key last, as is."""
-    order: dict[str, int] = {t: i for i, t in enumerate(Teleservice)}
-    names: dict[str, str] = {t: t.label for t in Teleservice}
     groups: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         groups.setdefault(change["teleservice"], []).append({
-            "action": ACTION_LABELS.get(change["action"], change["action"]),
+            "action": action_label(change["action"]),
             "login": change["login"],
             "fields": _fields(change.get("fields") or []),
         })
-    keys = sorted(groups, key=lambda k: (order.get(k, len(order)), str(k)))
-    return [{"name": names.get(k, k), "rows": groups[k]} for k in keys]
+    return [{"name": teleservice_name(k), "rows": groups[k]} for k in in_workbook_order(groups)]
 
 
 def _changes_heading(report: Mapping[str, Any]) -> str:
@@ -241,7 +202,7 @@ def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, Any]
         state = ("Demanderait l'approbation de l'Agence Virtuelle" if controle
                  else "En attente de l'Agence Virtuelle")
     return {
-        "label": COMPANY_CHANGE_LABELS.get(change["kind"], change["kind"]),
+        "label": capital(label(COMPANY_CHANGE, change["kind"])),
         "summary": change["summary"] or "",
         "fields": _fields(change.get("fields") or []),
         "state": state,
@@ -253,7 +214,7 @@ def _request(request: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": request["id"],
         "kind": request["kind"],
-        "label": REQUEST_LABELS.get(request["kind"], request["kind"]),
+        "label": capital(label(REQUEST_KIND, request["kind"])),
         "summary": request["summary"] or "",
     }
 
@@ -289,35 +250,13 @@ def _tone(report: Mapping[str, Any]) -> str:
 
 # --- Dates -------------------------------------------------------------------
 
-def french_datetime(value: str | datetime | None, zone: tzinfo) -> str:
-    """'26/11/2026 à 19:55' in `zone`; a naive time is taken as UTC (the service's clock)."""
-    if value is None or value == "":
-        return ""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
-
-
 def submission_time(submission_id: str | None, zone: tzinfo) -> str:
     """When a submission was received, read from its id (`S20261126T185500-…`, UTC)."""
     match = _SUBMISSION_TIME.match(submission_id or "")
     if not match:
         return ""
     moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-    return french_datetime(moment, zone)
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # A machine without time-zone data still shows a true (UTC) time.
-        return UTC
-
-
-def _plural(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
+    return dates.french(moment, zone)
 
 
 @cache

@@ -24,12 +24,11 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fpdf import FPDF
 
-from provisioner.reports import AGENCE_VIRTUELLE_ADDRESS
 from provisioner.reports.files import write_atomic
+from provisioner.wording import contact, dates
 
 FORM_NAME = "formulaire-abonnement.pdf"
 TITLE = "Formulaire d'abonnement aux TéléServices CIMR"
@@ -53,7 +52,6 @@ PASSWORD_NOTE = (
 )
 
 _ENCODING = "windows-1252"
-_DISPLAY_TIMEZONE = "Africa/Casablanca"
 # Tried in turn until everything fits on one page: long addresses or names
 # wrap, and a smaller type is better than a second sheet to sign.
 _FONT_SIZES = (10.0, 9.0, 8.0, 7.0, 6.0)
@@ -184,14 +182,6 @@ def _moment(value: Any) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _local_date(moment: datetime) -> str:
-    try:
-        zone: Any = ZoneInfo(_DISPLAY_TIMEZONE)
-    except ZoneInfoNotFoundError:
-        zone = UTC
-    return moment.astimezone(zone).strftime("%d/%m/%Y")
-
-
 # --- Layout ------------------------------------------------------------------
 #
 # Text is broken into lines here and each line drawn with `cell`: fpdf2's own
@@ -302,7 +292,7 @@ def _header(pdf: FPDF, form: dict[str, Any], size: float) -> None:
     pdf.ln(1)
     pdf.set_font("Helvetica", "", size)
     _paragraph(pdf, f"Adhérent n° {form['numero']} — Date de la demande : "
-                    f"{_local_date(form['moment'])}", size * 0.5, align="C")
+                    f"{dates.day(form['moment'])}", size * 0.5, align="C")
     pdf.ln(size * 0.3)
 
 
@@ -379,7 +369,7 @@ def _commitment(pdf: FPDF, size: float) -> None:
 def _send_to(pdf: FPDF, size: float) -> None:
     pdf.set_font("Helvetica", "B", size)
     pdf.set_fill_color(*_NOTE_FILL)
-    text = ("À envoyer par courrier, signé et cacheté, à : " + ", ".join(AGENCE_VIRTUELLE_ADDRESS)
+    text = ("À envoyer par courrier, signé et cacheté, à : " + ", ".join(contact.ADDRESS)
             + ". L'abonnement est validé dans les 48 heures qui suivent la réception de ce "
               "formulaire ; la personne déléguée en est informée par email.")
     if pdf.get_y() + 4 * size * 0.5 > pdf.page_break_trigger:

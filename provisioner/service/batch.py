@@ -36,6 +36,9 @@ from provisioner.domain.vocabulary import RequestType
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults, intake
 from provisioner.service.names import display_name
+from provisioner.wording.dates import date_fr
+from provisioner.wording.labels import request_type_label, status_label
+from provisioner.wording.phrases import counts_summary, nombre
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
 
 if TYPE_CHECKING:
@@ -322,8 +325,6 @@ def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
 
 @cache
 def _environment() -> Environment:
-    from provisioner.wording import counts_summary, date_fr, nombre, request_type_label, status_label
-
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date_fr=date_fr, request_type=request_type_label, counts_summary=counts_summary,
                        nombre=nombre, status=lambda s: "erreur interne" if s == "error" else status_label(s))

@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults
+from provisioner.wording import dates
 
 if TYPE_CHECKING:
     from provisioner.config import Settings
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEALTH_FILE = "health.json"
-DISPLAY_TIMEZONE = "Africa/Casablanca"
 
 PART_LABELS = {
     faults.DATABASE: "base de données injoignable",
@@ -118,20 +117,14 @@ def read_health(settings: Settings) -> dict[str, Any]:
 
 def describe(fault: Mapping[str, Any], now: datetime, zone: tzinfo | None = None) -> str:
     """« base de données injoignable depuis 10 h 32 », « outbox non inscriptible (disque plein) depuis … »."""
-    zone = zone or ZoneInfo(DISPLAY_TIMEZONE)
     label = PART_LABELS.get(str(fault.get("part")), str(fault.get("part")))
     reason = REASON_LABELS.get(str(fault.get("reason") or ""))
     if reason:
         label += f" ({reason})"
     try:
-        since = datetime.fromisoformat(str(fault.get("since"))).astimezone(zone)
+        return f"{label} depuis {dates.since(str(fault.get('since')), now, zone)}"
     except ValueError:
         return label
-    local_now = now.astimezone(zone)
-    when = f"{since:%H} h {since:%M}"
-    if since.date() != local_now.date():
-        when = f"le {since:%d/%m/%Y} à {when}"
-    return f"{label} depuis {when}"
 
 
 def describe_all(health: Mapping[str, Any], now: datetime) -> list[str]:

@@ -20,12 +20,9 @@ from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.service.context import Context
 from provisioner.store.tables import accounts, adherents, history
+from provisioner.wording.labels import ORIGIN, label
 
 SECRET_COLUMNS = ("password_hash", "answer1_hash", "answer2_hash", "answer3_hash")
-ORIGIN_LABELS = {
-    "submission": "Bordereau", "subscription": "Validation de l'abonnement", "request": "Demande approuvée",
-    "operator": "Action de l'Agence Virtuelle", "revert": "Annulation",
-}
 
 
 @dataclass(frozen=True)
@@ -123,5 +120,5 @@ PUBLIC_COLUMNS = (history.c.id, history.c.at, history.c.teleservice, history.c.l
 def public_row(row: Any) -> dict[str, Any]:
     return {"id": row.id, "at": row.at, "action": row.action, "teleservice": row.teleservice,
             "login": row.login, "fields": list(row.fields or []), "origin": row.origin,
-            "origin_label": ORIGIN_LABELS.get(row.origin, row.origin), "change_set": row.change_set,
+            "origin_label": label(ORIGIN, row.origin), "change_set": row.change_set,
             "reference": row.reference, "actor": row.actor, "reason": row.reason}

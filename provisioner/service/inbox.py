@@ -13,8 +13,8 @@ unless that lock is stale.
 
 Taking a file is an atomic `os.rename` into this instance's private work
 folder (`var/work/<instance>/`, on the inbox's file system): two instances,
-on one host or sharing the folder, can never both succeed. A row in
-`inbox_claims` records who holds the file. The name the person gave it is
+on one host or sharing the folder, can never both succeed, and the folder's
+name says which instance holds the file. The name the person gave it is
 kept in a sidecar (`<token>.json`) written before the rename; the file itself
 gets our own name. Each instance holds an exclusive `flock` on its folder's
 `.lock` for its lifetime: a folder whose lock is free (its process is gone)
@@ -42,11 +42,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, update
-
 from provisioner.service.names import display_name
 from provisioner.service.zip_end import is_unfinished_zip
-from provisioner.store.tables import inbox_claims
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
@@ -238,26 +235,15 @@ class Workspace:
         if signature is not None and not _unchanged(target, signature) and _give_back(target, path):
             sidecar.unlink(missing_ok=True)
             return None
-        try:
-            with ctx.engine.begin() as conn:
-                conn.execute(insert(inbox_claims).values(path=str(target), claimed_by=self.instance_id,
-                                                         claimed_at=now))
-        except Exception as error:  # the file is ours anyway (the rename is the claim)
-            log.warning("inbox: claim row not recorded for %s: %s", token, type(error).__name__)
         return target
 
-    def release(self, ctx: Context, work: Path) -> None:
+    def release(self, work: Path) -> None:
         """Forget a claimed file once it has left the work folder."""
         work.unlink(missing_ok=True)
         _sidecar(work).unlink(missing_ok=True)
         scratch = work.with_name(work.name + SCRATCH)
         if scratch.is_dir():
             shutil.rmtree(scratch, ignore_errors=True)
-        try:
-            with ctx.engine.begin() as conn:
-                conn.execute(delete(inbox_claims).where(inbox_claims.c.path == str(work)))
-        except Exception as error:
-            log.warning("inbox: claim row not removed for %s: %s", work.name, type(error).__name__)
 
     def pending(self) -> list[Path]:
         """The files claimed by this instance and not yet released, oldest claim first."""
@@ -291,7 +277,7 @@ class Workspace:
 
     # -- recovery ----------------------------------------------------------------
 
-    def adopt_abandoned(self, ctx: Context) -> int:
+    def adopt_abandoned(self) -> int:
         """Take over the files of work folders whose instance is gone; returns how many."""
         adopted = 0
         for folder in self._other_folders():
@@ -301,7 +287,7 @@ class Workspace:
                 for item in sorted(folder.iterdir()):
                     if item.name.startswith("."):  # its lock, a half-written sidecar
                         continue
-                    if self._adopt(ctx, folder, item):
+                    if self._adopt(folder, item):
                         adopted += 1
                 shutil.rmtree(folder, ignore_errors=True)
         if adopted:
@@ -317,25 +303,13 @@ class Workspace:
         except FileNotFoundError:
             return
 
-    def _adopt(self, ctx: Context, folder: Path, item: Path) -> bool:
+    def _adopt(self, folder: Path, item: Path) -> bool:
         target = self.folder / item.name
         try:
             os.rename(item, target)
         except OSError:
             return False  # another instance adopted it first
-        if not (_TOKEN.fullmatch(item.name) and target.is_file()):
-            return False  # sidecars and scratch follow their file
-        try:
-            with ctx.engine.begin() as conn:
-                moved = conn.execute(update(inbox_claims).where(inbox_claims.c.path == str(item))
-                                     .values(path=str(target), claimed_by=self.instance_id,
-                                             claimed_at=ctx.clock())).rowcount
-                if not moved:
-                    conn.execute(insert(inbox_claims).values(path=str(target), claimed_by=self.instance_id,
-                                                             claimed_at=ctx.clock()))
-        except Exception as error:
-            log.warning("inbox: claim row not moved for %s: %s", item.name, type(error).__name__)
-        return True
+        return bool(_TOKEN.fullmatch(item.name) and target.is_file())  # sidecars and scratch follow their file
 
 
 def _host() -> str:

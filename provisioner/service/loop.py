@@ -134,7 +134,7 @@ class Service:
 
     def _round(self, tally: _Tally) -> None:
         try:
-            self.workspace.adopt_abandoned(self.ctx)
+            self.workspace.adopt_abandoned()
         except Exception as error:  # recovery is retried at the next round
             intake.log_failure("adoption", "-", error)
         try:  # the retention holds even when nothing new is quarantined
@@ -182,7 +182,7 @@ class Service:
             os.rename(staging, target)
         except BaseException:
             staging.unlink(missing_ok=True)
-            self.workspace.release(self.ctx, target)
+            self.workspace.release(target)
             raise
         return target
 
@@ -199,7 +199,7 @@ class Service:
             work = self.take_copy(path)
             handled = self.handle(work)
             if handled.status in ("waiting", "error", "stopped"):
-                self.workspace.release(self.ctx, work)
+                self.workspace.release(work)
             results.append(handled)
         return results
 
@@ -329,7 +329,7 @@ class Service:
                 intake.log_failure("quarantine", work.name, again)
                 self._forget_start(work, interrupted)
                 return Handled("error")
-        workspace.release(ctx, work)
+        workspace.release(work)
         workspace.heartbeat()
         return handled
 

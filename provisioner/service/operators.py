@@ -27,7 +27,6 @@ from provisioner.service.context import Context
 from provisioner.store import repository as repo
 from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
 
-ROLE_LABELS = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 LOGIN = re.compile(r"[a-z0-9._-]{2,64}")
 # Actors the audit already names: an operator called so would be mistaken for them.
 SIGN_IN_ACTOR = "web"  # who records an operator's lock: no operator is signed in then
@@ -61,7 +60,7 @@ class UnknownRole(OperatorError):
 
 
 class WeakPassword(OperatorError):
-    """Le mot de passe d'un opérateur doit compter de 12 à 128 caractères."""
+    """Le mot de passe d'un opérateur doit compter de {shortest} à {longest} caractères."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def normal_login(login: str) -> str:
 
 def _check_password(password: str) -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise WeakPassword()
+        raise WeakPassword(shortest=PASSWORD_MIN, longest=PASSWORD_MAX)
 
 
 def _check_role(role: str) -> None:

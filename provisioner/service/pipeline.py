@@ -28,7 +28,6 @@ from sqlalchemy import Connection, exc, update
 from provisioner.domain.findings import Finding, Severity, error
 from provisioner.domain.plan import Plan, make_plan
 from provisioner.domain.vocabulary import RequestType
-from provisioner.reports import clock
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service import faults, notices
@@ -39,6 +38,7 @@ from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.secrets_plan import Hashes, hash_plan
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
+from provisioner.wording import dates
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
@@ -362,4 +362,4 @@ def _merge(first: list[Finding], later: list[Finding]) -> list[Finding]:
 
 
 def _french_time(moment: datetime | None) -> str:
-    return clock.french(moment) if moment else "?"
+    return dates.french(moment) or "?"

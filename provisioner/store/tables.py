@@ -340,17 +340,6 @@ reverts = Table(
     Column("left", JSON, nullable=False),  # what --force left as it was: [{login, teleservice, later}]
 )
 
-# One row per inbox file taken: two service instances never take the same one.
-inbox_claims = Table(
-    "inbox_claims",
-    metadata,
-    Column("path", String(1024), primary_key=True),
-    Column("claimed_by", String(255), nullable=False),
-    Column("claimed_at", UtcDateTime(), nullable=False, default=utcnow),
-    Column("sha256", String(64)),
-)
-
-
 # -- the back office on the web (issue 12) ---------------------------------------------
 
 OPERATOR_ROLES = ("lecture", "validation", "admin")  # each role can do what the one before can

@@ -12,7 +12,7 @@ a page with the use case's French message.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -54,6 +54,15 @@ class Web:
     def field(self, name: str, limit: int = 2000) -> str:
         value = self.form.get(name) if self.form is not None else None
         return value.strip()[:limit] if isinstance(value, str) else ""
+
+    def query(self, name: str, limit: int = 100) -> str:
+        """A list page's text filter, from the query string: trimmed and cut to `limit`."""
+        return self.request.query_params.get(name, "").strip()[:limit]
+
+    def choice(self, name: str, allowed: Collection[str]) -> str:
+        """A list page's filter that takes one of `allowed`; anything else is no filter ('')."""
+        value = self.request.query_params.get(name, "")
+        return value if value in allowed else ""
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         return page(template, status_code, operator=self.operator, csrf_token=self.session.csrf_token,

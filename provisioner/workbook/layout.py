@@ -19,6 +19,7 @@ from provisioner.domain.vocabulary import (
     RequestType,
     Teleservice,
 )
+from provisioner.wording.passwords import PASSWORD_HINT
 
 TEMPLATE_VERSION = "2026.1"
 
@@ -80,7 +81,6 @@ ALWAYS = frozenset(RequestType)
 FOR_ABONNEMENT = frozenset({RequestType.ABONNEMENT})
 
 PHONE_HINT = "Numéro marocain (0522123456, 0661234567) ou international (+33 1 23 45 67 89)."
-PASSWORD_HINT = "De 5 à 10 caractères : lettres (sans accent) et chiffres uniquement."
 
 # --- Sheet "Adhérent" (form: label in column A, value in column B) ---------
 

@@ -42,6 +42,7 @@ from provisioner.domain.vocabulary import (
 )
 from provisioner.reports.files import write_atomic
 from provisioner.store import repository as repo
+from provisioner.wording import dates
 from provisioner.workbook import layout
 from provisioner.workbook.readme import TITLE
 from provisioner.workbook.render import (
@@ -194,14 +195,14 @@ def _mark_readme(sheet: Sheet, snapshot: Snapshot, now: datetime) -> None:
     # point at absolute ranges of this sheet, which an insertion would shift.
     name = f" ({snapshot.raison_sociale})" if snapshot.raison_sociale else ""
     cell = sheet.cells[(2, 1)] = Cell(bold=True, color=NOTE_COLOR, wrap=True)
-    put_text(cell, f"Modèle {layout.TEMPLATE_VERSION} pré-rempli le {now:%d/%m/%Y} pour l'adhérent "
+    put_text(cell, f"Modèle {layout.TEMPLATE_VERSION} pré-rempli le {dates.day(now)} pour l'adhérent "
                    f"{snapshot.company.numero}{name}. Lisez d'abord la note en bas de l'onglet "
                    f"« {layout.ADHERENT_SHEET} ».")
 
 
 def prefill_note(numero: str, now: datetime) -> str:
     """The instructions that only a pre-filled workbook needs, in French."""
-    return (f"Fichier pré-rempli le {now:%d/%m/%Y} avec les données enregistrées pour l'adhérent {numero}. "
+    return (f"Fichier pré-rempli le {dates.day(now)} avec les données enregistrées pour l'adhérent {numero}. "
             "Modifiez seulement ce qui change. Laissez vides les mots de passe, les questions et les "
             "réponses secrètes des lignes que vous ne changez pas : une cellule vide conserve la valeur "
             f"actuelle. Avant d'envoyer le fichier, saisissez le mot de passe actuel de l'administrateur "

@@ -7,6 +7,8 @@ renderer decides how each style looks and where the paragraphs go.
 from __future__ import annotations
 
 from provisioner.domain.vocabulary import CATEGORIES, Action, RequestType
+from provisioner.wording import contact
+from provisioner.wording.passwords import POLICY_PARAGRAPH
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field
 
@@ -19,11 +21,7 @@ FIX_ADVICE = ("Corrigez les cellules en rouge de la copie annotée et ressaisiss
               "quelle ; ou bien corrigez votre propre fichier d'origine, qui contient encore ces valeurs, "
               "et renvoyez-le.")
 
-CONTACT = (
-    "Responsable de l'Agence Virtuelle",
-    "100, Bd Abdelmoumen, 20340 – Casablanca",
-    "E-mail : agencevirtuelle@cimr.ma",
-)
+CONTACT = (contact.NAME, contact.ADDRESS_LINE, f"E-mail : {contact.EMAIL}")
 
 
 
@@ -167,9 +165,7 @@ def _readme_required() -> list[tuple[str, str]]:
 def _readme_passwords() -> list[tuple[str, str]]:
     return [
         ("heading", "Les mots de passe"),
-        ("text", "Un mot de passe compte de 5 à 10 caractères : uniquement des lettres sans accent "
-                 "(a à z, A à Z) et des chiffres (0 à 9), sans espace ni signe de ponctuation. "
-                 "Saisissez-le deux fois à l'identique (champ ou colonne de confirmation)."),
+        ("text", POLICY_PARAGRAPH + " Saisissez-le deux fois à l'identique (champ ou colonne de confirmation)."),
         ("text", f"Pour un utilisateur, vous pouvez laisser {_q(layout.PASSWORD.label)} et "
                  f"{_q(layout.PASSWORD_CONFIRM.label)} vides à la création (ou avec l'action "
                  f"{Action.REINITIALISER.value}) : un mot de passe conforme est alors généré et "

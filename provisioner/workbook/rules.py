@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.keys import label_key, login_key
 from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestType
+from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.schemas import POLICY_MESSAGE, meets_password_policy, one_of, shown
+from provisioner.workbook.schemas import meets_password_policy, one_of, shown
 
 Row = tuple[int, dict[str, str]]
 

@@ -35,6 +35,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.vocabulary import LOGIN_PATTERN, PASSWORD_PATTERN, Action
+from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
@@ -153,9 +154,6 @@ def _not_in_list(fld: Field, value: str, _ctx: _Context) -> str:
     return (f"« {shown(value)} » n'est pas une valeur admise pour « {fld.label} ». "
             f"Choisissez {one_of(fld.choices)}.")
 
-
-POLICY_MESSAGE = ("Le mot de passe doit compter de 5 à 10 caractères, uniquement des lettres sans "
-                  "accent et des chiffres (ni espace, ni ponctuation) : choisissez-en un autre.")
 
 _RULES: dict[str, _Rule] = {
     "required": _Rule("REQUIRED", _required_in_form),

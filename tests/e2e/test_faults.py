@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ from sqlalchemy import Engine
 
 from tests import factory
 from tests.e2e.test_canaries import Finds, files_under, needles_of, scan
-from tests.service_env import run_provisioner, service_env
+from tests.service_env import Serve, Started, run_provisioner, service_env, wait_for
 
 POLL = "1"
 ADMIN_CANARY = "Cx9AdmFlt1"
@@ -39,38 +37,6 @@ CANARIES = (ADMIN_CANARY, USER_CANARY, *ANSWER_CANARIES)
 # -- the service and its files --------------------------------------------------------------------
 
 
-class Serve:
-    """`provisioner serve` on the folders of `root`, in a session of its own (it and its hash workers)."""
-
-    def __init__(self, root: Path, env: dict[str, str], name: str) -> None:
-        self.root, self.env = root, env
-        self.log = root / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Serve:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "provisioner", "serve"], cwd=self.root,
-                                            env=self.env, stdout=log, stderr=log, start_new_session=True)
-        return self
-
-    def kill9(self) -> None:
-        """SIGKILL to the service and its hash workers at once, as the OOM killer or a power cut would."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(60)
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     for folder in ("inbox", "outbox", "archive", "var", "staging"):
@@ -80,30 +46,9 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def services(root: Path) -> Iterator[Callable[..., Serve]]:
-    started: list[Serve] = []
-
-    def start(env: dict[str, str]) -> Serve:
-        service = Serve(root, env, f"serve-{len(started)}").start()
-        started.append(service)
-        return service
-
-    yield start
-    for service in started:
-        if service.alive():
-            service.kill9()
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, *running: Serve) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        for service in running:
-            if not service.alive():
-                pytest.fail(f"serve exited:\n{service.text()[-3000:]}")
-        time.sleep(0.2)
-    pytest.fail("timed out\n" + "\n".join(s.text()[-3000:] for s in running))
+    started = Started(root)
+    yield started.start
+    started.kill_all()
 
 
 def abonnement(path: Path, numero: str, *, users: int = 1) -> Path:
@@ -219,7 +164,7 @@ def test_files_dropped_while_the_database_is_down_wait_and_are_applied_once_it_i
     status = run_provisioner(root, env, "status")
     assert "Santé du service : aucune anomalie signalée" in status.stdout
     assert "base de données injoignable" not in (root / "outbox" / "index.html").read_text(encoding="utf-8")
-    assert service.stop() == 0
+    assert service.stop(timeout=60) == 0
     log = service.text()
     assert "health: database failing: OperationalError" in log and "health: database back" in log
     assert_no_canary(root, log, status.stdout)
@@ -282,7 +227,7 @@ def test_a_read_only_outbox_owes_the_outputs_which_the_service_writes_once_it_is
     assert rows(url, "SELECT count(*) FROM adherents") == [(2,)]
     assert quarantined(root) == [] and not list((root / "inbox").iterdir())
     wait_for(lambda: not health(root), 10, service)
-    assert service.stop() == 0
+    assert service.stop(timeout=60) == 0
     assert_no_canary(root, service.text(), result.stdout, result.stderr)
 
 
@@ -317,7 +262,7 @@ def test_a_file_in_hand_through_three_kills_is_processed_normally_after_the_rest
     assert rows(url, "SELECT count(*), count(finished_at) FROM submissions") == [(1, 1)]
     assert rows(url, "SELECT count(*) FROM pending_users") == [(100,)]
     assert quarantined(root) == []
-    assert service.stop() == 0
+    assert service.stop(timeout=60) == 0
     assert not [p for p in (root / "var" / "work").rglob("C*")]
     logs = "\n".join(p.read_text(errors="replace") for p in root.glob("serve-*.log"))
     assert "rejected unread" not in logs
@@ -339,7 +284,7 @@ def test_a_service_started_before_its_database_waits_for_it(
     finally:
         _allow_connections(pg_admin, database, True)
     wait_for(lambda: "service started" in service.text() and not health(root), 60, service)
-    assert service.stop() == 0
+    assert service.stop(timeout=60) == 0
 
 
 # -- in process: what is hard to provoke from outside -------------------------------------------------

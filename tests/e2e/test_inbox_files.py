@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_serve import POLL, Serve, company, drop, reports, settle, wait_for
-from tests.service_env import run_provisioner, service_env
+from tests.e2e.test_serve import POLL, company, drop, reports, serve_env, settle
+from tests.service_env import Serve, run_provisioner, service_env, wait_for
 
 NOT_UTF8 = os.fsdecode(b"r\xe9sum\xe9.xlsx")  # Latin-1 bytes, as an SMB share or a zip tool leaves them
 CONTROL = "ligne\nsuivante\x1b[31m.xlsx"
@@ -109,9 +109,9 @@ def test_process_on_a_file_whose_name_is_not_utf8_reports_it_escaped(root: Path)
 @pytest.mark.slow
 def test_a_writer_that_pauses_mid_file_gets_its_workbook_taken_once_complete(root: Path) -> None:
     data = company(root / "staging" / "complet.xlsx", "830001").read_bytes()
-    service = Serve(root, f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}").start()
+    service = Serve(root, serve_env(root, f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}")).start()
     try:
-        wait_for(lambda: "service started" in service.text(), 30, (service,))
+        wait_for(lambda: "service started" in service.text(), 30, service)
 
         def slow_writer() -> None:  # a VPN or SMB copy that stalls for longer than the stability window
             with (root / "inbox" / "lent.xlsx").open("wb") as handle:
@@ -125,11 +125,12 @@ def test_a_writer_that_pauses_mid_file_gets_its_workbook_taken_once_complete(roo
         writer = threading.Thread(target=slow_writer)
         writer.start()
         writer.join()
-        found = wait_for(lambda: reports(root), 30, (service,))
+        found = wait_for(lambda: reports(root), 30, service)
         time.sleep(4 * POLL)
         assert service.stop() == 0
     finally:
-        service.kill()
+        if service.alive():
+            service.kill9()
     assert [(r["file"], r["status"], r["errors"]) for r in found] == [("lent.xlsx", "accepted", [])]
     assert len(reports(root)) == 1
     assert not list((root / "var" / "quarantine").iterdir())

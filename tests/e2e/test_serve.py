@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import zipfile
 from collections import Counter
@@ -25,7 +23,7 @@ import sqlalchemy as sa
 
 from provisioner.service.loop import PARALLEL_FILES
 from tests import factory
-from tests.service_env import service_env
+from tests.service_env import Serve, Started, service_env, wait_for
 
 POLL = 0.5
 ADMIN_CANARY = "Adm1nCnry7"  # 10 letters and digits: a valid password, unique in every output
@@ -37,38 +35,8 @@ NOTIFY = "cabinet@fiduciaire-exemple.ma"
 # -- helpers -------------------------------------------------------------------------------
 
 
-class Serve:
-    """One `provisioner serve` process on the folders of `root`."""
-
-    def __init__(self, root: Path, db_url: str, *, name: str = "serve", hash_workers: int = 1) -> None:
-        self.root = root
-        self.log = root / f"{name}.log"
-        self.env = service_env(root, db_url, hash_workers=hash_workers, PROVISIONER_POLL_SECONDS=str(POLL))
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Serve:
-        with self.log.open("ab") as log:
-            # A session of its own, as a terminal gives: its process group is the
-            # service and its hash workers, and nothing of pytest's.
-            self.process = subprocess.Popen([sys.executable, "-m", "provisioner", "serve"], cwd=self.root,
-                                            env=self.env, stdout=log, stderr=log, start_new_session=True)
-        return self
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        return self.process.wait(timeout)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def tail(self) -> str:
-        return self.text()[-4000:]
+def serve_env(root: Path, db_url: str, hash_workers: int = 1) -> dict[str, str]:
+    return service_env(root, db_url, hash_workers=hash_workers, PROVISIONER_POLL_SECONDS=str(POLL))
 
 
 @pytest.fixture
@@ -85,16 +53,13 @@ def sqlite(root: Path) -> str:
 
 @pytest.fixture
 def serve(root: Path, sqlite: str) -> Iterator[Callable[..., Serve]]:
-    started: list[Serve] = []
+    started = Started(root)
 
     def start(db_url: str = sqlite, name: str = "serve", hash_workers: int = 1) -> Serve:
-        service = Serve(root, db_url, name=f"{name}-{len(started)}", hash_workers=hash_workers).start()
-        started.append(service)
-        return service
+        return started.start(serve_env(root, db_url, hash_workers), name)
 
     yield start
-    for service in started:
-        service.kill()
+    started.kill_all()
 
 
 def reports(root: Path) -> list[dict[str, Any]]:
@@ -105,21 +70,6 @@ def reports(root: Path) -> list[dict[str, Any]]:
         except ValueError:  # never half a file (written then renamed), but be safe
             continue
     return found
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, services: tuple[Serve, ...] = ()) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        for service in services:
-            assert service.process is not None
-            if service.process.poll() is not None:
-                pytest.fail(f"serve exited with {service.process.returncode}:\n{service.tail()}")
-        time.sleep(0.1)
-    logs = "\n".join(s.tail() for s in services)
-    pytest.fail(f"timed out after {timeout} s\n{logs}")
 
 
 def company(path: Path, numero: str, *, login: str | None = None, **adherent: Any) -> Path:
@@ -173,9 +123,9 @@ def test_a_dropped_workbook_is_reported_archived_without_secrets_and_mailed(root
     (inbox / "sous-dossier").mkdir()
     service = serve()
 
-    found = wait_for(lambda: reports(root), 30, (service,))
+    found = wait_for(lambda: reports(root), 30, service)
     wait_for(lambda: not (inbox / "bordereau.xlsx").exists() and list((root / "outbox" / "mail").glob("*.eml")),
-             10, (service,))
+             10, service)
     time.sleep(4 * POLL)  # the ignored files had every chance to be taken
     assert service.stop() == 0
 
@@ -204,7 +154,7 @@ def test_a_file_written_slowly_is_taken_only_once_finished(root: Path, serve) ->
         handle.flush()
         time.sleep(2 * POLL)
         handle.write(data[len(data) // 2:])
-    found = wait_for(lambda: reports(root), 30, (service,))
+    found = wait_for(lambda: reports(root), 30, service)
     assert service.stop() == 0
     assert [(r["file"], r["status"], r["errors"]) for r in found] == [("lent.xlsx", "accepted", [])]
 
@@ -218,7 +168,7 @@ def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, s
     for i in range(files):
         drop(company(staging / f"client-{i}.xlsx", f"{610000 + i}"), root / "inbox")
     first = serve()
-    wait_for(lambda: reports(root), 30, (first,))
+    wait_for(lambda: reports(root), 30, first)
     if sig == signal.SIGTERM:
         assert first.stop(sig) == 0  # the files in hand are finished, then a clean exit
         assert "service stopped" in first.tail()
@@ -227,7 +177,7 @@ def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, s
     assert len(reports(root)) < files, "stopped too late to test anything"
 
     second = serve()
-    wait_for(lambda: len(reports(root)) >= files and not list((root / "inbox").iterdir()), 60, (second,))
+    wait_for(lambda: len(reports(root)) >= files and not list((root / "inbox").iterdir()), 60, second)
     time.sleep(2 * POLL)
     assert second.stop() == 0
 
@@ -239,9 +189,8 @@ def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, s
     assert count(sqlite, "SELECT count(*) FROM adherents") == files
     assert count(sqlite, "SELECT count(*) FROM pending_users") == files
     assert count(sqlite, "SELECT count(*) FROM submissions WHERE finished_at IS NULL") == 0
-    assert count(sqlite, "SELECT count(*) FROM inbox_claims") == 0
     assert len(list((root / "archive").rglob("*.xlsx"))) == files
-    assert not list((root / "var" / "work").rglob("C*"))
+    assert not list((root / "var" / "work").rglob("C*"))  # no file left claimed
 
 
 def test_ctrl_c_in_a_terminal_finishes_the_files_in_hand_without_a_traceback(root: Path, sqlite: str,
@@ -253,7 +202,7 @@ def test_ctrl_c_in_a_terminal_finishes_the_files_in_hand_without_a_traceback(roo
     for i in range(files):
         drop(company(staging / f"client-{i}.xlsx", f"{620000 + i}"), root / "inbox")
     service = serve(hash_workers=2)
-    wait_for(lambda: reports(root), 30, (service,))
+    wait_for(lambda: reports(root), 30, service)
     assert service.process is not None
     os.killpg(service.process.pid, signal.SIGINT)
     assert service.process.wait(60) == 0
@@ -262,7 +211,7 @@ def test_ctrl_c_in_a_terminal_finishes_the_files_in_hand_without_a_traceback(roo
     assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-3000:]
     # What was taken was finished: every claimed file has its report, nothing half-way.
     assert count(sqlite, "SELECT count(*) FROM submissions WHERE finished_at IS NULL") == 0
-    assert count(sqlite, "SELECT count(*) FROM inbox_claims") == 0
+    assert not list((root / "var" / "work").rglob("C*"))  # no file left claimed
     assert len(reports(root)) + len(list((root / "inbox").iterdir())) == files
 
 
@@ -281,8 +230,8 @@ def test_a_zip_batch_gets_one_report_per_workbook_and_a_summary(root: Path, sqli
     drop(staging / "lot.zip", root / "inbox", "envoi fiduciaire.zip")
     service = serve()
 
-    summaries = wait_for(lambda: list((root / "outbox").glob("lot-*/synthese.json")), 40, (service,))
-    wait_for(lambda: list((root / "outbox" / "mail").glob("*batch_summary*.eml")), 10, (service,))
+    summaries = wait_for(lambda: list((root / "outbox").glob("lot-*/synthese.json")), 40, service)
+    wait_for(lambda: list((root / "outbox" / "mail").glob("*batch_summary*.eml")), 10, service)
     assert service.stop() == 0
 
     summary = json.loads(summaries[0].read_text(encoding="utf-8"))
@@ -328,7 +277,7 @@ def test_two_instances_on_one_inbox_take_each_file_exactly_once(root: Path, pg_u
     time.sleep(1)
     for i in range(files):
         drop(staging / f"f{i:03d}.xlsx", root / "inbox")
-    wait_for(lambda: len(reports(root)) >= files and not list((root / "inbox").iterdir()), 80, services)
+    wait_for(lambda: len(reports(root)) >= files and not list((root / "inbox").iterdir()), 80, *services)
     time.sleep(2 * POLL)
     assert [s.stop() for s in services] == [0, 0]
 
@@ -338,7 +287,7 @@ def test_two_instances_on_one_inbox_take_each_file_exactly_once(root: Path, pg_u
     assert codes == {"AUTH_FAILED": files // 10, "FILE_UNREADABLE": files - files // 10}
     assert count(pg_url, "SELECT count(*) FROM submissions") == files
     assert count(pg_url, "SELECT count(DISTINCT sha256) FROM submissions") == files
-    assert count(pg_url, "SELECT count(*) FROM inbox_claims") == 0
+    assert not list((root / "var" / "work").rglob("C*"))  # no file left claimed
     assert len(list((root / "var" / "quarantine").glob("*.json"))) == files - files // 10
     shares = [s.text().count("provisioner.service.pipeline submission id=") for s in services]
     assert sum(shares) == files and all(shares), f"one instance did all the work: {shares}"
@@ -353,7 +302,7 @@ def service(root: Path, sqlite: str) -> Iterator[Any]:
     from provisioner.service.context import open_context
     from provisioner.service.loop import Service
 
-    env = Serve(root, sqlite).env
+    env = serve_env(root, sqlite)
     ctx = open_context(load_settings(env, Path("/nonexistent")))
     with ctx, Service(ctx, show_progress=False) as running:
         yield running

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -33,7 +34,7 @@ from provisioner.store.db import (
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 ALL_TABLES = {
     "adherents", "accounts", "account_categories", "pending_users", "submissions",
-    "requests", "mail_queue", "audit", "inbox_claims", "operators", "operator_sessions", "submission_errors",
+    "requests", "mail_queue", "audit", "operators", "operator_sessions", "submission_errors",
 }
 
 
@@ -73,6 +74,18 @@ def schema_version(engine: Engine) -> str | None:
 
 def test_migrations_create_every_table(engine: Engine) -> None:
     assert set(sa.inspect(engine).get_table_names()) >= ALL_TABLES
+    assert schema_version(engine) == HEAD
+
+
+def test_the_unread_inbox_claims_table_is_dropped_and_comes_back_on_downgrade(engine: Engine) -> None:
+    assert "inbox_claims" not in sa.inspect(engine).get_table_names()
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+    assert "inbox_claims" in sa.inspect(engine).get_table_names()
+    upgrade(engine)
+    assert "inbox_claims" not in sa.inspect(engine).get_table_names()
     assert schema_version(engine) == HEAD
 
 

@@ -10,6 +10,7 @@ nothing at all.
 from __future__ import annotations
 
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from provisioner.service.pipeline import process_file
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import account_categories, accounts, adherents, requests
 from provisioner.workbook import layout
-from provisioner.workbook.prefill import UnknownAdherent, write_prefilled
+from provisioner.workbook.prefill import UnknownAdherent, prefill_note, write_prefilled
 from tests.factory import adherent, delegue, make_workbook, user
 
 NUMERO = "123456"
@@ -313,3 +314,9 @@ def test_the_loader_raises_unknown_adherent(ctx: Context, tmp_path: Path) -> Non
 
 def without_fields(changes: list[dict]) -> list[dict]:
     return [{k: v for k, v in c.items() if k != "fields"} for c in changes]
+
+
+def test_the_prefill_date_is_the_day_in_casablanca() -> None:
+    # 23:30 UTC on 30 November is already 1 December in Casablanca (UTC+1).
+    assert prefill_note("123456", datetime(2026, 11, 30, 23, 30, tzinfo=UTC)).startswith(
+        "Fichier pré-rempli le 01/12/2026 ")

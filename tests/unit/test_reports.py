@@ -12,7 +12,6 @@ from pypdf import PdfReader
 
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_html import (
-    counts_summary,
     outcome_sentence,
     render_report_html,
     write_report_html,
@@ -29,6 +28,7 @@ from provisioner.reports.subscription_form import (
     render_subscription_form,
     write_subscription_form,
 )
+from provisioner.wording.phrases import counts_sentence
 
 SUBMISSION = "S20261126T185500-ab12cd34"
 HOSTILE_NAME = "<script>alert(1)</script>.xlsx"
@@ -207,7 +207,7 @@ def test_the_outcome_sentence_comes_first(overrides: dict[str, Any], sentence: s
     ({}, ""),
 ])
 def test_counts_read_as_french(counts: dict[str, int], summary: str) -> None:
-    assert counts_summary(counts) == summary
+    assert counts_sentence(counts) == summary
 
 
 def test_an_accepted_workbook_without_changes_says_so() -> None:

@@ -14,7 +14,7 @@ from provisioner.web.guard import Web, guarded, page_number
 
 @guarded("lecture")
 def account_search(web: Web) -> Response:
-    q = web.request.query_params.get("q", "").strip()[:100]
+    q = web.query("q")
     found = accounts.search_accounts(web.ctx, q, page=page_number(web.request))
     return web.render("comptes.html", found=found, q=q, search_min=SEARCH_MIN)
 

@@ -12,7 +12,7 @@ from provisioner.service.read_models import companies
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
-from provisioner.web.render import SKIP_LABELS
+from provisioner.wording.labels import SKIP_REASON, label
 from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
@@ -30,10 +30,8 @@ def _numero(web: Web) -> str:
 
 @guarded("lecture")
 def adherent_list(web: Web) -> Response:
-    params = web.request.query_params
-    q = params.get("q", "").strip()[:100]
-    status = params.get("statut", "")
-    status = status if status in ADHERENT_STATUSES else ""
+    q = web.query("q")
+    status = web.choice("statut", ADHERENT_STATUSES)
     found = companies.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
     return web.render("adherents.html", found=found, filters={"q": q, "statut": status},
                       statuses=ADHERENT_STATUSES)
@@ -60,7 +58,7 @@ def activate(web: Web) -> Response:
     result = agence.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
     lines = [(f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
               "La personne déléguée est prévenue par email.")]
-    lines += [f"Non créé : {u['login']} ({SKIP_LABELS.get(u['reason'], u['reason'])})" for u in result.skipped]
+    lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
     return _done(web, numero, f"Abonnement de l'adhérent {numero} validé", lines)
 
 

@@ -14,7 +14,6 @@ from provisioner.reports.dashboard import build_view
 from provisioner.service.read_models.dashboard import collect
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.web.guard import Web, guarded
-from provisioner.web.render import display_zone
 
 
 @guarded("lecture")
@@ -22,7 +21,7 @@ def dashboard(web: Web) -> Response:
     now = web.ctx.clock()
     # Emails are only counted here: /courriels lists them.
     facts = collect(web.ctx, now, rows=PAGE_SIZE, recent=PAGE_SIZE, mails=0)
-    view = build_view(facts, None, now, display_zone())
+    view = build_view(facts, None, now)
     return web.render("dashboard.html", view=view)
 
 

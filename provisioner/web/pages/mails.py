@@ -12,9 +12,9 @@ from provisioner.web.guard import Web, guarded, page_number
 
 @guarded("lecture")
 def mail_list(web: Web) -> Response:
-    status = web.request.query_params.get("statut", "")
+    status = web.choice("statut", ("pending", "failed"))
     found = mails.list_mails(web.ctx, status=status, page=page_number(web.request))
-    return web.render("courriels.html", found=found, statut=status if status in ("pending", "failed") else "")
+    return web.render("courriels.html", found=found, statut=status)
 
 
 @guarded("validation", post=True)

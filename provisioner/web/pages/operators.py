@@ -13,7 +13,7 @@ from provisioner.web.guard import Web, guarded, page_number
 
 def _listing(web: Web, status_code: int = 200, error: str = "") -> Response:
     return web.render("operateurs.html", status_code, found=operators.list_operators(web.ctx), roles=OPERATOR_ROLES,
-                      error=error)
+                      error=error, password_min=operators.PASSWORD_MIN)
 
 
 @guarded("admin")
@@ -62,7 +62,7 @@ def _done(web: Web, title: str, line: str = "") -> Response:
 
 @guarded("lecture")
 def journal(web: Web) -> Response:
-    actor = web.request.query_params.get("operateur", "").strip()[:64]
+    actor = web.query("operateur", 64)
     found = audit.journal(web.ctx, actor=actor, page=page_number(web.request))
     return web.render("journal.html", found=found, actor=actor)
 

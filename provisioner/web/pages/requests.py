@@ -11,7 +11,7 @@ from provisioner.service import agence
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.web.guard import Web, guarded, page_number
-from provisioner.web.render import SKIP_LABELS
+from provisioner.wording.labels import SKIP_REASON, label
 
 
 def _request_id(web: Web) -> int:
@@ -41,7 +41,7 @@ def approve(web: Web) -> Response:
     decision = agence.approve_request(web.ctx, request_id, actor=web.operator.login,
                                       reason=web.field("motif") or None)
     lines = [f"{len(decision.applied)} changement(s) appliqué(s), {len(decision.skipped)} ignoré(s)."]
-    lines += [f"Ignoré : {s['login']} ({SKIP_LABELS.get(s['reason'], s['reason'])})" for s in decision.skipped]
+    lines += [f"Ignoré : {s['login']} ({label(SKIP_REASON, s['reason'])})" for s in decision.skipped]
     lines.append(_notified(decision.notified))
     return _done(web, decision, f"Demande {request_id} approuvée", lines)
 

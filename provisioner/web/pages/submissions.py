@@ -36,11 +36,9 @@ FILES = {
 
 @guarded("lecture")
 def submission_list(web: Web) -> Response:
-    params = web.request.query_params
-    adherent = params.get("adherent", "").strip()[:10]
-    status = params.get("statut", "")
-    status = status if status in SUBMISSION_STATUSES else ""
-    day = _day(params.get("date", ""))
+    adherent = web.query("adherent", 10)
+    status = web.choice("statut", SUBMISSION_STATUSES)
+    day = _day(web.query("date"))
     found = list_submissions(web.ctx, adherent=adherent, status=status, day=day, page=page_number(web.request))
     return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES,
                       filters={"adherent": adherent, "statut": status, "date": day.isoformat() if day else ""})
@@ -48,7 +46,7 @@ def submission_list(web: Web) -> Response:
 
 def _day(raw: str) -> date | None:
     try:
-        return date.fromisoformat(raw.strip()) if raw.strip() else None
+        return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
 
