@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -14,45 +14,43 @@ from provisioner.domain.view import AccountState
 from provisioner.service import history, notices
 from provisioner.service.history import Origin
 from provisioner.service.secrets_plan import ADMIN, Hashes
+from provisioner.service.submission import Judgement
 from provisioner.store import repository as repo
 from provisioner.workbook import layout
-from provisioner.workbook.model import ParsedWorkbook
-
-if TYPE_CHECKING:
-    from provisioner.service.pipeline import _Run
 
 ADMIN_PASSWORD_FIELD = diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "new_password")].label)
 
 
-def apply_plan(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
-    """Apply `run.plan`; returns the report's `company_changes` and `requests`."""
-    assert run.parsed is not None and run.plan is not None
-    if run.request_type == layout.ABONNEMENT:
-        return _subscribe(conn, run, hashes)
-    return _update(conn, run, hashes)
+def apply_plan(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+    """Apply `judged.plan`; returns the report's `company_changes` and `requests`."""
+    assert judged.submission.parsed is not None and judged.plan is not None
+    if judged.submission.request_type == layout.ABONNEMENT:
+        return _subscribe(conn, judged, hashes)
+    return _update(conn, judged, hashes)
 
 
-def _subscribe(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
-    parsed, plan = run.parsed, run.plan
+def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+    submission, plan = judged.submission, judged.plan
+    parsed, now = submission.parsed, submission.received_at
     assert parsed is not None and plan is not None
     confirmations = parsed.adherent.value("confirmations")
     adherent_id = repo.create_adherent(
-        conn, numero=run.numero, raison_sociale=parsed.adherent.value("raison_sociale"),
-        company=company_details(parsed), delegue=delegue_details(parsed),
+        conn, numero=submission.numero, raison_sociale=parsed.adherent.value("raison_sociale"),
+        company=parsed.company_details(), delegue=parsed.delegue_details(),
         notification_email=parsed.adherent.value("email_notification") or None,
         admin_password_hash=hashes.values[ADMIN],
-        confirmations=int(confirmations) if confirmations in layout.CONFIRMATIONS else 1, now=run.now)
+        confirmations=int(confirmations) if confirmations in layout.CONFIRMATIONS else 1, now=now)
     for change in plan.effective:
-        repo.add_pending_user(conn, adherent_id, run.id, change, hashes.for_change(change), run.now)
-    repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="subscribe",
-                   target=run.numero, after={"users_waiting": len(plan.effective)}, now=run.now)
+        repo.add_pending_user(conn, adherent_id, submission.id, change, hashes.for_change(change), now)
+    repo.add_audit(conn, actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
+                   target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
     return {"company_changes": [{"kind": "subscription", "status": "waiting",
                                  "summary": "Abonnement enregistré : il attend la validation de l'Agence "
                                             "Virtuelle après réception du formulaire signé et cacheté."}]}
 
 
-def _update(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
-    plan, company = run.plan, run.company
+def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+    submission, plan, company = judged.submission, judged.plan, judged.company
     assert plan is not None and company is not None
     requests: list[dict[str, Any]] = []
     company_changes: list[dict[str, Any]] = []
@@ -61,24 +59,26 @@ def _update(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
         if request.kind == "mass_disable":
             # The whole workbook waits; its hashes wait with it, in the store that keeps hashes anyway.
             payload["plan"] = serialize_plan(plan, hashes)
-        request_id = repo.add_request(conn, adherent_id=company.id, submission_id=run.id, kind=request.kind,
-                                      payload=payload, now=run.now)
+        request_id = repo.add_request(conn, adherent_id=company.id, submission_id=submission.id,
+                                      kind=request.kind, payload=payload, now=submission.received_at)
         requests.append({"id": request_id, "kind": request.kind, "summary": request.summary})
         company_changes.append(request_line(request))
     if plan.held:
-        notices.queue_request_waiting(conn, run, requests)
+        notices.queue_request_waiting(conn, judged, requests)
         return {"company_changes": company_changes, "requests": requests}
-    origin = Origin("submission", f"submission:{run.id}", change_set=run.id, reference=run.name)
-    apply_changes(conn, company, plan.effective, hashes, origin=origin, now=run.now, submission_id=run.id)
+    origin = Origin("submission", f"submission:{submission.id}", change_set=submission.id,
+                    reference=submission.name)
+    apply_changes(conn, company, plan.effective, hashes, origin=origin, now=submission.received_at,
+                  submission_id=submission.id)
     settings: dict[str, Any] = {}
     if plan.confirmations is not None:
         settings["confirmations"] = plan.confirmations
     if plan.admin_password is not None:
         settings["admin_password_hash"] = hashes.values[ADMIN]
-    write_settings(conn, company, settings, plan.settings_fields, origin, run.now)
+    write_settings(conn, company, settings, plan.settings_fields, origin, submission.received_at)
     company_changes += settings_changes(plan, applied=True)
     if requests:
-        notices.queue_request_waiting(conn, run, requests)
+        notices.queue_request_waiting(conn, judged, requests)
     return {"company_changes": company_changes, "requests": requests}
 
 
@@ -175,14 +175,6 @@ def public_change(change: UserChange) -> dict[str, Any]:
     if change.action in (DISABLE, ENABLE):
         after["status"] = "disabled" if change.action == DISABLE else "active"
     return after
-
-
-def company_details(parsed: ParsedWorkbook) -> dict[str, str]:
-    return {k: parsed.adherent.value(k) for k in layout.ADHERENT_DETAIL_KEYS}
-
-
-def delegue_details(parsed: ParsedWorkbook) -> dict[str, str]:
-    return {k: parsed.delegue.value(k) for k in layout.DELEGUE_DETAIL_KEYS}
 
 
 # -- a held plan, kept for the Agence Virtuelle's decision ----------------------------

@@ -41,7 +41,7 @@ from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP
 if TYPE_CHECKING:
     from provisioner.service.context import Context
     from provisioner.service.inbox import ClaimInfo, Workspace
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 log = logging.getLogger(__name__)
 

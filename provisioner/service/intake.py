@@ -27,7 +27,7 @@ from provisioner.store import repository as repo
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def log_failure(what: str, ref: str, error: BaseException) -> None:
 
 def _handled_before(ctx: Context, path: Path, name: str, claimed_at: datetime,
                     known: Collection[str]) -> Outcome | None:
-    from provisioner.service.pipeline import Outcome, sha256_file
+    from provisioner.service.submission import Outcome, sha256_file
     from provisioner.workbook.checker import check_file
 
     sha = sha256_file(path)

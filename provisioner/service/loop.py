@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from provisioner.config import Settings
     from provisioner.service.batch import BatchResult
     from provisioner.service.context import Context
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from provisioner.workbook import layout
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 ANNOTATED = "bordereau-annote.xlsx"
 SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
@@ -41,13 +41,11 @@ def write_outputs(ctx: Context, outcome: Outcome) -> None:
 
 def subscription_data(outcome: Outcome) -> dict[str, object]:
     """The form's content: what the workbook said of the company and its delegate, never a password."""
-    from provisioner.service.apply import company_details, delegue_details
-
     assert outcome.parsed is not None
     return {
         "numero": outcome.report["adherent"], "raison_sociale": outcome.report.get("raison_sociale") or "",
         "submission_id": outcome.submission_id, "date": outcome.report["received_at"],
         # raison_sociale is shown on its own line, not among the company's details.
-        "company": {k: v for k, v in company_details(outcome.parsed).items() if k != "raison_sociale"},
-        "delegue": delegue_details(outcome.parsed),
+        "company": {k: v for k, v in outcome.parsed.company_details().items() if k != "raison_sociale"},
+        "delegue": outcome.parsed.delegue_details(),
     }

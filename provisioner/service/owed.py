@@ -70,7 +70,7 @@ class OwedOutputs:
                 continue
             from provisioner.service.pipeline import finish_or_owe
 
-            finish_or_owe(ctx, outcome)
+            outcome = finish_or_owe(ctx, outcome)
             if outcome.pending is None:
                 self._retry.pop(row.id, None)
                 done.written.append(row.id)
@@ -96,7 +96,7 @@ def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
 
 
 def _outcome(ctx: Context, row: Any) -> Any:
-    from provisioner.service.pipeline import stored_outcome
+    from provisioner.service.submission import stored_outcome
 
     report = dict(row.report)
     parsed = None
@@ -105,7 +105,7 @@ def _outcome(ctx: Context, row: Any) -> Any:
         if parsed is None and ctx.clock() - row.received_at < FILE_GRACE:
             log.debug("submission id=%s: outputs owed, its file still in hand", row.id)
             return None
-    return stored_outcome(ctx, row, parsed)
+    return stored_outcome(ctx.outbox, row, parsed)
 
 
 def needs_workbook(report: dict[str, Any]) -> bool:

@@ -104,6 +104,14 @@ class ParsedWorkbook:
     def numero(self) -> str:
         return self.adherent.value("numero")
 
+    def company_details(self) -> dict[str, str]:
+        """What the `Adhérent` form says of the company (kept on record by an Abonnement)."""
+        return {k: self.adherent.value(k) for k in layout.ADHERENT_DETAIL_KEYS}
+
+    def delegue_details(self) -> dict[str, str]:
+        """What the `Délégué` form says of the delegate, never a password."""
+        return {k: self.delegue.value(k) for k in layout.DELEGUE_DETAIL_KEYS}
+
     def tables(self) -> list[tuple[Teleservice, TableData]]:
         return [(t, self.users[t.key]) for t in layout.TELESERVICES if t.key in self.users]
 

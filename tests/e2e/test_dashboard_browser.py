@@ -39,7 +39,8 @@ from provisioner.reports.dashboard import OVERDUE_TEXT, write_dashboard
 from provisioner.security.hashing import Hasher
 from provisioner.service import agence
 from provisioner.service.context import Context
-from provisioner.service.pipeline import Outcome, process_file
+from provisioner.service.pipeline import process_file
+from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import adherents, mail_queue
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
