@@ -33,6 +33,7 @@ from provisioner.service.apply import write_change, write_settings
 from provisioner.service.context import Context
 from provisioner.service.history import Origin, record_setting
 from provisioner.service.inbox import is_candidate_name
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import (
     ADHERENT_STATUSES,
@@ -182,7 +183,8 @@ def activate(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | Non
 def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str = ACTOR,
               reason: str | None = None) -> Activation:
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
         company = _company(conn, numero)
         if company.status != "pending":
             raise NotPending(numero=numero)
@@ -196,13 +198,14 @@ def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str =
                               "reason": reason},
                        now=now)
         _queue_validated(conn, company, result, now)
+        uow.commit()
     return result
 
 
 def _waiting_without_password(ctx: Context, numero: str) -> int:
     """How many waiting users will need a generated password (read before the write transaction)."""
-    with ctx.engine.connect() as conn:
-        return int(conn.execute(
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return int(uow.conn.execute(
             select(func.count()).select_from(pending_users.join(adherents))
             .where(adherents.c.numero == numero, pending_users.c.password_hash.is_(None))).scalar_one())
 
@@ -264,14 +267,15 @@ def _queue_validated(conn: Connection, company: Row[Any], result: Activation, no
 def unlock(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
     """Lift a company's lock and forget its failed authentications."""
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
-        company = _company(conn, numero)
+    with UnitOfWork(ctx) as uow:
+        company = _company(uow.conn, numero)
         state = lockout.after_success()
-        repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
+        repo.set_adherent(uow.conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
                           updated_at=now)
-        repo.add_audit(conn, actor=actor, numero=numero, action="unlock", target=numero,
+        repo.add_audit(uow.conn, actor=actor, numero=numero, action="unlock", target=numero,
                        before={"failed_auth": company.failed_auth, "locked_until": _iso(company.locked_until)},
                        after={"failed_auth": 0, "locked_until": None, "reason": reason}, now=now)
+        uow.commit()
     return Unlock(numero, lockout.is_locked(company.locked_until, now), company.failed_auth)
 
 
@@ -285,7 +289,8 @@ def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
     password = generate_password()
     digest = ctx.hasher.hash_many([password])[0]  # before the transaction: hashing is slow
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
         company = _company(conn, numero)
         email = _delegate_email(company)
         if not email:
@@ -302,6 +307,7 @@ def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
         enqueue(conn, kind="admin_password_reset", recipients=[email],
                 context={"adherent": _adherent_ref(company), "password": password,
                          "delegue": _delegate_name(company)}, now=now)
+        uow.commit()
     return PasswordReset(numero, email)
 
 
@@ -349,7 +355,8 @@ def reject_request(ctx: Context, request_id: int, *, reason: str | None = None, 
 def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPasswords | None,
             reason: str | None = None, actor: str = ACTOR) -> Decision:
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
         request, company = _waiting_request(conn, request_id)
         decision = Decision(request.id, request.kind, company.numero, status)
         recipients = [_delegate_email(company)]
@@ -364,6 +371,7 @@ def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPassword
                        now=now)
         decision.notified = _unique([r for r in recipients if r])
         _queue_decided(conn, request, company, decision, reason, now)
+        uow.commit()
     return decision
 
 
@@ -472,8 +480,8 @@ def _why_not(change: UserChange, view: StoreView) -> str | None:
 
 def _generated_in(ctx: Context, request_id: int) -> int:
     """How many changes of a held plan need a new generated password (read before the write transaction)."""
-    with ctx.engine.connect() as conn:
-        payload = conn.execute(select(requests.c.payload).where(requests.c.id == request_id)).scalar()
+    with UnitOfWork(ctx, read_only=True) as uow:
+        payload = uow.conn.execute(select(requests.c.payload).where(requests.c.id == request_id)).scalar()
     return sum(1 for c in _held_changes(dict(payload or {})) if c.get("generated"))
 
 

@@ -36,6 +36,7 @@ from provisioner.service.outputs import write_outputs
 from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.secrets_plan import Hashes, hash_plan
 from provisioner.service.submission import Judgement, Outcome, Submission, sha256_file, stored_outcome
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
 from provisioner.workbook import layout
@@ -56,8 +57,7 @@ def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: st
     name = display_name(name or path.name)
     now = ctx.clock()
     sha = sha256_file(path)
-    with ctx.engine.begin() as conn:
-        prior = repo.find_submission(conn, sha)
+    prior = _prior(ctx, sha)
     if prior is not None:
         if prior.finished_at is None and prior.report is not None:
             return _resume(ctx, path, prior)
@@ -70,8 +70,7 @@ def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: st
     except exc.IntegrityError:
         # The same bytes, handled at the same moment by another lane or instance, committed
         # first (submissions.sha256 is unique): this one is its duplicate, and changed nothing.
-        with ctx.engine.begin() as conn:
-            prior = repo.find_submission(conn, sha)
+        prior = _prior(ctx, sha)
         if prior is None:
             raise
         return _duplicate(ctx, name, sha, now, prior, batch)
@@ -84,12 +83,17 @@ def reject_unread(ctx: Context, path: Path, *, name: str, message: str) -> Outco
     """A rejection as FILE_UNREADABLE without reading the file (the loop's safety cap), with its report."""
     sha = sha256_file(path)
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
-        prior = repo.find_submission(conn, sha)
+    prior = _prior(ctx, sha)
     if prior is not None:
         return _duplicate(ctx, name, sha, now, prior, None)
     outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error("FILE_UNREADABLE", message),)))
     return finish_or_owe(ctx, outcome)
+
+
+def _prior(ctx: Context, sha: str) -> Any:
+    """The submission of these very bytes, if any."""
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return repo.find_submission(uow.conn, sha)
 
 
 def _submission(path: Path, name: str, sha: str, now: datetime, batch: str | None, parsed: ParsedWorkbook | None,
@@ -119,9 +123,10 @@ def finish_or_owe(ctx: Context, outcome: Outcome) -> Outcome:
 def finish_outputs(ctx: Context, outcome: Outcome) -> None:
     """After the commit: write the outputs, then mark the submission finished (a crash between is resumed)."""
     write_outputs(ctx, outcome)
-    with ctx.engine.begin() as conn:
-        conn.execute(update(submissions).where(submissions.c.id == outcome.submission_id)
-                     .values(finished_at=ctx.clock()))
+    with UnitOfWork(ctx) as uow:
+        uow.conn.execute(update(submissions).where(submissions.c.id == outcome.submission_id)
+                         .values(finished_at=ctx.clock()))
+        uow.commit()
 
 
 def _log(outcome: Outcome, seconds: float) -> None:
@@ -137,24 +142,36 @@ def _log(outcome: Outcome, seconds: float) -> None:
 def _execute(ctx: Context, submission: Submission) -> Outcome:
     judged = Judgement(submission, submission.findings)
     if submission.parsed is None or submission.request_type is None or not submission.numero.isdigit():
-        with ctx.engine.begin() as conn:
-            return _finish(ctx, conn, judged)
-    with ctx.engine.begin() as conn:
-        judged = _authenticate(ctx, conn, judged)
+        with UnitOfWork(ctx) as uow:
+            outcome = _finish(ctx, uow.conn, judged)
+            uow.commit()
+        return outcome
+    with UnitOfWork(ctx) as uow:
+        judged = _authenticate(ctx, uow.conn, judged)
         if judged.authenticated or submission.request_type == layout.ABONNEMENT:
-            judged = _plan(conn, judged)
+            judged = _plan(uow.conn, judged)
+        finished = None
         if judged.has_errors or submission.request_type == layout.CONTROLE:
-            return _finish(ctx, conn, judged)
+            finished = _finish(ctx, uow.conn, judged)
+        # Committed either way: a failed authentication counts, a right one resets the count.
+        uow.commit()
+    if finished is not None:
+        return finished
     hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher)
     try:
-        with ctx.engine.begin() as conn:
-            return _apply(ctx, conn, judged, hashes)
+        return _apply_committed(ctx, judged, hashes)
     except exc.IntegrityError:
         # Another lane or instance took a login at the same moment: judge again. The same
         # bytes committed first fail again here, and process_file reports the duplicate.
         log.warning("submission id=%s conflicted with a concurrent one; re-planning", submission.id)
-        with ctx.engine.begin() as conn:
-            return _apply(ctx, conn, judged, hashes)
+        return _apply_committed(ctx, judged, hashes)
+
+
+def _apply_committed(ctx: Context, judged: Judgement, hashes: Hashes) -> Outcome:
+    with UnitOfWork(ctx) as uow:
+        outcome = _apply(ctx, uow.conn, judged, hashes)
+        uow.commit()
+    return outcome
 
 
 def _authenticate(ctx: Context, conn: Connection, judged: Judgement) -> Judgement:
@@ -309,8 +326,9 @@ def _duplicate(ctx: Context, name: str, sha: str, now: datetime, prior: Any, bat
     report["warnings"] = [dict(finding.to_dict())]
     outcome = Outcome(submission_id, "duplicate", report, ctx.outbox / submission_id)
     write_outputs(ctx, outcome)
-    with ctx.engine.begin() as conn:
-        notices.queue_duplicate(conn, ctx, report, prior)
+    with UnitOfWork(ctx) as uow:
+        notices.queue_duplicate(uow.conn, ctx, report, prior)
+        uow.commit()
     log.info("submission id=%s duplicate_of=%s", submission_id, prior.id)
     return outcome
 

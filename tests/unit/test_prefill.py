@@ -25,10 +25,10 @@ from provisioner.security.hashing import Hasher
 from provisioner.service import agence
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
+from provisioner.service.prefill import UnknownAdherent, write_prefilled
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import account_categories, accounts, adherents, requests
 from provisioner.workbook import layout
-from provisioner.workbook.prefill import UnknownAdherent, write_prefilled
 from provisioner.workbook.text import label_key
 from tests.factory import adherent, delegue, make_workbook, user
 
@@ -89,7 +89,7 @@ def company(ctx: Context, tmp_path: Path) -> Context:
 
 
 def prefilled(ctx: Context, tmp_path: Path, name: str = "prerempli.xlsx") -> Path:
-    return write_prefilled(ctx.engine, NUMERO, tmp_path / name, now=ctx.clock()).path
+    return write_prefilled(ctx, NUMERO, tmp_path / name).path
 
 
 def store_state(engine: Engine) -> dict[str, Any]:
@@ -306,7 +306,7 @@ def test_the_command_writes_the_prefilled_workbook_and_says_what_it_holds(
 
 def test_the_loader_raises_unknown_adherent(ctx: Context, tmp_path: Path) -> None:
     with pytest.raises(UnknownAdherent, match="Aucun adhérent n'a le numéro 4242"):
-        write_prefilled(ctx.engine, "4242", tmp_path / "x.xlsx", now=ctx.clock())
+        write_prefilled(ctx, "4242", tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()
 
 
