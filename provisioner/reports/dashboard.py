@@ -32,7 +32,8 @@ from sqlalchemy import Connection, func, select
 
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_html import DISPLAY_TIMEZONE, counts_summary, french_datetime
-from provisioner.service import agence
+from provisioner.service import agence, faults
+from provisioner.service.health import describe_all, read_health
 from provisioner.store.tables import adherents, mail_queue, submissions
 from provisioner.workbook.layout import REQUEST_TYPES
 
@@ -119,9 +120,6 @@ def write_dashboard(ctx: Context) -> None:
 
 def render_dashboard(ctx: Context, *, tz: str = DISPLAY_TIMEZONE) -> str:
     """The page; while the database is down, a short page that says so (the health, from var/)."""
-    from provisioner.service import faults
-    from provisioner.service.health import describe_all, read_health
-
     now = ctx.clock()
     health = describe_all(read_health(ctx.settings), now)
     try:

@@ -32,9 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined
 
+from provisioner.mail.queue import enqueue
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults, intake
 from provisioner.service.names import display_name
+from provisioner.wording import counts_summary, date_fr, nombre, request_type_label, status_label
 from provisioner.workbook import layout
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
 
@@ -307,8 +309,6 @@ def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
     if address is None or not result.lines:
         log.info("batch id=%s: no notification address, no summary email", result.batch_id)
         return
-    from provisioner.mail.queue import enqueue
-
     items = [{"file": line["file"], "status": "rejected" if line["status"] == "error" else line["status"],
               "adherent": line["adherent"], "request_type": line["request_type"],
               "submission_id": line["submission_id"] or "—", "errors": line["errors"],
@@ -322,8 +322,6 @@ def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
 
 @cache
 def _environment() -> Environment:
-    from provisioner.wording import counts_summary, date_fr, nombre, request_type_label, status_label
-
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date_fr=date_fr, request_type=request_type_label, counts_summary=counts_summary,
                        nombre=nombre, status=lambda s: "erreur interne" if s == "error" else status_label(s))

@@ -28,11 +28,11 @@ def write_outputs(ctx: Context, outcome: Outcome) -> None:
         leftover.unlink(missing_ok=True)
     report = outcome.report
     if report["status"] == "rejected":
-        from provisioner.workbook.rebuild import write_copy
+        from provisioner.workbook.rebuild import write_copy  # lazy: xlsxwriter, for a rejection only
 
         write_copy(outcome.parsed, outcome.findings, annotate=True, path=folder / ANNOTATED)
     if report["status"] == "accepted" and report["request_type"] == layout.ABONNEMENT and outcome.parsed:
-        from provisioner.reports.subscription_form import write_subscription_form
+        from provisioner.reports.subscription_form import write_subscription_form  # lazy: fpdf, for an Abonnement
 
         write_subscription_form(subscription_data(outcome), folder / SUBSCRIPTION_FORM)
     write_report_json(report, folder)

@@ -23,17 +23,19 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from provisioner.service import faults
+from provisioner.service.context import Context
+from provisioner.service.intake import archive_path_for
+from provisioner.service.pipeline import finish_or_owe
+from provisioner.service.submission import stored_outcome
 from provisioner.store.tables import submissions
 from provisioner.workbook import layout
-
-if TYPE_CHECKING:
-    from provisioner.service.context import Context
-    from provisioner.workbook.model import ParsedWorkbook
+from provisioner.workbook.checker import check_file
+from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,6 @@ class OwedOutputs:
             outcome = _outcome(ctx, row)
             if outcome is None:
                 continue
-            from provisioner.service.pipeline import finish_or_owe
-
             outcome = finish_or_owe(ctx, outcome)
             if outcome.pending is None:
                 self._retry.pop(row.id, None)
@@ -96,8 +96,6 @@ def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
 
 
 def _outcome(ctx: Context, row: Any) -> Any:
-    from provisioner.service.submission import stored_outcome
-
     report = dict(row.report)
     parsed = None
     if needs_workbook(report):
@@ -116,9 +114,6 @@ def needs_workbook(report: dict[str, Any]) -> bool:
 
 
 def _archived_workbook(ctx: Context, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:
-    from provisioner.service.intake import archive_path_for
-    from provisioner.workbook.checker import check_file
-
     path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
     if not path.is_file():
         return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from enum import Enum
 
+from provisioner.workbook.layout import SHEET_ORDER
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -47,8 +49,6 @@ class Finding:
         return data
 
     def sort_key(self) -> tuple[int, str, int, str, str]:
-        from provisioner.workbook.layout import SHEET_ORDER
-
         sheet_rank = SHEET_ORDER.index(self.sheet) if self.sheet in SHEET_ORDER else -1
         return (sheet_rank, self.sheet or "", self.row or 0, self.cell or "", self.code)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Teleservice
-from provisioner.workbook.text import cell_ref
+from provisioner.workbook.text import cell_ref, label_key
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,6 @@ class ParsedWorkbook:
     @property
     def request_type(self) -> str | None:
         """`abonnement`, `mise_a_jour`, `controle`, or None when blank or unknown."""
-        from provisioner.workbook.text import label_key
-
         typed = label_key(self.adherent.value("type_demande"))
         for label, key in layout.REQUEST_TYPES.items():
             if label_key(label) == typed:
