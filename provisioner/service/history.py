@@ -1,6 +1,6 @@
 """The history of accounts and company settings: written with each change, read by people and by reverts.
 
-Every change is recorded in the transaction that makes it (apply.write_change
+Every change is recorded in the transaction that makes it (account_writes.write_change
 for accounts, record_setting for company settings), with its origin: a
 submission (its id and file name), a subscription's validation, an approved
 request, an operator's action or a revert. What people read (`fields`,

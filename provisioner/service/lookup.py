@@ -27,13 +27,9 @@ from sqlalchemy import (
 )
 
 from provisioner.security import lockout
-from provisioner.service.agence import (
-    AgenceError,
-    UnknownAdherent,
-    public_payload,
-    request_summary,
-)
+from provisioner.service.agence import public_payload, request_summary
 from provisioner.service.context import Context
+from provisioner.service.operator_commands import AgenceError, UnknownAdherent
 from provisioner.store.tables import (
     account_categories,
     accounts,

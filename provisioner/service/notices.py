@@ -24,6 +24,21 @@ from provisioner.store.repository import find_adherent
 from provisioner.workbook import layout
 
 
+def delegate_email(company: Any) -> str | None:
+    """The delegate on record's address (an adherents row): where a company's own news goes."""
+    return (company.delegue or {}).get("email") or None
+
+
+def delegate_name(company: Any) -> dict[str, str | None]:
+    delegue = dict(company.delegue or {})
+    return {k: delegue.get(k) or None for k in ("civilite", "nom", "prenom")}
+
+
+def adherent_ref(company: Any) -> dict[str, str | None]:
+    """How an email names the company (an adherents row)."""
+    return {"numero": company.numero, "raison_sociale": company.raison_sociale}
+
+
 def _recipients_of(judged: Judgement) -> list[str]:
     submission, company = judged.submission, judged.company
     parsed = submission.parsed
@@ -33,8 +48,7 @@ def _recipients_of(judged: Judgement) -> list[str]:
     if submission.request_type == layout.ABONNEMENT:
         return [a for a in (parsed.delegue.value("email"), extra) if a]
     if judged.authenticated and company is not None:
-        on_record = (company.delegue or {}).get("email")
-        return [a for a in (on_record, extra or company.notification_email) if a]
+        return [a for a in (delegate_email(company), extra or company.notification_email) if a]
     return []
 
 
@@ -73,7 +87,7 @@ def _adherent(report: dict[str, Any]) -> dict[str, Any]:
 
 def queue_duplicate(conn: Connection, ctx: Context, report: dict[str, Any], prior: Any) -> None:
     company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
-    on_record = (company.delegue or {}).get("email") if company is not None else None
+    on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != "rejected":
         enqueue(conn, kind="duplicate", recipients=[on_record],
                 context={"report": report, "first_processed_at": prior.received_at,
@@ -82,10 +96,10 @@ def queue_duplicate(conn: Connection, ctx: Context, report: dict[str, Any], prio
 
 
 def queue_locked(conn: Connection, company: Any, now: datetime, *, submission_id: str | None) -> None:
-    on_record = (company.delegue or {}).get("email")
+    on_record = delegate_email(company)
     if on_record:
         enqueue(conn, kind="company_locked", recipients=[on_record],
-                context={"adherent": {"numero": company.numero, "raison_sociale": company.raison_sociale},
+                context={"adherent": adherent_ref(company),
                          "locked_until": company.locked_until, "failures": company.failed_auth},
                 submission_id=submission_id, now=now)
 

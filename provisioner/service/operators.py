@@ -21,8 +21,8 @@ from sqlalchemy import Connection, Row, exc, insert, select, update
 
 from provisioner.security import lockout
 from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
-from provisioner.service.agence import ACTOR, AgenceError
 from provisioner.service.context import Context
+from provisioner.service.operator_commands import ACTOR, AgenceError
 from provisioner.store import repository as repo
 from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
 from provisioner.workbook.text import login_key

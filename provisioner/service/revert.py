@@ -1,7 +1,7 @@
 """Undo a submission (or a revert): what it changed goes back to its state just before it.
 
 One transaction, like any change: each account the change set touched is put
-back through the one write path (apply.write_change), so the revert has its
+back through the one write path (account_writes.write_change), so the revert has its
 own history and can itself be undone; created accounts are disabled (nothing
 is deleted, the login stays taken); password and answer hashes come back from
 the history's previous_* columns, and never leave the store. Company
@@ -27,10 +27,10 @@ from provisioner.domain import diff
 from provisioner.domain.plan import DISABLE, ENABLE, RESET, UPDATE, UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.mail.queue import enqueue
-from provisioner.service.agence import AgenceError
-from provisioner.service.apply import write_change, write_settings
+from provisioner.service.account_writes import write_change, write_settings
 from provisioner.service.context import Context
 from provisioner.service.history import Origin, state_from_json
+from provisioner.service.operator_commands import AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import adherents, history, reverts, submissions

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from provisioner.service.agence import AgenceError
 from provisioner.service.context import Context
 from provisioner.service.history import PUBLIC_COLUMNS, public_row
+from provisioner.service.operator_commands import AgenceError
 from provisioner.store.tables import adherents, history, reverts, submissions
 
 

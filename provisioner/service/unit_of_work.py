@@ -9,12 +9,16 @@ snapshot without waiting for the writer of the moment (`store.db.reader`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import Connection, RootTransaction, exc
 
 from provisioner.service.context import Context
 from provisioner.store.db import reader
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -56,3 +60,12 @@ class UnitOfWork:
         finally:
             self._conn.close()
             self._conn = self._transaction = None
+
+
+def retrying_once(work: Callable[[], T]) -> T:
+    """Run `work` (a whole unit of work) again once when a concurrent writer took a login first (a unique
+    constraint): the second run judges against the store as that writer left it."""
+    try:
+        return work()
+    except exc.IntegrityError:
+        return work()

@@ -22,7 +22,7 @@ from provisioner.cli import template as _registers_the_command  # noqa: F401
 from provisioner.cli.app import cli
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence
+from provisioner.service import subscriptions
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
 from provisioner.service.prefill import UnknownAdherent, write_prefilled
@@ -78,7 +78,7 @@ def company(ctx: Context, tmp_path: Path) -> Context:
                          users=every_teleservice(), categories=CATEGORIES)
     outcome = process_file(ctx, book)
     assert outcome.status == "accepted", outcome.report["errors"]
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     disable = make_workbook(tmp_path / "depart.xlsx", adherent_values=adherent(type_demande="Mise à jour"),
                             delegue_values={"password": ADMIN}, categories=[],
                             users={"td_externe": [{"action": "Désactiver", "login": "lahlou.ext"}]})
