@@ -22,8 +22,8 @@ from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from provisioner.service import pipeline
 from provisioner.service.context import Context
-from provisioner.service.pipeline import process_file, reject_unread
 from provisioner.service.quarantine import quarantine_file
 from provisioner.service.submission import Outcome, sha256_file
 from provisioner.store import repository as repo
@@ -49,14 +49,15 @@ def handle_one(ctx: Context, path: Path, original_name: str, *, resumed_since: d
     if resumed_since is not None:
         outcome = _handled_before(ctx, path, original_name, resumed_since, known)
     if outcome is None:
-        outcome = process_file(ctx, path, name=original_name, batch=batch)
+        # Looked up on the module at each call: the fault tests put a failing pipeline in its place.
+        outcome = pipeline.process_file(ctx, path, name=original_name, batch=batch)
     dispose(ctx, path, outcome, original_name)
     return outcome
 
 
 def reject_interrupted(ctx: Context, path: Path, original_name: str, times: int) -> Outcome:
     """The safety cap of the loop: a file in hand at `times` deaths of the service, rejected unread."""
-    outcome = reject_unread(ctx, path, name=original_name, message=(
+    outcome = pipeline.reject_unread(ctx, path, name=original_name, message=(
         f"Le traitement de ce fichier a été interrompu {times} fois sans aboutir : il a été mis de côté et "
         "n'a rien modifié. Vérifiez qu'il s'agit bien du bordereau enregistré au format Excel (.xlsx) ; "
         "si c'est le cas, contactez l'Agence Virtuelle en indiquant la référence de ce rapport."))
