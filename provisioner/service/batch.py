@@ -36,6 +36,7 @@ from provisioner.mail.queue import enqueue
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults, intake
 from provisioner.service.names import display_name
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.wording import counts_summary, date_fr, nombre, request_type_label, status_label
 from provisioner.workbook import layout
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
@@ -314,10 +315,11 @@ def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
               "submission_id": line["submission_id"] or "—", "errors": line["errors"],
               "warnings": line["warnings"]} for line in result.lines]
     html = summary_folder(ctx, result.batch_id) / SUMMARY_HTML
-    with ctx.engine.begin() as conn:
-        enqueue(conn, kind="batch_summary", recipients=[address],
+    with UnitOfWork(ctx) as uow:
+        enqueue(uow.conn, kind="batch_summary", recipients=[address],
                 context={"batch": {"file": zip_name, "received_at": received_at}, "items": items},
                 attachments=[html], now=ctx.clock())
+        uow.commit()
 
 
 @cache

@@ -26,6 +26,7 @@ from provisioner.service import pipeline
 from provisioner.service.context import Context
 from provisioner.service.quarantine import quarantine_file
 from provisioner.service.submission import Outcome, sha256_file
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.rebuild import write_copy
@@ -111,8 +112,8 @@ def log_failure(what: str, ref: str, error: BaseException) -> None:
 def _handled_before(ctx: Context, path: Path, name: str, claimed_at: datetime,
                     known: Collection[str]) -> Outcome | None:
     sha = sha256_file(path)
-    with ctx.engine.begin() as conn:
-        prior = repo.find_submission(conn, sha)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        prior = repo.find_submission(uow.conn, sha)
     if (prior is None or prior.finished_at is None or prior.report is None
             or prior.received_at < claimed_at or prior.id in known):
         return None

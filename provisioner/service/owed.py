@@ -32,6 +32,7 @@ from provisioner.service.context import Context
 from provisioner.service.intake import archive_path_for
 from provisioner.service.pipeline import finish_or_owe
 from provisioner.service.submission import stored_outcome
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import submissions
 from provisioner.workbook import layout
 from provisioner.workbook.checker import check_file
@@ -91,7 +92,8 @@ def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
              .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
                     submissions.c.status != "processing")
              .order_by(submissions.c.received_at, submissions.c.id).limit(limit))
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         return list(conn.execute(query))
 
 
