@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from provisioner.config import Settings  # noqa: E402
 from provisioner.security.hashing import Hasher, hash_secret  # noqa: E402
-from provisioner.service import agence  # noqa: E402
+from provisioner.service import subscriptions  # noqa: E402
 from provisioner.service.context import Context  # noqa: E402
 from provisioner.service.pipeline import process_file  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
@@ -69,7 +69,7 @@ def main() -> None:
         settings = Settings(database_url=url, outbox=tmp_path / "outbox", var_dir=tmp_path / "var")
         with Context(settings, engine, Hasher(0)) as ctx:
             assert process_file(ctx, make_workbook(tmp_path / "abo.xlsx")).status == "accepted"
-            agence.activate(ctx, "123456")
+            subscriptions.activate(ctx, "123456")
             book, hashes = build_update(tmp_path / "update.xlsx", args.users)
             ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])  # pool start-up is not per workbook
             t_hash = one_hash_seconds()

@@ -55,7 +55,7 @@ ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
 @contextmanager
 def agence() -> Iterator[Context]:
     """The service context; an operator's mistake (unknown number…) becomes a one-line error, exit 1."""
-    from provisioner.service.agence import AgenceError
+    from provisioner.service.operator_commands import AgenceError
 
     with open_or_exit() as ctx:
         try:
@@ -183,10 +183,10 @@ def adherents_activate(numero: str, as_json: bool) -> None:
     Example:
         provisioner adherents activate 123456
     """
-    from provisioner.service import agence as uc
+    from provisioner.service import subscriptions
 
     with agence() as ctx:
-        result = uc.activate(ctx, numero)
+        result = subscriptions.activate(ctx, numero)
     if as_json:
         echo_json(result)
         return
@@ -209,10 +209,10 @@ def adherents_unlock(numero: str) -> None:
     Example:
         provisioner adherents unlock 123456
     """
-    from provisioner.service import agence as uc
+    from provisioner.service import companies
 
     with agence() as ctx:
-        result = uc.unlock(ctx, numero)
+        result = companies.unlock(ctx, numero)
     if result.was_locked:
         say(f"Adhérent {numero} débloqué ({result.failed_auth} échec(s) effacé(s)).")
     else:
@@ -232,10 +232,10 @@ def adherents_reset_password(numero: str) -> None:
     Example:
         provisioner adherents reset-password 123456
     """
-    from provisioner.service import agence as uc
+    from provisioner.service import companies
 
     with agence() as ctx:
-        result = uc.reset_admin_password(ctx, numero)
+        result = companies.reset_admin_password(ctx, numero)
     say(f"Nouveau mot de passe administrateur de l'adhérent {numero} envoyé par email à la personne "
         f"déléguée enregistrée ({result.sent_to}). Il n'est affiché nulle part.")
 
@@ -295,10 +295,10 @@ def requests_approve(request_id: int) -> None:
     Example:
         provisioner requests approve 12
     """
-    from provisioner.service import agence as uc
+    from provisioner.service import decisions
 
     with agence() as ctx:
-        decision = uc.approve_request(ctx, request_id)
+        decision = decisions.approve_request(ctx, request_id)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
         f"{REQUEST_STATUS['approved']} : {len(decision.applied)} changement(s) appliqué(s), "
         f"{len(decision.skipped)} ignoré(s).")
@@ -318,10 +318,10 @@ def requests_reject(request_id: int, reason: str | None) -> None:
     Example:
         provisioner requests reject 12 --reason "Lettre non signée"
     """
-    from provisioner.service import agence as uc
+    from provisioner.service import decisions
 
     with agence() as ctx:
-        decision = uc.reject_request(ctx, request_id, reason=reason)
+        decision = decisions.reject_request(ctx, request_id, reason=reason)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
         f"{REQUEST_STATUS['rejected']} : rien n'a été appliqué.")
     _say_notified(decision.notified)

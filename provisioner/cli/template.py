@@ -57,11 +57,11 @@ def template_command(output: Path | None, numero: str | None) -> None:
 
 
 def _write_prefilled(numero: str, output: Path) -> None:
-    from provisioner.workbook.prefill import UnknownAdherent, write_prefilled
+    from provisioner.service.prefill import UnknownAdherent, write_prefilled
 
     with open_or_exit() as ctx:
         try:
-            done = write_prefilled(ctx.engine, numero, output, now=ctx.clock())
+            done = write_prefilled(ctx, numero, output)
         except UnknownAdherent as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:

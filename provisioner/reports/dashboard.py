@@ -27,9 +27,11 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from provisioner.reports.files import write_atomic
-from provisioner.service.agence import request_summary
+from provisioner.service import faults
+from provisioner.service.health import PART_LABELS, describe_all, read_health
 from provisioner.service.read_models.dashboard import ERROR_WINDOW, Facts, collect
 from provisioner.service.read_models.submissions import ErrorCode
+from provisioner.service.request_summary import request_summary
 from provisioner.wording import dates
 from provisioner.wording.labels import (
     CODE,
@@ -86,9 +88,6 @@ def write_dashboard(ctx: Context) -> None:
 
 def render_dashboard(ctx: Context, *, tz: str = dates.PEOPLE_TIMEZONE) -> str:
     """The page; while the database is down, a short page that says so (the health, from var/)."""
-    from provisioner.service import faults
-    from provisioner.service.health import PART_LABELS, describe_all, read_health
-
     now = ctx.clock()
     health = describe_all(read_health(ctx.settings), now)
     try:

@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, StrictUndefined
 
 from provisioner.domain.vocabulary import RequestType
+from provisioner.mail.queue import enqueue
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults, intake
 from provisioner.service.names import display_name
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.wording.dates import date_fr
 from provisioner.wording.labels import request_type_label, status_label
 from provisioner.wording.phrases import counts_summary, nombre
@@ -44,7 +46,7 @@ from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP
 if TYPE_CHECKING:
     from provisioner.service.context import Context
     from provisioner.service.inbox import ClaimInfo, Workspace
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -310,17 +312,16 @@ def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
     if address is None or not result.lines:
         log.info("batch id=%s: no notification address, no summary email", result.batch_id)
         return
-    from provisioner.mail.queue import enqueue
-
     items = [{"file": line["file"], "status": "rejected" if line["status"] == "error" else line["status"],
               "adherent": line["adherent"], "request_type": line["request_type"],
               "submission_id": line["submission_id"] or "—", "errors": line["errors"],
               "warnings": line["warnings"]} for line in result.lines]
     html = summary_folder(ctx, result.batch_id) / SUMMARY_HTML
-    with ctx.engine.begin() as conn:
-        enqueue(conn, kind="batch_summary", recipients=[address],
+    with UnitOfWork(ctx) as uow:
+        enqueue(uow.conn, kind="batch_summary", recipients=[address],
                 context={"batch": {"file": zip_name, "received_at": received_at}, "items": items},
                 attachments=[html], now=ctx.clock())
+        uow.commit()
 
 
 @cache

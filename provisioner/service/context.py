@@ -10,9 +10,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
+from provisioner.security import secret_key
 from provisioner.security.hashing import Hasher
 from provisioner.store.db import connect
 from provisioner.store.tables import utcnow
+from provisioner.workbook import isolation
 
 
 @dataclass
@@ -25,9 +27,6 @@ class Context:
     def __post_init__(self) -> None:
         # Process-wide, set from the settings of whoever builds a Context: the key of the
         # secrets at rest (mail queue, quarantine) and the reader children's limits.
-        from provisioner.security import secret_key
-        from provisioner.workbook import isolation
-
         secret_key.install(self.settings)
         isolation.configure(isolation.Limits(self.settings.reader_memory_mb, self.settings.reader_seconds))
 

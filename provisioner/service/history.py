@@ -1,6 +1,6 @@
 """The history of accounts and company settings: written with each change, read by people and by reverts.
 
-Every change is recorded in the transaction that makes it (apply.write_change
+Every change is recorded in the transaction that makes it (account_writes.write_change
 for accounts, record_setting for company settings), with its origin: a
 submission (its id and file name), a subscription's validation, an approved
 request, an operator's action or a revert. What people read (`fields`,
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert, select
 from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.service.context import Context
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import accounts, adherents, history
 from provisioner.wording.labels import ORIGIN, label
 
@@ -89,7 +90,8 @@ def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, accou
 
 def account_history(ctx: Context, login: str) -> dict[str, Any]:
     """Every change of the account `login`, oldest first: time, action, fields, origin; never a secret."""
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         account = conn.execute(
             select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, adherents.c.numero)
             .join(adherents, adherents.c.id == accounts.c.adherent_id)
@@ -104,7 +106,8 @@ def account_history(ctx: Context, login: str) -> dict[str, Any]:
 
 def company_history(ctx: Context, numero: str, limit: int = 500) -> list[dict[str, Any]]:
     """A company's changes (its accounts and its settings), newest first: for the company's page."""
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         rows = conn.execute(select(*PUBLIC_COLUMNS).join(adherents, adherents.c.id == history.c.adherent_id)
                             .where(adherents.c.numero == numero)
                             .order_by(history.c.id.desc()).limit(limit)).all()

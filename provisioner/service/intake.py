@@ -21,13 +21,15 @@ import traceback
 from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
+from provisioner.service import pipeline
+from provisioner.service.context import Context
+from provisioner.service.quarantine import quarantine_file
+from provisioner.service.submission import Outcome, sha256_file
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
-
-if TYPE_CHECKING:
-    from provisioner.service.context import Context
-    from provisioner.service.pipeline import Outcome
+from provisioner.workbook.checker import check_file
+from provisioner.workbook.rebuild import write_copy
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +46,19 @@ def handle_one(ctx: Context, path: Path, original_name: str, *, resumed_since: d
     very file, handled before the crash: it is not processed again (that
     would report it as its own duplicate), only moved out.
     """
-    from provisioner.service.pipeline import process_file
-
     outcome = None
     if resumed_since is not None:
         outcome = _handled_before(ctx, path, original_name, resumed_since, known)
     if outcome is None:
-        outcome = process_file(ctx, path, name=original_name, batch=batch)
+        # Looked up on the module at each call: the fault tests put a failing pipeline in its place.
+        outcome = pipeline.process_file(ctx, path, name=original_name, batch=batch)
     dispose(ctx, path, outcome, original_name)
     return outcome
 
 
 def reject_interrupted(ctx: Context, path: Path, original_name: str, times: int) -> Outcome:
     """The safety cap of the loop: a file in hand at `times` deaths of the service, rejected unread."""
-    from provisioner.service.pipeline import reject_unread
-
-    outcome = reject_unread(ctx, path, name=original_name, message=(
+    outcome = pipeline.reject_unread(ctx, path, name=original_name, message=(
         f"Le traitement de ce fichier a été interrompu {times} fois sans aboutir : il a été mis de côté et "
         "n'a rien modifié. Vérifiez qu'il s'agit bien du bordereau enregistré au format Excel (.xlsx) ; "
         "si c'est le cas, contactez l'Agence Virtuelle en indiquant la référence de ce rapport."))
@@ -76,8 +75,6 @@ def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> s
         codes = [str(e.get("code")) for e in outcome.report.get("errors") or []]
         quarantine(ctx, path, outcome.submission_id, original_name, reason=",".join(codes) or "unreadable")
         return "quarantined"
-    from provisioner.workbook.rebuild import write_copy
-
     target = archive_path(ctx, outcome)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_copy(outcome.parsed, (), annotate=False, path=target)
@@ -96,8 +93,6 @@ def archive_path_for(ctx: Context, submission_id: str, received: datetime) -> Pa
 def quarantine(ctx: Context, path: Path, stem: str, original_name: str, *, reason: str = "unexpected") -> Path:
     """Take `path` out of the work folder into the quarantine as `<stem>-<suffix>`: our name, the suffix
     only if harmless. What is kept of it (never a secret in clear) is service/quarantine.py's."""
-    from provisioner.service.quarantine import quarantine_file
-
     return quarantine_file(ctx.settings, path, f"{stem}-{safe_suffix(original_name)}", original_name,
                            reason=reason, now=ctx.clock())
 
@@ -116,12 +111,9 @@ def log_failure(what: str, ref: str, error: BaseException) -> None:
 
 def _handled_before(ctx: Context, path: Path, name: str, claimed_at: datetime,
                     known: Collection[str]) -> Outcome | None:
-    from provisioner.service.pipeline import Outcome, sha256_file
-    from provisioner.workbook.checker import check_file
-
     sha = sha256_file(path)
-    with ctx.engine.begin() as conn:
-        prior = repo.find_submission(conn, sha)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        prior = repo.find_submission(uow.conn, sha)
     if (prior is None or prior.finished_at is None or prior.report is None
             or prior.received_at < claimed_at or prior.id in known):
         return None

@@ -47,18 +47,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
+from provisioner.mail import dispatch, sender
 from provisioner.service import batch as batches
 from provisioner.service import faults, intake, quarantine
+from provisioner.service.context import Context, open_context
 from provisioner.service.health import Health, errno_name
 from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
 from provisioner.service.names import display_name
 from provisioner.service.owed import OwedOutputs
+from provisioner.store.db import StoreUnavailable
+from provisioner.store.tables import utcnow
 
 if TYPE_CHECKING:
     from provisioner.config import Settings
     from provisioner.service.batch import BatchResult
-    from provisioner.service.context import Context
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -355,10 +358,6 @@ class Service:
 
     def send_mail(self) -> int:
         try:
-            from provisioner.mail import dispatch, sender
-        except ImportError:
-            return 0
-        try:
             if self._transport is None:
                 self._transport = sender.make_transport(self.ctx.settings)
             counts = dispatch.send_due(
@@ -460,10 +459,6 @@ def open_when_reachable(settings: Settings, *, wait: bool = True) -> Context:
     so in var/health.json and the log, and starts once the database answers.
     A configuration error (unparsable URL, no driver) is raised at once.
     """
-    from provisioner.service.context import open_context
-    from provisioner.store.db import StoreUnavailable
-    from provisioner.store.tables import utcnow
-
     health: Health | None = None
     while True:
         try:

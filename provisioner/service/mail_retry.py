@@ -12,8 +12,9 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from provisioner.mail.render import SECRET_KINDS
-from provisioner.service.agence import ACTOR, AgenceError
 from provisioner.service.context import Context
+from provisioner.service.operator_commands import ACTOR, AgenceError
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import mail_queue
 
@@ -38,7 +39,8 @@ class NoRecipient(AgenceError):
 def retry_mail(ctx: Context, mail_id: int, *, actor: str = ACTOR, reason: str | None = None) -> None:
     """Queue a failed email again, due now; recorded in the audit."""
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
         row = conn.execute(select(mail_queue.c.status, mail_queue.c.recipients, mail_queue.c.kind,
                                   mail_queue.c.last_error).where(mail_queue.c.id == mail_id)).first()
         if row is None:
@@ -55,3 +57,4 @@ def retry_mail(ctx: Context, mail_id: int, *, actor: str = ACTOR, reason: str | 
         repo.add_audit(conn, actor=actor, numero=None, action="mail_retry", target=f"mail:{mail_id}",
                        before={"status": "failed", "last_error": row.last_error},
                        after={"status": "pending", "kind": row.kind, "reason": reason}, now=now)
+        uow.commit()

@@ -10,59 +10,75 @@ taken from the workbook. A generated password goes to its user only.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
+from provisioner.domain.plan import UserChange
 from provisioner.domain.vocabulary import RequestType
 from provisioner.mail.queue import enqueue
+from provisioner.service.context import Context
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
-
-if TYPE_CHECKING:
-    from provisioner.domain.plan import UserChange
-    from provisioner.service.context import Context
-    from provisioner.service.pipeline import _Run
+from provisioner.service.submission import Judgement
+from provisioner.store.repository import find_adherent
 
 
-def _recipients_of(run: _Run) -> list[str]:
-    parsed = run.parsed
+def delegate_email(company: Any) -> str | None:
+    """The delegate on record's address (an adherents row): where a company's own news goes."""
+    return (company.delegue or {}).get("email") or None
+
+
+def delegate_name(company: Any) -> dict[str, str | None]:
+    delegue = dict(company.delegue or {})
+    return {k: delegue.get(k) or None for k in ("civilite", "nom", "prenom")}
+
+
+def adherent_ref(company: Any) -> dict[str, str | None]:
+    """How an email names the company (an adherents row)."""
+    return {"numero": company.numero, "raison_sociale": company.raison_sociale}
+
+
+def _recipients_of(judged: Judgement) -> list[str]:
+    submission, company = judged.submission, judged.company
+    parsed = submission.parsed
     if parsed is None:
         return []
     extra = parsed.adherent.value("email_notification")
-    if run.request_type == RequestType.ABONNEMENT:
+    if submission.request_type == RequestType.ABONNEMENT:
         return [a for a in (parsed.delegue.value("email"), extra) if a]
-    if run.authenticated and run.company is not None:
-        on_record = (run.company.delegue or {}).get("email")
-        return [a for a in (on_record, extra or run.company.notification_email) if a]
+    if judged.authenticated and company is not None:
+        return [a for a in (delegate_email(company), extra or company.notification_email) if a]
     return []
 
 
-def queue_outcome(conn: Connection, run: _Run, report: dict[str, Any]) -> None:
-    if run.just_locked and run.company is not None:
-        queue_locked(conn, run.company, run.now, submission_id=run.id)
-    recipients = _recipients_of(run)
+def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], folder: Path) -> None:
+    """The emails a submission's outcome sends; `folder` is where its outputs will be (the attachments)."""
+    submission = judged.submission
+    if judged.just_locked and judged.company is not None:
+        queue_locked(conn, judged.company, submission.received_at, submission_id=submission.id)
+    recipients = _recipients_of(judged)
     if not recipients:
         return
-    folder = run.ctx.outbox / run.id
     attachments: list[str] = []
     context: dict[str, Any] = {"report": report}
-    if run.request_type == RequestType.CONTROLE:
+    if submission.request_type == RequestType.CONTROLE:
         kind = "controle"
         context["annotated"] = report["status"] == "rejected"
     elif report["status"] == "rejected":
         kind = "rejected"
         context["annotated"] = True
-    elif run.request_type == RequestType.ABONNEMENT:
+    elif submission.request_type == RequestType.ABONNEMENT:
         kind = "subscription_received"
         attachments.append(str(folder / SUBSCRIPTION_FORM))
-        context = {"adherent": _adherent(report), "submission_id": run.id,
+        context = {"adherent": _adherent(report), "submission_id": submission.id,
                    "users_waiting": len(report["changes"])}
     else:
         kind = "accepted"
     if context.get("annotated"):
         attachments.append(str(folder / ANNOTATED))
     enqueue(conn, kind=kind, recipients=recipients, context=context, attachments=attachments,
-            submission_id=run.id, now=run.now)
+            submission_id=submission.id, now=submission.received_at)
 
 
 def _adherent(report: dict[str, Any]) -> dict[str, Any]:
@@ -70,10 +86,8 @@ def _adherent(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def queue_duplicate(conn: Connection, ctx: Context, report: dict[str, Any], prior: Any) -> None:
-    from provisioner.store.repository import find_adherent
-
     company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
-    on_record = (company.delegue or {}).get("email") if company is not None else None
+    on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != "rejected":
         enqueue(conn, kind="duplicate", recipients=[on_record],
                 context={"report": report, "first_processed_at": prior.received_at,
@@ -82,10 +96,10 @@ def queue_duplicate(conn: Connection, ctx: Context, report: dict[str, Any], prio
 
 
 def queue_locked(conn: Connection, company: Any, now: datetime, *, submission_id: str | None) -> None:
-    on_record = (company.delegue or {}).get("email")
+    on_record = delegate_email(company)
     if on_record:
         enqueue(conn, kind="company_locked", recipients=[on_record],
-                context={"adherent": {"numero": company.numero, "raison_sociale": company.raison_sociale},
+                context={"adherent": adherent_ref(company),
                          "locked_until": company.locked_until, "failures": company.failed_auth},
                 submission_id=submission_id, now=now)
 
@@ -103,10 +117,11 @@ def queue_generated_password(conn: Connection, change: UserChange, password: str
                 submission_id=submission_id, now=now)
 
 
-def queue_request_waiting(conn: Connection, run: _Run, requests: list[dict[str, Any]]) -> None:
-    recipients = _recipients_of(run)
-    adherent = {"numero": run.numero, "raison_sociale": run.company.raison_sociale if run.company else None}
+def queue_request_waiting(conn: Connection, judged: Judgement, requests: list[dict[str, Any]]) -> None:
+    submission, company = judged.submission, judged.company
+    recipients = _recipients_of(judged)
+    adherent = {"numero": submission.numero, "raison_sociale": company.raison_sociale if company else None}
     for request in requests if recipients else ():
         enqueue(conn, kind="request_waiting", recipients=recipients,
-                context={"adherent": adherent, "request": request, "submission_id": run.id},
-                submission_id=run.id, now=run.now)
+                context={"adherent": adherent, "request": request, "submission_id": submission.id},
+                submission_id=submission.id, now=submission.received_at)

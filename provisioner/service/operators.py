@@ -22,8 +22,9 @@ from sqlalchemy import Connection, Row, exc, insert, select, update
 from provisioner.domain.keys import login_key
 from provisioner.security import lockout
 from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
-from provisioner.service.agence import ACTOR, AgenceError
 from provisioner.service.context import Context
+from provisioner.service.operator_commands import ACTOR, AgenceError
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
 
@@ -103,13 +104,14 @@ def add_operator(ctx: Context, login: str, role: str, password: str, *, actor: s
     digest = hash_secret(password)  # before the transaction: hashing is slow
     now = ctx.clock()
     try:
-        with ctx.engine.begin() as conn:
-            inserted = conn.execute(insert(operators).values(
+        with UnitOfWork(ctx) as uow:
+            inserted = uow.conn.execute(insert(operators).values(
                 login=key, password_hash=digest, role=role, active=True, failed_logins=0,
                 created_at=now, updated_at=now)).inserted_primary_key
             new_id = inserted[0] if inserted is not None else 0
-            repo.add_audit(conn, actor=actor, numero=None, action="operator_add", target=f"operator:{key}",
+            repo.add_audit(uow.conn, actor=actor, numero=None, action="operator_add", target=f"operator:{key}",
                            after={"role": role}, now=now)
+            uow.commit()
     except exc.IntegrityError:
         raise OperatorExists(login=key) from None
     return Operator(int(new_id), key, role)
@@ -120,22 +122,24 @@ def list_operators(ctx: Context) -> list[dict[str, Any]]:
     now = ctx.clock()
     query = select(operators.c.login, operators.c.role, operators.c.active, operators.c.failed_logins,
                    operators.c.locked_until, operators.c.created_at).order_by(operators.c.login)
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
         return [{"login": r.login, "role": r.role, "active": r.active, "failed_logins": r.failed_logins,
                  "locked": lockout.is_locked(r.locked_until, now), "created_at": r.created_at}
-                for r in conn.execute(query)]
+                for r in uow.conn.execute(query)]
 
 
 def disable_operator(ctx: Context, login: str, *, actor: str = ACTOR) -> None:
     """The operator can no longer sign in; their open sessions end now."""
     key = login_key(login.strip())
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
         row = _operator(conn, key)
         conn.execute(update(operators).where(operators.c.id == row.id).values(active=False, updated_at=now))
         conn.execute(operator_sessions.delete().where(operator_sessions.c.operator_id == row.id))
         repo.add_audit(conn, actor=actor, numero=None, action="operator_disable", target=f"operator:{key}",
                        before={"active": row.active}, after={"active": False}, now=now)
+        uow.commit()
 
 
 def reset_operator_password(ctx: Context, login: str, password: str, *, actor: str = ACTOR) -> None:
@@ -144,13 +148,15 @@ def reset_operator_password(ctx: Context, login: str, password: str, *, actor: s
     _check_password(password)
     digest = hash_secret(password)
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
         row = _operator(conn, key)
         conn.execute(update(operators).where(operators.c.id == row.id).values(
             password_hash=digest, failed_logins=0, locked_until=None, updated_at=now))
         conn.execute(operator_sessions.delete().where(operator_sessions.c.operator_id == row.id))
         repo.add_audit(conn, actor=actor, numero=None, action="operator_password_reset",
                        target=f"operator:{key}", now=now)
+        uow.commit()
 
 
 def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
@@ -161,8 +167,8 @@ def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
     """
     key = login_key(login.strip())[:64]
     now = ctx.clock()
-    with ctx.engine.connect() as conn:
-        row = conn.execute(select(operators).where(operators.c.login == key)).first()
+    with UnitOfWork(ctx, read_only=True) as uow:
+        row = uow.conn.execute(select(operators).where(operators.c.login == key)).first()
     if row is None or not row.active:
         verify_secret(DUMMY_HASH, password)
         return None
@@ -177,16 +183,18 @@ def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
                                   lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
     _record(ctx, row.id, lockout.LockState(after.failed_auth, after.locked_until), now)
     if after.just_locked:
-        with ctx.engine.begin() as conn:
-            repo.add_audit(conn, actor=SIGN_IN_ACTOR, numero=None, action="operator_locked", target=f"operator:{key}",
-                           after={"failed_logins": after.failed_auth}, now=now)
+        with UnitOfWork(ctx) as uow:
+            repo.add_audit(uow.conn, actor=SIGN_IN_ACTOR, numero=None, action="operator_locked",
+                           target=f"operator:{key}", after={"failed_logins": after.failed_auth}, now=now)
+            uow.commit()
     return None
 
 
 def _record(ctx: Context, operator_id: int, state: lockout.LockState, now: datetime) -> None:
-    with ctx.engine.begin() as conn:
-        conn.execute(update(operators).where(operators.c.id == operator_id).values(
+    with UnitOfWork(ctx) as uow:
+        uow.conn.execute(update(operators).where(operators.c.id == operator_id).values(
             failed_logins=state.failed_auth, locked_until=state.locked_until, updated_at=now))
+        uow.commit()
 
 
 def _operator(conn: Connection, key: str) -> Row[Any]:

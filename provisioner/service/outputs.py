@@ -13,7 +13,7 @@ from provisioner.reports.report_json import write_report_json
 
 if TYPE_CHECKING:
     from provisioner.service.context import Context
-    from provisioner.service.pipeline import Outcome
+    from provisioner.service.submission import Outcome
 
 ANNOTATED = "bordereau-annote.xlsx"
 SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
@@ -28,11 +28,11 @@ def write_outputs(ctx: Context, outcome: Outcome) -> None:
         leftover.unlink(missing_ok=True)
     report = outcome.report
     if report["status"] == "rejected":
-        from provisioner.workbook.rebuild import write_copy
+        from provisioner.workbook.rebuild import write_copy  # lazy: xlsxwriter, for a rejection only
 
         write_copy(outcome.parsed, outcome.findings, annotate=True, path=folder / ANNOTATED)
     if report["status"] == "accepted" and report["request_type"] == RequestType.ABONNEMENT and outcome.parsed:
-        from provisioner.reports.subscription_form import write_subscription_form
+        from provisioner.reports.subscription_form import write_subscription_form  # lazy: fpdf, for an Abonnement
 
         write_subscription_form(subscription_data(outcome), folder / SUBSCRIPTION_FORM)
     write_report_json(report, folder)
@@ -41,13 +41,11 @@ def write_outputs(ctx: Context, outcome: Outcome) -> None:
 
 def subscription_data(outcome: Outcome) -> dict[str, object]:
     """The form's content: what the workbook said of the company and its delegate, never a password."""
-    from provisioner.service.apply import company_details, delegue_details
-
     assert outcome.parsed is not None
     return {
         "numero": outcome.report["adherent"], "raison_sociale": outcome.report.get("raison_sociale") or "",
         "submission_id": outcome.submission_id, "date": outcome.report["received_at"],
         # raison_sociale is shown on its own line, not among the company's details.
-        "company": {k: v for k, v in company_details(outcome.parsed).items() if k != "raison_sociale"},
-        "delegue": delegue_details(outcome.parsed),
+        "company": {k: v for k, v in outcome.parsed.company_details().items() if k != "raison_sociale"},
+        "delegue": outcome.parsed.delegue_details(),
     }

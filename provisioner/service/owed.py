@@ -23,17 +23,20 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from provisioner.domain.vocabulary import RequestType
 from provisioner.service import faults
+from provisioner.service.context import Context
+from provisioner.service.intake import archive_path_for
+from provisioner.service.pipeline import finish_or_owe
+from provisioner.service.submission import stored_outcome
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import submissions
-
-if TYPE_CHECKING:
-    from provisioner.service.context import Context
-    from provisioner.workbook.model import ParsedWorkbook
+from provisioner.workbook.checker import check_file
+from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +71,7 @@ class OwedOutputs:
             outcome = _outcome(ctx, row)
             if outcome is None:
                 continue
-            from provisioner.service.pipeline import finish_or_owe
-
-            finish_or_owe(ctx, outcome)
+            outcome = finish_or_owe(ctx, outcome)
             if outcome.pending is None:
                 self._retry.pop(row.id, None)
                 done.written.append(row.id)
@@ -91,13 +92,12 @@ def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
              .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
                     submissions.c.status != "processing")
              .order_by(submissions.c.received_at, submissions.c.id).limit(limit))
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         return list(conn.execute(query))
 
 
 def _outcome(ctx: Context, row: Any) -> Any:
-    from provisioner.service.pipeline import stored_outcome
-
     report = dict(row.report)
     parsed = None
     if needs_workbook(report):
@@ -105,7 +105,7 @@ def _outcome(ctx: Context, row: Any) -> Any:
         if parsed is None and ctx.clock() - row.received_at < FILE_GRACE:
             log.debug("submission id=%s: outputs owed, its file still in hand", row.id)
             return None
-    return stored_outcome(ctx, row, parsed)
+    return stored_outcome(ctx.outbox, row, parsed)
 
 
 def needs_workbook(report: dict[str, Any]) -> bool:
@@ -116,9 +116,6 @@ def needs_workbook(report: dict[str, Any]) -> bool:
 
 
 def _archived_workbook(ctx: Context, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:
-    from provisioner.service.intake import archive_path_for
-    from provisioner.workbook.checker import check_file
-
     path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
     if not path.is_file():
         return None

@@ -15,27 +15,29 @@ same bytes come again (`_resume`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, exc, update
 
-from provisioner.domain.findings import Finding, Severity, error
+from provisioner.domain.findings import Finding, error
 from provisioner.domain.plan import Plan, make_plan
 from provisioner.domain.vocabulary import RequestType
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service import faults, notices
+from provisioner.service.apply import apply_plan, request_line, settings_changes
 from provisioner.service.context import Context
 from provisioner.service.names import display_name
 from provisioner.service.outputs import write_outputs
 from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.secrets_plan import Hashes, hash_plan
+from provisioner.service.submission import Judgement, Outcome, Submission, sha256_file, stored_outcome
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
 from provisioner.wording import dates
@@ -50,55 +52,30 @@ AUTH_FAILED_MESSAGE = ("Authentification refusée : le numéro d'adhérent ou le
                        "échecs l'accès est bloqué pour un temps.")
 
 
-@dataclass
-class Outcome:
-    submission_id: str
-    status: str  # accepted | rejected | duplicate
-    report: dict[str, Any]
-    folder: Path
-    parsed: ParsedWorkbook | None = None
-    findings: list[Finding] = field(default_factory=list)  # errors and warnings, for the annotated copy
-    pending: faults.Fault | None = None  # committed, but its outputs could not be written: owed
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("accepted", "duplicate")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
     """Run the whole pipeline on one file; never raises for a bad file."""
     started = time.monotonic()
     name = display_name(name or path.name)
     now = ctx.clock()
     sha = sha256_file(path)
-    with ctx.engine.begin() as conn:
-        prior = repo.find_submission(conn, sha)
+    prior = _prior(ctx, sha)
     if prior is not None:
         if prior.finished_at is None and prior.report is not None:
             return _resume(ctx, path, prior)
         return _duplicate(ctx, name, sha, now, prior, batch)
     result = check_file(path, name=name, max_bytes=ctx.max_bytes,
                         max_abonnement_users=ctx.settings.abonnement_max_users)
-    run = _Run(ctx, path, name, sha, now, batch, result.workbook, [*result.errors, *result.warnings])
+    submission = _submission(path, name, sha, now, batch, result.workbook, (*result.errors, *result.warnings))
     try:
-        outcome = run.execute()
+        outcome = _execute(ctx, submission)
     except exc.IntegrityError:
         # The same bytes, handled at the same moment by another lane or instance, committed
         # first (submissions.sha256 is unique): this one is its duplicate, and changed nothing.
-        with ctx.engine.begin() as conn:
-            prior = repo.find_submission(conn, sha)
+        prior = _prior(ctx, sha)
         if prior is None:
             raise
         return _duplicate(ctx, name, sha, now, prior, batch)
-    finish_or_owe(ctx, outcome)
+    outcome = finish_or_owe(ctx, outcome)
     _log(outcome, time.monotonic() - started)
     return outcome
 
@@ -107,17 +84,27 @@ def reject_unread(ctx: Context, path: Path, *, name: str, message: str) -> Outco
     """A rejection as FILE_UNREADABLE without reading the file (the loop's safety cap), with its report."""
     sha = sha256_file(path)
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
-        prior = repo.find_submission(conn, sha)
+    prior = _prior(ctx, sha)
     if prior is not None:
         return _duplicate(ctx, name, sha, now, prior, None)
-    outcome = _Run(ctx, path, name, sha, now, None, None, [error("FILE_UNREADABLE", message)]).execute()
-    finish_or_owe(ctx, outcome)
-    return outcome
+    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error("FILE_UNREADABLE", message),)))
+    return finish_or_owe(ctx, outcome)
 
 
-def finish_or_owe(ctx: Context, outcome: Outcome) -> None:
-    """`finish_outputs`, and when it fails, whatever the reason, the outputs are owed: never raised.
+def _prior(ctx: Context, sha: str) -> Any:
+    """The submission of these very bytes, if any."""
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return repo.find_submission(uow.conn, sha)
+
+
+def _submission(path: Path, name: str, sha: str, now: datetime, batch: str | None, parsed: ParsedWorkbook | None,
+                findings: tuple[Finding, ...]) -> Submission:
+    return Submission(path, name, sha, now, batch, parsed, findings, new_submission_id(now),
+                      parsed.request_type if parsed else None, parsed.numero if parsed else "")
+
+
+def finish_or_owe(ctx: Context, outcome: Outcome) -> Outcome:
+    """`finish_outputs`, and when it fails, whatever the reason, the outputs are owed (`pending`): never raised.
 
     The workbook is committed: failing now would have the file treated again
     (or quarantined) though it was applied. The submission's `finished_at`
@@ -126,18 +113,21 @@ def finish_or_owe(ctx: Context, outcome: Outcome) -> None:
     try:
         finish_outputs(ctx, outcome)
     except Exception as error:
-        outcome.pending = faults.classify(error, ctx.settings, writing=faults.OUTBOX) or faults.Fault(
+        pending = faults.classify(error, ctx.settings, writing=faults.OUTBOX) or faults.Fault(
             "outputs", type(error).__name__)
         log.error("submission id=%s applied; outputs pending: %s %s", outcome.submission_id,
-                  outcome.pending.part, outcome.pending.detail)
+                  pending.part, pending.detail)
+        return replace(outcome, pending=pending)
+    return outcome
 
 
 def finish_outputs(ctx: Context, outcome: Outcome) -> None:
     """After the commit: write the outputs, then mark the submission finished (a crash between is resumed)."""
     write_outputs(ctx, outcome)
-    with ctx.engine.begin() as conn:
-        conn.execute(update(submissions).where(submissions.c.id == outcome.submission_id)
-                     .values(finished_at=ctx.clock()))
+    with UnitOfWork(ctx) as uow:
+        uow.conn.execute(update(submissions).where(submissions.c.id == outcome.submission_id)
+                         .values(finished_at=ctx.clock()))
+        uow.commit()
 
 
 def _log(outcome: Outcome, seconds: float) -> None:
@@ -148,187 +138,180 @@ def _log(outcome: Outcome, seconds: float) -> None:
              counts.get("disabled", 0), seconds * 1000)
 
 
-class _Run:
-    """One submission's journey; attributes hold what each step learnt."""
+# -- steps: each takes what is known and returns what is then known ------------------------
 
-    def __init__(self, ctx: Context, path: Path, name: str, sha: str, now: datetime, batch: str | None,
-                 parsed: ParsedWorkbook | None, findings: list[Finding]) -> None:
-        self.ctx, self.path, self.name, self.sha, self.now, self.batch = ctx, path, name, sha, now, batch
-        self.parsed = parsed
-        self.findings = findings
-        self.id = new_submission_id(now)
-        self.request_type = parsed.request_type if parsed else None
-        self.numero = parsed.numero if parsed else ""
-        self.authenticated = False
-        self.company: Any = None
-        self.plan: Plan | None = None
-        self.just_locked = False
+def _execute(ctx: Context, submission: Submission) -> Outcome:
+    judged = Judgement(submission, submission.findings)
+    if submission.parsed is None or submission.request_type is None or not submission.numero.isdigit():
+        with UnitOfWork(ctx) as uow:
+            outcome = _finish(ctx, uow.conn, judged)
+            uow.commit()
+        return outcome
+    with UnitOfWork(ctx) as uow:
+        judged = _authenticate(ctx, uow.conn, judged)
+        if judged.authenticated or submission.request_type == RequestType.ABONNEMENT:
+            judged = _plan(uow.conn, judged)
+        finished = None
+        if judged.has_errors or submission.request_type == RequestType.CONTROLE:
+            finished = _finish(ctx, uow.conn, judged)
+        # Committed either way: a failed authentication counts, a right one resets the count.
+        uow.commit()
+    if finished is not None:
+        return finished
+    hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher)
+    try:
+        return _apply_committed(ctx, judged, hashes)
+    except exc.IntegrityError:
+        # Another lane or instance took a login at the same moment: judge again. The same
+        # bytes committed first fail again here, and process_file reports the duplicate.
+        log.warning("submission id=%s conflicted with a concurrent one; re-planning", submission.id)
+        return _apply_committed(ctx, judged, hashes)
 
-    @property
-    def has_errors(self) -> bool:
-        return any(f.is_error for f in self.findings)
 
-    def execute(self) -> Outcome:
-        if self.parsed is None or self.request_type is None or not self.numero.isdigit():
-            return self._commit_rejection()
-        with self.ctx.engine.begin() as conn:
-            self._authenticate(conn)
-            if self.authenticated or self.request_type == RequestType.ABONNEMENT:
-                self._plan(conn)
-            if self.has_errors or self.request_type == RequestType.CONTROLE:
-                return self._finish(conn)
-        hashes = hash_plan(self.plan or Plan(), self._admin_password(), self.ctx.hasher)
-        try:
-            with self.ctx.engine.begin() as conn:
-                return self._apply(conn, hashes)
-        except exc.IntegrityError:
-            # Another lane or instance took a login at the same moment: judge again. The same
-            # bytes committed first fail again here, and process_file reports the duplicate.
-            log.warning("submission id=%s conflicted with a concurrent one; re-planning", self.id)
-            with self.ctx.engine.begin() as conn:
-                return self._apply(conn, hashes)
+def _apply_committed(ctx: Context, judged: Judgement, hashes: Hashes) -> Outcome:
+    with UnitOfWork(ctx) as uow:
+        outcome = _apply(ctx, uow.conn, judged, hashes)
+        uow.commit()
+    return outcome
 
-    # -- steps --------------------------------------------------------------
 
-    def _authenticate(self, conn: Connection) -> None:
-        assert self.parsed is not None
-        self.company = repo.find_adherent(conn, self.numero, for_update=True)
-        if self.request_type == RequestType.ABONNEMENT:
-            if self.company is not None:
-                self._error("ADHERENT_EXISTS", f"L'adhérent {self.numero} est déjà abonné aux TéléServices. "
-                            "Pour modifier ses comptes, choisissez « Mise à jour » et saisissez le mot de "
-                            "passe de l'administrateur.", **self.parsed.adherent.where("type_demande"))
-            return
-        password = self.parsed.delegue.value("password")
-        if not password:
-            # Not an attempt (a pre-filled workbook sent without it): REQUIRED says so, and
-            # nothing is counted towards the lock, for a known company or not.
-            return
-        where = self.parsed.delegue.where("password")
-        settings = self.ctx.settings
-        if self.company is not None and lockout.is_locked(self.company.locked_until, self.now):
-            verify_admin(None, password)  # same cost as any other answer
-            self._error("ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est "
-                        f"bloqué jusqu'au {_french_time(self.company.locked_until)}. Réessayez "
-                        "ensuite ou contactez l'Agence Virtuelle.", **where)
-            return
-        hash_ = self.company.admin_password_hash if self.company is not None else None
-        if not verify_admin(hash_, password):
-            if self.company is not None:
-                after = lockout.after_failure(self.company.failed_auth, self.company.locked_until, self.now,
-                                              lock_after=settings.lock_after, lock_minutes=settings.lock_minutes)
-                repo.set_adherent(conn, self.company.id, failed_auth=after.failed_auth,
-                                  locked_until=after.locked_until)
-                self.just_locked = after.just_locked
-                if after.just_locked:
-                    self.company = repo.find_adherent(conn, self.numero)
-            self._error("AUTH_FAILED", AUTH_FAILED_MESSAGE, **where)
-            return
-        self.authenticated = True
-        if self.company.failed_auth or self.company.locked_until:
-            state = lockout.after_success()
-            repo.set_adherent(conn, self.company.id, failed_auth=state.failed_auth,
-                              locked_until=state.locked_until)
-        if self.company.status != "active":
-            self._error("ADHERENT_PENDING", "L'abonnement de votre entreprise n'a pas encore été validé par "
-                        "l'Agence Virtuelle : les mises à jour seront possibles après cette validation "
-                        "(sous 48 heures après réception du formulaire signé).",
-                        **self.parsed.adherent.where("type_demande"))
+def _authenticate(ctx: Context, conn: Connection, judged: Judgement) -> Judgement:
+    submission = judged.submission
+    parsed, numero, now = submission.parsed, submission.numero, submission.received_at
+    assert parsed is not None
+    company = repo.find_adherent(conn, numero, for_update=True)
+    judged = replace(judged, company=company)
+    if submission.request_type == RequestType.ABONNEMENT:
+        if company is not None:
+            return judged.with_error(
+                "ADHERENT_EXISTS", f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
+                "ses comptes, choisissez « Mise à jour » et saisissez le mot de passe de l'administrateur.",
+                **parsed.adherent.where("type_demande"))
+        return judged
+    password = parsed.delegue.value("password")
+    if not password:
+        # Not an attempt (a pre-filled workbook sent without it): REQUIRED says so, and
+        # nothing is counted towards the lock, for a known company or not.
+        return judged
+    where = parsed.delegue.where("password")
+    settings = ctx.settings
+    if company is not None and lockout.is_locked(company.locked_until, now):
+        verify_admin(None, password)  # same cost as any other answer
+        return judged.with_error(
+            "ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
+            f"{_french_time(company.locked_until)}. Réessayez ensuite ou contactez l'Agence Virtuelle.", **where)
+    hash_ = company.admin_password_hash if company is not None else None
+    if not verify_admin(hash_, password):
+        if company is not None:
+            after = lockout.after_failure(company.failed_auth, company.locked_until, now,
+                                          lock_after=settings.lock_after, lock_minutes=settings.lock_minutes)
+            repo.set_adherent(conn, company.id, failed_auth=after.failed_auth, locked_until=after.locked_until)
+            judged = replace(judged, just_locked=after.just_locked)
+            if after.just_locked:
+                judged = replace(judged, company=repo.find_adherent(conn, numero))
+        return judged.with_error("AUTH_FAILED", AUTH_FAILED_MESSAGE, **where)
+    assert company is not None  # a password verifies against a stored hash only
+    judged = replace(judged, authenticated=True)
+    if company.failed_auth or company.locked_until:
+        state = lockout.after_success()
+        repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
+    if company.status != "active":
+        return judged.with_error(
+            "ADHERENT_PENDING", "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
+            "Virtuelle : les mises à jour seront possibles après cette validation (sous 48 heures après "
+            "réception du formulaire signé).", **parsed.adherent.where("type_demande"))
+    return judged
 
-    def _plan(self, conn: Connection) -> None:
-        assert self.parsed is not None
-        if self.request_type != RequestType.ABONNEMENT and (self.company is None or self.company.status != "active"):
-            return
-        view = repo.load_view(conn, self.company if self.request_type != RequestType.ABONNEMENT else None,
-                              _logins(self.parsed))
-        self.plan = make_plan(planner_input(self.parsed), view)
-        self.findings = _merge(self.findings, self.plan.findings)
 
-    def _apply(self, conn: Connection, hashes: Hashes) -> Outcome:
-        assert self.parsed is not None
-        # Plan again inside the write transaction: the store may have moved while we hashed.
-        self.findings = [f for f in self.findings if self.plan is None or f not in self.plan.findings]
-        self.company = repo.find_adherent(conn, self.numero, for_update=True)
-        if self.request_type == RequestType.ABONNEMENT and self.company is not None:
-            self._error("ADHERENT_EXISTS", f"L'adhérent {self.numero} est déjà abonné aux TéléServices.",
-                        **self.parsed.adherent.where("type_demande"))
-            return self._finish(conn)
-        self._plan(conn)
-        if self.has_errors:
-            return self._finish(conn)
-        hashes = hash_plan(self.plan or Plan(), self._admin_password(), self.ctx.hasher, hashes)
-        from provisioner.service.apply import apply_plan
+def _plan(conn: Connection, judged: Judgement) -> Judgement:
+    submission, company = judged.submission, judged.company
+    assert submission.parsed is not None
+    subscribing = submission.request_type == RequestType.ABONNEMENT
+    if not subscribing and (company is None or company.status != "active"):
+        return judged
+    view = repo.load_view(conn, None if subscribing else company, _logins(submission.parsed))
+    plan = make_plan(planner_input(submission.parsed), view)
+    return replace(judged, plan=plan, findings=_merge(judged.findings, plan.findings))
 
-        applied = apply_plan(conn, self, hashes)
-        return self._finish(conn, applied)
 
-    def _finish(self, conn: Connection, applied: dict[str, Any] | None = None) -> Outcome:
-        applied = applied or {}
-        status = "rejected" if self.has_errors else "accepted"
-        report = build_report(
-            submission_id=self.id, file=self.name, sha256=self.sha, received_at=self.now,
-            adherent=self.numero or None, raison_sociale=self._raison_sociale(),
-            request_type=self.request_type, status=status, findings=self.findings,
-            plan=self.plan if status == "accepted" else None,
-            company_changes=applied.get("company_changes") or self._would_company_changes(),
-            requests=applied.get("requests"), batch=self.batch)
-        db_status = "held" if report["held"] else status
-        repo.insert_submission(conn, id=self.id, sha256=self.sha, file_name=self.name, received_at=self.now,
-                               adherent_numero=self.numero[:10] or None, request_type=self.request_type,
-                               status=db_status, report=report, batch_id=self.batch)
-        notices.queue_outcome(conn, self, report)
-        # The outputs are written by process_file once this transaction has committed.
-        return Outcome(self.id, status, report, self.ctx.outbox / self.id, self.parsed, list(self.findings))
+def _apply(ctx: Context, conn: Connection, judged: Judgement, hashes: Hashes) -> Outcome:
+    submission = judged.submission
+    assert submission.parsed is not None
+    # Plan again inside the write transaction: the store may have moved while we hashed.
+    old_plan = judged.plan
+    judged = replace(judged, findings=tuple(f for f in judged.findings
+                                            if old_plan is None or f not in old_plan.findings),
+                     company=repo.find_adherent(conn, submission.numero, for_update=True))
+    if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
+        judged = judged.with_error("ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux "
+                                   "TéléServices.", **submission.parsed.adherent.where("type_demande"))
+        return _finish(ctx, conn, judged)
+    judged = _plan(conn, judged)
+    if judged.has_errors:
+        return _finish(ctx, conn, judged)
+    hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher, hashes)
+    applied = apply_plan(conn, judged, hashes)
+    return _finish(ctx, conn, judged, applied)
 
-    def _commit_rejection(self) -> Outcome:
-        with self.ctx.engine.begin() as conn:
-            return self._finish(conn)
 
-    # -- helpers ------------------------------------------------------------
+def _finish(ctx: Context, conn: Connection, judged: Judgement, applied: dict[str, Any] | None = None) -> Outcome:
+    submission = judged.submission
+    applied = applied or {}
+    status = "rejected" if judged.has_errors else "accepted"
+    report = build_report(
+        submission_id=submission.id, file=submission.name, sha256=submission.sha,
+        received_at=submission.received_at, adherent=submission.numero or None,
+        raison_sociale=_raison_sociale(judged), request_type=submission.request_type, status=status,
+        findings=list(judged.findings), plan=judged.plan if status == "accepted" else None,
+        company_changes=applied.get("company_changes") or _would_company_changes(judged),
+        requests=applied.get("requests"), batch=submission.batch)
+    db_status = "held" if report["held"] else status
+    repo.insert_submission(conn, id=submission.id, sha256=submission.sha, file_name=submission.name,
+                           received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
+                           request_type=submission.request_type, status=db_status, report=report,
+                           batch_id=submission.batch)
+    folder = ctx.outbox / submission.id
+    notices.queue_outcome(conn, judged, report, folder)
+    # The outputs are written by process_file once this transaction has committed.
+    return Outcome(submission.id, status, report, folder, submission.parsed, judged.findings)
 
-    def _error(self, code: str, message: str, **where: Any) -> None:
-        self.findings.append(error(code, message, **where))
 
-    def _admin_password(self) -> str | None:
-        if self.parsed is None:
-            return None
-        if self.request_type == RequestType.ABONNEMENT:
-            return self.parsed.delegue.value("password") or None
-        return self.plan.admin_password if self.plan is not None else None
+# -- what a judgement says ------------------------------------------------------------------
 
-    def _raison_sociale(self) -> str | None:
-        if self.company is not None and self.authenticated:
-            return cast("str | None", self.company.raison_sociale)
-        if self.parsed is not None and self.request_type == RequestType.ABONNEMENT:
-            return self.parsed.adherent.value("raison_sociale") or None
+def _admin_password(judged: Judgement) -> str | None:
+    submission = judged.submission
+    if submission.parsed is None:
         return None
+    if submission.request_type == RequestType.ABONNEMENT:
+        return submission.parsed.delegue.value("password") or None
+    return judged.plan.admin_password if judged.plan is not None else None
 
-    def _would_company_changes(self) -> list[dict[str, Any]]:
-        if self.plan is None or self.request_type != RequestType.CONTROLE or self.has_errors:
-            return []
-        from provisioner.service.apply import request_line, settings_changes
 
-        would = [request_line(r) for r in self.plan.requests]
-        would += settings_changes(self.plan, applied=False)  # shown as "would be applied"
-        return would
+def _raison_sociale(judged: Judgement) -> str | None:
+    submission = judged.submission
+    if judged.company is not None and judged.authenticated:
+        return cast("str | None", judged.company.raison_sociale)
+    if submission.parsed is not None and submission.request_type == RequestType.ABONNEMENT:
+        return submission.parsed.adherent.value("raison_sociale") or None
+    return None
+
+
+def _would_company_changes(judged: Judgement) -> list[dict[str, Any]]:
+    plan = judged.plan
+    if plan is None or judged.submission.request_type != RequestType.CONTROLE or judged.has_errors:
+        return []
+    would = [request_line(r) for r in plan.requests]
+    would += settings_changes(plan, applied=False)  # shown as "would be applied"
+    return would
 
 
 def _resume(ctx: Context, path: Path, prior: Any) -> Outcome:
     """A crash came between the commit and the outputs: write them now, from the stored report."""
     result = check_file(path, name=(prior.report or {}).get("file") or path.name, max_bytes=ctx.max_bytes)
-    outcome = stored_outcome(ctx, prior, result.workbook)
-    finish_or_owe(ctx, outcome)
+    outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, result.workbook))
     if outcome.pending is None:
         log.info("submission id=%s resumed: outputs written after a restart", prior.id)
     return outcome
-
-
-def stored_outcome(ctx: Context, row: Any, parsed: ParsedWorkbook | None) -> Outcome:
-    """The outcome of a committed submission, from its stored report and the workbook read again."""
-    report = dict(row.report)
-    findings = [Finding(**f) for f in report.get("errors", [])]
-    findings += [Finding(**f, severity=Severity.WARNING) for f in report.get("warnings", [])]
-    return Outcome(row.id, report["status"], report, ctx.outbox / row.id, parsed, findings)
 
 
 def _duplicate(ctx: Context, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:
@@ -344,8 +327,9 @@ def _duplicate(ctx: Context, name: str, sha: str, now: datetime, prior: Any, bat
     report["warnings"] = [dict(finding.to_dict())]
     outcome = Outcome(submission_id, "duplicate", report, ctx.outbox / submission_id)
     write_outputs(ctx, outcome)
-    with ctx.engine.begin() as conn:
-        notices.queue_duplicate(conn, ctx, report, prior)
+    with UnitOfWork(ctx) as uow:
+        notices.queue_duplicate(uow.conn, ctx, report, prior)
+        uow.commit()
     log.info("submission id=%s duplicate_of=%s", submission_id, prior.id)
     return outcome
 
@@ -355,10 +339,10 @@ def _logins(parsed: ParsedWorkbook) -> list[str]:
     return logins + [v for v in parsed.categories.frame["login"].tolist() if v]
 
 
-def _merge(first: list[Finding], later: list[Finding]) -> list[Finding]:
+def _merge(first: tuple[Finding, ...], later: list[Finding]) -> tuple[Finding, ...]:
     """Later findings on a cell the first ones already flag are dropped: one finding per cell."""
     cells = {(f.sheet, f.cell) for f in first if f.cell}
-    return first + [f for f in later if not f.cell or (f.sheet, f.cell) not in cells]
+    return (*first, *(f for f in later if not f.cell or (f.sheet, f.cell) not in cells))
 
 
 def _french_time(moment: datetime | None) -> str:

@@ -1,7 +1,7 @@
 """Undo a submission (or a revert): what it changed goes back to its state just before it.
 
 One transaction, like any change: each account the change set touched is put
-back through the one write path (apply.write_change), so the revert has its
+back through the one write path (account_writes.write_change), so the revert has its
 own history and can itself be undone; created accounts are disabled (nothing
 is deleted, the login stays taken); password and answer hashes come back from
 the history's previous_* columns, and never leave the store. Company
@@ -28,10 +28,11 @@ from provisioner.domain.plan import UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
-from provisioner.service.agence import AgenceError
-from provisioner.service.apply import write_change, write_settings
+from provisioner.service.account_writes import write_change, write_settings
 from provisioner.service.context import Context
 from provisioner.service.history import Origin, state_from_json
+from provisioner.service.operator_commands import AgenceError
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import adherents, history, reverts, submissions
 from provisioner.workbook import layout
@@ -82,12 +83,14 @@ def revert(ctx: Context, target: str, *, operator: str, reason: str | None = Non
            force: bool = False) -> Revert:
     """Undo the change set `target` (a submission id, or a revert id); see the module's docstring."""
     try:
-        with ctx.engine.begin() as conn:
-            return _revert(conn, ctx.clock(), target, operator, reason, force)
+        with UnitOfWork(ctx) as uow:
+            result = _revert(uow.conn, ctx.clock(), target, operator, reason, force)
+            uow.commit()
+        return result
     except exc.IntegrityError:
         # Another operator reverted it at the same moment: reverts.target is unique.
-        with ctx.engine.connect() as conn:
-            done = conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
+        with UnitOfWork(ctx, read_only=True) as uow:
+            done = uow.conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
         if done is None:
             raise
         raise AlreadyReverted(id=target, revert=done) from None

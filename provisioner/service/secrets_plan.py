@@ -66,3 +66,29 @@ def hash_plan(plan: Plan, admin_password: str | None, hasher: Hasher, hashes: Ha
         for (place, _, _), digest in zip(wanted, hasher.hash_many(plain)):
             hashes.values[place] = digest
     return hashes
+
+
+class FreshPasswords:
+    """Generated passwords for changes rebuilt from the store (waiting users, a held plan), hashed ahead
+    of the write transaction and handed out one by one.
+
+    If the store moved between the count and the transaction and more are
+    needed, the extra ones are hashed on the spot.
+    """
+
+    def __init__(self, hasher: Hasher, count: int) -> None:
+        self._hasher = hasher
+        plain = [generate_password() for _ in range(count)]
+        self._ready = list(zip(plain, hasher.hash_many(plain))) if plain else []
+
+    def take(self) -> tuple[str, str]:
+        """(password, its hash)."""
+        if self._ready:
+            return self._ready.pop()
+        password = generate_password()
+        return password, self._hasher.hash_many([password])[0]
+
+
+def secret_keys(secrets: dict[str, str | None]) -> tuple[str, ...]:
+    """The secret fields a rebuilt change sets: those it has a hash for."""
+    return tuple(k.removesuffix("_hash") for k, v in secrets.items() if v is not None)

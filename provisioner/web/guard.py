@@ -22,9 +22,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from provisioner.service.agence import AgenceError, UnknownAdherent, UnknownRequest
 from provisioner.service.context import Context
 from provisioner.service.mail_retry import UnknownMail
+from provisioner.service.operator_commands import AgenceError, UnknownAdherent, UnknownRequest
 from provisioner.service.operators import Operator, UnknownOperator
 from provisioner.service.read_models.change_sets import UnknownRevert
 from provisioner.service.read_models.errors import UnknownAccount, UnknownSubmission

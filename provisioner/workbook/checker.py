@@ -112,7 +112,7 @@ def _check(parsed: ParsedWorkbook, timings: dict[str, float]) -> list[Finding]:
     findings: list[Finding] = []
     # Imported here, not at the top: pandera is the heaviest import of the checker, and a
     # file refused by the safety checks (a zip bomb, say) should not pay for it.
-    from provisioner.workbook.rules import check_rules
+    from provisioner.workbook.rules import check_rules  # lazy: pandera, once the file is safe
 
     stages: list[tuple[str, Callable[[], list[Finding]]]] = [
         ("schemas", lambda: _schemas(parsed)),
@@ -132,7 +132,7 @@ def _check(parsed: ParsedWorkbook, timings: dict[str, float]) -> list[Finding]:
 
 
 def _schemas(parsed: ParsedWorkbook) -> list[Finding]:
-    from provisioner.workbook.schemas import validate_workbook
+    from provisioner.workbook.schemas import validate_workbook  # lazy: pandera, once the file is safe
 
     normalise(parsed)  # closed lists spelled as the schemas expect
     return validate_workbook(parsed)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from provisioner.domain.keys import label_key
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import ADHERENT_DETAIL_KEYS, DELEGUE_DETAIL_KEYS, RequestType
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, UserSheet
 from provisioner.workbook.text import cell_ref
@@ -103,6 +103,14 @@ class ParsedWorkbook:
     @property
     def numero(self) -> str:
         return self.adherent.value("numero")
+
+    def company_details(self) -> dict[str, str]:
+        """What the `Adhérent` form says of the company (kept on record by an Abonnement)."""
+        return {k: self.adherent.value(k) for k in ADHERENT_DETAIL_KEYS}
+
+    def delegue_details(self) -> dict[str, str]:
+        """What the `Délégué` form says of the delegate, never a password."""
+        return {k: self.delegue.value(k) for k in DELEGUE_DETAIL_KEYS}
 
     def tables(self) -> list[tuple[UserSheet, TableData]]:
         return [(t, self.users[t.key]) for t in layout.TELESERVICES if t.key in self.users]

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState
 from provisioner.domain.vocabulary import (
     ADHERENT_DETAIL_KEYS,
@@ -41,7 +39,6 @@ from provisioner.domain.vocabulary import (
     RequestType,
 )
 from provisioner.reports.files import write_atomic
-from provisioner.store import repository as repo
 from provisioner.wording import dates
 from provisioner.workbook import layout
 from provisioner.workbook.readme import TITLE
@@ -64,64 +61,20 @@ PASSWORD_COMMENT = ("Saisissez ici le mot de passe actuel de l'administrateur de
                     "authentifie le fichier. Il n'a pas été pré-rempli.")
 
 
-class UnknownAdherent(LookupError):
-    """Aucun adhérent n'a le numéro {numero}."""
-
-    def __init__(self, numero: str) -> None:
-        self.numero = numero
-        super().__init__((self.__doc__ or "").format(numero=numero))
-
-
 @dataclass(frozen=True)
 class Snapshot:
-    """One company as the store holds it: what the pre-filled workbook shows."""
+    """One company as the store holds it: what the pre-filled workbook shows (the service reads it)."""
 
     company: CompanyState
     raison_sociale: str
     accounts: tuple[AccountState, ...]  # in the workbook's order: sheet, then login
 
 
-@dataclass(frozen=True)
-class Prefilled:
-    """What was written, for the command to say (never a value of the workbook)."""
-
-    path: Path
-    numero: str
-    status: str  # pending | active: a pending company cannot send a Mise à jour yet
-    accounts: int
-    disabled: int
-
-
-# --- Reading the store ------------------------------------------------------------
-
-
-def load_snapshot(engine: Engine, numero: str) -> Snapshot:
-    """The company `numero` and its accounts (read the way the pipeline plans against them)."""
-    with engine.connect() as conn:
-        row = repo.find_adherent(conn, numero)
-        if row is None:
-            raise UnknownAdherent(numero)
-        view = repo.load_view(conn, row, ())
-    assert view.company is not None
-    order: dict[str, int] = {t.key: i for i, t in enumerate(layout.TELESERVICES)}
-    accounts = sorted(view.accounts.values(), key=lambda a: (order.get(a.teleservice, len(order)), a.login_key))
-    # The details the planner compares a Mise à jour with are those of `company`: taking the
-    # name from there first is what makes an unchanged workbook raise no request.
-    name = view.company.company.get("raison_sociale") or row.raison_sociale or ""
-    return Snapshot(view.company, name, tuple(accounts))
-
-
-# --- Writing the workbook ---------------------------------------------------------
-
-
-def write_prefilled(engine: Engine, numero: str, path: str | os.PathLike[str], *, now: datetime) -> Prefilled:
-    """Write the pre-filled workbook of `numero` to `path` (atomically) and say what it holds."""
-    snapshot = load_snapshot(engine, numero)
+def write_prefilled_workbook(snapshot: Snapshot, path: str | os.PathLike[str], *, now: datetime) -> Path:
+    """Write the pre-filled workbook of `snapshot` to `path` (atomically); returns where it went."""
     title = f"{TITLE} — pré-rempli pour l'adhérent {snapshot.company.numero}"
     data = to_xlsx(build_prefilled(snapshot, now=now), title=title, created=now.replace(tzinfo=None))
-    target = write_atomic(path, data)
-    disabled = sum(1 for a in snapshot.accounts if not a.active)
-    return Prefilled(target, numero, snapshot.company.status, len(snapshot.accounts), disabled)
+    return write_atomic(path, data)
 
 
 def build_prefilled(snapshot: Snapshot, *, now: datetime) -> Book:

@@ -21,6 +21,7 @@ import python_calamine
 from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
+from provisioner.workbook.isolation import ChildFailed, readers
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormCell, FormData, ParsedWorkbook, TableData
 from provisioner.workbook.safety import FileFacts, SheetFacts, UnsafeFile, check_kind, inspect_zip
@@ -75,8 +76,6 @@ def read_isolated(path: Path | str, *, name: str | None = None,
     killer may have taken it for reasons of its own; a file that kills two
     children is the cause. An overrun is not tried again.
     """
-    from provisioner.workbook.isolation import ChildFailed, readers
-
     path = Path(path)
     name = name or path.name
     for attempt in (1, 2):

@@ -164,7 +164,7 @@ def settings_for(root: Path, url: str) -> Settings:
 
 def seed(root: Path, url: str, books: Path) -> None:
     """An active company 123456 with three accounts, set up in-process as a real Abonnement + validation."""
-    from provisioner.service import agence
+    from provisioner.service import subscriptions
     from provisioner.service.pipeline import process_file
 
     books.mkdir(parents=True, exist_ok=True)
@@ -176,7 +176,7 @@ def seed(root: Path, url: str, books: Path) -> None:
             "td_interne": [user("hind.td")], "compte_adherent": [user("sara.ca", "compte_adherent")],
             "eliquidation": [user("omar.el", "eliquidation")]}))
         assert outcome.status == "accepted", outcome.report["errors"]
-        agence.activate(ctx, NUMERO)
+        subscriptions.activate(ctx, NUMERO)
     finally:
         ctx.close()
 
@@ -436,7 +436,7 @@ def big_seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cheap = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1, type=argon2.Type.ID)
     real, hashing._hasher = hashing._hasher, cheap
     try:
-        from provisioner.service import agence
+        from provisioner.service import subscriptions
         from provisioner.service.pipeline import process_file
 
         url = f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}"
@@ -449,7 +449,7 @@ def big_seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
             outcome = process_file(ctx, make_workbook(root / "abonnement.xlsx", users={"compte_adherent": rows},
                                                       categories=[]))
             assert outcome.status == "accepted", outcome.report["errors"][:3]
-            agence.activate(ctx, NUMERO)
+            subscriptions.activate(ctx, NUMERO)
         finally:
             ctx.close()
     finally:

@@ -37,9 +37,10 @@ from provisioner.cli.app import cli
 from provisioner.config import Settings
 from provisioner.reports.dashboard import OVERDUE_TEXT, write_dashboard
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence
+from provisioner.service import subscriptions
 from provisioner.service.context import Context
-from provisioner.service.pipeline import Outcome, process_file
+from provisioner.service.pipeline import process_file
+from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import adherents, mail_queue
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
@@ -118,7 +119,7 @@ def fill(store: Store) -> None:
     assert store.process("recent", subscription(root, "654321", "Atlas Textile SA", "sara.atlas")).ok
     # An active company: a delegate change waits for the signed letter, then wrong passwords lock it.
     assert store.process("noor", subscription(root, "777777", "Cabinet Noor", "noor.td")).ok
-    agence.activate(ctx, "777777")
+    subscriptions.activate(ctx, "777777")
     change = store.process("request", mise_a_jour(root, "delegue.xlsx", "777777", ADMIN_PASSWORD,
                                                   email="nouvelle.deleguee@noor.ma"))
     assert change.report["requests"], change.report

@@ -28,7 +28,8 @@ from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import Context
 from provisioner.service.outputs import ANNOTATED
-from provisioner.service.pipeline import Outcome, process_file
+from provisioner.service.pipeline import process_file
+from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.workbook import layout
 from provisioner.workbook.rebuild import ERROR_FILL, SECRET_FILL, SECRET_NOTES

@@ -30,7 +30,7 @@ from PIL import Image, ImageStat
 
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence
+from provisioner.service import subscriptions
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.requests import list_requests
@@ -64,7 +64,7 @@ def fill_store(root: Path, database_url: str) -> dict[str, int]:
     ctx = Context(settings, engine, Hasher(1))
     try:
         assert process_file(ctx, make_workbook(root / "abonnement.xlsx")).status == "accepted"
-        agence.activate(ctx, NUMERO)
+        subscriptions.activate(ctx, NUMERO)
         outcome = process_file(ctx, make_workbook(
             root / "maj.xlsx", adherent_values=adherent(type_demande="Mise à jour", raison_sociale="Al Baraka SA"),
             delegue_values={"password": ADMIN_PASSWORD, "email": "nouveau.delegue@albaraka.ma"}, categories=[]))

@@ -19,7 +19,7 @@ from provisioner.domain.plan import UserChange
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import readable_body
 from provisioner.security.hashing import verify_secret
-from provisioner.service import agence
+from provisioner.service import companies, decisions, operator_commands, subscriptions
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.accounts import list_accounts
@@ -81,7 +81,7 @@ def six_users() -> dict[str, list[dict[str, Any]]]:
 def test_activating_a_subscription_creates_its_waiting_users_with_their_categories(ctx, tmp_path):
     subscribe(ctx, tmp_path)
 
-    result = agence.activate(ctx, NUMERO)
+    result = subscriptions.activate(ctx, NUMERO)
 
     assert result.created == [{"login": "hind.td", "teleservice": "td_interne", "generated_password": False}]
     assert result.skipped == []
@@ -97,7 +97,7 @@ def test_activating_a_subscription_creates_its_waiting_users_with_their_categori
 def test_the_delegate_on_record_is_told_which_accounts_were_created_and_never_gets_a_password(ctx, tmp_path):
     subscribe(ctx, tmp_path)
 
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
 
     [mail] = mails(ctx.engine, "subscription_validated")
     assert mail.recipients == ["hind.berrada@albaraka.ma"]
@@ -110,7 +110,7 @@ def test_a_waiting_user_without_password_gets_a_generated_one_at_their_own_addre
     with ctx.engine.begin() as conn:  # a user whose Abonnement row left the password blank
         conn.execute(update(pending_users).values(password_hash=None))
 
-    result = agence.activate(ctx, NUMERO)
+    result = subscriptions.activate(ctx, NUMERO)
 
     assert result.created[0]["generated_password"] is True
     [mail] = mails(ctx.engine, "generated_password")
@@ -130,7 +130,7 @@ def test_a_login_taken_since_the_abonnement_is_not_created_and_is_reported(ctx, 
                            values={"nom": "N", "prenom": "P", "fonction": "F", "email": "n@exemple.ma"})
         repo.apply_change(conn, other, taken, {"password_hash": "x"}, now)
 
-    result = agence.activate(ctx, NUMERO)
+    result = subscriptions.activate(ctx, NUMERO)
 
     assert result.created == []
     assert result.skipped == [{"login": "hind.td", "teleservice": "td_interne", "reason": "login_taken"}]
@@ -141,12 +141,12 @@ def test_a_login_taken_since_the_abonnement_is_not_created_and_is_reported(ctx, 
 
 def test_a_company_cannot_be_activated_twice_and_an_unknown_number_is_said(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
 
-    with pytest.raises(agence.NotPending, match="déjà validé"):
-        agence.activate(ctx, NUMERO)
-    with pytest.raises(agence.UnknownAdherent, match="999999"):
-        agence.activate(ctx, "999999")
+    with pytest.raises(operator_commands.NotPending, match="déjà validé"):
+        subscriptions.activate(ctx, NUMERO)
+    with pytest.raises(operator_commands.UnknownAdherent, match="999999"):
+        subscriptions.activate(ctx, "999999")
 
 
 # -- lock and administrator password ------------------------------------------------------
@@ -158,7 +158,7 @@ def test_unlock_lifts_the_lock_and_forgets_the_failures(ctx, tmp_path):
         conn.execute(update(adherents).values(failed_auth=5, locked_until=later))
     assert [b["numero"] for b in service_status(ctx, ctx.clock())["locked"]] == [NUMERO]
 
-    result = agence.unlock(ctx, NUMERO)
+    result = companies.unlock(ctx, NUMERO)
 
     assert (result.was_locked, result.failed_auth) == (True, 5)
     with ctx.engine.connect() as conn:
@@ -169,7 +169,7 @@ def test_unlock_lifts_the_lock_and_forgets_the_failures(ctx, tmp_path):
 def test_a_new_administrator_password_goes_to_the_delegate_on_record_only(ctx, tmp_path):
     subscribe(ctx, tmp_path, adherent_values=adherent(email_notification="fidu@cabinet.ma"))
 
-    result = agence.reset_admin_password(ctx, NUMERO)
+    result = companies.reset_admin_password(ctx, NUMERO)
 
     assert result.sent_to == "hind.berrada@albaraka.ma"
     [mail] = mails(ctx.engine, "admin_password_reset")
@@ -188,8 +188,8 @@ def test_no_delegate_email_on_record_means_no_reset(ctx, tmp_path):
     with ctx.engine.begin() as conn:
         conn.execute(update(adherents).values(delegue={"nom": "Berrada"}))
 
-    with pytest.raises(agence.NoDelegateEmail):
-        agence.reset_admin_password(ctx, NUMERO)
+    with pytest.raises(operator_commands.NoDelegateEmail):
+        companies.reset_admin_password(ctx, NUMERO)
     with ctx.engine.connect() as conn:
         assert verify_secret(conn.execute(select(adherents.c.admin_password_hash)).scalar_one(), ADMIN_PASSWORD)
 
@@ -198,12 +198,12 @@ def test_no_delegate_email_on_record_means_no_reset(ctx, tmp_path):
 
 def test_approving_a_delegate_email_change_applies_it_and_tells_both_addresses(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
     [waiting] = list_requests(ctx)
     assert waiting["kind"] == "delegue_change" and waiting["payload"]["changes"] == {"email": "new@albaraka.ma"}
 
-    decision = agence.approve_request(ctx, waiting["id"])
+    decision = decisions.approve_request(ctx, waiting["id"])
 
     assert decision.notified == ["hind.berrada@albaraka.ma", "new@albaraka.ma"]
     with ctx.engine.connect() as conn:
@@ -216,12 +216,12 @@ def test_approving_a_delegate_email_change_applies_it_and_tells_both_addresses(c
 
 def test_approving_a_company_change_updates_the_raison_sociale_too(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", adherent_values=adherent(type_demande="Mise à jour",
                                                                      raison_sociale="Al Baraka SA"))
     [waiting] = list_requests(ctx)
 
-    agence.approve_request(ctx, waiting["id"])
+    decisions.approve_request(ctx, waiting["id"])
 
     [listed] = list_adherents(ctx)
     assert listed["raison_sociale"] == "Al Baraka SA"
@@ -229,25 +229,25 @@ def test_approving_a_company_change_updates_the_raison_sociale_too(ctx, tmp_path
 
 def test_a_rejected_request_changes_nothing_and_cannot_be_decided_again(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
     [waiting] = list_requests(ctx)
 
-    decision = agence.reject_request(ctx, waiting["id"], reason="Lettre non signée")
+    decision = decisions.reject_request(ctx, waiting["id"], reason="Lettre non signée")
 
     assert decision.status == "rejected" and decision.notified == ["hind.berrada@albaraka.ma"]
     with ctx.engine.connect() as conn:
         assert conn.execute(select(adherents.c.delegue)).scalar_one()["email"] == "hind.berrada@albaraka.ma"
     assert "Lettre non signée" in mails(ctx.engine, "request_decided")[0].body_text
-    with pytest.raises(agence.AlreadyDecided):
-        agence.approve_request(ctx, waiting["id"])
-    with pytest.raises(agence.UnknownRequest):
-        agence.reject_request(ctx, 9999)
+    with pytest.raises(operator_commands.AlreadyDecided):
+        decisions.approve_request(ctx, waiting["id"])
+    with pytest.raises(operator_commands.UnknownRequest):
+        decisions.reject_request(ctx, 9999)
 
 
 def test_a_held_mass_disable_is_applied_on_approval_and_a_login_gone_since_is_skipped(ctx, tmp_path):
     subscribe(ctx, tmp_path, users=six_users(), categories=[])
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     disabling = [{"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]
     outcome = update_book(ctx, tmp_path, "maj.xlsx", users={"compte_adherent": disabling})
     assert outcome.report["held"] is True
@@ -259,7 +259,7 @@ def test_a_held_mass_disable_is_applied_on_approval_and_a_login_gone_since_is_sk
         conn.execute(delete(account_categories).where(account_categories.c.account_id == gone))
         conn.execute(delete(accounts).where(accounts.c.id == gone))
 
-    decision = agence.approve_request(ctx, waiting["id"])
+    decision = decisions.approve_request(ctx, waiting["id"])
 
     assert [c["login"] for c in decision.applied] == [f"user{i}.ca" for i in range(4)]
     assert decision.skipped == [{"action": "disable", "teleservice": "compte_adherent", "login": "user4.ca",
@@ -270,13 +270,13 @@ def test_a_held_mass_disable_is_applied_on_approval_and_a_login_gone_since_is_sk
 
 def test_a_held_creation_gets_a_new_generated_password_and_needs_its_login_still_free(ctx, tmp_path):
     subscribe(ctx, tmp_path, users=six_users(), categories=[])
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     rows = [{"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]
     rows.append(user("new.ca", "compte_adherent", password=None, password_confirm=None, email="new@exemple.ma"))
     update_book(ctx, tmp_path, "maj.xlsx", users={"compte_adherent": rows})
     [waiting] = list_requests(ctx)
 
-    decision = agence.approve_request(ctx, waiting["id"])
+    decision = decisions.approve_request(ctx, waiting["id"])
 
     assert {"action": "create", "teleservice": "compte_adherent", "login": "new.ca"} in decision.applied
     [mail] = [m for m in mails(ctx.engine, "generated_password") if m.recipients == ["new@exemple.ma"]]
@@ -290,7 +290,7 @@ def test_accounts_are_listed_by_teleservice_with_powers_and_never_a_hash(ctx, tm
              "easypaiement": [user("pay.ep", "easypaiement", validateur="Non"), user("val.ep", "easypaiement",
                                                                                     ordonnateur="Non")]}
     subscribe(ctx, tmp_path, users=users)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
 
     listed = list_accounts(ctx, teleservice="easypaiement")
 
@@ -299,7 +299,7 @@ def test_accounts_are_listed_by_teleservice_with_powers_and_never_a_hash(ctx, tm
     assert "argon2" not in str(list_accounts(ctx))
     with pytest.raises(UnknownTeleservice):
         list_accounts(ctx, teleservice="minitel")
-    with pytest.raises(agence.UnknownAdherent):
+    with pytest.raises(operator_commands.UnknownAdherent):
         list_accounts(ctx, adherent="999999")
 
 

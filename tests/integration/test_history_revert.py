@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from provisioner.service import agence
+from provisioner.service import decisions, subscriptions
 from provisioner.service.context import Context
 from provisioner.service.history import account_history, company_history
 from provisioner.service.pipeline import process_file
@@ -64,7 +64,7 @@ def company(ctx: Context, tmp_path: Path) -> None:
                               user("nadia.ep", "easypaiement", email="nadia@exemple.ma")]}
     outcome = process_file(ctx, make_workbook(tmp_path / "abonnement.xlsx", users=users))
     assert outcome.status == "accepted", outcome.report["errors"]
-    agence.activate(ctx, "123456")
+    subscriptions.activate(ctx, "123456")
     off = process_file(ctx, book(tmp_path, "m0.xlsx", users={
         "sanctions": [{"action": "Désactiver", "login": "karim.sa"}]}))
     assert off.status == "accepted", off.report["errors"]
@@ -263,7 +263,7 @@ def test_a_held_submission_approved_later_is_reverted_like_any_other(ctx, tmp_pa
         key: [{"action": "Désactiver", "login": login} for login in logins] for key, logins in leaving.items()}))
     assert outcome.report["held"] is True, outcome.report["errors"]
     [waiting] = list_requests(ctx)
-    agence.approve_request(ctx, waiting["id"])
+    decisions.approve_request(ctx, waiting["id"])
     assert state(ctx.engine, "sara.ca").status == "disabled"
     last = account_history(ctx, "sara.ca")["changes"][-1]
     assert (last["origin"], last["change_set"], last["reference"]) == (

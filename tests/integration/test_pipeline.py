@@ -31,11 +31,11 @@ def update_book(tmp_path: Path, name: str, **kwargs) -> Path:
 
 def subscribed(ctx: Context, tmp_path: Path, **kwargs) -> None:
     """An active company 123456 with hind.td (télédéclaration interne, categories D, S0)."""
-    from provisioner.service import agence
+    from provisioner.service import subscriptions
 
     outcome = process_file(ctx, make_workbook(tmp_path / "abonnement.xlsx", **kwargs))
     assert outcome.status == "accepted", outcome.report["errors"]
-    agence.activate(ctx, "123456")
+    subscriptions.activate(ctx, "123456")
 
 
 def count(engine: Engine, table) -> int:
@@ -263,11 +263,11 @@ def test_disabling_most_accounts_is_held_for_the_agence_virtuelle(ctx, tmp_path)
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
 def test_the_three_samples_run_in_order_as_their_readme_says(ctx, tmp_path):
-    from provisioner.service import agence
+    from provisioner.service import subscriptions
 
     first = process_file(ctx, SAMPLES / "abonnement-valide.xlsx")
     assert first.status == "accepted", first.report["errors"]
-    agence.activate(ctx, "123456")
+    subscriptions.activate(ctx, "123456")
     second = process_file(ctx, SAMPLES / "mise-a-jour-valide.xlsx")
     assert second.status == "accepted", second.report["errors"]
     assert second.report["counts"]["created"] == 3 and second.report["counts"]["updated"] == 1
@@ -283,7 +283,7 @@ def test_the_three_samples_run_in_order_as_their_readme_says(ctx, tmp_path):
 
 
 def test_an_approved_mass_deactivation_applies_the_held_workbook_whole(ctx, tmp_path):
-    from provisioner.service import agence
+    from provisioner.service import decisions
 
     users = {"td_interne": [user(f"u{i}.td") for i in range(6)]}
     subscribed(ctx, tmp_path, users=users, categories=[{"login": f"u{i}.td", "D": "X"} for i in range(6)])
@@ -293,7 +293,7 @@ def test_an_approved_mass_deactivation_applies_the_held_workbook_whole(ctx, tmp_
         users={"td_interne": [{"action": "Désactiver", "login": f"u{i}.td"} for i in range(5)]}))
     assert outcome.report["held"]
     request_id = outcome.report["requests"][0]["id"]
-    agence.approve_request(ctx, request_id)
+    decisions.approve_request(ctx, request_id)
     with ctx.engine.connect() as conn:
         disabled = conn.execute(select(func.count()).select_from(accounts)
                                 .where(accounts.c.status == "disabled")).scalar_one()

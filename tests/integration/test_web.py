@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from provisioner.config import Settings
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence, operators
+from provisioner.service import operators, subscriptions
 from provisioner.service.context import Context
 from provisioner.service.read_models.accounts import search_accounts
 from provisioner.service.read_models.companies import list_adherents, search_adherents
@@ -216,7 +216,7 @@ def test_operator_logins_and_passwords_are_checked(ctx):
 
 def test_approving_from_the_web_applies_the_request_and_records_the_operator(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
     [waiting] = list_requests(ctx)
     client, token = signed_in(ctx, "validation")
@@ -238,7 +238,7 @@ def test_approving_from_the_web_applies_the_request_and_records_the_operator(ctx
 
 def test_a_refusal_needs_a_reason_and_then_tells_the_delegate(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     update_book(ctx, tmp_path, "maj.xlsx", delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
     [waiting] = list_requests(ctx)
     client, token = signed_in(ctx, "validation")
@@ -314,7 +314,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     context = make_ctx(engine, tmp_path)
     subscribe(context, tmp_path, users={"compte_adherent": [user(f"yasmine{i}", "compte_adherent")
                                                              for i in range(6)]}, categories=[])
-    agence.activate(context, NUMERO)
+    subscriptions.activate(context, NUMERO)
     held = update_book(context, tmp_path, "maj.xlsx", users={},
                        delegue_values={"password": ADMIN_PASSWORD, "email": "new@albaraka.ma"})
     assert held.status == "accepted" and len(list_requests(context)) == 1, held.report["errors"]
@@ -438,7 +438,7 @@ def test_a_failed_email_is_queued_again_and_the_retry_recorded(store):
 def test_a_mass_deactivation_lists_the_accounts_it_would_disable(sqlite_ctx, tmp_path):
     subscribe(sqlite_ctx, tmp_path, users={"compte_adherent": [user(f"user{i}.ca", "compte_adherent")
                                                                 for i in range(6)]}, categories=[])
-    agence.activate(sqlite_ctx, NUMERO)
+    subscriptions.activate(sqlite_ctx, NUMERO)
     update_book(sqlite_ctx, tmp_path, "maj.xlsx", users={"compte_adherent": [
         {"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]})
     client, _ = signed_in(sqlite_ctx, "lecture")
@@ -477,7 +477,7 @@ def test_an_admin_manages_operators_from_the_web(sqlite_ctx):
 
 def test_accounts_and_companies_are_found_by_prefix_ignoring_case_and_paged(ctx, tmp_path):
     subscribe(ctx, tmp_path)
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     with ctx.engine.begin() as conn:  # many accounts, inserted as rows: argon2id for each would take a minute
         company = conn.execute(select(adherents.c.id)).scalar_one()
         conn.execute(insert(accounts), [

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from provisioner.service import agence
+from provisioner.service import subscriptions
 from provisioner.service.context import Context
 from provisioner.store.tables import accounts, adherents, history
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, user
@@ -46,7 +46,7 @@ def company_with_update(ctx: Context, tmp_path: Path) -> str:
     subscribe(ctx, tmp_path, categories=[], users={
         "compte_adherent": [user("sara.ca", "compte_adherent")],
         "sanctions": [user("ali.sa", "sanctions")], "easypaiement": [user("omar.ep", "easypaiement")]})
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     maj = update_book(ctx, tmp_path, "maj.xlsx", users={
         "compte_adherent": [user("new.ca", "compte_adherent"),
                             {"action": "Modifier", "login": "sara.ca", "email": "sara.new@exemple.ma"}],

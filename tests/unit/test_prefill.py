@@ -25,13 +25,14 @@ from provisioner.config import Settings
 from provisioner.domain import vocabulary
 from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
-from provisioner.service import agence
+from provisioner.service import subscriptions
 from provisioner.service.context import Context
 from provisioner.service.pipeline import process_file
+from provisioner.service.prefill import UnknownAdherent, write_prefilled
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import account_categories, accounts, adherents, requests
 from provisioner.workbook import layout
-from provisioner.workbook.prefill import UnknownAdherent, prefill_note, write_prefilled
+from provisioner.workbook.prefill import prefill_note
 from tests.factory import adherent, delegue, make_workbook, user
 
 NUMERO = "123456"
@@ -80,7 +81,7 @@ def company(ctx: Context, tmp_path: Path) -> Context:
                          users=every_teleservice(), categories=CATEGORIES)
     outcome = process_file(ctx, book)
     assert outcome.status == "accepted", outcome.report["errors"]
-    agence.activate(ctx, NUMERO)
+    subscriptions.activate(ctx, NUMERO)
     disable = make_workbook(tmp_path / "depart.xlsx", adherent_values=adherent(type_demande="Mise à jour"),
                             delegue_values={"password": ADMIN}, categories=[],
                             users={"td_externe": [{"action": "Désactiver", "login": "lahlou.ext"}]})
@@ -91,7 +92,7 @@ def company(ctx: Context, tmp_path: Path) -> Context:
 
 
 def prefilled(ctx: Context, tmp_path: Path, name: str = "prerempli.xlsx") -> Path:
-    return write_prefilled(ctx.engine, NUMERO, tmp_path / name, now=ctx.clock()).path
+    return write_prefilled(ctx, NUMERO, tmp_path / name).path
 
 
 def store_state(engine: Engine) -> dict[str, Any]:
@@ -308,7 +309,7 @@ def test_the_command_writes_the_prefilled_workbook_and_says_what_it_holds(
 
 def test_the_loader_raises_unknown_adherent(ctx: Context, tmp_path: Path) -> None:
     with pytest.raises(UnknownAdherent, match="Aucun adhérent n'a le numéro 4242"):
-        write_prefilled(ctx.engine, "4242", tmp_path / "x.xlsx", now=ctx.clock())
+        write_prefilled(ctx, "4242", tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from provisioner.service.agence import AgenceError
 from provisioner.service.context import Context
 from provisioner.service.history import PUBLIC_COLUMNS, public_row
+from provisioner.service.operator_commands import AgenceError
 from provisioner.service.read_models.errors import UnknownSubmission
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import adherents, history, reverts, submissions
 
 
@@ -23,7 +24,8 @@ def list_submissions(ctx: Context, adherent: str | None = None, limit: int = 200
     query = select(submissions).order_by(submissions.c.received_at.desc(), submissions.c.id.desc()).limit(limit)
     if adherent is not None:
         query = query.where(submissions.c.adherent_numero == adherent)
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         rows = conn.execute(query).all()
         undone = _reverts_of(conn, [r.id for r in rows])
     return [_summary(row, undone.get(row.id)) for row in rows]
@@ -31,7 +33,8 @@ def list_submissions(ctx: Context, adherent: str | None = None, limit: int = 200
 
 def show_submission(ctx: Context, submission_id: str) -> dict[str, Any]:
     """One submission: its summary, its changes field by field, what the store recorded, its revert."""
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
         if row is None:
             raise UnknownSubmission(id=submission_id)
@@ -62,7 +65,8 @@ def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
 
 def revert_of(ctx: Context, change_set: str) -> dict[str, Any] | None:
     """The revert that undid `change_set` (a submission or a revert), if any: id, at, operator, reason."""
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         return _reverts_of(conn, [change_set]).get(change_set)
 
 
@@ -72,7 +76,8 @@ class UnknownRevert(AgenceError):
 
 def show_revert(ctx: Context, revert_id: str) -> dict[str, Any]:
     """One revert: what it undid, who, when and why, the changes it made, and its own revert if any."""
-    with ctx.engine.connect() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        conn = uow.conn
         row = conn.execute(select(reverts, adherents.c.numero).join(adherents, adherents.c.id == reverts.c.adherent_id)
                            .where(reverts.c.id == revert_id)).first()
         if row is None:

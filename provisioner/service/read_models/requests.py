@@ -7,10 +7,10 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Row, func, select
 
-from provisioner.service.agence import public_payload
 from provisioner.service.context import Context
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
+from provisioner.service.request_summary import public_payload
 from provisioner.store.tables import REQUEST_STATUSES, adherents, requests
 
 
@@ -24,7 +24,7 @@ class RequestSummary(TypedDict):
     created_at: datetime
     decided_at: datetime | None
     decided_by: str | None
-    payload: dict[str, Any]  # a held plan shows as its list of changes (service.agence.public_payload)
+    payload: dict[str, Any]  # a held plan shows as its list of changes (service.request_summary.public_payload)
 
 
 class WaitingRequest(TypedDict):

@@ -7,12 +7,12 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from sqlalchemy import Connection, Select, case, distinct, func, literal, select, union_all
 
-from provisioner.service.agence import public_payload
 from provisioner.service.context import Context
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.mails import mail_columns
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.service.read_models.timing import RECENT
+from provisioner.service.request_summary import public_payload
 from provisioner.store.tables import (
     SUBMISSION_STATUSES,
     adherents,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from provisioner.store.db import make_engine
 from provisioner.store.tables import metadata
 
 
@@ -31,8 +32,6 @@ def run_online() -> None:
         _configure(connection)
         return
     # Called by the alembic CLI (`alembic -x url=...`, for development only).
-    from provisioner.store.db import make_engine
-
     url = context.get_x_argument(as_dictionary=True).get("url") or context.config.get_main_option(
         "sqlalchemy.url"
     )

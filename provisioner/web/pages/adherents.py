@@ -7,8 +7,8 @@ import re
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import agence, history
-from provisioner.service.read_models import companies
+from provisioner.service import companies, history, operator_commands, subscriptions
+from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
@@ -24,7 +24,7 @@ DELEGUE_LABELS = {f.key: f.label for f in layout.DELEGUE_FIELDS if f.kind != lay
 def _numero(web: Web) -> str:
     numero = str(web.request.path_params["numero"])
     if not NUMERO.fullmatch(numero):
-        raise agence.UnknownAdherent(numero=numero[:20])
+        raise operator_commands.UnknownAdherent(numero=numero[:20])
     return numero
 
 
@@ -32,7 +32,7 @@ def _numero(web: Web) -> str:
 def adherent_list(web: Web) -> Response:
     q = web.query("q")
     status = web.choice("statut", ADHERENT_STATUSES)
-    found = companies.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
+    found = company_reads.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
     return web.render("adherents.html", found=found, filters={"q": q, "statut": status},
                       statuses=ADHERENT_STATUSES)
 
@@ -40,7 +40,7 @@ def adherent_list(web: Web) -> Response:
 @guarded("lecture")
 def adherent_page(web: Web) -> Response:
     numero = _numero(web)
-    detail = companies.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
+    detail = company_reads.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
     # The latest changes only, like every list; each account's page has all of its own.
     changes = history.company_history(web.ctx, numero, limit=PAGE_SIZE + 1)
     return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS,
@@ -55,7 +55,7 @@ def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
 @guarded("validation", post=True)
 def activate(web: Web) -> Response:
     numero = _numero(web)
-    result = agence.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
+    result = subscriptions.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
     lines = [(f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
               "La personne déléguée est prévenue par email.")]
     lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
@@ -65,7 +65,7 @@ def activate(web: Web) -> Response:
 @guarded("validation", post=True)
 def unlock(web: Web) -> Response:
     numero = _numero(web)
-    result = agence.unlock(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
+    result = companies.unlock(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
     line = (f"{result.failed_auth} échec(s) effacé(s)." if result.was_locked else
             f"Il n'était pas bloqué ; compteur d'échecs remis à zéro ({result.failed_auth} avant).")
     return _done(web, numero, f"Adhérent {numero} débloqué", [line])
@@ -74,7 +74,7 @@ def unlock(web: Web) -> Response:
 @guarded("validation", post=True)
 def reset_password(web: Web) -> Response:
     numero = _numero(web)
-    result = agence.reset_admin_password(web.ctx, numero, actor=web.operator.login,
+    result = companies.reset_admin_password(web.ctx, numero, actor=web.operator.login,
                                          reason=web.field("motif") or None)
     return _done(web, numero, "Nouveau mot de passe administrateur envoyé",
                  [(f"Envoyé par email à la personne déléguée enregistrée ({result.sent_to}). "

@@ -7,9 +7,10 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import agence
+from provisioner.service import decisions, operator_commands
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
+from provisioner.service.request_summary import request_summary
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
 
@@ -17,7 +18,7 @@ from provisioner.wording.labels import SKIP_REASON, label
 def _request_id(web: Web) -> int:
     raw = str(web.request.path_params["id"])
     if not raw.isdigit() or len(raw) > 9:
-        raise agence.UnknownRequest(id=raw[:20])
+        raise operator_commands.UnknownRequest(id=raw[:20])
     return int(raw)
 
 
@@ -26,7 +27,7 @@ def _waiting(web: Web) -> Page[dict[str, Any]]:
     number = page_number(web.request)
     found = list_requests(web.ctx, "waiting")
     start = (number - 1) * PAGE_SIZE
-    rows = [{**r, "summary": agence.request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
+    rows = [{**r, "summary": request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
     return Page(rows, number, len(found) > start + PAGE_SIZE)
 
 
@@ -38,7 +39,7 @@ def request_list(web: Web) -> Response:
 @guarded("validation", post=True)
 def approve(web: Web) -> Response:
     request_id = _request_id(web)
-    decision = agence.approve_request(web.ctx, request_id, actor=web.operator.login,
+    decision = decisions.approve_request(web.ctx, request_id, actor=web.operator.login,
                                       reason=web.field("motif") or None)
     lines = [f"{len(decision.applied)} changement(s) appliqué(s), {len(decision.skipped)} ignoré(s)."]
     lines += [f"Ignoré : {s['login']} ({label(SKIP_REASON, s['reason'])})" for s in decision.skipped]
@@ -54,7 +55,7 @@ def refuse(web: Web) -> Response:
         return web.render("demandes.html", 400, found=_waiting(web), error_id=request_id,
                           error="Le motif est obligatoire pour refuser une demande : il est cité dans l'email "
                                 "envoyé à la personne déléguée. Rien n'a été fait.")
-    decision = agence.reject_request(web.ctx, request_id, reason=reason, actor=web.operator.login)
+    decision = decisions.reject_request(web.ctx, request_id, reason=reason, actor=web.operator.login)
     return _done(web, decision, f"Demande {request_id} refusée",
                  ["Rien n'en a été appliqué.", _notified(decision.notified)])
 
@@ -64,7 +65,7 @@ def _notified(addresses: list[str]) -> str:
             "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu.")
 
 
-def _done(web: Web, decision: agence.Decision, title: str, lines: list[str]) -> Response:
+def _done(web: Web, decision: decisions.Decision, title: str, lines: list[str]) -> Response:
     return web.render("resultat.html", title=title, lines=lines,
                       back={"href": "/demandes", "label": "Retour aux demandes"},
                       more={"href": f"/adherents/{decision.numero}", "label": f"Voir l'adhérent {decision.numero}"})

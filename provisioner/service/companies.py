@@ -1,0 +1,86 @@
+"""A company's access, on the Agence Virtuelle's word: lift its lock (`adherents unlock N`), or give its
+delegate a new administrator password after the signed letter (`adherents reset-password N`).
+
+Each is one unit of work: the change, its audit row and its email commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from provisioner.domain import diff
+from provisioner.mail.queue import enqueue
+from provisioner.security import lockout
+from provisioner.security.passwords import generate_password
+from provisioner.service.context import Context
+from provisioner.service.history import Origin, record_setting
+from provisioner.service.notices import adherent_ref, delegate_email, delegate_name
+from provisioner.service.operator_commands import ACTOR, NoDelegateEmail, find_company
+from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store import repository as repo
+from provisioner.workbook import layout
+
+
+@dataclass
+class Unlock:
+    numero: str
+    was_locked: bool
+    failed_auth: int  # the count before the unlock
+
+
+@dataclass
+class PasswordReset:
+    numero: str
+    sent_to: str  # the delegate on record; the password itself is never returned
+
+
+def unlock(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
+    """Lift a company's lock and forget its failed authentications."""
+    now = ctx.clock()
+    with UnitOfWork(ctx) as uow:
+        company = find_company(uow.conn, numero)
+        state = lockout.after_success()
+        repo.set_adherent(uow.conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
+                          updated_at=now)
+        repo.add_audit(uow.conn, actor=actor, numero=numero, action="unlock", target=numero,
+                       before={"failed_auth": company.failed_auth, "locked_until": _iso(company.locked_until)},
+                       after={"failed_auth": 0, "locked_until": None, "reason": reason}, now=now)
+        uow.commit()
+    return Unlock(numero, lockout.is_locked(company.locked_until, now), company.failed_auth)
+
+
+def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
+                         reason: str | None = None) -> PasswordReset:
+    """A new administrator password, emailed to the delegate on record only (after the signed letter).
+
+    The lock is lifted too: a delegate who forgot the password has often
+    locked the company trying.
+    """
+    password = generate_password()
+    digest = ctx.hasher.hash_many([password])[0]  # before the transaction: hashing is slow
+    now = ctx.clock()
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
+        company = find_company(conn, numero)
+        email = delegate_email(company)
+        if not email:
+            raise NoDelegateEmail(numero=numero)
+        repo.set_adherent(conn, company.id, admin_password_hash=digest, failed_auth=0, locked_until=None,
+                          updated_at=now)
+        repo.add_audit(conn, actor=actor, numero=numero, action="admin_password_reset", target=numero,
+                       after={"sent_to": email, "reason": reason}, now=now)
+        record_setting(conn, adherent_id=company.id, action="admin_password",
+                       fields=[diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label)],
+                       before={},
+                       origin=Origin("operator", actor, reason=reason or "réinitialisation sur lettre signée"),
+                       now=now, previous_password_hash=company.admin_password_hash)
+        enqueue(conn, kind="admin_password_reset", recipients=[email],
+                context={"adherent": adherent_ref(company), "password": password,
+                         "delegue": delegate_name(company)}, now=now)
+        uow.commit()
+    return PasswordReset(numero, email)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None

@@ -1,0 +1,130 @@
+"""Decide a change that waits for a signed letter (`requests approve ID` / `reject ID`, the web's buttons):
+a new delegate, new company details, a held workbook (mass deactivation).
+
+One unit of work: what is applied, the decision, its audit row and the email to the delegate commit
+together or not at all. Two operators deciding at once: the second finds it decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from provisioner.mail.queue import enqueue
+from provisioner.service.context import Context
+from provisioner.service.held_plan import apply_held_plan, generated_count
+from provisioner.service.history import Origin
+from provisioner.service.notices import adherent_ref, delegate_email
+from provisioner.service.operator_commands import ACTOR, AlreadyDecided, UnknownRequest
+from provisioner.service.request_summary import request_summary
+from provisioner.service.secrets_plan import FreshPasswords
+from provisioner.service.unit_of_work import UnitOfWork, retrying_once
+from provisioner.store import repository as repo
+from provisioner.store.tables import adherents
+from provisioner.store.tables import requests as request_rows
+
+
+@dataclass
+class Decision:
+    id: int
+    kind: str
+    numero: str
+    status: str  # approved | rejected
+    applied: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
+
+
+def approve_request(ctx: Context, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
+    """Apply a waiting request (after the signed letter) and tell the delegate."""
+    passwords = FreshPasswords(ctx.hasher, _generated_in(ctx, request_id))
+    return retrying_once(lambda: _decide(ctx, request_id, "approved", passwords, reason, actor))
+
+
+def reject_request(ctx: Context, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
+    """Refuse a waiting request: nothing of it is applied; the delegate is told (with `reason`, if given)."""
+    return _decide(ctx, request_id, "rejected", None, reason, actor)
+
+
+def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPasswords | None, reason: str | None,
+            actor: str) -> Decision:
+    now = ctx.clock()
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
+        request, company = _waiting_request(conn, request_id)
+        decision = Decision(request.id, request.kind, company.numero, status)
+        recipients = [delegate_email(company)]
+        if passwords is not None:
+            recipients += _apply_request(conn, request, company, passwords, now, decision, actor)
+        conn.execute(request_rows.update().where(request_rows.c.id == request.id)
+                     .values(status=status, decided_at=now, decided_by=actor))
+        repo.add_audit(conn, actor=actor, numero=company.numero, action=f"request_{status}",
+                       target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
+                       after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
+                              "reason": reason},
+                       now=now)
+        decision.notified = _unique([r for r in recipients if r])
+        _queue_decided(conn, request, company, decision, reason, now)
+        uow.commit()
+    return decision
+
+
+def _generated_in(ctx: Context, request_id: int) -> int:
+    """How many changes of a held plan need a new generated password (read before the write transaction)."""
+    with UnitOfWork(ctx, read_only=True) as uow:
+        payload = uow.conn.execute(select(request_rows.c.payload).where(request_rows.c.id == request_id)).scalar()
+    return generated_count(dict(payload or {}))
+
+
+def _waiting_request(conn: Connection, request_id: int) -> tuple[Row[Any], Row[Any]]:
+    query = select(request_rows).where(request_rows.c.id == request_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()  # two operators deciding at once: the second sees it decided
+    request = conn.execute(query).first()
+    if request is None:
+        raise UnknownRequest(id=request_id)
+    if request.status != "waiting":
+        raise AlreadyDecided(id=request_id, status=request.status)
+    company = conn.execute(select(adherents).where(adherents.c.id == request.adherent_id)).one()
+    return request, company
+
+
+def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passwords: FreshPasswords,
+                   now: datetime, decision: Decision, actor: str) -> list[str]:
+    """Apply the request; returns the extra addresses to tell (a new delegate email)."""
+    payload = dict(request.payload or {})
+    if request.kind == "mass_disable":
+        origin = Origin("request", actor, change_set=request.submission_id, reference=f"demande {request.id}")
+        held = apply_held_plan(conn, company, payload, passwords, origin, now)
+        decision.applied, decision.skipped = held.applied, held.skipped
+        return []
+    changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
+    column = "delegue" if request.kind == "delegue_change" else "company"
+    values: dict[str, Any] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
+    if column == "company" and changes.get("raison_sociale"):
+        values["raison_sociale"] = changes["raison_sociale"]
+    repo.set_adherent(conn, company.id, **values)
+    decision.applied = [{"field": f"{column}.{k}", "value": v} for k, v in changes.items()]
+    return [changes["email"]] if column == "delegue" and changes.get("email") else []
+
+
+def _queue_decided(conn: Connection, request: Row[Any], company: Row[Any], decision: Decision,
+                   reason: str | None, now: datetime) -> None:
+    if decision.notified:
+        summary = request_summary(request.kind, dict(request.payload or {}), decision.skipped)
+        enqueue(conn, kind="request_decided", recipients=decision.notified,
+                context={"adherent": adherent_ref(company), "decision": decision.status, "decided_at": now,
+                         "request": {"id": request.id, "kind": request.kind, "summary": summary},
+                         "reason": reason},
+                submission_id=request.submission_id, now=now)
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    """Each address once (ignoring case), in order."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.casefold(), address)
+    return list(seen.values())

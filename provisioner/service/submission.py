@@ -1,0 +1,86 @@
+"""The values a submission goes through: what came in, what the pipeline learnt of it, what came out.
+
+All three are frozen: each step of the pipeline takes one and returns a new
+one, so what apply and notices are handed cannot change under them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from provisioner.domain.findings import Finding, Severity, error
+from provisioner.domain.plan import Plan
+from provisioner.service.faults import Fault
+from provisioner.workbook.model import ParsedWorkbook
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file as it came in, once read and checked (no store consulted yet)."""
+
+    path: Path
+    name: str  # as shown to people (escaped)
+    sha: str
+    received_at: datetime
+    batch: str | None
+    parsed: ParsedWorkbook | None
+    findings: tuple[Finding, ...]  # the check's errors and warnings
+    id: str
+    request_type: str | None
+    numero: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the pipeline learnt of a submission against the store: its sender, its plan, its findings."""
+
+    submission: Submission
+    findings: tuple[Finding, ...]
+    company: Any = None  # the adherents row, once looked up
+    authenticated: bool = False
+    just_locked: bool = False  # this very submission locked the company
+    plan: Plan | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+    def with_error(self, code: str, message: str, **where: Any) -> Judgement:
+        return replace(self, findings=(*self.findings, error(code, message, **where)))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a submission came to: its report, where its outputs go, and whether they are still owed."""
+
+    submission_id: str
+    status: str  # accepted | rejected | duplicate
+    report: dict[str, Any]
+    folder: Path
+    parsed: ParsedWorkbook | None = None
+    findings: tuple[Finding, ...] = ()  # errors and warnings, for the annotated copy
+    pending: Fault | None = None  # committed, but its outputs could not be written: owed
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("accepted", "duplicate")
+
+
+def stored_outcome(outbox: Path, row: Any, parsed: ParsedWorkbook | None) -> Outcome:
+    """The outcome of a committed submission, from its stored report and the workbook read again."""
+    report = dict(row.report)
+    findings = [Finding(**f) for f in report.get("errors", [])]
+    findings += [Finding(**f, severity=Severity.WARNING) for f in report.get("warnings", [])]
+    return Outcome(row.id, report["status"], report, outbox / row.id, parsed, tuple(findings))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,136 @@
+"""Validate a subscription (`provisioner adherents activate N`, the web's « Valider »): the company
+becomes active and its waiting users become accounts.
+
+One unit of work: the accounts, their audit and history rows, the emails (each generated password to
+its user, the outcome to the delegate on record) commit together or not at all. Generated passwords are
+hashed before it opens: hashing is the slow part, and on SQLite the write lock is shared with the
+pipeline. What is returned never holds a password or a hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, select
+
+from provisioner.domain.plan import UserChange, describe
+from provisioner.domain.view import ACCOUNT_FIELDS
+from provisioner.domain.vocabulary import ChangeAction
+from provisioner.mail.queue import enqueue
+from provisioner.service.account_writes import write_change
+from provisioner.service.context import Context
+from provisioner.service.held_plan import SKIP_MESSAGES
+from provisioner.service.history import Origin
+from provisioner.service.notices import adherent_ref, delegate_email
+from provisioner.service.operator_commands import ACTOR, NotPending, find_company
+from provisioner.service.secrets_plan import FreshPasswords, secret_keys
+from provisioner.service.unit_of_work import UnitOfWork, retrying_once
+from provisioner.store import repository as repo
+from provisioner.store.tables import accounts, adherents, pending_users
+
+# Where a waiting user's creation says it came from: it has no workbook cell any more.
+PENDING_SHEET = "pending_users"
+
+
+@dataclass
+class Activation:
+    numero: str
+    raison_sociale: str | None
+    created: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, generated_password
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, reason
+
+
+def activate(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Activation:
+    """Validate a subscription: the company becomes active and its waiting users become accounts.
+
+    Each waiting user is checked again against the store of today: a login
+    taken since the Abonnement is not created, and is reported. `actor` and
+    `reason` go to the audit (the web passes the signed-in operator).
+    """
+    passwords = FreshPasswords(ctx.hasher, _waiting_without_password(ctx, numero))
+    return retrying_once(lambda: _activate(ctx, numero, passwords, actor, reason))
+
+
+def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str, reason: str | None) -> Activation:
+    now = ctx.clock()
+    with UnitOfWork(ctx) as uow:
+        conn = uow.conn
+        company = find_company(conn, numero)
+        if company.status != "pending":
+            raise NotPending(numero=numero)
+        result = Activation(numero, company.raison_sociale)
+        _create_waiting_users(conn, company, passwords, now, result, actor)
+        conn.execute(delete(pending_users).where(pending_users.c.adherent_id == company.id))
+        repo.set_adherent(conn, company.id, status="active", activated_at=now, updated_at=now)
+        repo.add_audit(conn, actor=actor, numero=numero, action="activate", target=numero,
+                       before={"status": "pending"},
+                       after={"status": "active", "created": result.created, "skipped": result.skipped,
+                              "reason": reason},
+                       now=now)
+        _queue_validated(conn, company, result, now)
+        uow.commit()
+    return result
+
+
+def _waiting_without_password(ctx: Context, numero: str) -> int:
+    """How many waiting users will need a generated password (read before the write transaction)."""
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return int(uow.conn.execute(
+            select(func.count()).select_from(pending_users.join(adherents))
+            .where(adherents.c.numero == numero, pending_users.c.password_hash.is_(None))).scalar_one())
+
+
+def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshPasswords, now: datetime,
+                          result: Activation, actor: str) -> None:
+    rows = conn.execute(select(pending_users).where(pending_users.c.adherent_id == company.id)
+                        .order_by(pending_users.c.id)).all()
+    taken = _taken_keys(conn, [row.login_key for row in rows])
+    for row in rows:
+        where = {"login": row.login, "teleservice": row.teleservice}
+        if row.login_key in taken:
+            result.skipped.append({**where, "reason": "login_taken"})
+            continue
+        taken.add(row.login_key)
+        change = _waiting_change(row)
+        secrets = {"password_hash": row.password_hash, "answer1_hash": row.answer1_hash,
+                   "answer2_hash": row.answer2_hash, "answer3_hash": row.answer3_hash}
+        password = None
+        if row.password_hash is None:
+            password, secrets["password_hash"] = passwords.take()
+        describe(change, secret_keys(secrets))
+        write_change(conn, company, change, secrets, Origin("subscription", actor, reference=row.submission_id),
+                     now, password=password, submission_id=row.submission_id)
+        result.created.append({**where, "generated_password": password is not None})
+
+
+def _taken_keys(conn: Connection, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(conn.execute(select(accounts.c.login_key).where(accounts.c.login_key.in_(keys))).scalars())
+
+
+def _waiting_change(row: Row[Any]) -> UserChange:
+    """The creation a waiting user stands for; its record holds no secret."""
+    record = dict(row.record or {})
+    questions = record.get("questions") or []
+    return UserChange(
+        ChangeAction.CREATE, row.teleservice, row.login, PENDING_SHEET, row.id,
+        values={k: str(record[k]) for k in ACCOUNT_FIELDS if record.get(k)},
+        ordonnateur=bool(record.get("ordonnateur")), validateur=bool(record.get("validateur")),
+        questions=tuple(questions) if len(questions) == 3 else None,
+        categories=frozenset(record.get("categories") or ()))
+
+
+def _queue_validated(conn: Connection, company: Row[Any], result: Activation, now: datetime) -> None:
+    """Tell the delegate on record: accounts created, and those that could not be; never a password."""
+    email = delegate_email(company)
+    if email:
+        not_created = [{"login": u["login"], "teleservice": u["teleservice"], "message": SKIP_MESSAGES[u["reason"]]}
+                       for u in result.skipped]
+        enqueue(conn, kind="subscription_validated", recipients=[email],
+                context={"adherent": adherent_ref(company), "activated_at": now,
+                         "created": [{"login": u["login"], "teleservice": u["teleservice"]} for u in result.created],
+                         "not_created": not_created},
+                now=now)
