@@ -75,7 +75,6 @@ def die_at_nth_call():
         os._exit(137)
 
 import provisioner.reports.files as files
-import provisioner.service.apply as apply
 import provisioner.service.outputs as outputs
 import provisioner.service.pipeline as pipeline
 
@@ -88,12 +87,12 @@ if point == "after_hashing":  # the slow hashing is done, the write transaction 
         return result
     pipeline.hash_plan = hash_plan
 elif point == "before_commit":  # everything written in the transaction, not committed
-    real_apply = apply.apply_plan
-    def apply_plan(conn, run, hashes):
-        result = real_apply(conn, run, hashes)
+    real_apply = pipeline.apply_plan  # the name the pipeline calls
+    def apply_plan(conn, judged, hashes):
+        result = real_apply(conn, judged, hashes)
         die_at_nth_call()
         return result
-    apply.apply_plan = apply_plan
+    pipeline.apply_plan = apply_plan
 elif point == "after_commit":  # committed, no output written
     real_outputs = pipeline.write_outputs
     def write_outputs(ctx, outcome):
