@@ -62,8 +62,8 @@ def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:
 
 
 def mail_counts(conn: Connection) -> MailCounts:
-    counts: dict[str, int] = dict(conn.execute(select(mail_queue.c.status, func.count())
-                                               .group_by(mail_queue.c.status)).tuples().all())
+    query = select(mail_queue.c.status, func.count()).group_by(mail_queue.c.status)
+    counts: dict[str, int] = {status: int(n) for status, n in conn.execute(query)}
     oldest = conn.execute(select(func.min(mail_queue.c.created_at))
                           .where(mail_queue.c.status == "pending")).scalar()
     return {"pending": int(counts.get("pending", 0)), "failed": int(counts.get("failed", 0)),
