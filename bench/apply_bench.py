@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from provisioner.config import Settings  # noqa: E402
 from provisioner.security.hashing import Hasher, hash_secret  # noqa: E402
 from provisioner.service import subscriptions  # noqa: E402
-from provisioner.service.context import Context  # noqa: E402
+from provisioner.service.context import ServiceContext  # noqa: E402
 from provisioner.service.pipeline import process_file  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
 from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user  # noqa: E402
@@ -67,7 +67,7 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         settings = Settings(database_url=url, outbox=tmp_path / "outbox", var_dir=tmp_path / "var")
-        with Context(settings, engine, Hasher(0)) as ctx:
+        with ServiceContext(settings, engine, Hasher(0)) as ctx:
             assert process_file(ctx, make_workbook(tmp_path / "abo.xlsx")).status == "accepted"
             subscriptions.activate(ctx, "123456")
             book, hashes = build_update(tmp_path / "update.xlsx", args.users)

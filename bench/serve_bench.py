@@ -38,7 +38,7 @@ from provisioner.config import Settings  # noqa: E402
 from provisioner.security.hashing import Hasher  # noqa: E402
 from provisioner.service.context import open_context  # noqa: E402
 from provisioner.service.inbox import MIN_AGE_SECONDS  # noqa: E402
-from provisioner.service.loop import Service  # noqa: E402
+from provisioner.service.rounds import Service  # noqa: E402
 from tests.factory import adherent, delegue, make_workbook, user  # noqa: E402
 
 

@@ -38,7 +38,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from provisioner.config import Settings  # noqa: E402
 from provisioner.security.hashing import Hasher, hash_secret  # noqa: E402
 from provisioner.service import operators  # noqa: E402
-from provisioner.service.context import Context  # noqa: E402
+from provisioner.service.context import ServiceContext  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
 from provisioner.store.repository import error_code_rows  # noqa: E402
 from provisioner.store.tables import (  # noqa: E402
@@ -177,7 +177,7 @@ def main() -> None:
 
     settings = Settings(database_url=str(engine.url), outbox=OUT / "web-outbox", inbox=OUT / "web-inbox",
                         var_dir=OUT, hash_workers=1)
-    ctx = Context(settings, engine, Hasher(1))
+    ctx = ServiceContext(settings, engine, Hasher(1))
     if not any(o["login"] == OPERATOR[0] for o in operators.list_operators(ctx)):
         operators.add_operator(ctx, OPERATOR[0], "admin", OPERATOR[1])
     client = TestClient(create_app(ctx), follow_redirects=False)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.store.db import make_engine, upgrade
 
 PG_HOST = "127.0.0.1:5432"
@@ -76,11 +76,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def ctx(engine: Engine, tmp_path: Path) -> Iterator[Context]:
+def ctx(engine: Engine, tmp_path: Path) -> Iterator[ServiceContext]:
     """A service context on `engine` (both databases), its folders under tmp_path, one hash worker."""
     settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
                         var_dir=tmp_path / "var", hash_workers=1)
-    context = Context(settings, engine, Hasher(1))
+    context = ServiceContext(settings, engine, Hasher(1))
     yield context
     context.hasher.close()
 

@@ -42,7 +42,7 @@ from provisioner.wording.labels import (
 )
 
 if TYPE_CHECKING:
-    from provisioner.service.context import Context
+    from provisioner.service.context import ServiceContext
 
 F = TypeVar("F", bound=Callable[..., Any])  # a decorated command keeps its type
 
@@ -53,7 +53,7 @@ ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
 # -- shared by every command ------------------------------------------------------------
 
 @contextmanager
-def agence() -> Iterator[Context]:
+def agence() -> Iterator[ServiceContext]:
     """The service context; an operator's mistake (unknown number…) becomes a one-line error, exit 1."""
     from provisioner.service.operator_commands import AgenceError
 

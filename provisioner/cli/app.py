@@ -15,7 +15,7 @@ import click
 from provisioner.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from provisioner.service.context import Context
+    from provisioner.service.context import ServiceContext
 
 # Every command, the module that defines it, and the line `provisioner --help` shows for it. A command's
 # module is imported only when that command runs, so that `--help` and the operator commands do not pay for
@@ -97,7 +97,7 @@ def settings_or_exit() -> Settings:
 
 
 @contextmanager
-def open_or_exit() -> Iterator[Context]:
+def open_or_exit() -> Iterator[ServiceContext]:
     """The service context (database migrated, hasher ready); exit 2 when it cannot be opened."""
     from provisioner.service.context import open_context
     from provisioner.store.db import StoreUnavailable

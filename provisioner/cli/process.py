@@ -13,7 +13,7 @@ from provisioner.cli.app import cli, open_or_exit
 from provisioner.service.names import display_name
 
 if TYPE_CHECKING:
-    from provisioner.service.loop import Handled
+    from provisioner.service.rounds import Handled
 
 EXIT_REJECTED = 1
 EXIT_REPORT_PENDING = 3
@@ -55,7 +55,7 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
         provisioner process bordereau-123456.xlsx lot-fiduciaire.zip
     """
     from provisioner.reports.dashboard import write_dashboard
-    from provisioner.service.loop import Service
+    from provisioner.service.rounds import Service
 
     codes = []
     with open_or_exit() as ctx, Service(ctx, show_progress=False, record_health=False) as service:

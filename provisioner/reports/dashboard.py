@@ -45,7 +45,7 @@ from provisioner.wording.labels import (
 from provisioner.wording.phrases import counts_sentence, nombre
 
 if TYPE_CHECKING:
-    from provisioner.service.context import Context
+    from provisioner.service.context import ServiceContext
 
 INDEX_NAME = "index.html"
 RECENT_LIMIT = 100
@@ -79,14 +79,14 @@ def dashboard_path(outbox: Path) -> Path:
     return outbox / INDEX_NAME
 
 
-def write_dashboard(ctx: Context) -> None:
+def write_dashboard(ctx: ServiceContext) -> None:
     """Rebuild `outbox/index.html` (atomically: a reader sees the old page or the new one)."""
     ctx.outbox.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(ctx.outbox)
     write_atomic(dashboard_path(ctx.outbox), render_dashboard(ctx))
 
 
-def render_dashboard(ctx: Context, *, tz: str = dates.PEOPLE_TIMEZONE) -> str:
+def render_dashboard(ctx: ServiceContext, *, tz: str = dates.PEOPLE_TIMEZONE) -> str:
     """The page; while the database is down, a short page that says so (the health, from var/)."""
     now = ctx.clock()
     health = describe_all(read_health(ctx.settings), now)

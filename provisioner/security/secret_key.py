@@ -6,7 +6,7 @@ or, when that is unset, `var/secret.key`, generated once with mode 600 and
 reused by every later run (`serve`, `process`, the commands).
 
 What it protects: a generated password waiting in the mail queue, and the
-bytes of a quarantined file. Every process that builds a Context installs
+bytes of a quarantined file. Every process that builds a ServiceContext installs
 its key here (`install`); the mail queue and the quarantine use `current()`.
 """
 
@@ -55,7 +55,7 @@ def install(settings: Settings) -> Fernet:
 
 def current() -> Fernet:
     if _current is None:
-        raise RuntimeError("no secret key installed: build a Context from the settings first")
+        raise RuntimeError("no secret key installed: build a ServiceContext from the settings first")
     return _current
 
 

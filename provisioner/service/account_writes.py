@@ -19,7 +19,7 @@ from provisioner.domain.view import AccountState
 from provisioner.domain.vocabulary import AccountStatus, ChangeAction
 from provisioner.service import history, notices
 from provisioner.service.history import Origin
-from provisioner.service.secrets_plan import Hashes
+from provisioner.service.plan_hashes import Hashes
 from provisioner.store import repository as repo
 from provisioner.workbook import layout
 

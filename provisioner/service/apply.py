@@ -12,7 +12,7 @@ from provisioner.service import notices
 from provisioner.service.account_writes import apply_changes, write_settings
 from provisioner.service.held_plan import serialize_plan
 from provisioner.service.history import Origin
-from provisioner.service.secrets_plan import ADMIN, Hashes
+from provisioner.service.plan_hashes import ADMIN, Hashes
 from provisioner.service.submission import Judgement
 from provisioner.store import repository as repo
 

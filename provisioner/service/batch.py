@@ -35,7 +35,7 @@ from jinja2 import Environment, StrictUndefined
 from provisioner.domain.vocabulary import RequestType
 from provisioner.mail.queue import enqueue
 from provisioner.reports.files import write_atomic
-from provisioner.service import faults, intake
+from provisioner.service import claimed_file, faults
 from provisioner.service.names import display_name
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.wording.dates import date_fr
@@ -44,7 +44,7 @@ from provisioner.wording.phrases import counts_summary, nombre
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
 
 if TYPE_CHECKING:
-    from provisioner.service.context import Context
+    from provisioner.service.context import ServiceContext
     from provisioner.service.inbox import ClaimInfo, Workspace
     from provisioner.service.submission import Outcome
 
@@ -95,7 +95,7 @@ def is_batch(path: Path, name: str) -> bool:
     return not {"[Content_Types].xml", "xl/workbook.xml"} <= names
 
 
-def handle_batch(ctx: Context, workspace: Workspace, work: Path, info: ClaimInfo, *,
+def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: ClaimInfo, *,
                  should_stop: Callable[[], bool] = lambda: False,
                  on_member: Callable[[int, int], None] | None = None) -> BatchResult | None:
     """Process every member of the claimed zip `work`; None when stopped before the end (resumed later).
@@ -133,12 +133,12 @@ def handle_batch(ctx: Context, workspace: Workspace, work: Path, info: ClaimInfo
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
         if faults.classify(error, ctx.settings) is not None:
             raise  # our disk, not the zip: the batch stays claimed and resumes where it was
-        intake.log_failure("batch", batch_id, error)
+        claimed_file.log_failure("batch", batch_id, error)
         result.refused = BatchRefused("FILE_UNREADABLE", "Le fichier .zip est endommagé ou incomplet : "
                                       "recréez l'archive et déposez-la à nouveau.")
     _write_summary(ctx, result, info.name, received_at)
     if result.refused is not None:
-        intake.quarantine(ctx, work, batch_id, info.name)
+        claimed_file.quarantine(ctx, work, batch_id, info.name)
         log.warning("batch id=%s refused code=%s", batch_id, result.refused.code)
     else:
         if not info.extra.get("summary_queued"):
@@ -200,19 +200,19 @@ def member_name(info: zipfile.ZipInfo) -> str | None:
 # -- one member ------------------------------------------------------------------
 
 
-def _member(ctx: Context, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, scratch: Path, display: str,
+def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, scratch: Path, display: str,
             index: int, batch_id: str, resumed_since: datetime | None, known: set[str]) -> dict[str, Any]:
     ref = f"{batch_id}#{index}"
     try:
         _extract(archive, entry, scratch, ctx.max_bytes + 1)
-        outcome = intake.handle_one(ctx, scratch, display, resumed_since=resumed_since, batch=batch_id,
+        outcome = claimed_file.handle_one(ctx, scratch, display, resumed_since=resumed_since, batch=batch_id,
                                     known=known)
     except Exception as error:  # one member never stops the others
         if faults.classify(error, ctx.settings) is not None:
             raise  # the database or a folder of ours: the batch waits, this member is not at fault
-        intake.log_failure("batch member", ref, error)
+        claimed_file.log_failure("batch member", ref, error)
         if scratch.exists():
-            intake.quarantine(ctx, scratch, f"{batch_id}-{index:03d}", display)
+            claimed_file.quarantine(ctx, scratch, f"{batch_id}-{index:03d}", display)
         return {"index": index, "file": display, "status": "error", "submission_id": None, "adherent": None,
                 "request_type": None, "errors": 0, "warnings": 0, "counts": {}, "_notify": None}
     return _line(index, display, outcome)
@@ -278,7 +278,7 @@ def _notification_address(outcome: Outcome) -> str | None:
 # -- the summary -------------------------------------------------------------------
 
 
-def summary_folder(ctx: Context, batch_id: str) -> Path:
+def summary_folder(ctx: ServiceContext, batch_id: str) -> Path:
     return ctx.outbox / f"lot-{batch_id}"
 
 
@@ -296,7 +296,7 @@ def summary(result: BatchResult, zip_name: str, received_at: str) -> dict[str, A
     }
 
 
-def _write_summary(ctx: Context, result: BatchResult, zip_name: str, received_at: str) -> Path:
+def _write_summary(ctx: ServiceContext, result: BatchResult, zip_name: str, received_at: str) -> Path:
     import json
 
     data = summary(result, zip_name, received_at)
@@ -307,7 +307,7 @@ def _write_summary(ctx: Context, result: BatchResult, zip_name: str, received_at
     return folder
 
 
-def _queue_summary(ctx: Context, result: BatchResult, zip_name: str, received_at: str) -> None:
+def _queue_summary(ctx: ServiceContext, result: BatchResult, zip_name: str, received_at: str) -> None:
     address = next((line["_notify"] for line in result.lines if line.get("_notify")), None)
     if address is None or not result.lines:
         log.info("batch id=%s: no notification address, no summary email", result.batch_id)

@@ -13,7 +13,7 @@ from provisioner.domain import diff
 from provisioner.mail.queue import enqueue
 from provisioner.security import lockout
 from provisioner.security.passwords import generate_password
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.history import Origin, record_setting
 from provisioner.service.notices import adherent_ref, delegate_email, delegate_name
 from provisioner.service.operator_commands import ACTOR, NoDelegateEmail, find_company
@@ -35,7 +35,7 @@ class PasswordReset:
     sent_to: str  # the delegate on record; the password itself is never returned
 
 
-def unlock(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
+def unlock(ctx: ServiceContext, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
     """Lift a company's lock and forget its failed authentications."""
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
@@ -50,7 +50,7 @@ def unlock(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None 
     return Unlock(numero, lockout.is_locked(company.locked_until, now), company.failed_auth)
 
 
-def reset_admin_password(ctx: Context, numero: str, *, actor: str = ACTOR,
+def reset_admin_password(ctx: ServiceContext, numero: str, *, actor: str = ACTOR,
                          reason: str | None = None) -> PasswordReset:
     """A new administrator password, emailed to the delegate on record only (after the signed letter).
 

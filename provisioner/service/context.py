@@ -18,14 +18,14 @@ from provisioner.workbook import isolation
 
 
 @dataclass
-class Context:
+class ServiceContext:
     settings: Settings
     engine: Engine
     hasher: Hasher
     clock: Callable[[], datetime] = field(default=utcnow)
 
     def __post_init__(self) -> None:
-        # Process-wide, set from the settings of whoever builds a Context: the key of the
+        # Process-wide, set from the settings of whoever builds a ServiceContext: the key of the
         # secrets at rest (mail queue, quarantine) and the reader children's limits.
         secret_key.install(self.settings)
         isolation.configure(isolation.Limits(self.settings.reader_memory_mb, self.settings.reader_seconds))
@@ -42,13 +42,13 @@ class Context:
         self.hasher.close()
         self.engine.dispose()
 
-    def __enter__(self) -> Context:
+    def __enter__(self) -> ServiceContext:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def open_context(settings: Settings) -> Context:
+def open_context(settings: Settings) -> ServiceContext:
     engine = connect(settings)
-    return Context(settings, engine, Hasher(settings.hash_workers))
+    return ServiceContext(settings, engine, Hasher(settings.hash_workers))

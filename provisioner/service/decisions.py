@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from provisioner.mail.queue import enqueue
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.held_plan import apply_held_plan, generated_count
 from provisioner.service.history import Origin
 from provisioner.service.notices import adherent_ref, delegate_email
 from provisioner.service.operator_commands import ACTOR, AlreadyDecided, UnknownRequest
+from provisioner.service.plan_hashes import FreshPasswords
 from provisioner.service.request_summary import request_summary
-from provisioner.service.secrets_plan import FreshPasswords
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
 from provisioner.store import repository as repo
 from provisioner.store.tables import adherents
@@ -38,18 +38,18 @@ class Decision:
     notified: list[str] = field(default_factory=list)
 
 
-def approve_request(ctx: Context, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
+def approve_request(ctx: ServiceContext, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
     """Apply a waiting request (after the signed letter) and tell the delegate."""
     passwords = FreshPasswords(ctx.hasher, _generated_in(ctx, request_id))
     return retrying_once(lambda: _decide(ctx, request_id, "approved", passwords, reason, actor))
 
 
-def reject_request(ctx: Context, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
+def reject_request(ctx: ServiceContext, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
     """Refuse a waiting request: nothing of it is applied; the delegate is told (with `reason`, if given)."""
     return _decide(ctx, request_id, "rejected", None, reason, actor)
 
 
-def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPasswords | None, reason: str | None,
+def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshPasswords | None, reason: str | None,
             actor: str) -> Decision:
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
@@ -72,7 +72,7 @@ def _decide(ctx: Context, request_id: int, status: str, passwords: FreshPassword
     return decision
 
 
-def _generated_in(ctx: Context, request_id: int) -> int:
+def _generated_in(ctx: ServiceContext, request_id: int) -> int:
     """How many changes of a held plan need a new generated password (read before the write transaction)."""
     with UnitOfWork(ctx, read_only=True) as uow:
         payload = uow.conn.execute(select(request_rows.c.payload).where(request_rows.c.id == request_id)).scalar()

@@ -20,7 +20,7 @@ from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.account_writes import write_change, write_settings
 from provisioner.service.history import Origin
-from provisioner.service.secrets_plan import ADMIN, FreshPasswords, Hashes, secret_keys
+from provisioner.service.plan_hashes import ADMIN, FreshPasswords, Hashes, secret_keys
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
 from provisioner.workbook import layout

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import accounts, adherents, history
 from provisioner.wording.labels import ORIGIN, label
@@ -88,7 +88,7 @@ def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, accou
 
 # -- reading ----------------------------------------------------------------------------
 
-def account_history(ctx: Context, login: str) -> dict[str, Any]:
+def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
     """Every change of the account `login`, oldest first: time, action, fields, origin; never a secret."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -104,7 +104,7 @@ def account_history(ctx: Context, login: str) -> dict[str, Any]:
             "adherent": account.numero, "changes": [public_row(r) for r in rows]}
 
 
-def company_history(ctx: Context, numero: str, limit: int = 500) -> list[dict[str, Any]]:
+def company_history(ctx: ServiceContext, numero: str, limit: int = 500) -> list[dict[str, Any]]:
     """A company's changes (its accounts and its settings), newest first: for the company's page."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn

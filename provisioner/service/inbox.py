@@ -46,7 +46,7 @@ from provisioner.service.names import display_name
 from provisioner.service.zip_end import is_unfinished_zip
 
 if TYPE_CHECKING:
-    from provisioner.service.context import Context
+    from provisioner.service.context import ServiceContext
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class Workspace:
         self._lock_fd = lock_fd
 
     @classmethod
-    def open(cls, ctx: Context) -> Workspace:
+    def open(cls, ctx: ServiceContext) -> Workspace:
         """Create this instance's folder and hold its lock; the root sits on the inbox's file system."""
         settings = ctx.settings
         inbox = settings.inbox
@@ -216,7 +216,7 @@ class Workspace:
 
     # -- claiming --------------------------------------------------------------
 
-    def claim(self, ctx: Context, path: Path, signature: Signature | None = None) -> Path | None:
+    def claim(self, ctx: ServiceContext, path: Path, signature: Signature | None = None) -> Path | None:
         """Move `path` into the work folder under our own name; None when another instance took it."""
         now = ctx.clock()
         token = f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"

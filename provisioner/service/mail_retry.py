@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from provisioner.mail.render import SECRET_KINDS
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import ACTOR, AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
@@ -36,7 +36,7 @@ class NoRecipient(AgenceError):
     """L'email {id} n'a aucun destinataire valide : le renvoyer ne le ferait parvenir à personne."""
 
 
-def retry_mail(ctx: Context, mail_id: int, *, actor: str = ACTOR, reason: str | None = None) -> None:
+def retry_mail(ctx: ServiceContext, mail_id: int, *, actor: str = ACTOR, reason: str | None = None) -> None:
     """Queue a failed email again, due now; recorded in the audit."""
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from provisioner.domain.plan import UserChange
 from provisioner.domain.vocabulary import RequestType
 from provisioner.mail.queue import enqueue
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.service.submission import Judgement
 from provisioner.store.repository import find_adherent
@@ -85,7 +85,7 @@ def _adherent(report: dict[str, Any]) -> dict[str, Any]:
     return {"numero": report.get("adherent"), "raison_sociale": report.get("raison_sociale")}
 
 
-def queue_duplicate(conn: Connection, ctx: Context, report: dict[str, Any], prior: Any) -> None:
+def queue_duplicate(conn: Connection, ctx: ServiceContext, report: dict[str, Any], prior: Any) -> None:
     company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != "rejected":

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Row, exc, insert, select, update
 from provisioner.domain.keys import login_key
 from provisioner.security import lockout
 from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import ACTOR, AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
@@ -96,7 +96,7 @@ def _check_role(role: str) -> None:
         raise UnknownRole(role=role)
 
 
-def add_operator(ctx: Context, login: str, role: str, password: str, *, actor: str = ACTOR) -> Operator:
+def add_operator(ctx: ServiceContext, login: str, role: str, password: str, *, actor: str = ACTOR) -> Operator:
     """A new active operator."""
     key = normal_login(login)
     _check_role(role)
@@ -117,7 +117,7 @@ def add_operator(ctx: Context, login: str, role: str, password: str, *, actor: s
     return Operator(int(new_id), key, role)
 
 
-def list_operators(ctx: Context) -> list[dict[str, Any]]:
+def list_operators(ctx: ServiceContext) -> list[dict[str, Any]]:
     """Every operator: login, role, active, lock; never a hash."""
     now = ctx.clock()
     query = select(operators.c.login, operators.c.role, operators.c.active, operators.c.failed_logins,
@@ -128,7 +128,7 @@ def list_operators(ctx: Context) -> list[dict[str, Any]]:
                 for r in uow.conn.execute(query)]
 
 
-def disable_operator(ctx: Context, login: str, *, actor: str = ACTOR) -> None:
+def disable_operator(ctx: ServiceContext, login: str, *, actor: str = ACTOR) -> None:
     """The operator can no longer sign in; their open sessions end now."""
     key = login_key(login.strip())
     now = ctx.clock()
@@ -142,7 +142,7 @@ def disable_operator(ctx: Context, login: str, *, actor: str = ACTOR) -> None:
         uow.commit()
 
 
-def reset_operator_password(ctx: Context, login: str, password: str, *, actor: str = ACTOR) -> None:
+def reset_operator_password(ctx: ServiceContext, login: str, password: str, *, actor: str = ACTOR) -> None:
     """A new password; the lock is lifted and the open sessions end (whoever held them must sign in again)."""
     key = login_key(login.strip())
     _check_password(password)
@@ -159,7 +159,7 @@ def reset_operator_password(ctx: Context, login: str, password: str, *, actor: s
         uow.commit()
 
 
-def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
+def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | None:
     """The operator when the login and password are right, the operator active and not locked; else None.
 
     Whatever the reason for a refusal, the caller gets the same None after
@@ -190,7 +190,7 @@ def authenticate(ctx: Context, login: str, password: str) -> Operator | None:
     return None
 
 
-def _record(ctx: Context, operator_id: int, state: lockout.LockState, now: datetime) -> None:
+def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now: datetime) -> None:
     with UnitOfWork(ctx) as uow:
         uow.conn.execute(update(operators).where(operators.c.id == operator_id).values(
             failed_logins=state.failed_auth, locked_until=state.locked_until, updated_at=now))

@@ -12,14 +12,14 @@ from provisioner.reports.report_html import write_report_html
 from provisioner.reports.report_json import write_report_json
 
 if TYPE_CHECKING:
-    from provisioner.service.context import Context
+    from provisioner.service.context import ServiceContext
     from provisioner.service.submission import Outcome
 
 ANNOTATED = "bordereau-annote.xlsx"
 SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
 
 
-def write_outputs(ctx: Context, outcome: Outcome) -> None:
+def write_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
     folder = outcome.folder
     folder.mkdir(parents=True, exist_ok=True)
     # A crash between a temporary file and its rename leaves it behind; the folder is this

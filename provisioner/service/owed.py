@@ -29,8 +29,8 @@ from sqlalchemy import select
 
 from provisioner.domain.vocabulary import RequestType
 from provisioner.service import faults
-from provisioner.service.context import Context
-from provisioner.service.intake import archive_path_for
+from provisioner.service.claimed_file import archive_path_for
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import finish_or_owe
 from provisioner.service.submission import stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
@@ -61,7 +61,7 @@ class OwedOutputs:
     def __init__(self) -> None:
         self._retry: dict[str, tuple[int, float]] = {}  # id -> (failures, monotonic time of the next try)
 
-    def finish(self, ctx: Context) -> Finished:
+    def finish(self, ctx: ServiceContext) -> Finished:
         done = Finished()
         now = time.monotonic()
         for row in unfinished(ctx):
@@ -85,7 +85,7 @@ class OwedOutputs:
         return done
 
 
-def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
+def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[Any]:
     """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
     query = (select(submissions.c.id, submissions.c.report, submissions.c.received_at,
                     submissions.c.file_name)
@@ -97,7 +97,7 @@ def unfinished(ctx: Context, limit: int = BATCH) -> list[Any]:
         return list(conn.execute(query))
 
 
-def _outcome(ctx: Context, row: Any) -> Any:
+def _outcome(ctx: ServiceContext, row: Any) -> Any:
     report = dict(row.report)
     parsed = None
     if needs_workbook(report):
@@ -115,7 +115,7 @@ def needs_workbook(report: dict[str, Any]) -> bool:
     return report.get("status") == "accepted" and report.get("request_type") == RequestType.ABONNEMENT
 
 
-def _archived_workbook(ctx: Context, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:
+def _archived_workbook(ctx: ServiceContext, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:
     path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
     if not path.is_file():
         return None

@@ -31,11 +31,11 @@ from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service import faults, notices
 from provisioner.service.apply import apply_plan, request_line, settings_changes
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.names import display_name
 from provisioner.service.outputs import write_outputs
+from provisioner.service.plan_hashes import Hashes, hash_plan
 from provisioner.service.report import build_report, new_submission_id
-from provisioner.service.secrets_plan import Hashes, hash_plan
 from provisioner.service.submission import Judgement, Outcome, Submission, sha256_file, stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
@@ -52,7 +52,7 @@ AUTH_FAILED_MESSAGE = ("Authentification refusée : le numéro d'adhérent ou le
                        "échecs l'accès est bloqué pour un temps.")
 
 
-def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
+def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
     """Run the whole pipeline on one file; never raises for a bad file."""
     started = time.monotonic()
     name = display_name(name or path.name)
@@ -80,7 +80,7 @@ def process_file(ctx: Context, path: Path, *, name: str | None = None, batch: st
     return outcome
 
 
-def reject_unread(ctx: Context, path: Path, *, name: str, message: str) -> Outcome:
+def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str) -> Outcome:
     """A rejection as FILE_UNREADABLE without reading the file (the loop's safety cap), with its report."""
     sha = sha256_file(path)
     now = ctx.clock()
@@ -91,7 +91,7 @@ def reject_unread(ctx: Context, path: Path, *, name: str, message: str) -> Outco
     return finish_or_owe(ctx, outcome)
 
 
-def _prior(ctx: Context, sha: str) -> Any:
+def _prior(ctx: ServiceContext, sha: str) -> Any:
     """The submission of these very bytes, if any."""
     with UnitOfWork(ctx, read_only=True) as uow:
         return repo.find_submission(uow.conn, sha)
@@ -103,7 +103,7 @@ def _submission(path: Path, name: str, sha: str, now: datetime, batch: str | Non
                       parsed.request_type if parsed else None, parsed.numero if parsed else "")
 
 
-def finish_or_owe(ctx: Context, outcome: Outcome) -> Outcome:
+def finish_or_owe(ctx: ServiceContext, outcome: Outcome) -> Outcome:
     """`finish_outputs`, and when it fails, whatever the reason, the outputs are owed (`pending`): never raised.
 
     The workbook is committed: failing now would have the file treated again
@@ -121,7 +121,7 @@ def finish_or_owe(ctx: Context, outcome: Outcome) -> Outcome:
     return outcome
 
 
-def finish_outputs(ctx: Context, outcome: Outcome) -> None:
+def finish_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
     """After the commit: write the outputs, then mark the submission finished (a crash between is resumed)."""
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
@@ -140,7 +140,7 @@ def _log(outcome: Outcome, seconds: float) -> None:
 
 # -- steps: each takes what is known and returns what is then known ------------------------
 
-def _execute(ctx: Context, submission: Submission) -> Outcome:
+def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
     judged = Judgement(submission, submission.findings)
     if submission.parsed is None or submission.request_type is None or not submission.numero.isdigit():
         with UnitOfWork(ctx) as uow:
@@ -168,14 +168,14 @@ def _execute(ctx: Context, submission: Submission) -> Outcome:
         return _apply_committed(ctx, judged, hashes)
 
 
-def _apply_committed(ctx: Context, judged: Judgement, hashes: Hashes) -> Outcome:
+def _apply_committed(ctx: ServiceContext, judged: Judgement, hashes: Hashes) -> Outcome:
     with UnitOfWork(ctx) as uow:
         outcome = _apply(ctx, uow.conn, judged, hashes)
         uow.commit()
     return outcome
 
 
-def _authenticate(ctx: Context, conn: Connection, judged: Judgement) -> Judgement:
+def _authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Judgement:
     submission = judged.submission
     parsed, numero, now = submission.parsed, submission.numero, submission.received_at
     assert parsed is not None
@@ -234,7 +234,7 @@ def _plan(conn: Connection, judged: Judgement) -> Judgement:
     return replace(judged, plan=plan, findings=_merge(judged.findings, plan.findings))
 
 
-def _apply(ctx: Context, conn: Connection, judged: Judgement, hashes: Hashes) -> Outcome:
+def _apply(ctx: ServiceContext, conn: Connection, judged: Judgement, hashes: Hashes) -> Outcome:
     submission = judged.submission
     assert submission.parsed is not None
     # Plan again inside the write transaction: the store may have moved while we hashed.
@@ -254,7 +254,7 @@ def _apply(ctx: Context, conn: Connection, judged: Judgement, hashes: Hashes) ->
     return _finish(ctx, conn, judged, applied)
 
 
-def _finish(ctx: Context, conn: Connection, judged: Judgement, applied: dict[str, Any] | None = None) -> Outcome:
+def _finish(ctx: ServiceContext, conn: Connection, judged: Judgement, applied: dict[str, Any] | None = None) -> Outcome:
     submission = judged.submission
     applied = applied or {}
     status = "rejected" if judged.has_errors else "accepted"
@@ -305,7 +305,7 @@ def _would_company_changes(judged: Judgement) -> list[dict[str, Any]]:
     return would
 
 
-def _resume(ctx: Context, path: Path, prior: Any) -> Outcome:
+def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
     """A crash came between the commit and the outputs: write them now, from the stored report."""
     result = check_file(path, name=(prior.report or {}).get("file") or path.name, max_bytes=ctx.max_bytes)
     outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, result.workbook))
@@ -314,7 +314,7 @@ def _resume(ctx: Context, path: Path, prior: Any) -> Outcome:
     return outcome
 
 
-def _duplicate(ctx: Context, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:
+def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:
     submission_id = new_submission_id(now)
     when = _french_time(prior.received_at)
     finding = error("DUPLICATE", f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "

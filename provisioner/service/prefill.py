@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioner.domain.vocabulary import Teleservice
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.workbook.prefill import Snapshot, write_prefilled_workbook
@@ -36,7 +36,7 @@ class Prefilled:
     disabled: int
 
 
-def load_snapshot(ctx: Context, numero: str) -> Snapshot:
+def load_snapshot(ctx: ServiceContext, numero: str) -> Snapshot:
     """The company `numero` and its accounts (read the way the pipeline plans against them)."""
     with UnitOfWork(ctx, read_only=True) as uow:
         row = repo.find_adherent(uow.conn, numero)
@@ -52,7 +52,7 @@ def load_snapshot(ctx: Context, numero: str) -> Snapshot:
     return Snapshot(view.company, name, tuple(accounts))
 
 
-def write_prefilled(ctx: Context, numero: str, path: str | os.PathLike[str]) -> Prefilled:
+def write_prefilled(ctx: ServiceContext, numero: str, path: str | os.PathLike[str]) -> Prefilled:
     """Write the pre-filled workbook of `numero` to `path` (atomically) and say what it holds."""
     snapshot = load_snapshot(ctx, numero)
     target = write_prefilled_workbook(snapshot, path, now=ctx.clock())

@@ -29,7 +29,7 @@ from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.account_writes import write_change, write_settings
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.history import Origin, state_from_json
 from provisioner.service.operator_commands import AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
@@ -79,7 +79,7 @@ def new_revert_id(now: datetime) -> str:
     return f"R{now:%Y%m%dT%H%M%S}-{token.token_hex(4)}"
 
 
-def revert(ctx: Context, target: str, *, operator: str, reason: str | None = None,
+def revert(ctx: ServiceContext, target: str, *, operator: str, reason: str | None = None,
            force: bool = False) -> Revert:
     """Undo the change set `target` (a submission id, or a revert id); see the module's docstring."""
     try:

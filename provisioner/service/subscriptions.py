@@ -20,12 +20,12 @@ from provisioner.domain.view import ACCOUNT_FIELDS
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.account_writes import write_change
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.held_plan import SKIP_MESSAGES
 from provisioner.service.history import Origin
 from provisioner.service.notices import adherent_ref, delegate_email
 from provisioner.service.operator_commands import ACTOR, NotPending, find_company
-from provisioner.service.secrets_plan import FreshPasswords, secret_keys
+from provisioner.service.plan_hashes import FreshPasswords, secret_keys
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
 from provisioner.store import repository as repo
 from provisioner.store.tables import accounts, adherents, pending_users
@@ -42,7 +42,7 @@ class Activation:
     skipped: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, reason
 
 
-def activate(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Activation:
+def activate(ctx: ServiceContext, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Activation:
     """Validate a subscription: the company becomes active and its waiting users become accounts.
 
     Each waiting user is checked again against the store of today: a login
@@ -53,7 +53,8 @@ def activate(ctx: Context, numero: str, *, actor: str = ACTOR, reason: str | Non
     return retrying_once(lambda: _activate(ctx, numero, passwords, actor, reason))
 
 
-def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str, reason: str | None) -> Activation:
+def _activate(ctx: ServiceContext, numero: str, passwords: FreshPasswords, actor: str,
+              reason: str | None) -> Activation:
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
         conn = uow.conn
@@ -74,7 +75,7 @@ def _activate(ctx: Context, numero: str, passwords: FreshPasswords, actor: str, 
     return result
 
 
-def _waiting_without_password(ctx: Context, numero: str) -> int:
+def _waiting_without_password(ctx: ServiceContext, numero: str) -> int:
     """How many waiting users will need a generated password (read before the write transaction)."""
     with UnitOfWork(ctx, read_only=True) as uow:
         return int(uow.conn.execute(

@@ -15,14 +15,14 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, RootTransaction, exc
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.store.db import reader
 
 T = TypeVar("T")
 
 
 class UnitOfWork:
-    def __init__(self, ctx: Context, *, read_only: bool = False) -> None:
+    def __init__(self, ctx: ServiceContext, *, read_only: bool = False) -> None:
         self._engine = reader(ctx.engine) if read_only else ctx.engine
         self.read_only = read_only
         self._conn: Connection | None = None

@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.store.db import reader
 from provisioner.web.pages import (
     accounts,
@@ -69,7 +69,7 @@ def routes() -> list[BaseRoute]:
     return found
 
 
-def create_app(ctx: Context) -> ASGIApp:
+def create_app(ctx: ServiceContext) -> ASGIApp:
     app = Starlette(routes=routes())
     app.state.ctx = ctx
     # Pages that only read use an engine that never waits for the pipeline's write lock (SQLite).

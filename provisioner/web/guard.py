@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.mail_retry import UnknownMail
 from provisioner.service.operator_commands import AgenceError, UnknownAdherent, UnknownRequest
 from provisioner.service.operators import Operator, UnknownOperator
@@ -43,7 +43,7 @@ class Web:
     """What a page function gets: the request, the service context, who is signed in, the form."""
 
     request: Request
-    ctx: Context
+    ctx: ServiceContext
     session: sessions.Session
     form: FormData | None
 
@@ -72,8 +72,8 @@ class Web:
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def context_of(request: Request) -> Context:
-    ctx: Context = request.app.state.ctx
+def context_of(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class WebUnavailable(Exception):
     """The back office could not start (address in use, say)."""
 
 
-def make_server(ctx: Context) -> uvicorn.Server:
+def make_server(ctx: ServiceContext) -> uvicorn.Server:
     settings = ctx.settings
     # No access log: a search's query string may hold a person's name or email.
     config = uvicorn.Config(create_app(ctx), host=settings.web_host, port=settings.web_port, lifespan="off",
@@ -35,11 +35,11 @@ def make_server(ctx: Context) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def url(ctx: Context) -> str:
+def url(ctx: ServiceContext) -> str:
     return f"http://{ctx.settings.web_host}:{ctx.settings.web_port}/connexion"
 
 
-def run_alone(ctx: Context) -> None:
+def run_alone(ctx: ServiceContext) -> None:
     """Serve until SIGINT/SIGTERM, then return normally (exit 0, as `serve` does)."""
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -53,7 +53,7 @@ def run_alone(ctx: Context) -> None:
 
 
 @contextmanager
-def running_beside(ctx: Context) -> Iterator[uvicorn.Server]:
+def running_beside(ctx: ServiceContext) -> Iterator[uvicorn.Server]:
     """The back office in a thread for the duration of the block; stopped, and waited for, at its end."""
     server = make_server(ctx)
     thread = threading.Thread(target=_run_quietly, args=(server,), name="web", daemon=True)

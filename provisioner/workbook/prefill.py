@@ -49,7 +49,7 @@ from provisioner.workbook.render import (
     render,
     template_places,
 )
-from provisioner.workbook.xlsx_model import Book, Cell, Sheet, put_text, to_xlsx
+from provisioner.workbook.xlsx_writer import Book, Cell, Sheet, put_text, to_xlsx
 
 NOTE_COLOR = "9C0006"
 DISABLED_COLOR = "808080"

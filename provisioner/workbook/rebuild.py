@@ -46,7 +46,7 @@ from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.readme import FIX_ADVICE
 from provisioner.workbook.render import Places, finish, fit_row, render, table_sheets
 from provisioner.workbook.text import cell_ref
-from provisioner.workbook.xlsx_model import (
+from provisioner.workbook.xlsx_writer import (
     COMMENT_AUTHOR,
     CREATOR,
     Book,

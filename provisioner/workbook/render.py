@@ -6,7 +6,7 @@ it. `render` lays out the `Lisez-moi` sheet (instructions and the lists the
 dropdowns point at) and each form and table sheet with the template's looks:
 required marks, dropdowns and input messages, the text format on identifier
 columns, the yellow input cells, frozen headers and the page setup for A4.
-Each view then puts its values into the cells, and `xlsx_model.to_xlsx`
+Each view then puts its values into the cells, and `xlsx_writer.to_xlsx`
 writes the file.
 
 Where the fields sit is given by `Places`: the template's own positions, or
@@ -26,7 +26,7 @@ from provisioner.domain.vocabulary import CATEGORY_MARKS
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.readme import readme_paragraphs
-from provisioner.workbook.xlsx_model import (
+from provisioner.workbook.xlsx_writer import (
     Book,
     Cell,
     Page,
@@ -207,7 +207,7 @@ def _validation(fld: Field, lists: dict[tuple[str, ...], str]) -> dict[str, obje
             options.update(error_type="stop", error_title="Valeur non prévue", error_message=clip(
                 "Choisissez une valeur dans la liste : " + ", ".join(fld.choices) + ".", MAX_PROMPT))
     if help_text:
-        # The three question columns share one title, hence one validation a sheet (see xlsx_model).
+        # The three question columns share one title, hence one validation a sheet (see xlsx_writer).
         title = "Question secrète" if fld.kind is Kind.QUESTION else fld.label
         options.update(input_title=clip(title, MAX_PROMPT_TITLE),
                        input_message=clip(help_text, MAX_PROMPT))

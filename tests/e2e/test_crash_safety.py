@@ -41,7 +41,7 @@ from sqlalchemy import Engine, select
 
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher, verify_secret
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import (
     account_categories,
@@ -169,7 +169,7 @@ def seed(root: Path, url: str, books: Path) -> None:
     books.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     upgrade(engine)
-    ctx = Context(settings_for(root, url), engine, Hasher(1))
+    ctx = ServiceContext(settings_for(root, url), engine, Hasher(1))
     try:
         outcome = process_file(ctx, make_workbook(books / "seed-abonnement.xlsx", users={
             "td_interne": [user("hind.td")], "compte_adherent": [user("sara.ca", "compte_adherent")],
@@ -442,7 +442,7 @@ def big_seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         engine = make_engine(url)
         upgrade(engine)
         # An Abonnement carries 100 users by default: this seed is the operator's own, and bigger.
-        ctx = Context(replace(settings_for(root, url), abonnement_max_users=BIG_ROWS), engine, Hasher(1))
+        ctx = ServiceContext(replace(settings_for(root, url), abonnement_max_users=BIG_ROWS), engine, Hasher(1))
         try:
             rows = [user(f"agent{i:03d}.ca", "compte_adherent") for i in range(BIG_ROWS)]
             outcome = process_file(ctx, make_workbook(root / "abonnement.xlsx", users={"compte_adherent": rows},

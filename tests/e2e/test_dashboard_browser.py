@@ -38,7 +38,7 @@ from provisioner.config import Settings
 from provisioner.reports.dashboard import OVERDUE_TEXT, write_dashboard
 from provisioner.security.hashing import Hasher
 from provisioner.service import subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade
@@ -66,7 +66,7 @@ MAIL_ERROR = "550 5.1.1 mailbox unavailable"
 
 @dataclass
 class Store:
-    ctx: Context
+    ctx: ServiceContext
     root: Path
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
@@ -102,7 +102,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     settings = Settings(database_url=url, outbox=root / "outbox", inbox=root / "inbox", var_dir=root / "var",
                         hash_workers=1, lock_after=2)
     (root / "inbox").mkdir()
-    with Context(settings, engine, Hasher(1)) as ctx:
+    with ServiceContext(settings, engine, Hasher(1)) as ctx:
         store = Store(ctx, root)
         fill(store)
         write_dashboard(ctx)
@@ -413,7 +413,7 @@ def test_serve_writes_the_page_after_a_poll(tmp_path: Path) -> None:
 def test_the_page_reads_the_reports_alike_on_sqlite_and_postgresql(engine: Engine, tmp_path: Path) -> None:
     settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
                         var_dir=tmp_path / "var", hash_workers=1)
-    ctx = Context(settings, engine, Hasher(1))
+    ctx = ServiceContext(settings, engine, Hasher(1))
     try:
         accepted = process_file(ctx, subscription(tmp_path, "123456", "Boulangerie Al Baraka SARL", "hind.td"))
         rejected = process_file(ctx, make_workbook(tmp_path / "refuse.xlsx", adherent_values=adherent(numero="888888"),

@@ -35,7 +35,7 @@ def root(tmp_path: Path) -> Path:
 def start_service(root: Path, **extra: str) -> Any:
     from provisioner.config import load_settings
     from provisioner.service.context import open_context
-    from provisioner.service.loop import Service
+    from provisioner.service.rounds import Service
 
     ctx = open_context(load_settings(service_env(root, **extra), Path("/nonexistent")))
     return ctx, Service(ctx, show_progress=False)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from provisioner.config import Settings
 from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED
 from provisioner.service.pipeline import process_file
 from provisioner.service.submission import Outcome
@@ -75,19 +75,19 @@ def with_mistakes() -> dict[str, Any]:
 
 
 @pytest.fixture
-def ctx(sqlite_url: str, tmp_path: Path) -> Iterator[Context]:
+def ctx(sqlite_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
     engine: Engine = make_engine(sqlite_url)
     upgrade(engine)
     settings = Settings(database_url=sqlite_url, outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
                         var_dir=tmp_path / "var", hash_workers=1)
-    context = Context(settings, engine, Hasher(1))
+    context = ServiceContext(settings, engine, Hasher(1))
     yield context
     context.hasher.close()
     engine.dispose()
 
 
 @pytest.fixture
-def rejected(ctx: Context, tmp_path: Path) -> Outcome:
+def rejected(ctx: ServiceContext, tmp_path: Path) -> Outcome:
     outcome = process_file(ctx, make_workbook(tmp_path / "bordereau.xlsx", **with_mistakes()))
     assert outcome.status == "rejected"
     assert sorted((e["code"], e["sheet"]) for e in outcome.report["errors"]) == [
@@ -163,7 +163,7 @@ def assert_accepted_without_warning(outcome: Outcome) -> None:
 
 
 def test_the_annotated_copy_fixed_in_its_red_and_marked_cells_is_accepted_without_warning(
-        ctx: Context, rejected: Outcome, tmp_path: Path) -> None:
+        ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
     fixed = fix_marked_cells(rejected.folder / ANNOTATED, tmp_path / "corrige.xlsx")
 
     assert len(fixed["red"]) == len(MISTAKES)
@@ -174,7 +174,7 @@ def test_the_annotated_copy_fixed_in_its_red_and_marked_cells_is_accepted_withou
 @pytest.mark.slow
 @needs_soffice
 def test_the_annotated_copy_fixed_after_a_libreoffice_resave_is_accepted_without_warning(
-        ctx: Context, rejected: Outcome, tmp_path: Path) -> None:
+        ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
     profile = tmp_path / "soffice-profile"
     opened = resave_with_libreoffice(rejected.folder / ANNOTATED, tmp_path / "lo1", profile)
     fixed = fix_marked_cells(opened, tmp_path / "corrige.xlsx")

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from provisioner.service.loop import PARALLEL_FILES
+from provisioner.service.rounds import PARALLEL_FILES
 from tests import factory
 from tests.service_env import Serve, Started, service_env, wait_for
 
@@ -300,7 +300,7 @@ def test_two_instances_on_one_inbox_take_each_file_exactly_once(root: Path, pg_u
 def service(root: Path, sqlite: str) -> Iterator[Any]:
     from provisioner.config import load_settings
     from provisioner.service.context import open_context
-    from provisioner.service.loop import Service
+    from provisioner.service.rounds import Service
 
     env = serve_env(root, sqlite)
     ctx = open_context(load_settings(env, Path("/nonexistent")))

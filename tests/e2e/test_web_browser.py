@@ -31,7 +31,7 @@ from PIL import Image, ImageStat
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.service import subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.requests import list_requests
 from provisioner.store.db import make_engine, upgrade
@@ -61,7 +61,7 @@ def fill_store(root: Path, database_url: str) -> dict[str, int]:
     upgrade(engine)
     settings = Settings(database_url=database_url, outbox=root / "outbox", inbox=root / "inbox",
                         var_dir=root / "var", hash_workers=1)
-    ctx = Context(settings, engine, Hasher(1))
+    ctx = ServiceContext(settings, engine, Hasher(1))
     try:
         assert process_file(ctx, make_workbook(root / "abonnement.xlsx")).status == "accepted"
         subscriptions.activate(ctx, NUMERO)

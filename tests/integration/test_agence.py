@@ -20,7 +20,7 @@ from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import readable_body
 from provisioner.security.hashing import verify_secret
 from provisioner.service import companies, decisions, operator_commands, subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.accounts import list_accounts
 from provisioner.service.read_models.companies import list_adherents
@@ -43,12 +43,12 @@ NUMERO = "123456"
 PASSWORD_LINE = re.compile(r"Mot de passe(?: administrateur)?\s*:\s*([A-Za-z0-9]{5,10})")
 
 
-def subscribe(ctx: Context, tmp_path: Path, **kwargs: Any) -> None:
+def subscribe(ctx: ServiceContext, tmp_path: Path, **kwargs: Any) -> None:
     outcome = process_file(ctx, make_workbook(tmp_path / "abonnement.xlsx", **kwargs))
     assert outcome.status == "accepted", outcome.report["errors"]
 
 
-def update_book(ctx: Context, tmp_path: Path, name: str, **kwargs: Any) -> Any:
+def update_book(ctx: ServiceContext, tmp_path: Path, name: str, **kwargs: Any) -> Any:
     kwargs.setdefault("adherent_values", adherent(type_demande="Mise à jour"))
     kwargs.setdefault("delegue_values", {"password": ADMIN_PASSWORD})
     kwargs.setdefault("categories", [])

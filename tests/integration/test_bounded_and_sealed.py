@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.security.secret_key import install
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.service.quarantine import purge, quarantine_file
 from provisioner.store.tables import adherents
@@ -49,10 +49,10 @@ class CountingHasher(Hasher):
 
 
 @pytest.fixture
-def ctx(engine: Engine, tmp_path: Path) -> Iterator[Context]:
+def ctx(engine: Engine, tmp_path: Path) -> Iterator[ServiceContext]:
     settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
                         var_dir=tmp_path / "var", hash_workers=1, abonnement_max_users=100)
-    context = Context(settings, engine, CountingHasher())
+    context = ServiceContext(settings, engine, CountingHasher())
     yield context
     context.hasher.close()
 
@@ -63,7 +63,7 @@ def abonnement(path: Path, users: int) -> Path:
                          categories=[{"login": f"u{i:03d}.td", "D": "X"} for i in range(users)])
 
 
-def test_an_abonnement_of_101_users_is_refused_before_any_hash(ctx: Context, tmp_path: Path) -> None:
+def test_an_abonnement_of_101_users_is_refused_before_any_hash(ctx: ServiceContext, tmp_path: Path) -> None:
     outcome = process_file(ctx, abonnement(tmp_path / "grand.xlsx", 101))
 
     assert outcome.status == "rejected"

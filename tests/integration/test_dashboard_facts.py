@@ -11,14 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from provisioner.reports.dashboard import build_view, render_dashboard
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.dashboard import collect
 from provisioner.store import repository as repo
 from provisioner.store import tables
 from tests.integration.test_store import add_adherent
 
 
-def fill(ctx: Context) -> None:
+def fill(ctx: ServiceContext) -> None:
     """Three subscriptions waiting (two past 48 hours), three requests, two locked companies, two
     submissions of the last day (one rejected) and one older."""
     now = ctx.clock()
@@ -42,12 +42,12 @@ def fill(ctx: Context) -> None:
 
 
 @pytest.fixture
-def filled(ctx: Context) -> Context:
+def filled(ctx: ServiceContext) -> ServiceContext:
     fill(ctx)
     return ctx
 
 
-def test_lists_are_cut_to_the_rows_asked_and_keep_their_counts(filled: Context) -> None:
+def test_lists_are_cut_to_the_rows_asked_and_keep_their_counts(filled: ServiceContext) -> None:
     facts = collect(filled, filled.clock(), rows=2, recent=1, mails=0)
     assert [s["numero"] for s in facts.subscriptions.rows] == ["100001", "100000"]  # oldest first
     assert (facts.subscriptions.total, facts.overdue, facts.subscriptions.cut) == (3, 2, True)
@@ -58,13 +58,13 @@ def test_lists_are_cut_to_the_rows_asked_and_keep_their_counts(filled: Context) 
     assert [(c.code, c.files) for c in facts.codes] == [("REQUIRED", 1)]
 
 
-def test_without_a_cut_every_row_is_read(filled: Context) -> None:
+def test_without_a_cut_every_row_is_read(filled: ServiceContext) -> None:
     facts = collect(filled, filled.clock(), rows=None, recent=100, mails=50)
     assert (len(facts.subscriptions.rows), len(facts.requests.rows), len(facts.recent)) == (3, 3, 3)
     assert not facts.subscriptions.cut and not facts.requests.cut
 
 
-def test_the_tiles_count_what_the_lists_cut(filled: Context) -> None:
+def test_the_tiles_count_what_the_lists_cut(filled: ServiceContext) -> None:
     now = filled.clock()
     view = build_view(collect(filled, now, rows=1, recent=1, mails=0), None, now, UTC)
     tiles = {t["label"]: (t["value"], t["detail"]) for t in view["tiles"]}
@@ -75,7 +75,7 @@ def test_the_tiles_count_what_the_lists_cut(filled: Context) -> None:
 
 
 def test_the_live_page_looks_at_no_file_and_the_static_page_links_those_there(
-        filled: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+        filled: ServiceContext, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = filled.outbox / "S00000000"
     folder.mkdir(parents=True)
     (folder / "rapport.html").write_text("<p>rapport</p>", encoding="utf-8")
@@ -92,6 +92,6 @@ def test_the_live_page_looks_at_no_file_and_the_static_page_links_those_there(
     assert all(s["links"] == [] for s in live["recent"]) and all(r["report"] is None for r in live["requests"])
 
 
-def test_the_static_page_still_lists_every_waiting_subscription(filled: Context) -> None:
+def test_the_static_page_still_lists_every_waiting_subscription(filled: ServiceContext) -> None:
     page = render_dashboard(filled)
     assert all(numero in page for numero in ("100000", "100001", "100002"))

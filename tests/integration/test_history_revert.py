@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from provisioner.service import decisions, subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.history import account_history, company_history
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.requests import list_requests
@@ -56,7 +56,7 @@ def book(tmp_path: Path, name: str, kind: str = "Mise à jour", **kwargs: Any) -
     return make_workbook(tmp_path / name, **kwargs)
 
 
-def company(ctx: Context, tmp_path: Path) -> None:
+def company(ctx: ServiceContext, tmp_path: Path) -> None:
     """123456, active, with hind.td (D, S0), sara.ca, ali.sa, karim.sa (disabled), omar.ep, nadia.ep."""
     users = {"td_interne": [user("hind.td")], "compte_adherent": [user("sara.ca", "compte_adherent")],
              "sanctions": [user("ali.sa", "sanctions"), user("karim.sa", "sanctions")],

@@ -42,7 +42,7 @@ SMTP_PASSWORD = "smtp-password-canary-42"
 
 @pytest.fixture(autouse=True)
 def secret_key(tmp_path: Path) -> None:
-    """The service's key, as a Context installs it: generated once under var/."""
+    """The service's key, as a ServiceContext installs it: generated once under var/."""
     install(Settings(var_dir=tmp_path / "var"))
 
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from provisioner.security.hashing import verify_secret
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.store.tables import accounts, adherents, audit, pending_users, requests, submissions
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
@@ -29,7 +29,7 @@ def update_book(tmp_path: Path, name: str, **kwargs) -> Path:
     return make_workbook(tmp_path / name, **kwargs)
 
 
-def subscribed(ctx: Context, tmp_path: Path, **kwargs) -> None:
+def subscribed(ctx: ServiceContext, tmp_path: Path, **kwargs) -> None:
     """An active company 123456 with hind.td (télédéclaration interne, categories D, S0)."""
     from provisioner.service import subscriptions
 

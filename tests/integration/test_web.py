@@ -25,7 +25,7 @@ from provisioner.config import Settings
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.security.hashing import Hasher
 from provisioner.service import operators, subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.accounts import search_accounts
 from provisioner.service.read_models.companies import list_adherents, search_adherents
 from provisioner.service.read_models.requests import list_requests
@@ -59,21 +59,21 @@ class Clock:
         return self.now
 
 
-def make_ctx(engine: Engine, tmp_path: Path) -> Context:
+def make_ctx(engine: Engine, tmp_path: Path) -> ServiceContext:
     settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
                         var_dir=tmp_path / "var", hash_workers=1)
-    return Context(settings, engine, Hasher(1), clock=Clock())
+    return ServiceContext(settings, engine, Hasher(1), clock=Clock())
 
 
 @pytest.fixture
-def ctx(engine: Engine, tmp_path: Path) -> Iterator[Context]:
+def ctx(engine: Engine, tmp_path: Path) -> Iterator[ServiceContext]:
     context = make_ctx(engine, tmp_path)
     yield context
     context.hasher.close()
 
 
 @pytest.fixture
-def sqlite_ctx(tmp_path: Path) -> Iterator[Context]:
+def sqlite_ctx(tmp_path: Path) -> Iterator[ServiceContext]:
     engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'web.db').as_posix()}")
     upgrade(engine)
     context = make_ctx(engine, tmp_path)
@@ -82,7 +82,7 @@ def sqlite_ctx(tmp_path: Path) -> Iterator[Context]:
     engine.dispose()
 
 
-def client_for(ctx: Context) -> TestClient:
+def client_for(ctx: ServiceContext) -> TestClient:
     return TestClient(create_app(ctx), follow_redirects=False)
 
 
@@ -97,7 +97,7 @@ def sign_in(client: TestClient, login: str, password: str = PASSWORD) -> Any:
     return client.post("/connexion", data={"login": login, "password": password, "csrf_token": token})
 
 
-def signed_in(ctx: Context, role: str) -> tuple[TestClient, str]:
+def signed_in(ctx: ServiceContext, role: str) -> tuple[TestClient, str]:
     """A client signed in as an operator of `role` (created on first use), and its CSRF token."""
     if not any(o["login"] == role for o in operators.list_operators(ctx)):
         operators.add_operator(ctx, role, role, PASSWORD)
@@ -306,7 +306,7 @@ PAGES = ["/", "/soumissions", "/adherents", f"/adherents/{NUMERO}", "/demandes",
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceContext]:
     """A company with a waiting request, a rejected submission and a failed email (built once: hashing is slow)."""
     tmp_path = tmp_path_factory.mktemp("store")
     engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'web.db').as_posix()}")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from provisioner.service import subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.store.tables import accounts, adherents, history
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, user
 from tests.integration import test_web
@@ -40,7 +40,7 @@ REASON = "Fichier de l'an dernier envoyé par erreur"
 REVERT_ID = re.compile(r"R\d{8}T\d{6}-[0-9a-f]{8}")
 
 
-def company_with_update(ctx: Context, tmp_path: Path) -> str:
+def company_with_update(ctx: ServiceContext, tmp_path: Path) -> str:
     """123456 active with sara.ca and ali.sa, then a Mise à jour that creates new.ca, changes sara.ca's email,
     disables ali.sa and resets omar.ep's password; returns that submission's id."""
     subscribe(ctx, tmp_path, categories=[], users={

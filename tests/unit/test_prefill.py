@@ -26,7 +26,7 @@ from provisioner.domain import vocabulary
 from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
 from provisioner.service import subscriptions
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.service.prefill import UnknownAdherent, write_prefilled
 from provisioner.store.db import make_engine, upgrade
@@ -72,7 +72,7 @@ CATEGORIES = [{"login": "hind.td", "D": "X", "S0": "X"}, {"login": "omar.td", "S
 
 
 @pytest.fixture
-def company(ctx: Context, tmp_path: Path) -> Context:
+def company(ctx: ServiceContext, tmp_path: Path) -> ServiceContext:
     """Company 123456, active, with 9 accounts on the six téléservices; lahlou.ext disabled."""
     book = make_workbook(tmp_path / "abonnement.xlsx",
                          adherent_values=adherent(confirmations="2", site_web="www.albaraka.ma",
@@ -91,7 +91,7 @@ def company(ctx: Context, tmp_path: Path) -> Context:
     return ctx
 
 
-def prefilled(ctx: Context, tmp_path: Path, name: str = "prerempli.xlsx") -> Path:
+def prefilled(ctx: ServiceContext, tmp_path: Path, name: str = "prerempli.xlsx") -> Path:
     return write_prefilled(ctx, NUMERO, tmp_path / name).path
 
 
@@ -129,7 +129,7 @@ def table_rows(ws: Any) -> list[dict[str, Any]]:
 # -- the round trip ------------------------------------------------------------------------
 
 
-def test_the_prefilled_workbook_sent_back_unchanged_changes_nothing(company: Context, tmp_path: Path) -> None:
+def test_the_prefilled_workbook_sent_back_unchanged_changes_nothing(company: ServiceContext, tmp_path: Path) -> None:
     before = store_state(company.engine)
     book = with_admin_password(prefilled(company, tmp_path), tmp_path / "renvoye.xlsx")
 
@@ -145,7 +145,7 @@ def test_the_prefilled_workbook_sent_back_unchanged_changes_nothing(company: Con
     assert store_state(company.engine) == before
 
 
-def test_a_change_made_in_the_prefilled_workbook_is_the_only_change(company: Context, tmp_path: Path) -> None:
+def test_a_change_made_in_the_prefilled_workbook_is_the_only_change(company: ServiceContext, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(with_admin_password(prefilled(company, tmp_path), tmp_path / "a.xlsx"))
     ws = wb[layout.TELESERVICE_BY_KEY["sanctions"].sheet]
     header = [label_key(str(c.value)) for c in ws[1]]
@@ -163,7 +163,8 @@ def test_a_change_made_in_the_prefilled_workbook_is_the_only_change(company: Con
 # -- what it shows -------------------------------------------------------------------------
 
 
-def test_the_forms_hold_the_company_and_delegate_on_record_as_a_mise_a_jour(company: Context, tmp_path: Path) -> None:
+def test_the_forms_hold_the_company_and_delegate_on_record_as_a_mise_a_jour(
+        company: ServiceContext, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(prefilled(company, tmp_path))
     form = form_values(wb[layout.ADHERENT_SHEET])
     assert form[label_key("Type de demande")] == "Mise à jour"
@@ -183,7 +184,7 @@ def test_the_forms_hold_the_company_and_delegate_on_record_as_a_mise_a_jour(comp
 
 
 def test_each_account_is_on_its_sheet_with_blank_action_and_no_secret_or_question(
-        company: Context, tmp_path: Path) -> None:
+        company: ServiceContext, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(prefilled(company, tmp_path))
     logins = {}
     for service in layout.TELESERVICES:
@@ -206,14 +207,14 @@ def test_each_account_is_on_its_sheet_with_blank_action_and_no_secret_or_questio
     assert table_rows(wb["e-Liquidation@"])[0][label_key("Fax")] == "0522333444"
 
 
-def test_the_category_matrix_has_one_row_per_telediclaration_login(company: Context, tmp_path: Path) -> None:
+def test_the_category_matrix_has_one_row_per_telediclaration_login(company: ServiceContext, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(prefilled(company, tmp_path))
     marks = {r[label_key("Login")]: sorted(c for c in vocabulary.CATEGORIES if r[label_key(c)] == "X")
              for r in table_rows(wb[layout.CATEGORIES_SHEET])}
     assert marks == {"hind.td": ["D", "S0"], "omar.td": ["S1"], "lahlou.ext": ["D", "S2", "S3"]}
 
 
-def test_a_disabled_account_is_listed_and_marked(company: Context, tmp_path: Path) -> None:
+def test_a_disabled_account_is_listed_and_marked(company: ServiceContext, tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(prefilled(company, tmp_path))["Télédéclaration externe"]
     header = [label_key(str(c.value)) for c in ws[1]]
     login = ws.cell(row=2, column=header.index(label_key("Login")) + 1)
@@ -222,7 +223,7 @@ def test_a_disabled_account_is_listed_and_marked(company: Context, tmp_path: Pat
     assert "Réactiver" in login.comment.text
 
 
-def test_a_note_says_to_leave_passwords_blank_on_rows_not_changed(company: Context, tmp_path: Path) -> None:
+def test_a_note_says_to_leave_passwords_blank_on_rows_not_changed(company: ServiceContext, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(prefilled(company, tmp_path))
     notes = [c.value for (c,) in wb[layout.ADHERENT_SHEET].iter_rows(min_col=1, max_col=1)
              if c.value and "pré-rempli" in str(c.value)]
@@ -231,7 +232,7 @@ def test_a_note_says_to_leave_passwords_blank_on_rows_not_changed(company: Conte
     assert "pré-rempli" in str(wb[layout.README_SHEET]["A2"].value)
 
 
-def test_values_from_the_store_are_written_as_text_never_as_formulas(company: Context, tmp_path: Path) -> None:
+def test_values_from_the_store_are_written_as_text_never_as_formulas(company: ServiceContext, tmp_path: Path) -> None:
     with company.engine.begin() as conn:
         conn.execute(update(accounts).where(accounts.c.login == "hind.ca")
                      .values(nom='=HYPERLINK("http://evil.example","x")'))
@@ -249,7 +250,7 @@ def test_values_from_the_store_are_written_as_text_never_as_formulas(company: Co
 # -- secrets -------------------------------------------------------------------------------
 
 
-def test_no_password_answer_or_hash_is_in_the_prefilled_file(company: Context, tmp_path: Path) -> None:
+def test_no_password_answer_or_hash_is_in_the_prefilled_file(company: ServiceContext, tmp_path: Path) -> None:
     path = prefilled(company, tmp_path)
     with zipfile.ZipFile(path) as archive:
         content = b"".join(archive.read(name) for name in archive.namelist())
@@ -293,7 +294,7 @@ def test_the_command_writes_the_prefilled_workbook_and_says_what_it_holds(
     engine = make_engine(sqlite_env["PROVISIONER_DATABASE_URL"])
     settings = Settings(database_url=sqlite_env["PROVISIONER_DATABASE_URL"], outbox=tmp_path / "outbox",
                         var_dir=tmp_path / "var", hash_workers=1)
-    with Context(settings, engine, Hasher(1)) as ctx:
+    with ServiceContext(settings, engine, Hasher(1)) as ctx:
         book = make_workbook(tmp_path / "abonnement.xlsx")
         assert process_file(ctx, book).status == "accepted"
     target = tmp_path / "bordereau-123456.xlsx"
@@ -307,7 +308,7 @@ def test_the_command_writes_the_prefilled_workbook_and_says_what_it_holds(
     assert openpyxl.load_workbook(target)[layout.ADHERENT_SHEET]["B3"].value == NUMERO
 
 
-def test_the_loader_raises_unknown_adherent(ctx: Context, tmp_path: Path) -> None:
+def test_the_loader_raises_unknown_adherent(ctx: ServiceContext, tmp_path: Path) -> None:
     with pytest.raises(UnknownAdherent, match="Aucun adhérent n'a le numéro 4242"):
         write_prefilled(ctx, "4242", tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()

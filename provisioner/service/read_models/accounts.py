@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Row, Select, func, literal_column, select, un
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
 from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
@@ -41,7 +41,8 @@ class AccountFound(TypedDict):
     raison_sociale: str | None
 
 
-def list_accounts(ctx: Context, adherent: str | None = None, teleservice: str | None = None) -> list[AccountSummary]:
+def list_accounts(ctx: ServiceContext, adherent: str | None = None,
+                  teleservice: str | None = None) -> list[AccountSummary]:
     """Accounts, of one company and/or one téléservice: who, where, status, powers, categories; never a hash."""
     if teleservice is not None and teleservice_of(teleservice) is None:
         raise UnknownTeleservice(key=teleservice)
@@ -99,7 +100,7 @@ def add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
         row["powers"] = [p for p in ("ordonnateur", "validateur") if row.get(p)]
 
 
-def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page[AccountFound]:
+def search_accounts(ctx: ServiceContext, q: str, *, page: int = 1) -> Page[AccountFound]:
     """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
     by login."""
     text = q.strip()
@@ -125,7 +126,7 @@ def search_accounts(ctx: Context, q: str, *, page: int = 1) -> Page[AccountFound
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 
-def account_detail(ctx: Context, login: str) -> dict[str, Any]:
+def account_detail(ctx: ServiceContext, login: str) -> dict[str, Any]:
     """One account by login (ignoring case): its public details, powers, categories and company; never a
     hash."""
     query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,

@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.store.tables import audit
 
 
-def journal(ctx: Context, *, actor: str = "", page: int = 1) -> Page[dict[str, Any]]:
+def journal(ctx: ServiceContext, *, actor: str = "", page: int = 1) -> Page[dict[str, Any]]:
     """The audit, newest first: who did what, to what, and why."""
     query = select(audit.c.id, audit.c.at, audit.c.actor, audit.c.adherent_numero, audit.c.action,
                    audit.c.target, audit.c.after).order_by(audit.c.id.desc())

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.history import PUBLIC_COLUMNS, public_row
 from provisioner.service.operator_commands import AgenceError
 from provisioner.service.read_models.errors import UnknownSubmission
@@ -19,7 +19,7 @@ from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import adherents, history, reverts, submissions
 
 
-def list_submissions(ctx: Context, adherent: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def list_submissions(ctx: ServiceContext, adherent: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The latest submissions (of one company), newest first, with their counts and their revert if any."""
     query = select(submissions).order_by(submissions.c.received_at.desc(), submissions.c.id.desc()).limit(limit)
     if adherent is not None:
@@ -31,7 +31,7 @@ def list_submissions(ctx: Context, adherent: str | None = None, limit: int = 200
     return [_summary(row, undone.get(row.id)) for row in rows]
 
 
-def show_submission(ctx: Context, submission_id: str) -> dict[str, Any]:
+def show_submission(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
     """One submission: its summary, its changes field by field, what the store recorded, its revert."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -63,7 +63,7 @@ def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
             "errors": len(report.get("errors") or []), "reverted_by": undone}
 
 
-def revert_of(ctx: Context, change_set: str) -> dict[str, Any] | None:
+def revert_of(ctx: ServiceContext, change_set: str) -> dict[str, Any] | None:
     """The revert that undid `change_set` (a submission or a revert), if any: id, at, operator, reason."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -74,7 +74,7 @@ class UnknownRevert(AgenceError):
     """Aucune annulation n'a la référence {id}."""
 
 
-def show_revert(ctx: Context, revert_id: str) -> dict[str, Any]:
+def show_revert(ctx: ServiceContext, revert_id: str) -> dict[str, Any]:
     """One revert: what it undid, who, when and why, the changes it made, and its own revert if any."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn

@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, Row, func, or_, select
 
 from provisioner.security import lockout
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.accounts import add_categories
 from provisioner.service.read_models.audit import audit_row
@@ -50,7 +50,7 @@ class AdherentFound(TypedDict):
     locked: bool
 
 
-def list_adherents(ctx: Context, status: str | None = None) -> list[AdherentSummary]:
+def list_adherents(ctx: ServiceContext, status: str | None = None) -> list[AdherentSummary]:
     """Every company (or those of one status), with its delegate, its users and its lock."""
     if status is not None and status not in ADHERENT_STATUSES:
         raise UnknownStatus(value=status)
@@ -81,7 +81,8 @@ def _count_by(conn: Connection, column: Any) -> dict[int, int]:
     return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
 
 
-def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, page: int = 1) -> Page[AdherentFound]:
+def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = None,
+                     page: int = 1) -> Page[AdherentFound]:
     """Companies by number or name prefix (all when `q` is blank), by number."""
     query = select(adherents.c.numero, adherents.c.raison_sociale, adherents.c.status, adherents.c.created_at,
                    adherents.c.locked_until).order_by(adherents.c.numero)
@@ -101,7 +102,7 @@ def search_adherents(ctx: Context, *, q: str = "", status: str | None = None, pa
     return Page(rows, found.number, found.has_next)
 
 
-def adherent_detail(ctx: Context, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:
+def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:
     """One company: its details, delegate, a page of its accounts, its submissions, requests and audit."""
     now = ctx.clock()
     with ctx.engine.connect() as conn:

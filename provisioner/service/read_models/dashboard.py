@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.mails import MailCounts, MailToWatch, mail_counts, mails_to_watch
 from provisioner.service.read_models.paging import Capped
 from provisioner.service.read_models.requests import RequestSummary, count_requests, request_rows
@@ -63,7 +63,7 @@ class Facts:
     codes: list[ErrorCode]  # of the last ERROR_WINDOW
 
 
-def collect(ctx: Context, now: datetime, *, rows: int | None, recent: int, mails: int) -> Facts:
+def collect(ctx: ServiceContext, now: datetime, *, rows: int | None, recent: int, mails: int) -> Facts:
     """The facts; at most `rows` of each list (all when None), the `recent` last submissions, `mails` emails."""
     with ctx.engine.connect() as conn:
         waiting, overdue = count_subscriptions_waiting(conn, now)

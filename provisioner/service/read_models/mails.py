@@ -7,7 +7,7 @@ from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, Select, func, select
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.store.tables import mail_queue
 
@@ -42,7 +42,7 @@ def mail_columns() -> Select[Any]:
                   mail_queue.c.submission_id)
 
 
-def list_mails(ctx: Context, *, status: str = "", page: int = 1) -> Page[MailRow]:
+def list_mails(ctx: ServiceContext, *, status: str = "", page: int = 1) -> Page[MailRow]:
     """Emails failed or waiting (or of one of those statuses), failures first, oldest first."""
     wanted = (status,) if status in ("pending", "failed") else ("failed", "pending")
     query = (mail_columns().where(mail_queue.c.status.in_(wanted))

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Row, func, select
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
 from provisioner.service.request_summary import public_payload
@@ -35,7 +35,7 @@ class WaitingRequest(TypedDict):
     age_hours: float
 
 
-def list_requests(ctx: Context, status: str | None = "waiting") -> list[RequestSummary]:
+def list_requests(ctx: ServiceContext, status: str | None = "waiting") -> list[RequestSummary]:
     """Requests of one status (waiting by default; None for all), oldest first, without hashes."""
     if status is not None and status not in REQUEST_STATUSES:
         raise UnknownStatus(value=status)

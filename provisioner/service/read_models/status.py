@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Select, func, select
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.inbox import is_candidate_name
 from provisioner.service.read_models.mails import MailCounts, mail_counts
 from provisioner.service.read_models.requests import WaitingRequest, requests_waiting
@@ -54,7 +54,7 @@ class ServiceStatus(TypedDict):
     requests_waiting: list[WaitingRequest]
 
 
-def status(ctx: Context, now: datetime) -> ServiceStatus:
+def status(ctx: ServiceContext, now: datetime) -> ServiceStatus:
     """What an operator checks each morning: queue, failures, emails, subscriptions and requests waiting."""
     with ctx.engine.begin() as conn:
         return {

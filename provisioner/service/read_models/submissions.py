@@ -7,7 +7,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from sqlalchemy import Connection, Select, case, distinct, func, literal, select, union_all
 
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.mails import mail_columns
 from provisioner.service.read_models.paging import Page, fetch_page
@@ -75,7 +75,7 @@ def submission_columns() -> Select[Any]:
                   func.json_array_length(report["errors"]).label("errors"))
 
 
-def list_submissions(ctx: Context, *, adherent: str = "", status: str = "", day: date | None = None,
+def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "", day: date | None = None,
                      page: int = 1) -> Page[SubmissionRow]:
     """Submissions, newest first, of one company, one status and/or one day (UTC)."""
     query = submission_columns().order_by(submissions.c.received_at.desc(), submissions.c.id.desc())
@@ -91,7 +91,7 @@ def list_submissions(ctx: Context, *, adherent: str = "", status: str = "", day:
         return fetch_page(conn, query, page, SubmissionRow)
 
 
-def submission_detail(ctx: Context, submission_id: str) -> dict[str, Any]:
+def submission_detail(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
     """A submission with its report (schema 1, never a secret) and its emails (never their bodies)."""
     with ctx.engine.connect() as conn:
         row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()

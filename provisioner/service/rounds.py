@@ -49,8 +49,8 @@ from sqlalchemy import text
 
 from provisioner.mail import dispatch, sender
 from provisioner.service import batch as batches
-from provisioner.service import faults, intake, quarantine
-from provisioner.service.context import Context, open_context
+from provisioner.service import claimed_file, faults, quarantine
+from provisioner.service.context import ServiceContext, open_context
 from provisioner.service.health import Health, errno_name
 from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
 from provisioner.service.names import display_name
@@ -85,7 +85,7 @@ class Handled:
 
 
 class Service:
-    def __init__(self, ctx: Context, *, after_poll: Callable[[Context], None] | None = None,
+    def __init__(self, ctx: ServiceContext, *, after_poll: Callable[[ServiceContext], None] | None = None,
                  show_progress: bool | None = None, record_health: bool = True) -> None:
         self.ctx = ctx
         self.after_poll = after_poll
@@ -125,7 +125,7 @@ class Service:
             try:
                 self.after_poll(self.ctx)
             except Exception as error:
-                intake.log_failure("after_poll", "-", error)
+                claimed_file.log_failure("after_poll", "-", error)
         handled = tally["files"]
         # An idle poll every few seconds would drown the log: only polls that did something are INFO.
         level = logging.INFO if handled or mails or tally["owed"] else logging.DEBUG
@@ -139,11 +139,11 @@ class Service:
         try:
             self.workspace.adopt_abandoned()
         except Exception as error:  # recovery is retried at the next round
-            intake.log_failure("adoption", "-", error)
+            claimed_file.log_failure("adoption", "-", error)
         try:  # the retention holds even when nothing new is quarantined
             quarantine.purge(self.ctx.settings)
         except Exception as error:
-            intake.log_failure("quarantine purge", "-", error)
+            claimed_file.log_failure("quarantine purge", "-", error)
         self.finish_owed(tally)
         with self._progress_view() as view, _Lanes(PARALLEL_FILES) as lanes:
             # Two files at a time: while one waits on the hash pool (both cores busy), the
@@ -163,7 +163,7 @@ class Service:
                 try:
                     claimed = self.workspace.claim(self.ctx, path, self.seen.get(path.name))
                 except Exception as error:  # one file's trouble never ends the round for the others
-                    intake.log_failure("claim", "-", error)
+                    claimed_file.log_failure("claim", "-", error)
                     continue
                 if claimed is not None:
                     view.file()
@@ -253,7 +253,7 @@ class Service:
         except Exception as error:
             fault = faults.classify(error, self.ctx.settings)
             if fault is None:
-                intake.log_failure("owed outputs", "-", error)
+                claimed_file.log_failure("owed outputs", "-", error)
             else:
                 self.health.fail(fault)
             return 0
@@ -302,7 +302,7 @@ class Service:
             if interrupted >= MAX_INTERRUPTIONS:
                 log.error("file ref=%s was in hand during %d deaths of the service: rejected unread",
                           work.name, interrupted)
-                outcome = intake.reject_interrupted(ctx, work, info.name, interrupted)
+                outcome = claimed_file.reject_interrupted(ctx, work, info.name, interrupted)
                 handled = Handled("quarantined", outcome=outcome)
             elif batches.is_batch(work, info.name):
                 result = batches.handle_batch(ctx, workspace, work, info, should_stop=self.stopping.is_set,
@@ -313,7 +313,7 @@ class Service:
                 handled = Handled("batch", batch=result)
             else:
                 resumed = info.claimed_at if interrupted or waits else None
-                outcome = intake.handle_one(ctx, work, info.name, resumed_since=resumed)
+                outcome = claimed_file.handle_one(ctx, work, info.name, resumed_since=resumed)
                 status = ("quarantined" if outcome.parsed is None and outcome.status == "rejected"
                           else outcome.status)
                 handled = Handled(status, outcome=outcome)
@@ -323,13 +323,13 @@ class Service:
             fault = faults.classify(error, ctx.settings)
             if fault is not None:
                 return self._wait(work, fault, interrupted, waits)
-            intake.log_failure("file", work.name, error)
+            claimed_file.log_failure("file", work.name, error)
             try:
                 if work.exists():
-                    intake.quarantine(ctx, work, work.name, info.name)
+                    claimed_file.quarantine(ctx, work, work.name, info.name)
                 handled = Handled("quarantined")
             except Exception as again:  # left in the work folder: tried again at the next round
-                intake.log_failure("quarantine", work.name, again)
+                claimed_file.log_failure("quarantine", work.name, again)
                 self._forget_start(work, interrupted)
                 return Handled("error")
         workspace.release(work)
@@ -364,7 +364,7 @@ class Service:
                 self.ctx.engine, self._transport, now=self.ctx.clock(),
                 give_up_after=timedelta(hours=self.ctx.settings.mail_give_up_hours))
         except Exception as error:  # never stops the loop: the queue keeps the messages
-            intake.log_failure("mail", "-", error)
+            claimed_file.log_failure("mail", "-", error)
             return 0
         return int(counts.sent)
 
@@ -423,7 +423,7 @@ class Service:
         try:
             self.poll_once()
         except Exception as error:  # a database outage, say: the next round tries again
-            intake.log_failure("poll", "-", error)
+            claimed_file.log_failure("poll", "-", error)
 
     # -- progress in a terminal ----------------------------------------------------------
 
@@ -452,7 +452,7 @@ class Service:
 PARALLEL_FILES = 3
 
 
-def open_when_reachable(settings: Settings, *, wait: bool = True) -> Context:
+def open_when_reachable(settings: Settings, *, wait: bool = True) -> ServiceContext:
     """The service context; while the database cannot be reached, wait for it (health recorded).
 
     A host restart may start the service before its database: it waits, says
@@ -524,7 +524,7 @@ class _Lanes:
             try:
                 fn(*args)
             except Exception as error:
-                intake.log_failure("lane", "-", error)
+                claimed_file.log_failure("lane", "-", error)
             finally:
                 self._room.release()
 

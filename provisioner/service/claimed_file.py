@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from provisioner.service import pipeline
-from provisioner.service.context import Context
+from provisioner.service.context import ServiceContext
 from provisioner.service.quarantine import quarantine_file
 from provisioner.service.submission import Outcome, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 _SAFE_SUFFIX = re.compile(r"[a-z0-9]{1,8}")
 
 
-def handle_one(ctx: Context, path: Path, original_name: str, *, resumed_since: datetime | None = None,
+def handle_one(ctx: ServiceContext, path: Path, original_name: str, *, resumed_since: datetime | None = None,
                batch: str | None = None, known: Collection[str] = ()) -> Outcome:
     """Process the claimed file at `path` and move it out; returns the outcome.
 
@@ -56,7 +56,7 @@ def handle_one(ctx: Context, path: Path, original_name: str, *, resumed_since: d
     return outcome
 
 
-def reject_interrupted(ctx: Context, path: Path, original_name: str, times: int) -> Outcome:
+def reject_interrupted(ctx: ServiceContext, path: Path, original_name: str, times: int) -> Outcome:
     """The safety cap of the loop: a file in hand at `times` deaths of the service, rejected unread."""
     outcome = pipeline.reject_unread(ctx, path, name=original_name, message=(
         f"Le traitement de ce fichier a été interrompu {times} fois sans aboutir : il a été mis de côté et "
@@ -66,7 +66,7 @@ def reject_interrupted(ctx: Context, path: Path, original_name: str, times: int)
     return outcome
 
 
-def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> str:
+def dispose(ctx: ServiceContext, path: Path, outcome: Outcome, original_name: str) -> str:
     """Archive a rebuilt copy and delete `path`, or quarantine it; returns what was done."""
     if outcome.status == "duplicate":
         path.unlink(missing_ok=True)
@@ -82,15 +82,15 @@ def dispose(ctx: Context, path: Path, outcome: Outcome, original_name: str) -> s
     return "archived"
 
 
-def archive_path(ctx: Context, outcome: Outcome) -> Path:
+def archive_path(ctx: ServiceContext, outcome: Outcome) -> Path:
     return archive_path_for(ctx, outcome.submission_id, _received_at(outcome) or ctx.clock())
 
 
-def archive_path_for(ctx: Context, submission_id: str, received: datetime) -> Path:
+def archive_path_for(ctx: ServiceContext, submission_id: str, received: datetime) -> Path:
     return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{submission_id}.xlsx"
 
 
-def quarantine(ctx: Context, path: Path, stem: str, original_name: str, *, reason: str = "unexpected") -> Path:
+def quarantine(ctx: ServiceContext, path: Path, stem: str, original_name: str, *, reason: str = "unexpected") -> Path:
     """Take `path` out of the work folder into the quarantine as `<stem>-<suffix>`: our name, the suffix
     only if harmless. What is kept of it (never a secret in clear) is service/quarantine.py's."""
     return quarantine_file(ctx.settings, path, f"{stem}-{safe_suffix(original_name)}", original_name,
@@ -109,7 +109,7 @@ def log_failure(what: str, ref: str, error: BaseException) -> None:
     log.error("%s failed ref=%s error=%s at=%s", what, ref, type(error).__name__, where)
 
 
-def _handled_before(ctx: Context, path: Path, name: str, claimed_at: datetime,
+def _handled_before(ctx: ServiceContext, path: Path, name: str, claimed_at: datetime,
                     known: Collection[str]) -> Outcome | None:
     sha = sha256_file(path)
     with UnitOfWork(ctx, read_only=True) as uow:
