@@ -7,12 +7,12 @@ then warnings, each with a link to the cell, row or sheet it is about.
 from __future__ import annotations
 
 from provisioner.domain.findings import Finding, Severity
+from provisioner.workbook.book import Page, Sheet, link, put_label, put_text
 from provisioner.workbook.cell_marks import strong_fill
 from provisioner.workbook.finding_places import Located, Target, valid_ref
 from provisioner.workbook.readme import FIX_ADVICE
 from provisioner.workbook.render import fit_row
 from provisioner.workbook.secret_scrub import Scrubber
-from provisioner.workbook.xlsx_writer import Page, Sheet, link, put_label, put_text
 
 SEVERITY_LABELS = {Severity.ERROR: "Erreur", Severity.WARNING: "Avertissement"}
 ANOMALY_COLUMNS: tuple[tuple[str, int], ...] = (

@@ -11,12 +11,12 @@ from openpyxl.utils.cell import coordinate_to_tuple
 
 from provisioner.domain.findings import Finding, Severity
 from provisioner.workbook import layout
+from provisioner.workbook.book import Book, Sheet, as_text
 from provisioner.workbook.finding_places import Located, Target
 from provisioner.workbook.layout import Field
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.render import Places
 from provisioner.workbook.secret_scrub import Scrubber
-from provisioner.workbook.xlsx_writer import Book, Sheet, as_text
 
 # Strong fills mark the faulty cell itself; light fills mark a whole row
 # that a finding names without naming a cell.

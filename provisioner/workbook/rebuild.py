@@ -34,6 +34,7 @@ from pathlib import Path
 from provisioner.domain.findings import Finding
 from provisioner.workbook import layout
 from provisioner.workbook.anomalies_sheet import write_anomalies
+from provisioner.workbook.book import Book, Cell, Sheet, add_sheet, link, put_text, put_text_at
 from provisioner.workbook.cell_marks import emptied_secrets, mark_cells, mark_secrets
 from provisioner.workbook.finding_places import Spots, locate
 from provisioner.workbook.findings import split
@@ -41,7 +42,7 @@ from provisioner.workbook.layout import ANOMALIES_SHEET, Field
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.render import Places, finish, fit_row, render, table_sheets
 from provisioner.workbook.secret_scrub import Scrubber, secret_values
-from provisioner.workbook.xlsx_writer import Book, Cell, Sheet, add_sheet, link, put_text, put_text_at, to_xlsx
+from provisioner.workbook.xlsx_writer import to_xlsx
 
 NOTE_COLOR = "9C0006"
 _NOTE_ROW = 2  # the Lisez-moi subtitle, which a copy replaces with what it is

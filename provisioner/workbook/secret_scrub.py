@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from provisioner.workbook.book import as_text
 from provisioner.workbook.model import ParsedWorkbook
-from provisioner.workbook.xlsx_writer import as_text
 
 # Secret values shorter than this are not scrubbed from messages: "Oui" or
 # "1" as an answer would otherwise blank ordinary words of our own messages.
