@@ -54,7 +54,7 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
     Example:
         provisioner process bordereau-123456.xlsx lot-fiduciaire.zip
     """
-    from provisioner.reports.dashboard import write_dashboard
+    from provisioner.service.dashboard_page import write_dashboard
     from provisioner.service.rounds import Service
 
     codes = []

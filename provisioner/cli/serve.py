@@ -28,7 +28,7 @@ def serve(once: bool) -> None:
     Example:
         PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
     """
-    from provisioner.reports.dashboard import write_dashboard
+    from provisioner.service.dashboard_page import write_dashboard
     from provisioner.service.rounds import Service, open_when_reachable
     from provisioner.store.db import StoreUnavailable
     from provisioner.web.server import WebUnavailable, running_beside

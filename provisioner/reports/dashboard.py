@@ -8,17 +8,17 @@ people stumble (the most frequent error codes of the last 7 days), then the
 last submissions with a link to each report.
 
 What it shows is read by the dashboard's read model
-(`service.read_models.dashboard.collect`, shared with the web's `/`); this
-module only turns those facts into the page.
+(`service.read_models.dashboard.collect`, shared with the web's `/`) and
+the page is written by `service.dashboard_page`; this module only turns
+those facts (and the health lines) into HTML, and imports no service.
 Everything that comes from outside (file names, company names, messages) is
 autoescaped by Jinja2; this module builds plain strings and numbers only.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,12 +26,6 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from provisioner.reports.files import write_atomic
-from provisioner.service import faults
-from provisioner.service.health import PART_LABELS, describe_all, read_health
-from provisioner.service.read_models.dashboard import ERROR_WINDOW, Facts, collect
-from provisioner.service.read_models.submissions import ErrorCode
-from provisioner.service.request_summary import request_summary
 from provisioner.wording import dates
 from provisioner.wording.labels import (
     CODE,
@@ -44,17 +38,13 @@ from provisioner.wording.labels import (
 )
 from provisioner.wording.phrases import counts_sentence, nombre
 
-if TYPE_CHECKING:
-    from provisioner.service.context import ServiceContext
+if TYPE_CHECKING:  # the read model's shapes only: nothing of the service runs here
+    from provisioner.service.read_models.dashboard import Facts
+    from provisioner.service.read_models.submissions import ErrorCode
 
-INDEX_NAME = "index.html"
 RECENT_LIMIT = 100
-MAIL_LIMIT = 50
 REFRESH_SECONDS = 60  # the page reloads itself: an open tab stays current between polls
 FILE_NAME_SHOWN = 80  # longer names are cut in the table; the full name is in the tooltip
-# A temporary file left by a process killed while writing the page: removed
-# once surely abandoned (another instance may be writing its own right now).
-STALE_TEMPORARY = timedelta(minutes=10)
 
 # The names each output has in a submission's folder (service.outputs, service.batch).
 REPORT_HTML = "rapport.html"
@@ -75,31 +65,16 @@ CHART_BAR = 18
 CHART_BAR_MAX = 440  # leaves room for the count written after the longest bar
 
 
-def dashboard_path(outbox: Path) -> Path:
-    return outbox / INDEX_NAME
-
-
-def write_dashboard(ctx: ServiceContext) -> None:
-    """Rebuild `outbox/index.html` (atomically: a reader sees the old page or the new one)."""
-    ctx.outbox.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(ctx.outbox)
-    write_atomic(dashboard_path(ctx.outbox), render_dashboard(ctx))
-
-
-def render_dashboard(ctx: ServiceContext, *, tz: str = dates.PEOPLE_TIMEZONE) -> str:
-    """The page; while the database is down, a short page that says so (the health, from var/)."""
-    now = ctx.clock()
-    health = describe_all(read_health(ctx.settings), now)
-    try:
-        facts = collect(ctx, now, rows=None, recent=RECENT_LIMIT, mails=MAIL_LIMIT)
-    except Exception as error:
-        if faults.classify(error, ctx.settings) is None:
-            raise
-        return _environment().get_template("index.html.j2").render(
-            degraded=True, generated=dates.french(now, dates.zone(tz)), refresh=REFRESH_SECONDS,
-            health=health or [PART_LABELS[faults.DATABASE]])
-    view = build_view(facts, ctx.outbox, now, dates.zone(tz))
+def render_page(facts: Facts, outbox: Path, now: datetime, zone: tzinfo | None, health: list[str]) -> str:
+    """The page from the facts, with links to the files each submission left in `outbox`."""
+    view = build_view(facts, outbox, now, zone)
     return _environment().get_template("index.html.j2").render(view, degraded=False, health=health)
+
+
+def render_degraded(now: datetime, zone: tzinfo | None, health: list[str]) -> str:
+    """The short page shown while the facts cannot be read: what fails (`health`) and when it was written."""
+    return _environment().get_template("index.html.j2").render(
+        degraded=True, generated=dates.french(now, zone), refresh=REFRESH_SECONDS, health=health)
 
 
 # --- What the page shows --------------------------------------------------------------
@@ -124,7 +99,7 @@ def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo | 
         "mails_cut": len(facts.mails) < emails["pending"] + emails["failed"],
         "unfinished": [_unfinished(u, zone) for u in facts.unfinished],
         "chart": _chart(facts.codes),
-        "error_days": ERROR_WINDOW.days,
+        "error_days": facts.error_window.days,
         "recent": [_submission(s, outbox, zone) for s in facts.recent],
         "recent_limit": RECENT_LIMIT,
     }
@@ -172,7 +147,7 @@ def _request(item: Mapping[str, Any], outbox: Path | None, now: datetime, zone: 
     submission = item.get("submission_id")
     return {"id": item["id"], "numero": item["numero"], "name": item["raison_sociale"] or "",
             "kind": capital(label(REQUEST_KIND_SHORT, item["kind"])),
-            "summary": request_summary(item["kind"], dict(item.get("payload") or {})),
+            "summary": item["summary"],
             "since": dates.french(item["created_at"], zone),
             "age": age_text((now - item["created_at"]).total_seconds() / 3600),
             "report": _link(outbox, submission, REPORT_HTML) if submission and outbox else None}
@@ -270,21 +245,6 @@ def age_text(hours: float) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _remove_stale_temporaries(outbox: Path) -> None:
-    cutoff = time.time() - STALE_TEMPORARY.total_seconds()
-    for leftover in _temporaries(outbox):
-        try:
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
-        except OSError:
-            pass  # gone already (another instance), or not ours to remove: harmless
-
-
-def _temporaries(outbox: Path) -> Iterable[Path]:
-    # write_atomic's naming: ".index.html.<random>.tmp" beside the page.
-    return outbox.glob(f".{INDEX_NAME}.*.tmp")
 
 
 @cache

@@ -6,21 +6,16 @@ subscription when it arrives.
 
 Fonts: the PDF uses the PDF core font Helvetica, which every viewer has, so
 the form is built from what pip installs alone (fpdf2 ships no Unicode TTF).
-Core fonts are declared WinAnsiEncoding, so text is encoded as cp1252 —
-French accents, « », – and ’ included; any other character is reduced to its
-base letter or shown as "?".
+Core fonts are declared WinAnsiEncoding, so text is encoded as cp1252.
 
-Secrets: the form never carries a password. `write_subscription_form` takes
-only the keys listed below and refuses any other (a `password`, a whole row
-read from the workbook), so a caller cannot pass one by mistake.
+What the form may carry (its keys, no password ever; the text made
+printable) is subscription_form_data's; this module lays the page out.
 """
 
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -28,18 +23,11 @@ from typing import Any, cast
 from fpdf import FPDF
 
 from provisioner.reports.files import write_atomic
+from provisioner.reports.subscription_form_data import ENCODING, FormDataError, checked
 from provisioner.wording import contact, dates
 
 FORM_NAME = "formulaire-abonnement.pdf"
 TITLE = "Formulaire d'abonnement aux TéléServices CIMR"
-
-# The only keys the form accepts (see the module docstring).
-TOP_KEYS = ("numero", "raison_sociale", "submission_id", "date", "company", "delegue")
-COMPANY_KEYS = (
-    "adresse", "ville", "rc", "localite_rc", "patente", "site_web", "civilite", "nom", "prenom",
-    "fonction", "tel1", "tel2", "fax", "gsm", "email",
-)
-DELEGUE_KEYS = ("civilite", "nom", "prenom", "fonction", "tel", "gsm", "fax", "email")
 
 STATEMENT = (
     "Nous demandons l'abonnement de notre entreprise aux TéléServices CIMR et désignons la "
@@ -51,7 +39,6 @@ PASSWORD_NOTE = (
     "déléguée le garde confidentiel."
 )
 
-_ENCODING = "windows-1252"
 # Tried in turn until everything fits on one page: long addresses or names
 # wrap, and a smaller type is better than a second sheet to sign.
 _FONT_SIZES = (10.0, 9.0, 8.0, 7.0, 6.0)
@@ -65,17 +52,13 @@ _HEADING_FILL = (226, 232, 240)
 _NOTE_FILL = (245, 247, 250)
 
 
-class FormDataError(ValueError):
-    """The data for the subscription form has a key the form does not take."""
-
-
 def write_subscription_form(data: Mapping[str, Any], path: str | Path) -> Path:
     """Write the subscription form PDF (one A4 page) to `path` atomically.
 
     `data` holds exactly: `numero`, `raison_sociale`, `submission_id`, `date`
     (a datetime, a date or an ISO 8601 string: the submission's), `company`
-    (a mapping with COMPANY_KEYS) and `delegue` (a mapping with
-    DELEGUE_KEYS). Missing keys print as blank; any other key raises
+    (a mapping with subscription_form_data.COMPANY_KEYS) and `delegue` (a
+    mapping with DELEGUE_KEYS). Missing keys print as blank; any other key raises
     FormDataError — there is deliberately no place for a password.
     """
     return write_atomic(path, render_subscription_form(data))
@@ -83,7 +66,7 @@ def write_subscription_form(data: Mapping[str, Any], path: str | Path) -> Path:
 
 def render_subscription_form(data: Mapping[str, Any]) -> bytes:
     """The PDF bytes; the same data gives the same bytes."""
-    form = _checked(data)
+    form = checked(data)
     for limit in _VALUE_LIMITS:
         shortened = _shortened(form, limit)
         for size in _FONT_SIZES:
@@ -91,70 +74,6 @@ def render_subscription_form(data: Mapping[str, Any]) -> bytes:
             if pdf.pages_count == 1:
                 return bytes(pdf.output())
     raise FormDataError("the subscription form does not fit on one page")  # pragma: no cover
-
-
-def form_data(
-    *, numero: str, raison_sociale: str | None, submission_id: str, date: Any,
-    company: Mapping[str, Any], delegue: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Data for the form picked from wider mappings (the workbook's forms).
-
-    Only COMPANY_KEYS and DELEGUE_KEYS are copied: the Délégué sheet's
-    password cells stay behind.
-    """
-    return {
-        "numero": numero, "raison_sociale": raison_sociale, "submission_id": submission_id,
-        "date": date,
-        "company": {k: company.get(k) for k in COMPANY_KEYS},
-        "delegue": {k: delegue.get(k) for k in DELEGUE_KEYS},
-    }
-
-
-# --- Input -------------------------------------------------------------------
-
-def _checked(data: Mapping[str, Any]) -> dict[str, Any]:
-    _refuse_unknown("form data", data, TOP_KEYS)
-    company = data.get("company") or {}
-    delegue = data.get("delegue") or {}
-    _refuse_unknown("company", company, COMPANY_KEYS)
-    _refuse_unknown("delegue", delegue, DELEGUE_KEYS)
-    return {
-        **{k: _text(data.get(k)) for k in ("numero", "raison_sociale", "submission_id")},
-        "moment": _moment(data.get("date")),
-        "company": {k: _text(company.get(k)) for k in COMPANY_KEYS},
-        "delegue": {k: _text(delegue.get(k)) for k in DELEGUE_KEYS},
-    }
-
-
-def _refuse_unknown(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    if not isinstance(data, Mapping):
-        raise FormDataError(f"{what} is not a mapping")
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        # Names only: the value of an unexpected key may be the secret itself.
-        raise FormDataError(f"{what} has unknown key(s): {', '.join(map(str, unknown))}")
-
-
-def _text(value: Any) -> str:
-    """A value as one line the core font can print."""
-    if value is None:
-        return ""
-    text = " ".join(str(value).split())  # no line breaks or tabs inside a value
-    return "".join(_printable(ch) for ch in unicodedata.normalize("NFKC", text))
-
-
-def _printable(ch: str) -> str:
-    try:
-        ch.encode(_ENCODING)
-        return ch
-    except UnicodeEncodeError:
-        # "ő" → "o": the letter without its mark reads better than "?".
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
-                       if not unicodedata.combining(c))
-        try:
-            return base.encode(_ENCODING).decode(_ENCODING) if base else "?"
-        except UnicodeEncodeError:
-            return "?"
 
 
 def _shortened(form: dict[str, Any], limit: int | None) -> dict[str, Any]:
@@ -167,19 +86,6 @@ def _shortened(form: dict[str, Any], limit: int | None) -> dict[str, Any]:
         "company": {k: cut(v) for k, v in form["company"].items()},
         "delegue": {k: cut(v) for k, v in form["delegue"].items()},
     }
-
-
-def _moment(value: Any) -> datetime:
-    """The submission's time, aware (naive = UTC, the service's clock)."""
-    if value is None or value == "":
-        raise FormDataError("form data lacks the submission date")
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime.combine(value, time(12, 0))
-    if not isinstance(value, datetime):
-        raise FormDataError("form data date is not a date")
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- Layout ------------------------------------------------------------------
@@ -197,7 +103,7 @@ _measure_pdf: FPDF | None = None
 
 def _new_pdf() -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.core_fonts_encoding = _ENCODING
+    pdf.core_fonts_encoding = ENCODING
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.c_margin = 0  # every offset is ours: _PAD_X in the grid, none elsewhere
     return pdf
@@ -218,7 +124,7 @@ def _wrapped(text: str, width: float, style: str, size: float) -> tuple[str, ...
         lines = cast("list[str]", pdf.multi_cell(width, 1, text, dry_run=True, output="LINES"))
     # fpdf2 hands the lines back already encoded for the core font (cp1252 bytes
     # read as latin-1); `cell` encodes again, so undo it.
-    return tuple(line.encode("latin-1").decode(_ENCODING) for line in lines)
+    return tuple(line.encode("latin-1").decode(ENCODING) for line in lines)
 
 
 def _lines(pdf: FPDF, text: str, width: float) -> tuple[str, ...]:

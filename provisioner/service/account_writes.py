@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from provisioner.domain import diff
-from provisioner.domain.plan import UserChange
+from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import AccountState
 from provisioner.domain.vocabulary import AccountStatus, ChangeAction
 from provisioner.service import history, notices
@@ -41,7 +41,7 @@ def write_change(conn: Connection, company: Any, change: UserChange, secrets: di
                  submission_id: str | None = None) -> int:
     """The one write path of an account change: the account, its audit and history rows, and a
     generated password's email to that user only. `company` is the adherents row; `secrets` the hashes
-    to write; `change.fields` must be described already (the planner does it, or domain.plan.describe).
+    to write; `change.fields` must be described already (the planner does it, or domain.plan_value.describe).
     """
     written = list(secrets)
     before = change.before

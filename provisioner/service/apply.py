@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from provisioner.domain.plan import CompanyRequest, Plan
+from provisioner.domain.plan_value import CompanyRequest, Plan
 from provisioner.domain.vocabulary import CONFIRMATIONS, RequestType
 from provisioner.service import notices
 from provisioner.service.account_writes import apply_changes, write_settings

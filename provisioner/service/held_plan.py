@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from provisioner.domain import diff
-from provisioner.domain.plan import Plan, UserChange, describe
+from provisioner.domain.plan_value import Plan, UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.account_writes import write_change, write_settings

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from provisioner.domain.plan import UserChange
+from provisioner.domain.plan_value import UserChange
 from provisioner.domain.vocabulary import RequestType
 from provisioner.mail.queue import enqueue
 from provisioner.service.context import ServiceContext

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from provisioner.domain.keys import answer_key
-from provisioner.domain.plan import Plan, UserChange
+from provisioner.domain.plan_value import Plan, UserChange
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.security.hashing import Hasher
 from provisioner.security.passwords import generate_password

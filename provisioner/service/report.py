@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from provisioner.domain.findings import Finding
-from provisioner.domain.plan import Plan
+from provisioner.domain.plan_value import Plan
 from provisioner.domain.vocabulary import RequestType
 from provisioner.workbook.findings import split
 

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, exc, insert, select
 
 from provisioner.domain import diff
-from provisioner.domain.plan import UserChange, after_state, describe
+from provisioner.domain.plan_value import UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.domain.findings import Finding, Severity, error
-from provisioner.domain.plan import Plan
+from provisioner.domain.plan_value import Plan
 from provisioner.service.faults import Fault
 from provisioner.workbook.model import ParsedWorkbook
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, select
 
-from provisioner.domain.plan import UserChange, describe
+from provisioner.domain.plan_value import UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue

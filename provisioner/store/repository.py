@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, Row, delete, insert, select, update
 
 from provisioner.domain.keys import login_key
-from provisioner.domain.plan import UserChange
+from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState, StoreView
 from provisioner.store.tables import (
     ERROR_CODE_LENGTH,

@@ -41,6 +41,7 @@ from provisioner.domain.vocabulary import (
 from provisioner.reports.files import write_atomic
 from provisioner.wording import dates
 from provisioner.workbook import layout
+from provisioner.workbook.book import Book, Cell, Sheet, put_text
 from provisioner.workbook.readme import TITLE
 from provisioner.workbook.render import (
     FIRST_DATA_ROW,
@@ -49,7 +50,7 @@ from provisioner.workbook.render import (
     render,
     template_places,
 )
-from provisioner.workbook.xlsx_writer import Book, Cell, Sheet, put_text, to_xlsx
+from provisioner.workbook.xlsx_writer import to_xlsx
 
 NOTE_COLOR = "9C0006"
 DISABLED_COLOR = "808080"

@@ -6,8 +6,8 @@ it. `render` lays out the `Lisez-moi` sheet (instructions and the lists the
 dropdowns point at) and each form and table sheet with the template's looks:
 required marks, dropdowns and input messages, the text format on identifier
 columns, the yellow input cells, frozen headers and the page setup for A4.
-Each view then puts its values into the cells, and `xlsx_writer.to_xlsx`
-writes the file.
+Each view then puts its values into the cells (the model of workbook.book),
+and `xlsx_writer.to_xlsx` writes the file.
 
 Where the fields sit is given by `Places`: the template's own positions, or
 those a submitted workbook had (its columns in another order, say), so that
@@ -24,9 +24,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 
 from provisioner.domain.vocabulary import CATEGORY_MARKS
 from provisioner.workbook import layout
-from provisioner.workbook.layout import Field, Kind
-from provisioner.workbook.readme import readme_paragraphs
-from provisioner.workbook.xlsx_writer import (
+from provisioner.workbook.book import (
     Book,
     Cell,
     Page,
@@ -34,6 +32,8 @@ from provisioner.workbook.xlsx_writer import (
     Validation,
     add_sheet,
 )
+from provisioner.workbook.layout import Field, Kind
+from provisioner.workbook.readme import readme_paragraphs
 
 REQUIRED_MARK = " *"
 FIRST_DATA_ROW = 2

@@ -15,9 +15,10 @@ from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from provisioner.workbook import layout
+from provisioner.workbook.book import Book
 from provisioner.workbook.readme import TITLE
 from provisioner.workbook.render import finish, render, template_places
-from provisioner.workbook.xlsx_writer import Book, to_xlsx
+from provisioner.workbook.xlsx_writer import to_xlsx
 
 DEFAULT_FILE_NAME = "bordereau-teleservices.xlsx"
 # One fixed instant for the document properties and every zip entry: the

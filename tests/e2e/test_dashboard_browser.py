@@ -35,10 +35,11 @@ from sqlalchemy import Engine, update
 from provisioner.cli import dashboard as _registers_the_command  # noqa: F401
 from provisioner.cli.app import cli
 from provisioner.config import Settings
-from provisioner.reports.dashboard import OVERDUE_TEXT, write_dashboard
+from provisioner.reports.dashboard import OVERDUE_TEXT
 from provisioner.security.hashing import Hasher
 from provisioner.service import subscriptions
 from provisioner.service.context import ServiceContext
+from provisioner.service.dashboard_page import write_dashboard
 from provisioner.service.pipeline import process_file
 from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade

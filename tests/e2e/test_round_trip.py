@@ -32,7 +32,7 @@ from provisioner.service.pipeline import process_file
 from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.workbook import layout
-from provisioner.workbook.rebuild import ERROR_FILL, SECRET_FILL, SECRET_NOTES
+from provisioner.workbook.cell_marks import ERROR_FILL, SECRET_FILL, SECRET_NOTES
 from tests.factory import adherent, delegue, make_workbook, user
 
 SOFFICE = shutil.which("soffice")

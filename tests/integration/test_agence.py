@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from provisioner.domain.plan import UserChange
+from provisioner.domain.plan_value import UserChange
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import readable_body
 from provisioner.security.hashing import verify_secret

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from provisioner.reports.dashboard import build_view, render_dashboard
+from provisioner.reports.dashboard import build_view
 from provisioner.service.context import ServiceContext
+from provisioner.service.dashboard_page import render_dashboard
 from provisioner.service.read_models.dashboard import collect
 from provisioner.store import repository as repo
 from provisioner.store import tables

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from provisioner.domain.diff import account_fields, before_after, field_line
-from provisioner.domain.plan import UserChange, describe
+from provisioner.domain.plan_value import UserChange, describe
 from provisioner.domain.view import AccountState
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.reports.report_html import render_report_html

@@ -44,3 +44,10 @@ def test_security_mail_and_store_import_nothing_from_the_workbook() -> None:
                                    *_package_modules("store")])
     assert "provisioner.store.repository" in loaded
     assert sorted(m for m in loaded if m.startswith("provisioner.workbook")) == []
+
+
+def test_the_reports_render_what_they_are_given_and_import_no_service() -> None:
+    modules = _package_modules("reports")
+    assert "provisioner.reports.dashboard" in modules  # the page once read the store itself
+    assert sorted(m for m in _loaded_after_import(modules) if m.startswith(("provisioner.service",
+                                                                           "provisioner.store"))) == []

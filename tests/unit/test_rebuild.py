@@ -21,22 +21,15 @@ import pytest
 from openpyxl.comments import Comment
 
 from provisioner.domain.findings import Finding, error, warning
-from provisioner.workbook import layout, rebuild
+from provisioner.workbook import cell_marks, layout
+from provisioner.workbook.anomalies_sheet import summary_line
+from provisioner.workbook.cell_marks import ERROR_FILL, ERROR_ROW_FILL, SECRET_FILL, WARNING_FILL
 from provisioner.workbook.checker import check_file
+from provisioner.workbook.layout import ANOMALIES_SHEET
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.reader import read_workbook
-from provisioner.workbook.rebuild import (
-    ANOMALIES_SHEET,
-    COMMENT_AUTHOR,
-    CREATOR,
-    ERROR_FILL,
-    ERROR_ROW_FILL,
-    SECRET_FILL,
-    WARNING_FILL,
-    build_copy,
-    summary_line,
-    write_copy,
-)
+from provisioner.workbook.rebuild import build_copy, write_copy
+from provisioner.workbook.xlsx_writer import COMMENT_AUTHOR, CREATOR
 from tests.factory import delegue, make_workbook, user
 
 SECRET_USER_KEYS = ("password", "password_confirm", "answer1", "answer2", "answer3")
@@ -310,7 +303,7 @@ def test_a_finding_on_no_sheet_appears_only_in_anomalies(tmp_path: Path) -> None
                                       "Authentification refusée."]
     assert all(c.hyperlink is None for c in row)
     notes = {c.comment.text for ws in wb.worksheets[1:] for r in ws.iter_rows() for c in r if c.comment}
-    assert notes == {*rebuild.SECRET_NOTES.values(), *rebuild.SECRET_COLUMN_NOTES.values()}
+    assert notes == {*cell_marks.SECRET_NOTES.values(), *cell_marks.SECRET_COLUMN_NOTES.values()}
 
 
 @pytest.mark.parametrize(("errors", "warnings", "start"), [
@@ -444,7 +437,7 @@ def test_the_anomalies_sheet_of_a_copy_sent_back_draws_no_warning(tmp_path: Path
 
 def test_past_the_limit_secret_cells_keep_their_fill_and_the_column_header_says_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rebuild, "SECRET_NOTE_LIMIT", 3)
+    monkeypatch.setattr(cell_marks, "SECRET_NOTE_LIMIT", 3)
     parsed = sample(tmp_path, users={"td_interne": [user(f"u{i}.td") for i in range(4)]},
                     categories=[{"login": f"u{i}.td", "D": "X"} for i in range(4)])
     wb = save_and_load(parsed, [error("AUTH_FAILED", "Authentification refusée.")], tmp_path)
@@ -456,4 +449,4 @@ def test_past_the_limit_secret_cells_keep_their_fill_and_the_column_header_says_
     assert {c.fill.fgColor.rgb for c in secret} == {SECRET_FILL} and len(secret) == 22
     assert sum(1 for c in secret if c.comment is not None) == 3
     header = ws.cell(row=1, column=ws[table.cell(2, "password")].column)
-    assert header.comment.text == rebuild.SECRET_COLUMN_NOTES[layout.Kind.PASSWORD]
+    assert header.comment.text == cell_marks.SECRET_COLUMN_NOTES[layout.Kind.PASSWORD]

@@ -22,12 +22,8 @@ from provisioner.reports.report_json import (
     normalise_report,
     write_report_json,
 )
-from provisioner.reports.subscription_form import (
-    FormDataError,
-    form_data,
-    render_subscription_form,
-    write_subscription_form,
-)
+from provisioner.reports.subscription_form import render_subscription_form, write_subscription_form
+from provisioner.reports.subscription_form_data import FormDataError, form_data
 from provisioner.wording.phrases import counts_sentence
 
 SUBMISSION = "S20261126T185500-ab12cd34"

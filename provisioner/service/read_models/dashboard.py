@@ -3,7 +3,8 @@
 Lists come capped with their full count (`Capped`): the web shows 50 rows
 of each and links to its list page; the static page, which has no server
 to page with, asks for every row (`rows=None`). Nothing here formats: that
-is reports.dashboard.build_view.
+is reports.dashboard.build_view (the one sentence per request excepted: it
+is the service's, service.request_summary).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from sqlalchemy import Connection
 
@@ -39,11 +40,18 @@ from provisioner.service.read_models.submissions import (
     unfinished,
 )
 from provisioner.service.read_models.timing import RECENT
+from provisioner.service.request_summary import request_summary
 
 ERROR_WINDOW = timedelta(days=7)
 TOP_CODES = 8
 
 R = TypeVar("R")
+
+
+class RequestWithSummary(RequestSummary):
+    """A waiting request with what it asks, in one French sentence."""
+
+    summary: str
 
 
 @dataclass
@@ -57,10 +65,11 @@ class Facts:
     subscriptions: Capped[WaitingSubscription]
     overdue: int  # subscriptions waiting past the 48 hours promised
     locked: Capped[LockedCompany]
-    requests: Capped[RequestSummary]  # waiting ones
+    requests: Capped[RequestWithSummary]
     recent: list[RecentSubmission]
     mails: list[MailToWatch]
-    codes: list[ErrorCode]  # of the last ERROR_WINDOW
+    codes: list[ErrorCode]  # of the last error_window
+    error_window: ClassVar[timedelta] = ERROR_WINDOW
 
 
 def collect(ctx: ServiceContext, now: datetime, *, rows: int | None, recent: int, mails: int) -> Facts:
@@ -75,8 +84,7 @@ def collect(ctx: ServiceContext, now: datetime, *, rows: int | None, recent: int
             subscriptions=Capped(subscriptions_waiting(conn, now, rows), waiting),
             overdue=overdue,
             locked=_capped(locked(conn, now, rows), rows, lambda c: count_locked(c, now), conn),
-            requests=_capped(request_rows(conn, "waiting", rows), rows, lambda c: count_requests(c, "waiting"),
-                             conn),
+            requests=_capped(_waiting_requests(conn, rows), rows, lambda c: count_requests(c, "waiting"), conn),
             recent=recent_submissions(conn, recent),
             mails=mails_to_watch(conn, mails) if mails else [],
             codes=frequent_error_codes(conn, now - ERROR_WINDOW, TOP_CODES),
@@ -88,3 +96,8 @@ def _capped(found: list[R], limit: int | None, count: Callable[[Connection], int
     if limit is None or len(found) < limit:
         return Capped(found, len(found))
     return Capped(found, count(conn))
+
+
+def _waiting_requests(conn: Connection, limit: int | None) -> list[RequestWithSummary]:
+    return [RequestWithSummary(**r, summary=request_summary(r["kind"], r["payload"]))
+            for r in request_rows(conn, "waiting", limit)]

@@ -1,0 +1,76 @@
+"""The planner's company-level job: what is not an account (an Avenant or a Mise à jour only).
+
+A change of the company's or the delegate's details becomes a request that
+waits for a signed letter; a new administrator password joins the plan; a
+mass deactivation holds the whole plan until the Agence Virtuelle agrees.
+"""
+
+from __future__ import annotations
+
+from provisioner.domain import diff
+from provisioner.domain.findings import warning
+from provisioner.domain.keys import label_key
+from provisioner.domain.plan_value import CompanyRequest
+from provisioner.domain.planning import Planning
+from provisioner.domain.vocabulary import (
+    ADHERENT_DETAIL_KEYS,
+    DELEGUE_DETAIL_KEYS,
+    ChangeAction,
+    RequestKind,
+    RequestType,
+)
+
+MASS_DISABLE_MIN = 5
+
+
+def ask_company_changes(p: Planning) -> None:
+    company = p.view.company
+    if company is None:
+        return
+    for kind, form, keys, stored, title in (
+        (RequestKind.COMPANY_CHANGE, p.sheets.adherent, ADHERENT_DETAIL_KEYS, company.company,
+         "Coordonnées de l'entreprise"),
+        (RequestKind.DELEGUE_CHANGE, p.sheets.delegue, DELEGUE_DETAIL_KEYS, company.delegue,
+         "Personne déléguée"),
+    ):
+        changed = {k: form.value(k) for k in keys
+                   if form.value(k) and label_key(form.value(k)) != label_key(stored.get(k, "") or "")}
+        if not changed:
+            continue
+        labels = ", ".join(form.labels[k] for k in changed)
+        fields = [diff.setting_field(form.labels[k], stored.get(k) or None, v)
+                  for k, v in changed.items()]
+        p.plan.requests.append(CompanyRequest(
+            kind, {"changes": changed, "before": {k: stored.get(k, "") for k in changed}},
+            f"{title} : modification de {labels}. Elle sera appliquée après réception par l'Agence "
+            "Virtuelle d'une lettre signée et cachetée.", fields))
+        p.plan.findings.append(warning(
+            "REQUEST_WAITING", f"{title} : la modification ({labels}) n'est pas appliquée tout de "
+            "suite ; elle attend l'accord de l'Agence Virtuelle sur lettre signée et cachetée.",
+            sheet=form.sheet))
+
+
+def take_admin_password(p: Planning) -> None:
+    new = p.sheets.delegue.value("new_password")
+    if new and new == p.sheets.delegue.value("new_password_confirm"):
+        p.plan.admin_password = new
+        p.plan.settings_fields["admin_password"] = [
+            diff.secret_field(p.sheets.delegue.labels["new_password"])]
+
+
+def hold_mass_disable(p: Planning) -> None:
+    active = sum(1 for a in p.view.accounts.values() if a.active)
+    disabled = sum(1 for c in p.plan.changes if c.action == ChangeAction.DISABLE)
+    if disabled >= MASS_DISABLE_MIN and disabled * 2 > active:
+        p.plan.held = True
+        p.plan.requests.append(CompanyRequest(
+            RequestKind.MASS_DISABLE, {"disable": disabled, "active": active},
+            f"Désactivation de {disabled} comptes sur {active} actifs : le bordereau est mis en attente "
+            "de l'accord de l'Agence Virtuelle."))
+        then = ("Envoyé en « Mise à jour », il ne serait pas appliqué tout de suite : il attendrait "
+                "l'accord de l'Agence Virtuelle." if p.sheets.request_type == RequestType.CONTROLE else
+                "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
+                "contactera.")
+        p.plan.findings.append(warning(
+            "MASS_DISABLE_HELD", f"Ce bordereau désactiverait {disabled} comptes sur {active} actifs. "
+            + then))

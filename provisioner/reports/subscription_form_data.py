@@ -1,0 +1,105 @@
+"""What the subscription form may carry: the keys it takes, checked, as text the PDF's core font prints.
+
+Secrets: the form never carries a password. Only the keys below are taken
+and any other is refused (a `password`, a whole row read from the
+workbook), so a caller cannot pass one by mistake. Text is reduced to what
+cp1252 holds (the core font's encoding): French accents, « », – and ’
+included; any other character becomes its base letter or "?".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+# The only keys the form accepts.
+TOP_KEYS = ("numero", "raison_sociale", "submission_id", "date", "company", "delegue")
+COMPANY_KEYS = (
+    "adresse", "ville", "rc", "localite_rc", "patente", "site_web", "civilite", "nom", "prenom",
+    "fonction", "tel1", "tel2", "fax", "gsm", "email",
+)
+DELEGUE_KEYS = ("civilite", "nom", "prenom", "fonction", "tel", "gsm", "fax", "email")
+
+ENCODING = "windows-1252"
+
+
+class FormDataError(ValueError):
+    """The data for the subscription form has a key the form does not take."""
+
+
+def form_data(
+    *, numero: str, raison_sociale: str | None, submission_id: str, date: Any,
+    company: Mapping[str, Any], delegue: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Data for the form picked from wider mappings (the workbook's forms).
+
+    Only COMPANY_KEYS and DELEGUE_KEYS are copied: the Délégué sheet's
+    password cells stay behind.
+    """
+    return {
+        "numero": numero, "raison_sociale": raison_sociale, "submission_id": submission_id,
+        "date": date,
+        "company": {k: company.get(k) for k in COMPANY_KEYS},
+        "delegue": {k: delegue.get(k) for k in DELEGUE_KEYS},
+    }
+
+
+def checked(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's values as printable text and its moment; FormDataError on any key it does not take."""
+    _refuse_unknown("form data", data, TOP_KEYS)
+    company = data.get("company") or {}
+    delegue = data.get("delegue") or {}
+    _refuse_unknown("company", company, COMPANY_KEYS)
+    _refuse_unknown("delegue", delegue, DELEGUE_KEYS)
+    return {
+        **{k: _text(data.get(k)) for k in ("numero", "raison_sociale", "submission_id")},
+        "moment": _moment(data.get("date")),
+        "company": {k: _text(company.get(k)) for k in COMPANY_KEYS},
+        "delegue": {k: _text(delegue.get(k)) for k in DELEGUE_KEYS},
+    }
+
+
+def _refuse_unknown(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    if not isinstance(data, Mapping):
+        raise FormDataError(f"{what} is not a mapping")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        # Names only: the value of an unexpected key may be the secret itself.
+        raise FormDataError(f"{what} has unknown key(s): {', '.join(map(str, unknown))}")
+
+
+def _text(value: Any) -> str:
+    """A value as one line the core font can print."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())  # no line breaks or tabs inside a value
+    return "".join(_printable(ch) for ch in unicodedata.normalize("NFKC", text))
+
+
+def _printable(ch: str) -> str:
+    try:
+        ch.encode(ENCODING)
+        return ch
+    except UnicodeEncodeError:
+        # "ő" → "o": the letter without its mark reads better than "?".
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                       if not unicodedata.combining(c))
+        try:
+            return base.encode(ENCODING).decode(ENCODING) if base else "?"
+        except UnicodeEncodeError:
+            return "?"
+
+
+def _moment(value: Any) -> datetime:
+    """The submission's time, aware (naive = UTC, the service's clock)."""
+    if value is None or value == "":
+        raise FormDataError("form data lacks the submission date")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time(12, 0))
+    if not isinstance(value, datetime):
+        raise FormDataError("form data date is not a date")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
