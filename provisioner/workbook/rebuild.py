@@ -26,12 +26,11 @@ secret_scrub (no secret in our own text).
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 from provisioner.domain.findings import Finding
+from provisioner.reports.files import write_atomic
 from provisioner.workbook import layout
 from provisioner.workbook.anomalies_sheet import write_anomalies
 from provisioner.workbook.book import Book, Cell, Sheet, add_sheet, link, put_text, put_text_at
@@ -92,25 +91,8 @@ def write_copy(
 ) -> Path:
     """Build the copy and write it to `path` atomically; returns the path."""
     path = Path(path)
-    _save_atomically(build_copy(parsed, findings, annotate=annotate), path)
+    write_atomic(path, build_copy(parsed, findings, annotate=annotate))
     return path
-
-
-def _save_atomically(data: bytes, path: Path) -> None:
-    # A temporary name in the same folder, then a rename: whoever reads the
-    # folder sees the old file or the new one, never half of one.
-    # Opened "x" rather than with mkstemp so the file gets the usual
-    # permissions (umask), not mkstemp's owner-only ones.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with tmp.open("xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --- Lisez-moi ---------------------------------------------------------------
