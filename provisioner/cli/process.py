@@ -13,7 +13,7 @@ from provisioner.cli.app import cli, open_or_exit
 from provisioner.service.names import display_name
 
 if TYPE_CHECKING:
-    from provisioner.service.rounds import Handled
+    from provisioner.service.file_in_hand import Handled
 
 EXIT_REJECTED = 1
 EXIT_REPORT_PENDING = 3
