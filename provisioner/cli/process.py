@@ -122,11 +122,11 @@ def _say(path: Path, handled: Handled, as_json: bool) -> None:
 
 
 def _say_batch(name: str, handled: Handled, as_json: bool) -> None:
-    from provisioner.service import batch as batches
+    from provisioner.service import batch_summary
 
     result = handled.batch
     assert result is not None
-    data: dict[str, Any] = batches.summary(result, name, "")
+    data: dict[str, Any] = batch_summary.summary(result, name, "")
     data.pop("received_at", None)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))

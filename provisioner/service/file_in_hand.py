@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provisioner.service import batch as batches
-from provisioner.service import claimed_file, faults
+from provisioner.service import batch_members, claimed_file, faults
 from provisioner.service.context import ServiceContext
 from provisioner.service.health import Health
 from provisioner.service.inbox import Workspace
@@ -68,7 +68,7 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
                       work.name, interrupted)
             outcome = claimed_file.reject_interrupted(ctx, work, info.name, interrupted)
             handled = Handled("quarantined", outcome=outcome)
-        elif batches.is_batch(work, info.name):
+        elif batch_members.is_batch(work, info.name):
             result = batches.handle_batch(ctx, workspace, work, info, should_stop=should_stop,
                                           on_member=on_member)
             if result is None:  # stopped between two members: resumed at the next start
