@@ -28,8 +28,8 @@ from provisioner.service.batch_members import BatchRefused
 
 if TYPE_CHECKING:
     from provisioner.service.context import ServiceContext
-    from provisioner.service.inbox import ClaimInfo, Workspace
     from provisioner.service.submission import Outcome
+    from provisioner.service.workspace import ClaimInfo, Workspace
 
 log = logging.getLogger(__name__)
 

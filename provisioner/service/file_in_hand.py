@@ -27,7 +27,7 @@ from provisioner.service import batch as batches
 from provisioner.service import batch_members, claimed_file, faults
 from provisioner.service.context import ServiceContext
 from provisioner.service.health import Health
-from provisioner.service.inbox import Workspace
+from provisioner.service.workspace import Workspace
 
 if TYPE_CHECKING:
     from provisioner.service.batch import BatchResult

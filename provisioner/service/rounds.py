@@ -33,13 +33,14 @@ from provisioner.service import claimed_file, faults, file_in_hand, quarantine
 from provisioner.service.context import ServiceContext
 from provisioner.service.file_in_hand import Handled
 from provisioner.service.health import Health
-from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
+from provisioner.service.inbox import MIN_AGE_SECONDS, finished_files
 from provisioner.service.lanes import Lanes, Tally
 from provisioner.service.names import display_name
 from provisioner.service.owed import OwedOutputs
 from provisioner.service.probes import probe_parts
 from provisioner.service.progress_view import View, progress_view
 from provisioner.service.schedule import run_every, stop_on_signals
+from provisioner.service.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
