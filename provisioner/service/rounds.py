@@ -272,9 +272,11 @@ class Service:
 
     def run(self) -> int:
         """Poll every `poll_seconds` until SIGINT or SIGTERM; returns the exit code (0)."""
-        log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
-                 self.ctx.settings.poll_seconds)
-        run_every(self.ctx.settings.poll_seconds, self._job, self.stopping)
+        # The handlers are in place before "service started" is said: a stop that follows it is always graceful.
+        with stop_on_signals(self.stopping):
+            log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
+                     self.ctx.settings.poll_seconds)
+            run_every(self.ctx.settings.poll_seconds, self._job, self.stopping)
         log.info("service stopped")
         return 0
 

@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def run_every(seconds: float, job: Callable[[], None], stopping: threading.Event) -> None:
-    """Run `job` every `seconds`, the first at once, until `stopping` is set (by a signal or a caller)."""
+    """Run `job` every `seconds`, the first at once, until `stopping` is set (inside `stop_on_signals`, by a
+    signal)."""
     # APScheduler is loaded only by the running service, not by the commands that build one.
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -24,13 +25,12 @@ def run_every(seconds: float, job: Callable[[], None], stopping: threading.Event
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(job, "interval", seconds=seconds, id="poll", max_instances=1, coalesce=True,
                       misfire_grace_time=None, next_run_time=datetime.now(UTC))
-    with stop_on_signals(stopping):
-        scheduler.start()
-        try:
-            while not stopping.wait(1.0):
-                pass
-        finally:
-            scheduler.shutdown(wait=True)  # waits for the job in hand, which stops between files
+    scheduler.start()
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)  # waits for the job in hand, which stops between files
 
 
 @contextmanager
