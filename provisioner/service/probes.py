@@ -61,6 +61,7 @@ def probe_parts(ctx: ServiceContext, work_folder: Path) -> Iterator[tuple[str, f
     """Each part of the service (the database, then our folders) with its fault, or None when it answers."""
     settings = ctx.settings
     try:
+        # Not a unit of work: no use case, only whether the engine the writes go through answers.
         with ctx.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         yield faults.DATABASE, None
