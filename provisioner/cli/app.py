@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 # pandas, openpyxl or SQLAlchemy (about 0.8 s) when they never read a workbook. The line is kept here rather
 # than read from the command, which would import it; tests/unit/test_cli.py checks that the two agree.
 COMMANDS: dict[str, tuple[str, str]] = {
-    # `accounts history` lives with the submissions (it reads the same history): that module imports admin.
+    # `accounts history` lives with the submissions (it reads the same history): that module imports cli.accounts.
     "accounts": ("provisioner.cli.submissions", "User accounts of the téléservices."),
-    "adherents": ("provisioner.cli.admin", "Member companies: list them, validate a subscription, unlock, "
+    "adherents": ("provisioner.cli.adherents", "Member companies: list them, validate a subscription, unlock, "
                                            "reset the administrator password."),
     "check": ("provisioner.cli.check", "Check a workbook without the account store and without changing "
                                        "anything."),
@@ -33,12 +33,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, new password."),
     "process": ("provisioner.cli.process", "Process files now, through the same pipeline as `serve`; the files "
                                            "stay where they are."),
-    "requests": ("provisioner.cli.admin", "Changes waiting for a signed letter: list them, approve or reject "
-                                          "them."),
+    "requests": ("provisioner.cli.requests", "Changes waiting for a signed letter: list them, approve or "
+                                             "reject them."),
     "serve": ("provisioner.cli.serve", "Run the service: every poll interval, take the finished files of the "
                                        "inbox, process them, write the outbox, send the queued emails."),
-    "status": ("provisioner.cli.admin", "The state of the service: its health, submissions, files waiting, "
-                                        "emails, subscriptions and requests."),
+    "status": ("provisioner.cli.status", "The state of the service: its health, submissions, files waiting, "
+                                         "emails, subscriptions and requests."),
     "submissions": ("provisioner.cli.submissions", "Submissions received: list them, see one, undo one."),
     "template": ("provisioner.cli.template", "Write the blank workbook, current template version, that "
                                              "companies fill and send."),

@@ -13,7 +13,7 @@ from provisioner.cli.app import cli, open_or_exit
 from provisioner.service.names import display_name
 
 if TYPE_CHECKING:
-    from provisioner.service.rounds import Handled
+    from provisioner.service.file_in_hand import Handled
 
 EXIT_REJECTED = 1
 EXIT_REPORT_PENDING = 3
@@ -122,11 +122,11 @@ def _say(path: Path, handled: Handled, as_json: bool) -> None:
 
 
 def _say_batch(name: str, handled: Handled, as_json: bool) -> None:
-    from provisioner.service import batch as batches
+    from provisioner.service import batch_summary
 
     result = handled.batch
     assert result is not None
-    data: dict[str, Any] = batches.summary(result, name, "")
+    data: dict[str, Any] = batch_summary.summary(result, name, "")
     data.pop("received_at", None)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))

@@ -29,7 +29,8 @@ def serve(once: bool) -> None:
         PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
     """
     from provisioner.service.dashboard_page import write_dashboard
-    from provisioner.service.rounds import Service, open_when_reachable
+    from provisioner.service.probes import open_when_reachable
+    from provisioner.service.rounds import Service
     from provisioner.store.db import StoreUnavailable
     from provisioner.web.server import WebUnavailable, running_beside
 

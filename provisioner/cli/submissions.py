@@ -1,6 +1,6 @@
 """Submissions and history: `submissions list|show|revert` and `accounts history`.
 
-Thin, like cli/admin.py (whose helpers it uses): each command calls one use
+Thin, like the other operators' commands (their printing is cli/output.py): each command calls one use
 case of the service layer and prints what it returns. A refused revert
 lists the accounts and the later changes, and exits 1.
 """
@@ -12,16 +12,10 @@ from typing import Any, cast
 
 import click
 
-from provisioner.cli.admin import (
-    accounts_group,
-    agence,
-    echo_json,
-    json_option,
-    plain,
-    print_table,
-    say,
-)
+from provisioner.cli.accounts import accounts_group
 from provisioner.cli.app import cli
+from provisioner.cli.options import agence, json_option
+from provisioner.cli.output import echo_json, plain, print_table, say
 from provisioner.domain.diff import field_line
 from provisioner.wording.labels import (
     ACCOUNT_STATUS,

@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from provisioner.cli.admin import agence, echo_json, json_option, print_table, say
 from provisioner.cli.app import cli, open_or_exit
+from provisioner.cli.options import agence, json_option
+from provisioner.cli.output import echo_json, print_table, say
 
 ROLES = ("lecture", "validation", "admin")
 

@@ -21,9 +21,6 @@ from provisioner.domain.sheets import Sheets
 from provisioner.domain.user_changes import plan_row
 from provisioner.domain.view import StoreView
 
-# `Plan` is still imported from here by service.pipeline.
-__all__ = ["Plan", "make_plan"]
-
 
 def make_plan(sheets: Sheets, view: StoreView) -> Plan:
     """Plan a workbook against the store; findings are errors unless said otherwise."""

@@ -11,6 +11,9 @@ set), the workbook stays applied and its outputs are owed: the outcome says
 so (`pending`), and the service writes them later from the stored report
 (`service.owed`). A crash in between is finished the same way, or when the
 same bytes come again (`_resume`).
+
+Who sends the workbook is `service.authentication`; the report, the
+submission row and the emails of a judgement are `service.outcome_record`.
 """
 
 from __future__ import annotations
@@ -20,19 +23,19 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, exc, update
 
 from provisioner.domain.findings import Finding, error
-from provisioner.domain.plan import Plan, make_plan
+from provisioner.domain.plan import make_plan
+from provisioner.domain.plan_value import Plan
 from provisioner.domain.vocabulary import RequestType
-from provisioner.security import lockout
-from provisioner.security.hashing import verify_admin
-from provisioner.service import faults, notices
-from provisioner.service.apply import apply_plan, request_line, settings_changes
+from provisioner.service import apply, faults, notices
+from provisioner.service.authentication import authenticate
 from provisioner.service.context import ServiceContext
 from provisioner.service.names import display_name
+from provisioner.service.outcome_record import record_outcome
 from provisioner.service.outputs import write_outputs
 from provisioner.service.plan_hashes import Hashes, hash_plan
 from provisioner.service.report import build_report, new_submission_id
@@ -46,10 +49,6 @@ from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
 
 log = logging.getLogger(__name__)
-
-AUTH_FAILED_MESSAGE = ("Authentification refusée : le numéro d'adhérent ou le mot de passe de l'administrateur "
-                       "(feuille Délégué, « Mot de passe ») est incorrect. Vérifiez-les ; après plusieurs "
-                       "échecs l'accès est bloqué pour un temps.")
 
 
 def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
@@ -144,16 +143,16 @@ def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
     judged = Judgement(submission, submission.findings)
     if submission.parsed is None or submission.request_type is None or not submission.numero.isdigit():
         with UnitOfWork(ctx) as uow:
-            outcome = _finish(ctx, uow.conn, judged)
+            outcome = record_outcome(ctx, uow.conn, judged)
             uow.commit()
         return outcome
     with UnitOfWork(ctx) as uow:
-        judged = _authenticate(ctx, uow.conn, judged)
+        judged = authenticate(ctx, uow.conn, judged)
         if judged.authenticated or submission.request_type == RequestType.ABONNEMENT:
             judged = _plan(uow.conn, judged)
         finished = None
         if judged.has_errors or submission.request_type == RequestType.CONTROLE:
-            finished = _finish(ctx, uow.conn, judged)
+            finished = record_outcome(ctx, uow.conn, judged)
         # Committed either way: a failed authentication counts, a right one resets the count.
         uow.commit()
     if finished is not None:
@@ -173,54 +172,6 @@ def _apply_committed(ctx: ServiceContext, judged: Judgement, hashes: Hashes) -> 
         outcome = _apply(ctx, uow.conn, judged, hashes)
         uow.commit()
     return outcome
-
-
-def _authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Judgement:
-    submission = judged.submission
-    parsed, numero, now = submission.parsed, submission.numero, submission.received_at
-    assert parsed is not None
-    company = repo.find_adherent(conn, numero, for_update=True)
-    judged = replace(judged, company=company)
-    if submission.request_type == RequestType.ABONNEMENT:
-        if company is not None:
-            return judged.with_error(
-                "ADHERENT_EXISTS", f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
-                "ses comptes, choisissez « Mise à jour » et saisissez le mot de passe de l'administrateur.",
-                **parsed.adherent.where("type_demande"))
-        return judged
-    password = parsed.delegue.value("password")
-    if not password:
-        # Not an attempt (a pre-filled workbook sent without it): REQUIRED says so, and
-        # nothing is counted towards the lock, for a known company or not.
-        return judged
-    where = parsed.delegue.where("password")
-    settings = ctx.settings
-    if company is not None and lockout.is_locked(company.locked_until, now):
-        verify_admin(None, password)  # same cost as any other answer
-        return judged.with_error(
-            "ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
-            f"{_french_time(company.locked_until)}. Réessayez ensuite ou contactez l'Agence Virtuelle.", **where)
-    hash_ = company.admin_password_hash if company is not None else None
-    if not verify_admin(hash_, password):
-        if company is not None:
-            after = lockout.after_failure(company.failed_auth, company.locked_until, now,
-                                          lock_after=settings.lock_after, lock_minutes=settings.lock_minutes)
-            repo.set_adherent(conn, company.id, failed_auth=after.failed_auth, locked_until=after.locked_until)
-            judged = replace(judged, just_locked=after.just_locked)
-            if after.just_locked:
-                judged = replace(judged, company=repo.find_adherent(conn, numero))
-        return judged.with_error("AUTH_FAILED", AUTH_FAILED_MESSAGE, **where)
-    assert company is not None  # a password verifies against a stored hash only
-    judged = replace(judged, authenticated=True)
-    if company.failed_auth or company.locked_until:
-        state = lockout.after_success()
-        repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
-    if company.status != "active":
-        return judged.with_error(
-            "ADHERENT_PENDING", "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
-            "Virtuelle : les mises à jour seront possibles après cette validation (sous 48 heures après "
-            "réception du formulaire signé).", **parsed.adherent.where("type_demande"))
-    return judged
 
 
 def _plan(conn: Connection, judged: Judgement) -> Judgement:
@@ -245,35 +196,15 @@ def _apply(ctx: ServiceContext, conn: Connection, judged: Judgement, hashes: Has
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
         judged = judged.with_error("ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux "
                                    "TéléServices.", **submission.parsed.adherent.where("type_demande"))
-        return _finish(ctx, conn, judged)
+        return record_outcome(ctx, conn, judged)
     judged = _plan(conn, judged)
     if judged.has_errors:
-        return _finish(ctx, conn, judged)
+        return record_outcome(ctx, conn, judged)
     hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher, hashes)
-    applied = apply_plan(conn, judged, hashes)
-    return _finish(ctx, conn, judged, applied)
-
-
-def _finish(ctx: ServiceContext, conn: Connection, judged: Judgement, applied: dict[str, Any] | None = None) -> Outcome:
-    submission = judged.submission
-    applied = applied or {}
-    status = "rejected" if judged.has_errors else "accepted"
-    report = build_report(
-        submission_id=submission.id, file=submission.name, sha256=submission.sha,
-        received_at=submission.received_at, adherent=submission.numero or None,
-        raison_sociale=_raison_sociale(judged), request_type=submission.request_type, status=status,
-        findings=list(judged.findings), plan=judged.plan if status == "accepted" else None,
-        company_changes=applied.get("company_changes") or _would_company_changes(judged),
-        requests=applied.get("requests"), batch=submission.batch)
-    db_status = "held" if report["held"] else status
-    repo.insert_submission(conn, id=submission.id, sha256=submission.sha, file_name=submission.name,
-                           received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
-                           request_type=submission.request_type, status=db_status, report=report,
-                           batch_id=submission.batch)
-    folder = ctx.outbox / submission.id
-    notices.queue_outcome(conn, judged, report, folder)
-    # The outputs are written by process_file once this transaction has committed.
-    return Outcome(submission.id, status, report, folder, submission.parsed, judged.findings)
+    # Looked up through its module at each call: the crash-safety tests wrap apply.apply_plan to die before
+    # the commit.
+    applied = apply.apply_plan(conn, judged, hashes)
+    return record_outcome(ctx, conn, judged, applied)
 
 
 # -- what a judgement says ------------------------------------------------------------------
@@ -285,24 +216,6 @@ def _admin_password(judged: Judgement) -> str | None:
     if submission.request_type == RequestType.ABONNEMENT:
         return submission.parsed.delegue.value("password") or None
     return judged.plan.admin_password if judged.plan is not None else None
-
-
-def _raison_sociale(judged: Judgement) -> str | None:
-    submission = judged.submission
-    if judged.company is not None and judged.authenticated:
-        return cast("str | None", judged.company.raison_sociale)
-    if submission.parsed is not None and submission.request_type == RequestType.ABONNEMENT:
-        return submission.parsed.adherent.value("raison_sociale") or None
-    return None
-
-
-def _would_company_changes(judged: Judgement) -> list[dict[str, Any]]:
-    plan = judged.plan
-    if plan is None or judged.submission.request_type != RequestType.CONTROLE or judged.has_errors:
-        return []
-    would = [request_line(r) for r in plan.requests]
-    would += settings_changes(plan, applied=False)  # shown as "would be applied"
-    return would
 
 
 def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:

@@ -3,26 +3,15 @@ finish the outputs owed, send the emails due, then run the `after_poll` hook.
 
 Built from small steps (healthchecks' `handle_one` loop): `poll_once()` is
 the whole of one round and is what the tests drive; `run()` only schedules
-it with APScheduler (one interval job, never two at once, missed rounds
-coalesced, the first at once). SIGINT and SIGTERM set a flag: the file in
-hand is finished, nothing new is started, the scheduler shuts down waiting
-for the round, and the process exits 0.
+it (`service.schedule`). SIGINT and SIGTERM set a flag: the file in hand is
+finished, nothing new is started, and the process exits 0.
 
 Faults of the service's own parts are not the file's (`service.faults`).
 Each round starts by probing the database and our folders; the state goes
 to `service.health` (var/health.json, read by `status` and the dashboard).
 While the database or var/ fails, no file is taken (they wait in the inbox).
-A fault met while a file is in hand leaves the file claimed, retried with a
-backoff (`waits`, `retry_at` in its sidecar), at once when the part is back.
-Only a file that is itself the cause of an error goes to the quarantine: an
-unexpected error is logged (its type and place, never its message, which
-may quote a value) and the file set aside.
-
-A death of the process (kill -9, OOM, a host restart) is never taken for
-the file's fault: the file is taken up again at the next start. Only a
-safety cap remains: a file in hand during MAX_INTERRUPTIONS deaths in a row
-is rejected unread as FILE_UNREADABLE (with its report) and set aside, so
-that one file can never keep the service in a crash loop.
+What becomes of a file in hand, waiting for a failing part (retried at once
+when the part is back) or set aside, is `service.file_in_hand`.
 """
 
 from __future__ import annotations
@@ -31,57 +20,31 @@ import logging
 import os
 import secrets
 import shutil
-import signal
 import sys
-import tempfile
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
+from typing import Any
 
 from provisioner.mail import dispatch, sender
-from provisioner.service import batch as batches
-from provisioner.service import claimed_file, faults, quarantine
-from provisioner.service.context import ServiceContext, open_context
-from provisioner.service.health import Health, errno_name
-from provisioner.service.inbox import MIN_AGE_SECONDS, Workspace, finished_files
+from provisioner.service import claimed_file, faults, file_in_hand, quarantine
+from provisioner.service.context import ServiceContext
+from provisioner.service.file_in_hand import Handled
+from provisioner.service.health import Health
+from provisioner.service.inbox import MIN_AGE_SECONDS, finished_files
+from provisioner.service.lanes import Lanes, Tally
 from provisioner.service.names import display_name
 from provisioner.service.owed import OwedOutputs
-from provisioner.store.db import StoreUnavailable
-from provisioner.store.tables import utcnow
-
-if TYPE_CHECKING:
-    from provisioner.config import Settings
-    from provisioner.service.batch import BatchResult
-    from provisioner.service.submission import Outcome
+from provisioner.service.probes import probe_parts
+from provisioner.service.progress_view import View, progress_view
+from provisioner.service.schedule import run_every, stop_on_signals
+from provisioner.service.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-MAX_INTERRUPTIONS = 10  # deaths of the process with the same file in hand before it is set aside
-WAIT_MAX = timedelta(minutes=5)  # longest backoff of a file waiting for a failing part
-
-
-@dataclass
-class Handled:
-    """What became of one claimed file.
-
-    `status`: accepted | rejected | duplicate | quarantined | batch | waiting
-    (a part of the service failed: the file stays claimed) | stopped (a
-    batch stopped between two members) | error (could not even be set aside).
-    """
-
-    status: str
-    outcome: Outcome | None = None
-    batch: BatchResult | None = None
-    fault: faults.Fault | None = None
+PARALLEL_FILES = 3  # files in hand at once in a round
 
 
 class Service:
@@ -116,7 +79,7 @@ class Service:
     def poll_once(self) -> int:
         """Handle every finished file, send the due emails, run the hook; returns the files handled."""
         started = time.monotonic()
-        tally = _Tally()
+        tally = Tally()
         self.workspace.heartbeat()
         if self.probe():
             self._round(tally)
@@ -135,7 +98,7 @@ class Service:
                 (time.monotonic() - started) * 1000)
         return handled
 
-    def _round(self, tally: _Tally) -> None:
+    def _round(self, tally: Tally) -> None:
         try:
             self.workspace.adopt_abandoned()
         except Exception as error:  # recovery is retried at the next round
@@ -145,7 +108,7 @@ class Service:
         except Exception as error:
             claimed_file.log_failure("quarantine purge", "-", error)
         self.finish_owed(tally)
-        with self._progress_view() as view, _Lanes(PARALLEL_FILES) as lanes:
+        with progress_view(self._progress) as view, Lanes(PARALLEL_FILES) as lanes:
             # Two files at a time: while one waits on the hash pool (both cores busy), the
             # other's checks and outputs run; hashing alone can no longer keep a core idle.
             for work in self.workspace.pending():
@@ -215,23 +178,12 @@ class Service:
         their outputs owed (written once it is back). A failing database or
         var/ (work folder, archive, quarantine) does: files wait in the inbox.
         """
-        settings = self.ctx.settings
         ok = True
-        try:
-            with self.ctx.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            self._back(faults.DATABASE)
-        except Exception as error:
-            self.health.fail(faults.classify(error, settings) or faults.Fault(faults.DATABASE, type(error).__name__))
-            ok = False
-        for part, folder in ((faults.OUTBOX, settings.outbox), (faults.VAR, self.workspace.folder),
-                             (faults.ARCHIVE, settings.archive), (faults.QUARANTINE, settings.quarantine)):
-            try:
-                probe_folder(folder)
+        for part, fault in probe_parts(self.ctx, self.workspace.folder):
+            if fault is None:
                 self._back(part)
-            except OSError as error:
-                self.health.fail(faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
-                                              faults.ERRNO_NAMES.get(error.errno or 0, "")))
+            else:
+                self.health.fail(fault)
                 ok = ok and part == faults.OUTBOX
         return ok
 
@@ -244,7 +196,7 @@ class Service:
         return any(self.health.failing(part) for part in (faults.DATABASE, faults.VAR, faults.ARCHIVE,
                                                             faults.QUARANTINE))
 
-    def finish_owed(self, tally: _Tally | None = None) -> int:
+    def finish_owed(self, tally: Tally | None = None) -> int:
         """Write the outputs owed by committed submissions (see `service.owed`); returns how many."""
         if self.health.failing(faults.OUTBOX) or self.stopping.is_set():
             return 0
@@ -278,7 +230,7 @@ class Service:
         except ValueError:
             return True
 
-    def _handle(self, work: Path, tally: _Tally, view: _View) -> None:
+    def _handle(self, work: Path, tally: Tally, view: View) -> None:
         handled = self.handle(work, on_member=view.member)
         if handled.status == "stopped":
             return
@@ -292,69 +244,8 @@ class Service:
 
     def handle(self, work: Path, *, on_member: Callable[[int, int], None] | None = None) -> Handled:
         """Process one claimed file; on return it has left the work folder, unless it waits."""
-        ctx, workspace = self.ctx, self.workspace
-        info = workspace.info(work)
-        interrupted = int(info.extra.get("interrupted", 0))
-        waits = int(info.extra.get("waits", 0))
-        try:
-            # Counted now, uncounted on every way out: what remains is the deaths with this file in hand.
-            workspace.remember(work, interrupted=interrupted + 1)
-            if interrupted >= MAX_INTERRUPTIONS:
-                log.error("file ref=%s was in hand during %d deaths of the service: rejected unread",
-                          work.name, interrupted)
-                outcome = claimed_file.reject_interrupted(ctx, work, info.name, interrupted)
-                handled = Handled("quarantined", outcome=outcome)
-            elif batches.is_batch(work, info.name):
-                result = batches.handle_batch(ctx, workspace, work, info, should_stop=self.stopping.is_set,
-                                              on_member=on_member)
-                if result is None:  # stopped between two members: resumed at the next start
-                    workspace.remember(work, interrupted=interrupted)
-                    return Handled("stopped")
-                handled = Handled("batch", batch=result)
-            else:
-                resumed = info.claimed_at if interrupted or waits else None
-                outcome = claimed_file.handle_one(ctx, work, info.name, resumed_since=resumed)
-                status = ("quarantined" if outcome.parsed is None and outcome.status == "rejected"
-                          else outcome.status)
-                handled = Handled(status, outcome=outcome)
-                if outcome.pending is not None and outcome.pending.part in faults.FOLDER_PARTS:
-                    self.health.fail(outcome.pending)
-        except Exception as error:
-            fault = faults.classify(error, ctx.settings)
-            if fault is not None:
-                return self._wait(work, fault, interrupted, waits)
-            claimed_file.log_failure("file", work.name, error)
-            try:
-                if work.exists():
-                    claimed_file.quarantine(ctx, work, work.name, info.name)
-                handled = Handled("quarantined")
-            except Exception as again:  # left in the work folder: tried again at the next round
-                claimed_file.log_failure("quarantine", work.name, again)
-                self._forget_start(work, interrupted)
-                return Handled("error")
-        workspace.release(work)
-        workspace.heartbeat()
-        return handled
-
-    def _wait(self, work: Path, fault: faults.Fault, interrupted: int, waits: int) -> Handled:
-        """A part of the service failed with `work` in hand: keep it claimed, retry it later."""
-        self.health.fail(fault)
-        waits += 1
-        delay = min(timedelta(seconds=self.ctx.settings.poll_seconds) * 2 ** min(waits - 1, 16), WAIT_MAX)
-        retry_at = self.ctx.clock() + delay
-        try:
-            self.workspace.remember(work, interrupted=interrupted, waits=waits, retry_at=retry_at.isoformat())
-        except OSError:  # var/ itself fails: the file is retried at the next round
-            pass
-        log.warning("file ref=%s waits for %s (%s): attempt %d, next in %d s", work.name, fault.part,
-                    fault.detail, waits, delay.total_seconds())
-        return Handled("waiting", fault=fault)
-
-    def _forget_start(self, work: Path, interrupted: int) -> None:
-        try:
-            self.workspace.remember(work, interrupted=interrupted)
-        except OSError:
-            pass
+        return file_in_hand.handle(self.ctx, self.workspace, self.health, work, should_stop=self.stopping.is_set,
+                                   on_member=on_member)
 
     def send_mail(self) -> int:
         try:
@@ -372,7 +263,7 @@ class Service:
 
     def run_once(self) -> int:
         """One round for scripts: a first look, a pause so that files can prove stable, then the round."""
-        with self._signals():
+        with stop_on_signals(self.stopping):
             finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
                            incomplete_after=self.ctx.settings.incomplete_after_seconds)
             if self.stopping.wait(MIN_AGE_SECONDS):
@@ -381,40 +272,15 @@ class Service:
 
     def run(self) -> int:
         """Poll every `poll_seconds` until SIGINT or SIGTERM; returns the exit code (0)."""
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        _quiet_scheduler_logs()
-        scheduler = BackgroundScheduler(timezone=UTC)
-        scheduler.add_job(self._job, "interval", seconds=self.ctx.settings.poll_seconds, id="poll",
-                          max_instances=1, coalesce=True, misfire_grace_time=None,
-                          next_run_time=datetime.now(UTC))
-        log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
-                 self.ctx.settings.poll_seconds)
-        with self._signals():
-            scheduler.start()
-            try:
-                while not self.stopping.wait(1.0):
-                    pass
-            finally:
-                scheduler.shutdown(wait=True)  # waits for the round in hand, which stops between files
+        # The handlers are in place before "service started" is said: a stop that follows it is always graceful.
+        with stop_on_signals(self.stopping):
+            log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
+                     self.ctx.settings.poll_seconds)
+            run_every(self.ctx.settings.poll_seconds, self._job, self.stopping)
         log.info("service stopped")
         return 0
 
-    @contextmanager
-    def _signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
     def stop(self) -> None:
-        self.stopping.set()
-
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        if not self.stopping.is_set():
-            log.info("signal %s: finishing the file in hand, then stopping", signal.Signals(signum).name)
         self.stopping.set()
 
     def _job(self) -> None:
@@ -424,153 +290,3 @@ class Service:
             self.poll_once()
         except Exception as error:  # a database outage, say: the next round tries again
             claimed_file.log_failure("poll", "-", error)
-
-    # -- progress in a terminal ----------------------------------------------------------
-
-    @contextmanager
-    def _progress_view(self) -> Iterator[_View]:
-        if not self._progress:
-            yield _View()
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            # Inside, sys.stderr is rich's proxy: log lines printed through it stay above the bars.
-            moved = [h for h in logging.getLogger().handlers
-                     if isinstance(h, logging.StreamHandler) and h.stream is sys.__stderr__]
-            for handler in moved:
-                handler.setStream(sys.stderr)
-            try:
-                yield _RichView(progress)
-            finally:
-                for handler in moved:
-                    handler.setStream(sys.__stderr__)
-
-
-PARALLEL_FILES = 3
-
-
-def open_when_reachable(settings: Settings, *, wait: bool = True) -> ServiceContext:
-    """The service context; while the database cannot be reached, wait for it (health recorded).
-
-    A host restart may start the service before its database: it waits, says
-    so in var/health.json and the log, and starts once the database answers.
-    A configuration error (unparsable URL, no driver) is raised at once.
-    """
-    health: Health | None = None
-    while True:
-        try:
-            ctx = open_context(settings)
-        except StoreUnavailable as error:
-            if not wait or not str(error).startswith("cannot open the database"):
-                raise
-            if health is None:
-                health = Health(settings, utcnow)
-            health.fail(faults.Fault(faults.DATABASE, "StoreUnavailable"))
-            time.sleep(settings.poll_seconds)
-            continue
-        if health is not None:
-            health.ok(faults.DATABASE)
-        return ctx
-
-
-def probe_folder(folder: Path) -> None:
-    """Raise OSError unless a file can be created, written, synced and removed in `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".probe-", suffix=".tmp")
-    try:
-        os.write(fd, b"probe\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-        os.unlink(name)
-
-
-class _Tally(Counter[str]):
-    """Outcome counts of one round, added to from the lanes' threads."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-
-    def add(self, key: str) -> None:
-        with self._lock:
-            self[key] += 1
-
-
-class _Lanes:
-    """At most `width` files in hand at once, each on its own thread; leaving waits for all.
-
-    A failure inside a lane is the lane's own business (`_handle` quarantines and
-    logs); anything escaping it is logged here so the round goes on.
-    """
-
-    def __init__(self, width: int) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="file")
-        self._room = threading.Semaphore(width)
-
-    def wait_for_room(self) -> None:
-        self._room.acquire()
-        self._room.release()
-
-    def run(self, fn: Callable[..., None], *args: Any) -> None:
-        self._room.acquire()
-
-        def lane() -> None:
-            try:
-                fn(*args)
-            except Exception as error:
-                claimed_file.log_failure("lane", "-", error)
-            finally:
-                self._room.release()
-
-        self._pool.submit(lane)
-
-    def __enter__(self) -> _Lanes:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._pool.shutdown(wait=True)
-
-
-class _View:
-    """No progress shown (stderr is not a terminal)."""
-
-    def file(self) -> None:
-        pass
-
-    def member(self, done: int, total: int) -> None:
-        pass
-
-
-class _RichView(_View):
-    def __init__(self, progress: Any) -> None:
-        self.progress = progress
-        self.files = progress.add_task("Fichiers", total=None)
-        self.batch: Any = None
-
-    def file(self) -> None:
-        self.progress.advance(self.files)
-        if self.batch is not None:
-            self.progress.remove_task(self.batch)
-            self.batch = None
-
-    def member(self, done: int, total: int) -> None:
-        if self.batch is None:
-            self.batch = self.progress.add_task("Lot", total=total)
-        self.progress.update(self.batch, completed=done, total=total)
-
-
-class _DropBusyWarnings(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "maximum number of running instances" not in record.getMessage()
-
-
-def _quiet_scheduler_logs() -> None:
-    # A round longer than the interval is normal (a large batch): not worth a warning per tick.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.scheduler").addFilter(_DropBusyWarnings())

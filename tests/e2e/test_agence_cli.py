@@ -263,13 +263,12 @@ def test_text_from_workbooks_is_printed_as_text_never_as_markup_or_terminal_code
 
 
 def test_every_agence_command_has_help_with_an_example() -> None:
-    from provisioner.cli import admin
-    from provisioner.cli.app import cli
+    from provisioner.cli.app import cli, load_all_commands
 
+    load_all_commands()  # registers the commands
     commands = [(f"{g} {name}", cmd) for g in ("adherents", "requests", "accounts")
                 for name, cmd in cli.commands[g].commands.items()]  # type: ignore[attr-defined]
     commands += [(g, cli.commands[g]) for g in ("adherents", "requests", "accounts", "status")]
-    assert admin  # imported: registers the commands
     for name, _ in commands:
         result = CliRunner().invoke(cli, [*name.split(), "--help"])
         assert result.exit_code == 0, name

@@ -75,6 +75,7 @@ def die_at_nth_call():
         os._exit(137)
 
 import provisioner.reports.files as files
+import provisioner.service.apply as apply
 import provisioner.service.outputs as outputs
 import provisioner.service.pipeline as pipeline
 
@@ -87,12 +88,12 @@ if point == "after_hashing":  # the slow hashing is done, the write transaction 
         return result
     pipeline.hash_plan = hash_plan
 elif point == "before_commit":  # everything written in the transaction, not committed
-    real_apply = pipeline.apply_plan  # the name the pipeline calls
+    real_apply = apply.apply_plan  # the pipeline calls it through its module
     def apply_plan(conn, judged, hashes):
         result = real_apply(conn, judged, hashes)
         die_at_nth_call()
         return result
-    pipeline.apply_plan = apply_plan
+    apply.apply_plan = apply_plan
 elif point == "after_commit":  # committed, no output written
     real_outputs = pipeline.write_outputs
     def write_outputs(ctx, outcome):

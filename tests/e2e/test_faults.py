@@ -331,7 +331,7 @@ def test_a_database_error_with_a_file_in_hand_leaves_it_claimed_and_it_is_applie
 
 def test_a_file_in_hand_during_too_many_deaths_is_rejected_unread_with_its_report(
         root: Path, in_process: Any) -> None:
-    from provisioner.service.rounds import MAX_INTERRUPTIONS
+    from provisioner.service.file_in_hand import MAX_INTERRUPTIONS
 
     drop(abonnement(root / "staging" / "boucle.xlsx", "870001"), root / "inbox")
     work = in_process.workspace.claim(in_process.ctx, root / "inbox" / "boucle.xlsx")

@@ -82,7 +82,7 @@ def test_any_file_name_is_processed_shown_escaped_and_blocks_nothing(root: Path,
 
 
 def test_a_failing_sidecar_write_leaves_no_temp_file(tmp_path: Path) -> None:
-    from provisioner.service.inbox import _write_json
+    from provisioner.service.workspace import _write_json
 
     with pytest.raises(UnicodeEncodeError):
         _write_json(tmp_path / "C1.json", {"name": "\udce9"})  # what a raw non-UTF-8 name did

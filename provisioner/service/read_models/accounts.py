@@ -12,6 +12,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
 from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import account_categories, accounts, adherents
 
@@ -46,16 +47,16 @@ def list_accounts(ctx: ServiceContext, adherent: str | None = None,
     """Accounts, of one company and/or one téléservice: who, where, status, powers, categories; never a hash."""
     if teleservice is not None and teleservice_of(teleservice) is None:
         raise UnknownTeleservice(key=teleservice)
-    with ctx.engine.begin() as conn:
-        if adherent is not None and repo.find_adherent(conn, adherent) is None:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        if adherent is not None and repo.find_adherent(uow.conn, adherent) is None:
             raise UnknownAdherent(numero=adherent)  # an unknown number is not a company without accounts
         columns = (adherents.c.numero, accounts.c.id, accounts.c.login, accounts.c.teleservice,
                    accounts.c.status, accounts.c.nom, accounts.c.prenom, accounts.c.fonction, accounts.c.email,
                    accounts.c.ordonnateur, accounts.c.validateur)
         query = _account_filter(select(*columns), adherent, teleservice).order_by(
             adherents.c.numero, accounts.c.teleservice, accounts.c.login)
-        rows = conn.execute(query).all()
-        categories = _categories(conn, adherent, teleservice)
+        rows = uow.conn.execute(query).all()
+        categories = _categories(uow.conn, adherent, teleservice)
     return [_summary(row, categories.get(row.id, [])) for row in rows]
 
 
@@ -121,8 +122,8 @@ def search_accounts(ctx: ServiceContext, q: str, *, page: int = 1) -> Page[Accou
              .join(matching, matching.c.id == accounts.c.id)
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
              .order_by(accounts.c.login_key))
-    with ctx.engine.connect() as conn:
-        rows = [cast(AccountFound, dict(r._mapping)) for r in conn.execute(query)]
+    with UnitOfWork(ctx, read_only=True) as uow:
+        rows = [cast(AccountFound, dict(r._mapping)) for r in uow.conn.execute(query)]
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 
@@ -135,9 +136,9 @@ def account_detail(ctx: ServiceContext, login: str) -> dict[str, Any]:
                     adherents.c.raison_sociale)
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
              .where(accounts.c.login_key == login_key(login)))
-    with ctx.engine.connect() as conn:
-        found = [dict(r._mapping) for r in conn.execute(query).fetchmany(1)]
-        add_categories(conn, found)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        found = [dict(r._mapping) for r in uow.conn.execute(query).fetchmany(1)]
+        add_categories(uow.conn, found)
     if not found:
         raise UnknownAccount(login=login)
     return found[0]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import audit
 
 
@@ -17,8 +18,8 @@ def journal(ctx: ServiceContext, *, actor: str = "", page: int = 1) -> Page[dict
                    audit.c.target, audit.c.after).order_by(audit.c.id.desc())
     if actor:
         query = query.where(audit.c.actor == actor)
-    with ctx.engine.connect() as conn:
-        found = fetch_page(conn, query, page, dict)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        found = fetch_page(uow.conn, query, page, dict)
     found.rows = [audit_row(r) for r in found.rows]
     return found
 

@@ -16,6 +16,7 @@ from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, fetch_page, prefix
 from provisioner.service.read_models.submissions import submission_columns
 from provisioner.service.request_summary import request_summary
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import (
     ADHERENT_STATUSES,
     accounts,
@@ -55,13 +56,13 @@ def list_adherents(ctx: ServiceContext, status: str | None = None) -> list[Adher
     if status is not None and status not in ADHERENT_STATUSES:
         raise UnknownStatus(value=status)
     now = ctx.clock()
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
         query = select(adherents).order_by(adherents.c.numero)
         if status is not None:
             query = query.where(adherents.c.status == status)
-        rows = conn.execute(query).all()
-        users = _count_by(conn, accounts.c.adherent_id)
-        waiting = _count_by(conn, pending_users.c.adherent_id)
+        rows = uow.conn.execute(query).all()
+        users = _count_by(uow.conn, accounts.c.adherent_id)
+        waiting = _count_by(uow.conn, pending_users.c.adherent_id)
     return [_summary(row, users.get(row.id, 0), waiting.get(row.id, 0), now) for row in rows]
 
 
@@ -94,8 +95,8 @@ def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = N
     if status:
         query = query.where(adherents.c.status == status)
     now = ctx.clock()
-    with ctx.engine.connect() as conn:
-        found = fetch_page(conn, query, page, dict)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        found = fetch_page(uow.conn, query, page, dict)
     rows: list[AdherentFound] = [
         {"numero": r["numero"], "raison_sociale": r["raison_sociale"], "status": r["status"],
          "created_at": r["created_at"], "locked": lockout.is_locked(r["locked_until"], now)} for r in found.rows]
@@ -105,8 +106,8 @@ def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = N
 def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:
     """One company: its details, delegate, a page of its accounts, its submissions, requests and audit."""
     now = ctx.clock()
-    with ctx.engine.connect() as conn:
-        company = conn.execute(select(adherents).where(adherents.c.numero == numero)).first()
+    with UnitOfWork(ctx, read_only=True) as uow:
+        company = uow.conn.execute(select(adherents).where(adherents.c.numero == numero)).first()
         if company is None:
             raise UnknownAdherent(numero=numero)
         account_query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status,
@@ -114,15 +115,15 @@ def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1)
                                 accounts.c.validateur)
                          .where(accounts.c.adherent_id == company.id)
                          .order_by(accounts.c.teleservice, accounts.c.login_key))
-        account_rows = fetch_page(conn, account_query, accounts_page, dict)
-        add_categories(conn, account_rows.rows)
-        waiting_users = conn.execute(select(func.count()).where(pending_users.c.adherent_id == company.id)
+        account_rows = fetch_page(uow.conn, account_query, accounts_page, dict)
+        add_categories(uow.conn, account_rows.rows)
+        waiting_users = uow.conn.execute(select(func.count()).where(pending_users.c.adherent_id == company.id)
                                      ).scalar_one()
-        recent = conn.execute(submission_columns().where(submissions.c.adherent_numero == numero)
+        recent = uow.conn.execute(submission_columns().where(submissions.c.adherent_numero == numero)
                               .order_by(submissions.c.received_at.desc()).limit(PAGE_SIZE)).all()
-        asked = conn.execute(select(requests).where(requests.c.adherent_id == company.id)
+        asked = uow.conn.execute(select(requests).where(requests.c.adherent_id == company.id)
                              .order_by(requests.c.id.desc()).limit(PAGE_SIZE)).all()
-        history = conn.execute(select(audit.c.at, audit.c.actor, audit.c.action, audit.c.target, audit.c.after)
+        history = uow.conn.execute(select(audit.c.at, audit.c.actor, audit.c.action, audit.c.target, audit.c.after)
                                .where(audit.c.adherent_numero == numero)
                                .order_by(audit.c.at.desc(), audit.c.id.desc()).limit(PAGE_SIZE)).all()
     return {

@@ -41,6 +41,7 @@ from provisioner.service.read_models.submissions import (
 )
 from provisioner.service.read_models.timing import RECENT
 from provisioner.service.request_summary import request_summary
+from provisioner.service.unit_of_work import UnitOfWork
 
 ERROR_WINDOW = timedelta(days=7)
 TOP_CODES = 8
@@ -74,20 +75,21 @@ class Facts:
 
 def collect(ctx: ServiceContext, now: datetime, *, rows: int | None, recent: int, mails: int) -> Facts:
     """The facts; at most `rows` of each list (all when None), the `recent` last submissions, `mails` emails."""
-    with ctx.engine.connect() as conn:
-        waiting, overdue = count_subscriptions_waiting(conn, now)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        waiting, overdue = count_subscriptions_waiting(uow.conn, now)
         return Facts(
-            received=received_since(conn, now - RECENT),
-            unfinished=unfinished(conn),
+            received=received_since(uow.conn, now - RECENT),
+            unfinished=unfinished(uow.conn),
             inbox=inbox_state(ctx.settings.inbox),
-            emails=mail_counts(conn),
-            subscriptions=Capped(subscriptions_waiting(conn, now, rows), waiting),
+            emails=mail_counts(uow.conn),
+            subscriptions=Capped(subscriptions_waiting(uow.conn, now, rows), waiting),
             overdue=overdue,
-            locked=_capped(locked(conn, now, rows), rows, lambda c: count_locked(c, now), conn),
-            requests=_capped(_waiting_requests(conn, rows), rows, lambda c: count_requests(c, "waiting"), conn),
-            recent=recent_submissions(conn, recent),
-            mails=mails_to_watch(conn, mails) if mails else [],
-            codes=frequent_error_codes(conn, now - ERROR_WINDOW, TOP_CODES),
+            locked=_capped(locked(uow.conn, now, rows), rows, lambda c: count_locked(c, now), uow.conn),
+            requests=_capped(_waiting_requests(uow.conn, rows), rows, lambda c: count_requests(c, "waiting"),
+                             uow.conn),
+            recent=recent_submissions(uow.conn, recent),
+            mails=mails_to_watch(uow.conn, mails) if mails else [],
+            codes=frequent_error_codes(uow.conn, now - ERROR_WINDOW, TOP_CODES),
         )
 
 

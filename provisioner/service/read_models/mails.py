@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import mail_queue
 
 
@@ -47,8 +48,8 @@ def list_mails(ctx: ServiceContext, *, status: str = "", page: int = 1) -> Page[
     wanted = (status,) if status in ("pending", "failed") else ("failed", "pending")
     query = (mail_columns().where(mail_queue.c.status.in_(wanted))
              .order_by(mail_queue.c.status, mail_queue.c.id))
-    with ctx.engine.connect() as conn:
-        return fetch_page(conn, query, page, MailRow)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return fetch_page(uow.conn, query, page, MailRow)
 
 
 def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:

@@ -11,6 +11,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
 from provisioner.service.request_summary import public_payload
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import REQUEST_STATUSES, adherents, requests
 
 
@@ -39,8 +40,8 @@ def list_requests(ctx: ServiceContext, status: str | None = "waiting") -> list[R
     """Requests of one status (waiting by default; None for all), oldest first, without hashes."""
     if status is not None and status not in REQUEST_STATUSES:
         raise UnknownStatus(value=status)
-    with ctx.engine.begin() as conn:
-        return request_rows(conn, status)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return request_rows(uow.conn, status)
 
 
 def request_rows(conn: Connection, status: str | None, limit: int | None = None) -> list[RequestSummary]:

@@ -19,6 +19,7 @@ from provisioner.service.read_models.mails import MailCounts, mail_counts
 from provisioner.service.read_models.requests import WaitingRequest, requests_waiting
 from provisioner.service.read_models.submissions import StatusCounts, Unfinished, submission_counts, unfinished
 from provisioner.service.read_models.timing import SUBSCRIPTION_OVERDUE, hours
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import adherents
 
 
@@ -56,16 +57,16 @@ class ServiceStatus(TypedDict):
 
 def status(ctx: ServiceContext, now: datetime) -> ServiceStatus:
     """What an operator checks each morning: queue, failures, emails, subscriptions and requests waiting."""
-    with ctx.engine.begin() as conn:
+    with UnitOfWork(ctx, read_only=True) as uow:
         return {
             "at": now,
-            "submissions": submission_counts(conn, now),
-            "unfinished": unfinished(conn),
+            "submissions": submission_counts(uow.conn, now),
+            "unfinished": unfinished(uow.conn),
             "inbox": inbox_state(ctx.settings.inbox),
-            "emails": mail_counts(conn),
-            "subscriptions_waiting": subscriptions_waiting(conn, now),
-            "locked": locked(conn, now),
-            "requests_waiting": requests_waiting(conn, now),
+            "emails": mail_counts(uow.conn),
+            "subscriptions_waiting": subscriptions_waiting(uow.conn, now),
+            "locked": locked(uow.conn, now),
+            "requests_waiting": requests_waiting(uow.conn, now),
         }
 
 

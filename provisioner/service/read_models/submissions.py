@@ -13,6 +13,7 @@ from provisioner.service.read_models.mails import mail_columns
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.service.read_models.timing import RECENT
 from provisioner.service.request_summary import public_payload
+from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import (
     SUBMISSION_STATUSES,
     adherents,
@@ -87,19 +88,19 @@ def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "
         start = datetime.combine(day, time(), tzinfo=UTC)
         query = query.where(submissions.c.received_at >= start,
                             submissions.c.received_at < start + timedelta(days=1))
-    with ctx.engine.connect() as conn:
-        return fetch_page(conn, query, page, SubmissionRow)
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return fetch_page(uow.conn, query, page, SubmissionRow)
 
 
 def submission_detail(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
     """A submission with its report (schema 1, never a secret) and its emails (never their bodies)."""
-    with ctx.engine.connect() as conn:
-        row = conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+    with UnitOfWork(ctx, read_only=True) as uow:
+        row = uow.conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
         if row is None:
             raise UnknownSubmission(id=submission_id)
-        mails = conn.execute(mail_columns().where(mail_queue.c.submission_id == submission_id)
+        mails = uow.conn.execute(mail_columns().where(mail_queue.c.submission_id == submission_id)
                              .order_by(mail_queue.c.id)).all()
-        held = conn.execute(select(requests.c.id, requests.c.kind, requests.c.status, requests.c.payload)
+        held = uow.conn.execute(select(requests.c.id, requests.c.kind, requests.c.status, requests.c.payload)
                             .where(requests.c.submission_id == submission_id)).all()
     return {"id": row.id, "file_name": row.file_name, "received_at": row.received_at,
             "finished_at": row.finished_at, "adherent_numero": row.adherent_numero,

@@ -1,0 +1,74 @@
+"""How the operators' commands print: a table for a terminal, drawn to its width; piped or redirected,
+tab-separated values written whole (a heading line, then one line per row), for scripts and mails; with
+`--json`, JSON (times in ISO 8601 with their offset). Times for people are in Casablanca time. Values typed
+by outsiders (names, file names) are printed as plain text, never read as rich markup or terminal control
+sequences."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from provisioner.wording import dates
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return dates.aware(value).isoformat(timespec="seconds")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def plain(value: Any) -> str:
+    """Printable text: no control character from a workbook reaches the terminal."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return dates.short(value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in str(value))
+
+
+def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str,
+                titled: bool = False) -> None:
+    """A table for a terminal; with no terminal, tab-separated values, whole (`titled`: a `# title`
+    line first, for the commands that print several tables)."""
+    rows = list(rows)
+    if not sys.stdout.isatty():
+        print_tsv(title if titled else None, headings, rows)
+        return
+    console = Console(highlight=False)
+    if not rows:
+        if empty:
+            console.print(Text(empty))
+        return
+    table = Table(*headings, title=title, title_justify="left")
+    for row in rows:
+        table.add_row(*(Text(plain(cell)) for cell in row))  # Text: never parsed as markup
+    console.print(table)
+
+
+def print_tsv(title: str | None, headings: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    # plain() turns tabs and line breaks into U+FFFD: a value never splits a line or a column.
+    lines = ([f"# {plain(title)}"] if title else []) + ["\t".join(plain(h) for h in headings)]
+    lines += ["\t".join(plain(cell) for cell in row) for row in rows]
+    click.echo("\n".join(lines))
+
+
+def say(message: str) -> None:
+    click.echo(plain(message))

@@ -1,0 +1,104 @@
+"""`provisioner requests …`: the changes waiting for a signed letter, listed, approved or rejected. Thin:
+each command calls one use case of the service layer and prints what it returns (`cli.output`); an unknown
+request is a one-line error (exit 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from provisioner.cli.app import cli
+from provisioner.cli.options import agence, json_option
+from provisioner.cli.output import echo_json, print_table, say
+from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
+
+
+@cli.group("requests")
+def requests_group() -> None:
+    """Changes waiting for a signed letter: list them, approve or reject them.
+
+    \b
+    Example:
+        provisioner requests list
+    """
+
+
+@requests_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Every request, decided ones too (default: waiting).")
+@json_option()
+def requests_list(show_all: bool, as_json: bool) -> None:
+    """List the requests waiting for the Agence Virtuelle's decision.
+
+    \b
+    Example:
+        provisioner requests list --all --json
+    """
+    from provisioner.service.read_models.requests import list_requests
+
+    with agence() as ctx:
+        found = list_requests(ctx, None if show_all else "waiting")
+    if as_json:
+        echo_json(found)
+        return
+    print_table("Demandes", ("N°", "Adhérent", "Type", "Statut", "Reçue le", "Détail"),
+                ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]),
+                  label(REQUEST_STATUS, r["status"]), r["created_at"], _detail(r["kind"], r["payload"]))
+                 for r in found), empty="Aucune demande en attente." if not show_all else "Aucune demande.")
+
+
+def _detail(kind: str, payload: dict[str, Any]) -> str:
+    if kind == "mass_disable":
+        logins = ", ".join(str(c["login"]) for c in payload.get("changes", []) if c.get("action") == "disable")
+        return f"{payload.get('disable', '?')} désactivation(s) sur {payload.get('active', '?')} actifs : {logins}"
+    before = payload.get("before") or {}
+    return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
+
+
+@requests_group.command("approve")
+@click.argument("request_id", metavar="ID", type=click.IntRange(min=1))
+def requests_approve(request_id: int) -> None:
+    """Approve a waiting request and apply it; the delegate is told by email.
+
+    A held workbook (mass deactivation) is applied change by change against
+    the accounts of today: a login gone or taken since is skipped and listed.
+
+    \b
+    Example:
+        provisioner requests approve 12
+    """
+    from provisioner.service import decisions
+
+    with agence() as ctx:
+        decision = decisions.approve_request(ctx, request_id)
+    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
+        f"{REQUEST_STATUS['approved']} : {len(decision.applied)} changement(s) appliqué(s), "
+        f"{len(decision.skipped)} ignoré(s).")
+    for skipped in decision.skipped:
+        say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
+            f"({label(SKIP_REASON, skipped['reason'])})")
+    _say_notified(decision.notified)
+
+
+@requests_group.command("reject")
+@click.argument("request_id", metavar="ID", type=click.IntRange(min=1))
+@click.option("--reason", help="Why, in French: quoted in the email to the delegate.")
+def requests_reject(request_id: int, reason: str | None) -> None:
+    """Reject a waiting request: nothing of it is applied; the delegate is told by email.
+
+    \b
+    Example:
+        provisioner requests reject 12 --reason "Lettre non signée"
+    """
+    from provisioner.service import decisions
+
+    with agence() as ctx:
+        decision = decisions.reject_request(ctx, request_id, reason=reason)
+    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
+        f"{REQUEST_STATUS['rejected']} : rien n'a été appliqué.")
+    _say_notified(decision.notified)
+
+
+def _say_notified(addresses: list[str]) -> None:
+    say(f"Email envoyé à : {', '.join(addresses)}." if addresses else
+        "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu.")

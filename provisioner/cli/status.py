@@ -1,0 +1,91 @@
+"""`provisioner status`: the state of the service, its health first (read from var/health.json, so that it
+is shown even while the database is down)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioner.cli.app import cli
+from provisioner.cli.options import json_option
+from provisioner.cli.output import echo_json, plain, print_table, say
+from provisioner.wording.labels import REQUEST_KIND_SHORT, label, status_label
+
+
+@cli.command("status")
+@json_option()
+def status_command(as_json: bool) -> None:
+    """The state of the service: its health, submissions, files waiting, emails, subscriptions and requests.
+
+    The health comes first: what the running service found failing (« base
+    de données injoignable depuis 10 h 32 », « outbox non inscriptible »),
+    read from var/health.json, so it is shown even while the database is
+    down (then only the health is shown, and the exit code is 1).
+    Subscriptions waiting for more than 48 hours are flagged, and the
+    companies locked after failed authentications are listed.
+
+    \b
+    Example:
+        provisioner status --json
+    """
+    from provisioner.cli.app import settings_or_exit
+    from provisioner.service import faults
+    from provisioner.service.context import open_context
+    from provisioner.service.health import describe_all, read_health
+    from provisioner.service.read_models.status import status
+    from provisioner.store.db import StoreUnavailable
+    from provisioner.store.tables import utcnow
+
+    settings = settings_or_exit()
+    health = read_health(settings)
+    try:
+        with open_context(settings) as ctx:
+            state = status(ctx, ctx.clock())
+    except Exception as error:  # the database is down: say what the running service recorded
+        if not isinstance(error, StoreUnavailable) and faults.classify(error, settings) is None:
+            raise
+        health["messages"] = describe_all(health, utcnow())
+        reason = str(error) if isinstance(error, StoreUnavailable) else type(error).__name__
+        if as_json:
+            echo_json({"at": utcnow(), "health": health, "database": {"reachable": False, "error": reason}})
+        else:
+            _print_health(health["messages"])
+            say(f"Base de données injoignable maintenant : {reason}")
+        raise SystemExit(1) from None
+    health["messages"] = describe_all(health, state["at"])
+    shown = {"health": health, **state}
+    if as_json:
+        echo_json(shown)
+        return
+    _print_status(shown)
+
+
+def _print_health(messages: list[str]) -> None:
+    if not messages:
+        say("Santé du service : aucune anomalie signalée")
+    for message in messages:
+        say(f"ANOMALIE : {message}")
+
+
+def _print_status(state: dict[str, Any]) -> None:
+    inbox, emails = state["inbox"], state["emails"]
+    say(f"État du service au {plain(state['at'])}")
+    _print_health(state["health"]["messages"])
+    say(f"Boîte de dépôt {inbox['path']} : {inbox['files']} fichier(s) en attente"
+        + ("" if inbox["exists"] else " (dossier absent)"))
+    say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
+    print_table("Soumissions", ("Statut", "24 dernières heures", "Total"),
+                ((status_label(s), c["last_24h"], c["total"]) for s, c in sorted(state["submissions"].items())),
+                empty="Aucune soumission.", titled=True)
+    print_table("Soumissions non terminées", ("Soumission", "Statut", "Adhérent", "Reçue le", "Fichier"),
+                ((u["id"], status_label(u["status"]), u["adherent"], u["received_at"], u["file"])
+                 for u in state["unfinished"]),
+                empty="Aucune soumission en cours ou inachevée.", titled=True)
+    print_table("Abonnements en attente de validation", ("Adhérent", "Raison sociale", "Depuis", "Heures", "> 48 h"),
+                ((s["numero"], s["raison_sociale"], s["since"], s["age_hours"], "EN RETARD" if s["overdue"] else "")
+                 for s in state["subscriptions_waiting"]), empty="Aucun abonnement en attente.", titled=True)
+    print_table("Adhérents bloqués", ("Adhérent", "Raison sociale", "Échecs", "Jusqu'au"),
+                ((b["numero"], b["raison_sociale"], b["failed_auth"], b["locked_until"]) for b in state["locked"]),
+                empty="Aucun adhérent bloqué.", titled=True)
+    print_table("Demandes en attente", ("N°", "Adhérent", "Type", "Depuis", "Heures"),
+                ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]), r["since"], r["age_hours"])
+                 for r in state["requests_waiting"]), empty="Aucune demande en attente.", titled=True)
