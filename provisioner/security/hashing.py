@@ -8,7 +8,6 @@ it over the cores. Nothing here logs, returns or raises with a secret in it.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import secrets
 import signal
@@ -20,6 +19,7 @@ from types import TracebackType
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from provisioner import forkserver
 from provisioner.workbook.text import answer_key
 
 log = logging.getLogger(__name__)
@@ -72,20 +72,6 @@ def verify_admin(hash: str | None, password: str) -> bool:
 
 # Below this many values a pool costs more to start than it saves.
 POOL_THRESHOLD = 4
-
-
-def _start_context() -> multiprocessing.context.BaseContext:
-    # fork() from a threaded process (the scheduler's worker threads, the
-    # database pool) can copy a lock held by another thread and hang the
-    # child. forkserver forks from a clean single-threaded server instead;
-    # where it does not exist (Windows), spawn.
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    # The server preloads this module (argon2 ready in every worker) instead
-    # of re-importing __main__, which may be a script that is not import-safe.
-    context.set_forkserver_preload([__name__])
-    return context
 
 
 def _ignore_interrupt() -> None:
@@ -148,7 +134,7 @@ class Hasher:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=_start_context(),
+                    max_workers=self.workers, mp_context=forkserver.context(),
                     initializer=_ignore_interrupt,
                 )
             return self._pool
