@@ -42,8 +42,8 @@ def _subscribe(conn: Connection, run: _Run, hashes: Hashes) -> dict[str, Any]:
         notification_email=parsed.adherent.value("email_notification") or None,
         admin_password_hash=hashes.values[ADMIN],
         confirmations=int(confirmations) if confirmations in layout.CONFIRMATIONS else 1, now=run.now)
-    for change in plan.effective:
-        repo.add_pending_user(conn, adherent_id, run.id, change, hashes.for_change(change), run.now)
+    waiting = [(change, hashes.for_change(change)) for change in plan.effective]
+    repo.add_pending_users(conn, adherent_id, run.id, waiting, run.now)
     repo.add_audit(conn, actor=f"submission:{run.id}", numero=run.numero, action="subscribe",
                    target=run.numero, after={"users_waiting": len(plan.effective)}, now=run.now)
     return {"company_changes": [{"kind": "subscription", "status": "waiting",
