@@ -28,22 +28,25 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from apply_bench import one_hash_seconds  # noqa: E402
+if TYPE_CHECKING:
+    from provisioner.security.hashing import Hasher
 
-from provisioner.config import Settings  # noqa: E402
-from provisioner.security.hashing import Hasher  # noqa: E402
-from provisioner.service.context import open_context  # noqa: E402
-from provisioner.service.inbox import MIN_AGE_SECONDS  # noqa: E402
-from provisioner.service.rounds import Service  # noqa: E402
-from tests.factory import adherent, delegue, make_workbook, user  # noqa: E402
+# The other imports are in the functions, not here: multiprocessing runs this script again in
+# each child it starts from a forkserver (the reader children, the hash workers), as it runs
+# `provisioner` in the service's. At the top, openpyxl, the factory and the service's modules
+# cost each reader child about 0.6 s of CPU, 6 ms a workbook in a drain of 200, that the
+# service never pays (the `provisioner` script imports 35 ms).
 
 
 def build_inbox(inbox: Path, workbooks: int, users: int) -> int:
     """Abonnements of distinct companies, users spread over the sheets; returns the hashes they need."""
+    from tests.factory import adherent, delegue, make_workbook, user
+
     inbox.mkdir(parents=True, exist_ok=True)
     staging = inbox.parent / "staging"
     staging.mkdir()
@@ -88,6 +91,13 @@ def main() -> None:
     parser.add_argument("--floor-sample", type=int, default=1000,
                         help="hashes timed through the pool alone to measure the pool floor")
     args = parser.parse_args()
+    from apply_bench import one_hash_seconds
+
+    from provisioner.config import Settings
+    from provisioner.service.context import open_context
+    from provisioner.service.inbox import MIN_AGE_SECONDS
+    from provisioner.service.rounds import Service
+
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

@@ -36,8 +36,8 @@ def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str,
         notification_email=parsed.adherent.value("email_notification") or None,
         admin_password_hash=hashes.values[ADMIN],
         confirmations=int(confirmations) if confirmations in CONFIRMATIONS else 1, now=now)
-    for change in plan.effective:
-        repo.add_pending_user(conn, adherent_id, submission.id, change, hashes.for_change(change), now)
+    waiting = [(change, hashes.for_change(change)) for change in plan.effective]
+    repo.add_pending_users(conn, adherent_id, submission.id, waiting, now)
     repo.add_audit(conn, actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
                    target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
     return {"company_changes": [{"kind": "subscription", "status": "waiting",

@@ -161,17 +161,30 @@ def _set_categories(conn: Connection, account_id: int, categories: frozenset[str
                      [{"account_id": account_id, "category": c} for c in sorted(categories)])
 
 
-def add_pending_user(conn: Connection, adherent_id: int, submission_id: str, change: UserChange,
-                     secrets: dict[str, str | None], now: datetime) -> None:
+def add_pending_users(conn: Connection, adherent_id: int, submission_id: str,
+                      users: list[tuple[UserChange, dict[str, str | None]]], now: datetime) -> None:
+    """The users of an Abonnement, waiting for its validation: each change with its hashes.
+
+    One INSERT for them all (executemany): one statement per user cost about
+    0.25 ms of the service's CPU each.
+    """
+    if not users:
+        return
+    conn.execute(insert(pending_users), [_pending_row(adherent_id, submission_id, change, secrets, now)
+                                         for change, secrets in users])
+
+
+def _pending_row(adherent_id: int, submission_id: str, change: UserChange, secrets: dict[str, str | None],
+                 now: datetime) -> dict[str, Any]:
     record: dict[str, Any] = {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}
     record.update(ordonnateur=bool(change.ordonnateur), validateur=bool(change.validateur),
                   categories=sorted(change.categories or ()),
                   questions=list(change.questions) if change.questions else [])
-    conn.execute(insert(pending_users).values(
+    return dict(
         adherent_id=adherent_id, submission_id=submission_id, teleservice=change.teleservice,
         login=change.login, login_key=change.key, record=record, created_at=now,
         password_hash=secrets.get("password_hash"), answer1_hash=secrets.get("answer1_hash"),
-        answer2_hash=secrets.get("answer2_hash"), answer3_hash=secrets.get("answer3_hash")))
+        answer2_hash=secrets.get("answer2_hash"), answer3_hash=secrets.get("answer3_hash"))
 
 
 # -- submissions, requests, audit ----------------------------------------------------

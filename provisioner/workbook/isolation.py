@@ -28,6 +28,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
+from provisioner import forkserver
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -37,9 +39,6 @@ DEFAULT_SECONDS = 60.0
 MAX_CHILDREN = 2  # the serve loop reads at most two files at once
 STARTUP_SECONDS = 60.0  # a cold forkserver imports pandas and calamine first
 _READY = "ready"
-# One forkserver serves the whole process: whichever pool starts it first decides its
-# imports, so the hash pool's module is preloaded here too.
-_PRELOAD = ["provisioner.workbook.reader", "provisioner.security.hashing"]
 
 
 class ChildFailed(Exception):
@@ -233,14 +232,9 @@ def _start_context() -> multiprocessing.context.BaseContext:
     (`provisioner check` pays no second interpreter start). Otherwise, as the hash pool does, a
     forkserver with the reader's imports done: fork() from a threaded process can copy a lock
     that another thread holds, and hang the child."""
-    methods = multiprocessing.get_all_start_methods()
-    if threading.active_count() == 1 and "fork" in methods:
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
-    return context
+    return forkserver.context()
 
 
 _default: ReaderPool | None = None

@@ -5,11 +5,16 @@ message. Two kinds of schema:
 
 - `cells_schema`: every single-cell test (formats, closed lists, required
   form fields) over a long frame, one row per cell of the two forms and of
-  every table, one check per kind of test;
+  every table, in one check;
 - `row_schema`, per téléservice: the rules across a row's cells (the record
   an action needs, the password pair, E@syPaiement powers), judged row by
-  row on the table's own frame; the failing cells of a failing row are found
-  afterwards.
+  row on the table's own frame, in one check.
+
+pandera tells which rows fail; which test or rule failed on them, and on
+which cell, is found afterwards for those rows only. One check per schema
+because each check costs pandera about 0.15 ms per call whatever it judges:
+one per test and rule was 22 checks, some 3 ms of the service's CPU, for
+every workbook.
 
 Either way each failure names its sheet, row and field, so its cell.
 Schemas are built once (per request type where required fields depend on
@@ -235,49 +240,37 @@ def _field_tests(fld: Field, *, password_policy: bool = False) -> dict[str, _Pre
 
 
 _Cells = dict[str, np.ndarray]  # field key → one bool per row (False: that cell fails)
+_Columns = Mapping[str, np.ndarray]  # a table's columns, by field key
 
 
 @dataclass(frozen=True)
 class _RowRule:
-    """A rule across the cells of a row, judged by pandera one row at a time.
+    """A rule across the cells of a row: `cells` judges each of the rule's own columns, every row at once.
 
-    `cells` judges each of the rule's own columns. pandera sees only whether
-    each row passes: a check returning a whole frame makes pandera gather
-    failure cases column by column even when everything passes (about 10 ms a
-    check). The failing cells of a failing row are found afterwards by
-    running `cells` again on that row alone. numpy rather than pandas
-    operators: these run on every sheet of every workbook.
+    numpy rather than pandas operators, on columns taken out of the frame
+    once per table: these run on every sheet of every workbook.
     """
 
     name: str
-    cells: Callable[[pd.DataFrame], _Cells]
-
-    def check(self) -> pa.Check:
-        def passes(frame: pd.DataFrame) -> pd.Series:
-            return pd.Series(np.logical_and.reduce(list(self.cells(frame).values())), index=frame.index)
-
-        return pa.Check(passes, name=self.name, ignore_na=False)
-
-    def failing_keys(self, row: pd.DataFrame) -> list[str]:
-        return [key for key, passed in self.cells(row).items() if not passed[0]]
+    cells: Callable[[_Columns], _Cells]
 
 
-def _column(frame: pd.DataFrame, key: str) -> np.ndarray:
-    return frame[key].to_numpy()
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {str(key): frame[key].to_numpy() for key in frame.columns}
 
 
-def _is_record(frame: pd.DataFrame) -> np.ndarray:
-    action = _column(frame, "action")
+def _is_record(columns: _Columns) -> np.ndarray:
+    action = columns["action"]
     return np.asarray(np.logical_or.reduce([action == a for a in RECORD_ACTIONS]), dtype=bool)
 
 
 def _record_required(record_keys: tuple[str, ...]) -> _RowRule:
     """Blank or `Créer`: the whole record; any other action: the login."""
 
-    def cells(frame: pd.DataFrame) -> _Cells:
-        record = _is_record(frame)
-        out = {key: ~(record & (_column(frame, key) == "")) for key in record_keys if key != "login"}
-        out["login"] = _column(frame, "login") != ""
+    def cells(columns: _Columns) -> _Cells:
+        record = _is_record(columns)
+        out = {key: ~(record & (columns[key] == "")) for key in record_keys if key != "login"}
+        out["login"] = columns["login"] != ""
         return out
 
     return _RowRule("record_required", cells)
@@ -286,20 +279,20 @@ def _record_required(record_keys: tuple[str, ...]) -> _RowRule:
 def _password_pair() -> list[_RowRule]:
     """The password and its confirmation go together (spec: "Passwords")."""
 
-    def pair(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        return _column(frame, "password") != "", _column(frame, "password_confirm") != ""
+    def pair(columns: _Columns) -> tuple[np.ndarray, np.ndarray]:
+        return columns["password"] != "", columns["password_confirm"] != ""
 
-    def differs(frame: pd.DataFrame) -> _Cells:
-        typed, confirmed = pair(frame)
-        same = _column(frame, "password") == _column(frame, "password_confirm")
+    def differs(columns: _Columns) -> _Cells:
+        typed, confirmed = pair(columns)
+        same = columns["password"] == columns["password_confirm"]
         return {"password_confirm": ~(typed & confirmed & ~same)}
 
-    def confirmation_missing(frame: pd.DataFrame) -> _Cells:
-        typed, confirmed = pair(frame)
+    def confirmation_missing(columns: _Columns) -> _Cells:
+        typed, confirmed = pair(columns)
         return {"password_confirm": ~(typed & ~confirmed)}
 
-    def password_missing(frame: pd.DataFrame) -> _Cells:
-        typed, confirmed = pair(frame)
+    def password_missing(columns: _Columns) -> _Cells:
+        typed, confirmed = pair(columns)
         return {"password": ~(~typed & confirmed)}
 
     return [_RowRule("confirmation_differs", differs),
@@ -314,10 +307,10 @@ def _easypaiement_role() -> _RowRule:
     store can tell, so it is not judged here. The failure sits on Ordonnateur.
     """
 
-    def cells(frame: pd.DataFrame) -> _Cells:
-        ordo, valid = _column(frame, "ordonnateur"), _column(frame, "validateur")
-        no_power = _is_record(frame) & (ordo != "Oui") & (valid != "Oui")
-        modifier = _column(frame, "action") == Action.MODIFIER.value
+    def cells(columns: _Columns) -> _Cells:
+        ordo, valid = columns["ordonnateur"], columns["validateur"]
+        no_power = _is_record(columns) & (ordo != "Oui") & (valid != "Oui")
+        modifier = columns["action"] == Action.MODIFIER.value
         both_non = modifier & (ordo == "Non") & (valid == "Non")
         return {"ordonnateur": ~(no_power | both_non)}
 
@@ -329,11 +322,12 @@ def _easypaiement_role() -> _RowRule:
 
 # Cell tests (formats, closed lists, required form fields) are judged in long
 # format: one row per cell (sheet, key, value), for the two forms and every
-# table of a workbook at once, with one pandera check per kind of test. pandera
-# costs about 0.3 ms per check and call, so a check per column and sheet cost
-# tens of milliseconds a workbook. Row rules need a row's cells side by side:
-# they run on each table's own frame.
+# table of a workbook at once, in one pandera check (see the module's
+# docstring). Row rules need a row's cells side by side: they run on each
+# table's own frame.
 _CELL_COLUMNS = ("sheet", "key", "value")
+CELL_TESTS = "cell_tests"  # the one check of `cells_schema`
+ROW_RULES = "row_rules"  # the one check of each `row_schema`
 
 
 def _not_blank(value: str) -> bool:
@@ -365,37 +359,56 @@ def _tested_keys(sheet: str, fields: tuple[Field, ...]) -> tuple[str, ...]:
 
 
 @cache
+def cell_test_names(request_type: str | None) -> tuple[str, ...]:
+    """Every kind of cell test, in the order their findings are listed."""
+    return tuple(sorted({name for sheet, key in [*layout.FORM_FIELD, *layout.TABLE_FIELD]
+                         for name in _cell_tests(sheet, key, request_type)}))
+
+
+@cache
 def cells_schema(request_type: str | None) -> pa.DataFrameSchema:
     """Every cell test of a workbook, over the long frame."""
-    names = sorted({name for sheet, key in [*layout.FORM_FIELD, *layout.TABLE_FIELD]
-                    for name in _cell_tests(sheet, key, request_type)})
-    checks = [pa.Check(_cell_check(name, request_type), name=name, ignore_na=False) for name in names]
-    return pa.DataFrameSchema(checks=checks, name="cells")
+    return pa.DataFrameSchema(checks=[pa.Check(_cells_pass(request_type), name=CELL_TESTS, ignore_na=False)],
+                              name="cells")
 
 
-def _cell_check(name: str, request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]:
+def _cells_pass(request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]:
     def passes(frame: pd.DataFrame) -> pd.Series:
         sheets, keys = frame["sheet"].to_numpy(), frame["key"].to_numpy()
         values = frame["value"].tolist()
         out = np.ones(len(values), dtype=bool)
-        # The cells of one column are consecutive rows: one run each, its test
-        # looked up once and run only where it applies (5,000 users: 60,000 rows).
+        # The cells of one column are consecutive rows: one run each, its tests
+        # looked up once (5,000 users: 60,000 rows).
         starts = [0, *(np.flatnonzero((sheets[1:] != sheets[:-1]) | (keys[1:] != keys[:-1])) + 1)]
         for start, end in zip(starts, [*starts[1:], len(values)]):
-            test = _cell_tests(sheets[start], keys[start], request_type).get(name)
-            if test is not None:
-                out[start:end] = [test(value) for value in values[start:end]]
+            tests = _cell_tests(sheets[start], keys[start], request_type).values()
+            if tests:
+                out[start:end] = [all(test(value) for test in tests) for value in values[start:end]]
         return pd.Series(out, index=frame.index)
 
     return passes
 
 
+def _failed_cell_tests(sheet: str, key: str, value: str, request_type: str | None) -> set[str]:
+    """The names of the tests one cell fails (pandera said it fails one at least)."""
+    return {name for name, test in _cell_tests(sheet, key, request_type).items() if not test(value)}
+
+
 @dataclass(frozen=True)
 class RowSchema:
-    """The row rules of one téléservice's table as a pandera schema, and the rules by name."""
+    """The row rules of one téléservice's table as a pandera schema of one check, and the rules in order."""
 
     schema: pa.DataFrameSchema
-    rules: Mapping[str, _RowRule]
+    rules: tuple[_RowRule, ...]
+
+    def judge(self, frame: pd.DataFrame) -> dict[str, _Cells]:
+        """Each rule's verdict on each of its cells, every row at once, by rule name."""
+        return _judge(self.rules, frame)
+
+
+def _judge(rules: tuple[_RowRule, ...], frame: pd.DataFrame) -> dict[str, _Cells]:
+    columns = _columns(frame)
+    return {rule.name: rule.cells(columns) for rule in rules}
 
 
 @cache
@@ -404,8 +417,14 @@ def row_schema(teleservice_key: str) -> RowSchema:
     rules = [_record_required(layout.COMMON_RECORD_KEYS + teleservice.record_keys), *_password_pair()]
     if {"ordonnateur", "validateur"} <= {c.key for c in teleservice.columns}:
         rules.append(_easypaiement_role())
-    schema = pa.DataFrameSchema(checks=[rule.check() for rule in rules], name=teleservice.sheet)
-    return RowSchema(schema, {rule.name: rule for rule in rules})
+    ordered = tuple(rules)
+
+    def passes(frame: pd.DataFrame) -> pd.Series:
+        verdicts = [passed for cells in _judge(ordered, frame).values() for passed in cells.values()]
+        return pd.Series(np.logical_and.reduce(verdicts), index=frame.index)
+
+    schema = pa.DataFrameSchema(checks=[pa.Check(passes, name=ROW_RULES, ignore_na=False)], name=teleservice.sheet)
+    return RowSchema(schema, ordered)
 
 
 def _required(fld: Field, request_type: str | None) -> bool:
@@ -451,8 +470,12 @@ def validate_cells(forms: tuple[FormData, ...], tables: list[TableData],
                 places.append((table, row, key))
                 rows.append((table.sheet, key, value))
     frame = pd.DataFrame(rows, columns=list(_CELL_COLUMNS), dtype=object)
+    failed = {index: _failed_cell_tests(*rows[index], request)
+              for index in _failed_rows(cells_schema(request), frame, CELL_TESTS)}
     findings: list[Finding] = []
-    for check, index in _failed_rows(cells_schema(request), frame):
+    # Listed test by test, then row by row, as when each test was a check of its own.
+    for check, index in [(name, index) for name in cell_test_names(request) for index in failed
+                         if name in failed[index]]:
         place = places[index]
         if len(place) == 2:
             form, key = place
@@ -472,13 +495,20 @@ def validate_cells(forms: tuple[FormData, ...], tables: list[TableData],
 def validate_rows(sheet: RowSchema, table: TableData, request: str | None) -> list[Finding]:
     if table.frame.empty:
         return []  # most sheets of a typical workbook are empty: a pandera call costs even then
+    failed = _failed_rows(sheet.schema, table.frame, ROW_RULES)
+    if not failed:
+        return []
+    verdicts = sheet.judge(table.frame)
+    position = {row: i for i, row in enumerate(table.frame.index.tolist())}
     findings: list[Finding] = []
-    for check, row in _failed_rows(sheet.schema, table.frame):
-        for key in sheet.rules[check].failing_keys(table.frame.loc[[row]]):
-            if key in table.missing:
-                continue  # a missing column is already a TEMPLATE_MISMATCH
-            findings.append(_finding(check, table.field(key), _row_values(table, row), request,
-                                     table.where(row, key)))
+    # Listed rule by rule, then row by row, as when each rule was a check of its own.
+    for rule in sheet.rules:
+        for row in failed:
+            for key, passed in verdicts[rule.name].items():
+                if passed[position[row]] or key in table.missing:
+                    continue  # a missing column is already a TEMPLATE_MISMATCH
+                findings.append(_finding(rule.name, table.field(key), _row_values(table, row), request,
+                                         table.where(row, key)))
     return findings
 
 
@@ -493,9 +523,9 @@ def _finding(check: str, fld: Field, values: Mapping[str, str], request: str | N
     return error(rule.code, rule.message(fld, value, _Context(values, request)), **where)
 
 
-def _failed_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int]]:
-    """(check name, row) of every failing row: pandera lists each cell of a failing row."""
-    return list(dict.fromkeys((check, row) for check, row, _column in _cases(schema, frame)))
+def _failed_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame, check: str) -> list[int]:
+    """The index of every row failing `check`, in order: pandera lists each cell of a failing row."""
+    return sorted({row for name, row, _column in _cases(schema, frame) if name == check})
 
 
 def _cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
@@ -513,7 +543,7 @@ def _cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, i
     found = []
     for case in cases:
         check = str(case.get("check"))
-        if check not in _RULES:
+        if check not in (CELL_TESTS, ROW_RULES):
             # pandera's own structural checks; the reader guarantees the columns.
             logger.warning("unexpected schema failure %s in %s", check, schema.name)
             continue
