@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
-from provisioner.store.db import make_engine, upgrade
+from provisioner.store.db import alembic_config, make_engine, upgrade
 
 PG_HOST = "127.0.0.1:5432"
 PG_ADMIN_USERS = ("postgres", "root")
@@ -60,6 +62,18 @@ def pg_url(pg_admin: Engine) -> Iterator[str]:
     yield pg_admin.url.set(database=name).render_as_string(hide_password=False)
     with pg_admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def store_at(db_url: str, revision: str) -> Iterator[Engine]:
+    """A store migrated only up to `revision`, as an older service left it (for migration tests)."""
+    engine = make_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

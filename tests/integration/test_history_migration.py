@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 
 from provisioner.store import tables
-from provisioner.store.db import alembic_config, make_engine, upgrade
+from provisioner.store.db import upgrade
+from tests.conftest import store_at
 from tests.integration.test_store import account, add_adherent
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -20,13 +20,8 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def old_store(db_url: str) -> Iterator[Engine]:
     """A store at revision 0001, as the service left it before the history existed."""
-    engine = make_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
-    yield engine
-    engine.dispose()
+    with store_at(db_url, "0001") as engine:
+        yield engine
 
 
 def test_the_audit_trail_of_existing_accounts_becomes_their_history(old_store: Engine) -> None:

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import Engine
 
 from provisioner.service.read_models.submissions import ErrorCode, frequent_error_codes
 from provisioner.store import repository as repo
 from provisioner.store import tables
-from provisioner.store.db import alembic_config, make_engine, upgrade
+from provisioner.store.db import upgrade
+from tests.conftest import store_at
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -33,13 +33,8 @@ def submission(n: int, status: str, received_at: datetime, *codes: str) -> dict[
 @pytest.fixture
 def store_0005(db_url: str) -> Iterator[Engine]:
     """A store at revision 0005, before the error codes had their table."""
-    engine = make_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0005")
-    yield engine
-    engine.dispose()
+    with store_at(db_url, "0005") as engine:
+        yield engine
 
 
 def test_the_migration_counts_the_codes_of_every_stored_report(store_0005: Engine) -> None:

@@ -24,22 +24,9 @@ from provisioner.store.tables import (
 )
 
 
-class RecentSubmission(TypedDict):
-    id: str
-    file_name: str
-    received_at: datetime
-    adherent_numero: str | None
-    request_type: str | None
-    status: str
-    batch_id: str | None
-    counts: dict[str, int] | None  # the report's counts
-    report_name: str | None  # the company's name as the workbook gave it
-    errors: int | None
-    warnings: int | None
-    store_name: str | None  # the company's name in the store
-
-
 class SubmissionRow(TypedDict):
+    """A submission as a list shows it."""
+
     id: str
     file_name: str
     received_at: datetime
@@ -47,6 +34,16 @@ class SubmissionRow(TypedDict):
     request_type: str | None
     status: str
     errors: int | None  # how many the report holds
+
+
+class RecentSubmission(SubmissionRow):
+    """A submission as the dashboard shows it: a list row, and what its report says beside."""
+
+    batch_id: str | None
+    counts: dict[str, int] | None  # the report's counts
+    report_name: str | None  # the company's name as the workbook gave it
+    warnings: int | None
+    store_name: str | None  # the company's name in the store
 
 
 class StatusCounts(TypedDict):
