@@ -11,11 +11,11 @@ import click
 from provisioner.cli.app import cli
 from provisioner.domain.findings import Finding
 from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS
+from provisioner.reports.report_json import SCHEMA
 from provisioner.service.names import display_name, openable
 from provisioner.workbook.checker import CheckResult, check_file, log_safely
 
 EXIT_REJECTED = 1
-REPORT_SCHEMA = 1
 
 
 @cli.command("check")
@@ -71,7 +71,7 @@ def _annotate(result: CheckResult, out: Path) -> None:
 def _as_json(name: str, result: CheckResult) -> str:
     parsed = result.workbook
     report = {
-        "schema": REPORT_SCHEMA,
+        "schema": SCHEMA,  # rapport.json's version: `check --json` is its findings part
         "file": name,
         "status": "accepted" if result.accepted else "rejected",
         "request_type": parsed.request_type if parsed else None,

@@ -20,7 +20,7 @@ from typing import Any
 from provisioner.domain.vocabulary import RequestType
 from provisioner.reports.files import write_atomic
 
-SCHEMA = 1
+SCHEMA = 1  # rapport.json's version, in every report written (service.report, batch_summary, check --json)
 REPORT_NAME = "rapport.json"
 
 REPORT_KEYS = (

@@ -13,6 +13,7 @@ from jinja2 import Environment, StrictUndefined
 
 from provisioner.mail.queue import enqueue
 from provisioner.reports.files import write_atomic
+from provisioner.reports.report_json import SCHEMA
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.wording.dates import date_fr
 from provisioner.wording.labels import request_type_label, status_label
@@ -38,7 +39,7 @@ def summary(result: BatchResult, zip_name: str, received_at: str) -> dict[str, A
         line["report"] = f"../{line['submission_id']}/rapport.html" if line["submission_id"] else None
     statuses = ("accepted", "held", "rejected", "duplicate", "error")
     return {
-        "schema": 1, "batch": result.batch_id, "file": zip_name, "received_at": received_at,
+        "schema": SCHEMA, "batch": result.batch_id, "file": zip_name, "received_at": received_at,
         "status": "refused" if result.refused else "processed",
         "errors": ([{"code": result.refused.code, "message": result.refused.message}] if result.refused else []),
         "totals": {s: result.count(s) for s in statuses if result.count(s)} | {"workbooks": len(workbooks)},

@@ -9,6 +9,7 @@ from typing import Any
 from provisioner.domain.findings import Finding
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.vocabulary import RequestType
+from provisioner.reports.report_json import SCHEMA
 from provisioner.workbook.findings import split
 
 
@@ -28,7 +29,7 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
         if plan is not None and status != "rejected" else []
     counts = plan.counts() if plan is not None and status != "rejected" else None
     report: dict[str, Any] = {
-        "schema": 1, "submission_id": submission_id, "file": file, "sha256": sha256,
+        "schema": SCHEMA, "submission_id": submission_id, "file": file, "sha256": sha256,
         "received_at": received_at.isoformat(timespec="seconds"), "adherent": adherent or None,
         "raison_sociale": raison_sociale or None, "request_type": request_type, "status": status,
         "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
