@@ -18,7 +18,7 @@ from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestTy
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.schemas import meets_password_policy, one_of, shown
+from provisioner.workbook.value_checks import meets_password_policy, one_of, shown
 
 Row = tuple[int, dict[str, str]]
 

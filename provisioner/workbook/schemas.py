@@ -1,7 +1,8 @@
 """pandera schemas for a workbook, and their failures turned into findings at the cell.
 
-Every check is named; `_RULES` maps that name to the spec's code and a French
-message. Two kinds of schema:
+Every check is named; `check_messages.RULES` maps that name to the spec's code
+and a French message. What one value must be is value_checks'; the rules across
+a row's cells are row_rules'. Two kinds of schema:
 
 - `cells_schema`: every single-cell test (formats, closed lists, required
   form fields) over a long frame, one row per cell of the two forms and of
@@ -26,295 +27,31 @@ sheet at a time; what needs two sheets or the request type beyond
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import SupportsInt, cast
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from provisioner.domain.findings import Finding, error
-from provisioner.domain.vocabulary import LOGIN_PATTERN, PASSWORD_PATTERN, Action
-from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
-from provisioner.workbook.layout import Field, Kind
+from provisioner.workbook.check_messages import CODE_PRIORITY, RULES, MessageContext
+from provisioner.workbook.layout import Field
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
+from provisioner.workbook.row_rules import (
+    Cells,
+    RowRule,
+    columns_of,
+    easypaiement_role,
+    password_pair,
+    record_required,
+)
+from provisioner.workbook.value_checks import Predicate, field_tests
 
 logger = logging.getLogger(__name__)
-
-MAX_EMAIL_LENGTH = 254
-MAX_SHOWN = 40  # characters of a typed value quoted back in a message
-_PHONE_CHARS = re.compile(r"\+?[0-9 .()/-]+")  # no letters: phonenumbers would read 1-800-FLOWERS
-_MEMBER_NUMBER = re.compile(r"[0-9]{4,10}")
-_DIGITS = re.compile(r"[0-9]+")
-
-# Actions whose row is a whole record (spec: "blank" and `Créer` need it all).
-RECORD_ACTIONS = (Action.BLANK.value, Action.CREER.value)
-
-
-# --- Value predicates (pure; rules.py uses them too) -------------------------
-
-
-@lru_cache(maxsize=8192)  # a sheet repeats addresses and numbers; each library call is slow
-def is_email(value: str) -> bool:
-    """One address, no CR/LF, at most 254 characters; syntax only (no DNS)."""
-    if len(value) > MAX_EMAIL_LENGTH or "\r" in value or "\n" in value:
-        return False
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
-
-
-@lru_cache(maxsize=8192)
-def is_phone(value: str) -> bool:
-    """A Moroccan number (0522…, 06…, 07…, 08…) or an international one (+…, 00…)."""
-    if not _PHONE_CHARS.fullmatch(value):
-        return False
-    try:
-        number = phonenumbers.parse(value, "MA")
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_possible_number(number)
-
-
-def is_login(value: str) -> bool:
-    return re.fullmatch(LOGIN_PATTERN, value) is not None
-
-
-def meets_password_policy(value: str) -> bool:
-    # fullmatch on the raw value, never isalnum(): that accepts `ａｂｃ１２` and `²³¹45`.
-    return re.fullmatch(PASSWORD_PATTERN, value) is not None
-
-
-def is_member_number(value: str) -> bool:
-    return _MEMBER_NUMBER.fullmatch(value) is not None
-
-
-def is_digits(value: str) -> bool:
-    return _DIGITS.fullmatch(value) is not None
-
-
-# --- French wording ----------------------------------------------------------
-
-
-def shown(value: str) -> str:
-    """A typed (non-secret) value, safe to quote: short, one line, no control characters."""
-    text = "".join(c if c.isprintable() else (" " if c.isspace() else "\ufffd") for c in value)
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
-
-
-def one_of(choices: tuple[str, ...]) -> str:
-    """`A, B ou C`."""
-    return choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + " ou " + choices[-1]
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What a message may draw on besides the cell: its row (or form) and the request type."""
-
-    values: Mapping[str, str]
-    request_type: str | None
-
-
-_Message = Callable[[Field, str, _Context], str]
-
-
-@dataclass(frozen=True)
-class _Rule:
-    code: str
-    message: _Message
-
-
-def _required_in_row(fld: Field, _value: str, ctx: _Context) -> str:
-    action = ctx.values.get("action", "")
-    if fld.key == "login" and action not in RECORD_ACTIONS:
-        return (f"Renseignez « {fld.label} » : l'action « {shown(action)} » s'applique au compte "
-                "de ce login.")
-    why = ("pour créer un compte" if action == Action.CREER.value else
-           "quand l'Action est vide, car la ligne décrit le compte entier (créé ou mis à jour)")
-    return f"Renseignez « {fld.label} » : cette information est obligatoire {why}.{_choose(fld)}"
-
-
-def _required_in_form(fld: Field, _value: str, _ctx: _Context) -> str:
-    when = "" if fld.required_for >= layout.ALWAYS else " pour un Abonnement"
-    hint = f" {fld.hint}" if fld.hint and fld.kind is not Kind.CHOICE else ""
-    return f"Renseignez « {fld.label} » : cette information est obligatoire{when}.{_choose(fld)}{hint}"
-
-
-def _choose(fld: Field) -> str:
-    return f" Choisissez {one_of(fld.choices)}." if fld.kind is Kind.CHOICE else ""
-
-
-def _not_in_list(fld: Field, value: str, _ctx: _Context) -> str:
-    if fld.kind is Kind.MARK:
-        return (f"« {shown(value)} » n'est pas une marque admise : mettez X pour affecter la "
-                f"catégorie {fld.label}, ou laissez la cellule vide.")
-    return (f"« {shown(value)} » n'est pas une valeur admise pour « {fld.label} ». "
-            f"Choisissez {one_of(fld.choices)}.")
-
-
-_RULES: dict[str, _Rule] = {
-    "required": _Rule("REQUIRED", _required_in_form),
-    "record_required": _Rule("REQUIRED", _required_in_row),
-    "category_login_required": _Rule("REQUIRED", lambda f, v, c: (
-        f"Renseignez « {f.label} » : chaque ligne de « {layout.CATEGORIES_SHEET} » concerne le login "
-        "d'un utilisateur de Télédéclaration.")),
-    "choice": _Rule("INVALID_VALUE", _not_in_list),
-    "email": _Rule("INVALID_FORMAT", lambda f, v, c: (
-        f"« {shown(v)} » n'est pas une adresse email valide : saisissez une seule adresse, de la "
-        "forme prenom.nom@domaine.ma.")),
-    "phone": _Rule("INVALID_FORMAT", lambda f, v, c: (
-        f"« {shown(v)} » n'est pas un numéro de téléphone valide : saisissez un numéro marocain "
-        "(0522123456, 0661234567) ou international commençant par + (+33 1 23 45 67 89).")),
-    "login": _Rule("INVALID_FORMAT", lambda f, v, c: (
-        f"Le login « {shown(v)} » n'est pas valide. Le login doit compter de 3 à 30 caractères : "
-        "lettres sans accent, chiffres, point, tiret ou souligné.")),
-    "numero": _Rule("INVALID_FORMAT", lambda f, v, c: (
-        f"« {shown(v)} » n'est pas un numéro d'adhérent : un numéro d'adhérent compte de 4 à 10 "
-        "chiffres, sans espace ni lettre, tel qu'il figure sur vos bordereaux CIMR.")),
-    "digits": _Rule("INVALID_FORMAT", lambda f, v, c: (
-        f"« {f.label} » ne doit contenir que des chiffres, sans espace ni lettre : corrigez "
-        f"« {shown(v)} ».")),
-    "password_policy": _Rule("PASSWORD_POLICY", lambda f, v, c: POLICY_MESSAGE),
-    "confirmation_differs": _Rule("PASSWORD_MISMATCH", lambda f, v, c: (
-        "La confirmation ne correspond pas au mot de passe : saisissez deux fois le même mot de passe.")),
-    "confirmation_missing": _Rule("PASSWORD_MISMATCH", lambda f, v, c: (
-        f"Saisissez le mot de passe une seconde fois dans « {f.label} ». À la création ou à la "
-        "réinitialisation, vous pouvez aussi vider les deux cellules : un mot de passe sera généré "
-        "et envoyé à l'utilisateur.")),
-    "password_missing": _Rule("PASSWORD_MISMATCH", lambda f, v, c: (
-        f"Une confirmation est saisie sans mot de passe : saisissez le mot de passe dans « {f.label} », "
-        "ou videz aussi la confirmation.")),
-    "easypaiement_role": _Rule("EASYPAIEMENT_ROLE", lambda f, v, c: (
-        "Cet utilisateur E@syPaiement n'a aucun pouvoir : mettez « Oui » en Ordonnateur, en "
-        "Validateur, ou dans les deux.")),
-}
-
-# When two checks fail on one cell the first in this order is the one kept.
-_CODE_PRIORITY = {code: rank for rank, code in enumerate((
-    "REQUIRED", "INVALID_VALUE", "INVALID_FORMAT", "PASSWORD_POLICY", "PASSWORD_MISMATCH",
-    "EASYPAIEMENT_ROLE"))}
-
-
-# --- Checks --------------------------------------------------------------------
-
-
-_Predicate = Callable[[str], bool]
-
-
-def _blank_or(predicate: _Predicate) -> _Predicate:
-    """A cell test; blank always passes (being required is another check)."""
-
-    def test(value: object) -> bool:
-        try:
-            return value == "" or predicate(str(value))
-        except Exception:  # a library choking on odd input: the value is not valid
-            return False
-
-    return test
-
-
-def _field_tests(fld: Field, *, password_policy: bool = False) -> dict[str, _Predicate]:
-    """The format tests of one field, by check name."""
-    if fld.kind in (Kind.CHOICE, Kind.MARK):
-        return {"choice": _blank_or(frozenset(fld.choices).__contains__)}
-    if fld.kind is Kind.EMAIL:
-        return {"email": _blank_or(is_email)}
-    if fld.kind is Kind.PHONE:
-        return {"phone": _blank_or(is_phone)}
-    if fld.kind is Kind.LOGIN:
-        return {"login": _blank_or(is_login)}
-    if fld.kind is Kind.DIGITS:
-        member = fld.key == "numero"
-        return {"numero": _blank_or(is_member_number)} if member else {"digits": _blank_or(is_digits)}
-    if fld.kind is Kind.PASSWORD and password_policy:
-        return {"password_policy": _blank_or(meets_password_policy)}
-    return {}
-
-
-_Cells = dict[str, np.ndarray]  # field key → one bool per row (False: that cell fails)
-_Columns = Mapping[str, np.ndarray]  # a table's columns, by field key
-
-
-@dataclass(frozen=True)
-class _RowRule:
-    """A rule across the cells of a row: `cells` judges each of the rule's own columns, every row at once.
-
-    numpy rather than pandas operators, on columns taken out of the frame
-    once per table: these run on every sheet of every workbook.
-    """
-
-    name: str
-    cells: Callable[[_Columns], _Cells]
-
-
-def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {str(key): frame[key].to_numpy() for key in frame.columns}
-
-
-def _is_record(columns: _Columns) -> np.ndarray:
-    action = columns["action"]
-    return np.asarray(np.logical_or.reduce([action == a for a in RECORD_ACTIONS]), dtype=bool)
-
-
-def _record_required(record_keys: tuple[str, ...]) -> _RowRule:
-    """Blank or `Créer`: the whole record; any other action: the login."""
-
-    def cells(columns: _Columns) -> _Cells:
-        record = _is_record(columns)
-        out = {key: ~(record & (columns[key] == "")) for key in record_keys if key != "login"}
-        out["login"] = columns["login"] != ""
-        return out
-
-    return _RowRule("record_required", cells)
-
-
-def _password_pair() -> list[_RowRule]:
-    """The password and its confirmation go together (spec: "Passwords")."""
-
-    def pair(columns: _Columns) -> tuple[np.ndarray, np.ndarray]:
-        return columns["password"] != "", columns["password_confirm"] != ""
-
-    def differs(columns: _Columns) -> _Cells:
-        typed, confirmed = pair(columns)
-        same = columns["password"] == columns["password_confirm"]
-        return {"password_confirm": ~(typed & confirmed & ~same)}
-
-    def confirmation_missing(columns: _Columns) -> _Cells:
-        typed, confirmed = pair(columns)
-        return {"password_confirm": ~(typed & ~confirmed)}
-
-    def password_missing(columns: _Columns) -> _Cells:
-        typed, confirmed = pair(columns)
-        return {"password": ~(~typed & confirmed)}
-
-    return [_RowRule("confirmation_differs", differs),
-            _RowRule("confirmation_missing", confirmation_missing),
-            _RowRule("password_missing", password_missing)]
-
-
-def _easypaiement_role() -> _RowRule:
-    """A record row needs at least one `Oui`; a Modifier row may not set both powers to `Non`.
-
-    A Modifier row that leaves one power blank keeps the stored one: only the
-    store can tell, so it is not judged here. The failure sits on Ordonnateur.
-    """
-
-    def cells(columns: _Columns) -> _Cells:
-        ordo, valid = columns["ordonnateur"], columns["validateur"]
-        no_power = _is_record(columns) & (ordo != "Oui") & (valid != "Oui")
-        modifier = columns["action"] == Action.MODIFIER.value
-        both_non = modifier & (ordo == "Non") & (valid == "Non")
-        return {"ordonnateur": ~(no_power | both_non)}
-
-    return _RowRule("easypaiement_role", cells)
 
 
 # --- Schemas (built once) --------------------------------------------------------
@@ -335,18 +72,18 @@ def _not_blank(value: str) -> bool:
 
 
 @cache
-def _cell_tests(sheet: str, key: str, request_type: str | None) -> dict[str, _Predicate]:
+def _cell_tests(sheet: str, key: str, request_type: str | None) -> dict[str, Predicate]:
     """The tests of one cell, by check name."""
     form_field = layout.FORM_FIELD.get((sheet, key))
     if form_field is not None:
         # A form's passwords are rules.py's: whether the policy applies depends
         # on the request type and on which password it is.
-        tests = _field_tests(form_field)
+        tests = field_tests(form_field)
         if _required(form_field, request_type):
             tests["required"] = _not_blank
         return tests
     # Only "password" meets the policy: its confirmation equals it or is a mismatch.
-    tests = _field_tests(layout.TABLE_FIELD[(sheet, key)], password_policy=key == "password")
+    tests = field_tests(layout.TABLE_FIELD[(sheet, key)], password_policy=key == "password")
     if sheet == layout.CATEGORIES_SHEET and key == "login":
         tests["category_login_required"] = _not_blank
     return tests
@@ -399,24 +136,24 @@ class RowSchema:
     """The row rules of one téléservice's table as a pandera schema of one check, and the rules in order."""
 
     schema: pa.DataFrameSchema
-    rules: tuple[_RowRule, ...]
+    rules: tuple[RowRule, ...]
 
-    def judge(self, frame: pd.DataFrame) -> dict[str, _Cells]:
+    def judge(self, frame: pd.DataFrame) -> dict[str, Cells]:
         """Each rule's verdict on each of its cells, every row at once, by rule name."""
         return _judge(self.rules, frame)
 
 
-def _judge(rules: tuple[_RowRule, ...], frame: pd.DataFrame) -> dict[str, _Cells]:
-    columns = _columns(frame)
+def _judge(rules: tuple[RowRule, ...], frame: pd.DataFrame) -> dict[str, Cells]:
+    columns = columns_of(frame)
     return {rule.name: rule.cells(columns) for rule in rules}
 
 
 @cache
 def row_schema(teleservice_key: str) -> RowSchema:
     teleservice = layout.TELESERVICE_BY_KEY[teleservice_key]
-    rules = [_record_required(layout.COMMON_RECORD_KEYS + teleservice.record_keys), *_password_pair()]
+    rules = [record_required(layout.COMMON_RECORD_KEYS + teleservice.record_keys), *password_pair()]
     if {"ordonnateur", "validateur"} <= {c.key for c in teleservice.columns}:
-        rules.append(_easypaiement_role())
+        rules.append(easypaiement_role())
     ordered = tuple(rules)
 
     def passes(frame: pd.DataFrame) -> pd.Series:
@@ -443,7 +180,7 @@ def validate_workbook(parsed: ParsedWorkbook) -> list[Finding]:
                               [table for _, table in parsed.tables()] + [parsed.categories], request)
     for teleservice, table in parsed.tables():
         findings += validate_rows(row_schema(teleservice.key), table, request)
-    return sorted(findings, key=lambda f: _CODE_PRIORITY.get(f.code, len(_CODE_PRIORITY)))
+    return sorted(findings, key=lambda f: CODE_PRIORITY.get(f.code, len(CODE_PRIORITY)))
 
 
 # Where a row of the long frame came from: a form's field, or a table's cell.
@@ -518,9 +255,9 @@ def _row_values(table: TableData, row: int) -> dict[str, str]:
 
 def _finding(check: str, fld: Field, values: Mapping[str, str], request: str | None,
              where: dict[str, object]) -> Finding:
-    rule = _RULES[check]
+    rule = RULES[check]
     value = "" if fld.secret else values.get(fld.key, "")  # a secret is never quoted
-    return error(rule.code, rule.message(fld, value, _Context(values, request)), **where)
+    return error(rule.code, rule.message(fld, value, MessageContext(values, request)), **where)
 
 
 def _failed_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame, check: str) -> list[int]:

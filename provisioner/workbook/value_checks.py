@@ -1,0 +1,114 @@
+"""What a single typed value must be: an email, a phone number, a login, a member number…
+
+Pure predicates (the schemas' cell tests and rules.py use them), the format
+tests of one field by check name, and how a typed value is quoted back in a
+French message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from provisioner.domain.vocabulary import LOGIN_PATTERN, PASSWORD_PATTERN
+from provisioner.workbook.layout import Field, Kind
+
+MAX_EMAIL_LENGTH = 254
+MAX_SHOWN = 40  # characters of a typed value quoted back in a message
+_PHONE_CHARS = re.compile(r"\+?[0-9 .()/-]+")  # no letters: phonenumbers would read 1-800-FLOWERS
+_MEMBER_NUMBER = re.compile(r"[0-9]{4,10}")
+_DIGITS = re.compile(r"[0-9]+")
+
+@lru_cache(maxsize=8192)  # a sheet repeats addresses and numbers; each library call is slow
+def is_email(value: str) -> bool:
+    """One address, no CR/LF, at most 254 characters; syntax only (no DNS)."""
+    if len(value) > MAX_EMAIL_LENGTH or "\r" in value or "\n" in value:
+        return False
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8192)
+def is_phone(value: str) -> bool:
+    """A Moroccan number (0522…, 06…, 07…, 08…) or an international one (+…, 00…)."""
+    if not _PHONE_CHARS.fullmatch(value):
+        return False
+    try:
+        number = phonenumbers.parse(value, "MA")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
+
+
+def is_login(value: str) -> bool:
+    return re.fullmatch(LOGIN_PATTERN, value) is not None
+
+
+def meets_password_policy(value: str) -> bool:
+    # fullmatch on the raw value, never isalnum(): that accepts `ａｂｃ１２` and `²³¹45`.
+    return re.fullmatch(PASSWORD_PATTERN, value) is not None
+
+
+def is_member_number(value: str) -> bool:
+    return _MEMBER_NUMBER.fullmatch(value) is not None
+
+
+def is_digits(value: str) -> bool:
+    return _DIGITS.fullmatch(value) is not None
+
+
+# --- French wording ----------------------------------------------------------
+
+
+def shown(value: str) -> str:
+    """A typed (non-secret) value, safe to quote: short, one line, no control characters."""
+    text = "".join(c if c.isprintable() else (" " if c.isspace() else "\ufffd") for c in value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+def one_of(choices: tuple[str, ...]) -> str:
+    """`A, B ou C`."""
+    return choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + " ou " + choices[-1]
+
+
+# --- Cell tests ----------------------------------------------------------------
+
+
+Predicate = Callable[[str], bool]
+
+
+def blank_or(predicate: Predicate) -> Predicate:
+    """A cell test; blank always passes (being required is another check)."""
+
+    def test(value: object) -> bool:
+        try:
+            return value == "" or predicate(str(value))
+        except Exception:  # a library choking on odd input: the value is not valid
+            return False
+
+    return test
+
+
+def field_tests(fld: Field, *, password_policy: bool = False) -> dict[str, Predicate]:
+    """The format tests of one field, by check name."""
+    if fld.kind in (Kind.CHOICE, Kind.MARK):
+        return {"choice": blank_or(frozenset(fld.choices).__contains__)}
+    if fld.kind is Kind.EMAIL:
+        return {"email": blank_or(is_email)}
+    if fld.kind is Kind.PHONE:
+        return {"phone": blank_or(is_phone)}
+    if fld.kind is Kind.LOGIN:
+        return {"login": blank_or(is_login)}
+    if fld.kind is Kind.DIGITS:
+        member = fld.key == "numero"
+        return {"numero": blank_or(is_member_number)} if member else {"digits": blank_or(is_digits)}
+    if fld.kind is Kind.PASSWORD and password_policy:
+        return {"password_policy": blank_or(meets_password_policy)}
+    return {}
