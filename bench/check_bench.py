@@ -44,7 +44,8 @@ import pandas as pd  # noqa: E402
 from provisioner.domain.vocabulary import CATEGORIES  # noqa: E402
 from provisioner.workbook import layout  # noqa: E402
 from provisioner.workbook.checker import CheckResult, check_file  # noqa: E402
-from provisioner.workbook.safety import check_kind, inspect_zip  # noqa: E402
+from provisioner.workbook.file_kind import check_kind  # noqa: E402
+from provisioner.workbook.safety import inspect_zip  # noqa: E402
 from tests.factory import adherent, delegue, make_workbook  # noqa: E402
 
 GOAL_RATIO = 0.3

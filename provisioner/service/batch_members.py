@@ -11,7 +11,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from provisioner.service.names import display_name
-from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, ZIP_MAGIC, zip_caps_fault
+from provisioner.workbook.file_kind import ZIP_MAGIC
+from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, zip_caps_fault
 
 CHUNK = 256 * 1024
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # the zip local file header, 30 bytes

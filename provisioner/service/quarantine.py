@@ -27,13 +27,12 @@ from pathlib import Path
 from provisioner.config import Settings
 from provisioner.reports.files import write_atomic
 from provisioner.security.secret_key import current
-from provisioner.workbook.safety import detect_kind
+from provisioner.workbook.file_kind import SNIFF, detect_kind
 
 log = logging.getLogger(__name__)
 
 META = ".json"
 SEALED = ".enc"
-_SNIFF = 8192
 
 
 def quarantine_file(settings: Settings, path: Path, stem: str, original_name: str, *, reason: str,
@@ -45,7 +44,7 @@ def quarantine_file(settings: Settings, path: Path, stem: str, original_name: st
     sealed = size <= _sealable(settings)  # a file far over the size limit is no workbook: its facts suffice
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        kind = detect_kind(path, handle.read(_SNIFF)) if sealed else "unknown"
+        kind = detect_kind(path, handle.read(SNIFF)) if sealed else "unknown"
         handle.seek(0)
         while chunk := handle.read(1 << 20):
             digest.update(chunk)

@@ -21,11 +21,14 @@ import python_calamine
 from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
+from provisioner.workbook.file_kind import check_kind
 from provisioner.workbook.isolation import ChildFailed, readers
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormCell, FormData, ParsedWorkbook, TableData
-from provisioner.workbook.safety import FileFacts, SheetFacts, UnsafeFile, check_kind, inspect_zip
+from provisioner.workbook.safety import FileFacts, inspect_zip
+from provisioner.workbook.sheet_extent import SheetFacts
 from provisioner.workbook.text import cell_ref, column_letter
+from provisioner.workbook.unsafe_file import UnsafeFile
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 5  # a header pushed down by a few blank rows is still found

@@ -214,7 +214,7 @@ sheet_rows = st.lists(st.tuples(st.none() | st.integers(1, 2_000_000), st.lists(
 @settings(max_examples=200, deadline=None)  # tiny sheets, no workbook: 200 cost half a second
 @given(rows=sheet_rows)
 def test_the_fast_extent_scan_never_sees_less_than_a_parser(rows: list[tuple[int | None, list[bytes]]]) -> None:
-    from provisioner.workbook.safety import _extent_by_parsing, _extent_of_canonical
+    from provisioner.workbook.sheet_extent import _extent_by_parsing, _extent_of_canonical
 
     body = b"".join((b'<row r="%d">' % number if number else b"<row>") + b"".join(row) + b"</row>"
                     for number, row in rows)
