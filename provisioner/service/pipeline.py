@@ -46,7 +46,6 @@ from provisioner.store.tables import submissions
 from provisioner.wording import dates
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.model import ParsedWorkbook
-from provisioner.workbook.planner_input import planner_input
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +180,7 @@ def _plan(conn: Connection, judged: Judgement) -> Judgement:
     if not subscribing and (company is None or company.status != "active"):
         return judged
     view = repo.load_view(conn, None if subscribing else company, _logins(submission.parsed))
-    plan = make_plan(planner_input(submission.parsed), view)
+    plan = make_plan(submission.sheets, view)
     return replace(judged, plan=plan, findings=_merge(judged.findings, plan.findings))
 
 

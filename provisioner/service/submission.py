@@ -9,13 +9,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from provisioner.domain.findings import Finding, Severity, error
 from provisioner.domain.plan_value import Plan
+from provisioner.domain.sheets import Sheets
 from provisioner.service.faults import Fault
 from provisioner.workbook.model import ParsedWorkbook
+from provisioner.workbook.planner_input import planner_input
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,13 @@ class Submission:
     id: str
     request_type: str | None
     numero: str
+
+    @cached_property
+    def sheets(self) -> Sheets:
+        """The workbook as the planner reads it: converted once, though planned twice (before the
+        hashing, then again inside the write transaction)."""
+        assert self.parsed is not None
+        return planner_input(self.parsed)
 
 
 @dataclass(frozen=True)

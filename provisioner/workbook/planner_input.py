@@ -30,9 +30,12 @@ def _form(form: FormData) -> Form:
 
 def _table(table: TableData) -> Table:
     # The frame's index is the Excel row number (the reader sets it); its cells are text.
-    records = table.frame.to_dict("records")
-    rows = tuple(Row(int(number), {str(k): str(v) for k, v in record.items()})
-                 for number, record in zip(table.frame.index, records, strict=True))
+    # Plain tuples, not to_dict("records"): this runs on every sheet of every workbook.
+    frame = table.frame
+    columns = [str(c) for c in frame.columns]
+    rows = tuple(Row(int(number), dict(zip(columns, map(str, values), strict=True)))
+                 for number, values in zip(frame.index.tolist(), frame.itertuples(index=False, name=None),
+                                           strict=True)) if not frame.empty else ()
     return Table(
         sheet=table.sheet,
         rows=rows,
