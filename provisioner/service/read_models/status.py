@@ -76,7 +76,7 @@ def inbox_state(inbox: Path) -> InboxState:
         entries = list(os.scandir(inbox))
     except (FileNotFoundError, NotADirectoryError):
         return {"path": str(inbox), "exists": False, "files": 0}
-    # The intake's own rule, so the count is what the service would take.
+    # The inbox's own rule (service.inbox.is_candidate_name), so the count is what the service would take.
     files = sum(1 for e in entries if e.is_file(follow_symlinks=False) and is_candidate_name(e.name))
     return {"path": str(inbox), "exists": True, "files": files}
 
