@@ -23,6 +23,7 @@ from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import alembic_config, make_engine, upgrade
+from tests.smtp_server import SmtpServer, free_port
 
 PG_HOST = "127.0.0.1:5432"
 PG_ADMIN_USERS = ("postgres", "root")
@@ -87,6 +88,15 @@ def db_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server listening on a free port of 127.0.0.1, stopped after the test."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from provisioner.security.hashing import verify_secret
 from tests import factory
 from tests.service_env import run_provisioner, service_env
-from tests.smtp_server import SmtpServer, free_port
+from tests.smtp_server import SmtpServer
 
 ADMIN_CANARY = "Adm1nRest7"
 USER_CANARY = "Usr1Rest9"
@@ -91,13 +91,6 @@ def test_a_crafted_shared_string_count_is_reported_and_serve_goes_on(root: Path)
     assert world_readable == []
     assert stat.S_IMODE((root / "var" / "secret.key").stat().st_mode) == 0o600
 
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.slow

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.e2e.test_faults import (
     CANARIES,
@@ -24,15 +21,7 @@ from tests.e2e.test_faults import (
     reports,
 )
 from tests.service_env import run_provisioner, service_env
-from tests.smtp_server import SmtpServer, free_port
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
+from tests.smtp_server import SmtpServer
 
 
 def test_process_takes_a_zip_as_a_batch_writes_the_emails_and_rebuilds_the_dashboard(tmp_path: Path) -> None:

@@ -13,19 +13,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook, user
 from tests.service_env import service_env
-from tests.smtp_server import SmtpServer, free_port
-
-
-@pytest.fixture
-def smtp() -> SmtpServer:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
+from tests.smtp_server import SmtpServer
 
 
 def serve_once(root: Path, port: int) -> subprocess.CompletedProcess[str]:
