@@ -13,6 +13,7 @@ from provisioner.domain.findings import Finding
 from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS
 from provisioner.reports.report_json import SCHEMA
 from provisioner.service.names import display_name, openable
+from provisioner.wording.phrases import nombre
 from provisioner.workbook.checker import CheckResult, check_file, log_safely
 
 EXIT_REJECTED = 1
@@ -103,7 +104,8 @@ def _summary(name: str, result: CheckResult) -> str:
     if parsed is not None:
         request = REQUEST_TYPE_LABELS.get(parsed.request_type or "", "type de demande non reconnu")
         about = f" ({request}, adhérent {_plain(parsed.numero) or 'non renseigné'})"
-    counts = f"{_count(len(result.errors), 'erreur')}, {_count(len(result.warnings), 'avertissement')}"
+    counts = (f"{nombre(len(result.errors), 'erreur', 'erreurs')}, "
+              f"{nombre(len(result.warnings), 'avertissement', 'avertissements')}")
     if result.accepted:
         return f"« {shown} »{about} : accepté — {counts}."
     return (f"« {shown} »{about} : refusé — {counts}. Corrigez chaque cellule indiquée, puis "
@@ -136,10 +138,6 @@ def _place(finding: Finding) -> str:
     if finding.column:
         return f"{sheet}, « {_plain(finding.column)} »"
     return sheet or "classeur"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n > 1 else ''}"
 
 
 def _plain(text: str) -> str:
