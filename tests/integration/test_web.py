@@ -39,6 +39,7 @@ from provisioner.store.tables import (
     requests,
     utcnow,
 )
+from provisioner.store.tables import operators as operator_rows
 from provisioner.web.app import create_app
 from tests.factory import ADMIN_PASSWORD, user
 from tests.integration.test_agence import subscribe, update_book
@@ -208,7 +209,7 @@ def test_operator_logins_and_passwords_are_checked(ctx):
     with pytest.raises(operators.OperatorExists):
         operators.add_operator(ctx, "AMINA", "admin", PASSWORD)
     with ctx.engine.connect() as conn:
-        assert "argon2id" in conn.execute(select(operators.operators.c.password_hash)).scalar_one()
+        assert "argon2id" in conn.execute(select(operator_rows.c.password_hash)).scalar_one()
     assert all("hash" not in key for key in operators.list_operators(ctx)[0])
 
 
