@@ -42,7 +42,7 @@ def test_the_domain_imports_no_pandas_no_sqlalchemy_and_no_outer_layer() -> None
 def test_security_mail_and_store_import_nothing_from_the_workbook() -> None:
     loaded = _loaded_after_import([*_package_modules("security"), *_package_modules("mail"),
                                    *_package_modules("store")])
-    assert "provisioner.store.repository" in loaded
+    assert "provisioner.store.repositories" in loaded
     assert sorted(m for m in loaded if m.startswith("provisioner.workbook")) == []
 
 
