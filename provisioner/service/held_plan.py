@@ -26,11 +26,6 @@ from provisioner.workbook import layout
 
 # Where a rebuilt change says it came from: it has no workbook cell any more.
 HELD_SHEET = "held_plan"
-# Why a waiting change (a held plan's, a subscription's waiting user) was not applied, as the delegate reads it.
-SKIP_MESSAGES = {
-    "login_taken": "ce login a été pris entre-temps par un autre compte ; choisissez-en un autre",
-    "account_not_found": "ce compte n'existe plus pour votre entreprise sur ce téléservice",
-}
 
 
 @dataclass
@@ -80,7 +75,7 @@ def rebuild_change(data: dict[str, Any]) -> UserChange:
 
 
 def why_not(change: UserChange, view: StoreView) -> str | None:
-    """Why a held change can no longer be applied (a key of SKIP_MESSAGES), or None when it can."""
+    """Why a held change can no longer be applied (a key of wording.labels.SKIPPED), or None when it can."""
     if change.action == ChangeAction.CREATE:
         taken = change.key in view.accounts or change.key in view.taken
         return "login_taken" if taken else None

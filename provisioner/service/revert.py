@@ -34,6 +34,7 @@ from provisioner.service.history import Origin, state_from_json
 from provisioner.service.operator_commands import AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.repositories import Repositories
+from provisioner.wording.results import changed_since
 from provisioner.workbook import layout
 
 SHEET = "revert"  # where a revert's changes say they come from: no workbook cell
@@ -56,7 +57,7 @@ class AlreadyReverted(AgenceError):
 
 
 class LaterChanges(AgenceError):
-    """Annulation refusée : {count} compte(s) ou réglage(s) de la soumission {id} ont changé depuis. Rien n'a
+    """Annulation refusée : parmi les comptes et réglages de la soumission {id}, {changed} depuis. Rien n'a
     été modifié. Avec --force, les autres sont annulés et ceux-là laissés tels quels."""
 
 
@@ -108,7 +109,7 @@ def _revert(uow: Repositories, now: datetime, target: str, operator: str, reason
     company = uow.adherents.by_id(rows[0].adherent_id, for_update=True)
     later = later_changes(uow, target, rows)
     if later and not force:
-        raise LaterChanges(id=target, count=len(later), later=list(later.values()))
+        raise LaterChanges(id=target, count=len(later), changed=changed_since(len(later)), later=list(later.values()))
     result = Revert(new_revert_id(now), target, company.numero, operator, reason, now,
                     left=list(later.values()))
     # First, so that a second operator's revert of the same target fails before changing anything.

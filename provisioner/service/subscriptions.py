@@ -21,13 +21,13 @@ from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.account_writes import write_change
 from provisioner.service.context import ServiceContext
-from provisioner.service.held_plan import SKIP_MESSAGES
 from provisioner.service.history import Origin
 from provisioner.service.notices import adherent_ref, delegate_email
 from provisioner.service.operator_commands import ACTOR, NotPending, find_company
 from provisioner.service.plan_hashes import FreshPasswords, secret_keys
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
 from provisioner.store.repositories import Repositories
+from provisioner.wording.labels import SKIP_EXPLANATION
 
 # Where a waiting user's creation says it came from: it has no workbook cell any more.
 PENDING_SHEET = "pending_users"
@@ -117,7 +117,7 @@ def _queue_validated(uow: Repositories, company: Row[Any], result: Activation, n
     """Tell the delegate on record: accounts created, and those that could not be; never a password."""
     email = delegate_email(company)
     if email:
-        not_created = [{"login": u["login"], "teleservice": u["teleservice"], "message": SKIP_MESSAGES[u["reason"]]}
+        not_created = [{"login": u["login"], "teleservice": u["teleservice"], "message": SKIP_EXPLANATION[u["reason"]]}
                        for u in result.skipped]
         enqueue(uow.mails, kind="subscription_validated", recipients=[email],
                 context={"adherent": adherent_ref(company), "activated_at": now,
