@@ -40,7 +40,7 @@ from provisioner.security.hashing import Hasher, hash_secret  # noqa: E402
 from provisioner.service import operators  # noqa: E402
 from provisioner.service.context import ServiceContext  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
-from provisioner.store.repository import error_code_rows  # noqa: E402
+from provisioner.store.submissions import error_code_rows  # noqa: E402
 from provisioner.store.tables import (  # noqa: E402
     account_categories,
     accounts,
@@ -115,7 +115,7 @@ def fill(engine: Engine, companies: int, users: int, rng: random.Random) -> dict
                          "report": {"schema": 1, "errors": errors, "warnings": [], "changes": [],
                                     "counts": {"created": 0 if rejected else 2}}, "duration_ms": 120})
         _insert(conn, submissions, subs)
-        # What the pipeline writes with each submission (repository.insert_submission).
+        # What the pipeline writes with each submission (Submissions.add).
         _insert(conn, submission_errors, [row for s in subs for row in error_code_rows(s["id"], s["report"])])
         _insert(conn, mail_queue, [{
             "message_id": f"<bench{i}@provisioner>", "kind": "accepted", "recipients": [f"delegue{i}@societe{i}.ma"],

@@ -10,6 +10,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option, numero_argument
 from provisioner.cli.output import echo_json, print_table, say
 from provisioner.domain.vocabulary import AdherentStatus
+from provisioner.wording import results
 from provisioner.wording.labels import ADHERENT_STATUS, SKIP_REASON, label
 
 ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
@@ -72,8 +73,8 @@ def adherents_activate(numero: str, as_json: bool) -> None:
     if as_json:
         echo_json(result)
         return
-    say(f"Abonnement de l'adhérent {numero} validé : {len(result.created)} compte(s) créé(s), "
-        f"{len(result.skipped)} non créé(s). La personne déléguée est prévenue par email.")
+    created = results.accounts_created(len(result.created), len(result.skipped))
+    say(f"{results.subscription_validated(numero)} : {created}")
     print_table("Comptes créés", ("Login", "Téléservice", "Mot de passe généré"),
                 ((u["login"], u["teleservice"], u["generated_password"]) for u in result.created), empty="",
                 titled=True)
@@ -95,11 +96,7 @@ def adherents_unlock(numero: str) -> None:
 
     with agence() as ctx:
         result = companies.unlock(ctx, numero)
-    if result.was_locked:
-        say(f"Adhérent {numero} débloqué ({result.failed_auth} échec(s) effacé(s)).")
-    else:
-        say(f"Adhérent {numero} : il n'était pas bloqué ; compteur d'échecs remis à zéro "
-            f"({result.failed_auth} avant).")
+    say(f"{results.unlocked(numero)}. {results.failures_cleared(result.failed_auth, was_locked=result.was_locked)}")
 
 
 @adherents_group.command("reset-password")
@@ -118,5 +115,4 @@ def adherents_reset_password(numero: str) -> None:
 
     with agence() as ctx:
         result = companies.reset_admin_password(ctx, numero)
-    say(f"Nouveau mot de passe administrateur de l'adhérent {numero} envoyé par email à la personne "
-        f"déléguée enregistrée ({result.sent_to}). Il n'est affiché nulle part.")
+    say(f"{results.admin_password_sent(numero)}. {results.sent_to_delegate(result.sent_to)}")

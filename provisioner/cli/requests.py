@@ -11,6 +11,7 @@ import click
 from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, print_table, say
+from provisioner.wording import results
 from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
 
 
@@ -49,8 +50,10 @@ def requests_list(show_all: bool, as_json: bool) -> None:
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
     if kind == "mass_disable":
+        from provisioner.service.request_summary import request_summary
+
         logins = ", ".join(str(c["login"]) for c in payload.get("changes", []) if c.get("action") == "disable")
-        return f"{payload.get('disable', '?')} désactivation(s) sur {payload.get('active', '?')} actifs : {logins}"
+        return f"{request_summary(kind, payload)} Comptes : {logins}"
     before = payload.get("before") or {}
     return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
 
@@ -72,12 +75,11 @@ def requests_approve(request_id: int) -> None:
     with agence() as ctx:
         decision = decisions.approve_request(ctx, request_id)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS['approved']} : {len(decision.applied)} changement(s) appliqué(s), "
-        f"{len(decision.skipped)} ignoré(s).")
+        f"{REQUEST_STATUS['approved']} : {results.request_approved(len(decision.applied), len(decision.skipped))}")
     for skipped in decision.skipped:
         say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
             f"({label(SKIP_REASON, skipped['reason'])})")
-    _say_notified(decision.notified)
+    say(results.notified(decision.notified))
 
 
 @requests_group.command("reject")
@@ -96,9 +98,4 @@ def requests_reject(request_id: int, reason: str | None) -> None:
         decision = decisions.reject_request(ctx, request_id, reason=reason)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
         f"{REQUEST_STATUS['rejected']} : rien n'a été appliqué.")
-    _say_notified(decision.notified)
-
-
-def _say_notified(addresses: list[str]) -> None:
-    say(f"Email envoyé à : {', '.join(addresses)}." if addresses else
-        "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu.")
+    say(results.notified(decision.notified))

@@ -9,6 +9,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import json_option
 from provisioner.cli.output import echo_json, plain, print_table, say
 from provisioner.wording.labels import REQUEST_KIND_SHORT, label, status_label
+from provisioner.wording.phrases import nombre
 
 
 @cli.command("status")
@@ -70,7 +71,7 @@ def _print_status(state: dict[str, Any]) -> None:
     inbox, emails = state["inbox"], state["emails"]
     say(f"État du service au {plain(state['at'])}")
     _print_health(state["health"]["messages"])
-    say(f"Boîte de dépôt {inbox['path']} : {inbox['files']} fichier(s) en attente"
+    say(f"Boîte de dépôt {inbox['path']} : {nombre(inbox['files'], 'fichier', 'fichiers')} en attente"
         + ("" if inbox["exists"] else " (dossier absent)"))
     say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
     print_table("Soumissions", ("Statut", "24 dernières heures", "Total"),

@@ -17,6 +17,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, plain, print_table, say
 from provisioner.domain.diff import field_line
+from provisioner.wording import results
 from provisioner.wording.labels import (
     ACCOUNT_STATUS,
     COMPANY_CHANGE,
@@ -149,8 +150,7 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
         say(f"Réglage rétabli : {fields_text(setting['fields'])}.")
     if done.left:
         _print_later(done.left, title="Laissés tels quels (changés depuis)")
-    say(f"Email envoyé à : {', '.join(done.notified)}." if done.notified else
-        "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu.")
+    say(results.notified(done.notified))
 
 
 def _print_later(later: list[dict[str, Any]], title: str = "Changements postérieurs") -> None:

@@ -2,7 +2,7 @@
 
 - `render`: message kinds → subject, plain text and HTML, from the Jinja2
   templates under `templates/` (French, one folder per kind).
-- `queue`: `enqueue(conn, ...)` renders a message and stores it in
+- `queue`: `enqueue(uow.mails, ...)` renders a message and stores it in
   `mail_queue` inside the caller's transaction: it goes out only if that
   transaction commits.
 - `sender`: transports (`SmtpTransport` through yagmail, `EmlTransport`

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row, select, update
+from sqlalchemy import Engine, Row
 
 from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.mail.sender import OutgoingMail, Transport, TransportError
 from provisioner.security.secret_key import InvalidToken
-from provisioner.store.tables import mail_queue
+from provisioner.store.mails import Mails
 
 log = logging.getLogger(__name__)
 
@@ -87,26 +87,8 @@ def send_due(
 
 
 def _claim_one(engine: Engine, now: datetime) -> Row[Any] | None:
-    due = (mail_queue.c.status == "pending") & (mail_queue.c.next_attempt_at <= now)
     with engine.begin() as conn:
-        query = (
-            select(mail_queue)
-            .where(due)
-            .order_by(mail_queue.c.next_attempt_at, mail_queue.c.id)
-            .limit(1)
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = conn.execute(query).first()
-        if row is None:
-            return None
-        # Conditional: only a row still pending and due is taken.
-        claimed = conn.execute(
-            update(mail_queue)
-            .where(mail_queue.c.id == row.id, due)
-            .values(next_attempt_at=now + CLAIM_LEASE)
-        ).rowcount
-    return row if claimed == 1 else None
+        return Mails(conn).claim_due(now, CLAIM_LEASE)
 
 
 def _attempt(
@@ -146,7 +128,7 @@ def _attempt(
     _log_attempt(row, attempt, outcome, values, error)
     try:
         with engine.begin() as conn:
-            conn.execute(update(mail_queue).where(mail_queue.c.id == row.id).values(**values))
+            Mails(conn).set(row.id, **values)
     except Exception as failure:
         # The lease ends in CLAIM_LEASE and the message is tried again (a sent
         # one goes twice, with the same Message-ID).

@@ -1,6 +1,6 @@
 """The transactional outbox: messages stored with the changes they tell about.
 
-`enqueue` writes a `mail_queue` row on the caller's connection, inside the
+`enqueue` writes a `mail_queue` row through the caller's repository (`uow.mails`), inside the
 caller's transaction: if the submission rolls back, its emails vanish with
 it; if it commits, they are there for `dispatch.send_due` to send, however
 often the process restarts in between. The message is rendered now (the
@@ -20,11 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Connection, insert
 
 from provisioner.mail.render import SECRET_KINDS, render
 from provisioner.security.secret_key import decrypt_text, encrypt_text
-from provisioner.store.tables import mail_queue
+from provisioner.store.mails import Mails
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def new_message_id() -> str:
 
 
 def enqueue(
-    conn: Connection,
+    mails: Mails,
     *,
     kind: str,
     recipients: Iterable[str | None],
@@ -63,22 +62,20 @@ def enqueue(
         # Nobody will ever read a failed one: no password kept. A pending one waits encrypted.
         text = "" if failed else encrypt_text(text)
         html = None if failed or html is None else encrypt_text(html)
-    conn.execute(
-        insert(mail_queue).values(
-            message_id=message_id,
-            kind=kind,
-            recipients=addresses,
-            subject=mail.subject,
-            body_text=text,
-            body_html=html,
-            attachments=[os.path.abspath(os.fspath(path)) for path in attachments],
-            status="failed" if failed else "pending",
-            attempts=0,
-            next_attempt_at=now,
-            last_error=NO_RECIPIENT if failed else None,
-            created_at=now,
-            submission_id=submission_id,
-        )
+    mails.add(
+        message_id=message_id,
+        kind=kind,
+        recipients=addresses,
+        subject=mail.subject,
+        body_text=text,
+        body_html=html,
+        attachments=[os.path.abspath(os.fspath(path)) for path in attachments],
+        status="failed" if failed else "pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error=NO_RECIPIENT if failed else None,
+        created_at=now,
+        submission_id=submission_id,
     )
     if failed:
         log.warning("mail message_id=%s kind=%s outcome=failed error=%r", message_id, kind, NO_RECIPIENT)

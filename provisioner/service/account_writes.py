@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from provisioner.domain import diff
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import AccountState
@@ -20,23 +18,23 @@ from provisioner.domain.vocabulary import AccountStatus, ChangeAction
 from provisioner.service import history, notices
 from provisioner.service.history import Origin
 from provisioner.service.plan_hashes import Hashes
-from provisioner.store import repository as repo
+from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
 ADMIN_PASSWORD_FIELD = diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "new_password")].label)
 
 
-def apply_changes(conn: Connection, company: Any, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
+def apply_changes(uow: Repositories, company: Any, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
                   now: datetime, submission_id: str | None = None) -> None:
     """A plan's account changes, each by write_change; generated passwords go to their users."""
     for change in changes:
         generates = change.action in (ChangeAction.CREATE, ChangeAction.RESET)
         generated = hashes.generated.get((change.sheet, change.row)) if generates else None
-        write_change(conn, company, change, hashes.for_change(change), origin, now, password=generated,
+        write_change(uow, company, change, hashes.for_change(change), origin, now, password=generated,
                      submission_id=submission_id)
 
 
-def write_change(conn: Connection, company: Any, change: UserChange, secrets: dict[str, str | None],
+def write_change(uow: Repositories, company: Any, change: UserChange, secrets: dict[str, str | None],
                  origin: Origin, now: datetime, *, password: str | None = None,
                  submission_id: str | None = None) -> int:
     """The one write path of an account change: the account, its audit and history rows, and a
@@ -46,37 +44,37 @@ def write_change(conn: Connection, company: Any, change: UserChange, secrets: di
     written = list(secrets)
     before = change.before
     # What a revert needs to put the secrets back: the hashes this change replaces, kept in the store only.
-    previous = repo.account_secrets(conn, before.id, written) if before is not None and before.id and written \
+    previous = uow.accounts.secrets(before.id, written) if before is not None and before.id and written \
         else None
-    account_id = repo.apply_change(conn, company.id, change, secrets, now)
+    account_id = uow.accounts.apply(company.id, change, secrets, now)
     assert account_id is not None
-    repo.add_audit(conn, actor=origin.actor, numero=company.numero, action=change.action,
-                   target=f"{change.teleservice}:{change.login}", before=public_state(before),
-                   after=public_change(change), now=now)
-    history.record_account(conn, adherent_id=company.id, account_id=account_id, teleservice=change.teleservice,
+    uow.audit.add(actor=origin.actor, numero=company.numero, action=change.action,
+                  target=f"{change.teleservice}:{change.login}", before=public_state(before),
+                  after=public_change(change), now=now)
+    history.record_account(uow, adherent_id=company.id, account_id=account_id, teleservice=change.teleservice,
                            login=change.login, action=change.action, fields=change.fields, before=before,
                            origin=origin, now=now, previous=previous)
     if password is not None:
         notices.queue_generated_password(
-            conn, change, password, adherent=notices.adherent_ref(company),
+            uow, change, password, adherent=notices.adherent_ref(company),
             submission_id=submission_id, now=now)
     return account_id
 
 
-def write_settings(conn: Connection, company: Any, settings: dict[str, Any], fields: dict[str, list[dict[str, Any]]],
+def write_settings(uow: Repositories, company: Any, settings: dict[str, Any], fields: dict[str, list[dict[str, Any]]],
                    origin: Origin, now: datetime) -> None:
     """Company settings (confirmations, admin_password_hash), each with its audit and history rows."""
     if not settings:
         return
-    repo.set_adherent(conn, company.id, updated_at=now, **settings)
+    uow.adherents.set(company.id, updated_at=now, **settings)
     if "confirmations" in settings:
-        history.record_setting(conn, adherent_id=company.id, action="confirmations",
+        history.record_setting(uow, adherent_id=company.id, action="confirmations",
                                fields=fields.get("confirmations") or [],
                                before={"confirmations": company.confirmations}, origin=origin, now=now)
     if "admin_password_hash" in settings:
-        repo.add_audit(conn, actor=origin.actor, numero=company.numero, action="admin_password",
-                       target=company.numero, now=now)
-        history.record_setting(conn, adherent_id=company.id, action="admin_password",
+        uow.audit.add(actor=origin.actor, numero=company.numero, action="admin_password",
+                      target=company.numero, now=now)
+        history.record_setting(uow, adherent_id=company.id, action="admin_password",
                                fields=fields.get("admin_password") or [ADMIN_PASSWORD_FIELD], before={},
                                origin=origin, now=now, previous_password_hash=company.admin_password_hash)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
 from provisioner.domain.plan_value import CompanyRequest, Plan
 from provisioner.domain.vocabulary import CONFIRMATIONS, RequestType
 from provisioner.service import notices
@@ -14,38 +12,38 @@ from provisioner.service.held_plan import serialize_plan
 from provisioner.service.history import Origin
 from provisioner.service.plan_hashes import ADMIN, Hashes
 from provisioner.service.submission import Judgement
-from provisioner.store import repository as repo
+from provisioner.store.repositories import Repositories
 
 
-def apply_plan(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def apply_plan(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
     """Apply `judged.plan`; returns the report's `company_changes` and `requests`."""
     assert judged.submission.parsed is not None and judged.plan is not None
     if judged.submission.request_type == RequestType.ABONNEMENT:
-        return _subscribe(conn, judged, hashes)
-    return _update(conn, judged, hashes)
+        return _subscribe(uow, judged, hashes)
+    return _update(uow, judged, hashes)
 
 
-def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def _subscribe(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
     submission, plan = judged.submission, judged.plan
     parsed, now = submission.parsed, submission.received_at
     assert parsed is not None and plan is not None
     confirmations = parsed.adherent.value("confirmations")
-    adherent_id = repo.create_adherent(
-        conn, numero=submission.numero, raison_sociale=parsed.adherent.value("raison_sociale"),
+    adherent_id = uow.adherents.create(
+        numero=submission.numero, raison_sociale=parsed.adherent.value("raison_sociale"),
         company=parsed.company_details(), delegue=parsed.delegue_details(),
         notification_email=parsed.adherent.value("email_notification") or None,
         admin_password_hash=hashes.values[ADMIN],
         confirmations=int(confirmations) if confirmations in CONFIRMATIONS else 1, now=now)
     waiting = [(change, hashes.for_change(change)) for change in plan.effective]
-    repo.add_pending_users(conn, adherent_id, submission.id, waiting, now)
-    repo.add_audit(conn, actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
-                   target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
+    uow.pending_users.add(adherent_id, submission.id, waiting, now)
+    uow.audit.add(actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
+                  target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
     return {"company_changes": [{"kind": "subscription", "status": "waiting",
                                  "summary": "Abonnement enregistré : il attend la validation de l'Agence "
                                             "Virtuelle après réception du formulaire signé et cacheté."}]}
 
 
-def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
     submission, plan, company = judged.submission, judged.plan, judged.company
     assert plan is not None and company is not None
     requests: list[dict[str, Any]] = []
@@ -55,26 +53,26 @@ def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, An
         if request.kind == "mass_disable":
             # The whole workbook waits; its hashes wait with it, in the store that keeps hashes anyway.
             payload["plan"] = serialize_plan(plan, hashes)
-        request_id = repo.add_request(conn, adherent_id=company.id, submission_id=submission.id,
+        request_id = uow.requests.add(adherent_id=company.id, submission_id=submission.id,
                                       kind=request.kind, payload=payload, now=submission.received_at)
         requests.append({"id": request_id, "kind": request.kind, "summary": request.summary})
         company_changes.append(request_line(request))
     if plan.held:
-        notices.queue_request_waiting(conn, judged, requests)
+        notices.queue_request_waiting(uow, judged, requests)
         return {"company_changes": company_changes, "requests": requests}
     origin = Origin("submission", f"submission:{submission.id}", change_set=submission.id,
                     reference=submission.name)
-    apply_changes(conn, company, plan.effective, hashes, origin=origin, now=submission.received_at,
+    apply_changes(uow, company, plan.effective, hashes, origin=origin, now=submission.received_at,
                   submission_id=submission.id)
     settings: dict[str, Any] = {}
     if plan.confirmations is not None:
         settings["confirmations"] = plan.confirmations
     if plan.admin_password is not None:
         settings["admin_password_hash"] = hashes.values[ADMIN]
-    write_settings(conn, company, settings, plan.settings_fields, origin, submission.received_at)
+    write_settings(uow, company, settings, plan.settings_fields, origin, submission.received_at)
     company_changes += settings_changes(plan, applied=True)
     if requests:
-        notices.queue_request_waiting(conn, judged, requests)
+        notices.queue_request_waiting(uow, judged, requests)
     return {"company_changes": company_changes, "requests": requests}
 
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import Connection
-
 from provisioner.domain.vocabulary import RequestType
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission import Judgement
-from provisioner.store import repository as repo
+from provisioner.store.repositories import Repositories
 from provisioner.wording import dates
 
 AUTH_FAILED_MESSAGE = ("Authentification refusée : le numéro d'adhérent ou le mot de passe de l'administrateur "
@@ -20,12 +18,12 @@ AUTH_FAILED_MESSAGE = ("Authentification refusée : le numéro d'adhérent ou le
                        "échecs l'accès est bloqué pour un temps.")
 
 
-def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Judgement:
+def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> Judgement:
     """The judgement with the company found, and the administrator's password verified (or the refusal)."""
     submission = judged.submission
     parsed, numero, now = submission.parsed, submission.numero, submission.received_at
     assert parsed is not None
-    company = repo.find_adherent(conn, numero, for_update=True)
+    company = uow.adherents.get(numero, for_update=True)
     judged = replace(judged, company=company)
     if submission.request_type == RequestType.ABONNEMENT:
         if company is not None:
@@ -51,16 +49,16 @@ def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Ju
         if company is not None:
             after = lockout.after_failure(company.failed_auth, company.locked_until, now,
                                           lock_after=settings.lock_after, lock_minutes=settings.lock_minutes)
-            repo.set_adherent(conn, company.id, failed_auth=after.failed_auth, locked_until=after.locked_until)
+            uow.adherents.set(company.id, failed_auth=after.failed_auth, locked_until=after.locked_until)
             judged = replace(judged, just_locked=after.just_locked)
             if after.just_locked:
-                judged = replace(judged, company=repo.find_adherent(conn, numero))
+                judged = replace(judged, company=uow.adherents.get(numero))
         return judged.with_error("AUTH_FAILED", AUTH_FAILED_MESSAGE, **where)
     assert company is not None  # a password verifies against a stored hash only
     judged = replace(judged, authenticated=True)
     if company.failed_auth or company.locked_until:
         state = lockout.after_success()
-        repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
+        uow.adherents.set(company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
     if company.status != "active":
         return judged.with_error(
             "ADHERENT_PENDING", "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "

@@ -67,7 +67,7 @@ def queue_summary(ctx: ServiceContext, result: BatchResult, zip_name: str, recei
               "warnings": line["warnings"]} for line in result.lines]
     html = summary_folder(ctx, result.batch_id) / SUMMARY_HTML
     with UnitOfWork(ctx) as uow:
-        enqueue(uow.conn, kind="batch_summary", recipients=[address],
+        enqueue(uow.mails, kind="batch_summary", recipients=[address],
                 context={"batch": {"file": zip_name, "received_at": received_at}, "items": items},
                 attachments=[html], now=ctx.clock())
         uow.commit()

@@ -28,7 +28,6 @@ from provisioner.service.intake import Origin
 from provisioner.service.quarantine import quarantine_file
 from provisioner.service.submission import Outcome, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.rebuild import write_copy
 
@@ -115,7 +114,7 @@ def _handled_before(ctx: ServiceContext, path: Path, name: str, claimed_at: date
                     known: Collection[str]) -> Outcome | None:
     sha = sha256_file(path)
     with UnitOfWork(ctx, read_only=True) as uow:
-        prior = repo.find_submission(uow.conn, sha)
+        prior = uow.submissions.by_sha(sha)
     if (prior is None or prior.finished_at is None or prior.report is None
             or prior.received_at < claimed_at or prior.id in known):
         return None

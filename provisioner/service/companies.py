@@ -18,7 +18,6 @@ from provisioner.service.history import Origin, record_setting
 from provisioner.service.notices import adherent_ref, delegate_email, delegate_name
 from provisioner.service.operator_commands import ACTOR, NoDelegateEmail, find_company
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
 from provisioner.workbook import layout
 
 
@@ -39,13 +38,13 @@ def unlock(ctx: ServiceContext, numero: str, *, actor: str = ACTOR, reason: str 
     """Lift a company's lock and forget its failed authentications."""
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        company = find_company(uow.conn, numero)
+        company = find_company(uow, numero)
         state = lockout.after_success()
-        repo.set_adherent(uow.conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
+        uow.adherents.set(company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
                           updated_at=now)
-        repo.add_audit(uow.conn, actor=actor, numero=numero, action="unlock", target=numero,
-                       before={"failed_auth": company.failed_auth, "locked_until": _iso(company.locked_until)},
-                       after={"failed_auth": 0, "locked_until": None, "reason": reason}, now=now)
+        uow.audit.add(actor=actor, numero=numero, action="unlock", target=numero,
+                      before={"failed_auth": company.failed_auth, "locked_until": _iso(company.locked_until)},
+                      after={"failed_auth": 0, "locked_until": None, "reason": reason}, now=now)
         uow.commit()
     return Unlock(numero, lockout.is_locked(company.locked_until, now), company.failed_auth)
 
@@ -61,21 +60,20 @@ def reset_admin_password(ctx: ServiceContext, numero: str, *, actor: str = ACTOR
     digest = ctx.hasher.hash_many([password])[0]  # before the transaction: hashing is slow
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        conn = uow.conn
-        company = find_company(conn, numero)
+        company = find_company(uow, numero)
         email = delegate_email(company)
         if not email:
             raise NoDelegateEmail(numero=numero)
-        repo.set_adherent(conn, company.id, admin_password_hash=digest, failed_auth=0, locked_until=None,
+        uow.adherents.set(company.id, admin_password_hash=digest, failed_auth=0, locked_until=None,
                           updated_at=now)
-        repo.add_audit(conn, actor=actor, numero=numero, action="admin_password_reset", target=numero,
-                       after={"sent_to": email, "reason": reason}, now=now)
-        record_setting(conn, adherent_id=company.id, action="admin_password",
+        uow.audit.add(actor=actor, numero=numero, action="admin_password_reset", target=numero,
+                      after={"sent_to": email, "reason": reason}, now=now)
+        record_setting(uow, adherent_id=company.id, action="admin_password",
                        fields=[diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label)],
                        before={},
                        origin=Origin("operator", actor, reason=reason or "réinitialisation sur lettre signée"),
                        now=now, previous_password_hash=company.admin_password_hash)
-        enqueue(conn, kind="admin_password_reset", recipients=[email],
+        enqueue(uow.mails, kind="admin_password_reset", recipients=[email],
                 context={"adherent": adherent_ref(company), "password": password,
                          "delegue": delegate_name(company)}, now=now)
         uow.commit()

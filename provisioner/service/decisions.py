@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Row
 
 from provisioner.mail.queue import enqueue
 from provisioner.service.context import ServiceContext
@@ -22,9 +22,7 @@ from provisioner.service.operator_commands import ACTOR, AlreadyDecided, Unknown
 from provisioner.service.plan_hashes import FreshPasswords
 from provisioner.service.request_summary import request_summary
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
-from provisioner.store import repository as repo
-from provisioner.store.tables import adherents
-from provisioner.store.tables import requests as request_rows
+from provisioner.store.repositories import Repositories
 
 
 @dataclass
@@ -53,21 +51,19 @@ def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshP
             actor: str) -> Decision:
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        conn = uow.conn
-        request, company = _waiting_request(conn, request_id)
+        request, company = _waiting_request(uow, request_id)
         decision = Decision(request.id, request.kind, company.numero, status)
         recipients = [delegate_email(company)]
         if passwords is not None:
-            recipients += _apply_request(conn, request, company, passwords, now, decision, actor)
-        conn.execute(request_rows.update().where(request_rows.c.id == request.id)
-                     .values(status=status, decided_at=now, decided_by=actor))
-        repo.add_audit(conn, actor=actor, numero=company.numero, action=f"request_{status}",
-                       target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
-                       after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
-                              "reason": reason},
-                       now=now)
+            recipients += _apply_request(uow, request, company, passwords, now, decision, actor)
+        uow.requests.decide(request.id, status=status, now=now, actor=actor)
+        uow.audit.add(actor=actor, numero=company.numero, action=f"request_{status}",
+                      target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
+                      after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
+                             "reason": reason},
+                      now=now)
         decision.notified = _unique([r for r in recipients if r])
-        _queue_decided(conn, request, company, decision, reason, now)
+        _queue_decided(uow, request, company, decision, reason, now)
         uow.commit()
     return decision
 
@@ -75,30 +71,28 @@ def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshP
 def _generated_in(ctx: ServiceContext, request_id: int) -> int:
     """How many changes of a held plan need a new generated password (read before the write transaction)."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        payload = uow.conn.execute(select(request_rows.c.payload).where(request_rows.c.id == request_id)).scalar()
-    return generated_count(dict(payload or {}))
+        payload = uow.requests.payload(request_id)
+    return generated_count(payload)
 
 
-def _waiting_request(conn: Connection, request_id: int) -> tuple[Row[Any], Row[Any]]:
-    query = select(request_rows).where(request_rows.c.id == request_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()  # two operators deciding at once: the second sees it decided
-    request = conn.execute(query).first()
+def _waiting_request(uow: Repositories, request_id: int) -> tuple[Row[Any], Row[Any]]:
+    # Locked: two operators deciding at once, the second sees it decided.
+    request = uow.requests.get(request_id, for_update=True)
     if request is None:
         raise UnknownRequest(id=request_id)
     if request.status != "waiting":
         raise AlreadyDecided(id=request_id, status=request.status)
-    company = conn.execute(select(adherents).where(adherents.c.id == request.adherent_id)).one()
+    company = uow.adherents.by_id(request.adherent_id)
     return request, company
 
 
-def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passwords: FreshPasswords,
+def _apply_request(uow: Repositories, request: Row[Any], company: Row[Any], passwords: FreshPasswords,
                    now: datetime, decision: Decision, actor: str) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
     if request.kind == "mass_disable":
         origin = Origin("request", actor, change_set=request.submission_id, reference=f"demande {request.id}")
-        held = apply_held_plan(conn, company, payload, passwords, origin, now)
+        held = apply_held_plan(uow, company, payload, passwords, origin, now)
         decision.applied, decision.skipped = held.applied, held.skipped
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
@@ -106,16 +100,16 @@ def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passw
     values: dict[str, Any] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
     if column == "company" and changes.get("raison_sociale"):
         values["raison_sociale"] = changes["raison_sociale"]
-    repo.set_adherent(conn, company.id, **values)
+    uow.adherents.set(company.id, **values)
     decision.applied = [{"field": f"{column}.{k}", "value": v} for k, v in changes.items()]
     return [changes["email"]] if column == "delegue" and changes.get("email") else []
 
 
-def _queue_decided(conn: Connection, request: Row[Any], company: Row[Any], decision: Decision,
+def _queue_decided(uow: Repositories, request: Row[Any], company: Row[Any], decision: Decision,
                    reason: str | None, now: datetime) -> None:
     if decision.notified:
         summary = request_summary(request.kind, dict(request.payload or {}), decision.skipped)
-        enqueue(conn, kind="request_decided", recipients=decision.notified,
+        enqueue(uow.mails, kind="request_decided", recipients=decision.notified,
                 context={"adherent": adherent_ref(company), "decision": decision.status, "decided_at": now,
                          "request": {"id": request.id, "kind": request.kind, "summary": summary},
                          "reason": reason},

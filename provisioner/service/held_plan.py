@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Row
 
 from provisioner.domain import diff
 from provisioner.domain.plan_value import Plan, UserChange, describe
@@ -21,17 +21,11 @@ from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.account_writes import write_change, write_settings
 from provisioner.service.history import Origin
 from provisioner.service.plan_hashes import ADMIN, FreshPasswords, Hashes, secret_keys
-from provisioner.store import repository as repo
-from provisioner.store.tables import submissions
+from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
 # Where a rebuilt change says it came from: it has no workbook cell any more.
 HELD_SHEET = "held_plan"
-# Why a waiting change (a held plan's, a subscription's waiting user) was not applied, as the delegate reads it.
-SKIP_MESSAGES = {
-    "login_taken": "ce login a été pris entre-temps par un autre compte ; choisissez-en un autre",
-    "account_not_found": "ce compte n'existe plus pour votre entreprise sur ce téléservice",
-}
 
 
 @dataclass
@@ -81,7 +75,7 @@ def rebuild_change(data: dict[str, Any]) -> UserChange:
 
 
 def why_not(change: UserChange, view: StoreView) -> str | None:
-    """Why a held change can no longer be applied (a key of SKIP_MESSAGES), or None when it can."""
+    """Why a held change can no longer be applied (a key of wording.labels.SKIPPED), or None when it can."""
     if change.action == ChangeAction.CREATE:
         taken = change.key in view.accounts or change.key in view.taken
         return "login_taken" if taken else None
@@ -91,12 +85,12 @@ def why_not(change: UserChange, view: StoreView) -> str | None:
     return None
 
 
-def apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any], passwords: FreshPasswords,
+def apply_held_plan(uow: Repositories, company: Row[Any], payload: dict[str, Any], passwords: FreshPasswords,
                     origin: Origin, now: datetime) -> HeldResult:
     """Apply a held workbook's changes, each judged again against the store of today, then its settings."""
     result = HeldResult()
     stored = held_changes(payload)
-    view = repo.load_view(conn, company, [str(c.get("login") or "") for c in stored])
+    view = uow.accounts.view(company, [str(c.get("login") or "") for c in stored])
     for data in stored:
         change = rebuild_change(data)
         reason = why_not(change, view)
@@ -110,20 +104,19 @@ def apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any]
             # The password drawn then was never kept in clear: its user gets a new one.
             password, secrets["password_hash"] = passwords.take()
         describe(change, secret_keys(secrets))
-        write_change(conn, company, change, secrets, origin, now, password=password,
+        write_change(uow, company, change, secrets, origin, now, password=password,
                      submission_id=origin.change_set)
         if change.action == ChangeAction.CREATE:
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         result.applied.append(change.report())
-    _apply_settings(conn, company, dict(payload.get("plan") or {}), origin, now, result)
+    _apply_settings(uow, company, dict(payload.get("plan") or {}), origin, now, result)
     if origin.change_set:
         # The held submission is settled: approved, it counts as accepted from now on.
-        conn.execute(submissions.update().where(submissions.c.id == origin.change_set,
-                                                submissions.c.status == "held").values(status="accepted"))
+        uow.submissions.settle_held(origin.change_set)
     return result
 
 
-def _apply_settings(conn: Connection, company: Row[Any], plan: dict[str, Any], origin: Origin, now: datetime,
+def _apply_settings(uow: Repositories, company: Row[Any], plan: dict[str, Any], origin: Origin, now: datetime,
                     result: HeldResult) -> None:
     settings: dict[str, Any] = {}
     fields: dict[str, list[dict[str, Any]]] = {}
@@ -137,6 +130,6 @@ def _apply_settings(conn: Connection, company: Row[Any], plan: dict[str, Any], o
     if plan.get("admin_password_hash"):
         settings["admin_password_hash"] = plan["admin_password_hash"]
     if settings:
-        write_settings(conn, company, settings, fields, origin, now)
+        write_settings(uow, company, settings, fields, origin, now)
         result.applied.append({"action": "company_settings", "teleservice": "",
                                "login": ", ".join(sorted(settings))})

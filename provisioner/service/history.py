@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import select
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.accounts import SECRET_COLUMNS
+from provisioner.store.repositories import Repositories
 from provisioner.store.tables import accounts, adherents, history
 from provisioner.wording.labels import ORIGIN, label
-
-SECRET_COLUMNS = ("password_hash", "answer1_hash", "answer2_hash", "answer3_hash")
 
 
 @dataclass(frozen=True)
@@ -46,23 +46,23 @@ class UnknownLogin(Exception):
 
 # -- writing --------------------------------------------------------------------------
 
-def record_account(conn: Connection, *, adherent_id: int, account_id: int, teleservice: str, login: str,
+def record_account(uow: Repositories, *, adherent_id: int, account_id: int, teleservice: str, login: str,
                    action: str, fields: list[dict[str, Any]], before: AccountState | None, origin: Origin,
                    now: datetime, previous: dict[str, str | None] | None = None) -> None:
     """One account change; `previous` holds the hashes it replaced (only those it replaced)."""
-    conn.execute(insert(history).values(
+    uow.history.add(
         at=now, adherent_id=adherent_id, account_id=account_id, teleservice=teleservice, login=login,
         action=action, fields=fields, before=state_json(before) if before is not None else None,
-        **_origin(origin), **{f"previous_{k}": v for k, v in (previous or {}).items() if k in SECRET_COLUMNS}))
+        **_origin(origin), **{f"previous_{k}": v for k, v in (previous or {}).items() if k in SECRET_COLUMNS})
 
 
-def record_setting(conn: Connection, *, adherent_id: int, action: str, fields: list[dict[str, Any]],
+def record_setting(uow: Repositories, *, adherent_id: int, action: str, fields: list[dict[str, Any]],
                    before: dict[str, Any], origin: Origin, now: datetime,
                    previous_password_hash: str | None = None) -> None:
     """One company setting changed (confirmations, admin_password)."""
-    conn.execute(insert(history).values(
+    uow.history.add(
         at=now, adherent_id=adherent_id, action=action, fields=fields, before=before,
-        previous_password_hash=previous_password_hash, **_origin(origin)))
+        previous_password_hash=previous_password_hash, **_origin(origin))
 
 
 def _origin(origin: Origin) -> dict[str, Any]:
@@ -91,15 +91,14 @@ def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, accou
 def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
     """Every change of the account `login`, oldest first: time, action, fields, origin; never a secret."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        conn = uow.conn
-        account = conn.execute(
+        account = uow.conn.execute(
             select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, adherents.c.numero)
             .join(adherents, adherents.c.id == accounts.c.adherent_id)
             .where(accounts.c.login_key == login_key(login))).first()
         if account is None:
             raise UnknownLogin(login)
-        rows = conn.execute(select(*PUBLIC_COLUMNS).where(history.c.account_id == account.id)
-                            .order_by(history.c.id)).all()
+        rows = uow.conn.execute(select(*PUBLIC_COLUMNS).where(history.c.account_id == account.id)
+                                .order_by(history.c.id)).all()
     return {"login": account.login, "teleservice": account.teleservice, "status": account.status,
             "adherent": account.numero, "changes": [public_row(r) for r in rows]}
 
@@ -107,10 +106,9 @@ def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
 def company_history(ctx: ServiceContext, numero: str, limit: int = 500) -> list[dict[str, Any]]:
     """A company's changes (its accounts and its settings), newest first: for the company's page."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        conn = uow.conn
-        rows = conn.execute(select(*PUBLIC_COLUMNS).join(adherents, adherents.c.id == history.c.adherent_id)
-                            .where(adherents.c.numero == numero)
-                            .order_by(history.c.id.desc()).limit(limit)).all()
+        rows = uow.conn.execute(select(*PUBLIC_COLUMNS).join(adherents, adherents.c.id == history.c.adherent_id)
+                                .where(adherents.c.numero == numero)
+                                .order_by(history.c.id.desc()).limit(limit)).all()
     return [public_row(r) for r in rows]
 
 

@@ -9,14 +9,10 @@ carried a password: its body was erased when it failed.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
-
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import ACTOR, AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
-from provisioner.store.tables import mail_queue
 
 
 class UnknownMail(AgenceError):
@@ -40,9 +36,7 @@ def retry_mail(ctx: ServiceContext, mail_id: int, *, actor: str = ACTOR, reason:
     """Queue a failed email again, due now; recorded in the audit."""
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        conn = uow.conn
-        row = conn.execute(select(mail_queue.c.status, mail_queue.c.recipients, mail_queue.c.kind,
-                                  mail_queue.c.last_error).where(mail_queue.c.id == mail_id)).first()
+        row = uow.mails.get(mail_id)
         if row is None:
             raise UnknownMail(id=mail_id)
         if row.status != "failed":
@@ -51,10 +45,8 @@ def retry_mail(ctx: ServiceContext, mail_id: int, *, actor: str = ACTOR, reason:
             raise NoRecipient(id=mail_id)
         if row.kind in SECRET_KINDS:
             raise SecretGone(id=mail_id)
-        # Guarded on the status: two operators clicking at once queue it once.
-        conn.execute(update(mail_queue).where(mail_queue.c.id == mail_id, mail_queue.c.status == "failed")
-                     .values(status="pending", next_attempt_at=now))
-        repo.add_audit(conn, actor=actor, numero=None, action="mail_retry", target=f"mail:{mail_id}",
-                       before={"status": "failed", "last_error": row.last_error},
-                       after={"status": "pending", "kind": row.kind, "reason": reason}, now=now)
+        uow.mails.requeue_failed(mail_id, now)
+        uow.audit.add(actor=actor, numero=None, action="mail_retry", target=f"mail:{mail_id}",
+                      before={"status": "failed", "last_error": row.last_error},
+                      after={"status": "pending", "kind": row.kind, "reason": reason}, now=now)
         uow.commit()

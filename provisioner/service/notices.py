@@ -13,15 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
-
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.vocabulary import RequestType
 from provisioner.mail.queue import enqueue
 from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.service.submission import Judgement
-from provisioner.store.repository import find_adherent
+from provisioner.store.repositories import Repositories
 
 
 def delegate_email(company: Any) -> str | None:
@@ -52,11 +50,11 @@ def _recipients_of(judged: Judgement) -> list[str]:
     return []
 
 
-def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], folder: Path) -> None:
+def queue_outcome(uow: Repositories, judged: Judgement, report: dict[str, Any], folder: Path) -> None:
     """The emails a submission's outcome sends; `folder` is where its outputs will be (the attachments)."""
     submission = judged.submission
     if judged.just_locked and judged.company is not None:
-        queue_locked(conn, judged.company, submission.received_at, submission_id=submission.id)
+        queue_locked(uow, judged.company, submission.received_at, submission_id=submission.id)
     recipients = _recipients_of(judged)
     if not recipients:
         return
@@ -77,7 +75,7 @@ def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], f
         kind = "accepted"
     if context.get("annotated"):
         attachments.append(str(folder / ANNOTATED))
-    enqueue(conn, kind=kind, recipients=recipients, context=context, attachments=attachments,
+    enqueue(uow.mails, kind=kind, recipients=recipients, context=context, attachments=attachments,
             submission_id=submission.id, now=submission.received_at)
 
 
@@ -85,43 +83,43 @@ def _adherent(report: dict[str, Any]) -> dict[str, Any]:
     return {"numero": report.get("adherent"), "raison_sociale": report.get("raison_sociale")}
 
 
-def queue_duplicate(conn: Connection, ctx: ServiceContext, report: dict[str, Any], prior: Any) -> None:
-    company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
+def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: dict[str, Any], prior: Any) -> None:
+    company = uow.adherents.get(prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != "rejected":
-        enqueue(conn, kind="duplicate", recipients=[on_record],
+        enqueue(uow.mails, kind="duplicate", recipients=[on_record],
                 context={"report": report, "first_processed_at": prior.received_at,
                          "first_submission_id": prior.id},
                 submission_id=report["submission_id"], now=ctx.clock())
 
 
-def queue_locked(conn: Connection, company: Any, now: datetime, *, submission_id: str | None) -> None:
+def queue_locked(uow: Repositories, company: Any, now: datetime, *, submission_id: str | None) -> None:
     on_record = delegate_email(company)
     if on_record:
-        enqueue(conn, kind="company_locked", recipients=[on_record],
+        enqueue(uow.mails, kind="company_locked", recipients=[on_record],
                 context={"adherent": adherent_ref(company),
                          "locked_until": company.locked_until, "failures": company.failed_auth},
                 submission_id=submission_id, now=now)
 
 
-def queue_generated_password(conn: Connection, change: UserChange, password: str, *, adherent: dict[str, Any],
+def queue_generated_password(uow: Repositories, change: UserChange, password: str, *, adherent: dict[str, Any],
                              submission_id: str | None, now: datetime) -> None:
     """The generated password goes to that user's own address, and nowhere else."""
     known = change.before.fields if change.before else {}
     email = change.values.get("email") or known.get("email", "")
     if email:
         person = {k: change.values.get(k) or known.get(k) or None for k in ("civilite", "prenom", "nom")}
-        enqueue(conn, kind="generated_password", recipients=[email],
+        enqueue(uow.mails, kind="generated_password", recipients=[email],
                 context={"user": {**person, "login": change.login, "teleservice": change.teleservice},
                          "action": change.action, "password": password, "adherent": adherent},
                 submission_id=submission_id, now=now)
 
 
-def queue_request_waiting(conn: Connection, judged: Judgement, requests: list[dict[str, Any]]) -> None:
+def queue_request_waiting(uow: Repositories, judged: Judgement, requests: list[dict[str, Any]]) -> None:
     submission, company = judged.submission, judged.company
     recipients = _recipients_of(judged)
     adherent = {"numero": submission.numero, "raison_sociale": company.raison_sociale if company else None}
     for request in requests if recipients else ():
-        enqueue(conn, kind="request_waiting", recipients=recipients,
+        enqueue(uow.mails, kind="request_waiting", recipients=recipients,
                 context={"adherent": adherent, "request": request, "submission_id": submission.id},
                 submission_id=submission.id, now=submission.received_at)

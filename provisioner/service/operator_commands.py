@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Row
 
-from provisioner.store import repository as repo
+from provisioner.store.repositories import Repositories
 
 ACTOR = "agence"  # the actor of a command run from the CLI (the web passes the signed-in operator)
 
@@ -50,9 +50,9 @@ class UnknownStatus(AgenceError):
     """Statut inconnu : {value}."""
 
 
-def find_company(conn: Connection, numero: str, *, for_update: bool = True) -> Row[Any]:
+def find_company(uow: Repositories, numero: str, *, for_update: bool = True) -> Row[Any]:
     """The adherents row of `numero` (locked for the transaction unless told), or UnknownAdherent."""
-    company = repo.find_adherent(conn, numero, for_update=for_update)
+    company = uow.adherents.get(numero, for_update=for_update)
     if company is None:
         raise UnknownAdherent(numero=numero)
     return company

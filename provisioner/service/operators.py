@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, exc, insert, select, update
+from sqlalchemy import Row, exc
 
 from provisioner.domain.keys import login_key
 from provisioner.security import lockout
@@ -25,8 +25,8 @@ from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
 from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import ACTOR, AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
-from provisioner.store.tables import OPERATOR_ROLES, operator_sessions, operators
+from provisioner.store.repositories import Repositories
+from provisioner.store.tables import OPERATOR_ROLES
 
 LOGIN = re.compile(r"[a-z0-9._-]{2,64}")
 # Actors the audit already names: an operator called so would be mistaken for them.
@@ -105,27 +105,22 @@ def add_operator(ctx: ServiceContext, login: str, role: str, password: str, *, a
     now = ctx.clock()
     try:
         with UnitOfWork(ctx) as uow:
-            inserted = uow.conn.execute(insert(operators).values(
-                login=key, password_hash=digest, role=role, active=True, failed_logins=0,
-                created_at=now, updated_at=now)).inserted_primary_key
-            new_id = inserted[0] if inserted is not None else 0
-            repo.add_audit(uow.conn, actor=actor, numero=None, action="operator_add", target=f"operator:{key}",
-                           after={"role": role}, now=now)
+            new_id = uow.operators.add(login=key, password_hash=digest, role=role, now=now)
+            uow.audit.add(actor=actor, numero=None, action="operator_add", target=f"operator:{key}",
+                          after={"role": role}, now=now)
             uow.commit()
     except exc.IntegrityError:
         raise OperatorExists(login=key) from None
-    return Operator(int(new_id), key, role)
+    return Operator(new_id, key, role)
 
 
 def list_operators(ctx: ServiceContext) -> list[dict[str, Any]]:
     """Every operator: login, role, active, lock; never a hash."""
     now = ctx.clock()
-    query = select(operators.c.login, operators.c.role, operators.c.active, operators.c.failed_logins,
-                   operators.c.locked_until, operators.c.created_at).order_by(operators.c.login)
     with UnitOfWork(ctx, read_only=True) as uow:
         return [{"login": r.login, "role": r.role, "active": r.active, "failed_logins": r.failed_logins,
                  "locked": lockout.is_locked(r.locked_until, now), "created_at": r.created_at}
-                for r in uow.conn.execute(query)]
+                for r in uow.operators.listing()]
 
 
 def disable_operator(ctx: ServiceContext, login: str, *, actor: str = ACTOR) -> None:
@@ -133,12 +128,11 @@ def disable_operator(ctx: ServiceContext, login: str, *, actor: str = ACTOR) -> 
     key = login_key(login.strip())
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        conn = uow.conn
-        row = _operator(conn, key)
-        conn.execute(update(operators).where(operators.c.id == row.id).values(active=False, updated_at=now))
-        conn.execute(operator_sessions.delete().where(operator_sessions.c.operator_id == row.id))
-        repo.add_audit(conn, actor=actor, numero=None, action="operator_disable", target=f"operator:{key}",
-                       before={"active": row.active}, after={"active": False}, now=now)
+        row = _operator(uow, key)
+        uow.operators.set(row.id, active=False, updated_at=now)
+        uow.sessions.close_all_of(row.id)
+        uow.audit.add(actor=actor, numero=None, action="operator_disable", target=f"operator:{key}",
+                      before={"active": row.active}, after={"active": False}, now=now)
         uow.commit()
 
 
@@ -149,13 +143,11 @@ def reset_operator_password(ctx: ServiceContext, login: str, password: str, *, a
     digest = hash_secret(password)
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        conn = uow.conn
-        row = _operator(conn, key)
-        conn.execute(update(operators).where(operators.c.id == row.id).values(
-            password_hash=digest, failed_logins=0, locked_until=None, updated_at=now))
-        conn.execute(operator_sessions.delete().where(operator_sessions.c.operator_id == row.id))
-        repo.add_audit(conn, actor=actor, numero=None, action="operator_password_reset",
-                       target=f"operator:{key}", now=now)
+        row = _operator(uow, key)
+        uow.operators.set(row.id, password_hash=digest, failed_logins=0, locked_until=None, updated_at=now)
+        uow.sessions.close_all_of(row.id)
+        uow.audit.add(actor=actor, numero=None, action="operator_password_reset",
+                      target=f"operator:{key}", now=now)
         uow.commit()
 
 
@@ -168,7 +160,7 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
     key = login_key(login.strip())[:64]
     now = ctx.clock()
     with UnitOfWork(ctx, read_only=True) as uow:
-        row = uow.conn.execute(select(operators).where(operators.c.login == key)).first()
+        row = uow.operators.by_login(key)
     if row is None or not row.active:
         verify_secret(DUMMY_HASH, password)
         return None
@@ -184,21 +176,21 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
     _record(ctx, row.id, lockout.LockState(after.failed_auth, after.locked_until), now)
     if after.just_locked:
         with UnitOfWork(ctx) as uow:
-            repo.add_audit(uow.conn, actor=SIGN_IN_ACTOR, numero=None, action="operator_locked",
-                           target=f"operator:{key}", after={"failed_logins": after.failed_auth}, now=now)
+            uow.audit.add(actor=SIGN_IN_ACTOR, numero=None, action="operator_locked",
+                          target=f"operator:{key}", after={"failed_logins": after.failed_auth}, now=now)
             uow.commit()
     return None
 
 
 def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now: datetime) -> None:
     with UnitOfWork(ctx) as uow:
-        uow.conn.execute(update(operators).where(operators.c.id == operator_id).values(
-            failed_logins=state.failed_auth, locked_until=state.locked_until, updated_at=now))
+        uow.operators.set(operator_id, failed_logins=state.failed_auth, locked_until=state.locked_until,
+                          updated_at=now)
         uow.commit()
 
 
-def _operator(conn: Connection, key: str) -> Row[Any]:
-    row = conn.execute(select(operators).where(operators.c.login == key)).first()
+def _operator(uow: Repositories, key: str) -> Row[Any]:
+    row = uow.operators.by_login(key)
     if row is None:
         raise UnknownOperator(login=key)
     return row

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Connection
-
 from provisioner.domain.vocabulary import RequestType
 from provisioner.service import notices
 from provisioner.service.apply import request_line, settings_changes
 from provisioner.service.context import ServiceContext
 from provisioner.service.report import build_report
 from provisioner.service.submission import Judgement, Outcome
-from provisioner.store import repository as repo
+from provisioner.store.repositories import Repositories
 
 
-def record_outcome(ctx: ServiceContext, conn: Connection, judged: Judgement,
+def record_outcome(ctx: ServiceContext, uow: Repositories, judged: Judgement,
                    applied: dict[str, Any] | None = None) -> Outcome:
     """The report of a judgement, its submission row and its emails, in the caller's transaction."""
     submission = judged.submission
@@ -30,15 +28,15 @@ def record_outcome(ctx: ServiceContext, conn: Connection, judged: Judgement,
         company_changes=applied.get("company_changes") or _would_company_changes(judged),
         requests=applied.get("requests"), batch=submission.batch)
     db_status = "held" if report["held"] else status
-    repo.insert_submission(conn, id=submission.id, sha256=submission.sha, file_name=submission.name,
-                           received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
-                           request_type=submission.request_type, status=db_status, report=report,
-                           batch_id=submission.batch)
+    uow.submissions.add(id=submission.id, sha256=submission.sha, file_name=submission.name,
+                        received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
+                        request_type=submission.request_type, status=db_status, report=report,
+                        batch_id=submission.batch)
     if submission.origin is not None:
-        repo.insert_origin(conn, submission.id, submission.origin.door, submission.origin.reference,
-                           submission.received_at)
+        uow.submissions.add_origin(submission.id, submission.origin.door, submission.origin.reference,
+                                   submission.received_at)
     folder = ctx.outbox / submission.id
-    notices.queue_outcome(conn, judged, report, folder)
+    notices.queue_outcome(uow, judged, report, folder)
     # The outputs are written by process_file once this transaction has committed.
     return Outcome(submission.id, status, report, folder, submission.parsed, judged.findings)
 

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from provisioner.domain.vocabulary import RequestType
 from provisioner.service import faults
 from provisioner.service.claimed_file import archive_path_for
@@ -34,7 +32,6 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import finish_or_owe
 from provisioner.service.submission import stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.tables import submissions
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.model import ParsedWorkbook
 
@@ -87,14 +84,8 @@ class OwedOutputs:
 
 def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[Any]:
     """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
-    query = (select(submissions.c.id, submissions.c.report, submissions.c.received_at,
-                    submissions.c.file_name)
-             .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
-                    submissions.c.status != "processing")
-             .order_by(submissions.c.received_at, submissions.c.id).limit(limit))
     with UnitOfWork(ctx, read_only=True) as uow:
-        conn = uow.conn
-        return list(conn.execute(query))
+        return list(uow.submissions.unfinished(limit))
 
 
 def _outcome(ctx: ServiceContext, row: Any) -> Any:

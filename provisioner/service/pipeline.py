@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, exc, update
+from sqlalchemy import exc
 
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.plan import make_plan
@@ -42,8 +42,7 @@ from provisioner.service.plan_hashes import Hashes, hash_plan
 from provisioner.service.report import build_report, new_submission_id
 from provisioner.service.submission import Judgement, Outcome, Submission, sha256_file, stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
-from provisioner.store.tables import submissions
+from provisioner.store.repositories import Repositories
 from provisioner.wording import dates
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.model import ParsedWorkbook
@@ -98,7 +97,7 @@ def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str,
 def _prior(ctx: ServiceContext, sha: str) -> Any:
     """The submission of these very bytes, if any."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        return repo.find_submission(uow.conn, sha)
+        return uow.submissions.by_sha(sha)
 
 
 def _submission(path: Path, name: str, sha: str, now: datetime, batch: str | None, parsed: ParsedWorkbook | None,
@@ -129,8 +128,7 @@ def finish_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
     """After the commit: write the outputs, then mark the submission finished (a crash between is resumed)."""
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
-        uow.conn.execute(update(submissions).where(submissions.c.id == outcome.submission_id)
-                         .values(finished_at=ctx.clock()))
+        uow.submissions.finish(outcome.submission_id, ctx.clock())
         uow.commit()
 
 
@@ -148,16 +146,16 @@ def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
     judged = Judgement(submission, submission.findings)
     if submission.parsed is None or submission.request_type is None or not submission.numero.isdigit():
         with UnitOfWork(ctx) as uow:
-            outcome = record_outcome(ctx, uow.conn, judged)
+            outcome = record_outcome(ctx, uow, judged)
             uow.commit()
         return outcome
     with UnitOfWork(ctx) as uow:
-        judged = authenticate(ctx, uow.conn, judged)
+        judged = authenticate(ctx, uow, judged)
         if judged.authenticated or submission.request_type == RequestType.ABONNEMENT:
-            judged = _plan(uow.conn, judged)
+            judged = _plan(uow, judged)
         finished = None
         if judged.has_errors or submission.request_type == RequestType.CONTROLE:
-            finished = record_outcome(ctx, uow.conn, judged)
+            finished = record_outcome(ctx, uow, judged)
         # Committed either way: a failed authentication counts, a right one resets the count.
         uow.commit()
     if finished is not None:
@@ -174,42 +172,42 @@ def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
 
 def _apply_committed(ctx: ServiceContext, judged: Judgement, hashes: Hashes) -> Outcome:
     with UnitOfWork(ctx) as uow:
-        outcome = _apply(ctx, uow.conn, judged, hashes)
+        outcome = _apply(ctx, uow, judged, hashes)
         uow.commit()
     return outcome
 
 
-def _plan(conn: Connection, judged: Judgement) -> Judgement:
+def _plan(uow: Repositories, judged: Judgement) -> Judgement:
     submission, company = judged.submission, judged.company
     assert submission.parsed is not None
     subscribing = submission.request_type == RequestType.ABONNEMENT
     if not subscribing and (company is None or company.status != "active"):
         return judged
-    view = repo.load_view(conn, None if subscribing else company, _logins(submission.parsed))
+    view = uow.accounts.view(None if subscribing else company, _logins(submission.parsed))
     plan = make_plan(submission.sheets, view)
     return replace(judged, plan=plan, findings=_merge(judged.findings, plan.findings))
 
 
-def _apply(ctx: ServiceContext, conn: Connection, judged: Judgement, hashes: Hashes) -> Outcome:
+def _apply(ctx: ServiceContext, uow: Repositories, judged: Judgement, hashes: Hashes) -> Outcome:
     submission = judged.submission
     assert submission.parsed is not None
     # Plan again inside the write transaction: the store may have moved while we hashed.
     old_plan = judged.plan
     judged = replace(judged, findings=tuple(f for f in judged.findings
                                             if old_plan is None or f not in old_plan.findings),
-                     company=repo.find_adherent(conn, submission.numero, for_update=True))
+                     company=uow.adherents.get(submission.numero, for_update=True))
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
         judged = judged.with_error("ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux "
                                    "TéléServices.", **submission.parsed.adherent.where("type_demande"))
-        return record_outcome(ctx, conn, judged)
-    judged = _plan(conn, judged)
+        return record_outcome(ctx, uow, judged)
+    judged = _plan(uow, judged)
     if judged.has_errors:
-        return record_outcome(ctx, conn, judged)
+        return record_outcome(ctx, uow, judged)
     hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher, hashes)
     # Looked up through its module at each call: the crash-safety tests wrap apply.apply_plan to die before
     # the commit.
-    applied = apply.apply_plan(conn, judged, hashes)
-    return record_outcome(ctx, conn, judged, applied)
+    applied = apply.apply_plan(uow, judged, hashes)
+    return record_outcome(ctx, uow, judged, applied)
 
 
 # -- what a judgement says ------------------------------------------------------------------
@@ -247,9 +245,9 @@ def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: A
     outcome = Outcome(submission_id, "duplicate", report, ctx.outbox / submission_id)
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
-        notices.queue_duplicate(uow.conn, ctx, report, prior)
+        notices.queue_duplicate(uow, ctx, report, prior)
         if origin is not None:
-            repo.insert_origin(uow.conn, submission_id, origin.door, origin.reference, now)
+            uow.submissions.add_origin(submission_id, origin.door, origin.reference, now)
         uow.commit()
     log.info("submission id=%s duplicate_of=%s", submission_id, prior.id)
     return outcome

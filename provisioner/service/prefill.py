@@ -13,7 +13,6 @@ from pathlib import Path
 from provisioner.domain.vocabulary import Teleservice
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
 from provisioner.workbook.prefill import Snapshot, write_prefilled_workbook
 
 
@@ -39,10 +38,10 @@ class Prefilled:
 def load_snapshot(ctx: ServiceContext, numero: str) -> Snapshot:
     """The company `numero` and its accounts (read the way the pipeline plans against them)."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        row = repo.find_adherent(uow.conn, numero)
+        row = uow.adherents.get(numero)
         if row is None:
             raise UnknownAdherent(numero)
-        view = repo.load_view(uow.conn, row, ())
+        view = uow.accounts.view(row, ())
     assert view.company is not None
     order = {str(t): i for i, t in enumerate(Teleservice)}
     accounts = sorted(view.accounts.values(), key=lambda a: (order.get(a.teleservice, len(order)), a.login_key))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, exc, insert, select
+from sqlalchemy import Row, exc
 
 from provisioner.domain import diff
 from provisioner.domain.plan_value import UserChange, after_state, describe
@@ -33,8 +33,8 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.history import Origin, state_from_json
 from provisioner.service.operator_commands import AgenceError
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
-from provisioner.store.tables import adherents, history, reverts, submissions
+from provisioner.store.repositories import Repositories
+from provisioner.wording.results import changed_since
 from provisioner.workbook import layout
 
 SHEET = "revert"  # where a revert's changes say they come from: no workbook cell
@@ -57,7 +57,7 @@ class AlreadyReverted(AgenceError):
 
 
 class LaterChanges(AgenceError):
-    """Annulation refusée : {count} compte(s) ou réglage(s) de la soumission {id} ont changé depuis. Rien n'a
+    """Annulation refusée : parmi les comptes et réglages de la soumission {id}, {changed} depuis. Rien n'a
     été modifié. Avec --force, les autres sont annulés et ceux-là laissés tels quels."""
 
 
@@ -84,46 +84,44 @@ def revert(ctx: ServiceContext, target: str, *, operator: str, reason: str | Non
     """Undo the change set `target` (a submission id, or a revert id); see the module's docstring."""
     try:
         with UnitOfWork(ctx) as uow:
-            result = _revert(uow.conn, ctx.clock(), target, operator, reason, force)
+            result = _revert(uow, ctx.clock(), target, operator, reason, force)
             uow.commit()
         return result
     except exc.IntegrityError:
         # Another operator reverted it at the same moment: reverts.target is unique.
         with UnitOfWork(ctx, read_only=True) as uow:
-            done = uow.conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
+            done = uow.reverts.of_target(target)
         if done is None:
             raise
         raise AlreadyReverted(id=target, revert=done) from None
 
 
-def _revert(conn: Connection, now: datetime, target: str, operator: str, reason: str | None,
+def _revert(uow: Repositories, now: datetime, target: str, operator: str, reason: str | None,
             force: bool) -> Revert:
-    rows = conn.execute(select(history).where(history.c.change_set == target).order_by(history.c.id)).all()
-    done = conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
+    rows = uow.history.of_change_set(target)
+    done = uow.reverts.of_target(target)
     if done is not None:
         raise AlreadyReverted(id=target, revert=done)
     if not rows:
-        if _known(conn, target):
+        if uow.submissions.exists(target) or uow.reverts.exists(target):
             raise NothingToRevert(id=target)
         raise UnknownChangeSet(id=target)
-    company = repo.find_adherent(conn, _numero(conn, rows[0].adherent_id), for_update=True)
-    assert company is not None
-    later = later_changes(conn, target, rows)
+    company = uow.adherents.by_id(rows[0].adherent_id, for_update=True)
+    later = later_changes(uow, target, rows)
     if later and not force:
-        raise LaterChanges(id=target, count=len(later), later=list(later.values()))
+        raise LaterChanges(id=target, count=len(later), changed=changed_since(len(later)), later=list(later.values()))
     result = Revert(new_revert_id(now), target, company.numero, operator, reason, now,
                     left=list(later.values()))
     # First, so that a second operator's revert of the same target fails before changing anything.
-    conn.execute(insert(reverts).values(id=result.id, target=target, adherent_id=company.id, at=now,
-                                        operator=operator[:64], reason=reason, forced=bool(later),
-                                        left=_json_safe(result.left)))
+    uow.reverts.add(id=result.id, target=target, adherent_id=company.id, at=now, operator=operator[:64],
+                    reason=reason, forced=bool(later), left=_json_safe(result.left))
     origin = Origin("revert", operator, change_set=result.id, reference=target, reason=reason)
-    states = {a.id: a for a in repo.load_view(conn, company, []).accounts.values()}
+    states = {a.id: a for a in uow.accounts.view(company, []).accounts.values()}
     for row in reversed(rows):
         if _key(row) in later:
             continue
         if row.account_id is None:
-            company = _restore_setting(conn, company, row, origin, now, result)
+            company = _restore_setting(uow, company, row, origin, now, result)
             continue
         current = states[row.account_id]
         undo = _inverse(row, current)
@@ -131,28 +129,26 @@ def _revert(conn: Connection, now: datetime, target: str, operator: str, reason:
             continue
         change, secrets = undo
         describe(change, tuple(k.removesuffix("_hash") for k in secrets))
-        write_change(conn, company, change, secrets, origin, now)
+        write_change(uow, company, change, secrets, origin, now)
         states[row.account_id] = after_state(change)
         result.reverted.append({"login": change.login, "teleservice": change.teleservice,
                                 "action": change.action, "fields": change.fields})
-    repo.add_audit(conn, actor=operator[:64], numero=company.numero, action="revert", target=target,
-                   after={"revert": result.id, "reason": reason, "reverted": len(result.reverted),
-                          "left": _json_safe(result.left)}, now=now)
-    result.notified = _notify(conn, company, result, _file_of(conn, target))
+    uow.audit.add(actor=operator[:64], numero=company.numero, action="revert", target=target,
+                  after={"revert": result.id, "reason": reason, "reverted": len(result.reverted),
+                         "left": _json_safe(result.left)}, now=now)
+    result.notified = _notify(uow, company, result, uow.submissions.file_name(target))
     return result
 
 
-def later_changes(conn: Connection, target: str,
+def later_changes(uow: Repositories, target: str,
                   rows: Sequence[Row[Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Per account (or setting) of the change set: what changed it since, outside the set."""
     last: dict[tuple[Any, ...], int] = {}
     for row in rows:
         last[_key(row)] = max(last.get(_key(row), 0), row.id)
     since = min(r.id for r in rows)
-    query = (select(history).where(history.c.adherent_id == rows[0].adherent_id, history.c.id > since)
-             .where((history.c.change_set != target) | history.c.change_set.is_(None)).order_by(history.c.id))
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in conn.execute(query):
+    for row in uow.history.since(rows[0].adherent_id, since, outside=target):
         key = _key(row)
         if key in last and row.id > last[key]:
             entry = found.setdefault(key, {"login": row.login, "teleservice": row.teleservice,
@@ -198,29 +194,29 @@ def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str
     return base, secrets
 
 
-def _restore_setting(conn: Connection, company: Row[Any], row: Row[Any], origin: Origin, now: datetime,
+def _restore_setting(uow: Repositories, company: Row[Any], row: Row[Any], origin: Origin, now: datetime,
                      result: Revert) -> Row[Any]:
     if row.action == "confirmations":
         old = int(dict(row.before or {}).get("confirmations") or 1)
         fields = [diff.setting_field(CONFIRMATIONS_LABEL, company.confirmations, old)]
-        write_settings(conn, company, {"confirmations": old}, {"confirmations": fields}, origin, now)
+        write_settings(uow, company, {"confirmations": old}, {"confirmations": fields}, origin, now)
     elif row.action == "admin_password" and row.previous_password_hash:
         fields = [diff.secret_field(ADMIN_PASSWORD_LABEL)]
-        write_settings(conn, company, {"admin_password_hash": row.previous_password_hash},
+        write_settings(uow, company, {"admin_password_hash": row.previous_password_hash},
                        {"admin_password": fields}, origin, now)
     else:
         return company
     result.settings.append({"kind": row.action, "fields": fields})
-    fresh = repo.find_adherent(conn, company.numero)
+    fresh = uow.adherents.get(company.numero)
     assert fresh is not None
     return fresh
 
 
-def _notify(conn: Connection, company: Row[Any], result: Revert, file_name: str | None) -> list[str]:
+def _notify(uow: Repositories, company: Row[Any], result: Revert, file_name: str | None) -> list[str]:
     email = (company.delegue or {}).get("email")
     if not email:
         return []
-    enqueue(conn, kind="submission_reverted", recipients=[email],
+    enqueue(uow.mails, kind="submission_reverted", recipients=[email],
             context={"adherent": {"numero": company.numero, "raison_sociale": company.raison_sociale},
                      "target": result.target, "file": file_name, "revert_id": result.id, "reverted_at": result.at,
                      "reason": result.reason, "accounts": result.reverted, "settings": result.settings,
@@ -228,19 +224,6 @@ def _notify(conn: Connection, company: Row[Any], result: Revert, file_name: str 
                               for x in result.left]},
             submission_id=result.target if result.target.startswith("S") else None, now=result.at)
     return [email]
-
-
-def _known(conn: Connection, target: str) -> bool:
-    return bool(conn.execute(select(submissions.c.id).where(submissions.c.id == target)).first()
-                or conn.execute(select(reverts.c.id).where(reverts.c.id == target)).first())
-
-
-def _numero(conn: Connection, adherent_id: int) -> str:
-    return str(conn.execute(select(adherents.c.numero).where(adherents.c.id == adherent_id)).scalar_one())
-
-
-def _file_of(conn: Connection, target: str) -> str | None:
-    return conn.execute(select(submissions.c.file_name).where(submissions.c.id == target)).scalar()
 
 
 def _json_safe(left: list[dict[str, Any]]) -> list[dict[str, Any]]:

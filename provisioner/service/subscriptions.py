@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select
+from sqlalchemy import Row
 
 from provisioner.domain.plan_value import UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS
@@ -21,14 +21,13 @@ from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.account_writes import write_change
 from provisioner.service.context import ServiceContext
-from provisioner.service.held_plan import SKIP_MESSAGES
 from provisioner.service.history import Origin
 from provisioner.service.notices import adherent_ref, delegate_email
 from provisioner.service.operator_commands import ACTOR, NotPending, find_company
 from provisioner.service.plan_hashes import FreshPasswords, secret_keys
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
-from provisioner.store import repository as repo
-from provisioner.store.tables import accounts, adherents, pending_users
+from provisioner.store.repositories import Repositories
+from provisioner.wording.labels import SKIP_EXPLANATION
 
 # Where a waiting user's creation says it came from: it has no workbook cell any more.
 PENDING_SHEET = "pending_users"
@@ -57,20 +56,19 @@ def _activate(ctx: ServiceContext, numero: str, passwords: FreshPasswords, actor
               reason: str | None) -> Activation:
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
-        conn = uow.conn
-        company = find_company(conn, numero)
+        company = find_company(uow, numero)
         if company.status != "pending":
             raise NotPending(numero=numero)
         result = Activation(numero, company.raison_sociale)
-        _create_waiting_users(conn, company, passwords, now, result, actor)
-        conn.execute(delete(pending_users).where(pending_users.c.adherent_id == company.id))
-        repo.set_adherent(conn, company.id, status="active", activated_at=now, updated_at=now)
-        repo.add_audit(conn, actor=actor, numero=numero, action="activate", target=numero,
-                       before={"status": "pending"},
-                       after={"status": "active", "created": result.created, "skipped": result.skipped,
-                              "reason": reason},
-                       now=now)
-        _queue_validated(conn, company, result, now)
+        _create_waiting_users(uow, company, passwords, now, result, actor)
+        uow.pending_users.remove_all(company.id)
+        uow.adherents.set(company.id, status="active", activated_at=now, updated_at=now)
+        uow.audit.add(actor=actor, numero=numero, action="activate", target=numero,
+                      before={"status": "pending"},
+                      after={"status": "active", "created": result.created, "skipped": result.skipped,
+                             "reason": reason},
+                      now=now)
+        _queue_validated(uow, company, result, now)
         uow.commit()
     return result
 
@@ -78,16 +76,13 @@ def _activate(ctx: ServiceContext, numero: str, passwords: FreshPasswords, actor
 def _waiting_without_password(ctx: ServiceContext, numero: str) -> int:
     """How many waiting users will need a generated password (read before the write transaction)."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        return int(uow.conn.execute(
-            select(func.count()).select_from(pending_users.join(adherents))
-            .where(adherents.c.numero == numero, pending_users.c.password_hash.is_(None))).scalar_one())
+        return uow.pending_users.without_password(numero)
 
 
-def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshPasswords, now: datetime,
+def _create_waiting_users(uow: Repositories, company: Row[Any], passwords: FreshPasswords, now: datetime,
                           result: Activation, actor: str) -> None:
-    rows = conn.execute(select(pending_users).where(pending_users.c.adherent_id == company.id)
-                        .order_by(pending_users.c.id)).all()
-    taken = _taken_keys(conn, [row.login_key for row in rows])
+    rows = uow.pending_users.of_company(company.id)
+    taken = uow.accounts.taken_keys([row.login_key for row in rows])
     for row in rows:
         where = {"login": row.login, "teleservice": row.teleservice}
         if row.login_key in taken:
@@ -101,15 +96,9 @@ def _create_waiting_users(conn: Connection, company: Row[Any], passwords: FreshP
         if row.password_hash is None:
             password, secrets["password_hash"] = passwords.take()
         describe(change, secret_keys(secrets))
-        write_change(conn, company, change, secrets, Origin("subscription", actor, reference=row.submission_id),
+        write_change(uow, company, change, secrets, Origin("subscription", actor, reference=row.submission_id),
                      now, password=password, submission_id=row.submission_id)
         result.created.append({**where, "generated_password": password is not None})
-
-
-def _taken_keys(conn: Connection, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(conn.execute(select(accounts.c.login_key).where(accounts.c.login_key.in_(keys))).scalars())
 
 
 def _waiting_change(row: Row[Any]) -> UserChange:
@@ -124,13 +113,13 @@ def _waiting_change(row: Row[Any]) -> UserChange:
         categories=frozenset(record.get("categories") or ()))
 
 
-def _queue_validated(conn: Connection, company: Row[Any], result: Activation, now: datetime) -> None:
+def _queue_validated(uow: Repositories, company: Row[Any], result: Activation, now: datetime) -> None:
     """Tell the delegate on record: accounts created, and those that could not be; never a password."""
     email = delegate_email(company)
     if email:
-        not_created = [{"login": u["login"], "teleservice": u["teleservice"], "message": SKIP_MESSAGES[u["reason"]]}
+        not_created = [{"login": u["login"], "teleservice": u["teleservice"], "message": SKIP_EXPLANATION[u["reason"]]}
                        for u in result.skipped]
-        enqueue(conn, kind="subscription_validated", recipients=[email],
+        enqueue(uow.mails, kind="subscription_validated", recipients=[email],
                 context={"adherent": adherent_ref(company), "activated_at": now,
                          "created": [{"login": u["login"], "teleservice": u["teleservice"]} for u in result.created],
                          "not_created": not_created},

@@ -1,5 +1,9 @@
 """One use case's transaction: `with UnitOfWork(ctx) as uow: ...; uow.commit()`.
 
+The unit carries the store's repositories on its transaction (`uow.adherents.get(numero)`,
+`uow.submissions.add(...)`, store/repositories.py): a use case never builds SQL itself. Its raw
+connection (`uow.conn`) is for the read models, which keep their SELECTs.
+
 Whatever was not committed when the block ends (an early return, an
 exception, a refusal) is rolled back: a use case commits once, at the point
 where everything it changes (rows, audit, history, queued emails) is written.
@@ -17,11 +21,12 @@ from sqlalchemy import Connection, RootTransaction, exc
 
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import reader
+from provisioner.store.repositories import Repositories
 
 T = TypeVar("T")
 
 
-class UnitOfWork:
+class UnitOfWork(Repositories):
     def __init__(self, ctx: ServiceContext, *, read_only: bool = False) -> None:
         self._engine = reader(ctx.engine) if read_only else ctx.engine
         self.read_only = read_only
@@ -35,6 +40,7 @@ class UnitOfWork:
         except BaseException:
             self._conn.close()
             raise
+        self.bind(self._conn)
         return self
 
     @property

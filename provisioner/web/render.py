@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from provisioner.domain.diff import field_line
-from provisioner.wording import dates
+from provisioner.wording import dates, results
 from provisioner.wording.labels import (
     ACCOUNT_STATUS,
     ADHERENT_STATUS,
@@ -23,6 +23,7 @@ from provisioner.wording.labels import (
     capital,
     teleservice_name,
 )
+from provisioner.wording.phrases import nombre
 
 
 @cache
@@ -34,7 +35,8 @@ def environment() -> Environment:
         submission_status=SUBMISSION_BADGE, request_types=REQUEST_TYPE,
         request_kinds={k: capital(v) for k, v in REQUEST_KIND_SHORT.items()}, account_status=ACCOUNT_STATUS,
         adherent_status=ADHERENT_STATUS, request_status=REQUEST_STATUS, mail_status=MAIL_STATUS,
-        action_labels=EVENT, role_labels=OPERATOR_ROLE)
+        action_labels=EVENT, role_labels=OPERATOR_ROLE, nombre=nombre, notified=results.notified,
+        reverted=results.reverted, left_as_they_are=results.left_as_they_are)
     return env
 
 

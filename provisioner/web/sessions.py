@@ -12,11 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine
 
 from provisioner.service.operators import Operator
 from provisioner.store.db import reader
-from provisioner.store.tables import operator_sessions, operators
+from provisioner.store.operators import Sessions
 
 COOKIE = "provisioner_session"
 # last_seen_at is written at most this often: not one write per page (SQLite has one writer).
@@ -37,8 +37,7 @@ def open_session(engine: Engine, operator: Operator, now: datetime) -> tuple[str
     """A new session for `operator`: (the cookie's token, the session)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        conn.execute(insert(operator_sessions).values(token_hash=_digest(token), operator_id=operator.id,
-                                                      csrf_token=csrf, created_at=now, last_seen_at=now))
+        Sessions(conn).open(token_hash=_digest(token), operator_id=operator.id, csrf_token=csrf, now=now)
     return token, Session(operator, csrf)
 
 
@@ -47,12 +46,8 @@ def find_session(engine: Engine, token: str | None, now: datetime, idle: timedel
     if not token or len(token) > 128:
         return None
     key = _digest(token)
-    query = (select(operator_sessions.c.csrf_token, operator_sessions.c.last_seen_at, operators.c.id,
-                    operators.c.login, operators.c.role, operators.c.active)
-             .join(operators, operators.c.id == operator_sessions.c.operator_id)
-             .where(operator_sessions.c.token_hash == key))
     with reader(engine).connect() as conn:  # every page asks: it must not wait for the pipeline's writes
-        row = conn.execute(query).first()
+        row = Sessions(conn).find(key)
     if row is None:
         return None
     if not row.active or now - row.last_seen_at > idle:
@@ -60,17 +55,16 @@ def find_session(engine: Engine, token: str | None, now: datetime, idle: timedel
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         with engine.begin() as conn:
-            conn.execute(update(operator_sessions).where(operator_sessions.c.token_hash == key)
-                         .values(last_seen_at=now))
+            Sessions(conn).touch(key, now)
     return Session(Operator(row.id, row.login, row.role), row.csrf_token)
 
 
 def close_session(engine: Engine, token: str) -> None:
     with engine.begin() as conn:
-        conn.execute(delete(operator_sessions).where(operator_sessions.c.token_hash == _digest(token)))
+        Sessions(conn).close(_digest(token))
 
 
 def forget_idle(engine: Engine, now: datetime, idle: timedelta) -> None:
     """Remove sessions idle for longer than `idle` (they can no longer be used anyway)."""
     with engine.begin() as conn:
-        conn.execute(delete(operator_sessions).where(operator_sessions.c.last_seen_at < now - idle))
+        Sessions(conn).forget_idle(now - idle)

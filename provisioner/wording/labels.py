@@ -97,8 +97,16 @@ REQUEST_KIND_SHORT = {
     "mass_disable": "désactivation massive",
 }
 REQUEST_STATUS = {"waiting": "en attente", "approved": "approuvée", "rejected": "refusée"}
-# Why an account of a validated subscription or an approved request was not written.
-SKIP_REASON = {"login_taken": "login déjà pris", "account_not_found": "compte introuvable"}
+# Why an account of a validated subscription or an approved request was not written: in a list or a
+# command's line (the Agence Virtuelle), and as the delegate reads it in an email.
+SKIPPED = {
+    "login_taken": ("login déjà pris",
+                    "ce login a été pris entre-temps par un autre compte ; choisissez-en un autre"),
+    "account_not_found": ("compte introuvable",
+                          "ce compte n'existe plus pour votre entreprise sur ce téléservice"),
+}
+SKIP_REASON = {key: short for key, (short, _) in SKIPPED.items()}
+SKIP_EXPLANATION = {key: told for key, (_, told) in SKIPPED.items()}
 
 
 # --- Companies, accounts, emails ------------------------------------------------------------

@@ -27,7 +27,7 @@ from provisioner.service.read_models.companies import list_adherents
 from provisioner.service.read_models.errors import UnknownTeleservice
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.read_models.status import status as service_status
-from provisioner.store import repository as repo
+from provisioner.store.repositories import Repositories
 from provisioner.store.tables import (
     account_categories,
     accounts,
@@ -124,11 +124,12 @@ def test_a_login_taken_since_the_abonnement_is_not_created_and_is_reported(ctx, 
     subscribe(ctx, tmp_path)
     now = datetime.now(UTC)
     with ctx.engine.begin() as conn:  # another company got "hind.td" in the meantime
-        other = repo.create_adherent(conn, numero="654321", raison_sociale="Autre", company={}, delegue={},
-                                     notification_email=None, admin_password_hash="x", confirmations=1, now=now)
+        store = Repositories(conn)
+        other = store.adherents.create(numero="654321", raison_sociale="Autre", company={}, delegue={},
+                                       notification_email=None, admin_password_hash="x", confirmations=1, now=now)
         taken = UserChange(ChangeAction.CREATE, "compte_adherent", "HIND.TD", "s", 1,
                            values={"nom": "N", "prenom": "P", "fonction": "F", "email": "n@exemple.ma"})
-        repo.apply_change(conn, other, taken, {"password_hash": "x"}, now)
+        store.accounts.apply(other, taken, {"password_hash": "x"}, now)
 
     result = subscriptions.activate(ctx, NUMERO)
 

@@ -14,8 +14,8 @@ from provisioner.reports.dashboard import build_view
 from provisioner.service.context import ServiceContext
 from provisioner.service.dashboard_page import render_dashboard
 from provisioner.service.read_models.dashboard import collect
-from provisioner.store import repository as repo
 from provisioner.store import tables
+from provisioner.store.submissions import Submissions
 from tests.integration.test_store import add_adherent
 
 
@@ -37,9 +37,9 @@ def fill(ctx: ServiceContext) -> None:
                          .values(status="active", failed_auth=5, locked_until=now + timedelta(minutes=30)))
         for n, (status, hours) in enumerate((("accepted", 1), ("rejected", 2), ("accepted", 30))):
             errors = [{"code": "REQUIRED", "message": "…"}] if status == "rejected" else []
-            repo.insert_submission(conn, id=f"S{n:08d}", sha256=f"{n:064x}", file_name=f"b{n}.xlsx",
-                                   received_at=now - timedelta(hours=hours), finished_at=now, status=status,
-                                   adherent_numero="100000", report={"schema": 1, "errors": errors, "warnings": []})
+            Submissions(conn).add(id=f"S{n:08d}", sha256=f"{n:064x}", file_name=f"b{n}.xlsx",
+                                  received_at=now - timedelta(hours=hours), finished_at=now, status=status,
+                                  adherent_numero="100000", report={"schema": 1, "errors": errors, "warnings": []})
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from provisioner.service.intake import Origin
 from provisioner.service.rounds import Service
 from provisioner.service.schedule import run_every
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
 from tests.factory import make_workbook
 
 
@@ -31,7 +30,7 @@ def service(ctx: ServiceContext) -> Iterator[Service]:
 
 def origins(ctx: ServiceContext, door: Door, reference: str = "") -> list[str]:
     with UnitOfWork(ctx, read_only=True) as uow:
-        return repo.submissions_by_origin(uow.conn, door, reference)
+        return uow.submissions.by_origin(door, reference)
 
 
 def test_a_deposited_workbook_is_processed_and_its_door_recorded(ctx: ServiceContext, service: Service,

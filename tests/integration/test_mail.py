@@ -27,6 +27,7 @@ from provisioner.mail.queue import enqueue, readable_body
 from provisioner.mail.render import KINDS, SECRET_KINDS, render
 from provisioner.mail.sender import EmlTransport, SmtpTransport, make_transport
 from provisioner.security.secret_key import install
+from provisioner.store.mails import Mails
 from provisioner.store.tables import mail_queue
 from tests.smtp_server import SmtpServer, free_port
 
@@ -183,7 +184,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
 def queue(engine: Engine, *, kind: str = "rejected", recipients: tuple[str, ...] = (
           "delegue@albaraka.ma",), attachments: tuple[Path, ...] = (), now: datetime = T0) -> str:
     with engine.begin() as conn:
-        return enqueue(conn, kind=kind, recipients=recipients, context=SAMPLE_CONTEXTS[kind],
+        return enqueue(Mails(conn), kind=kind, recipients=recipients, context=SAMPLE_CONTEXTS[kind],
                        attachments=attachments, submission_id="S20261126-ab12cd34", now=now)
 
 
@@ -462,7 +463,7 @@ def test_two_dispatchers_never_send_the_same_mail(engine: Engine, running: SmtpS
 
 def test_a_mail_queued_in_a_rolled_back_transaction_is_never_sent(engine: Engine) -> None:
     with pytest.raises(RuntimeError), engine.begin() as conn:
-        enqueue(conn, kind="rejected", recipients=["delegue@albaraka.ma"],
+        enqueue(Mails(conn), kind="rejected", recipients=["delegue@albaraka.ma"],
                 context=SAMPLE_CONTEXTS["rejected"], now=T0)
         raise RuntimeError("the submission failed")
 

@@ -19,6 +19,7 @@ from provisioner.mail.dispatch import send_due
 from provisioner.mail.queue import enqueue
 from provisioner.mail.render import render
 from provisioner.mail.sender import EmlTransport, SmtpTransport
+from provisioner.store.mails import Mails
 from tests.integration.test_mail import GIVE_UP, T0, running, sample_report, server, smtp_settings  # noqa: F401
 from tests.smtp_server import SmtpServer
 
@@ -41,7 +42,7 @@ def queue_all(engine: Engine, kind: str, status: str) -> list[str]:
     with engine.begin() as conn:
         for i, name in enumerate(NAMES):
             context = {"report": report_for(name, status)}
-            enqueue(conn, kind=kind, recipients=("delegue@albaraka.ma",), context=context,
+            enqueue(Mails(conn), kind=kind, recipients=("delegue@albaraka.ma",), context=context,
                     submission_id=f"S20261126-{i:08d}", now=T0)
             subjects.append(render(kind, context).subject)
     return subjects

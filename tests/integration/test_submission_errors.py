@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from provisioner.service.read_models.submissions import ErrorCode, frequent_error_codes
-from provisioner.store import repository as repo
 from provisioner.store import tables
 from provisioner.store.db import upgrade
+from provisioner.store.submissions import Submissions, error_code_rows
 from tests.conftest import store_at
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -65,7 +65,7 @@ def test_codes_are_written_with_the_submission_and_ranked_by_files_then_occurren
             ("duplicate", 1, ("LOGIN_TAKEN",)),  # not a rejection
         ]):
             values = submission(n, status, T0 - timedelta(days=age), *codes)
-            repo.insert_submission(conn, **values)
+            Submissions(conn).add(**values)
         stored = conn.execute(sa.select(sa.func.count()).select_from(tables.submission_errors)).scalar_one()
         assert stored == 6  # each code once per submission
 
@@ -76,7 +76,7 @@ def test_codes_are_written_with_the_submission_and_ranked_by_files_then_occurren
 
 
 def test_a_report_without_errors_writes_no_code() -> None:
-    assert repo.error_code_rows("S1", None) == []
-    assert repo.error_code_rows("S1", {"errors": "not a list"}) == []
-    assert repo.error_code_rows("S1", {"errors": [{"code": "X" * 100}, "junk"]}) == [
+    assert error_code_rows("S1", None) == []
+    assert error_code_rows("S1", {"errors": "not a list"}) == []
+    assert error_code_rows("S1", {"errors": [{"code": "X" * 100}, "junk"]}) == [
         {"submission_id": "S1", "code": "X" * 64, "occurrences": 1}]

@@ -39,6 +39,7 @@ from provisioner.store.tables import (
     requests,
     utcnow,
 )
+from provisioner.store.tables import operators as operator_rows
 from provisioner.web.app import create_app
 from tests.factory import ADMIN_PASSWORD, user
 from tests.integration.test_agence import subscribe, update_book
@@ -208,7 +209,7 @@ def test_operator_logins_and_passwords_are_checked(ctx):
     with pytest.raises(operators.OperatorExists):
         operators.add_operator(ctx, "AMINA", "admin", PASSWORD)
     with ctx.engine.connect() as conn:
-        assert "argon2id" in conn.execute(select(operators.operators.c.password_hash)).scalar_one()
+        assert "argon2id" in conn.execute(select(operator_rows.c.password_hash)).scalar_one()
     assert all("hash" not in key for key in operators.list_operators(ctx)[0])
 
 
@@ -285,7 +286,7 @@ def test_the_company_buttons_activate_unlock_and_reset_with_the_operator_recorde
         conn.execute(update(adherents).values(failed_auth=5, locked_until=ctx.clock() + timedelta(minutes=30)))
     assert "bloqué" in client.get(f"/adherents/{NUMERO}").text
     unlocked = client.post(f"/adherents/{NUMERO}/debloquer", data={"csrf_token": token, "motif": "Appel du délégué"})
-    assert unlocked.status_code == 200 and "5 échec(s) effacé(s)" in unlocked.text
+    assert unlocked.status_code == 200 and "5 échecs effacés" in unlocked.text
     reset = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe", data={"csrf_token": token})
     assert reset.status_code == 200 and "hind.berrada@albaraka.ma" in reset.text
 

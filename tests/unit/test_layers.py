@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_the_domain_imports_no_pandas_no_sqlalchemy_and_no_outer_layer() -> None
 def test_security_mail_and_store_import_nothing_from_the_workbook() -> None:
     loaded = _loaded_after_import([*_package_modules("security"), *_package_modules("mail"),
                                    *_package_modules("store")])
-    assert "provisioner.store.repository" in loaded
+    assert "provisioner.store.repositories" in loaded
     assert sorted(m for m in loaded if m.startswith("provisioner.workbook")) == []
 
 
@@ -51,3 +52,29 @@ def test_the_reports_render_what_they_are_given_and_import_no_service() -> None:
     assert "provisioner.reports.dashboard" in modules  # the page once read the store itself
     assert sorted(m for m in _loaded_after_import(modules) if m.startswith(("provisioner.service",
                                                                            "provisioner.store"))) == []
+
+
+WRITES = {"insert", "update", "delete"}
+
+
+def _sql_writes(path: Path) -> list[int]:
+    """The lines of `path` that build an INSERT, UPDATE or DELETE: sqlalchemy's insert/update/delete
+    called, or a table's .insert()/.update()/.delete()."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                and (n.module or "").startswith("sqlalchemy") for a in n.names} & WRITES
+
+    def builds(call: ast.Call) -> bool:
+        if isinstance(call.func, ast.Name):
+            return call.func.id in imported
+        return isinstance(call.func, ast.Attribute) and call.func.attr in WRITES and not call.args \
+            and not call.keywords
+
+    return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and builds(n)]
+
+
+def test_no_insert_update_or_delete_is_built_outside_the_store() -> None:
+    assert _sql_writes(PACKAGE / "store" / "accounts.py")  # the check sees the store's own writes
+    outside = {str(p.relative_to(PACKAGE)): lines for p in sorted(PACKAGE.rglob("*.py"))
+               if "store" not in p.relative_to(PACKAGE).parts and (lines := _sql_writes(p))}
+    assert outside == {}

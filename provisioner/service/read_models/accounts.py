@@ -13,7 +13,6 @@ from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
 from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import repository as repo
 from provisioner.store.tables import account_categories, accounts, adherents
 
 
@@ -48,7 +47,7 @@ def list_accounts(ctx: ServiceContext, adherent: str | None = None,
     if teleservice is not None and teleservice_of(teleservice) is None:
         raise UnknownTeleservice(key=teleservice)
     with UnitOfWork(ctx, read_only=True) as uow:
-        if adherent is not None and repo.find_adherent(uow.conn, adherent) is None:
+        if adherent is not None and uow.adherents.get(adherent) is None:
             raise UnknownAdherent(numero=adherent)  # an unknown number is not a company without accounts
         columns = (adherents.c.numero, accounts.c.id, accounts.c.login, accounts.c.teleservice,
                    accounts.c.status, accounts.c.nom, accounts.c.prenom, accounts.c.fonction, accounts.c.email,

@@ -12,6 +12,7 @@ from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import results
 from provisioner.wording.labels import SKIP_REASON, label
 from provisioner.workbook import layout
 
@@ -56,19 +57,17 @@ def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
 def activate(web: Web) -> Response:
     numero = _numero(web)
     result = subscriptions.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
-    lines = [(f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
-              "La personne déléguée est prévenue par email.")]
+    lines = [results.accounts_created(len(result.created), len(result.skipped))]
     lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
-    return _done(web, numero, f"Abonnement de l'adhérent {numero} validé", lines)
+    return _done(web, numero, results.subscription_validated(numero), lines)
 
 
 @guarded("validation", post=True)
 def unlock(web: Web) -> Response:
     numero = _numero(web)
     result = companies.unlock(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
-    line = (f"{result.failed_auth} échec(s) effacé(s)." if result.was_locked else
-            f"Il n'était pas bloqué ; compteur d'échecs remis à zéro ({result.failed_auth} avant).")
-    return _done(web, numero, f"Adhérent {numero} débloqué", [line])
+    line = results.failures_cleared(result.failed_auth, was_locked=result.was_locked)
+    return _done(web, numero, results.unlocked(numero), [line])
 
 
 @guarded("validation", post=True)
@@ -76,9 +75,7 @@ def reset_password(web: Web) -> Response:
     numero = _numero(web)
     result = companies.reset_admin_password(web.ctx, numero, actor=web.operator.login,
                                          reason=web.field("motif") or None)
-    return _done(web, numero, "Nouveau mot de passe administrateur envoyé",
-                 [(f"Envoyé par email à la personne déléguée enregistrée ({result.sent_to}). "
-                   "Il n'est affiché nulle part.")])
+    return _done(web, numero, results.admin_password_sent(numero), [results.sent_to_delegate(result.sent_to)])
 
 
 routes = [

@@ -12,6 +12,7 @@ from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.request_summary import request_summary
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import results
 from provisioner.wording.labels import SKIP_REASON, label
 
 
@@ -41,9 +42,9 @@ def approve(web: Web) -> Response:
     request_id = _request_id(web)
     decision = decisions.approve_request(web.ctx, request_id, actor=web.operator.login,
                                       reason=web.field("motif") or None)
-    lines = [f"{len(decision.applied)} changement(s) appliqué(s), {len(decision.skipped)} ignoré(s)."]
+    lines = [results.request_approved(len(decision.applied), len(decision.skipped))]
     lines += [f"Ignoré : {s['login']} ({label(SKIP_REASON, s['reason'])})" for s in decision.skipped]
-    lines.append(_notified(decision.notified))
+    lines.append(results.notified(decision.notified))
     return _done(web, decision, f"Demande {request_id} approuvée", lines)
 
 
@@ -57,12 +58,7 @@ def refuse(web: Web) -> Response:
                                 "envoyé à la personne déléguée. Rien n'a été fait.")
     decision = decisions.reject_request(web.ctx, request_id, reason=reason, actor=web.operator.login)
     return _done(web, decision, f"Demande {request_id} refusée",
-                 ["Rien n'en a été appliqué.", _notified(decision.notified)])
-
-
-def _notified(addresses: list[str]) -> str:
-    return (f"Email envoyé à : {', '.join(addresses)}." if addresses else
-            "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu.")
+                 ["Rien n'en a été appliqué.", results.notified(decision.notified)])
 
 
 def _done(web: Web, decision: decisions.Decision, title: str, lines: list[str]) -> Response:

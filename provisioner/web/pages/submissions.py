@@ -99,7 +99,7 @@ def _undo(web: Web, show: Callable[..., Response]) -> Response:
         done = reverting.revert(web.ctx, target, operator=web.operator.login, reason=reason, force=force)
     except reverting.LaterChanges as refused:
         return show(web, 409, error=(
-            f"Annulation refusée : {refused.details['count']} compte(s) ou réglage(s) ont changé depuis "
+            f"Annulation refusée : {refused.details['changed']} depuis "
             "(liste ci-dessous). Rien n'a été modifié. En cochant « Forcer », les autres sont rétablis et "
             "ceux-là laissés tels quels."), later=refused.details["later"], reason=reason)
     except reverting.AlreadyReverted as already:

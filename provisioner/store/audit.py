@@ -1,0 +1,18 @@
+"""The journal of every action (`/journal`): who did what, when, on what, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+
+from provisioner.store.base import Repository
+from provisioner.store.tables import audit
+
+
+class Audit(Repository):
+    def add(self, *, actor: str, numero: str | None, action: str, target: str | None,
+            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, now: datetime) -> None:
+        self.conn.execute(insert(audit).values(at=now, actor=actor, adherent_numero=numero, action=action,
+                                               target=target, before=before, after=after))

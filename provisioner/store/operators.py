@@ -1,0 +1,60 @@
+"""The back office's operators (never their hashes outside the store) and their sign-in sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+
+from provisioner.store.base import Repository, SomeRow, inserted_id
+from provisioner.store.tables import operator_sessions, operators
+
+
+class Operators(Repository):
+    def add(self, *, login: str, password_hash: str, role: str, now: datetime) -> int:
+        return inserted_id(self.conn.execute(insert(operators).values(
+            login=login, password_hash=password_hash, role=role, active=True, failed_logins=0,
+            created_at=now, updated_at=now)))
+
+    def by_login(self, login: str) -> Row[Any] | None:
+        return self.conn.execute(select(operators).where(operators.c.login == login)).first()
+
+    def listing(self) -> Sequence[SomeRow]:
+        """Every operator by login, without the hash."""
+        return self.conn.execute(
+            select(operators.c.login, operators.c.role, operators.c.active, operators.c.failed_logins,
+                   operators.c.locked_until, operators.c.created_at).order_by(operators.c.login)).all()
+
+    def set(self, operator_id: int, **values: Any) -> None:
+        self.conn.execute(update(operators).where(operators.c.id == operator_id).values(**values))
+
+
+class Sessions(Repository):
+    """Keyed by the SHA-256 of the cookie's token: the token itself is never stored."""
+
+    def open(self, *, token_hash: str, operator_id: int, csrf_token: str, now: datetime) -> None:
+        self.conn.execute(insert(operator_sessions).values(token_hash=token_hash, operator_id=operator_id,
+                                                           csrf_token=csrf_token, created_at=now, last_seen_at=now))
+
+    def find(self, token_hash: str) -> SomeRow | None:
+        """The session with its operator (id, login, role, active)."""
+        return self.conn.execute(
+            select(operator_sessions.c.csrf_token, operator_sessions.c.last_seen_at, operators.c.id,
+                   operators.c.login, operators.c.role, operators.c.active)
+            .join(operators, operators.c.id == operator_sessions.c.operator_id)
+            .where(operator_sessions.c.token_hash == token_hash)).first()
+
+    def touch(self, token_hash: str, now: datetime) -> None:
+        self.conn.execute(update(operator_sessions).where(operator_sessions.c.token_hash == token_hash)
+                          .values(last_seen_at=now))
+
+    def close(self, token_hash: str) -> None:
+        self.conn.execute(delete(operator_sessions).where(operator_sessions.c.token_hash == token_hash))
+
+    def close_all_of(self, operator_id: int) -> None:
+        self.conn.execute(delete(operator_sessions).where(operator_sessions.c.operator_id == operator_id))
+
+    def forget_idle(self, before: datetime) -> None:
+        self.conn.execute(delete(operator_sessions).where(operator_sessions.c.last_seen_at < before))

@@ -1,0 +1,70 @@
+"""Submissions, keyed by their file's SHA-256, with the error codes of their reports (what the dashboard ranks)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+
+from provisioner.store.base import Repository, SomeRow
+from provisioner.store.tables import ERROR_CODE_LENGTH, submission_errors, submission_origins, submissions
+
+
+class Submissions(Repository):
+    def by_sha(self, sha256: str) -> Row[Any] | None:
+        return self.conn.execute(select(submissions).where(submissions.c.sha256 == sha256)).first()
+
+    def exists(self, submission_id: str) -> bool:
+        return self.conn.execute(select(submissions.c.id).where(submissions.c.id == submission_id)).first() is not None
+
+    def file_name(self, submission_id: str) -> str | None:
+        return self.conn.execute(select(submissions.c.file_name).where(submissions.c.id == submission_id)).scalar()
+
+    def add(self, **values: Any) -> None:
+        """The submission, and the error codes of its report."""
+        self.conn.execute(insert(submissions).values(**values))
+        rows = error_code_rows(values["id"], values.get("report"))
+        if rows:
+            self.conn.execute(insert(submission_errors), rows)
+
+    def add_origin(self, submission_id: str, door: str, reference: str, at: datetime) -> None:
+        """Which door a submission (or a duplicate) came through: written in its own transaction."""
+        self.conn.execute(insert(submission_origins).values(submission_id=submission_id, door=door,
+                                                            reference=reference, recorded_at=at))
+
+    def by_origin(self, door: str, reference: str) -> list[str]:
+        """The submissions (duplicates included) that came through `door` under `reference`, oldest first."""
+        rows = self.conn.execute(
+            select(submission_origins.c.submission_id)
+            .where(submission_origins.c.door == door, submission_origins.c.reference == reference)
+            .order_by(submission_origins.c.recorded_at, submission_origins.c.submission_id))
+        return [str(row.submission_id) for row in rows]
+
+    def finish(self, submission_id: str, now: datetime) -> None:
+        """Its outputs are all written."""
+        self.conn.execute(update(submissions).where(submissions.c.id == submission_id).values(finished_at=now))
+
+    def settle_held(self, submission_id: str) -> None:
+        """A held submission approved counts as accepted from now on."""
+        self.conn.execute(update(submissions).where(submissions.c.id == submission_id, submissions.c.status == "held")
+                          .values(status="accepted"))
+
+    def unfinished(self, limit: int) -> Sequence[SomeRow]:
+        """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
+        return self.conn.execute(
+            select(submissions.c.id, submissions.c.report, submissions.c.received_at, submissions.c.file_name)
+            .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
+                   submissions.c.status != "processing")
+            .order_by(submissions.c.received_at, submissions.c.id).limit(limit)).all()
+
+
+def error_code_rows(submission_id: str, report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The `submission_errors` rows of a report: each error code once, with how often it occurs."""
+    found = (report or {}).get("errors")
+    if not isinstance(found, list):
+        return []
+    codes = Counter(str(e.get("code"))[:ERROR_CODE_LENGTH] for e in found if isinstance(e, dict))
+    return [{"submission_id": submission_id, "code": code, "occurrences": count} for code, count in codes.items()]

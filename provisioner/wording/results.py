@@ -1,0 +1,67 @@
+"""The sentences that tell an operator what a command of the Agence Virtuelle did: one each, said the same
+by the CLI and by the web back office (which put their own frame around them: a title, a prefix)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from provisioner.wording.phrases import nombre
+
+
+def notified(addresses: Sequence[str]) -> str:
+    """Who was told by email of a decision, a validation or a revert."""
+    if addresses:
+        return f"Email envoyé à : {', '.join(addresses)}."
+    return "Aucune adresse de personne déléguée enregistrée : personne n'a été prévenu."
+
+
+def request_approved(applied: int, skipped: int) -> str:
+    return f"{nombre(applied, 'changement appliqué', 'changements appliqués')}, {nombre(skipped, 'ignoré', 'ignorés')}."
+
+
+def subscription_validated(numero: str) -> str:
+    return f"Abonnement de l'adhérent {numero} validé"
+
+
+def accounts_created(created: int, skipped: int) -> str:
+    """What validating a subscription did."""
+    return (f"{nombre(created, 'compte créé', 'comptes créés')}, {nombre(skipped, 'non créé', 'non créés')}. "
+            "La personne déléguée est prévenue par email.")
+
+
+def unlocked(numero: str) -> str:
+    return f"Adhérent {numero} débloqué"
+
+
+def failures_cleared(failed_auth: int, *, was_locked: bool) -> str:
+    """What lifting a company's lock did: the failures it forgot."""
+    if was_locked:
+        return f"{nombre(failed_auth, 'échec effacé', 'échecs effacés')}."
+    return f"Il n'était pas bloqué ; compteur d'échecs remis à zéro ({failed_auth} avant)."
+
+
+def reverted(accounts: int, settings: int) -> str:
+    """What a revert put back."""
+    said = nombre(accounts, "compte rétabli", "comptes rétablis")
+    if settings:
+        said += ", " + nombre(settings, "réglage de l'entreprise rétabli", "réglages de l'entreprise rétablis")
+    return said + "."
+
+
+def changed_since(count: int) -> str:
+    """Why a revert was refused: accounts or settings it would put back were changed since."""
+    return nombre(count, "compte ou réglage a changé", "comptes ou réglages ont changé")
+
+
+def left_as_they_are(count: int) -> str:
+    """What a forced revert left alone."""
+    return nombre(count, "compte ou réglage laissé tel quel", "comptes ou réglages laissés tels quels")
+
+
+def admin_password_sent(numero: str) -> str:
+    return f"Nouveau mot de passe administrateur de l'adhérent {numero} envoyé"
+
+
+def sent_to_delegate(address: str) -> str:
+    """Where a new administrator password went: it is never shown."""
+    return f"Envoyé par email à la personne déléguée enregistrée ({address}). Il n'est affiché nulle part."
