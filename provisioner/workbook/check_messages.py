@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from provisioner.domain.shared_rules import EASYPAIEMENT_ROLE_MESSAGE
 from provisioner.domain.vocabulary import Action
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
@@ -94,9 +95,7 @@ RULES: dict[str, Rule] = {
     "password_missing": Rule("PASSWORD_MISMATCH", lambda f, v, c: (
         f"Une confirmation est saisie sans mot de passe : saisissez le mot de passe dans « {f.label} », "
         "ou videz aussi la confirmation.")),
-    "easypaiement_role": Rule("EASYPAIEMENT_ROLE", lambda f, v, c: (
-        "Cet utilisateur E@syPaiement n'a aucun pouvoir : mettez « Oui » en Ordonnateur, en "
-        "Validateur, ou dans les deux.")),
+    "easypaiement_role": Rule("EASYPAIEMENT_ROLE", lambda f, v, c: EASYPAIEMENT_ROLE_MESSAGE),
 }
 
 # When two checks fail on one cell the first in this order is the one kept.

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.keys import label_key, login_key
+from provisioner.domain.shared_rules import category_missing, leaves_no_category, unknown_category_login
 from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestType
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.value_checks import meets_password_policy, one_of, shown
+from provisioner.workbook.value_checks import meets_password_policy, shown
 
 Row = tuple[int, dict[str, str]]
 
@@ -224,17 +225,12 @@ def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding
         elif key in everyone or request == RequestType.ABONNEMENT:
             # On a Mise à jour a login absent from the workbook may be a user in the
             # store: the store phase judges it.
-            yield error("CATEGORY_UNKNOWN_LOGIN",
-                        f"Le login « {shown(login)} » n'est l'utilisateur d'aucune feuille "
-                        "Télédéclaration (interne ou externe) de ce classeur : seuls ces utilisateurs ont "
-                        "des catégories. Corrigez le login ou supprimez la ligne.",
+            yield error("CATEGORY_UNKNOWN_LOGIN", unknown_category_login(shown(login)),
                         **matrix.where(row, "login"))
     for key, (table, row, values) in declarants.items():
         if key not in listed and certainly_created(values["action"], request):
-            yield error("CATEGORY_MISSING",
-                        f"L'utilisateur « {shown(values['login'])} » n'aurait aucune catégorie : ajoutez "
-                        f"une ligne à son login dans la feuille « {matrix.sheet} » et mettez X sous au "
-                        "moins une catégorie.", **table.where(row, "login"))
+            yield error("CATEGORY_MISSING", category_missing(shown(values["login"]), matrix.sheet, has_row=False),
+                        **table.where(row, "login"))
 
 
 def _declarant_rows(parsed: ParsedWorkbook) -> dict[str, tuple[TableData, int, dict[str, str]]]:
@@ -254,8 +250,8 @@ def _no_mark(matrix: TableData, row: int, values: dict[str, str], login: str,
     marks = [c for c in CATEGORIES if c not in matrix.missing]
     if len(marks) < len(CATEGORIES):
         return  # a category column is missing: its marks cannot be seen
-    if not any(values[c] for c in marks):
-        keep = "" if created else ", ou supprimez la ligne pour garder ses catégories actuelles"
-        yield error("CATEGORY_MISSING",
-                    f"L'utilisateur « {shown(login)} » n'aurait aucune catégorie : mettez X sous au moins "
-                    f"une catégorie ({one_of(CATEGORIES)}){keep}.", **matrix.where(row, marks[0]))
+    # Any typed value counts as a mark here: a wrong one is INVALID_VALUE's to say.
+    if leaves_no_category({c for c in marks if values[c]}):
+        yield error("CATEGORY_MISSING", category_missing(shown(login), matrix.sheet, has_row=True,
+                                                         may_keep=not created),
+                    **matrix.where(row, marks[0]))
