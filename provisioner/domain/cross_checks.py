@@ -10,6 +10,7 @@ EASYPAIEMENT_VALIDATORS); a new confirmations setting joins the plan here.
 from __future__ import annotations
 
 from provisioner.domain import diff
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.keys import label_key
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.planning import TD_KEYS, Planning
@@ -42,7 +43,7 @@ def check_categories(p: Planning) -> None:
         if key in known:
             continue
         login = row.values.get("login", "")
-        p.error("CATEGORY_UNKNOWN_LOGIN", unknown_category_login(login), table.where(row.number, "login"))
+        p.error(FindingCode.CATEGORY_UNKNOWN_LOGIN, unknown_category_login(login), table.where(row.number, "login"))
     # Existing accounts named in Catégories but absent from the user sheets (disabled ones too:
     # a row replaces the user's categories, whatever the account's status).
     on_sheets = {c.key for c in p.plan.changes if c.teleservice in TD_KEYS}
@@ -64,7 +65,7 @@ def check_categories(p: Planning) -> None:
             login = p.view.accounts[key].login
         else:
             continue  # an account left as it was: not this workbook's doing
-        p.error("CATEGORY_MISSING", category_missing(login, table.sheet, has_row=key in p.category_rows),
+        p.error(FindingCode.CATEGORY_MISSING, category_missing(login, table.sheet, has_row=key in p.category_rows),
                 where)
 
 
@@ -86,7 +87,7 @@ def check_easypaiement(p: Planning) -> None:
         final[change.key] = (ordo, vali, email, active)
         if active and lacks_role(ordo, vali) and change.action in (ChangeAction.CREATE, ChangeAction.UPDATE):
             table = p.table_of(change)
-            p.error("EASYPAIEMENT_ROLE", EASYPAIEMENT_ROLE_MESSAGE, table.where(change.row, "ordonnateur"))
+            p.error(FindingCode.EASYPAIEMENT_ROLE, EASYPAIEMENT_ROLE_MESSAGE, table.where(change.row, "ordonnateur"))
     enabled = [v for v in final.values() if v[3]]
     if not enabled:
         return  # no E@syPaiement user at all: nothing to validate payments
@@ -96,7 +97,7 @@ def check_easypaiement(p: Planning) -> None:
         form = p.sheets.adherent
         where: dict[str, object] = form.where("confirmations") if form.found("confirmations") else \
             {"sheet": p.sheets.users[Teleservice.EASYPAIEMENT].sheet}
-        p.error("EASYPAIEMENT_VALIDATORS",
+        p.error(FindingCode.EASYPAIEMENT_VALIDATORS,
                 f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
                 "E@syPaiement actif(s)" + (", deux personnes différentes (adresses email distinctes)"
                                            if confirmations == 2 else "")

@@ -26,9 +26,9 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.wording import dates
 from provisioner.wording.labels import (
-    CODE,
     MAIL_BADGE,
     REQUEST_KIND_SHORT,
     REQUEST_TYPE,
@@ -212,6 +212,14 @@ def _link(outbox: Path, folder: str, name: str) -> str | None:
     return f"{quote(folder)}/{quote(name)}"
 
 
+def _code_label(code: str) -> str:
+    """A code stored by an older release may be unknown now: it is shown without a label."""
+    try:
+        return FindingCode(code).label
+    except ValueError:
+        return ""
+
+
 def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
     """Bars of the SVG chart, geometry computed here so the template only places them."""
     most = max((files for _, files, _ in codes), default=0)
@@ -220,7 +228,7 @@ def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
         top = index * CHART_ROW
         width = max(2, round(CHART_BAR_MAX * files / most)) if most else 0
         bars.append({
-            "code": code, "label": CODE.get(code, ""), "files": files, "occurrences": occurrences,
+            "code": code, "label": _code_label(code), "files": files, "occurrences": occurrences,
             "text_y": top + 14, "bar_y": top + 20, "width": width, "count_x": width + 8,
             "count": f"{nombre(files, 'fichier', 'fichiers')} · "
                      f"{nombre(occurrences, 'erreur', 'erreurs')}",

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy import Connection
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
@@ -30,7 +31,7 @@ def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Ju
     if submission.request_type == RequestType.ABONNEMENT:
         if company is not None:
             return judged.with_error(
-                "ADHERENT_EXISTS", f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
+                FindingCode.ADHERENT_EXISTS, f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
                 "ses comptes, choisissez « Mise à jour » et saisissez le mot de passe de l'administrateur.",
                 **parsed.adherent.where("type_demande"))
         return judged
@@ -44,7 +45,7 @@ def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Ju
     if company is not None and lockout.is_locked(company.locked_until, now):
         verify_admin(None, password)  # same cost as any other answer
         return judged.with_error(
-            "ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
+            FindingCode.ACCOUNT_LOCKED, "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
             f"{dates.french(company.locked_until) or '?'}. Réessayez ensuite ou contactez l'Agence Virtuelle.", **where)
     hash_ = company.admin_password_hash if company is not None else None
     if not verify_admin(hash_, password):
@@ -55,7 +56,7 @@ def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Ju
             judged = replace(judged, just_locked=after.just_locked)
             if after.just_locked:
                 judged = replace(judged, company=repo.find_adherent(conn, numero))
-        return judged.with_error("AUTH_FAILED", AUTH_FAILED_MESSAGE, **where)
+        return judged.with_error(FindingCode.AUTH_FAILED, AUTH_FAILED_MESSAGE, **where)
     assert company is not None  # a password verifies against a stored hash only
     judged = replace(judged, authenticated=True)
     if company.failed_auth or company.locked_until:
@@ -63,7 +64,7 @@ def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Ju
         repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
     if company.status != "active":
         return judged.with_error(
-            "ADHERENT_PENDING", "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
+            FindingCode.ADHERENT_PENDING, "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
             "Virtuelle : les mises à jour seront possibles après cette validation (sous 48 heures après "
             "réception du formulaire signé).", **parsed.adherent.where("type_demande"))
     return judged

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType
 from provisioner.service import batch_members, batch_summary, claimed_file, faults
 from provisioner.service.batch_members import BatchRefused
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AUTH_CODES = frozenset({"AUTH_FAILED", "ACCOUNT_LOCKED"})
+AUTH_CODES = frozenset({FindingCode.AUTH_FAILED, FindingCode.ACCOUNT_LOCKED})
 
 
 @dataclass
@@ -89,7 +90,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
         if faults.classify(error, ctx.settings) is not None:
             raise  # our disk, not the zip: the batch stays claimed and resumes where it was
         claimed_file.log_failure("batch", batch_id, error)
-        result.refused = BatchRefused("FILE_UNREADABLE", "Le fichier .zip est endommagé ou incomplet : "
+        result.refused = BatchRefused(FindingCode.FILE_UNREADABLE, "Le fichier .zip est endommagé ou incomplet : "
                                       "recréez l'archive et déposez-la à nouveau.")
     batch_summary.write_summary(ctx, result, info.name, received_at)
     if result.refused is not None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType
 from provisioner.service import faults
 from provisioner.service.claimed_file import archive_path_for
@@ -44,7 +45,7 @@ FILE_GRACE = timedelta(minutes=10)
 BATCH = 50  # rows looked at per round: a long outage's backlog is cleared over a few rounds
 BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 600.0
-FILE_CODES = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_TOO_LARGE"})
+FILE_CODES = frozenset({FindingCode.FILE_TYPE, FindingCode.FILE_UNREADABLE, FindingCode.FILE_TOO_LARGE})
 
 
 @dataclass

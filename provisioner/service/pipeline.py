@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exc, update
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.plan import make_plan
 from provisioner.domain.plan_value import Plan
@@ -85,7 +86,8 @@ def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str) -
     prior = _prior(ctx, sha)
     if prior is not None:
         return _duplicate(ctx, name, sha, now, prior, None)
-    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error("FILE_UNREADABLE", message),)))
+    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error(FindingCode.FILE_UNREADABLE,
+                                                                                 message),)))
     return finish_or_owe(ctx, outcome)
 
 
@@ -193,7 +195,7 @@ def _apply(ctx: ServiceContext, conn: Connection, judged: Judgement, hashes: Has
                                             if old_plan is None or f not in old_plan.findings),
                      company=repo.find_adherent(conn, submission.numero, for_update=True))
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
-        judged = judged.with_error("ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux "
+        judged = judged.with_error(FindingCode.ADHERENT_EXISTS, f"L'adhérent {submission.numero} est déjà abonné aux "
                                    "TéléServices.", **submission.parsed.adherent.where("type_demande"))
         return record_outcome(ctx, conn, judged)
     judged = _plan(conn, judged)
@@ -229,7 +231,8 @@ def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
 def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:
     submission_id = new_submission_id(now)
     when = _french_time(prior.received_at)
-    finding = error("DUPLICATE", f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
+    finding = error(FindingCode.DUPLICATE,
+                    f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
                     "traité une seconde fois et rien n'a été modifié. Pour une nouvelle demande, enregistrez "
                     "un nouveau fichier.")
     report = build_report(submission_id=submission_id, file=name, sha256=sha, received_at=now,

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from provisioner.domain.findings import Finding, Severity, error
+from provisioner.domain.findings import Finding, FindingCode, Severity, error
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
 from provisioner.service.faults import Fault
@@ -59,7 +59,7 @@ class Judgement:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
-    def with_error(self, code: str, message: str, **where: Any) -> Judgement:
+    def with_error(self, code: FindingCode, message: str, **where: Any) -> Judgement:
         return replace(self, findings=(*self.findings, error(code, message, **where)))
 
 

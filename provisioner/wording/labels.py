@@ -130,34 +130,6 @@ EVENT = {
 }
 
 
-# --- Where people stumble: error codes in words the Agence Virtuelle can act on --------------
-
-CODE = {
-    "FILE_TYPE": "fichier qui n'est pas un .xlsx",
-    "FILE_UNREADABLE": "fichier illisible ou protégé",
-    "FILE_TOO_LARGE": "fichier trop volumineux",
-    "TEMPLATE_MISMATCH": "modèle modifié ou ancien",
-    "REQUIRED": "valeur obligatoire manquante",
-    "INVALID_VALUE": "valeur hors liste",
-    "INVALID_FORMAT": "format incorrect (email, téléphone, login, numéro)",
-    "PASSWORD_POLICY": "mot de passe non conforme",
-    "PASSWORD_MISMATCH": "confirmation du mot de passe différente",
-    "SECRET_QUESTIONS": "questions secrètes incomplètes",
-    "LOGIN_DUPLICATE": "login en double dans le fichier",
-    "LOGIN_TAKEN": "login déjà pris",
-    "USER_NOT_FOUND": "compte introuvable",
-    "CATEGORY_MISSING": "utilisateur sans catégorie",
-    "CATEGORY_UNKNOWN_LOGIN": "catégories pour un login inconnu",
-    "EASYPAIEMENT_ROLE": "E@syPaiement : ni ordonnateur ni validateur",
-    "EASYPAIEMENT_VALIDATORS": "E@syPaiement : validateurs insuffisants",
-    "AUTH_FAILED": "authentification refusée",
-    "ACCOUNT_LOCKED": "accès bloqué",
-    "ADHERENT_PENDING": "abonnement pas encore validé",
-    "ADHERENT_EXISTS": "abonnement déjà enregistré",
-    "HIDDEN_CONTENT": "contenu masqué",
-}
-
-
 def in_workbook_order(keys: Iterable[str]) -> list[str]:
     """Téléservice keys in the workbook's order (its sheets'); an unknown key last, by name."""
     order = {str(key): i for i, key in enumerate(Teleservice)}

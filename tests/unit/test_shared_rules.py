@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from provisioner.domain.columns import ACCOUNT_LABELS, account_columns
-from provisioner.domain.findings import Finding
+from provisioner.domain.findings import ERROR_CODES, Finding, FindingCode, Severity
 from provisioner.domain.plan import make_plan
+from provisioner.domain.shared_rules import EASYPAIEMENT_ROLE_MESSAGE
 from provisioner.domain.sheets import Form, Row, Sheets, Table
 from provisioner.domain.view import CompanyState, StoreView
 from provisioner.domain.vocabulary import CATEGORIES, RequestType, Teleservice
 from provisioner.workbook.checker import check_file
 from tests.factory import make_workbook, user
 
+FRENCH_LETTERS = re.compile(r"[a-zéèàç]")
 COMPANY = CompanyState("123456", "active", confirmations=1, company={}, id=1)
 
 
@@ -65,3 +68,12 @@ def test_a_created_user_without_a_category_row_is_told_the_same_by_both(tmp_path
     planned = _planned({Teleservice.TD_INTERNE: [declarant]})
     assert _message(checked, "CATEGORY_MISSING") == _message(planned, "CATEGORY_MISSING")
     assert "ajoutez une ligne" in _message(planned, "CATEGORY_MISSING")
+
+
+def test_each_finding_code_has_one_entry_with_its_label_and_severity() -> None:
+    for code in FindingCode:
+        assert code.label and FRENCH_LETTERS.search(code.label), code
+        assert code.severity in (Severity.ERROR, Severity.WARNING)
+    assert {c for c in FindingCode if c.entry.spec} == ERROR_CODES
+    assert FindingCode.EASYPAIEMENT_ROLE.entry.message == EASYPAIEMENT_ROLE_MESSAGE
+    assert FindingCode.UNKNOWN_SHEET.severity is Severity.WARNING
