@@ -11,6 +11,7 @@ import click
 from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, print_table, say
+from provisioner.domain.vocabulary import ChangeAction, RequestKind, RequestStatus
 from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
 
 
@@ -37,7 +38,7 @@ def requests_list(show_all: bool, as_json: bool) -> None:
     from provisioner.service.read_models.requests import list_requests
 
     with agence() as ctx:
-        found = list_requests(ctx, None if show_all else "waiting")
+        found = list_requests(ctx, None if show_all else RequestStatus.WAITING)
     if as_json:
         echo_json(found)
         return
@@ -48,8 +49,9 @@ def requests_list(show_all: bool, as_json: bool) -> None:
 
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
-    if kind == "mass_disable":
-        logins = ", ".join(str(c["login"]) for c in payload.get("changes", []) if c.get("action") == "disable")
+    if kind == RequestKind.MASS_DISABLE:
+        logins = ", ".join(str(c["login"]) for c in payload.get("changes", [])
+                           if c.get("action") == ChangeAction.DISABLE)
         return f"{payload.get('disable', '?')} désactivation(s) sur {payload.get('active', '?')} actifs : {logins}"
     before = payload.get("before") or {}
     return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
@@ -72,7 +74,7 @@ def requests_approve(request_id: int) -> None:
     with agence() as ctx:
         decision = decisions.approve_request(ctx, request_id)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS['approved']} : {len(decision.applied)} changement(s) appliqué(s), "
+        f"{REQUEST_STATUS[RequestStatus.APPROVED]} : {len(decision.applied)} changement(s) appliqué(s), "
         f"{len(decision.skipped)} ignoré(s).")
     for skipped in decision.skipped:
         say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
@@ -95,7 +97,7 @@ def requests_reject(request_id: int, reason: str | None) -> None:
     with agence() as ctx:
         decision = decisions.reject_request(ctx, request_id, reason=reason)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS['rejected']} : rien n'a été appliqué.")
+        f"{REQUEST_STATUS[RequestStatus.REJECTED]} : rien n'a été appliqué.")
     _say_notified(decision.notified)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, select, update
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.mail.sender import OutgoingMail, Transport, TransportError
@@ -87,7 +88,7 @@ def send_due(
 
 
 def _claim_one(engine: Engine, now: datetime) -> Row[Any] | None:
-    due = (mail_queue.c.status == "pending") & (mail_queue.c.next_attempt_at <= now)
+    due = (mail_queue.c.status == MailStatus.PENDING) & (mail_queue.c.next_attempt_at <= now)
     with engine.begin() as conn:
         query = (
             select(mail_queue)
@@ -131,11 +132,11 @@ def _attempt(
     values: dict[str, Any] = {"attempts": attempt}
     if error is None:
         outcome = "sent"
-        values.update(status="sent", sent_at=now, last_error=None)
+        values.update(status=MailStatus.SENT, sent_at=now, last_error=None)
     elif error.permanent or now - row.created_at >= give_up_after:
         outcome = "failed"
         reason = error.message if error.permanent else f"gave up after {attempt} attempts: {error.message}"
-        values.update(status="failed", last_error=reason[:_ERROR_MAX])
+        values.update(status=MailStatus.FAILED, last_error=reason[:_ERROR_MAX])
     else:
         outcome = "retried"
         values.update(next_attempt_at=now + backoff(attempt), last_error=error.message[:_ERROR_MAX])

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
 
 SCHEMA = 1  # rapport.json's version, in every report written (service.report, batch_summary, check --json)
@@ -35,7 +35,7 @@ COMPANY_CHANGE_KEYS = ("kind", "summary", "status", "fields")
 FIELD_KEYS = ("column", "old", "new")
 REQUEST_KEYS = ("id", "kind", "summary")
 
-STATUSES = ("accepted", "rejected", "duplicate")
+STATUSES = (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.DUPLICATE)
 REQUEST_TYPES = tuple(t.value for t in RequestType)
 # Change action → its counter in `counts`.
 ACTION_COUNTS = {

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from provisioner.domain.plan_value import CompanyRequest, Plan
-from provisioner.domain.vocabulary import CONFIRMATIONS, RequestType
+from provisioner.domain.vocabulary import CONFIRMATIONS, RequestKind, RequestStatus, RequestType
 from provisioner.service import notices
 from provisioner.service.account_writes import apply_changes, write_settings
 from provisioner.service.held_plan import serialize_plan
@@ -40,7 +40,7 @@ def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str,
     repo.add_pending_users(conn, adherent_id, submission.id, waiting, now)
     repo.add_audit(conn, actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
                    target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
-    return {"company_changes": [{"kind": "subscription", "status": "waiting",
+    return {"company_changes": [{"kind": "subscription", "status": RequestStatus.WAITING,
                                  "summary": "Abonnement enregistré : il attend la validation de l'Agence "
                                             "Virtuelle après réception du formulaire signé et cacheté."}]}
 
@@ -52,7 +52,7 @@ def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, An
     company_changes: list[dict[str, Any]] = []
     for request in plan.requests:
         payload = dict(request.payload)
-        if request.kind == "mass_disable":
+        if request.kind == RequestKind.MASS_DISABLE:
             # The whole workbook waits; its hashes wait with it, in the store that keeps hashes anyway.
             payload["plan"] = serialize_plan(plan, hashes)
         request_id = repo.add_request(conn, adherent_id=company.id, submission_id=submission.id,
@@ -80,7 +80,7 @@ def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, An
 
 def request_line(request: CompanyRequest) -> dict[str, Any]:
     """The report line of a change that waits for the Agence Virtuelle (the same for a Contrôle seul)."""
-    return {"kind": request.kind, "summary": request.summary, "status": "waiting", "fields": request.fields}
+    return {"kind": request.kind, "summary": request.summary, "status": RequestStatus.WAITING, "fields": request.fields}
 
 
 def settings_changes(plan: Plan, *, applied: bool) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlalchemy import Connection
 
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import AdherentStatus, RequestType
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service.context import ServiceContext
@@ -62,7 +62,7 @@ def authenticate(ctx: ServiceContext, conn: Connection, judged: Judgement) -> Ju
     if company.failed_auth or company.locked_until:
         state = lockout.after_success()
         repo.set_adherent(conn, company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
-    if company.status != "active":
+    if company.status != AdherentStatus.ACTIVE:
         return judged.with_error(
             FindingCode.ADHERENT_PENDING, "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
             "Virtuelle : les mises à jour seront possibles après cette validation (sous 48 heures après "

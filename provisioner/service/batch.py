@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.service import batch_members, batch_summary, claimed_file, faults
 from provisioner.service.batch_members import BatchRefused
 
@@ -102,7 +102,8 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
             workspace.remember(work, summary_queued=True)
         work.unlink(missing_ok=True)
     log.info("batch id=%s workbooks=%d accepted=%d rejected=%d duplicate=%d", batch_id, len(result.lines),
-             result.count("accepted"), result.count("rejected"), result.count("duplicate"))
+             result.count(SubmissionStatus.ACCEPTED), result.count(SubmissionStatus.REJECTED),
+             result.count(SubmissionStatus.DUPLICATE))
     return result
 
 
@@ -129,7 +130,8 @@ def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInf
 
 def _line(index: int, display: str, outcome: Outcome) -> dict[str, Any]:
     report = outcome.report
-    status = "held" if report.get("held") and outcome.status == "accepted" else outcome.status
+    held = report.get("held") and outcome.status == SubmissionStatus.ACCEPTED
+    status = SubmissionStatus.HELD if held else outcome.status
     return {
         "index": index, "file": display, "status": status, "submission_id": outcome.submission_id,
         "adherent": report.get("adherent"), "raison_sociale": report.get("raison_sociale"),
@@ -142,7 +144,7 @@ def _line(index: int, display: str, outcome: Outcome) -> dict[str, Any]:
 def _notification_address(outcome: Outcome) -> str | None:
     """The workbook's `Email de notification`, when it may be trusted: an Abonnement or an authenticated one."""
     parsed = outcome.parsed
-    if parsed is None or outcome.status == "duplicate":
+    if parsed is None or outcome.status == SubmissionStatus.DUPLICATE:
         return None
     address = parsed.adherent.value("email_notification") or None
     request_type = parsed.request_type

@@ -22,6 +22,7 @@ from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service import pipeline
 from provisioner.service.context import ServiceContext
 from provisioner.service.quarantine import quarantine_file
@@ -68,7 +69,7 @@ def reject_interrupted(ctx: ServiceContext, path: Path, original_name: str, time
 
 def dispose(ctx: ServiceContext, path: Path, outcome: Outcome, original_name: str) -> str:
     """Archive a rebuilt copy and delete `path`, or quarantine it; returns what was done."""
-    if outcome.status == "duplicate":
+    if outcome.status == SubmissionStatus.DUPLICATE:
         path.unlink(missing_ok=True)
         return "deleted"
     if outcome.parsed is None:

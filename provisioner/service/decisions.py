@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from provisioner.domain.vocabulary import RequestKind, RequestStatus
 from provisioner.mail.queue import enqueue
 from provisioner.service.context import ServiceContext
 from provisioner.service.held_plan import apply_held_plan, generated_count
@@ -41,12 +42,12 @@ class Decision:
 def approve_request(ctx: ServiceContext, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
     """Apply a waiting request (after the signed letter) and tell the delegate."""
     passwords = FreshPasswords(ctx.hasher, _generated_in(ctx, request_id))
-    return retrying_once(lambda: _decide(ctx, request_id, "approved", passwords, reason, actor))
+    return retrying_once(lambda: _decide(ctx, request_id, RequestStatus.APPROVED, passwords, reason, actor))
 
 
 def reject_request(ctx: ServiceContext, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
     """Refuse a waiting request: nothing of it is applied; the delegate is told (with `reason`, if given)."""
-    return _decide(ctx, request_id, "rejected", None, reason, actor)
+    return _decide(ctx, request_id, RequestStatus.REJECTED, None, reason, actor)
 
 
 def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshPasswords | None, reason: str | None,
@@ -62,7 +63,7 @@ def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshP
         conn.execute(request_rows.update().where(request_rows.c.id == request.id)
                      .values(status=status, decided_at=now, decided_by=actor))
         repo.add_audit(conn, actor=actor, numero=company.numero, action=f"request_{status}",
-                       target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
+                       target=f"request:{request.id}", before={"kind": request.kind, "status": RequestStatus.WAITING},
                        after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
                               "reason": reason},
                        now=now)
@@ -86,7 +87,7 @@ def _waiting_request(conn: Connection, request_id: int) -> tuple[Row[Any], Row[A
     request = conn.execute(query).first()
     if request is None:
         raise UnknownRequest(id=request_id)
-    if request.status != "waiting":
+    if request.status != RequestStatus.WAITING:
         raise AlreadyDecided(id=request_id, status=request.status)
     company = conn.execute(select(adherents).where(adherents.c.id == request.adherent_id)).one()
     return request, company
@@ -96,13 +97,13 @@ def _apply_request(conn: Connection, request: Row[Any], company: Row[Any], passw
                    now: datetime, decision: Decision, actor: str) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
-    if request.kind == "mass_disable":
+    if request.kind == RequestKind.MASS_DISABLE:
         origin = Origin("request", actor, change_set=request.submission_id, reference=f"demande {request.id}")
         held = apply_held_plan(conn, company, payload, passwords, origin, now)
         decision.applied, decision.skipped = held.applied, held.skipped
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
-    column = "delegue" if request.kind == "delegue_change" else "company"
+    column = "delegue" if request.kind == RequestKind.DELEGUE_CHANGE else "company"
     values: dict[str, Any] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
     if column == "company" and changes.get("raison_sociale"):
         values["raison_sociale"] = changes["raison_sociale"]

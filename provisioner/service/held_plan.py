@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row
 from provisioner.domain import diff
 from provisioner.domain.plan_value import Plan, UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
-from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
+from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction, SubmissionStatus
 from provisioner.service.account_writes import write_change, write_settings
 from provisioner.service.history import Origin
 from provisioner.service.plan_hashes import ADMIN, FreshPasswords, Hashes, secret_keys
@@ -119,7 +119,8 @@ def apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any]
     if origin.change_set:
         # The held submission is settled: approved, it counts as accepted from now on.
         conn.execute(submissions.update().where(submissions.c.id == origin.change_set,
-                                                submissions.c.status == "held").values(status="accepted"))
+                                                submissions.c.status == SubmissionStatus.HELD)
+                     .values(status=SubmissionStatus.ACCEPTED))
     return result
 
 

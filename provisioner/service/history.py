@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
+from provisioner.domain.vocabulary import AccountStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import accounts, adherents, history
@@ -80,7 +81,7 @@ def state_json(state: AccountState) -> dict[str, Any]:
 def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, account_id: int) -> AccountState:
     questions = list(data.get("questions") or ["", "", ""])
     return AccountState(
-        teleservice, login, login_key(login), str(data.get("status") or "active"),
+        teleservice, login, login_key(login), str(data.get("status") or AccountStatus.ACTIVE),
         {k: str(v) for k, v in dict(data.get("fields") or {}).items() if k in ACCOUNT_FIELDS},
         bool(data.get("ordonnateur")), bool(data.get("validateur")), frozenset(data.get("categories") or ()),
         (str(questions[0] or ""), str(questions[1] or ""), str(questions[2] or "")), account_id)

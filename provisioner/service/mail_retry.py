@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import ACTOR, AgenceError
@@ -45,16 +46,16 @@ def retry_mail(ctx: ServiceContext, mail_id: int, *, actor: str = ACTOR, reason:
                                   mail_queue.c.last_error).where(mail_queue.c.id == mail_id)).first()
         if row is None:
             raise UnknownMail(id=mail_id)
-        if row.status != "failed":
+        if row.status != MailStatus.FAILED:
             raise NotFailed(id=mail_id, status=row.status)
         if not row.recipients:
             raise NoRecipient(id=mail_id)
         if row.kind in SECRET_KINDS:
             raise SecretGone(id=mail_id)
         # Guarded on the status: two operators clicking at once queue it once.
-        conn.execute(update(mail_queue).where(mail_queue.c.id == mail_id, mail_queue.c.status == "failed")
-                     .values(status="pending", next_attempt_at=now))
+        conn.execute(update(mail_queue).where(mail_queue.c.id == mail_id, mail_queue.c.status == MailStatus.FAILED)
+                     .values(status=MailStatus.PENDING, next_attempt_at=now))
         repo.add_audit(conn, actor=actor, numero=None, action="mail_retry", target=f"mail:{mail_id}",
-                       before={"status": "failed", "last_error": row.last_error},
-                       after={"status": "pending", "kind": row.kind, "reason": reason}, now=now)
+                       before={"status": MailStatus.FAILED, "last_error": row.last_error},
+                       after={"status": MailStatus.PENDING, "kind": row.kind, "reason": reason}, now=now)
         uow.commit()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from provisioner.domain.plan_value import UserChange
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.mail.queue import enqueue
 from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
@@ -64,8 +64,8 @@ def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], f
     context: dict[str, Any] = {"report": report}
     if submission.request_type == RequestType.CONTROLE:
         kind = "controle"
-        context["annotated"] = report["status"] == "rejected"
-    elif report["status"] == "rejected":
+        context["annotated"] = report["status"] == SubmissionStatus.REJECTED
+    elif report["status"] == SubmissionStatus.REJECTED:
         kind = "rejected"
         context["annotated"] = True
     elif submission.request_type == RequestType.ABONNEMENT:
@@ -88,7 +88,7 @@ def _adherent(report: dict[str, Any]) -> dict[str, Any]:
 def queue_duplicate(conn: Connection, ctx: ServiceContext, report: dict[str, Any], prior: Any) -> None:
     company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
-    if on_record and (prior.report or {}).get("status") != "rejected":
+    if on_record and (prior.report or {}).get("status") != SubmissionStatus.REJECTED:
         enqueue(conn, kind="duplicate", recipients=[on_record],
                 context={"report": report, "first_processed_at": prior.received_at,
                          "first_submission_id": prior.id},

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection
 
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.service import notices
 from provisioner.service.apply import request_line, settings_changes
 from provisioner.service.context import ServiceContext
@@ -21,15 +21,15 @@ def record_outcome(ctx: ServiceContext, conn: Connection, judged: Judgement,
     """The report of a judgement, its submission row and its emails, in the caller's transaction."""
     submission = judged.submission
     applied = applied or {}
-    status = "rejected" if judged.has_errors else "accepted"
+    status = SubmissionStatus.REJECTED if judged.has_errors else SubmissionStatus.ACCEPTED
     report = build_report(
         submission_id=submission.id, file=submission.name, sha256=submission.sha,
         received_at=submission.received_at, adherent=submission.numero or None,
         raison_sociale=_raison_sociale(judged), request_type=submission.request_type, status=status,
-        findings=list(judged.findings), plan=judged.plan if status == "accepted" else None,
+        findings=list(judged.findings), plan=judged.plan if status == SubmissionStatus.ACCEPTED else None,
         company_changes=applied.get("company_changes") or _would_company_changes(judged),
         requests=applied.get("requests"), batch=submission.batch)
-    db_status = "held" if report["held"] else status
+    db_status = SubmissionStatus.HELD if report["held"] else status
     repo.insert_submission(conn, id=submission.id, sha256=submission.sha, file_name=submission.name,
                            received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
                            request_type=submission.request_type, status=db_status, report=report,

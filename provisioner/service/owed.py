@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.service import faults
 from provisioner.service.claimed_file import archive_path_for
 from provisioner.service.context import ServiceContext
@@ -91,7 +91,7 @@ def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[Any]:
     query = (select(submissions.c.id, submissions.c.report, submissions.c.received_at,
                     submissions.c.file_name)
              .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
-                    submissions.c.status != "processing")
+                    submissions.c.status != SubmissionStatus.PROCESSING)
              .order_by(submissions.c.received_at, submissions.c.id).limit(limit))
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -111,9 +111,9 @@ def _outcome(ctx: ServiceContext, row: Any) -> Any:
 
 def needs_workbook(report: dict[str, Any]) -> bool:
     """An annotated copy (a workbook that was read, then rejected) or a subscription form needs it."""
-    if report.get("status") == "rejected":
+    if report.get("status") == SubmissionStatus.REJECTED:
         return not {str(e.get("code")) for e in report.get("errors") or []} & FILE_CODES
-    return report.get("status") == "accepted" and report.get("request_type") == RequestType.ABONNEMENT
+    return report.get("status") == SubmissionStatus.ACCEPTED and report.get("request_type") == RequestType.ABONNEMENT
 
 
 def _archived_workbook(ctx: ServiceContext, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:

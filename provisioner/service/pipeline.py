@@ -31,7 +31,7 @@ from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.plan import make_plan
 from provisioner.domain.plan_value import Plan
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import AdherentStatus, RequestType, SubmissionStatus
 from provisioner.service import apply, faults, notices
 from provisioner.service.authentication import authenticate
 from provisioner.service.context import ServiceContext
@@ -179,7 +179,7 @@ def _plan(conn: Connection, judged: Judgement) -> Judgement:
     submission, company = judged.submission, judged.company
     assert submission.parsed is not None
     subscribing = submission.request_type == RequestType.ABONNEMENT
-    if not subscribing and (company is None or company.status != "active"):
+    if not subscribing and (company is None or company.status != AdherentStatus.ACTIVE):
         return judged
     view = repo.load_view(conn, None if subscribing else company, _logins(submission.parsed))
     plan = make_plan(submission.sheets, view)
@@ -237,10 +237,10 @@ def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: A
                     "un nouveau fichier.")
     report = build_report(submission_id=submission_id, file=name, sha256=sha, received_at=now,
                           adherent=prior.adherent_numero, raison_sociale=None,
-                          request_type=prior.request_type, status="duplicate", findings=[],
+                          request_type=prior.request_type, status=SubmissionStatus.DUPLICATE, findings=[],
                           duplicate_of=prior.id, batch=batch)
     report["warnings"] = [dict(finding.to_dict())]
-    outcome = Outcome(submission_id, "duplicate", report, ctx.outbox / submission_id)
+    outcome = Outcome(submission_id, SubmissionStatus.DUPLICATE, report, ctx.outbox / submission_id)
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
         notices.queue_duplicate(uow.conn, ctx, report, prior)

@@ -8,7 +8,7 @@ from typing import Any
 
 from provisioner.domain.findings import Finding
 from provisioner.domain.plan_value import Plan
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.report_json import SCHEMA
 from provisioner.workbook.findings import split
 
@@ -26,8 +26,8 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
                  batch: str | None = None) -> dict[str, Any]:
     errors, warnings = split(findings)
     changes = [{**c.report(), "fields": c.fields} for c in plan.effective] \
-        if plan is not None and status != "rejected" else []
-    counts = plan.counts() if plan is not None and status != "rejected" else None
+        if plan is not None and status != SubmissionStatus.REJECTED else []
+    counts = plan.counts() if plan is not None and status != SubmissionStatus.REJECTED else None
     report: dict[str, Any] = {
         "schema": SCHEMA, "submission_id": submission_id, "file": file, "sha256": sha256,
         "received_at": received_at.isoformat(timespec="seconds"), "adherent": adherent or None,
@@ -35,7 +35,8 @@ def build_report(*, submission_id: str, file: str, sha256: str, received_at: dat
         "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
         "changes": changes, "company_changes": company_changes or [], "requests": requests or [],
         # A Contrôle seul applies nothing and asks nothing of the Agence Virtuelle: never held.
-        "held": bool(plan and plan.held and status == "accepted" and request_type != RequestType.CONTROLE),
+        "held": bool(plan and plan.held and status == SubmissionStatus.ACCEPTED
+                     and request_type != RequestType.CONTROLE),
         "duplicate_of": duplicate_of,
         "batch": batch,
     }

@@ -16,6 +16,7 @@ from typing import Any
 from provisioner.domain.findings import Finding, FindingCode, Severity, error
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service.faults import Fault
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
@@ -77,7 +78,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("accepted", "duplicate")
+        return self.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.DUPLICATE)
 
 
 def stored_outcome(outbox: Path, row: Any, parsed: ParsedWorkbook | None) -> Outcome:

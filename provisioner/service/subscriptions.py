@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Row, delete, func, select
 
 from provisioner.domain.plan_value import UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS
-from provisioner.domain.vocabulary import ChangeAction
+from provisioner.domain.vocabulary import AdherentStatus, ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.account_writes import write_change
 from provisioner.service.context import ServiceContext
@@ -59,15 +59,15 @@ def _activate(ctx: ServiceContext, numero: str, passwords: FreshPasswords, actor
     with UnitOfWork(ctx) as uow:
         conn = uow.conn
         company = find_company(conn, numero)
-        if company.status != "pending":
+        if company.status != AdherentStatus.PENDING:
             raise NotPending(numero=numero)
         result = Activation(numero, company.raison_sociale)
         _create_waiting_users(conn, company, passwords, now, result, actor)
         conn.execute(delete(pending_users).where(pending_users.c.adherent_id == company.id))
-        repo.set_adherent(conn, company.id, status="active", activated_at=now, updated_at=now)
+        repo.set_adherent(conn, company.id, status=AdherentStatus.ACTIVE, activated_at=now, updated_at=now)
         repo.add_audit(conn, actor=actor, numero=numero, action="activate", target=numero,
-                       before={"status": "pending"},
-                       after={"status": "active", "created": result.created, "skipped": result.skipped,
+                       before={"status": AdherentStatus.PENDING},
+                       after={"status": AdherentStatus.ACTIVE, "created": result.created, "skipped": result.skipped,
                               "reason": reason},
                        now=now)
         _queue_validated(conn, company, result, now)

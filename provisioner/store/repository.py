@@ -17,6 +17,7 @@ from sqlalchemy import Connection, CursorResult, Row, delete, insert, select, up
 from provisioner.domain.keys import login_key
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, CompanyState, StoreView
+from provisioner.domain.vocabulary import AccountStatus, AdherentStatus, ChangeAction, RequestStatus
 from provisioner.store.tables import (
     ERROR_CODE_LENGTH,
     account_categories,
@@ -47,7 +48,7 @@ def create_adherent(conn: Connection, *, numero: str, raison_sociale: str, compa
                     delegue: dict[str, str], notification_email: str | None, admin_password_hash: str,
                     confirmations: int, now: datetime) -> int:
     result = conn.execute(insert(adherents).values(
-        numero=numero, raison_sociale=raison_sociale or None, status="pending", company=company,
+        numero=numero, raison_sociale=raison_sociale or None, status=AdherentStatus.PENDING, company=company,
         delegue=delegue, notification_email=notification_email, admin_password_hash=admin_password_hash,
         confirmations=confirmations, created_at=now, updated_at=now))
     return _inserted_id(result)
@@ -106,11 +107,11 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
 def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets: dict[str, str | None],
                  now: datetime) -> int | None:
     """Write one planned change; `secrets` holds the hashes (password_hash, answerN_hash)."""
-    if change.action == "create":
+    if change.action == ChangeAction.CREATE:
         values: dict[str, Any] = {k: change.values.get(k) or None for k in ACCOUNT_FIELDS}
         values.update(
             adherent_id=adherent_id, teleservice=change.teleservice, login=change.login,
-            login_key=change.key, status="active", ordonnateur=bool(change.ordonnateur),
+            login_key=change.key, status=AccountStatus.ACTIVE, ordonnateur=bool(change.ordonnateur),
             validateur=bool(change.validateur), created_at=now, updated_at=now, **secrets)
         if change.questions:
             values.update(question1=change.questions[0], question2=change.questions[1],
@@ -121,7 +122,7 @@ def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets
     assert change.before is not None and change.before.id is not None
     account_id = change.before.id
     values = {}
-    if change.action == "update":
+    if change.action == ChangeAction.UPDATE:
         values.update({k: v or None for k, v in change.values.items()})  # a revert may clear a field
         if change.ordonnateur is not None:
             values["ordonnateur"] = change.ordonnateur
@@ -133,11 +134,11 @@ def apply_change(conn: Connection, adherent_id: int, change: UserChange, secrets
         values.update(secrets)
         if change.categories is not None:
             _set_categories(conn, account_id, change.categories)
-    elif change.action == "disable":
-        values["status"] = "disabled"
-    elif change.action == "enable":
-        values["status"] = "active"
-    elif change.action == "reset_password":
+    elif change.action == ChangeAction.DISABLE:
+        values["status"] = AccountStatus.DISABLED
+    elif change.action == ChangeAction.ENABLE:
+        values["status"] = AccountStatus.ACTIVE
+    elif change.action == ChangeAction.RESET:
         values.update(secrets)
     if values:
         values["updated_at"] = now
@@ -214,7 +215,7 @@ def add_request(conn: Connection, *, adherent_id: int, submission_id: str | None
                 payload: dict[str, Any], now: datetime) -> int:
     result = conn.execute(insert(requests).values(
         adherent_id=adherent_id, submission_id=submission_id, kind=kind, payload=payload,
-        status="waiting", created_at=now))
+        status=RequestStatus.WAITING, created_at=now))
     return _inserted_id(result)
 
 
