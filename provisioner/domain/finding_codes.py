@@ -95,7 +95,7 @@ CODES: dict[FindingCode, CodeEntry] = {
     FindingCode.ACCOUNT_LOCKED: CodeEntry("accès bloqué"),
     FindingCode.ADHERENT_PENDING: CodeEntry("abonnement pas encore validé"),
     FindingCode.ADHERENT_EXISTS: CodeEntry("abonnement déjà enregistré"),
-    FindingCode.DUPLICATE: CodeEntry("fichier déjà reçu", E, spec=False),
+    FindingCode.DUPLICATE: CodeEntry("fichier déjà reçu", W, spec=False),
     FindingCode.HIDDEN_CONTENT: CodeEntry("contenu masqué", E, spec=False),
     FindingCode.UNKNOWN_SHEET: CodeEntry("feuille hors modèle", W, spec=False),
     FindingCode.UNKNOWN_COLUMN: CodeEntry("colonne hors modèle", W, spec=False),

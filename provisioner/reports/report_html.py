@@ -22,6 +22,7 @@ from provisioner.domain.diff import before_after
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import normalise_report
+from provisioner.reports.report_model import ChangeEntry, CompanyChangeEntry, FindingEntry, Report, RequestEntry
 from provisioner.wording import contact, dates
 from provisioner.wording.labels import (
     COMPANY_CHANGE,
@@ -130,7 +131,7 @@ def outcome_sentence(report: Mapping[str, Any], tz: str = dates.PEOPLE_TIMEZONE)
 
 # --- The view the template renders -------------------------------------------
 
-def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dict[str, Any]:
+def build_view(report: Report, links: Mapping[str, str], tz: str) -> dict[str, Any]:
     """Everything the template shows, as plain strings, lists and flags."""
     zone = dates.zone(tz)
     status, request_type = report["status"], report["request_type"]
@@ -165,19 +166,19 @@ def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dic
     }
 
 
-def group_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def group_changes(changes: list[ChangeEntry]) -> list[dict[str, Any]]:
     """One table per téléservice, in the workbook's order; an unknown key last, as is."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         groups.setdefault(change["teleservice"], []).append({
             "action": action_label(change["action"]),
             "login": change["login"],
-            "fields": _fields(change.get("fields") or []),
+            "fields": _fields(change["fields"]),
         })
     return [{"name": teleservice_name(k), "rows": groups[k]} for k in in_workbook_order(groups)]
 
 
-def _changes_heading(report: Mapping[str, Any]) -> str:
+def _changes_heading(report: Report) -> str:
     if report["request_type"] == RequestType.CONTROLE:
         return "Ce qui serait fait"
     if report["request_type"] == RequestType.ABONNEMENT:
@@ -196,7 +197,7 @@ def _fields(fields: list[dict[str, Any]]) -> list[dict[str, str]]:
     return rows
 
 
-def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, Any]:
+def _company_change(change: CompanyChangeEntry, controle: bool) -> dict[str, Any]:
     if change["status"] == "applied":
         state = "Serait appliqué" if controle else "Appliqué"
     else:
@@ -211,7 +212,7 @@ def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, Any]
     }
 
 
-def _request(request: Mapping[str, Any]) -> dict[str, Any]:
+def _request(request: RequestEntry) -> dict[str, Any]:
     return {
         "id": request["id"],
         "kind": request["kind"],
@@ -220,7 +221,7 @@ def _request(request: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
+def _finding(finding: FindingEntry) -> dict[str, Any]:
     if finding["cell"]:
         place = finding["cell"]
     elif finding["row"]:
@@ -236,7 +237,7 @@ def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tone(report: Mapping[str, Any]) -> str:
+def _tone(report: Report) -> str:
     """CSS class of the outcome banner."""
     if report["status"] == SubmissionStatus.REJECTED:
         return "bad"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection
 
 from provisioner.domain.plan_value import CompanyRequest, Plan
 from provisioner.domain.vocabulary import CONFIRMATIONS, RequestKind, RequestStatus, RequestType
+from provisioner.reports.report_model import CompanyChangeEntry, RequestEntry
 from provisioner.service import notices
 from provisioner.service.account_writes import apply_changes, write_settings
 from provisioner.service.held_plan import serialize_plan
@@ -17,7 +18,14 @@ from provisioner.service.submission import Judgement
 from provisioner.store import repository as repo
 
 
-def apply_plan(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+class Applied(TypedDict, total=False):
+    """What applying a plan adds to the report."""
+
+    company_changes: list[CompanyChangeEntry]
+    requests: list[RequestEntry]
+
+
+def apply_plan(conn: Connection, judged: Judgement, hashes: Hashes) -> Applied:
     """Apply `judged.plan`; returns the report's `company_changes` and `requests`."""
     assert judged.submission.parsed is not None and judged.plan is not None
     if judged.submission.request_type == RequestType.ABONNEMENT:
@@ -25,7 +33,7 @@ def apply_plan(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str,
     return _update(conn, judged, hashes)
 
 
-def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> Applied:
     submission, plan = judged.submission, judged.plan
     parsed, now = submission.parsed, submission.received_at
     assert parsed is not None and plan is not None
@@ -45,11 +53,11 @@ def _subscribe(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str,
                                             "Virtuelle après réception du formulaire signé et cacheté."}]}
 
 
-def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> Applied:
     submission, plan, company = judged.submission, judged.plan, judged.company
     assert plan is not None and company is not None
-    requests: list[dict[str, Any]] = []
-    company_changes: list[dict[str, Any]] = []
+    requests: list[RequestEntry] = []
+    company_changes: list[CompanyChangeEntry] = []
     for request in plan.requests:
         payload = dict(request.payload)
         if request.kind == RequestKind.MASS_DISABLE:
@@ -78,14 +86,14 @@ def _update(conn: Connection, judged: Judgement, hashes: Hashes) -> dict[str, An
     return {"company_changes": company_changes, "requests": requests}
 
 
-def request_line(request: CompanyRequest) -> dict[str, Any]:
+def request_line(request: CompanyRequest) -> CompanyChangeEntry:
     """The report line of a change that waits for the Agence Virtuelle (the same for a Contrôle seul)."""
     return {"kind": request.kind, "summary": request.summary, "status": RequestStatus.WAITING, "fields": request.fields}
 
 
-def settings_changes(plan: Plan, *, applied: bool) -> list[dict[str, Any]]:
+def settings_changes(plan: Plan, *, applied: bool) -> list[CompanyChangeEntry]:
     """The report lines for the company settings a plan changes (or, for a Contrôle seul, would)."""
-    lines = []
+    lines: list[CompanyChangeEntry] = []
     if plan.confirmations is not None:
         lines.append({"kind": "confirmations", "status": "applied",
                       "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}.",

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
@@ -37,10 +37,26 @@ log = logging.getLogger(__name__)
 AUTH_CODES = frozenset({FindingCode.AUTH_FAILED, FindingCode.ACCOUNT_LOCKED})
 
 
+class BatchLine(TypedDict):
+    """One member of a batch as synthese.json lists it (`_notify` stays out of it)."""
+
+    index: int
+    file: str
+    status: str  # SubmissionStatus (HELD for an accepted one waiting for approval), or "error"
+    submission_id: str | None
+    adherent: str | None
+    raison_sociale: NotRequired[str | None]  # absent from a member that could not be processed
+    request_type: str | None
+    errors: int
+    warnings: int
+    counts: dict[str, int]
+    _notify: str | None
+
+
 @dataclass
 class BatchResult:
     batch_id: str
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[BatchLine] = field(default_factory=list)
     refused: BatchRefused | None = None
 
     def count(self, status: str) -> int:
@@ -62,7 +78,8 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
     resumed = "batch" in info.extra
     batch_id = info.extra.get("batch") or new_batch_id(ctx.clock())
     received_at = info.extra.get("received_at") or ctx.clock().isoformat(timespec="seconds")
-    done: dict[str, dict[str, Any]] = dict(info.extra.get("done") or {})
+    # The lines already written to the claim's record (a resumed batch), as _member made them.
+    done: dict[str, BatchLine] = dict(info.extra.get("done") or {})
     workspace.remember(work, batch=batch_id, received_at=received_at)
     result = BatchResult(batch_id)
     try:
@@ -111,7 +128,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
 
 
 def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, scratch: Path, display: str,
-            index: int, batch_id: str, resumed_since: datetime | None, known: set[str]) -> dict[str, Any]:
+            index: int, batch_id: str, resumed_since: datetime | None, known: set[str]) -> BatchLine:
     ref = f"{batch_id}#{index}"
     try:
         batch_members.extract(archive, entry, scratch, ctx.max_bytes + 1)
@@ -128,15 +145,15 @@ def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInf
     return _line(index, display, outcome)
 
 
-def _line(index: int, display: str, outcome: Outcome) -> dict[str, Any]:
+def _line(index: int, display: str, outcome: Outcome) -> BatchLine:
     report = outcome.report
-    held = report.get("held") and outcome.status == SubmissionStatus.ACCEPTED
+    held = report["held"] and outcome.status == SubmissionStatus.ACCEPTED
     status = SubmissionStatus.HELD if held else outcome.status
     return {
         "index": index, "file": display, "status": status, "submission_id": outcome.submission_id,
-        "adherent": report.get("adherent"), "raison_sociale": report.get("raison_sociale"),
-        "request_type": report.get("request_type"), "errors": len(report.get("errors") or []),
-        "warnings": len(report.get("warnings") or []), "counts": dict(report.get("counts") or {}),
+        "adherent": report["adherent"], "raison_sociale": report["raison_sociale"],
+        "request_type": report["request_type"], "errors": len(report["errors"]),
+        "warnings": len(report["warnings"]), "counts": dict(report.get("counts") or {}),
         "_notify": _notification_address(outcome),
     }
 
@@ -150,7 +167,7 @@ def _notification_address(outcome: Outcome) -> str | None:
     request_type = parsed.request_type
     if request_type == RequestType.ABONNEMENT:
         return address
-    codes = {f.get("code") for f in outcome.report.get("errors") or []}
+    codes = {f["code"] for f in outcome.report["errors"]}
     authenticated = (request_type in (RequestType.MISE_A_JOUR, RequestType.CONTROLE) and parsed.numero.isdigit()
                      and not codes & AUTH_CODES)
     return address if authenticated else None

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.mail.queue import enqueue
+from provisioner.reports.report_model import Report, RequestEntry
 from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.service.submission import Judgement
@@ -52,7 +53,7 @@ def _recipients_of(judged: Judgement) -> list[str]:
     return []
 
 
-def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], folder: Path) -> None:
+def queue_outcome(conn: Connection, judged: Judgement, report: Report, folder: Path) -> None:
     """The emails a submission's outcome sends; `folder` is where its outputs will be (the attachments)."""
     submission = judged.submission
     if judged.just_locked and judged.company is not None:
@@ -81,11 +82,11 @@ def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], f
             submission_id=submission.id, now=submission.received_at)
 
 
-def _adherent(report: dict[str, Any]) -> dict[str, Any]:
-    return {"numero": report.get("adherent"), "raison_sociale": report.get("raison_sociale")}
+def _adherent(report: Report) -> dict[str, Any]:
+    return {"numero": report["adherent"], "raison_sociale": report["raison_sociale"]}
 
 
-def queue_duplicate(conn: Connection, ctx: ServiceContext, report: dict[str, Any], prior: Any) -> None:
+def queue_duplicate(conn: Connection, ctx: ServiceContext, report: Report, prior: Any) -> None:
     company = find_adherent(conn, prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != SubmissionStatus.REJECTED:
@@ -117,7 +118,7 @@ def queue_generated_password(conn: Connection, change: UserChange, password: str
                 submission_id=submission_id, now=now)
 
 
-def queue_request_waiting(conn: Connection, judged: Judgement, requests: list[dict[str, Any]]) -> None:
+def queue_request_waiting(conn: Connection, judged: Judgement, requests: list[RequestEntry]) -> None:
     submission, company = judged.submission, judged.company
     recipients = _recipients_of(judged)
     adherent = {"numero": submission.numero, "raison_sociale": company.raison_sociale if company else None}

@@ -44,7 +44,7 @@ def subscription_data(outcome: Outcome) -> dict[str, object]:
     """The form's content: what the workbook said of the company and its delegate, never a password."""
     assert outcome.parsed is not None
     return {
-        "numero": outcome.report["adherent"], "raison_sociale": outcome.report.get("raison_sociale") or "",
+        "numero": outcome.report["adherent"], "raison_sociale": outcome.report["raison_sociale"] or "",
         "submission_id": outcome.submission_id, "date": outcome.report["received_at"],
         # raison_sociale is shown on its own line, not among the company's details.
         "company": {k: v for k, v in outcome.parsed.company_details().items() if k != "raison_sociale"},

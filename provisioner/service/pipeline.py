@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, exc, update
 
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.findings import Finding, error
+from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.plan import make_plan
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.vocabulary import AdherentStatus, RequestType, SubmissionStatus
@@ -133,8 +133,8 @@ def finish_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
 def _log(outcome: Outcome, seconds: float) -> None:
     counts = outcome.report.get("counts") or {}
     log.info("submission id=%s adherent=%s outcome=%s errors=%d created=%s updated=%s disabled=%s "
-             "duration_ms=%d", outcome.submission_id, outcome.report.get("adherent"), outcome.status,
-             len(outcome.report.get("errors", [])), counts.get("created", 0), counts.get("updated", 0),
+             "duration_ms=%d", outcome.submission_id, outcome.report["adherent"], outcome.status,
+             len(outcome.report["errors"]), counts.get("created", 0), counts.get("updated", 0),
              counts.get("disabled", 0), seconds * 1000)
 
 
@@ -231,15 +231,15 @@ def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
 def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:
     submission_id = new_submission_id(now)
     when = _french_time(prior.received_at)
-    finding = error(FindingCode.DUPLICATE,
-                    f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
-                    "traité une seconde fois et rien n'a été modifié. Pour une nouvelle demande, enregistrez "
-                    "un nouveau fichier.")
+    # Not the file's fault: said as a warning, and the file's own findings are not repeated.
+    notice = warning(FindingCode.DUPLICATE,
+                     f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
+                     "traité une seconde fois et rien n'a été modifié. Pour une nouvelle demande, enregistrez "
+                     "un nouveau fichier.")
     report = build_report(submission_id=submission_id, file=name, sha256=sha, received_at=now,
                           adherent=prior.adherent_numero, raison_sociale=None,
-                          request_type=prior.request_type, status=SubmissionStatus.DUPLICATE, findings=[],
+                          request_type=prior.request_type, status=SubmissionStatus.DUPLICATE, findings=[notice],
                           duplicate_of=prior.id, batch=batch)
-    report["warnings"] = [dict(finding.to_dict())]
     outcome = Outcome(submission_id, SubmissionStatus.DUPLICATE, report, ctx.outbox / submission_id)
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
