@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, insert, select
 
+from provisioner.domain.diff import FieldChange
 from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import AccountStatus
@@ -89,7 +90,32 @@ def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, accou
 
 # -- reading ----------------------------------------------------------------------------
 
-def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
+class HistoryLine(TypedDict):
+    """One recorded change as people may see it: never a previous hash."""
+
+    id: int
+    at: datetime
+    action: str  # ChangeAction, or a setting's key
+    teleservice: str | None
+    login: str | None
+    fields: list[FieldChange]
+    origin: str
+    origin_label: str
+    change_set: str | None
+    reference: str | None
+    actor: str
+    reason: str | None
+
+
+class AccountHistory(TypedDict):
+    login: str
+    teleservice: str
+    status: str  # AccountStatus
+    adherent: str
+    changes: list[HistoryLine]
+
+
+def account_history(ctx: ServiceContext, login: str) -> AccountHistory:
     """Every change of the account `login`, oldest first: time, action, fields, origin; never a secret."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -105,7 +131,7 @@ def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
             "adherent": account.numero, "changes": [public_row(r) for r in rows]}
 
 
-def company_history(ctx: ServiceContext, numero: str, limit: int = 500) -> list[dict[str, Any]]:
+def company_history(ctx: ServiceContext, numero: str, limit: int = 500) -> list[HistoryLine]:
     """A company's changes (its accounts and its settings), newest first: for the company's page."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -121,7 +147,7 @@ PUBLIC_COLUMNS = (history.c.id, history.c.at, history.c.teleservice, history.c.l
                   history.c.actor, history.c.reason)
 
 
-def public_row(row: Any) -> dict[str, Any]:
+def public_row(row: Any) -> HistoryLine:
     return {"id": row.id, "at": row.at, "action": row.action, "teleservice": row.teleservice,
             "login": row.login, "fields": list(row.fields or []), "origin": row.origin,
             "origin_label": label(ORIGIN, row.origin), "change_set": row.change_set,
