@@ -10,7 +10,7 @@ import click
 
 from provisioner.cli.app import cli
 from provisioner.domain.findings import Finding
-from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS
+from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, SubmissionStatus
 from provisioner.reports.report_json import SCHEMA
 from provisioner.service.names import display_name, openable
 from provisioner.wording.phrases import nombre
@@ -74,7 +74,7 @@ def _as_json(name: str, result: CheckResult) -> str:
     report = {
         "schema": SCHEMA,  # rapport.json's version: `check --json` is its findings part
         "file": name,
-        "status": "accepted" if result.accepted else "rejected",
+        "status": SubmissionStatus.ACCEPTED if result.accepted else SubmissionStatus.REJECTED,
         "request_type": parsed.request_type if parsed else None,
         "adherent": (parsed.numero or None) if parsed else None,
         "errors": [f.to_dict() for f in result.errors],

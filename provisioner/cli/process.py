@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provisioner.cli.app import cli, open_or_exit
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service.names import display_name
 
 if TYPE_CHECKING:
@@ -86,10 +87,10 @@ def _exit_code(handled: Handled) -> int:
         return EXIT_NOT_PROCESSED
     if handled.batch is not None:
         refused = handled.batch.refused is not None
-        if refused or any(line["status"] in ("rejected", "error") for line in handled.batch.lines):
+        if refused or any(line["status"] in (SubmissionStatus.REJECTED, "error") for line in handled.batch.lines):
             return EXIT_REJECTED
         return 0
-    if handled.outcome is None or handled.outcome.status == "rejected":
+    if handled.outcome is None or handled.outcome.status == SubmissionStatus.REJECTED:
         return EXIT_REJECTED
     return EXIT_REPORT_PENDING if handled.outcome.pending is not None else 0
 

@@ -11,6 +11,7 @@ import click
 from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, print_table, say
+from provisioner.domain.vocabulary import ChangeAction, RequestKind, RequestStatus
 from provisioner.wording import results
 from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
 
@@ -38,7 +39,7 @@ def requests_list(show_all: bool, as_json: bool) -> None:
     from provisioner.service.read_models.requests import list_requests
 
     with agence() as ctx:
-        found = list_requests(ctx, None if show_all else "waiting")
+        found = list_requests(ctx, None if show_all else RequestStatus.WAITING)
     if as_json:
         echo_json(found)
         return
@@ -49,10 +50,11 @@ def requests_list(show_all: bool, as_json: bool) -> None:
 
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
-    if kind == "mass_disable":
+    if kind == RequestKind.MASS_DISABLE:
         from provisioner.service.request_summary import request_summary
 
-        logins = ", ".join(str(c["login"]) for c in payload.get("changes", []) if c.get("action") == "disable")
+        logins = ", ".join(str(c["login"]) for c in payload.get("changes", [])
+                           if c.get("action") == ChangeAction.DISABLE)
         return f"{request_summary(kind, payload)} Comptes : {logins}"
     before = payload.get("before") or {}
     return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
@@ -75,7 +77,8 @@ def requests_approve(request_id: int) -> None:
     with agence() as ctx:
         decision = decisions.approve_request(ctx, request_id)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS['approved']} : {results.request_approved(len(decision.applied), len(decision.skipped))}")
+        f"{REQUEST_STATUS[RequestStatus.APPROVED]} : "
+        f"{results.request_approved(len(decision.applied), len(decision.skipped))}")
     for skipped in decision.skipped:
         say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
             f"({label(SKIP_REASON, skipped['reason'])})")
@@ -97,5 +100,5 @@ def requests_reject(request_id: int, reason: str | None) -> None:
     with agence() as ctx:
         decision = decisions.reject_request(ctx, request_id, reason=reason)
     say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS['rejected']} : rien n'a été appliqué.")
+        f"{REQUEST_STATUS[RequestStatus.REJECTED]} : rien n'a été appliqué.")
     say(results.notified(decision.notified))

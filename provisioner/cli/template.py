@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from provisioner.cli.app import cli, open_or_exit
+from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.workbook import layout
 from provisioner.workbook.template import DEFAULT_FILE_NAME, write_template
 
@@ -68,7 +69,7 @@ def _write_prefilled(numero: str, output: Path) -> None:
             raise _cannot_write(output, exc) from None
     click.echo(f"Template {layout.TEMPLATE_VERSION} pre-filled for adherent {numero} written to {done.path}: "
                f"{done.accounts} account(s), {done.disabled} disabled")
-    if done.status != "active":
+    if done.status != AdherentStatus.ACTIVE:
         click.echo(f"Warning: the subscription of adherent {numero} is not validated yet; a « Mise à jour » "
                    "will be refused until the Agence Virtuelle validates it.", err=True)
 

@@ -8,6 +8,7 @@ mass deactivation holds the whole plan until the Agence Virtuelle agrees.
 from __future__ import annotations
 
 from provisioner.domain import diff
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import warning
 from provisioner.domain.keys import label_key
 from provisioner.domain.plan_value import CompanyRequest
@@ -45,7 +46,7 @@ def ask_company_changes(p: Planning) -> None:
             f"{title} : modification de {labels}. Elle sera appliquée après réception par l'Agence "
             "Virtuelle d'une lettre signée et cachetée.", fields))
         p.plan.findings.append(warning(
-            "REQUEST_WAITING", f"{title} : la modification ({labels}) n'est pas appliquée tout de "
+            FindingCode.REQUEST_WAITING, f"{title} : la modification ({labels}) n'est pas appliquée tout de "
             "suite ; elle attend l'accord de l'Agence Virtuelle sur lettre signée et cachetée.",
             sheet=form.sheet))
 
@@ -72,5 +73,5 @@ def hold_mass_disable(p: Planning) -> None:
                 "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
                 "contactera.")
         p.plan.findings.append(warning(
-            "MASS_DISABLE_HELD", f"Ce bordereau désactiverait {disabled} comptes sur {active} actifs. "
+            FindingCode.MASS_DISABLE_HELD, f"Ce bordereau désactiverait {disabled} comptes sur {active} actifs. "
             + then))

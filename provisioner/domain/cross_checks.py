@@ -10,9 +10,17 @@ EASYPAIEMENT_VALIDATORS); a new confirmations setting joins the plan here.
 from __future__ import annotations
 
 from provisioner.domain import diff
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.keys import label_key
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.planning import TD_KEYS, Planning
+from provisioner.domain.shared_rules import (
+    EASYPAIEMENT_ROLE_MESSAGE,
+    category_missing,
+    lacks_role,
+    leaves_no_category,
+    unknown_category_login,
+)
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction, Teleservice
 
 
@@ -35,9 +43,7 @@ def check_categories(p: Planning) -> None:
         if key in known:
             continue
         login = row.values.get("login", "")
-        p.error("CATEGORY_UNKNOWN_LOGIN",
-                f"« {login} » n'est pas un utilisateur de Télédéclaration de votre entreprise. "
-                "Corrigez le login ou supprimez la ligne.", table.where(row.number, "login"))
+        p.error(FindingCode.CATEGORY_UNKNOWN_LOGIN, unknown_category_login(login), table.where(row.number, "login"))
     # Existing accounts named in Catégories but absent from the user sheets (disabled ones too:
     # a row replaces the user's categories, whatever the account's status).
     on_sheets = {c.key for c in p.plan.changes if c.teleservice in TD_KEYS}
@@ -49,7 +55,7 @@ def check_categories(p: Planning) -> None:
                 ChangeAction.UPDATE if marks != stored.categories else ChangeAction.UNCHANGED, stored.teleservice,
                 stored.login, table.sheet, row.number, categories=marks, before=stored))
     for key, (marks, changed) in final.items():
-        if marks:
+        if not leaves_no_category(marks):
             continue
         if changed is not None:
             where = p.table_of(changed).where(changed.row, "login")
@@ -59,9 +65,7 @@ def check_categories(p: Planning) -> None:
             login = p.view.accounts[key].login
         else:
             continue  # an account left as it was: not this workbook's doing
-        p.error("CATEGORY_MISSING",
-                f"L'utilisateur de Télédéclaration « {login} » n'aurait aucune catégorie. Ajoutez "
-                "une ligne à la feuille Catégories avec un X dans au moins une colonne (D, S0 à S3).",
+        p.error(FindingCode.CATEGORY_MISSING, category_missing(login, table.sheet, has_row=key in p.category_rows),
                 where)
 
 
@@ -81,12 +85,9 @@ def check_easypaiement(p: Planning) -> None:
         turns: dict[str, bool] = {ChangeAction.DISABLE: False, ChangeAction.ENABLE: True, ChangeAction.CREATE: True}
         active = turns.get(change.action, old[3])
         final[change.key] = (ordo, vali, email, active)
-        if active and not ordo and not vali and change.action in (ChangeAction.CREATE, ChangeAction.UPDATE):
+        if active and lacks_role(ordo, vali) and change.action in (ChangeAction.CREATE, ChangeAction.UPDATE):
             table = p.table_of(change)
-            p.error("EASYPAIEMENT_ROLE",
-                    "Un utilisateur E@syPaiement doit être Ordonnateur, Validateur ou les deux : "
-                    "mettez « Oui » dans au moins une des deux colonnes.",
-                    table.where(change.row, "ordonnateur"))
+            p.error(FindingCode.EASYPAIEMENT_ROLE, EASYPAIEMENT_ROLE_MESSAGE, table.where(change.row, "ordonnateur"))
     enabled = [v for v in final.values() if v[3]]
     if not enabled:
         return  # no E@syPaiement user at all: nothing to validate payments
@@ -96,7 +97,7 @@ def check_easypaiement(p: Planning) -> None:
         form = p.sheets.adherent
         where: dict[str, object] = form.where("confirmations") if form.found("confirmations") else \
             {"sheet": p.sheets.users[Teleservice.EASYPAIEMENT].sheet}
-        p.error("EASYPAIEMENT_VALIDATORS",
+        p.error(FindingCode.EASYPAIEMENT_VALIDATORS,
                 f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
                 "E@syPaiement actif(s)" + (", deux personnes différentes (adresses email distinctes)"
                                            if confirmations == 2 else "")

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 
+# ERROR_CODES (the spec's codes) and Severity are the code table's; importers have long found them here.
+from provisioner.domain.finding_codes import ERROR_CODES, FindingCode, Severity
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-# The spec's codes (never renamed) and the project's own warnings.
-ERROR_CODES = frozenset({
-    "FILE_TYPE", "FILE_UNREADABLE", "FILE_TOO_LARGE", "TEMPLATE_MISMATCH", "REQUIRED",
-    "INVALID_VALUE", "INVALID_FORMAT", "PASSWORD_POLICY", "PASSWORD_MISMATCH",
-    "SECRET_QUESTIONS", "LOGIN_DUPLICATE", "LOGIN_TAKEN", "USER_NOT_FOUND", "CATEGORY_MISSING",
-    "CATEGORY_UNKNOWN_LOGIN", "EASYPAIEMENT_ROLE", "EASYPAIEMENT_VALIDATORS", "AUTH_FAILED",
-    "ACCOUNT_LOCKED", "ADHERENT_PENDING", "ADHERENT_EXISTS",
-})
+__all__ = ["ERROR_CODES", "Finding", "FindingCode", "Severity", "error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +18,7 @@ class Finding:
     `cell` the Excel reference (`K7`). What a finding cannot name stays None.
     """
 
-    code: str
+    code: FindingCode
     message: str
     sheet: str | None = None
     row: int | None = None
@@ -47,9 +36,9 @@ class Finding:
         return data
 
 
-def error(code: str, message: str, **where: object) -> Finding:
+def error(code: FindingCode, message: str, **where: object) -> Finding:
     return Finding(code, message, **where)  # type: ignore[arg-type]
 
 
-def warning(code: str, message: str, **where: object) -> Finding:
+def warning(code: FindingCode, message: str, **where: object) -> Finding:
     return Finding(code, message, severity=Severity.WARNING, **where)  # type: ignore[arg-type]

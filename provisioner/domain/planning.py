@@ -6,7 +6,7 @@ domain.company_requests), which domain.plan runs in turn.
 
 from __future__ import annotations
 
-from provisioner.domain.findings import error
+from provisioner.domain.findings import FindingCode, error
 from provisioner.domain.keys import login_key
 from provisioner.domain.plan_value import Plan, UserChange
 from provisioner.domain.sheets import Row, Sheets, Table
@@ -43,5 +43,5 @@ class Planning:
             return self.sheets.categories
         return self.sheets.users[Teleservice(change.teleservice)]
 
-    def error(self, code: str, message: str, where: dict[str, object]) -> None:
+    def error(self, code: FindingCode, message: str, where: dict[str, object]) -> None:
         self.plan.findings.append(error(code, message, **where))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from provisioner.domain.columns import ANSWER_KEYS, QUESTION_KEYS, account_columns
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.keys import login_key
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.planning import TD_KEYS, Planning
@@ -39,11 +40,11 @@ def plan_row(p: Planning, ts: Teleservice, table: Table, row: int, rec: Mapping[
             return _update(p, base, mine, rec, declarative=True)
         taken_by = p.view.taken.get(key) or (existing.teleservice if existing else None)
         if taken_by is not None:
-            p.error("LOGIN_TAKEN", _taken_message(login, existing, ts), where)
+            p.error(FindingCode.LOGIN_TAKEN, _taken_message(login, existing, ts), where)
             return None
         return _create(p, base, rec, table, row)
     if mine is None:
-        p.error("USER_NOT_FOUND",
+        p.error(FindingCode.USER_NOT_FOUND,
                 f"Aucun compte « {login} » n'existe pour votre entreprise sur le téléservice "
                 f"{ts.label}. Vérifiez le login, ou utilisez l'action « Créer ».", where)
         return None
@@ -86,7 +87,7 @@ def _create(p: Planning, change: UserChange, rec: Mapping[str, str], table: Tabl
     # have to be kept in clear until then.
     change.generate_password = change.password is None and not p.abonnement
     if change.questions is None and not any(rec.get(key) for key in (*QUESTION_KEYS, *ANSWER_KEYS)):
-        p.error("SECRET_QUESTIONS",
+        p.error(FindingCode.SECRET_QUESTIONS,
                 "Ce login n'existe pas encore : le compte sera créé et il lui faut trois questions "
                 "secrètes différentes avec leurs réponses.", table.where(row, QUESTION_KEYS[0]))
     return change

@@ -131,6 +131,14 @@ class AccountStatus(StrEnum):
     DISABLED = "disabled"
 
 
+class MailStatus(StrEnum):
+    """An email of the outbox queue: waiting to be sent (or retried), given up, or sent."""
+
+    PENDING = "pending"
+    FAILED = "failed"
+    SENT = "sent"
+
+
 # Télédéclaration categories, and the marks that assign one in the Catégories sheet.
 CATEGORIES = ("D", "S0", "S1", "S2", "S3")
 CATEGORY_MARKS = ("X", "Oui")

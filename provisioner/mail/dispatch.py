@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.mail.sender import OutgoingMail, Transport, TransportError
@@ -113,11 +114,11 @@ def _attempt(
     values: dict[str, Any] = {"attempts": attempt}
     if error is None:
         outcome = "sent"
-        values.update(status="sent", sent_at=now, last_error=None)
+        values.update(status=MailStatus.SENT, sent_at=now, last_error=None)
     elif error.permanent or now - row.created_at >= give_up_after:
         outcome = "failed"
         reason = error.message if error.permanent else f"gave up after {attempt} attempts: {error.message}"
-        values.update(status="failed", last_error=reason[:_ERROR_MAX])
+        values.update(status=MailStatus.FAILED, last_error=reason[:_ERROR_MAX])
     else:
         outcome = "retried"
         values.update(next_attempt_at=now + backoff(attempt), last_error=error.message[:_ERROR_MAX])

@@ -21,6 +21,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.render import SECRET_KINDS, render
 from provisioner.security.secret_key import decrypt_text, encrypt_text
 from provisioner.store.mails import Mails
@@ -70,7 +71,7 @@ def enqueue(
         body_text=text,
         body_html=html,
         attachments=[os.path.abspath(os.fspath(path)) for path in attachments],
-        status="failed" if failed else "pending",
+        status=MailStatus.FAILED if failed else MailStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         last_error=NO_RECIPIENT if failed else None,

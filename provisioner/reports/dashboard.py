@@ -26,9 +26,10 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from provisioner.domain.finding_codes import FindingCode
+from provisioner.domain.vocabulary import MailStatus, SubmissionStatus
 from provisioner.wording import dates
 from provisioner.wording.labels import (
-    CODE,
     MAIL_BADGE,
     REQUEST_KIND_SHORT,
     REQUEST_TYPE,
@@ -55,8 +56,10 @@ BATCH_SUMMARY = "synthese.html"
 OVERDUE_TEXT = "en attente depuis plus de 48 h"
 
 # The tone (CSS class) of a submission's and an email's badge; the words are wording.labels'.
-STATUS_TONE = {"accepted": "ok", "rejected": "bad", "duplicate": "neutral", "held": "wait", "processing": "wait"}
-MAIL_TONE = {"pending": "wait", "failed": "bad"}
+STATUS_TONE: dict[str, str] = {SubmissionStatus.ACCEPTED: "ok", SubmissionStatus.REJECTED: "bad",
+                               SubmissionStatus.DUPLICATE: "neutral", SubmissionStatus.HELD: "wait",
+                               SubmissionStatus.PROCESSING: "wait"}
+MAIL_TONE: dict[str, str] = {MailStatus.PENDING: "wait", MailStatus.FAILED: "bad"}
 
 # The bar chart's geometry, in SVG user units (it scales with the page).
 CHART_WIDTH = 640
@@ -111,7 +114,7 @@ def _tiles(facts: Facts) -> list[dict[str, Any]]:
     requests, locked = facts.requests.total, facts.locked.total
     emails, inbox = facts.emails, facts.inbox
     received = sum(facts.received.values())
-    rejected = facts.received.get("rejected", 0)
+    rejected = facts.received.get(SubmissionStatus.REJECTED, 0)
     return [
         _tile("Abonnements à valider", waiting,
               f"dont {overdue} {OVERDUE_TEXT}" if overdue else "", "bad" if overdue else _busy(waiting),
@@ -165,7 +168,7 @@ def _mail(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
             "tone": MAIL_TONE.get(item["status"], "neutral"), "attempts": item["attempts"],
             # The next attempt matters once one has failed; before, it is "at the next poll".
             "next": dates.french(item["next_attempt_at"], zone)
-            if item["status"] == "pending" and item["attempts"] else "",
+            if item["status"] == MailStatus.PENDING and item["attempts"] else "",
             "error": item["last_error"] or ""}
 
 
@@ -212,6 +215,14 @@ def _link(outbox: Path, folder: str, name: str) -> str | None:
     return f"{quote(folder)}/{quote(name)}"
 
 
+def _code_label(code: str) -> str:
+    """A code stored by an older release may be unknown now: it is shown without a label."""
+    try:
+        return FindingCode(code).label
+    except ValueError:
+        return ""
+
+
 def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
     """Bars of the SVG chart, geometry computed here so the template only places them."""
     most = max((files for _, files, _ in codes), default=0)
@@ -220,7 +231,7 @@ def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
         top = index * CHART_ROW
         width = max(2, round(CHART_BAR_MAX * files / most)) if most else 0
         bars.append({
-            "code": code, "label": CODE.get(code, ""), "files": files, "occurrences": occurrences,
+            "code": code, "label": _code_label(code), "files": files, "occurrences": occurrences,
             "text_y": top + 14, "bar_y": top + 20, "width": width, "count_x": width + 8,
             "count": f"{nombre(files, 'fichier', 'fichiers')} · "
                      f"{nombre(occurrences, 'erreur', 'erreurs')}",

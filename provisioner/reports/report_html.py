@@ -19,8 +19,10 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from provisioner.domain.diff import before_after
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import normalise_report
+from provisioner.reports.report_model import ChangeEntry, CompanyChangeEntry, FindingEntry, Report, RequestEntry
 from provisioner.wording import contact, dates
 from provisioner.wording.labels import (
     COMPANY_CHANGE,
@@ -94,22 +96,22 @@ def outcome_sentence(report: Mapping[str, Any], tz: str = dates.PEOPLE_TIMEZONE)
     """The one French sentence that says what happened to the submission."""
     report = normalise_report(report)
     status, request_type = report["status"], report["request_type"]
-    if status == "duplicate":
+    if status == SubmissionStatus.DUPLICATE:
         when = submission_time(report["duplicate_of"], dates.zone(tz))
         if when:
             return f"Ce fichier a déjà été traité le {when} : rien n'a été modifié."
         return "Ce fichier a déjà été traité : rien n'a été modifié."
-    if status == "rejected":
+    if status == SubmissionStatus.REJECTED:
         errors = nombre(len(report["errors"]), "erreur", "erreurs")
-        if request_type == "controle":
+        if request_type == RequestType.CONTROLE:
             return (f"Contrôle seul : ce bordereau serait refusé ({errors} à corriger) ; "
                     "rien n'a été appliqué.")
         if report["errors"]:
             return f"Votre bordereau a été refusé : {errors} à corriger. Rien n'a été appliqué."
         return "Votre bordereau a été refusé. Rien n'a été appliqué."
-    if request_type == "controle":
+    if request_type == RequestType.CONTROLE:
         return "Contrôle seul : ce bordereau serait accepté tel quel ; rien n'a été appliqué."
-    if request_type == "abonnement":
+    if request_type == RequestType.ABONNEMENT:
         created = report["counts"]["created"]
         if created:
             verb = "sera créé" if created == 1 else "seront créés"
@@ -129,11 +131,11 @@ def outcome_sentence(report: Mapping[str, Any], tz: str = dates.PEOPLE_TIMEZONE)
 
 # --- The view the template renders -------------------------------------------
 
-def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dict[str, Any]:
+def build_view(report: Report, links: Mapping[str, str], tz: str) -> dict[str, Any]:
     """Everything the template shows, as plain strings, lists and flags."""
     zone = dates.zone(tz)
     status, request_type = report["status"], report["request_type"]
-    controle = request_type == "controle"
+    controle = request_type == RequestType.CONTROLE
     return {
         "outcome": outcome_sentence(report, tz),
         "tone": _tone(report),
@@ -151,7 +153,7 @@ def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dic
         "batch": report["batch"],
         "duplicate_of": report["duplicate_of"],
         "changes_heading": _changes_heading(report),
-        "groups": group_changes(report["changes"]) if status == "accepted" else [],
+        "groups": group_changes(report["changes"]) if status == SubmissionStatus.ACCEPTED else [],
         "creates_or_resets": bool(report["counts"]["created"] or report["counts"]["reset_password"]),
         "company_changes": [_company_change(c, controle) for c in report["company_changes"]],
         "requests": [_request(r) for r in report["requests"]],
@@ -164,22 +166,22 @@ def build_view(report: dict[str, Any], links: Mapping[str, str], tz: str) -> dic
     }
 
 
-def group_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def group_changes(changes: list[ChangeEntry]) -> list[dict[str, Any]]:
     """One table per téléservice, in the workbook's order; an unknown key last, as is."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         groups.setdefault(change["teleservice"], []).append({
             "action": action_label(change["action"]),
             "login": change["login"],
-            "fields": _fields(change.get("fields") or []),
+            "fields": _fields(change["fields"]),
         })
     return [{"name": teleservice_name(k), "rows": groups[k]} for k in in_workbook_order(groups)]
 
 
-def _changes_heading(report: Mapping[str, Any]) -> str:
-    if report["request_type"] == "controle":
+def _changes_heading(report: Report) -> str:
+    if report["request_type"] == RequestType.CONTROLE:
         return "Ce qui serait fait"
-    if report["request_type"] == "abonnement":
+    if report["request_type"] == RequestType.ABONNEMENT:
         return "Comptes qui seront créés à la validation de l'abonnement"
     if report["held"]:
         return "Changements en attente d'approbation"
@@ -195,7 +197,7 @@ def _fields(fields: list[dict[str, Any]]) -> list[dict[str, str]]:
     return rows
 
 
-def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, Any]:
+def _company_change(change: CompanyChangeEntry, controle: bool) -> dict[str, Any]:
     if change["status"] == "applied":
         state = "Serait appliqué" if controle else "Appliqué"
     else:
@@ -210,7 +212,7 @@ def _company_change(change: Mapping[str, Any], controle: bool) -> dict[str, Any]
     }
 
 
-def _request(request: Mapping[str, Any]) -> dict[str, Any]:
+def _request(request: RequestEntry) -> dict[str, Any]:
     return {
         "id": request["id"],
         "kind": request["kind"],
@@ -219,7 +221,7 @@ def _request(request: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
+def _finding(finding: FindingEntry) -> dict[str, Any]:
     if finding["cell"]:
         place = finding["cell"]
     elif finding["row"]:
@@ -235,15 +237,15 @@ def _finding(finding: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tone(report: Mapping[str, Any]) -> str:
+def _tone(report: Report) -> str:
     """CSS class of the outcome banner."""
-    if report["status"] == "rejected":
+    if report["status"] == SubmissionStatus.REJECTED:
         return "bad"
-    if report["status"] == "duplicate":
+    if report["status"] == SubmissionStatus.DUPLICATE:
         return "neutral"
-    if report["request_type"] == "controle":
+    if report["request_type"] == RequestType.CONTROLE:
         return "info"
-    if report["request_type"] == "abonnement" or report["held"] or report["requests"]:
+    if report["request_type"] == RequestType.ABONNEMENT or report["held"] or report["requests"]:
         return "wait"
     return "ok"
 

@@ -1,6 +1,6 @@
 """rapport.json: the machine-readable report of one submission (spec.md, "What it gives back").
 
-The report is a plain dict built by the pipeline. This module fixes its
+The report (reports.report_model.Report) is built by the pipeline. This module fixes its
 shape: keys in the spec's order (a person diffing two reports, or a
 fiduciary's script, finds them where expected), defaults for what a
 submission did not reach (a file that could not be read has no adherent),
@@ -15,10 +15,11 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
+from provisioner.reports.report_model import Report
 
 SCHEMA = 1  # rapport.json's version, in every report written (service.report, batch_summary, check --json)
 REPORT_NAME = "rapport.json"
@@ -35,7 +36,7 @@ COMPANY_CHANGE_KEYS = ("kind", "summary", "status", "fields")
 FIELD_KEYS = ("column", "old", "new")
 REQUEST_KEYS = ("id", "kind", "summary")
 
-STATUSES = ("accepted", "rejected", "duplicate")
+STATUSES = (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.DUPLICATE)
 REQUEST_TYPES = tuple(t.value for t in RequestType)
 # Change action → its counter in `counts`.
 ACTION_COUNTS = {
@@ -51,7 +52,7 @@ class ReportError(ValueError):
     """The report does not have the shape of rapport.json schema 1."""
 
 
-def normalise_report(report: Mapping[str, Any]) -> dict[str, Any]:
+def normalise_report(report: Mapping[str, Any]) -> Report:
     """The report with every schema key, in order, and nothing else.
 
     Missing optional keys get their empty value; `counts`, when absent, is
@@ -96,7 +97,7 @@ def normalise_report(report: Mapping[str, Any]) -> dict[str, Any]:
     }
     if out["schema"] != SCHEMA:
         raise ReportError(f"unsupported report schema {out['schema']!r}")
-    return out
+    return cast(Report, out)  # every key checked above, in the model's order
 
 
 def report_json(report: Mapping[str, Any]) -> str:

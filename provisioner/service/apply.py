@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from provisioner.domain.plan_value import CompanyRequest, Plan
-from provisioner.domain.vocabulary import CONFIRMATIONS, RequestType
+from provisioner.domain.vocabulary import CONFIRMATIONS, RequestKind, RequestStatus, RequestType
+from provisioner.reports.report_model import CompanyChangeEntry, RequestEntry
 from provisioner.service import notices
 from provisioner.service.account_writes import apply_changes, write_settings
 from provisioner.service.held_plan import serialize_plan
@@ -15,7 +16,14 @@ from provisioner.service.submission import Judgement
 from provisioner.store.repositories import Repositories
 
 
-def apply_plan(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+class Applied(TypedDict, total=False):
+    """What applying a plan adds to the report."""
+
+    company_changes: list[CompanyChangeEntry]
+    requests: list[RequestEntry]
+
+
+def apply_plan(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
     """Apply `judged.plan`; returns the report's `company_changes` and `requests`."""
     assert judged.submission.parsed is not None and judged.plan is not None
     if judged.submission.request_type == RequestType.ABONNEMENT:
@@ -23,7 +31,7 @@ def apply_plan(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str
     return _update(uow, judged, hashes)
 
 
-def _subscribe(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def _subscribe(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
     submission, plan = judged.submission, judged.plan
     parsed, now = submission.parsed, submission.received_at
     assert parsed is not None and plan is not None
@@ -38,19 +46,19 @@ def _subscribe(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str
     uow.pending_users.add(adherent_id, submission.id, waiting, now)
     uow.audit.add(actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
                   target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
-    return {"company_changes": [{"kind": "subscription", "status": "waiting",
+    return {"company_changes": [{"kind": "subscription", "status": RequestStatus.WAITING,
                                  "summary": "Abonnement enregistré : il attend la validation de l'Agence "
                                             "Virtuelle après réception du formulaire signé et cacheté."}]}
 
 
-def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, Any]:
+def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
     submission, plan, company = judged.submission, judged.plan, judged.company
     assert plan is not None and company is not None
-    requests: list[dict[str, Any]] = []
-    company_changes: list[dict[str, Any]] = []
+    requests: list[RequestEntry] = []
+    company_changes: list[CompanyChangeEntry] = []
     for request in plan.requests:
         payload = dict(request.payload)
-        if request.kind == "mass_disable":
+        if request.kind == RequestKind.MASS_DISABLE:
             # The whole workbook waits; its hashes wait with it, in the store that keeps hashes anyway.
             payload["plan"] = serialize_plan(plan, hashes)
         request_id = uow.requests.add(adherent_id=company.id, submission_id=submission.id,
@@ -76,14 +84,14 @@ def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> dict[str, A
     return {"company_changes": company_changes, "requests": requests}
 
 
-def request_line(request: CompanyRequest) -> dict[str, Any]:
+def request_line(request: CompanyRequest) -> CompanyChangeEntry:
     """The report line of a change that waits for the Agence Virtuelle (the same for a Contrôle seul)."""
-    return {"kind": request.kind, "summary": request.summary, "status": "waiting", "fields": request.fields}
+    return {"kind": request.kind, "summary": request.summary, "status": RequestStatus.WAITING, "fields": request.fields}
 
 
-def settings_changes(plan: Plan, *, applied: bool) -> list[dict[str, Any]]:
+def settings_changes(plan: Plan, *, applied: bool) -> list[CompanyChangeEntry]:
     """The report lines for the company settings a plan changes (or, for a Contrôle seul, would)."""
-    lines = []
+    lines: list[CompanyChangeEntry] = []
     if plan.confirmations is not None:
         lines.append({"kind": "confirmations", "status": "applied",
                       "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}.",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.finding_codes import FindingCode
+from provisioner.domain.vocabulary import AdherentStatus, RequestType
 from provisioner.security import lockout
 from provisioner.security.hashing import verify_admin
 from provisioner.service.context import ServiceContext
@@ -28,7 +29,7 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
     if submission.request_type == RequestType.ABONNEMENT:
         if company is not None:
             return judged.with_error(
-                "ADHERENT_EXISTS", f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
+                FindingCode.ADHERENT_EXISTS, f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
                 "ses comptes, choisissez « Mise à jour » et saisissez le mot de passe de l'administrateur.",
                 **parsed.adherent.where("type_demande"))
         return judged
@@ -42,7 +43,7 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
     if company is not None and lockout.is_locked(company.locked_until, now):
         verify_admin(None, password)  # same cost as any other answer
         return judged.with_error(
-            "ACCOUNT_LOCKED", "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
+            FindingCode.ACCOUNT_LOCKED, "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
             f"{dates.french(company.locked_until) or '?'}. Réessayez ensuite ou contactez l'Agence Virtuelle.", **where)
     hash_ = company.admin_password_hash if company is not None else None
     if not verify_admin(hash_, password):
@@ -53,15 +54,15 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
             judged = replace(judged, just_locked=after.just_locked)
             if after.just_locked:
                 judged = replace(judged, company=uow.adherents.get(numero))
-        return judged.with_error("AUTH_FAILED", AUTH_FAILED_MESSAGE, **where)
+        return judged.with_error(FindingCode.AUTH_FAILED, AUTH_FAILED_MESSAGE, **where)
     assert company is not None  # a password verifies against a stored hash only
     judged = replace(judged, authenticated=True)
     if company.failed_auth or company.locked_until:
         state = lockout.after_success()
         uow.adherents.set(company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
-    if company.status != "active":
+    if company.status != AdherentStatus.ACTIVE:
         return judged.with_error(
-            "ADHERENT_PENDING", "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
+            FindingCode.ADHERENT_PENDING, "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
             "Virtuelle : les mises à jour seront possibles après cette validation (sous 48 heures après "
             "réception du formulaire signé).", **parsed.adherent.where("type_demande"))
     return judged

@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.finding_codes import FindingCode
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.service import batch_members, batch_summary, claimed_file, faults
 from provisioner.service.batch_members import BatchRefused
 
@@ -34,13 +35,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AUTH_CODES = frozenset({"AUTH_FAILED", "ACCOUNT_LOCKED"})
+AUTH_CODES = frozenset({FindingCode.AUTH_FAILED, FindingCode.ACCOUNT_LOCKED})
+
+
+class BatchLine(TypedDict):
+    """One member of a batch as synthese.json lists it (`_notify` stays out of it)."""
+
+    index: int
+    file: str
+    status: str  # SubmissionStatus (HELD for an accepted one waiting for approval), or "error"
+    submission_id: str | None
+    adherent: str | None
+    raison_sociale: NotRequired[str | None]  # absent from a member that could not be processed
+    request_type: str | None
+    errors: int
+    warnings: int
+    counts: dict[str, int]
+    _notify: str | None
 
 
 @dataclass
 class BatchResult:
     batch_id: str
-    lines: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[BatchLine] = field(default_factory=list)
     refused: BatchRefused | None = None
 
     def count(self, status: str) -> int:
@@ -62,7 +79,8 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
     resumed = "batch" in info.extra
     batch_id = info.extra.get("batch") or new_batch_id(ctx.clock())
     received_at = info.extra.get("received_at") or ctx.clock().isoformat(timespec="seconds")
-    done: dict[str, dict[str, Any]] = dict(info.extra.get("done") or {})
+    # The lines already written to the claim's record (a resumed batch), as _member made them.
+    done: dict[str, BatchLine] = dict(info.extra.get("done") or {})
     workspace.remember(work, batch=batch_id, received_at=received_at)
     result = BatchResult(batch_id)
     try:
@@ -90,7 +108,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
         if faults.classify(error, ctx.settings) is not None:
             raise  # our disk, not the zip: the batch stays claimed and resumes where it was
         claimed_file.log_failure("batch", batch_id, error)
-        result.refused = BatchRefused("FILE_UNREADABLE", "Le fichier .zip est endommagé ou incomplet : "
+        result.refused = BatchRefused(FindingCode.FILE_UNREADABLE, "Le fichier .zip est endommagé ou incomplet : "
                                       "recréez l'archive et déposez-la à nouveau.")
     batch_summary.write_summary(ctx, result, info.name, received_at)
     if result.refused is not None:
@@ -102,7 +120,8 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
             workspace.remember(work, summary_queued=True)
         work.unlink(missing_ok=True)
     log.info("batch id=%s workbooks=%d accepted=%d rejected=%d duplicate=%d", batch_id, len(result.lines),
-             result.count("accepted"), result.count("rejected"), result.count("duplicate"))
+             result.count(SubmissionStatus.ACCEPTED), result.count(SubmissionStatus.REJECTED),
+             result.count(SubmissionStatus.DUPLICATE))
     return result
 
 
@@ -111,7 +130,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
 
 def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, scratch: Path, display: str,
             index: int, batch_id: str, resumed_since: datetime | None, known: set[str],
-            origin: Origin | None) -> dict[str, Any]:
+            origin: Origin | None) -> BatchLine:
     ref = f"{batch_id}#{index}"
     try:
         batch_members.extract(archive, entry, scratch, ctx.max_bytes + 1)
@@ -128,14 +147,15 @@ def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInf
     return _line(index, display, outcome)
 
 
-def _line(index: int, display: str, outcome: Outcome) -> dict[str, Any]:
+def _line(index: int, display: str, outcome: Outcome) -> BatchLine:
     report = outcome.report
-    status = "held" if report.get("held") and outcome.status == "accepted" else outcome.status
+    held = report["held"] and outcome.status == SubmissionStatus.ACCEPTED
+    status = SubmissionStatus.HELD if held else outcome.status
     return {
         "index": index, "file": display, "status": status, "submission_id": outcome.submission_id,
-        "adherent": report.get("adherent"), "raison_sociale": report.get("raison_sociale"),
-        "request_type": report.get("request_type"), "errors": len(report.get("errors") or []),
-        "warnings": len(report.get("warnings") or []), "counts": dict(report.get("counts") or {}),
+        "adherent": report["adherent"], "raison_sociale": report["raison_sociale"],
+        "request_type": report["request_type"], "errors": len(report["errors"]),
+        "warnings": len(report["warnings"]), "counts": dict(report.get("counts") or {}),
         "_notify": _notification_address(outcome),
     }
 
@@ -143,13 +163,13 @@ def _line(index: int, display: str, outcome: Outcome) -> dict[str, Any]:
 def _notification_address(outcome: Outcome) -> str | None:
     """The workbook's `Email de notification`, when it may be trusted: an Abonnement or an authenticated one."""
     parsed = outcome.parsed
-    if parsed is None or outcome.status == "duplicate":
+    if parsed is None or outcome.status == SubmissionStatus.DUPLICATE:
         return None
     address = parsed.adherent.value("email_notification") or None
     request_type = parsed.request_type
     if request_type == RequestType.ABONNEMENT:
         return address
-    codes = {f.get("code") for f in outcome.report.get("errors") or []}
+    codes = {f["code"] for f in outcome.report["errors"]}
     authenticated = (request_type in (RequestType.MISE_A_JOUR, RequestType.CONTROLE) and parsed.numero.isdigit()
                      and not codes & AUTH_CODES)
     return address if authenticated else None

@@ -10,6 +10,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.service.names import display_name
 from provisioner.workbook.file_kind import ZIP_MAGIC
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, zip_caps_fault
@@ -21,7 +22,7 @@ _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # the zip local file header, 30 byte
 class BatchRefused(Exception):
     """The zip itself cannot be taken; `code` and `message` (French) say why."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: FindingCode, message: str) -> None:
         super().__init__(code)
         self.code = code
         self.message = message
@@ -47,14 +48,14 @@ def members(archive: zipfile.ZipFile) -> list[tuple[int, str, zipfile.ZipInfo]]:
     infos = archive.infolist()
     fault = zip_caps_fault(infos)  # the caps of any zip (safety.py)
     if fault == "entries":
-        raise BatchRefused("FILE_TOO_LARGE", f"Le lot contient {len(infos)} éléments ; la limite est de "
+        raise BatchRefused(FindingCode.FILE_TOO_LARGE, f"Le lot contient {len(infos)} éléments ; la limite est de "
                            f"{MAX_ENTRIES} classeurs par fichier .zip. Répartissez-les en plusieurs lots.")
     if fault == "total":
-        raise BatchRefused("FILE_TOO_LARGE", "Le lot décompressé dépasse "
+        raise BatchRefused(FindingCode.FILE_TOO_LARGE, "Le lot décompressé dépasse "
                            f"{MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)} Mo. Répartissez les classeurs en "
                            "plusieurs lots.")
     if fault == "ratio":
-        raise BatchRefused("FILE_TOO_LARGE", "Le fichier .zip se décompresse à une taille anormale "
+        raise BatchRefused(FindingCode.FILE_TOO_LARGE, "Le fichier .zip se décompresse à une taille anormale "
                            "(fichier piégé ?). Recréez l'archive avec les seuls classeurs.")
     members = []
     for index, info in enumerate(infos, start=1):
@@ -62,7 +63,7 @@ def members(archive: zipfile.ZipFile) -> list[tuple[int, str, zipfile.ZipInfo]]:
         if display is not None:
             members.append((index, display, info))
     if not members:
-        raise BatchRefused("FILE_UNREADABLE", "Le fichier .zip ne contient aucun classeur.")
+        raise BatchRefused(FindingCode.FILE_UNREADABLE, "Le fichier .zip ne contient aucun classeur.")
     return members
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined
 
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.mail.queue import enqueue
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import SCHEMA
@@ -37,7 +38,8 @@ def summary(result: BatchResult, zip_name: str, received_at: str) -> dict[str, A
     workbooks = [{k: v for k, v in line.items() if not k.startswith("_")} for line in result.lines]
     for line in workbooks:
         line["report"] = f"../{line['submission_id']}/rapport.html" if line["submission_id"] else None
-    statuses = ("accepted", "held", "rejected", "duplicate", "error")
+    statuses = (SubmissionStatus.ACCEPTED, SubmissionStatus.HELD, SubmissionStatus.REJECTED, SubmissionStatus.DUPLICATE,
+                "error")
     return {
         "schema": SCHEMA, "batch": result.batch_id, "file": zip_name, "received_at": received_at,
         "status": "refused" if result.refused else "processed",
@@ -61,7 +63,8 @@ def queue_summary(ctx: ServiceContext, result: BatchResult, zip_name: str, recei
     if address is None or not result.lines:
         log.info("batch id=%s: no notification address, no summary email", result.batch_id)
         return
-    items = [{"file": line["file"], "status": "rejected" if line["status"] == "error" else line["status"],
+    items = [{"file": line["file"],
+              "status": SubmissionStatus.REJECTED if line["status"] == "error" else line["status"],
               "adherent": line["adherent"], "request_type": line["request_type"],
               "submission_id": line["submission_id"] or "—", "errors": line["errors"],
               "warnings": line["warnings"]} for line in result.lines]

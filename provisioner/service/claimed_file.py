@@ -22,6 +22,8 @@ from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from provisioner.domain.vocabulary import SubmissionStatus
+from provisioner.reports.report_model import stored_report
 from provisioner.service import pipeline
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import Origin
@@ -69,11 +71,11 @@ def reject_interrupted(ctx: ServiceContext, path: Path, original_name: str, time
 
 def dispose(ctx: ServiceContext, path: Path, outcome: Outcome, original_name: str) -> str:
     """Archive a rebuilt copy and delete `path`, or quarantine it; returns what was done."""
-    if outcome.status == "duplicate":
+    if outcome.status == SubmissionStatus.DUPLICATE:
         path.unlink(missing_ok=True)
         return "deleted"
     if outcome.parsed is None:
-        codes = [str(e.get("code")) for e in outcome.report.get("errors") or []]
+        codes = [e["code"] for e in outcome.report["errors"]]
         quarantine(ctx, path, outcome.submission_id, original_name, reason=",".join(codes) or "unreadable")
         return "quarantined"
     target = archive_path(ctx, outcome)
@@ -118,14 +120,14 @@ def _handled_before(ctx: ServiceContext, path: Path, name: str, claimed_at: date
     if (prior is None or prior.finished_at is None or prior.report is None
             or prior.received_at < claimed_at or prior.id in known):
         return None
-    report = dict(prior.report)
+    report = stored_report(prior.report)
     parsed = check_file(path, name=name, max_bytes=ctx.max_bytes).workbook
     log.info("submission id=%s already processed before a restart: moving the file out", prior.id)
-    return Outcome(prior.id, report["status"], report, ctx.outbox / prior.id, parsed)
+    return Outcome(prior.id, SubmissionStatus(report["status"]), report, ctx.outbox / prior.id, parsed)
 
 
 def _received_at(outcome: Outcome) -> datetime | None:
     try:
-        return datetime.fromisoformat(str(outcome.report.get("received_at")))
+        return datetime.fromisoformat(str(outcome.report["received_at"]))
     except ValueError:
         return None

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from provisioner.domain.vocabulary import RequestKind, RequestStatus
 from provisioner.mail.queue import enqueue
 from provisioner.service.context import ServiceContext
 from provisioner.service.held_plan import apply_held_plan, generated_count
@@ -39,12 +40,12 @@ class Decision:
 def approve_request(ctx: ServiceContext, request_id: int, *, actor: str = ACTOR, reason: str | None = None) -> Decision:
     """Apply a waiting request (after the signed letter) and tell the delegate."""
     passwords = FreshPasswords(ctx.hasher, _generated_in(ctx, request_id))
-    return retrying_once(lambda: _decide(ctx, request_id, "approved", passwords, reason, actor))
+    return retrying_once(lambda: _decide(ctx, request_id, RequestStatus.APPROVED, passwords, reason, actor))
 
 
 def reject_request(ctx: ServiceContext, request_id: int, *, reason: str | None = None, actor: str = ACTOR) -> Decision:
     """Refuse a waiting request: nothing of it is applied; the delegate is told (with `reason`, if given)."""
-    return _decide(ctx, request_id, "rejected", None, reason, actor)
+    return _decide(ctx, request_id, RequestStatus.REJECTED, None, reason, actor)
 
 
 def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshPasswords | None, reason: str | None,
@@ -58,7 +59,7 @@ def _decide(ctx: ServiceContext, request_id: int, status: str, passwords: FreshP
             recipients += _apply_request(uow, request, company, passwords, now, decision, actor)
         uow.requests.decide(request.id, status=status, now=now, actor=actor)
         uow.audit.add(actor=actor, numero=company.numero, action=f"request_{status}",
-                      target=f"request:{request.id}", before={"kind": request.kind, "status": "waiting"},
+                      target=f"request:{request.id}", before={"kind": request.kind, "status": RequestStatus.WAITING},
                       after={"status": status, "applied": decision.applied, "skipped": decision.skipped,
                              "reason": reason},
                       now=now)
@@ -80,7 +81,7 @@ def _waiting_request(uow: Repositories, request_id: int) -> tuple[Row[Any], Row[
     request = uow.requests.get(request_id, for_update=True)
     if request is None:
         raise UnknownRequest(id=request_id)
-    if request.status != "waiting":
+    if request.status != RequestStatus.WAITING:
         raise AlreadyDecided(id=request_id, status=request.status)
     company = uow.adherents.by_id(request.adherent_id)
     return request, company
@@ -90,13 +91,13 @@ def _apply_request(uow: Repositories, request: Row[Any], company: Row[Any], pass
                    now: datetime, decision: Decision, actor: str) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
-    if request.kind == "mass_disable":
+    if request.kind == RequestKind.MASS_DISABLE:
         origin = Origin("request", actor, change_set=request.submission_id, reference=f"demande {request.id}")
         held = apply_held_plan(uow, company, payload, passwords, origin, now)
         decision.applied, decision.skipped = held.applied, held.skipped
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
-    column = "delegue" if request.kind == "delegue_change" else "company"
+    column = "delegue" if request.kind == RequestKind.DELEGUE_CHANGE else "company"
     values: dict[str, Any] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
     if column == "company" and changes.get("raison_sociale"):
         values["raison_sociale"] = changes["raison_sociale"]

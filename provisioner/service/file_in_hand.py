@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service import batch as batches
 from provisioner.service import batch_members, claimed_file, faults
 from provisioner.service.context import ServiceContext
@@ -78,7 +79,7 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
         else:
             resumed = info.claimed_at if interrupted or waits else None
             outcome = claimed_file.handle_one(ctx, work, info.name, resumed_since=resumed, origin=info.origin)
-            status = ("quarantined" if outcome.parsed is None and outcome.status == "rejected"
+            status = ("quarantined" if outcome.parsed is None and outcome.status == SubmissionStatus.REJECTED
                       else outcome.status)
             handled = Handled(status, outcome=outcome)
             if outcome.pending is not None and outcome.pending.part in faults.FOLDER_PARTS:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
+from provisioner.domain.diff import FieldChange
 from provisioner.domain.keys import login_key
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
+from provisioner.domain.vocabulary import AccountStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.accounts import SECRET_COLUMNS
@@ -80,7 +82,7 @@ def state_json(state: AccountState) -> dict[str, Any]:
 def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, account_id: int) -> AccountState:
     questions = list(data.get("questions") or ["", "", ""])
     return AccountState(
-        teleservice, login, login_key(login), str(data.get("status") or "active"),
+        teleservice, login, login_key(login), str(data.get("status") or AccountStatus.ACTIVE),
         {k: str(v) for k, v in dict(data.get("fields") or {}).items() if k in ACCOUNT_FIELDS},
         bool(data.get("ordonnateur")), bool(data.get("validateur")), frozenset(data.get("categories") or ()),
         (str(questions[0] or ""), str(questions[1] or ""), str(questions[2] or "")), account_id)
@@ -88,7 +90,32 @@ def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, accou
 
 # -- reading ----------------------------------------------------------------------------
 
-def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
+class HistoryLine(TypedDict):
+    """One recorded change as people may see it: never a previous hash."""
+
+    id: int
+    at: datetime
+    action: str  # ChangeAction, or a setting's key
+    teleservice: str | None
+    login: str | None
+    fields: list[FieldChange]
+    origin: str
+    origin_label: str
+    change_set: str | None
+    reference: str | None
+    actor: str
+    reason: str | None
+
+
+class AccountHistory(TypedDict):
+    login: str
+    teleservice: str
+    status: str  # AccountStatus
+    adherent: str
+    changes: list[HistoryLine]
+
+
+def account_history(ctx: ServiceContext, login: str) -> AccountHistory:
     """Every change of the account `login`, oldest first: time, action, fields, origin; never a secret."""
     with UnitOfWork(ctx, read_only=True) as uow:
         account = uow.conn.execute(
@@ -103,7 +130,7 @@ def account_history(ctx: ServiceContext, login: str) -> dict[str, Any]:
             "adherent": account.numero, "changes": [public_row(r) for r in rows]}
 
 
-def company_history(ctx: ServiceContext, numero: str, limit: int = 500) -> list[dict[str, Any]]:
+def company_history(ctx: ServiceContext, numero: str, limit: int = 500) -> list[HistoryLine]:
     """A company's changes (its accounts and its settings), newest first: for the company's page."""
     with UnitOfWork(ctx, read_only=True) as uow:
         rows = uow.conn.execute(select(*PUBLIC_COLUMNS).join(adherents, adherents.c.id == history.c.adherent_id)
@@ -118,7 +145,7 @@ PUBLIC_COLUMNS = (history.c.id, history.c.at, history.c.teleservice, history.c.l
                   history.c.actor, history.c.reason)
 
 
-def public_row(row: Any) -> dict[str, Any]:
+def public_row(row: Any) -> HistoryLine:
     return {"id": row.id, "at": row.at, "action": row.action, "teleservice": row.teleservice,
             "login": row.login, "fields": list(row.fields or []), "origin": row.origin,
             "origin_label": label(ORIGIN, row.origin), "change_set": row.change_set,

@@ -9,6 +9,7 @@ carried a password: its body was erased when it failed.
 
 from __future__ import annotations
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import ACTOR, AgenceError
@@ -39,7 +40,7 @@ def retry_mail(ctx: ServiceContext, mail_id: int, *, actor: str = ACTOR, reason:
         row = uow.mails.get(mail_id)
         if row is None:
             raise UnknownMail(id=mail_id)
-        if row.status != "failed":
+        if row.status != MailStatus.FAILED:
             raise NotFailed(id=mail_id, status=row.status)
         if not row.recipients:
             raise NoRecipient(id=mail_id)
@@ -47,6 +48,6 @@ def retry_mail(ctx: ServiceContext, mail_id: int, *, actor: str = ACTOR, reason:
             raise SecretGone(id=mail_id)
         uow.mails.requeue_failed(mail_id, now)
         uow.audit.add(actor=actor, numero=None, action="mail_retry", target=f"mail:{mail_id}",
-                      before={"status": "failed", "last_error": row.last_error},
-                      after={"status": "pending", "kind": row.kind, "reason": reason}, now=now)
+                      before={"status": MailStatus.FAILED, "last_error": row.last_error},
+                      after={"status": MailStatus.PENDING, "kind": row.kind, "reason": reason}, now=now)
         uow.commit()

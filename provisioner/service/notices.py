@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.domain.plan_value import UserChange
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.mail.queue import enqueue
+from provisioner.reports.report_model import Report, RequestEntry
 from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.service.submission import Judgement
@@ -50,7 +51,7 @@ def _recipients_of(judged: Judgement) -> list[str]:
     return []
 
 
-def queue_outcome(uow: Repositories, judged: Judgement, report: dict[str, Any], folder: Path) -> None:
+def queue_outcome(uow: Repositories, judged: Judgement, report: Report, folder: Path) -> None:
     """The emails a submission's outcome sends; `folder` is where its outputs will be (the attachments)."""
     submission = judged.submission
     if judged.just_locked and judged.company is not None:
@@ -62,8 +63,8 @@ def queue_outcome(uow: Repositories, judged: Judgement, report: dict[str, Any], 
     context: dict[str, Any] = {"report": report}
     if submission.request_type == RequestType.CONTROLE:
         kind = "controle"
-        context["annotated"] = report["status"] == "rejected"
-    elif report["status"] == "rejected":
+        context["annotated"] = report["status"] == SubmissionStatus.REJECTED
+    elif report["status"] == SubmissionStatus.REJECTED:
         kind = "rejected"
         context["annotated"] = True
     elif submission.request_type == RequestType.ABONNEMENT:
@@ -79,14 +80,14 @@ def queue_outcome(uow: Repositories, judged: Judgement, report: dict[str, Any], 
             submission_id=submission.id, now=submission.received_at)
 
 
-def _adherent(report: dict[str, Any]) -> dict[str, Any]:
-    return {"numero": report.get("adherent"), "raison_sociale": report.get("raison_sociale")}
+def _adherent(report: Report) -> dict[str, Any]:
+    return {"numero": report["adherent"], "raison_sociale": report["raison_sociale"]}
 
 
-def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: dict[str, Any], prior: Any) -> None:
+def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prior: Any) -> None:
     company = uow.adherents.get(prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
-    if on_record and (prior.report or {}).get("status") != "rejected":
+    if on_record and (prior.report or {}).get("status") != SubmissionStatus.REJECTED:
         enqueue(uow.mails, kind="duplicate", recipients=[on_record],
                 context={"report": report, "first_processed_at": prior.received_at,
                          "first_submission_id": prior.id},
@@ -115,7 +116,7 @@ def queue_generated_password(uow: Repositories, change: UserChange, password: st
                 submission_id=submission_id, now=now)
 
 
-def queue_request_waiting(uow: Repositories, judged: Judgement, requests: list[dict[str, Any]]) -> None:
+def queue_request_waiting(uow: Repositories, judged: Judgement, requests: list[RequestEntry]) -> None:
     submission, company = judged.submission, judged.company
     recipients = _recipients_of(judged)
     adherent = {"numero": submission.numero, "raison_sociale": company.raison_sociale if company else None}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Row, exc
 
@@ -114,7 +114,16 @@ def add_operator(ctx: ServiceContext, login: str, role: str, password: str, *, a
     return Operator(new_id, key, role)
 
 
-def list_operators(ctx: ServiceContext) -> list[dict[str, Any]]:
+class OperatorLine(TypedDict):
+    login: str
+    role: str
+    active: bool
+    failed_logins: int
+    locked: bool
+    created_at: datetime
+
+
+def list_operators(ctx: ServiceContext) -> list[OperatorLine]:
     """Every operator: login, role, active, lock; never a hash."""
     now = ctx.clock()
     with UnitOfWork(ctx, read_only=True) as uow:

@@ -3,11 +3,10 @@ file's SHA-256), the emails queued. The outputs are written by the pipeline once
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
+from provisioner.reports.report_model import CompanyChangeEntry
 from provisioner.service import notices
-from provisioner.service.apply import request_line, settings_changes
+from provisioner.service.apply import Applied, request_line, settings_changes
 from provisioner.service.context import ServiceContext
 from provisioner.service.report import build_report
 from provisioner.service.submission import Judgement, Outcome
@@ -15,19 +14,19 @@ from provisioner.store.repositories import Repositories
 
 
 def record_outcome(ctx: ServiceContext, uow: Repositories, judged: Judgement,
-                   applied: dict[str, Any] | None = None) -> Outcome:
+                   applied: Applied | None = None) -> Outcome:
     """The report of a judgement, its submission row and its emails, in the caller's transaction."""
     submission = judged.submission
-    applied = applied or {}
-    status = "rejected" if judged.has_errors else "accepted"
+    applied = applied or Applied()
+    status = SubmissionStatus.REJECTED if judged.has_errors else SubmissionStatus.ACCEPTED
     report = build_report(
         submission_id=submission.id, file=submission.name, sha256=submission.sha,
         received_at=submission.received_at, adherent=submission.numero or None,
         raison_sociale=_raison_sociale(judged), request_type=submission.request_type, status=status,
-        findings=list(judged.findings), plan=judged.plan if status == "accepted" else None,
+        findings=list(judged.findings), plan=judged.plan if status == SubmissionStatus.ACCEPTED else None,
         company_changes=applied.get("company_changes") or _would_company_changes(judged),
         requests=applied.get("requests"), batch=submission.batch)
-    db_status = "held" if report["held"] else status
+    db_status = SubmissionStatus.HELD if report["held"] else status
     uow.submissions.add(id=submission.id, sha256=submission.sha, file_name=submission.name,
                         received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
                         request_type=submission.request_type, status=db_status, report=report,
@@ -44,13 +43,14 @@ def record_outcome(ctx: ServiceContext, uow: Repositories, judged: Judgement,
 def _raison_sociale(judged: Judgement) -> str | None:
     submission = judged.submission
     if judged.company is not None and judged.authenticated:
-        return cast("str | None", judged.company.raison_sociale)
+        raison_sociale: str | None = judged.company.raison_sociale
+        return raison_sociale
     if submission.parsed is not None and submission.request_type == RequestType.ABONNEMENT:
         return submission.parsed.adherent.value("raison_sociale") or None
     return None
 
 
-def _would_company_changes(judged: Judgement) -> list[dict[str, Any]]:
+def _would_company_changes(judged: Judgement) -> list[CompanyChangeEntry]:
     plan = judged.plan
     if plan is None or judged.submission.request_type != RequestType.CONTROLE or judged.has_errors:
         return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.report_html import write_report_html
 from provisioner.reports.report_json import write_report_json
 
@@ -27,11 +27,12 @@ def write_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
     for leftover in folder.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
     report = outcome.report
-    if report["status"] == "rejected":
+    if report["status"] == SubmissionStatus.REJECTED:
         from provisioner.workbook.rebuild import write_copy  # lazy: xlsxwriter, for a rejection only
 
         write_copy(outcome.parsed, outcome.findings, annotate=True, path=folder / ANNOTATED)
-    if report["status"] == "accepted" and report["request_type"] == RequestType.ABONNEMENT and outcome.parsed:
+    if (report["status"] == SubmissionStatus.ACCEPTED and report["request_type"] == RequestType.ABONNEMENT
+            and outcome.parsed):
         from provisioner.reports.subscription_form import write_subscription_form  # lazy: fpdf, for an Abonnement
 
         write_subscription_form(subscription_data(outcome), folder / SUBSCRIPTION_FORM)
@@ -43,7 +44,7 @@ def subscription_data(outcome: Outcome) -> dict[str, object]:
     """The form's content: what the workbook said of the company and its delegate, never a password."""
     assert outcome.parsed is not None
     return {
-        "numero": outcome.report["adherent"], "raison_sociale": outcome.report.get("raison_sociale") or "",
+        "numero": outcome.report["adherent"], "raison_sociale": outcome.report["raison_sociale"] or "",
         "submission_id": outcome.submission_id, "date": outcome.report["received_at"],
         # raison_sociale is shown on its own line, not among the company's details.
         "company": {k: v for k, v in outcome.parsed.company_details().items() if k != "raison_sociale"},

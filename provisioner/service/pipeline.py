@@ -27,10 +27,11 @@ from typing import Any
 
 from sqlalchemy import exc
 
-from provisioner.domain.findings import Finding, error
+from provisioner.domain.finding_codes import FindingCode
+from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.plan import make_plan
 from provisioner.domain.plan_value import Plan
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.vocabulary import AdherentStatus, RequestType, SubmissionStatus
 from provisioner.service import apply, faults, notices
 from provisioner.service.authentication import authenticate
 from provisioner.service.context import ServiceContext
@@ -89,8 +90,8 @@ def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str,
     prior = _prior(ctx, sha)
     if prior is not None:
         return _duplicate(ctx, name, sha, now, prior, None, origin)
-    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error("FILE_UNREADABLE", message),),
-                                        origin))
+    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error(FindingCode.FILE_UNREADABLE,
+                                                                                 message),), origin))
     return finish_or_owe(ctx, outcome)
 
 
@@ -135,8 +136,8 @@ def finish_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
 def _log(outcome: Outcome, seconds: float) -> None:
     counts = outcome.report.get("counts") or {}
     log.info("submission id=%s adherent=%s outcome=%s errors=%d created=%s updated=%s disabled=%s "
-             "duration_ms=%d", outcome.submission_id, outcome.report.get("adherent"), outcome.status,
-             len(outcome.report.get("errors", [])), counts.get("created", 0), counts.get("updated", 0),
+             "duration_ms=%d", outcome.submission_id, outcome.report["adherent"], outcome.status,
+             len(outcome.report["errors"]), counts.get("created", 0), counts.get("updated", 0),
              counts.get("disabled", 0), seconds * 1000)
 
 
@@ -181,7 +182,7 @@ def _plan(uow: Repositories, judged: Judgement) -> Judgement:
     submission, company = judged.submission, judged.company
     assert submission.parsed is not None
     subscribing = submission.request_type == RequestType.ABONNEMENT
-    if not subscribing and (company is None or company.status != "active"):
+    if not subscribing and (company is None or company.status != AdherentStatus.ACTIVE):
         return judged
     view = uow.accounts.view(None if subscribing else company, _logins(submission.parsed))
     plan = make_plan(submission.sheets, view)
@@ -197,7 +198,7 @@ def _apply(ctx: ServiceContext, uow: Repositories, judged: Judgement, hashes: Ha
                                             if old_plan is None or f not in old_plan.findings),
                      company=uow.adherents.get(submission.numero, for_update=True))
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
-        judged = judged.with_error("ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux "
+        judged = judged.with_error(FindingCode.ADHERENT_EXISTS, f"L'adhérent {submission.numero} est déjà abonné aux "
                                    "TéléServices.", **submission.parsed.adherent.where("type_demande"))
         return record_outcome(ctx, uow, judged)
     judged = _plan(uow, judged)
@@ -234,15 +235,16 @@ def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: A
                origin: Origin | None) -> Outcome:
     submission_id = new_submission_id(now)
     when = _french_time(prior.received_at)
-    finding = error("DUPLICATE", f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
-                    "traité une seconde fois et rien n'a été modifié. Pour une nouvelle demande, enregistrez "
-                    "un nouveau fichier.")
+    # Not the file's fault: said as a warning, and the file's own findings are not repeated.
+    notice = warning(FindingCode.DUPLICATE,
+                     f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
+                     "traité une seconde fois et rien n'a été modifié. Pour une nouvelle demande, enregistrez "
+                     "un nouveau fichier.")
     report = build_report(submission_id=submission_id, file=name, sha256=sha, received_at=now,
                           adherent=prior.adherent_numero, raison_sociale=None,
-                          request_type=prior.request_type, status="duplicate", findings=[],
+                          request_type=prior.request_type, status=SubmissionStatus.DUPLICATE, findings=[notice],
                           duplicate_of=prior.id, batch=batch)
-    report["warnings"] = [dict(finding.to_dict())]
-    outcome = Outcome(submission_id, "duplicate", report, ctx.outbox / submission_id)
+    outcome = Outcome(submission_id, SubmissionStatus.DUPLICATE, report, ctx.outbox / submission_id)
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
         notices.queue_duplicate(uow, ctx, report, prior)

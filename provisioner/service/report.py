@@ -1,15 +1,21 @@
-"""The rapport.json of a submission, as a dict (spec.md, "What it gives back")."""
+"""The rapport.json of a submission, built here and only here (spec.md, "What it gives back")."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
 from provisioner.domain.findings import Finding
-from provisioner.domain.plan_value import Plan
-from provisioner.domain.vocabulary import RequestType
+from provisioner.domain.plan_value import Plan, UserChange
+from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.report_json import SCHEMA
+from provisioner.reports.report_model import (
+    ChangeEntry,
+    CompanyChangeEntry,
+    FindingEntry,
+    Report,
+    RequestEntry,
+)
 from provisioner.workbook.findings import split
 
 
@@ -21,24 +27,35 @@ def new_submission_id(now: datetime) -> str:
 def build_report(*, submission_id: str, file: str, sha256: str, received_at: datetime,
                  adherent: str | None, raison_sociale: str | None, request_type: str | None,
                  status: str, findings: list[Finding], plan: Plan | None = None,
-                 company_changes: list[dict[str, str]] | None = None,
-                 requests: list[dict[str, Any]] | None = None, duplicate_of: str | None = None,
-                 batch: str | None = None) -> dict[str, Any]:
+                 company_changes: list[CompanyChangeEntry] | None = None,
+                 requests: list[RequestEntry] | None = None, duplicate_of: str | None = None,
+                 batch: str | None = None) -> Report:
     errors, warnings = split(findings)
-    changes = [{**c.report(), "fields": c.fields} for c in plan.effective] \
-        if plan is not None and status != "rejected" else []
-    counts = plan.counts() if plan is not None and status != "rejected" else None
-    report: dict[str, Any] = {
+    changes = [change_entry(c) for c in plan.effective] \
+        if plan is not None and status != SubmissionStatus.REJECTED else []
+    counts = plan.counts() if plan is not None and status != SubmissionStatus.REJECTED else None
+    report: Report = {
         "schema": SCHEMA, "submission_id": submission_id, "file": file, "sha256": sha256,
         "received_at": received_at.isoformat(timespec="seconds"), "adherent": adherent or None,
         "raison_sociale": raison_sociale or None, "request_type": request_type, "status": status,
-        "errors": [f.to_dict() for f in errors], "warnings": [f.to_dict() for f in warnings],
+        "errors": [finding_entry(f) for f in errors], "warnings": [finding_entry(f) for f in warnings],
         "changes": changes, "company_changes": company_changes or [], "requests": requests or [],
         # A Contrôle seul applies nothing and asks nothing of the Agence Virtuelle: never held.
-        "held": bool(plan and plan.held and status == "accepted" and request_type != RequestType.CONTROLE),
+        "held": bool(plan and plan.held and status == SubmissionStatus.ACCEPTED
+                     and request_type != RequestType.CONTROLE),
         "duplicate_of": duplicate_of,
         "batch": batch,
     }
     if counts is not None:
         report["counts"] = counts
     return report
+
+
+def finding_entry(finding: Finding) -> FindingEntry:
+    return {"code": finding.code, "message": finding.message, "sheet": finding.sheet, "row": finding.row,
+            "column": finding.column, "cell": finding.cell}
+
+
+def change_entry(change: UserChange) -> ChangeEntry:
+    return {"action": change.action, "teleservice": change.teleservice, "login": change.login,
+            "fields": change.fields}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provisioner.domain.vocabulary import RequestKind
 from provisioner.service.held_plan import held_changes
 from provisioner.workbook import layout
 
@@ -25,14 +26,14 @@ def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
 
 def request_summary(kind: str, payload: dict[str, Any], skipped: Sequence[Mapping[str, Any]] = ()) -> str:
     """One French sentence on what the request asks (and, once approved, what could not be done: `skipped`)."""
-    if kind == "mass_disable":
+    if kind == RequestKind.MASS_DISABLE:
         text = f"Désactivation de {payload.get('disable', '?')} comptes sur {payload.get('active', '?')} actifs."
         if skipped:
             logins = ", ".join(s["login"] for s in skipped)
             text += f" Non appliqué (compte introuvable ou login déjà pris) : {logins}."
         return text
-    fields = layout.DELEGUE_FIELDS if kind == "delegue_change" else layout.ADHERENT_FIELDS
+    fields = layout.DELEGUE_FIELDS if kind == RequestKind.DELEGUE_CHANGE else layout.ADHERENT_FIELDS
     labels = {f.key: f.label for f in fields}
     changed = ", ".join(labels.get(k) or k for k in dict(payload.get("changes") or {}))
-    title = "Personne déléguée" if kind == "delegue_change" else "Coordonnées de l'entreprise"
+    title = "Personne déléguée" if kind == RequestKind.DELEGUE_CHANGE else "Coordonnées de l'entreprise"
     return f"{title} : modification de {changed}."

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from provisioner.domain.vocabulary import Door
+from provisioner.domain.vocabulary import Door, SubmissionStatus
 from provisioner.mail import dispatch, sender
 from provisioner.service import claimed_file, faults, file_in_hand, intake, quarantine
 from provisioner.service.context import ServiceContext
@@ -95,9 +95,9 @@ class Service:
         # An idle poll every few seconds would drown the log: only polls that did something are INFO.
         level = logging.INFO if handled or mails or tally["owed"] else logging.DEBUG
         log.log(level, "poll files=%d accepted=%d rejected=%d duplicate=%d quarantined=%d waiting=%d batches=%d "
-                "owed_outputs=%d mails_sent=%d duration_ms=%d", handled, tally["accepted"], tally["rejected"],
-                tally["duplicate"], tally["quarantined"], tally["waiting"], tally["batches"], tally["owed"], mails,
-                (time.monotonic() - started) * 1000)
+                "owed_outputs=%d mails_sent=%d duration_ms=%d", handled, tally[SubmissionStatus.ACCEPTED],
+                tally[SubmissionStatus.REJECTED], tally[SubmissionStatus.DUPLICATE], tally["quarantined"],
+                tally["waiting"], tally["batches"], tally["owed"], mails, (time.monotonic() - started) * 1000)
         return handled
 
     def _round(self, tally: Tally) -> None:
@@ -266,7 +266,7 @@ class Service:
         if handled.batch is not None:
             tally.add("batches")
             for line in handled.batch.lines:
-                tally.add("accepted" if line["status"] == "held" else line["status"])
+                tally.add(SubmissionStatus.ACCEPTED if line["status"] == SubmissionStatus.HELD else line["status"])
         else:
             tally.add(handled.status)
 

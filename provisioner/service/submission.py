@@ -13,9 +13,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from provisioner.domain.findings import Finding, Severity, error
+from sqlalchemy import Row
+
+from provisioner.domain.findings import Finding, FindingCode, Severity, error
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
+from provisioner.domain.vocabulary import SubmissionStatus
+from provisioner.reports.report_model import FindingEntry, Report, stored_report
 from provisioner.service.faults import Fault
 from provisioner.service.intake import Origin
 from provisioner.workbook.model import ParsedWorkbook
@@ -52,7 +56,7 @@ class Judgement:
 
     submission: Submission
     findings: tuple[Finding, ...]
-    company: Any = None  # the adherents row, once looked up
+    company: Row[Any] | None = None  # the adherents row, once looked up
     authenticated: bool = False
     just_locked: bool = False  # this very submission locked the company
     plan: Plan | None = None
@@ -61,7 +65,7 @@ class Judgement:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
-    def with_error(self, code: str, message: str, **where: Any) -> Judgement:
+    def with_error(self, code: FindingCode, message: str, **where: Any) -> Judgement:
         return replace(self, findings=(*self.findings, error(code, message, **where)))
 
 
@@ -70,8 +74,8 @@ class Outcome:
     """What a submission came to: its report, where its outputs go, and whether they are still owed."""
 
     submission_id: str
-    status: str  # accepted | rejected | duplicate
-    report: dict[str, Any]
+    status: SubmissionStatus  # ACCEPTED, REJECTED or DUPLICATE
+    report: Report
     folder: Path
     parsed: ParsedWorkbook | None = None
     findings: tuple[Finding, ...] = ()  # errors and warnings, for the annotated copy
@@ -79,15 +83,20 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("accepted", "duplicate")
+        return self.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.DUPLICATE)
 
 
 def stored_outcome(outbox: Path, row: Any, parsed: ParsedWorkbook | None) -> Outcome:
     """The outcome of a committed submission, from its stored report and the workbook read again."""
-    report = dict(row.report)
-    findings = [Finding(**f) for f in report.get("errors", [])]
-    findings += [Finding(**f, severity=Severity.WARNING) for f in report.get("warnings", [])]
-    return Outcome(row.id, report["status"], report, outbox / row.id, parsed, tuple(findings))
+    report = stored_report(row.report)
+    findings = [_finding(f) for f in report["errors"]]
+    findings += [_finding(f, Severity.WARNING) for f in report["warnings"]]
+    return Outcome(row.id, SubmissionStatus(report["status"]), report, outbox / row.id, parsed, tuple(findings))
+
+
+def _finding(entry: FindingEntry, severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(FindingCode(entry["code"]), entry["message"], entry["sheet"], entry["row"], entry["column"],
+                   entry["cell"], severity)
 
 
 def sha256_file(path: Path) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 
 from provisioner.domain.plan_value import UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS
-from provisioner.domain.vocabulary import ChangeAction
+from provisioner.domain.vocabulary import AdherentStatus, ChangeAction
 from provisioner.mail.queue import enqueue
 from provisioner.service.account_writes import write_change
 from provisioner.service.context import ServiceContext
@@ -57,15 +57,15 @@ def _activate(ctx: ServiceContext, numero: str, passwords: FreshPasswords, actor
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
         company = find_company(uow, numero)
-        if company.status != "pending":
+        if company.status != AdherentStatus.PENDING:
             raise NotPending(numero=numero)
         result = Activation(numero, company.raison_sociale)
         _create_waiting_users(uow, company, passwords, now, result, actor)
         uow.pending_users.remove_all(company.id)
-        uow.adherents.set(company.id, status="active", activated_at=now, updated_at=now)
+        uow.adherents.set(company.id, status=AdherentStatus.ACTIVE, activated_at=now, updated_at=now)
         uow.audit.add(actor=actor, numero=numero, action="activate", target=numero,
-                      before={"status": "pending"},
-                      after={"status": "active", "created": result.created, "skipped": result.skipped,
+                      before={"status": AdherentStatus.PENDING},
+                      after={"status": AdherentStatus.ACTIVE, "created": result.created, "skipped": result.skipped,
                              "reason": reason},
                       now=now)
         _queue_validated(uow, company, result, now)

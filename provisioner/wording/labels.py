@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, Teleservice, teleservice_of
+from provisioner.domain.vocabulary import (
+    REQUEST_TYPE_LABELS,
+    AccountStatus,
+    AdherentStatus,
+    ChangeAction,
+    MailStatus,
+    RequestKind,
+    RequestStatus,
+    SubmissionStatus,
+    Teleservice,
+    teleservice_of,
+)
 
 
 def capital(text: str) -> str:
@@ -26,21 +37,21 @@ def label(table: Mapping[str, str], key: str | None) -> str:
 
 # --- A submission (a workbook: le classeur, masculine) ---------------------------------
 
-SUBMISSION_STATUS = {
-    "accepted": "accepté",
-    "rejected": "rejeté",
-    "duplicate": "déjà traité",
-    "held": "en attente d'approbation",
-    "processing": "en cours de traitement",
+SUBMISSION_STATUS: dict[str, str] = {
+    SubmissionStatus.ACCEPTED: "accepté",
+    SubmissionStatus.REJECTED: "rejeté",
+    SubmissionStatus.DUPLICATE: "déjà traité",
+    SubmissionStatus.HELD: "en attente d'approbation",
+    SubmissionStatus.PROCESSING: "en cours de traitement",
 }
 # The dashboard's and the web pages' badges: the verdict alone, as the report's sentence words it
 # (« Votre bordereau a été refusé »).
-SUBMISSION_BADGE = {
-    "accepted": "Accepté",
-    "rejected": "Refusé",
-    "duplicate": "Déjà traité",
-    "held": "Accepté, en attente d'approbation",
-    "processing": "En cours",
+SUBMISSION_BADGE: dict[str, str] = {
+    SubmissionStatus.ACCEPTED: "Accepté",
+    SubmissionStatus.REJECTED: "Refusé",
+    SubmissionStatus.DUPLICATE: "Déjà traité",
+    SubmissionStatus.HELD: "Accepté, en attente d'approbation",
+    SubmissionStatus.PROCESSING: "En cours",
 }
 # The workbook's cell values are the words: `Mise à jour` for `mise_a_jour` (the domain's labels).
 REQUEST_TYPE = REQUEST_TYPE_LABELS
@@ -49,12 +60,12 @@ REQUEST_TYPE = REQUEST_TYPE_LABELS
 # --- Changes to accounts and to the company -----------------------------------------------
 
 # An account change's action, as a noun (singular, plural): `2 créations, 1 modification`.
-ACTION = {
-    "create": ("création", "créations"),
-    "update": ("modification", "modifications"),
-    "disable": ("désactivation", "désactivations"),
-    "enable": ("réactivation", "réactivations"),
-    "reset_password": ("réinitialisation du mot de passe", "réinitialisations de mot de passe"),
+ACTION: dict[str, tuple[str, str]] = {
+    ChangeAction.CREATE: ("création", "créations"),
+    ChangeAction.UPDATE: ("modification", "modifications"),
+    ChangeAction.DISABLE: ("désactivation", "désactivations"),
+    ChangeAction.ENABLE: ("réactivation", "réactivations"),
+    ChangeAction.RESET: ("réinitialisation du mot de passe", "réinitialisations de mot de passe"),
 }
 # A company setting a change or a revert touches.
 SETTING = {
@@ -62,10 +73,10 @@ SETTING = {
     "admin_password": "mot de passe de l'administrateur",
 }
 # What a workbook changes in the company (rapport.json's `company_changes`).
-COMPANY_CHANGE = {
+COMPANY_CHANGE: dict[str, str] = {
     "subscription": "abonnement",
-    "delegue_change": "personne déléguée",
-    "company_change": "informations de l'entreprise",
+    RequestKind.DELEGUE_CHANGE: "personne déléguée",
+    RequestKind.COMPANY_CHANGE: "informations de l'entreprise",
     **SETTING,
 }
 # rapport.json's `counts`, in the order people read them: (participle singular, plural); the
@@ -85,18 +96,19 @@ OWN_NOUN = frozenset({"reset_password"})
 # --- Requests waiting for the Agence Virtuelle's letter -------------------------------------
 
 # In a sentence, for the company (report, emails).
-REQUEST_KIND = {
-    "delegue_change": "changement de la personne déléguée",
-    "company_change": "modification des informations de l'entreprise",
-    "mass_disable": "désactivation d'un grand nombre de comptes",
+REQUEST_KIND: dict[str, str] = {
+    RequestKind.DELEGUE_CHANGE: "changement de la personne déléguée",
+    RequestKind.COMPANY_CHANGE: "modification des informations de l'entreprise",
+    RequestKind.MASS_DISABLE: "désactivation d'un grand nombre de comptes",
 }
 # In a table's cell, for the Agence Virtuelle (dashboard, web pages, commands).
-REQUEST_KIND_SHORT = {
-    "delegue_change": "changement de personne déléguée",
-    "company_change": "coordonnées de l'entreprise",
-    "mass_disable": "désactivation massive",
+REQUEST_KIND_SHORT: dict[str, str] = {
+    RequestKind.DELEGUE_CHANGE: "changement de personne déléguée",
+    RequestKind.COMPANY_CHANGE: "coordonnées de l'entreprise",
+    RequestKind.MASS_DISABLE: "désactivation massive",
 }
-REQUEST_STATUS = {"waiting": "en attente", "approved": "approuvée", "rejected": "refusée"}
+REQUEST_STATUS: dict[str, str] = {RequestStatus.WAITING: "en attente", RequestStatus.APPROVED: "approuvée",
+                                  RequestStatus.REJECTED: "refusée"}
 # Why an account of a validated subscription or an approved request was not written: in a list or a
 # command's line (the Agence Virtuelle), and as the delegate reads it in an email.
 SKIPPED = {
@@ -111,10 +123,11 @@ SKIP_EXPLANATION = {key: told for key, (_, told) in SKIPPED.items()}
 
 # --- Companies, accounts, emails ------------------------------------------------------------
 
-ADHERENT_STATUS = {"pending": "en attente de validation", "active": "actif"}
-ACCOUNT_STATUS = {"active": "actif", "disabled": "désactivé"}
-MAIL_STATUS = {"pending": "en attente", "failed": "en échec", "sent": "envoyé"}
-MAIL_BADGE = {"pending": "En attente", "failed": "Échec", "sent": "Envoyé"}
+ADHERENT_STATUS: dict[str, str] = {AdherentStatus.PENDING: "en attente de validation", AdherentStatus.ACTIVE: "actif"}
+ACCOUNT_STATUS: dict[str, str] = {AccountStatus.ACTIVE: "actif", AccountStatus.DISABLED: "désactivé"}
+MAIL_STATUS: dict[str, str] = {MailStatus.PENDING: "en attente", MailStatus.FAILED: "en échec",
+                               MailStatus.SENT: "envoyé"}
+MAIL_BADGE: dict[str, str] = {MailStatus.PENDING: "En attente", MailStatus.FAILED: "Échec", MailStatus.SENT: "Envoyé"}
 
 
 # --- History and the journal: where a change came from, what the Agence Virtuelle did ---------
@@ -126,43 +139,16 @@ ORIGIN = {
 }
 OPERATOR_ROLE = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 
-EVENT = {
+EVENT: dict[str, str] = {
     "activate": "validation d'abonnement", "unlock": "déblocage",
     "admin_password_reset": "nouveau mot de passe administrateur", "request_approved": "demande approuvée",
     "request_rejected": "demande refusée", "mail_retry": "email renvoyé", "operator_add": "opérateur ajouté",
     "operator_disable": "opérateur désactivé", "operator_password_reset": "mot de passe d'opérateur changé",
-    "operator_locked": "opérateur bloqué après des échecs de connexion", "create": "compte créé",
-    "update": "compte modifié", "disable": "compte désactivé", "enable": "compte réactivé",
-    "reset_password": "mot de passe réinitialisé", "revert": "soumission annulée",
+    "operator_locked": "opérateur bloqué après des échecs de connexion", ChangeAction.CREATE: "compte créé",
+    ChangeAction.UPDATE: "compte modifié", ChangeAction.DISABLE: "compte désactivé",
+    ChangeAction.ENABLE: "compte réactivé", ChangeAction.RESET: "mot de passe réinitialisé",
+    "revert": "soumission annulée",
     "confirmations": "nombre de confirmations changé", "admin_password": "mot de passe administrateur changé",
-}
-
-
-# --- Where people stumble: error codes in words the Agence Virtuelle can act on --------------
-
-CODE = {
-    "FILE_TYPE": "fichier qui n'est pas un .xlsx",
-    "FILE_UNREADABLE": "fichier illisible ou protégé",
-    "FILE_TOO_LARGE": "fichier trop volumineux",
-    "TEMPLATE_MISMATCH": "modèle modifié ou ancien",
-    "REQUIRED": "valeur obligatoire manquante",
-    "INVALID_VALUE": "valeur hors liste",
-    "INVALID_FORMAT": "format incorrect (email, téléphone, login, numéro)",
-    "PASSWORD_POLICY": "mot de passe non conforme",
-    "PASSWORD_MISMATCH": "confirmation du mot de passe différente",
-    "SECRET_QUESTIONS": "questions secrètes incomplètes",
-    "LOGIN_DUPLICATE": "login en double dans le fichier",
-    "LOGIN_TAKEN": "login déjà pris",
-    "USER_NOT_FOUND": "compte introuvable",
-    "CATEGORY_MISSING": "utilisateur sans catégorie",
-    "CATEGORY_UNKNOWN_LOGIN": "catégories pour un login inconnu",
-    "EASYPAIEMENT_ROLE": "E@syPaiement : ni ordonnateur ni validateur",
-    "EASYPAIEMENT_VALIDATORS": "E@syPaiement : validateurs insuffisants",
-    "AUTH_FAILED": "authentification refusée",
-    "ACCOUNT_LOCKED": "accès bloqué",
-    "ADHERENT_PENDING": "abonnement pas encore validé",
-    "ADHERENT_EXISTS": "abonnement déjà enregistré",
-    "HIDDEN_CONTENT": "contenu masqué",
 }
 
 

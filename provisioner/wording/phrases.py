@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from provisioner.domain.vocabulary import ChangeAction
 from provisioner.wording.dates import NBSP
 from provisioner.wording.labels import ACTION, COUNT, COUNT_NOUN, OWN_NOUN, in_workbook_order, teleservice_name
 
@@ -34,7 +35,7 @@ def counts_sentence(counts: Mapping[str, int] | None, *, unchanged: bool = False
     parts: list[str] = []
     for key in COUNT:
         n = int(counts.get(key) or 0)
-        if n and (unchanged or key != "unchanged"):
+        if n and (unchanged or key != ChangeAction.UNCHANGED):
             parts.append(_count(n, key, noun=not parts))
     return ", ".join(parts)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from provisioner.domain.finding_codes import FindingCode
+from provisioner.domain.shared_rules import EASYPAIEMENT_ROLE_MESSAGE
 from provisioner.domain.vocabulary import Action
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
@@ -30,7 +32,7 @@ Message = Callable[[Field, str, MessageContext], str]
 
 @dataclass(frozen=True)
 class Rule:
-    code: str
+    code: FindingCode
     message: Message
 
 
@@ -63,43 +65,41 @@ def _not_in_list(fld: Field, value: str, _ctx: MessageContext) -> str:
 
 
 RULES: dict[str, Rule] = {
-    "required": Rule("REQUIRED", _required_in_form),
-    "record_required": Rule("REQUIRED", _required_in_row),
-    "category_login_required": Rule("REQUIRED", lambda f, v, c: (
+    "required": Rule(FindingCode.REQUIRED, _required_in_form),
+    "record_required": Rule(FindingCode.REQUIRED, _required_in_row),
+    "category_login_required": Rule(FindingCode.REQUIRED, lambda f, v, c: (
         f"Renseignez « {f.label} » : chaque ligne de « {layout.CATEGORIES_SHEET} » concerne le login "
         "d'un utilisateur de Télédéclaration.")),
-    "choice": Rule("INVALID_VALUE", _not_in_list),
-    "email": Rule("INVALID_FORMAT", lambda f, v, c: (
+    "choice": Rule(FindingCode.INVALID_VALUE, _not_in_list),
+    "email": Rule(FindingCode.INVALID_FORMAT, lambda f, v, c: (
         f"« {shown(v)} » n'est pas une adresse email valide : saisissez une seule adresse, de la "
         "forme prenom.nom@domaine.ma.")),
-    "phone": Rule("INVALID_FORMAT", lambda f, v, c: (
+    "phone": Rule(FindingCode.INVALID_FORMAT, lambda f, v, c: (
         f"« {shown(v)} » n'est pas un numéro de téléphone valide : saisissez un numéro marocain "
         "(0522123456, 0661234567) ou international commençant par + (+33 1 23 45 67 89).")),
-    "login": Rule("INVALID_FORMAT", lambda f, v, c: (
+    "login": Rule(FindingCode.INVALID_FORMAT, lambda f, v, c: (
         f"Le login « {shown(v)} » n'est pas valide. Le login doit compter de 3 à 30 caractères : "
         "lettres sans accent, chiffres, point, tiret ou souligné.")),
-    "numero": Rule("INVALID_FORMAT", lambda f, v, c: (
+    "numero": Rule(FindingCode.INVALID_FORMAT, lambda f, v, c: (
         f"« {shown(v)} » n'est pas un numéro d'adhérent : un numéro d'adhérent compte de 4 à 10 "
         "chiffres, sans espace ni lettre, tel qu'il figure sur vos bordereaux CIMR.")),
-    "digits": Rule("INVALID_FORMAT", lambda f, v, c: (
+    "digits": Rule(FindingCode.INVALID_FORMAT, lambda f, v, c: (
         f"« {f.label} » ne doit contenir que des chiffres, sans espace ni lettre : corrigez "
         f"« {shown(v)} ».")),
-    "password_policy": Rule("PASSWORD_POLICY", lambda f, v, c: POLICY_MESSAGE),
-    "confirmation_differs": Rule("PASSWORD_MISMATCH", lambda f, v, c: (
+    "password_policy": Rule(FindingCode.PASSWORD_POLICY, lambda f, v, c: POLICY_MESSAGE),
+    "confirmation_differs": Rule(FindingCode.PASSWORD_MISMATCH, lambda f, v, c: (
         "La confirmation ne correspond pas au mot de passe : saisissez deux fois le même mot de passe.")),
-    "confirmation_missing": Rule("PASSWORD_MISMATCH", lambda f, v, c: (
+    "confirmation_missing": Rule(FindingCode.PASSWORD_MISMATCH, lambda f, v, c: (
         f"Saisissez le mot de passe une seconde fois dans « {f.label} ». À la création ou à la "
         "réinitialisation, vous pouvez aussi vider les deux cellules : un mot de passe sera généré "
         "et envoyé à l'utilisateur.")),
-    "password_missing": Rule("PASSWORD_MISMATCH", lambda f, v, c: (
+    "password_missing": Rule(FindingCode.PASSWORD_MISMATCH, lambda f, v, c: (
         f"Une confirmation est saisie sans mot de passe : saisissez le mot de passe dans « {f.label} », "
         "ou videz aussi la confirmation.")),
-    "easypaiement_role": Rule("EASYPAIEMENT_ROLE", lambda f, v, c: (
-        "Cet utilisateur E@syPaiement n'a aucun pouvoir : mettez « Oui » en Ordonnateur, en "
-        "Validateur, ou dans les deux.")),
+    "easypaiement_role": Rule(FindingCode.EASYPAIEMENT_ROLE, lambda f, v, c: EASYPAIEMENT_ROLE_MESSAGE),
 }
 
 # When two checks fail on one cell the first in this order is the one kept.
 CODE_PRIORITY = {code: rank for rank, code in enumerate((
-    "REQUIRED", "INVALID_VALUE", "INVALID_FORMAT", "PASSWORD_POLICY", "PASSWORD_MISMATCH",
-    "EASYPAIEMENT_ROLE"))}
+    FindingCode.REQUIRED, FindingCode.INVALID_VALUE, FindingCode.INVALID_FORMAT, FindingCode.PASSWORD_POLICY,
+    FindingCode.PASSWORD_MISMATCH, FindingCode.EASYPAIEMENT_ROLE))}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.keys import label_key
 from provisioner.domain.vocabulary import RequestType
@@ -77,7 +78,7 @@ def _abonnement_too_large(parsed: ParsedWorkbook, limit: int) -> Finding | None:
     users = parsed.user_rows
     if parsed.request_type != RequestType.ABONNEMENT or users <= limit:
         return None
-    return error("FILE_TOO_LARGE", f"Un abonnement comporte au plus {limit} utilisateurs ; ce classeur en "
+    return error(FindingCode.FILE_TOO_LARGE, f"Un abonnement comporte au plus {limit} utilisateurs ; ce classeur en "
                  f"contient {users}. Renvoyez-le avec {limit} utilisateurs au plus, puis, une fois "
                  "l'abonnement validé par l'Agence Virtuelle, envoyez les autres dans un bordereau "
                  "« Mise à jour ».", **parsed.adherent.where("type_demande"))
@@ -144,12 +145,12 @@ def _our_anomalies_sheet(finding: Finding) -> bool:
     A corrected annotated copy comes back with it: the sheet is ignored like
     any unknown sheet, without telling the person about a sheet we added.
     """
-    return (finding.code == "UNKNOWN_SHEET" and finding.sheet is not None
+    return (finding.code == FindingCode.UNKNOWN_SHEET and finding.sheet is not None
             and label_key(finding.sheet) == label_key(ANOMALIES_SHEET))
 
 
 def _unexpected() -> Finding:
-    return error("FILE_UNREADABLE", UNEXPECTED.format(version=TEMPLATE_VERSION))
+    return error(FindingCode.FILE_UNREADABLE, UNEXPECTED.format(version=TEMPLATE_VERSION))
 
 
 def log_safely(exc: BaseException, stage: str) -> None:

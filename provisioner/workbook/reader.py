@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import python_calamine
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
@@ -58,13 +59,13 @@ def read_workbook(path: Path | str, *, name: str | None = None,
     except UnsafeFile as exc:
         return ReadResult(None, [exc.finding])
     except Exception:  # calamine raises several unrelated types on corrupt input
-        return ReadResult(None, [error("FILE_UNREADABLE",
+        return ReadResult(None, [error(FindingCode.FILE_UNREADABLE,
                                        "Le classeur est endommagé et ne peut pas être lu. Enregistrez-le de "
                                        "nouveau au format .xlsx depuis Excel et renvoyez-le.")])
     try:
         return _Reader(book, facts, name).read()
     except Exception:
-        return ReadResult(None, [error("FILE_UNREADABLE",
+        return ReadResult(None, [error(FindingCode.FILE_UNREADABLE,
                                        "Une feuille du classeur est endommagée et ne peut pas être lue. "
                                        "Repartez du modèle vierge et renvoyez le fichier.")])
     finally:
@@ -92,13 +93,15 @@ def read_isolated(path: Path | str, *, name: str | None = None,
 
 def _child_finding(kind: str) -> Finding:
     if kind == "timeout":
-        return error("FILE_TOO_LARGE", "La lecture du classeur a pris trop de temps : il est bien plus lourd ou "
+        return error(FindingCode.FILE_TOO_LARGE,
+                     "La lecture du classeur a pris trop de temps : il est bien plus lourd ou "
                      "plus complexe qu'un bordereau. Repartez du modèle vierge, sans images ni formules, et "
                      "renvoyez le fichier.")
     if kind == "memory":
-        return error("FILE_TOO_LARGE", "Le classeur demande bien plus de mémoire qu'un bordereau pour être lu "
+        return error(FindingCode.FILE_TOO_LARGE,
+                     "Le classeur demande bien plus de mémoire qu'un bordereau pour être lu "
                      "(fichier piégé ou endommagé ?). Repartez du modèle vierge et renvoyez le fichier.")
-    return error("FILE_UNREADABLE", "Le classeur est endommagé et ne peut pas être lu. Enregistrez-le de "
+    return error(FindingCode.FILE_UNREADABLE, "Le classeur est endommagé et ne peut pas être lu. Enregistrez-le de "
                  "nouveau au format .xlsx (ou repartez du modèle vierge) et renvoyez-le.")
 
 
@@ -137,7 +140,7 @@ class _Reader:
         total = sum(t.rows for t in users.values())
         if total > layout.MAX_USER_ROWS:
             return ReadResult(None, [error(
-                "FILE_TOO_LARGE",
+                FindingCode.FILE_TOO_LARGE,
                 f"Le classeur contient {total} lignes d'utilisateurs ; la limite est de "
                 f"{layout.MAX_USER_ROWS}. Répartissez-les sur plusieurs fichiers.")])
         workbook = ParsedWorkbook(
@@ -157,16 +160,17 @@ class _Reader:
             state = self.facts.sheet_state.get(actual, "visible")
             if label_key(actual) not in expected:
                 self.findings.append(warning(
-                    "UNKNOWN_SHEET", f"La feuille « {actual} » ne fait pas partie du modèle : elle est ignorée.",
+                    FindingCode.UNKNOWN_SHEET,
+f"La feuille « {actual} » ne fait pas partie du modèle : elle est ignorée.",
                     sheet=actual))
             elif state != "visible" and label_key(actual) != label_key(layout.README_SHEET):
                 self.findings.append(error(
-                    "HIDDEN_CONTENT", f"La feuille « {actual} » est masquée. Affichez-la (clic droit sur un "
+                    FindingCode.HIDDEN_CONTENT, f"La feuille « {actual} » est masquée. Affichez-la (clic droit sur un "
                     "onglet, « Afficher ») et vérifiez son contenu avant de renvoyer le fichier.", sheet=actual))
         for sheet in layout.SHEET_ORDER[1:]:
             if label_key(sheet) not in self.sheet_names:
                 self.findings.append(error(
-                    "TEMPLATE_MISMATCH", f"La feuille « {sheet} » est absente. Repartez du modèle "
+                    FindingCode.TEMPLATE_MISMATCH, f"La feuille « {sheet} » est absente. Repartez du modèle "
                     f"{layout.TEMPLATE_VERSION} sans renommer ni supprimer ses feuilles.", sheet=sheet))
 
     def _rows(self, sheet: str) -> tuple[list[list[Any]], int, int, SheetFacts] | None:
@@ -209,7 +213,8 @@ class _Reader:
                 form.missing.add(fld.key)
                 if loaded is not None:
                     self.findings.append(error(
-                        "TEMPLATE_MISMATCH", f"Le libellé « {fld.label} » est absent de la feuille « {sheet} » "
+                        FindingCode.TEMPLATE_MISMATCH,
+f"Le libellé « {fld.label} » est absent de la feuille « {sheet} » "
                         "(colonne A). Repartez du modèle sans modifier les libellés.", sheet=sheet,
                         column=fld.label))
         return form
@@ -226,7 +231,8 @@ class _Reader:
                               if any(cell_text(v) for v in r)), None)
         if header_offset is None:
             self.findings.append(error(
-                "TEMPLATE_MISMATCH", f"La ligne d'en-têtes de la feuille « {sheet} » est absente. Repartez du "
+                FindingCode.TEMPLATE_MISMATCH,
+f"La ligne d'en-têtes de la feuille « {sheet} » est absente. Repartez du "
                 "modèle sans supprimer la première ligne.", sheet=sheet, row=1))
             return TableData(sheet, fields, _frame(keys, [], []), {}, set(keys))
         header_row = start_row + header_offset + 1
@@ -253,7 +259,7 @@ class _Reader:
                 continue  # data only in unknown columns: nothing for us, said by UNKNOWN_COLUMN
             if excel_row in facts.hidden_rows:
                 self.findings.append(error(
-                    "HIDDEN_CONTENT", f"La ligne {excel_row} est masquée mais contient des données. "
+                    FindingCode.HIDDEN_CONTENT, f"La ligne {excel_row} est masquée mais contient des données. "
                     "Affichez-la (ou supprimez-la) et vérifiez-la avant de renvoyer le fichier.",
                     sheet=sheet, row=excel_row))
             records.append([values[k] for k in keys])
@@ -273,24 +279,25 @@ class _Reader:
             fld = by_label.get(label_key(text))
             if fld is None:
                 self.findings.append(warning(
-                    "UNKNOWN_COLUMN", f"La colonne « {text} » ne fait pas partie du modèle : elle est ignorée.",
+                    FindingCode.UNKNOWN_COLUMN,
+f"La colonne « {text} » ne fait pas partie du modèle : elle est ignorée.",
                     sheet=sheet, row=header_row, column=text, cell=cell_ref(header_row, col)))
             elif fld.key in letters:
                 self.findings.append(error(
-                    "TEMPLATE_MISMATCH", f"La colonne « {fld.label} » apparaît deux fois. Supprimez la copie "
+                    FindingCode.TEMPLATE_MISMATCH, f"La colonne « {fld.label} » apparaît deux fois. Supprimez la copie "
                     f"(colonne {column_letter(col)}).", sheet=sheet, row=header_row, column=fld.label,
                     cell=cell_ref(header_row, col)))
             else:
                 letters[fld.key] = col
                 if col in facts.hidden_cols:
                     self.findings.append(error(
-                        "HIDDEN_CONTENT", f"La colonne « {fld.label} » est masquée. Affichez-la et vérifiez "
+                        FindingCode.HIDDEN_CONTENT, f"La colonne « {fld.label} » est masquée. Affichez-la et vérifiez "
                         "son contenu avant de renvoyer le fichier.", sheet=sheet, row=header_row,
                         column=fld.label, cell=cell_ref(header_row, col)))
         for fld in fields:
             if fld.key not in letters:
                 self.findings.append(error(
-                    "TEMPLATE_MISMATCH", f"La colonne « {fld.label} » est absente de la feuille « {sheet} ». "
+                    FindingCode.TEMPLATE_MISMATCH, f"La colonne « {fld.label} » est absente de la feuille « {sheet} ». "
                     "Repartez du modèle sans supprimer ni renommer de colonne.", sheet=sheet,
                     row=header_row, column=fld.label))
         return letters
@@ -303,28 +310,28 @@ class _Reader:
 
         if (row, col) in facts.error_cells:
             self.findings.append(error(
-                "INVALID_VALUE", "La cellule contient une erreur Excel (#N/A, #REF!…). Saisissez la valeur "
+                FindingCode.INVALID_VALUE, "La cellule contient une erreur Excel (#N/A, #REF!…). Saisissez la valeur "
                 "elle-même.", **where()))
             return ""
         if (row, col) in facts.formula_cells:
             if fld.kind in _CREDENTIAL_KINDS:
                 self.findings.append(error(
-                    "INVALID_VALUE", "Une formule n'est pas admise dans cette cellule. Saisissez la valeur "
+                    FindingCode.INVALID_VALUE, "Une formule n'est pas admise dans cette cellule. Saisissez la valeur "
                     "elle-même.", **where()))
                 return ""
             self.findings.append(warning(
-                "FORMULA", "Cette cellule contient une formule : la valeur affichée a été retenue. Préférez "
+                FindingCode.FORMULA, "Cette cellule contient une formule : la valeur affichée a été retenue. Préférez "
                 "saisir la valeur elle-même.", **where()))
         value = cell_text(raw)
         if fld.kind is Kind.PASSWORD and not isinstance(raw, str) and value:
             # Excel turned it into a number: leading zeros may be gone (01234 → 1234).
             self.findings.append(error(
-                "PASSWORD_POLICY", "Le mot de passe a été enregistré comme un nombre et a pu perdre des "
+                FindingCode.PASSWORD_POLICY, "Le mot de passe a été enregistré comme un nombre et a pu perdre des "
                 "zéros. Mettez la cellule au format Texte et saisissez-le de nouveau.", **where()))
             return ""
         if len(value) > layout.MAX_CELL_LENGTH:
             self.findings.append(error(
-                "INVALID_FORMAT", f"La valeur est trop longue ({len(value)} caractères, "
+                FindingCode.INVALID_FORMAT, f"La valeur est trop longue ({len(value)} caractères, "
                 f"{layout.MAX_CELL_LENGTH} au plus). Raccourcissez-la.", **where()))
             return ""
         if fld.kind is Kind.PHONE and _MOROCCAN_WITHOUT_ZERO.fullmatch(value):
@@ -333,7 +340,7 @@ class _Reader:
 
     def _hidden(self, sheet: str, fld: Field, row: int, col: int) -> None:
         self.findings.append(error(
-            "HIDDEN_CONTENT", f"La ligne « {fld.label} » est masquée mais renseignée. Affichez-la et "
+            FindingCode.HIDDEN_CONTENT, f"La ligne « {fld.label} » est masquée mais renseignée. Affichez-la et "
             "vérifiez-la avant de renvoyer le fichier.", sheet=sheet, row=row, column=fld.label,
             cell=cell_ref(row, col)))
 

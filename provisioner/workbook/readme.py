@@ -6,7 +6,7 @@ renderer decides how each style looks and where the paragraphs go.
 
 from __future__ import annotations
 
-from provisioner.domain.vocabulary import CATEGORIES, Action, RequestType
+from provisioner.domain.vocabulary import CATEGORIES, Action, RequestType, Teleservice
 from provisioner.wording import contact
 from provisioner.wording.passwords import POLICY_PARAGRAPH
 from provisioner.workbook import layout
@@ -26,16 +26,16 @@ CONTACT = (contact.NAME, contact.ADDRESS_LINE, f"E-mail : {contact.EMAIL}")
 
 
 _SERVICE_PURPOSE = {
-    "td_interne": "les collaborateurs de l'entreprise qui télédéclarent les salaires ; "
+    Teleservice.TD_INTERNE: "les collaborateurs de l'entreprise qui télédéclarent les salaires ; "
                   "précisez le mode de télédéclaration de chacun.",
-    "td_externe": "les utilisateurs d'une fiduciaire ou d'un autre prestataire qui télédéclarent "
+    Teleservice.TD_EXTERNE: "les utilisateurs d'une fiduciaire ou d'un autre prestataire qui télédéclarent "
                   "pour le compte de l'entreprise ; précisez la raison sociale du prestataire et le mode "
                   "de télédéclaration.",
-    "compte_adherent": "les utilisateurs du Compte Adhérent de l'entreprise.",
-    "easypaiement": "les utilisateurs du règlement des cotisations en ligne ; pour chacun, "
+    Teleservice.COMPTE_ADHERENT: "les utilisateurs du Compte Adhérent de l'entreprise.",
+    Teleservice.EASYPAIEMENT: "les utilisateurs du règlement des cotisations en ligne ; pour chacun, "
                     "Ordonnateur et/ou Validateur.",
-    "eliquidation": "les utilisateurs chargés de la liquidation des dossiers de pension du personnel.",
-    "sanctions": "les utilisateurs du téléservice Sanctions.",
+    Teleservice.ELIQUIDATION: "les utilisateurs chargés de la liquidation des dossiers de pension du personnel.",
+    Teleservice.SANCTIONS: "les utilisateurs du téléservice Sanctions.",
 }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.domain.shared_rules import lacks_role
 from provisioner.domain.vocabulary import Action
 
 # Actions whose row is a whole record (spec: "blank" and `Créer` need it all).
@@ -89,9 +90,9 @@ def easypaiement_role() -> RowRule:
 
     def cells(columns: Columns) -> Cells:
         ordo, valid = columns["ordonnateur"], columns["validateur"]
-        no_power = is_record(columns) & (ordo != "Oui") & (valid != "Oui")
+        no_power = is_record(columns) & lacks_role(ordo == "Oui", valid == "Oui")
         modifier = columns["action"] == Action.MODIFIER.value
-        both_non = modifier & (ordo == "Non") & (valid == "Non")
+        both_non = modifier & (ordo == "Non") & (valid == "Non")  # lacks_role once the blanks are known
         return {"ordonnateur": ~(no_power | both_non)}
 
     return RowRule("easypaiement_role", cells)

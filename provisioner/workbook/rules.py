@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.keys import label_key, login_key
+from provisioner.domain.shared_rules import category_missing, leaves_no_category, unknown_category_login
 from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestType
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.value_checks import meets_password_policy, one_of, shown
+from provisioner.workbook.value_checks import meets_password_policy, shown
 
 Row = tuple[int, dict[str, str]]
 
@@ -69,7 +71,7 @@ def rows(table: TableData) -> list[Row]:
 def _version(form: FormData) -> Iterator[Finding]:
     version = form.value("version")
     if version and version != layout.TEMPLATE_VERSION and "version" not in form.missing:
-        yield error("TEMPLATE_MISMATCH",
+        yield error(FindingCode.TEMPLATE_MISMATCH,
                     f"Ce classeur suit le modèle « {shown(version)} » ; seul le modèle "
                     f"{layout.TEMPLATE_VERSION} est accepté. Reportez vos données dans le modèle "
                     f"{layout.TEMPLATE_VERSION} (sans modifier sa version) et renvoyez-le.",
@@ -85,10 +87,10 @@ def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]
     if request == RequestType.ABONNEMENT:
         # The administrator's new password. Blank cells are REQUIRED (schemas.py).
         if _given(form, "password") and not meets_password_policy(password):
-            yield error("PASSWORD_POLICY", POLICY_MESSAGE, **form.where("password"))
+            yield error(FindingCode.PASSWORD_POLICY, POLICY_MESSAGE, **form.where("password"))
         for key in ("new_password", "new_password_confirm"):
             if _given(form, key):
-                yield error("INVALID_VALUE",
+                yield error(FindingCode.INVALID_VALUE,
                             f"« {form.cells[key].field.label} » ne sert qu'en Mise à jour : pour un "
                             "Abonnement, videz cette cellule et saisissez le mot de passe choisi dans "
                             "« Mot de passe » et sa confirmation.", **form.where(key))
@@ -96,7 +98,7 @@ def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]
     # never held to the policy here (a wrong one is AUTH_FAILED later, and calling it
     # non-compliant would tell an attacker something about the real one).
     if _given(form, "password") and _given(form, "password_confirm") and password != confirmation:
-        yield error("PASSWORD_MISMATCH", "La confirmation ne correspond pas au mot de passe : "
+        yield error(FindingCode.PASSWORD_MISMATCH, "La confirmation ne correspond pas au mot de passe : "
                     "saisissez deux fois le même mot de passe.", **form.where("password_confirm"))
     if request != RequestType.ABONNEMENT:
         yield from _new_password(form)
@@ -105,17 +107,17 @@ def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]
 def _new_password(form: FormData) -> Iterator[Finding]:
     new, confirmation = form.value("new_password"), form.value("new_password_confirm")
     if _given(form, "new_password") and not meets_password_policy(new):
-        yield error("PASSWORD_POLICY", "Nouveau mot de passe : " + POLICY_MESSAGE[0].lower()
+        yield error(FindingCode.PASSWORD_POLICY, "Nouveau mot de passe : " + POLICY_MESSAGE[0].lower()
                     + POLICY_MESSAGE[1:], **form.where("new_password"))
     if _given(form, "new_password") and "new_password_confirm" not in form.missing:
         if not confirmation:
-            yield error("PASSWORD_MISMATCH", "Saisissez le nouveau mot de passe une seconde fois dans "
+            yield error(FindingCode.PASSWORD_MISMATCH, "Saisissez le nouveau mot de passe une seconde fois dans "
                         "« Confirmation du nouveau mot de passe ».", **form.where("new_password_confirm"))
         elif confirmation != new:
-            yield error("PASSWORD_MISMATCH", "La confirmation ne correspond pas au nouveau mot de passe : "
+            yield error(FindingCode.PASSWORD_MISMATCH, "La confirmation ne correspond pas au nouveau mot de passe : "
                         "saisissez deux fois le même.", **form.where("new_password_confirm"))
     elif _given(form, "new_password_confirm") and "new_password" not in form.missing:
-        yield error("PASSWORD_MISMATCH", "Une confirmation est saisie sans nouveau mot de passe : "
+        yield error(FindingCode.PASSWORD_MISMATCH, "Une confirmation est saisie sans nouveau mot de passe : "
                     "saisissez le nouveau mot de passe, ou videz aussi sa confirmation.",
                     **form.where("new_password"))
 
@@ -131,7 +133,7 @@ def _abonnement_actions(parsed: ParsedWorkbook, request: str | None) -> Iterator
     for _teleservice, table in parsed.tables():
         for row, values in rows(table):
             if values["action"] in others and "action" not in table.missing:
-                yield error("INVALID_VALUE",
+                yield error(FindingCode.INVALID_VALUE,
                             f"Pour un Abonnement, chaque ligne crée un compte : laissez l'Action vide "
                             f"ou mettez « Créer » (« {values['action']} » n'est possible qu'en Mise à "
                             "jour).", **table.where(row, "action"))
@@ -151,7 +153,7 @@ def _questions_of_row(table: TableData, row: int, values: dict[str, str],
     pairs = [(q.key, a.key, values[q.key], values[a.key]) for q, a in layout.SECRET_QA]
     if not any(question or answer for _, _, question, answer in pairs):
         if certainly_created(values["action"], request):
-            yield error("SECRET_QUESTIONS",
+            yield error(FindingCode.SECRET_QUESTIONS,
                         "Un compte créé a besoin de trois questions secrètes différentes et de leurs "
                         "réponses : renseignez « Question 1 » à « Réponse 3 ».",
                         **table.where(row, pairs[0][0]))
@@ -175,7 +177,7 @@ def _questions_of_row(table: TableData, row: int, values: dict[str, str],
 
 
 def _qa(table: TableData, row: int, key: str, message: str) -> Finding:
-    return error("SECRET_QUESTIONS", message, **table.where(row, key))
+    return error(FindingCode.SECRET_QUESTIONS, message, **table.where(row, key))
 
 
 def _login_duplicates(parsed: ParsedWorkbook) -> Iterator[Finding]:
@@ -189,7 +191,7 @@ def _login_duplicates(parsed: ParsedWorkbook) -> Iterator[Finding]:
             sheet, line, spelling = first.setdefault(login_key(login), (table.sheet, row, login))
             if (sheet, line) != (table.sheet, row):
                 same = "" if spelling == login else f" (écrit « {shown(spelling)} »)"
-                yield error("LOGIN_DUPLICATE",
+                yield error(FindingCode.LOGIN_DUPLICATE,
                             f"Le login « {shown(login)} » figure déjà dans la feuille « {sheet} », ligne "
                             f"{line}{same} : un login ne sert qu'une fois, et chaque téléservice a besoin "
                             "de son propre login. Choisissez-en un autre, ou regroupez les deux lignes "
@@ -212,7 +214,7 @@ def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding
             continue  # REQUIRED (schemas.py)
         key = login_key(login)
         if key in listed:
-            yield error("LOGIN_DUPLICATE",
+            yield error(FindingCode.LOGIN_DUPLICATE,
                         f"Le login « {shown(login)} » a déjà une ligne dans « {matrix.sheet} » (ligne "
                         f"{listed[key]}) : regroupez ses catégories sur une seule ligne.",
                         **matrix.where(row, "login"))
@@ -224,17 +226,13 @@ def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding
         elif key in everyone or request == RequestType.ABONNEMENT:
             # On a Mise à jour a login absent from the workbook may be a user in the
             # store: the store phase judges it.
-            yield error("CATEGORY_UNKNOWN_LOGIN",
-                        f"Le login « {shown(login)} » n'est l'utilisateur d'aucune feuille "
-                        "Télédéclaration (interne ou externe) de ce classeur : seuls ces utilisateurs ont "
-                        "des catégories. Corrigez le login ou supprimez la ligne.",
+            yield error(FindingCode.CATEGORY_UNKNOWN_LOGIN, unknown_category_login(shown(login)),
                         **matrix.where(row, "login"))
     for key, (table, row, values) in declarants.items():
         if key not in listed and certainly_created(values["action"], request):
-            yield error("CATEGORY_MISSING",
-                        f"L'utilisateur « {shown(values['login'])} » n'aurait aucune catégorie : ajoutez "
-                        f"une ligne à son login dans la feuille « {matrix.sheet} » et mettez X sous au "
-                        "moins une catégorie.", **table.where(row, "login"))
+            yield error(FindingCode.CATEGORY_MISSING,
+                        category_missing(shown(values["login"]), matrix.sheet, has_row=False),
+                        **table.where(row, "login"))
 
 
 def _declarant_rows(parsed: ParsedWorkbook) -> dict[str, tuple[TableData, int, dict[str, str]]]:
@@ -254,8 +252,8 @@ def _no_mark(matrix: TableData, row: int, values: dict[str, str], login: str,
     marks = [c for c in CATEGORIES if c not in matrix.missing]
     if len(marks) < len(CATEGORIES):
         return  # a category column is missing: its marks cannot be seen
-    if not any(values[c] for c in marks):
-        keep = "" if created else ", ou supprimez la ligne pour garder ses catégories actuelles"
-        yield error("CATEGORY_MISSING",
-                    f"L'utilisateur « {shown(login)} » n'aurait aucune catégorie : mettez X sous au moins "
-                    f"une catégorie ({one_of(CATEGORIES)}){keep}.", **matrix.where(row, marks[0]))
+    # Any typed value counts as a mark here: a wrong one is INVALID_VALUE's to say.
+    if leaves_no_category({c for c in marks if values[c]}):
+        yield error(FindingCode.CATEGORY_MISSING, category_missing(shown(login), matrix.sheet, has_row=True,
+                                                         may_keep=not created),
+                    **matrix.where(row, marks[0]))

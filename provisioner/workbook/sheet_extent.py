@@ -15,6 +15,7 @@ from xml.parsers import expat
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import error
 from provisioner.workbook.text import column_letter
 from provisioner.workbook.unsafe_file import SAVE_AS_XLSX, UnsafeFile, too_large, unreadable
@@ -68,7 +69,7 @@ def _check_extent(data: bytes, sheet: str | None) -> int:
     if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
         where = f"La feuille « {sheet} »" if sheet else "Une feuille du classeur"
         raise UnsafeFile(error(
-            "FILE_TOO_LARGE", f"{where} contient des données jusqu'à la ligne {rows}, colonne "
+            FindingCode.FILE_TOO_LARGE, f"{where} contient des données jusqu'à la ligne {rows}, colonne "
             f"{column_letter(max(columns, 1) - 1)} : c'est bien au-delà de ce qu'un bordereau peut contenir. "
             "Supprimez les lignes et colonnes inutilisées (ou repartez du modèle vierge) et renvoyez le fichier.",
             sheet=sheet))

@@ -6,6 +6,7 @@ each of them can refuse a file without importing the others.
 
 from __future__ import annotations
 
+from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 
 SAVE_AS_XLSX = "Enregistrez le fichier au format « Classeur Excel (.xlsx) » et renvoyez-le."
@@ -20,12 +21,12 @@ class UnsafeFile(Exception):
 
 
 def too_large(message: str) -> UnsafeFile:
-    return UnsafeFile(error("FILE_TOO_LARGE", message))
+    return UnsafeFile(error(FindingCode.FILE_TOO_LARGE, message))
 
 
 def unreadable(message: str) -> UnsafeFile:
-    return UnsafeFile(error("FILE_UNREADABLE", message))
+    return UnsafeFile(error(FindingCode.FILE_UNREADABLE, message))
 
 
 def wrong_type(message: str) -> UnsafeFile:
-    return UnsafeFile(error("FILE_TYPE", message))
+    return UnsafeFile(error(FindingCode.FILE_TYPE, message))

@@ -16,6 +16,7 @@ from typing import ClassVar, TypeVar
 
 from sqlalchemy import Connection
 
+from provisioner.domain.vocabulary import RequestStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.mails import MailCounts, MailToWatch, mail_counts, mails_to_watch
 from provisioner.service.read_models.paging import Capped
@@ -85,8 +86,8 @@ def collect(ctx: ServiceContext, now: datetime, *, rows: int | None, recent: int
             subscriptions=Capped(subscriptions_waiting(uow.conn, now, rows), waiting),
             overdue=overdue,
             locked=_capped(locked(uow.conn, now, rows), rows, lambda c: count_locked(c, now), uow.conn),
-            requests=_capped(_waiting_requests(uow.conn, rows), rows, lambda c: count_requests(c, "waiting"),
-                             uow.conn),
+            requests=_capped(_waiting_requests(uow.conn, rows), rows,
+                             lambda c: count_requests(c, RequestStatus.WAITING), uow.conn),
             recent=recent_submissions(uow.conn, recent),
             mails=mails_to_watch(uow.conn, mails) if mails else [],
             codes=frequent_error_codes(uow.conn, now - ERROR_WINDOW, TOP_CODES),
@@ -102,4 +103,4 @@ def _capped(found: list[R], limit: int | None, count: Callable[[Connection], int
 
 def _waiting_requests(conn: Connection, limit: int | None) -> list[RequestWithSummary]:
     return [RequestWithSummary(**r, summary=request_summary(r["kind"], r["payload"]))
-            for r in request_rows(conn, "waiting", limit)]
+            for r in request_rows(conn, RequestStatus.WAITING, limit)]

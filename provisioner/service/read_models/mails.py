@@ -7,6 +7,7 @@ from typing import Any, TypedDict, cast
 
 from sqlalchemy import Connection, Select, func, select
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.service.unit_of_work import UnitOfWork
@@ -45,7 +46,7 @@ def mail_columns() -> Select[Any]:
 
 def list_mails(ctx: ServiceContext, *, status: str = "", page: int = 1) -> Page[MailRow]:
     """Emails failed or waiting (or of one of those statuses), failures first, oldest first."""
-    wanted = (status,) if status in ("pending", "failed") else ("failed", "pending")
+    wanted = (status,) if status in (MailStatus.PENDING, MailStatus.FAILED) else (MailStatus.FAILED, MailStatus.PENDING)
     query = (mail_columns().where(mail_queue.c.status.in_(wanted))
              .order_by(mail_queue.c.status, mail_queue.c.id))
     with UnitOfWork(ctx, read_only=True) as uow:
@@ -57,7 +58,7 @@ def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:
     query = (select(mail_queue.c.id, mail_queue.c.kind, mail_queue.c.recipients, mail_queue.c.subject,
                     mail_queue.c.status, mail_queue.c.attempts, mail_queue.c.next_attempt_at,
                     mail_queue.c.last_error, mail_queue.c.created_at)
-             .where(mail_queue.c.status.in_(("pending", "failed")))
+             .where(mail_queue.c.status.in_((MailStatus.PENDING, MailStatus.FAILED)))
              .order_by(mail_queue.c.status.desc(), mail_queue.c.created_at).limit(limit))
     return [cast(MailToWatch, dict(row._mapping)) for row in conn.execute(query)]
 
@@ -66,6 +67,6 @@ def mail_counts(conn: Connection) -> MailCounts:
     query = select(mail_queue.c.status, func.count()).group_by(mail_queue.c.status)
     counts: dict[str, int] = {status: int(n) for status, n in conn.execute(query)}
     oldest = conn.execute(select(func.min(mail_queue.c.created_at))
-                          .where(mail_queue.c.status == "pending")).scalar()
-    return {"pending": int(counts.get("pending", 0)), "failed": int(counts.get("failed", 0)),
+                          .where(mail_queue.c.status == MailStatus.PENDING)).scalar()
+    return {"pending": int(counts.get(MailStatus.PENDING, 0)), "failed": int(counts.get(MailStatus.FAILED, 0)),
             "oldest_pending": oldest}

@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Row, func, select
 
+from provisioner.domain.vocabulary import RequestStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
@@ -36,7 +37,7 @@ class WaitingRequest(TypedDict):
     age_hours: float
 
 
-def list_requests(ctx: ServiceContext, status: str | None = "waiting") -> list[RequestSummary]:
+def list_requests(ctx: ServiceContext, status: str | None = RequestStatus.WAITING) -> list[RequestSummary]:
     """Requests of one status (waiting by default; None for all), oldest first, without hashes."""
     if status is not None and status not in REQUEST_STATUSES:
         raise UnknownStatus(value=status)
@@ -68,6 +69,6 @@ def requests_waiting(conn: Connection, now: datetime) -> list[WaitingRequest]:
     """Every waiting request, briefly, with how long it has waited (the CLI's status)."""
     query = (select(requests.c.id, requests.c.kind, requests.c.created_at, adherents.c.numero)
              .join(adherents, adherents.c.id == requests.c.adherent_id)
-             .where(requests.c.status == "waiting").order_by(requests.c.id))
+             .where(requests.c.status == RequestStatus.WAITING).order_by(requests.c.id))
     return [{"id": r.id, "numero": r.numero, "kind": r.kind, "since": r.created_at,
              "age_hours": hours(now - r.created_at)} for r in conn.execute(query)]

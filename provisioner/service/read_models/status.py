@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import Connection, Select, func, select
 
+from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.inbox import is_candidate_name
 from provisioner.service.read_models.mails import MailCounts, mail_counts
@@ -84,7 +85,7 @@ def inbox_state(inbox: Path) -> InboxState:
 def subscriptions_waiting(conn: Connection, now: datetime, limit: int | None = None) -> list[WaitingSubscription]:
     """Subscriptions waiting for validation, oldest (so the overdue ones) first; the first `limit` if given."""
     query = select(adherents.c.numero, adherents.c.raison_sociale, adherents.c.created_at).where(
-        adherents.c.status == "pending").order_by(adherents.c.created_at).limit(limit)
+        adherents.c.status == AdherentStatus.PENDING).order_by(adherents.c.created_at).limit(limit)
     return [{"numero": r.numero, "raison_sociale": r.raison_sociale, "since": r.created_at,
              "age_hours": hours(now - r.created_at), "overdue": now - r.created_at > SUBSCRIPTION_OVERDUE}
             for r in conn.execute(query)]
@@ -93,7 +94,7 @@ def subscriptions_waiting(conn: Connection, now: datetime, limit: int | None = N
 def count_subscriptions_waiting(conn: Connection, now: datetime) -> tuple[int, int]:
     """(waiting, of which overdue): the dashboard's tile, without listing them."""
     overdue = func.count().filter(adherents.c.created_at < now - SUBSCRIPTION_OVERDUE)
-    total, late = conn.execute(select(func.count(), overdue).where(adherents.c.status == "pending")).one()
+    total, late = conn.execute(select(func.count(), overdue).where(adherents.c.status == AdherentStatus.PENDING)).one()
     return int(total), int(late or 0)
 
 

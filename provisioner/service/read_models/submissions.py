@@ -7,6 +7,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 
 from sqlalchemy import Connection, Select, case, distinct, func, literal, select, union_all
 
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.mails import mail_columns
@@ -151,7 +152,7 @@ def unfinished(conn: Connection) -> list[Unfinished]:
     """Submissions still processing, or whose outputs are owed (written by the service once it can: service.owed)."""
     query = (select(submissions.c.id, submissions.c.file_name, submissions.c.status,
                     submissions.c.received_at, submissions.c.adherent_numero)
-             .where((submissions.c.status == "processing") | submissions.c.finished_at.is_(None))
+             .where((submissions.c.status == SubmissionStatus.PROCESSING) | submissions.c.finished_at.is_(None))
              .order_by(submissions.c.received_at))
     return [{"id": r.id, "file": r.file_name, "status": r.status, "received_at": r.received_at,
              "adherent": r.adherent_numero} for r in conn.execute(query)]
@@ -169,7 +170,7 @@ def frequent_error_codes(conn: Connection, since: datetime, top: int) -> list[Er
     occurrences = func.sum(submission_errors.c.occurrences)
     query = (select(submission_errors.c.code, files, occurrences)
              .join(submissions, submissions.c.id == submission_errors.c.submission_id)
-             .where(submissions.c.status == "rejected", submissions.c.received_at >= since)
+             .where(submissions.c.status == SubmissionStatus.REJECTED, submissions.c.received_at >= since)
              .group_by(submission_errors.c.code))
     # A few dozen codes at most: ranked here, so ties fall the same way whatever the database's collation.
     found = [ErrorCode(str(code), int(n), int(total or 0)) for code, n, total in conn.execute(query)]

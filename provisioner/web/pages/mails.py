@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from provisioner.domain.vocabulary import MailStatus
 from provisioner.service.mail_retry import UnknownMail, retry_mail
 from provisioner.service.read_models import mails
 from provisioner.web.guard import Web, guarded, page_number
@@ -12,7 +13,7 @@ from provisioner.web.guard import Web, guarded, page_number
 
 @guarded("lecture")
 def mail_list(web: Web) -> Response:
-    status = web.choice("statut", ("pending", "failed"))
+    status = web.choice("statut", (MailStatus.PENDING, MailStatus.FAILED))
     found = mails.list_mails(web.ctx, status=status, page=page_number(web.request))
     return web.render("courriels.html", found=found, statut=status)
 

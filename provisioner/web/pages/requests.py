@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from provisioner.domain.vocabulary import RequestStatus
 from provisioner.service import decisions, operator_commands
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
@@ -26,7 +27,7 @@ def _request_id(web: Web) -> int:
 def _waiting(web: Web) -> Page[dict[str, Any]]:
     # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
-    found = list_requests(web.ctx, "waiting")
+    found = list_requests(web.ctx, RequestStatus.WAITING)
     start = (number - 1) * PAGE_SIZE
     rows = [{**r, "summary": request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
     return Page(rows, number, len(found) > start + PAGE_SIZE)
