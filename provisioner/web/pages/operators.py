@@ -9,6 +9,7 @@ from provisioner.service import operators
 from provisioner.service.read_models import audit
 from provisioner.store.tables import OPERATOR_ROLES
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording.labels import OPERATOR_ROLE
 
 
 def _listing(web: Web, status_code: int = 200, error: str = "") -> Response:
@@ -37,8 +38,29 @@ def operator_add(web: Web) -> Response:
 @guarded("admin", post=True)
 def operator_disable(web: Web) -> Response:
     login = str(web.request.path_params["login"])
-    operators.disable_operator(web.ctx, login, actor=web.operator.login)
+    try:
+        operators.disable_operator(web.ctx, login, actor=web.operator.login)
+    except (operators.OwnAccount, operators.LastAdmin) as error:
+        return _listing(web, 409, str(error))
     return _done(web, f"Opérateur {login} désactivé", "Ses sessions ouvertes sont fermées.")
+
+
+@guarded("admin", post=True)
+def operator_enable(web: Web) -> Response:
+    login = str(web.request.path_params["login"])
+    operators.enable_operator(web.ctx, login, actor=web.operator.login)
+    return _done(web, f"Opérateur {login} réactivé", "Il peut se connecter avec son mot de passe et son rôle.")
+
+
+@guarded("admin", post=True)
+def operator_role(web: Web) -> Response:
+    login = str(web.request.path_params["login"])
+    role = web.field("role", 20)
+    try:
+        operators.change_role(web.ctx, login, role, actor=web.operator.login)
+    except (operators.OwnAccount, operators.LastAdmin, operators.UnknownRole) as error:
+        return _listing(web, 409, str(error))
+    return _done(web, f"Opérateur {login} : rôle {role_label(role)}", "Le nouveau rôle vaut dès sa page suivante.")
 
 
 @guarded("admin", post=True)
@@ -53,6 +75,10 @@ def operator_password(web: Web) -> Response:
         return _listing(web, 400, str(error))
     return _done(web, f"Mot de passe de l'opérateur {login} changé",
                  "Son blocage est levé et ses sessions ouvertes sont fermées.")
+
+
+def role_label(role: str) -> str:
+    return OPERATOR_ROLE.get(role, role)
 
 
 def _done(web: Web, title: str, line: str = "") -> Response:
@@ -72,5 +98,7 @@ routes = [
     Route("/operateurs", operator_add, methods=["POST"]),
     Route("/operateurs/{login}/desactiver", operator_disable, methods=["POST"]),
     Route("/operateurs/{login}/mot-de-passe", operator_password, methods=["POST"]),
+    Route("/operateurs/{login}/reactiver", operator_enable, methods=["POST"]),
+    Route("/operateurs/{login}/role", operator_role, methods=["POST"]),
     Route("/journal", journal, methods=["GET"]),
 ]
