@@ -181,11 +181,11 @@ def test_a_session_ends_after_30_idle_minutes_and_when_the_operator_is_disabled(
     ctx.clock.now += timedelta(minutes=29)  # type: ignore[attr-defined]
     assert client.get("/").status_code == 200
     ctx.clock.now += timedelta(minutes=31)  # type: ignore[attr-defined]
-    assert client.get("/").headers["location"] == "/connexion"
+    assert client.get("/").headers["location"] == "/connexion?fin=1"
 
     again, _ = signed_in(ctx, "lecture")
     operators.disable_operator(ctx, "lecture")
-    assert again.get("/").headers["location"] == "/connexion"
+    assert again.get("/").headers["location"] == "/connexion?fin=1"
     assert sign_in(client_for(ctx), "lecture").status_code == 401
 
 
@@ -464,7 +464,7 @@ def test_an_admin_manages_operators_from_the_web(sqlite_ctx):
     new = "nouveau-mot-de-passe-1"
     assert client.post("/operateurs/said/mot-de-passe", data={"csrf_token": token, "password": new,
                                                                "confirmation": new}).status_code == 200
-    assert said.get("/").headers["location"] == "/connexion"  # its session ended
+    assert said.get("/").headers["location"] == "/connexion?fin=1"  # its session ended
     assert client.post("/operateurs/said/desactiver", data={"csrf_token": token}).status_code == 200
     assert sign_in(client_for(sqlite_ctx), "said", new).status_code == 401
     assert client.post("/operateurs/personne/desactiver", data={"csrf_token": token}).status_code == 404
