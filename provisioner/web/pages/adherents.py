@@ -67,7 +67,8 @@ def unlock(web: Web) -> Response:
     numero = _numero(web)
     result = companies.unlock(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
     line = (f"{result.failed_auth} échec(s) effacé(s)." if result.was_locked else
-            f"Il n'était pas bloqué ; compteur d'échecs remis à zéro ({result.failed_auth} avant).")
+            f"Il n'était pas bloqué ; compteur d'échecs remis à zéro ({result.failed_auth} avant)."
+            if result.failed_auth else "Il n'était pas bloqué et n'avait aucun échec : rien n'a été changé.")
     return _done(web, numero, f"Adhérent {numero} débloqué", [line])
 
 

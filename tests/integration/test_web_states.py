@@ -1,0 +1,53 @@
+"""The back office never shows a state that is not the store's: held changes, refused files, idle buttons."""
+
+from __future__ import annotations
+
+import html
+
+from provisioner.service import subscriptions
+from provisioner.service.read_models.accounts import list_accounts
+from tests.factory import user
+from tests.integration.test_agence import subscribe, update_book
+from tests.integration.test_web import (  # noqa: F401 (sqlite_ctx: a fixture)
+    NUMERO,
+    audit_rows,
+    signed_in,
+    sqlite_ctx,
+)
+
+
+def test_a_mass_deactivation_held_for_approval_says_nothing_is_applied_yet(sqlite_ctx, tmp_path):
+    subscribe(sqlite_ctx, tmp_path, users={"compte_adherent": [user(f"user{i}.ca", "compte_adherent")
+                                                                for i in range(6)]}, categories=[])
+    subscriptions.activate(sqlite_ctx, NUMERO)
+    held = update_book(sqlite_ctx, tmp_path, "maj.xlsx", users={"compte_adherent": [
+        {"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]})
+    client, _ = signed_in(sqlite_ctx, "validation")
+    page = html.unescape(client.get(f"/soumissions/{held.submission_id}").text)
+    assert "Changements à l'approbation de la demande (5)" in page and "Rien n'est encore appliqué" in page
+    assert "Changements (5)" not in page
+    dashboard = html.unescape(client.get("/").text)
+    assert "5 comptes désactivés à l'approbation de la demande ; rien n'est encore appliqué" in dashboard
+    assert all(a["status"] == "active" for a in list_accounts(sqlite_ctx, adherent=NUMERO))  # what the store says
+
+
+def test_a_rejected_submission_offers_no_annulation(sqlite_ctx, tmp_path):
+    rejected = update_book(sqlite_ctx, tmp_path, "inconnu.xlsx")  # a Mise à jour for a company nobody knows
+    assert rejected.status == "rejected"
+    client, _ = signed_in(sqlite_ctx, "validation")
+    page = client.get(f"/soumissions/{rejected.submission_id}").text
+    assert "Refusé" in page and 'id="annulation"' not in page and "Annuler cette soumission" not in page
+
+
+def test_a_pending_company_gets_no_new_administrator_password_and_an_unlocked_one_no_unlock(sqlite_ctx, tmp_path):
+    subscribe(sqlite_ctx, tmp_path)
+    client, token = signed_in(sqlite_ctx, "validation")
+    page = html.unescape(client.get(f"/adherents/{NUMERO}").text)
+    assert "Nouveau mot de passe administrateur" not in page and ">Débloquer<" not in page
+    refused = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe", data={"csrf_token": token})
+    assert refused.status_code == 409 and "attend encore sa validation" in html.unescape(refused.text)
+    unlocked = client.post(f"/adherents/{NUMERO}/debloquer", data={"csrf_token": token})
+    assert unlocked.status_code == 200 and "rien n'a été changé" in html.unescape(unlocked.text)
+    assert audit_rows(sqlite_ctx.engine, "unlock") == [] and audit_rows(sqlite_ctx.engine, "admin_password_reset") == []
+    subscriptions.activate(sqlite_ctx, NUMERO)
+    assert "Nouveau mot de passe administrateur" in html.unescape(client.get(f"/adherents/{NUMERO}").text)
