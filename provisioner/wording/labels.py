@@ -119,7 +119,7 @@ ORIGIN = {
 OPERATOR_ROLE = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 
 EVENT = {
-    "activate": "validation d'abonnement", "unlock": "déblocage",
+    "subscribe": "abonnement reçu", "activate": "validation d'abonnement", "unlock": "déblocage",
     "admin_password_reset": "nouveau mot de passe administrateur", "request_approved": "demande approuvée",
     "request_rejected": "demande refusée", "mail_retry": "email renvoyé", "operator_add": "opérateur ajouté",
     "operator_disable": "opérateur désactivé", "operator_enable": "opérateur réactivé",

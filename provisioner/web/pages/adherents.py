@@ -13,12 +13,9 @@ from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
-from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 # The workbook's own labels for what the company and its delegate filled in (never the password rows).
-COMPANY_LABELS = {f.key: f.label for f in layout.ADHERENT_FIELDS}
-DELEGUE_LABELS = {f.key: f.label for f in layout.DELEGUE_FIELDS if f.kind != layout.Kind.PASSWORD}
 
 
 def _numero(web: Web) -> str:
@@ -43,7 +40,7 @@ def adherent_page(web: Web) -> Response:
     detail = company_reads.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
     # The latest changes only, like every list; each account's page has all of its own.
     changes = history.company_history(web.ctx, numero, limit=PAGE_SIZE + 1)
-    return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS,
+    return web.render("adherent.html", a=detail,
                       changes=changes[:PAGE_SIZE], more_changes=len(changes) > PAGE_SIZE)
 
 
