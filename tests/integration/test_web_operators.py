@@ -40,7 +40,7 @@ def test_the_last_active_admin_can_be_neither_disabled_nor_demoted(ctx):
 def test_an_admin_reenables_an_operator_and_changes_roles_with_the_audit(ctx):
     client, token = signed_in(ctx, "admin")
     operators.add_operator(ctx, "said", "lecture", PASSWORD)
-    assert client.post("/operateurs/said/desactiver", data={"csrf_token": token}).status_code == 200
+    assert client.post("/operateurs/said/desactiver", data={"csrf_token": token, "confirmer": "oui"}).status_code == 200
     assert sign_in(client_for(ctx), "said").status_code == 401
     page = client.get("/operateurs").text
     assert 'action="/operateurs/said/reactiver"' in page and 'action="/operateurs/said/desactiver"' not in page

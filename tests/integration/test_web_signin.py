@@ -133,9 +133,10 @@ def test_a_post_from_another_site_is_refused_whatever_its_token(sqlite_ctx):
         signin = client_for(sqlite_ctx).post("/connexion", data={"login": "said"}, headers=header)
         assert signin.status_code == 403 and "depuis une page de ce site" in signin.text
     assert next(o for o in operators.list_operators(sqlite_ctx) if o["login"] == "said")["active"]
-    ours = client.post("/operateurs/said/desactiver", data={"csrf_token": token},
+    ours = client.post("/operateurs/said/desactiver", data={"csrf_token": token, "confirmer": "oui"},
                        headers={"origin": "http://testserver"})
-    assert ours.status_code == 200
+    assert ours.status_code == 200 and not next(
+        o for o in operators.list_operators(sqlite_ctx) if o["login"] == "said")["active"]
 
 
 def test_secure_cookies_bring_the_host_prefix_and_hsts(sqlite_ctx):

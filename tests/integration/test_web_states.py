@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 
-from provisioner.service import subscriptions
+from provisioner.service import operators, subscriptions
 from provisioner.service.read_models.accounts import list_accounts
+from provisioner.service.read_models.requests import list_requests
 from tests.factory import user
 from tests.integration.test_agence import subscribe, update_book
 from tests.integration.test_web import (  # noqa: F401 (sqlite_ctx: a fixture)
@@ -44,10 +45,38 @@ def test_a_pending_company_gets_no_new_administrator_password_and_an_unlocked_on
     client, token = signed_in(sqlite_ctx, "validation")
     page = html.unescape(client.get(f"/adherents/{NUMERO}").text)
     assert "Nouveau mot de passe administrateur" not in page and ">Débloquer<" not in page
-    refused = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe", data={"csrf_token": token})
+    refused = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe",
+                          data={"csrf_token": token, "confirmer": "oui"})
     assert refused.status_code == 409 and "attend encore sa validation" in html.unescape(refused.text)
     unlocked = client.post(f"/adherents/{NUMERO}/debloquer", data={"csrf_token": token})
     assert unlocked.status_code == 200 and "rien n'a été changé" in html.unescape(unlocked.text)
     assert audit_rows(sqlite_ctx.engine, "unlock") == [] and audit_rows(sqlite_ctx.engine, "admin_password_reset") == []
     subscriptions.activate(sqlite_ctx, NUMERO)
     assert "Nouveau mot de passe administrateur" in html.unescape(client.get(f"/adherents/{NUMERO}").text)
+
+
+def test_irreversible_actions_ask_for_a_confirmation_first_without_javascript(sqlite_ctx, tmp_path):
+    subscribe(sqlite_ctx, tmp_path, users={"compte_adherent": [user(f"user{i}.ca", "compte_adherent")
+                                                                for i in range(6)]}, categories=[])
+    subscriptions.activate(sqlite_ctx, NUMERO)
+    update_book(sqlite_ctx, tmp_path, "maj.xlsx", users={"compte_adherent": [
+        {"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]})
+    client, token = signed_in(sqlite_ctx, "admin")
+    operators.add_operator(sqlite_ctx, "said", "lecture", "motdepasse-operateur-1")
+    [waiting] = list_requests(sqlite_ctx, "waiting")
+    for url in (f"/demandes/{waiting['id']}/approuver", f"/adherents/{NUMERO}/reinitialiser-mot-de-passe",
+                "/operateurs/said/desactiver"):
+        first = client.post(url, data={"csrf_token": token, "motif": "Lettre du 3 décembre"})
+        page = html.unescape(first.text)
+        assert first.status_code == 200 and "Cette action ne peut pas être annulée" in page, url
+        assert f'action="{url}"' in page and 'name="confirmer" value="oui"' in page
+        assert 'name="motif" value="Lettre du 3 décembre"' in page  # the first form's fields, posted again
+        assert "<script" not in page
+    # Nothing was done by the first steps.
+    assert all(a["status"] == "active" for a in list_accounts(sqlite_ctx, adherent=NUMERO))
+    assert audit_rows(sqlite_ctx.engine, "admin_password_reset") == []
+    assert next(o for o in operators.list_operators(sqlite_ctx) if o["login"] == "said")["active"]
+    done = client.post(f"/demandes/{waiting['id']}/approuver",
+                       data={"csrf_token": token, "motif": "Lettre du 3 décembre", "confirmer": "oui"})
+    assert done.status_code == 200 and f"Demande {waiting['id']} approuvée" in done.text
+    assert sum(a["status"] == "disabled" for a in list_accounts(sqlite_ctx, adherent=NUMERO)) == 5

@@ -11,6 +11,7 @@ from provisioner.service import companies, history, operator_commands, subscript
 from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
+from provisioner.web.confirm import confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
 
@@ -72,6 +73,12 @@ def unlock(web: Web) -> Response:
 @guarded("validation", post=True)
 def reset_password(web: Web) -> Response:
     numero = _numero(web)
+    ask = confirmation(web, f"Nouveau mot de passe administrateur pour l'adhérent {numero} ?",
+                       ["Un mot de passe est tiré au hasard et envoyé par email à la personne déléguée enregistrée ; "
+                        "l'actuel cesse de valoir aussitôt. À faire seulement à réception de la lettre signée."],
+                       "Envoyer un nouveau mot de passe", f"/adherents/{numero}")
+    if ask is not None:
+        return ask
     result = companies.reset_admin_password(web.ctx, numero, actor=web.operator.login,
                                          reason=web.field("motif") or None)
     return _done(web, numero, "Nouveau mot de passe administrateur envoyé",

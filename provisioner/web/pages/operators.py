@@ -8,6 +8,7 @@ from starlette.routing import Route
 from provisioner.service import operators
 from provisioner.service.read_models import audit
 from provisioner.store.tables import OPERATOR_ROLES
+from provisioner.web.confirm import confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import OPERATOR_ROLE
 
@@ -38,6 +39,14 @@ def operator_add(web: Web) -> Response:
 @guarded("admin", post=True)
 def operator_disable(web: Web) -> Response:
     login = str(web.request.path_params["login"])
+    if login == web.operator.login:  # refused before asking: no confirmation for what cannot be done
+        return _listing(web, 409, str(operators.OwnAccount(what="désactiver")))
+    ask = confirmation(web, f"Désactiver l'opérateur {login} ?",
+                       [f"{login} ne pourra plus se connecter et ses sessions ouvertes seront fermées tout de suite.",
+                        "Un administrateur pourra le réactiver ensuite (bouton « Réactiver »)."],
+                       "Désactiver", "/operateurs")
+    if ask is not None:
+        return ask
     try:
         operators.disable_operator(web.ctx, login, actor=web.operator.login)
     except (operators.OwnAccount, operators.LastAdmin) as error:

@@ -11,6 +11,7 @@ from provisioner.service import decisions, operator_commands
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.request_summary import request_summary
+from provisioner.web.confirm import confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
 
@@ -39,6 +40,14 @@ def request_list(web: Web) -> Response:
 @guarded("validation", post=True)
 def approve(web: Web) -> Response:
     request_id = _request_id(web)
+    waiting = next((r for r in list_requests(web.ctx, "waiting") if r["id"] == request_id), None)
+    if waiting is not None and waiting["kind"] == "mass_disable":
+        ask = confirmation(web, f"Approuver la demande {request_id} ?",
+                           [request_summary(waiting["kind"], waiting["payload"]),
+                            "Les comptes listés sur la page des demandes seront désactivés tout de suite."],
+                           "Approuver et désactiver", f"/demandes#demande-{request_id}")
+        if ask is not None:
+            return ask
     decision = decisions.approve_request(web.ctx, request_id, actor=web.operator.login,
                                       reason=web.field("motif") or None)
     lines = [f"{len(decision.applied)} changement(s) appliqué(s), {len(decision.skipped)} ignoré(s)."]
