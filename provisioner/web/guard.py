@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -63,6 +64,14 @@ class Web:
         """A list page's filter that takes one of `allowed`; anything else is no filter ('')."""
         value = self.request.query_params.get(name, "")
         return value if value in allowed else ""
+
+    def day(self, name: str) -> date | None:
+        """A list page's date filter (`2026-12-07`, as `<input type="date">` sends it); else no filter."""
+        raw = self.query(name, 10)
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         return page(template, status_code, operator=self.operator, csrf_token=self.session.csrf_token,

@@ -76,7 +76,15 @@ def submission_columns() -> Select[Any]:
 def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "", day: date | None = None,
                      page: int = 1) -> Page[SubmissionRow]:
     """Submissions, newest first, of one company, one status and/or one day (UTC)."""
-    query = submission_columns().order_by(submissions.c.received_at.desc(), submissions.c.id.desc())
+    query = filter_submissions(submission_columns(), adherent=adherent, status=status, day=day).order_by(
+        submissions.c.received_at.desc(), submissions.c.id.desc())
+    with UnitOfWork(ctx, read_only=True) as uow:
+        return fetch_page(uow.conn, query, page, SubmissionRow)
+
+
+def filter_submissions(query: Select[Any], *, adherent: str = "", status: str = "",
+                       day: date | None = None) -> Select[Any]:
+    """`query` cut to one company, one status and/or one day (UTC): the list's filters, and its export's."""
     if adherent:
         query = query.where(submissions.c.adherent_numero == adherent)
     if status:
@@ -85,8 +93,7 @@ def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "
         start = datetime.combine(day, time(), tzinfo=UTC)
         query = query.where(submissions.c.received_at >= start,
                             submissions.c.received_at < start + timedelta(days=1))
-    with UnitOfWork(ctx, read_only=True) as uow:
-        return fetch_page(uow.conn, query, page, SubmissionRow)
+    return query
 
 
 def submission_detail(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.service import operators
 from provisioner.service.read_models import audit
+from provisioner.service.read_models.exports import in_chunks
 from provisioner.store.tables import OPERATOR_ROLES
+from provisioner.store.tables import audit as audit_table
+from provisioner.web import words
 from provisioner.web.confirm import confirmation
+from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
-from provisioner.wording.labels import OPERATOR_ROLE
+from provisioner.wording.labels import EVENT, OPERATOR_ROLE, label
 
 
 def _listing(web: Web, status_code: int = 200, error: str = "") -> Response:
@@ -95,11 +101,27 @@ def _done(web: Web, title: str, line: str = "") -> Response:
                       back={"href": "/operateurs", "label": "Retour aux opérateurs"})
 
 
+def _journal_filters(web: Web) -> dict[str, Any]:
+    return {"actor": web.query("operateur", 64), "action": web.choice("action", EVENT), "day": web.day("date")}
+
+
 @guarded("lecture")
 def journal(web: Web) -> Response:
-    actor = web.query("operateur", 64)
-    found = audit.journal(web.ctx, actor=actor, page=page_number(web.request))
-    return web.render("journal.html", found=found, actor=actor)
+    chosen = _journal_filters(web)
+    found = audit.journal(web.ctx, **chosen, page=page_number(web.request))
+    day = chosen["day"]
+    filters = {"operateur": chosen["actor"], "action": chosen["action"], "date": day.isoformat() if day else ""}
+    return web.render("journal.html", found=found, filters=filters, actions=EVENT)
+
+
+@guarded("lecture")
+def journal_export(web: Web) -> Response:
+    """Every audit row the page's filters keep, newest first."""
+    query = audit.filter_journal(audit.journal_columns(), **_journal_filters(web))
+    rows = (audit.audit_row(r) for r in in_chunks(web.ctx, query, [audit_table.c.id], descending=True))
+    return csv_response("journal.csv", ("Quand", "Qui", "Action", "Adhérent", "Sur", "Motif"),
+                        ([spreadsheet_time(r["at"]), words.actor(r["actor"]).text, label(EVENT, r["action"]),
+                          r["adherent_numero"], words.target(r["target"]).text, r["reason"]] for r in rows))
 
 
 routes = [
@@ -110,4 +132,5 @@ routes = [
     Route("/operateurs/{login}/reactiver", operator_enable, methods=["POST"]),
     Route("/operateurs/{login}/role", operator_role, methods=["POST"]),
     Route("/journal", journal, methods=["GET"]),
+    Route("/journal.csv", journal_export, methods=["GET"]),
 ]

@@ -11,6 +11,7 @@ from provisioner.service import decisions, operator_commands
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.request_summary import request_summary
+from provisioner.store.tables import REQUEST_KINDS
 from provisioner.web.confirm import confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
@@ -26,10 +27,11 @@ def _request_id(web: Web) -> int:
 def _waiting(web: Web) -> Page[dict[str, Any]]:
     # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
-    found = list_requests(web.ctx, "waiting")
+    kind = web.choice("type", REQUEST_KINDS)
+    found = [r for r in list_requests(web.ctx, "waiting") if not kind or r["kind"] == kind]
     start = (number - 1) * PAGE_SIZE
     rows = [{**r, "summary": request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
-    return Page(rows, number, len(found) > start + PAGE_SIZE)
+    return Page(rows, number, len(found) > start + PAGE_SIZE, {"kind": kind, "total": len(found)})
 
 
 @guarded("lecture")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from starlette.responses import FileResponse, Response
@@ -20,9 +19,18 @@ from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_F
 from provisioner.service import revert as reverting
 from provisioner.service.read_models import change_sets as changes
 from provisioner.service.read_models.errors import UnknownSubmission
-from provisioner.service.read_models.submissions import list_submissions, submission_detail
+from provisioner.service.read_models.exports import in_chunks
+from provisioner.service.read_models.submissions import (
+    filter_submissions,
+    list_submissions,
+    submission_columns,
+    submission_detail,
+)
 from provisioner.store.tables import SUBMISSION_STATUSES
+from provisioner.store.tables import submissions as submissions_table
+from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording.labels import REQUEST_TYPE, SUBMISSION_BADGE, label
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # What a submission's folder may hold, and how each is offered (never a path taken from the request).
@@ -34,21 +42,31 @@ FILES = {
 }
 
 
+def _filters(web: Web) -> dict[str, Any]:
+    return {"adherent": web.query("adherent", 10), "status": web.choice("statut", SUBMISSION_STATUSES),
+            "day": web.day("date")}
+
+
 @guarded("lecture")
 def submission_list(web: Web) -> Response:
-    adherent = web.query("adherent", 10)
-    status = web.choice("statut", SUBMISSION_STATUSES)
-    day = _day(web.query("date"))
-    found = list_submissions(web.ctx, adherent=adherent, status=status, day=day, page=page_number(web.request))
+    chosen = _filters(web)
+    found = list_submissions(web.ctx, **chosen, page=page_number(web.request))
+    day = chosen["day"]
     return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES,
-                      filters={"adherent": adherent, "statut": status, "date": day.isoformat() if day else ""})
+                      filters={"adherent": chosen["adherent"], "statut": chosen["status"],
+                               "date": day.isoformat() if day else ""})
 
 
-def _day(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+@guarded("lecture")
+def submission_export(web: Web) -> Response:
+    """Every submission the page's filters keep, newest first."""
+    query = filter_submissions(submission_columns(), **_filters(web))
+    rows = in_chunks(web.ctx, query, [submissions_table.c.received_at, submissions_table.c.id], descending=True)
+    return csv_response("soumissions.csv", ("Reçue le", "Soumission", "Fichier", "Adhérent", "Type", "Statut",
+                                            "Erreurs"),
+                        ([spreadsheet_time(r["received_at"]), r["id"], r["file_name"], r["adherent_numero"],
+                          label(REQUEST_TYPE, r["request_type"] or ""), label(SUBMISSION_BADGE, r["status"]),
+                          r["errors"] or 0] for r in rows))
 
 
 def _submission_id(web: Web) -> str:
@@ -132,6 +150,7 @@ def submission_file(web: Web) -> Response:
 
 routes = [
     Route("/soumissions", submission_list, methods=["GET"]),
+    Route("/soumissions.csv", submission_export, methods=["GET"]),
     Route("/soumissions/{id}", submission_page, methods=["GET"]),
     Route("/soumissions/{id}/fichiers/{name}", submission_file, methods=["GET"]),
     Route("/soumissions/{id}/annuler", revert_submission, methods=["POST"]),
