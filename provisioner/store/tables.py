@@ -385,6 +385,10 @@ sign_in_failures = Table(
 )
 Index(None, sign_in_failures.c.address, sign_in_failures.c.at)
 Index(None, sign_in_failures.c.at)
+# Every column a deep list page sorts and pages on (the list reads ids from the index alone).
+Index(None, submissions.c.received_at, submissions.c.id)
+Index(None, accounts.c.status, accounts.c.login_key, accounts.c.id)
+Index(None, accounts.c.teleservice, accounts.c.login_key, accounts.c.id)
 
 # What the web pages search and sort on, at 20,000 companies and 200,000 accounts.
 Index("ix_accounts_lower_nom", func.lower(accounts.c.nom))

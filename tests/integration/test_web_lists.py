@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
+from datetime import timedelta
 
 from sqlalchemy import insert
 
 from provisioner.service import subscriptions
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.exports import in_chunks
-from provisioner.store.tables import audit, utcnow
+from provisioner.service.read_models.submissions import Cursor, list_submissions
+from provisioner.store.tables import audit, submissions, utcnow
 from tests.factory import make_workbook, user
 from tests.integration.test_agence import subscribe
 from tests.integration.test_web import (  # noqa: F401 (ctx, sqlite_ctx: fixtures)
@@ -80,3 +84,48 @@ def test_exports_read_every_row_once_by_key_even_with_equal_times(ctx):
     query = audit.select().with_only_columns(audit.c.id, audit.c.at, audit.c.target)
     seen = [r["target"] for r in in_chunks(ctx, query, [audit.c.at, audit.c.id], descending=True, chunk=5)]
     assert seen == [str(i) for i in reversed(range(23))]
+
+
+def _submissions(ctx, count: int) -> None:
+    """`count` submission rows, three at each instant (ties the keyset must break by id)."""
+    start = utcnow()
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(submissions), [
+            {"id": f"S{i:05d}", "sha256": f"{i:064x}", "file_name": f"f{i}.xlsx", "received_at": start
+             - timedelta(minutes=i // 3), "adherent_numero": f"{1000 + i % 7}",
+             "status": "rejected" if i % 4 == 0 else "accepted", "request_type": "mise_a_jour",
+             "report": {"errors": []}} for i in range(count)])
+
+
+def test_submissions_are_paged_by_key_with_their_total_page_numbers_and_sorts(ctx):
+    _submissions(ctx, 130)
+    first = list_submissions(ctx)
+    assert (first.total, first.pages, len(first.rows), first.has_next) == (130, 3, 50, True)
+    seen, page, after = [], first, None
+    while True:  # following "Suivante": each page starts after the last row of the one before
+        seen += [r["id"] for r in page.rows]
+        if not page.has_next:
+            break
+        after = Cursor.parse(page.extra["after"])
+        page = list_submissions(ctx, page=page.number + 1, after=after)
+    newest_first = sorted(range(130), key=lambda i: (i // 3, -i))  # three at each instant, then by id
+    assert seen == [f"S{i:05d}" for i in newest_first]  # none twice, none lost
+    assert [r["id"] for r in list_submissions(ctx, page=3).rows] == seen[100:]  # a page asked by number
+    oldest = list_submissions(ctx, sort="ancien").rows[0]["id"]
+    assert oldest == "S00129"
+    by_status = [r["status"] for r in list_submissions(ctx, sort="statut", page=2).rows]
+    assert by_status == sorted(by_status)
+    assert list_submissions(ctx, status="rejected").total == 33
+
+
+def test_the_submissions_page_shows_the_total_the_page_numbers_and_a_cursor(sqlite_ctx):
+    _submissions(sqlite_ctx, 130)
+    client, _ = signed_in(sqlite_ctx, "lecture")
+    page = client.get("/soumissions").text
+    assert "130 résultats" in page and "Page 1 sur 3" in page and 'page=3">Dernière' in page
+    following = re.search(r'href="\?page=2&amp;apres=([^"]+)">Suivante', page)
+    assert following, page[-1500:]
+    second = client.get("/soumissions?page=2&apres=" + html.unescape(following.group(1))).text
+    assert "Page 2 sur 3" in second and ">S00048<" in second and ">S00049<" not in second
+    assert "S00000" in client.get("/soumissions?tri=ancien&page=3").text
+    assert client.get("/soumissions?apres=n%27importe%20quoi").status_code == 200  # a bad cursor: page 1

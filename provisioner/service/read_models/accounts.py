@@ -11,7 +11,7 @@ from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
 from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
-from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
+from provisioner.service.read_models.paging import COUNT_CAP, PAGE_SIZE, SEARCH_MIN, Page, prefix
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import account_categories, accounts, adherents
@@ -135,8 +135,8 @@ def search_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", statu
     if len(text) < SEARCH_MIN:
         text = ""
     number = max(1, page)
-    matching = (matching_accounts(ctx, text, teleservice=teleservice, status=status)
-                .order_by(literal_column("login_key"))
+    every = matching_accounts(ctx, text, teleservice=teleservice, status=status)
+    matching = (every.order_by(literal_column("login_key"))
                 .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE).subquery())
     query = (found_columns()
              .join(matching, matching.c.id == accounts.c.id)
@@ -144,7 +144,16 @@ def search_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", statu
              .order_by(accounts.c.login_key))
     with UnitOfWork(ctx, read_only=True) as uow:
         rows = [cast(AccountFound, dict(r._mapping)) for r in uow.conn.execute(query)]
-    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+        if len(rows) <= PAGE_SIZE:  # the last page: the total is known without counting
+            total = (number - 1) * PAGE_SIZE + len(rows)
+        elif text:  # a text search ("bennani" matches thousands): counting would double the page's cost
+            return Page(rows[:PAGE_SIZE], number, True)
+        else:  # by téléservice or status alone: an index counts, up to a cap
+            capped = every.limit(COUNT_CAP + 1).subquery()
+            total = int(uow.conn.execute(select(func.count()).select_from(capped)).scalar_one())
+    if total > COUNT_CAP:
+        return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, {"at_least": COUNT_CAP})
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, total=total)
 
 
 def account_detail(ctx: ServiceContext, login: str) -> dict[str, Any]:

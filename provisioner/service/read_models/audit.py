@@ -35,7 +35,7 @@ def journal(ctx: ServiceContext, *, actor: str = "", action: str = "", day: date
     """The audit, newest first: who did what, to what, and why."""
     query = filter_journal(journal_columns(), actor=actor, action=action, day=day).order_by(audit.c.id.desc())
     with UnitOfWork(ctx, read_only=True) as uow:
-        found = fetch_page(uow.conn, query, page, dict)
+        found = fetch_page(uow.conn, query, page, dict, counted=True)
     found.rows = [audit_row(r) for r in found.rows]
     return found
 

@@ -26,7 +26,8 @@ def in_chunks(ctx: ServiceContext, query: Select[Any], keys: Sequence[ColumnElem
     while True:
         page = query.order_by(*order).limit(chunk)
         if last is not None:
-            after = tuple_(*keys) < tuple_(*last) if descending else tuple_(*keys) > tuple_(*last)
+            # A plain tuple on the right: each value is bound with its column's type (times as stored).
+            after = tuple_(*keys) < last if descending else tuple_(*keys) > last
             page = page.where(after)
         with UnitOfWork(ctx, read_only=True) as uow:
             rows = [dict(r._mapping) for r in uow.conn.execute(page)]

@@ -21,6 +21,8 @@ from provisioner.service.read_models import change_sets as changes
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.submissions import (
+    SORTS,
+    Cursor,
     filter_submissions,
     list_submissions,
     submission_columns,
@@ -42,6 +44,10 @@ FILES = {
 }
 
 
+SORT_LABELS = {"recent": "les plus récentes d'abord", "ancien": "les plus anciennes d'abord",
+               "adherent": "par adhérent", "statut": "par statut"}
+
+
 def _filters(web: Web) -> dict[str, Any]:
     return {"adherent": web.query("adherent", 10), "status": web.choice("statut", SUBMISSION_STATUSES),
             "day": web.day("date")}
@@ -50,11 +56,14 @@ def _filters(web: Web) -> dict[str, Any]:
 @guarded("lecture")
 def submission_list(web: Web) -> Response:
     chosen = _filters(web)
-    found = list_submissions(web.ctx, **chosen, page=page_number(web.request))
+    sort = web.choice("tri", SORTS) or "recent"
+    after = Cursor.parse(web.query("apres", 80))
+    found = list_submissions(web.ctx, **chosen, sort=sort, page=page_number(web.request), after=after)
     day = chosen["day"]
-    return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES,
-                      filters={"adherent": chosen["adherent"], "statut": chosen["status"],
-                               "date": day.isoformat() if day else ""})
+    filters = {"adherent": chosen["adherent"], "statut": chosen["status"], "date": day.isoformat() if day else "",
+               "tri": "" if sort == "recent" else sort}
+    return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES, filters=filters,
+                      sorts=SORT_LABELS)
 
 
 @guarded("lecture")
