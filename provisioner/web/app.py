@@ -7,8 +7,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -38,10 +38,17 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
                 message=message)
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask /favicon.ico before reading the page's <link rel="icon">: the same picture."""
+    del request
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def routes() -> list[BaseRoute]:
     found: list[BaseRoute] = []
     for area in (signin, dashboard, submissions, adherents, requests, accounts, mails, operators):
         found += area.routes
+    found.append(Route("/favicon.ico", favicon, methods=["GET"]))
     found.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return found
 

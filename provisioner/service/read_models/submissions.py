@@ -103,7 +103,8 @@ class Cursor(NamedTuple):
 
 
 def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "", day: date | None = None,
-                     sort: str = "recent", page: int = 1, after: Cursor | None = None) -> Page[SubmissionRow]:
+                     batch: str = "", sort: str = "recent", page: int = 1,
+                     after: Cursor | None = None) -> Page[SubmissionRow]:
     """Submissions of one company, one status and/or one day (UTC), sorted by `sort`, with their total.
 
     The page's ids come from the index alone (received_at, id), then only
@@ -112,7 +113,7 @@ def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "
     database seeks to it instead of counting rows off.
     """
     order = SORTS.get(sort, SORTS["recent"])
-    ids = filter_submissions(select(submissions.c.id), adherent=adherent, status=status, day=day)
+    ids = filter_submissions(select(submissions.c.id), adherent=adherent, status=status, day=day, batch=batch)
     number = max(1, page)
     with UnitOfWork(ctx, read_only=True) as uow:
         total = count_of(uow.conn, ids)
@@ -131,8 +132,11 @@ def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "
 
 
 def filter_submissions(query: Select[Any], *, adherent: str = "", status: str = "",
-                       day: date | None = None) -> Select[Any]:
-    """`query` cut to one company, one status and/or one day (UTC): the list's filters, and its export's."""
+                       day: date | None = None, batch: str = "") -> Select[Any]:
+    """`query` cut to one company, one status, one day (UTC) and/or one zip batch: the list's filters, and
+    its export's."""
+    if batch:
+        query = query.where(submissions.c.batch_id == batch)
     if adherent:
         query = query.where(submissions.c.adherent_numero == adherent)
     if status:

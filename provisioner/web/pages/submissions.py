@@ -8,6 +8,7 @@ changes touched the accounts shows them on the page, and nothing is changed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,7 @@ from provisioner.store.tables import SUBMISSION_STATUSES
 from provisioner.store.tables import submissions as submissions_table
 from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import dates
 from provisioner.wording.labels import REQUEST_TYPE, SUBMISSION_BADGE, label
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -50,7 +52,7 @@ SORT_LABELS = {"recent": "les plus récentes d'abord", "ancien": "les plus ancie
 
 def _filters(web: Web) -> dict[str, Any]:
     return {"adherent": web.query("adherent", 10), "status": web.choice("statut", SUBMISSION_STATUSES),
-            "day": web.day("date")}
+            "day": web.day("date"), "batch": web.query("lot", 64)}
 
 
 @guarded("lecture")
@@ -61,7 +63,7 @@ def submission_list(web: Web) -> Response:
     found = list_submissions(web.ctx, **chosen, sort=sort, page=page_number(web.request), after=after)
     day = chosen["day"]
     filters = {"adherent": chosen["adherent"], "statut": chosen["status"], "date": day.isoformat() if day else "",
-               "tri": "" if sort == "recent" else sort}
+               "lot": chosen["batch"], "tri": "" if sort == "recent" else sort}
     return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES, filters=filters,
                       sorts=SORT_LABELS)
 
@@ -102,7 +104,33 @@ def _form_state(given: dict[str, Any]) -> dict[str, Any]:
 
 @guarded("lecture")
 def submission_page(web: Web) -> Response:
-    return _show_submission(web)
+    try:
+        return _show_submission(web)
+    except UnknownSubmission:
+        duplicate = _duplicate_report(web)
+        if duplicate is None:
+            raise
+    original = str(duplicate["duplicate_of"])
+    return web.render("resultat.html", title=f"Soumission {duplicate.get('submission_id') or ''} : doublon",
+                      lines=[f"Le fichier « {duplicate.get('file') or ''} », reçu le "
+                             f"{dates.french(duplicate.get('received_at'))}, avait déjà été reçu : il n'a pas été "
+                             f"traité une seconde fois et rien n'a été modifié."],
+                      back={"href": "/soumissions", "label": "Retour aux soumissions"},
+                      more={"href": f"/soumissions/{original}", "label": f"Voir la soumission d'origine {original}"})
+
+
+def _duplicate_report(web: Web) -> dict[str, Any] | None:
+    """A duplicate has no row of its own (its file's SHA-256 is the original's): its report in the outbox
+    says which submission it repeats."""
+    path = web.ctx.outbox / _submission_id(web) / "rapport.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(report, dict) or report.get("status") != "duplicate":
+        return None
+    original = report.get("duplicate_of")
+    return report if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None
 
 
 def _show_revert(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
