@@ -68,7 +68,7 @@ def test_irreversible_actions_ask_for_a_confirmation_first_without_javascript(sq
                 "/operateurs/said/desactiver"):
         first = client.post(url, data={"csrf_token": token, "motif": "Lettre du 3 décembre"})
         page = html.unescape(first.text)
-        assert first.status_code == 200 and "Cette action ne peut pas être annulée" in page, url
+        assert first.status_code == 200 and "Rien n'est fait tant que vous ne confirmez pas" in page, url
         assert f'action="{url}"' in page and 'name="confirmer" value="oui"' in page
         assert 'name="motif" value="Lettre du 3 décembre"' in page  # the first form's fields, posted again
         assert "<script" not in page

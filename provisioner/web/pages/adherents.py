@@ -11,7 +11,7 @@ from provisioner.service import companies, history, operator_commands, subscript
 from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
-from provisioner.web.confirm import confirmation
+from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
 
@@ -75,7 +75,8 @@ def reset_password(web: Web) -> Response:
     numero = _numero(web)
     ask = confirmation(web, f"Nouveau mot de passe administrateur pour l'adhérent {numero} ?",
                        ["Un mot de passe est tiré au hasard et envoyé par email à la personne déléguée enregistrée ; "
-                        "l'actuel cesse de valoir aussitôt. À faire seulement à réception de la lettre signée."],
+                        "l'actuel cesse de valoir aussitôt. À faire seulement à réception de la lettre signée.",
+                        IRREVERSIBLE],
                        "Envoyer un nouveau mot de passe", f"/adherents/{numero}")
     if ask is not None:
         return ask

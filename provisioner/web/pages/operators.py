@@ -49,7 +49,8 @@ def operator_disable(web: Web) -> Response:
         return _listing(web, 409, str(operators.OwnAccount(what="désactiver")))
     ask = confirmation(web, f"Désactiver l'opérateur {login} ?",
                        [f"{login} ne pourra plus se connecter et ses sessions ouvertes seront fermées tout de suite.",
-                        "Un administrateur pourra le réactiver ensuite (bouton « Réactiver »)."],
+                        "Un administrateur pourra le réactiver ensuite (bouton « Réactiver ») ; ses sessions, elles, "
+                        "ne reviendront pas."],
                        "Désactiver", "/operateurs")
     if ask is not None:
         return ask

@@ -12,7 +12,7 @@ from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.request_summary import request_summary
 from provisioner.store.tables import REQUEST_KINDS
-from provisioner.web.confirm import confirmation
+from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
 
@@ -46,7 +46,8 @@ def approve(web: Web) -> Response:
     if waiting is not None and waiting["kind"] == "mass_disable":
         ask = confirmation(web, f"Approuver la demande {request_id} ?",
                            [request_summary(waiting["kind"], waiting["payload"]),
-                            "Les comptes listés sur la page des demandes seront désactivés tout de suite."],
+                            "Les comptes listés sur la page des demandes seront désactivés tout de suite.",
+                            IRREVERSIBLE],
                            "Approuver et désactiver", f"/demandes#demande-{request_id}")
         if ask is not None:
             return ask
