@@ -17,12 +17,17 @@ from tests.integration.test_web import (  # noqa: F401 (sqlite_ctx: a fixture)
 )
 
 
-def test_a_mass_deactivation_held_for_approval_says_nothing_is_applied_yet(sqlite_ctx, tmp_path):
-    subscribe(sqlite_ctx, tmp_path, users={"compte_adherent": [user(f"user{i}.ca", "compte_adherent")
-                                                                for i in range(6)]}, categories=[])
-    subscriptions.activate(sqlite_ctx, NUMERO)
-    held = update_book(sqlite_ctx, tmp_path, "maj.xlsx", users={"compte_adherent": [
+def mass_deactivation(ctx, tmp_path):
+    """A company of six accounts whose Mise à jour disables five: held for the Agence Virtuelle's approval."""
+    subscribe(ctx, tmp_path, users={"compte_adherent": [user(f"user{i}.ca", "compte_adherent") for i in range(6)]},
+              categories=[])
+    subscriptions.activate(ctx, NUMERO)
+    return update_book(ctx, tmp_path, "maj.xlsx", users={"compte_adherent": [
         {"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]})
+
+
+def test_a_mass_deactivation_held_for_approval_says_nothing_is_applied_yet(sqlite_ctx, tmp_path):
+    held = mass_deactivation(sqlite_ctx, tmp_path)
     client, _ = signed_in(sqlite_ctx, "validation")
     page = html.unescape(client.get(f"/soumissions/{held.submission_id}").text)
     assert "Changements à l'approbation de la demande (5)" in page and "Rien n'est encore appliqué" in page
@@ -56,11 +61,7 @@ def test_a_pending_company_gets_no_new_administrator_password_and_an_unlocked_on
 
 
 def test_irreversible_actions_ask_for_a_confirmation_first_without_javascript(sqlite_ctx, tmp_path):
-    subscribe(sqlite_ctx, tmp_path, users={"compte_adherent": [user(f"user{i}.ca", "compte_adherent")
-                                                                for i in range(6)]}, categories=[])
-    subscriptions.activate(sqlite_ctx, NUMERO)
-    update_book(sqlite_ctx, tmp_path, "maj.xlsx", users={"compte_adherent": [
-        {"action": "Désactiver", "login": f"user{i}.ca"} for i in range(5)]})
+    mass_deactivation(sqlite_ctx, tmp_path)
     client, token = signed_in(sqlite_ctx, "admin")
     operators.add_operator(sqlite_ctx, "said", "lecture", "motdepasse-operateur-1")
     [waiting] = list_requests(sqlite_ctx, "waiting")
