@@ -148,7 +148,12 @@ def pages(known: dict[str, Any]) -> list[str]:
             "/adherents?page=200", f"/adherents/{numero}", f"/adherents/{numero}?page=2", "/demandes",
             "/comptes?q=yb", "/comptes?q=yasmine", "/comptes?q=bennani", "/comptes?q=ybennani4",
             "/comptes?q=sbennani12@", "/courriels", "/courriels?statut=failed&page=10", "/journal",
-            "/journal?operateur=bench-admin", "/operateurs"]
+            "/journal?operateur=bench-admin", "/operateurs", *DEEP]
+
+
+# The last pages of the long lists: read with OFFSET, their cost grew with the depth (issue 22).
+DEEP = ["/soumissions?page=799", "/adherents?page=399", "/journal?page=999", "/comptes?statut=active&page=3000",
+        "/comptes?teleservice=td_interne&page=600"]
 
 
 def main() -> None:
@@ -157,21 +162,24 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--rebuild", action="store_true", help="Fill a new store even if one is there.")
+    parser.add_argument("--database-url", default="", help="An empty PostgreSQL database to fill and time "
+                        "instead of the SQLite file (e.g. postgresql+psycopg://127.0.0.1/web_bench).")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     db = OUT / f"web-bench-{args.companies}-{args.accounts}.db"
-    known_file = db.with_suffix(".json")
+    url = args.database_url or f"sqlite:///{db.as_posix()}"
+    known_file = db.with_suffix(".pg.json" if args.database_url else ".json")
     if args.rebuild or not known_file.exists():
-        for stale in (db, known_file):
+        for stale in (db, known_file) if not args.database_url else (known_file,):
             stale.unlink(missing_ok=True)
-        engine = make_engine(f"sqlite:///{db.as_posix()}")
+        engine = make_engine(url)
         upgrade(engine)
         started = time.perf_counter()
         known = fill(engine, args.companies, args.accounts, random.Random(12))
         print(f"store filled in {time.perf_counter() - started:.1f} s: {db}")
         known_file.write_text(json.dumps(known))
     else:
-        engine = make_engine(f"sqlite:///{db.as_posix()}")
+        engine = make_engine(url)
         upgrade(engine)
         known = json.loads(known_file.read_text())
 

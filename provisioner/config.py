@@ -47,6 +47,9 @@ class Settings:
     web_port: int = 8000
     web_secure_cookies: bool = False  # on behind HTTPS: the session cookie is then never sent in clear
     web_idle_minutes: float = 30.0
+    web_session_hours: float = 12.0  # a session ends this long after sign-in, however busy
+    web_signin_per_ip: int = 20  # failed sign-ins per client address in 15 minutes; then 429
+    web_trusted_proxy: str = ""  # addresses (comma-separated) whose X-Forwarded-For names the client
     abonnement_max_users: int = 100  # an anonymous Abonnement's work is bounded
     secret_key: str = ""  # Fernet key for secrets at rest; empty: generated once into var/secret.key
     quarantine_days: float = 30.0  # quarantined files (encrypted) are purged after this
@@ -106,6 +109,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
     if unknown:
         raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
     settings = Settings(**{k: _convert(k, known[k].type, v) for k, v in values.items()})
-    if settings.poll_seconds <= 0:
-        raise ConfigError(f"{_PREFIX}POLL_SECONDS must be positive")
+    for name in ("poll_seconds", "web_idle_minutes", "web_session_hours", "web_signin_per_ip"):
+        if getattr(settings, name) <= 0:  # a zero limit would end every session at once: sign-in for ever
+            raise ConfigError(f"{_PREFIX}{name.upper()} must be positive")
     return settings

@@ -43,7 +43,7 @@ def _password(password_stdin: bool) -> str:
 
 @cli.group("operators")
 def operators_group() -> None:
-    """The back office's people: add, list, disable, new password.
+    """The back office's people: add, list, disable, enable, role, new password.
 
     Roles: lecture (sees everything), validation (also acts: validate,
     approve or refuse, unlock, reset an administrator password), admin (also
@@ -92,15 +92,15 @@ def operators_list(as_json: bool) -> None:
     if as_json:
         echo_json(found)
         return
-    print_table("Opérateurs", ("Login", "Rôle", "Actif", "Échecs", "Bloqué", "Créé le"),
-                ((o["login"], o["role"], o["active"], o["failed_logins"], o["locked"], o["created_at"])
-                 for o in found), empty="Aucun opérateur.")
+    print_table("Opérateurs", ("Login", "Rôle", "Actif", "Échecs", "Bloqué", "Créé le", "Dernière connexion"),
+                ((o["login"], o["role"], o["active"], o["failed_logins"], o["locked"], o["created_at"],
+                  o["last_sign_in_at"]) for o in found), empty="Aucun opérateur.")
 
 
 @operators_group.command("disable")
 @click.argument("login")
 def operators_disable(login: str) -> None:
-    """Disable an operator: no more sign-in; open sessions end now.
+    """Disable an operator: no more sign-in; open sessions end now. Refused (exit 1) for the last active admin.
 
     \b
     Example:
@@ -111,6 +111,39 @@ def operators_disable(login: str) -> None:
     with agence() as ctx:
         operators.disable_operator(ctx, login)
     say(f"Opérateur {login} désactivé.")
+
+
+@operators_group.command("enable")
+@click.argument("login")
+def operators_enable(login: str) -> None:
+    """Enable a disabled operator again, with the role and password they had.
+
+    \b
+    Example:
+        provisioner operators enable said
+    """
+    from provisioner.service import operators
+
+    with agence() as ctx:
+        operators.enable_operator(ctx, login)
+    say(f"Opérateur {login} réactivé.")
+
+
+@operators_group.command("role")
+@click.argument("login")
+@click.argument("role", type=click.Choice(ROLES))
+def operators_role(login: str, role: str) -> None:
+    """Give an operator another role. Refused (exit 1) when it would leave no active admin.
+
+    \b
+    Example:
+        provisioner operators role said validation
+    """
+    from provisioner.service import operators
+
+    with agence() as ctx:
+        operators.change_role(ctx, login, role)
+    say(f"Opérateur {login} : rôle {role}.")
 
 
 @operators_group.command("reset-password")

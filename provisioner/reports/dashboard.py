@@ -37,7 +37,7 @@ from provisioner.wording.labels import (
     capital,
     label,
 )
-from provisioner.wording.phrases import counts_sentence, nombre
+from provisioner.wording.phrases import counts_sentence, held_sentence, nombre
 
 if TYPE_CHECKING:  # the read model's shapes only: nothing of the service runs here
     from provisioner.service.read_models.dashboard import Facts
@@ -186,7 +186,8 @@ def _submission(row: Mapping[str, Any], outbox: Path | None, zone: tzinfo | None
         "name": row["report_name"] or row["store_name"] or "",
         "type": REQUEST_TYPE.get(row["request_type"] or "", ""),
         "status": label(SUBMISSION_BADGE, row["status"]), "tone": STATUS_TONE.get(row["status"], "neutral"),
-        "changed": counts_sentence(counts, unchanged=True),
+        "changed": held_sentence(counts) if row["status"] == SubmissionStatus.HELD
+        else counts_sentence(counts, unchanged=True),
         "errors": row["errors"] or 0, "warnings": row["warnings"] or 0,
         "links": _submission_links(outbox, row) if outbox else [],
     }

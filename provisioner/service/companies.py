@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from provisioner.domain import diff
+from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.mail.queue import enqueue
 from provisioner.security import lockout
 from provisioner.security.passwords import generate_password
 from provisioner.service.context import ServiceContext
 from provisioner.service.history import Origin, record_setting
 from provisioner.service.notices import adherent_ref, delegate_email, delegate_name
-from provisioner.service.operator_commands import ACTOR, NoDelegateEmail, find_company
+from provisioner.service.operator_commands import ACTOR, AgenceError, NoDelegateEmail, find_company
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.workbook import layout
+
+
+class StillPending(AgenceError):
+    """L'abonnement de l'adhérent {numero} attend encore sa validation : validez-le d'abord (le mot de passe
+    administrateur choisi dans le formulaire d'abonnement vaut dès la validation)."""
 
 
 @dataclass
@@ -35,10 +41,12 @@ class PasswordReset:
 
 
 def unlock(ctx: ServiceContext, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Unlock:
-    """Lift a company's lock and forget its failed authentications."""
+    """Lift a company's lock and forget its failed authentications; nothing to lift: nothing written."""
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
         company = find_company(uow, numero)
+        if not company.failed_auth and company.locked_until is None:
+            return Unlock(numero, False, 0)  # no audit row for a change that changes nothing
         state = lockout.after_success()
         uow.adherents.set(company.id, failed_auth=state.failed_auth, locked_until=state.locked_until,
                           updated_at=now)
@@ -61,6 +69,8 @@ def reset_admin_password(ctx: ServiceContext, numero: str, *, actor: str = ACTOR
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
         company = find_company(uow, numero)
+        if company.status == AdherentStatus.PENDING:
+            raise StillPending(numero=numero)
         email = delegate_email(company)
         if not email:
             raise NoDelegateEmail(numero=numero)

@@ -60,6 +60,15 @@ class UnknownRole(OperatorError):
     """Rôle inconnu : {role} (lecture, validation ou admin)."""
 
 
+class OwnAccount(OperatorError):
+    """Vous ne pouvez pas {what} votre propre compte : un autre administrateur doit le faire."""
+
+
+class LastAdmin(OperatorError):
+    """{login} est le dernier administrateur actif : nommez d'abord un autre administrateur, sinon plus personne
+    ne pourrait gérer les opérateurs."""
+
+
 class WeakPassword(OperatorError):
     """Le mot de passe d'un opérateur doit compter de {shortest} à {longest} caractères."""
 
@@ -121,6 +130,7 @@ class OperatorLine(TypedDict):
     failed_logins: int
     locked: bool
     created_at: datetime
+    last_sign_in_at: datetime | None
 
 
 def list_operators(ctx: ServiceContext) -> list[OperatorLine]:
@@ -128,20 +138,68 @@ def list_operators(ctx: ServiceContext) -> list[OperatorLine]:
     now = ctx.clock()
     with UnitOfWork(ctx, read_only=True) as uow:
         return [{"login": r.login, "role": r.role, "active": r.active, "failed_logins": r.failed_logins,
-                 "locked": lockout.is_locked(r.locked_until, now), "created_at": r.created_at}
+                 "locked": lockout.is_locked(r.locked_until, now), "created_at": r.created_at,
+                 "last_sign_in_at": r.last_sign_in_at}
                 for r in uow.operators.listing()]
 
 
+def _keep_an_admin(uow: Repositories, row: Row[Any], actor: str, what: str) -> None:
+    """Refuse to take an admin's rights from themselves, or from the last active admin.
+
+    The active admins are read FOR UPDATE: two admins demoting each other at
+    once on PostgreSQL cannot both pass and leave none.
+    """
+    if row.login == actor:
+        raise OwnAccount(what=what)
+    if row.role != "admin" or not row.active:
+        return
+    admins = uow.operators.active_admins()
+    if len(admins) <= 1:
+        raise LastAdmin(login=row.login)
+
+
 def disable_operator(ctx: ServiceContext, login: str, *, actor: str = ACTOR) -> None:
-    """The operator can no longer sign in; their open sessions end now."""
+    """The operator can no longer sign in; their open sessions end now. Never oneself nor the last admin."""
     key = login_key(login.strip())
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
         row = _operator(uow, key)
+        _keep_an_admin(uow, row, actor, "désactiver")
         uow.operators.set(row.id, active=False, updated_at=now)
         uow.sessions.close_all_of(row.id)
         uow.audit.add(actor=actor, numero=None, action="operator_disable", target=f"operator:{key}",
                       before={"active": row.active}, after={"active": False}, now=now)
+        uow.commit()
+
+
+def enable_operator(ctx: ServiceContext, login: str, *, actor: str = ACTOR) -> None:
+    """A disabled operator may sign in again, with the password and role they had."""
+    key = login_key(login.strip())
+    now = ctx.clock()
+    with UnitOfWork(ctx) as uow:
+        row = _operator(uow, key)
+        if not row.active:
+            uow.operators.set(row.id, active=True, updated_at=now)
+            uow.audit.add(actor=actor, numero=None, action="operator_enable", target=f"operator:{key}",
+                          before={"active": False}, after={"active": True}, now=now)
+        uow.commit()
+
+
+def change_role(ctx: ServiceContext, login: str, role: str, *, actor: str = ACTOR) -> None:
+    """A new role, for the next page the operator opens. Never one's own, nor the last admin's demotion."""
+    key = login_key(login.strip())
+    _check_role(role)
+    now = ctx.clock()
+    with UnitOfWork(ctx) as uow:
+        row = _operator(uow, key)
+        if row.role != role:
+            if role != "admin":
+                _keep_an_admin(uow, row, actor, "changer le rôle de")
+            elif row.login == actor:
+                raise OwnAccount(what="changer le rôle de")
+            uow.operators.set(row.id, role=role, updated_at=now)
+            uow.audit.add(actor=actor, numero=None, action="operator_role", target=f"operator:{key}",
+                          before={"role": row.role}, after={"role": role}, now=now)
         uow.commit()
 
 
@@ -177,8 +235,7 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
         verify_secret(DUMMY_HASH, password)  # the same time as a wrong password
         return None
     if verify_secret(row.password_hash, password):
-        if row.failed_logins or row.locked_until:  # no write per sign-in otherwise: SQLite has one writer
-            _record(ctx, row.id, lockout.after_success(), now)
+        _record(ctx, row.id, lockout.after_success(), now, signed_in=True)
         return Operator(row.id, row.login, row.role)
     after = lockout.after_failure(row.failed_logins, row.locked_until, now,
                                   lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
@@ -191,10 +248,13 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
     return None
 
 
-def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now: datetime) -> None:
+def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now: datetime, *,
+            signed_in: bool = False) -> None:
+    values: dict[str, Any] = {"failed_logins": state.failed_auth, "locked_until": state.locked_until, "updated_at": now}
+    if signed_in:
+        values["last_sign_in_at"] = now
     with UnitOfWork(ctx) as uow:
-        uow.operators.set(operator_id, failed_logins=state.failed_auth, locked_until=state.locked_until,
-                          updated_at=now)
+        uow.operators.set(operator_id, **values)
         uow.commit()
 
 

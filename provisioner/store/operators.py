@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, insert, or_, select, update
 
 from provisioner.store.base import Repository, SomeRow, inserted_id
 from provisioner.store.tables import operator_sessions, operators
@@ -25,7 +25,13 @@ class Operators(Repository):
         """Every operator by login, without the hash."""
         return self.conn.execute(
             select(operators.c.login, operators.c.role, operators.c.active, operators.c.failed_logins,
-                   operators.c.locked_until, operators.c.created_at).order_by(operators.c.login)).all()
+                   operators.c.locked_until, operators.c.created_at, operators.c.last_sign_in_at)
+            .order_by(operators.c.login)).all()
+
+    def active_admins(self) -> Sequence[SomeRow]:
+        """The active admins' ids, locked: two admins demoting each other at once cannot both pass."""
+        query = select(operators.c.id).where(operators.c.role == "admin", operators.c.active.is_(True))
+        return self.conn.execute(query.with_for_update() if self.locks_rows else query).all()
 
     def set(self, operator_id: int, **values: Any) -> None:
         self.conn.execute(update(operators).where(operators.c.id == operator_id).values(**values))
@@ -41,8 +47,8 @@ class Sessions(Repository):
     def find(self, token_hash: str) -> SomeRow | None:
         """The session with its operator (id, login, role, active)."""
         return self.conn.execute(
-            select(operator_sessions.c.csrf_token, operator_sessions.c.last_seen_at, operators.c.id,
-                   operators.c.login, operators.c.role, operators.c.active)
+            select(operator_sessions.c.csrf_token, operator_sessions.c.last_seen_at, operator_sessions.c.created_at,
+                   operators.c.id, operators.c.login, operators.c.role, operators.c.active)
             .join(operators, operators.c.id == operator_sessions.c.operator_id)
             .where(operator_sessions.c.token_hash == token_hash)).first()
 
@@ -56,5 +62,7 @@ class Sessions(Repository):
     def close_all_of(self, operator_id: int) -> None:
         self.conn.execute(delete(operator_sessions).where(operator_sessions.c.operator_id == operator_id))
 
-    def forget_idle(self, before: datetime) -> None:
-        self.conn.execute(delete(operator_sessions).where(operator_sessions.c.last_seen_at < before))
+    def forget_idle(self, unused_since: datetime, opened_before: datetime) -> None:
+        """Sessions unused since `unused_since` or opened before `opened_before`: no cookie can use them."""
+        self.conn.execute(delete(operator_sessions).where(or_(operator_sessions.c.last_seen_at < unused_since,
+                                                              operator_sessions.c.created_at < opened_before)))

@@ -370,6 +370,7 @@ operators = Table(
     Column("locked_until", UtcDateTime()),
     _created(),
     _updated(),
+    Column("last_sign_in_at", UtcDateTime()),
     CheckConstraint(one_of("role", OPERATOR_ROLES), name="role"),
     CheckConstraint("failed_logins >= 0", name="failed_logins"),
 )
@@ -386,6 +387,21 @@ operator_sessions = Table(
     Column("last_seen_at", UtcDateTime(), nullable=False, default=utcnow),
 )
 Index(None, operator_sessions.c.operator_id)
+
+# Failed sign-ins per client address (the per-address limit), kept for the limit's window only.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+Index(None, sign_in_failures.c.address, sign_in_failures.c.at)
+Index(None, sign_in_failures.c.at)
+# Every column a deep list page sorts and pages on (the list reads ids from the index alone).
+Index(None, submissions.c.received_at, submissions.c.id)
+Index(None, accounts.c.status, accounts.c.login_key, accounts.c.id)
+Index(None, accounts.c.teleservice, accounts.c.login_key, accounts.c.id)
 
 # What the web pages search and sort on, at 20,000 companies and 200,000 accounts.
 Index("ix_accounts_lower_nom", func.lower(accounts.c.nom))

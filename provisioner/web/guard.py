@@ -14,8 +14,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -64,6 +65,14 @@ class Web:
         value = self.request.query_params.get(name, "")
         return value if value in allowed else ""
 
+    def day(self, name: str) -> date | None:
+        """A list page's date filter (`2026-12-07`, as `<input type="date">` sends it); else no filter."""
+        raw = self.query(name, 10)
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         return page(template, status_code, operator=self.operator, csrf_token=self.session.csrf_token,
                     path=self.request.url.path, **values)
@@ -77,10 +86,38 @@ def context_of(request: Request) -> ServiceContext:
     return ctx
 
 
+def session_cookie(request: Request) -> str:
+    return sessions.cookie_name(sessions.COOKIE, context_of(request).settings.web_secure_cookies)
+
+
 def current_session(request: Request) -> sessions.Session | None:
     ctx = context_of(request)
-    idle = timedelta(minutes=ctx.settings.web_idle_minutes)
-    return sessions.find_session(ctx.engine, request.cookies.get(sessions.COOKIE), ctx.clock(), idle)
+    idle, lifetime = sessions.limits(ctx.settings)
+    return sessions.find_session(ctx.engine, request.cookies.get(session_cookie(request)), ctx.clock(), idle,
+                                 lifetime)
+
+
+def local_path(value: str | None) -> str:
+    """`value` when it is a path of this site (`/soumissions?page=2`), else "": never `//host`, `/\\host`,
+    an absolute URL or a control character, which would send the operator elsewhere after sign-in."""
+    if not value or len(value) > 500 or not value.startswith("/") or value.startswith("//"):
+        return ""
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):  # browsers read `/\\host` as `//host`
+        return ""
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else ""
+
+
+def to_sign_in(request: Request) -> Response:
+    """To the sign-in page, saying so when a session has ended, and back to this page afterwards."""
+    params = {}
+    if request.cookies.get(session_cookie(request)):
+        params["fin"] = "1"  # a cookie came, but its session is over (idle, too old, signed out elsewhere)
+    if request.method == "GET":  # a form posted without a session cannot be replayed: back to its page only
+        target = local_path(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if target and target != "/":
+            params["suivant"] = target
+    return RedirectResponse("/connexion" + (f"?{urlencode(params)}" if params else ""), status_code=303)
 
 
 def guarded(role: str, *, post: bool = False) -> Callable[[Callable[[Web], Response]], Endpoint]:
@@ -100,7 +137,7 @@ def guarded(role: str, *, post: bool = False) -> Callable[[Callable[[Web], Respo
 def _serve(fn: Callable[[Web], Response], role: str, request: Request, form: FormData | None) -> Response:
     session = current_session(request)
     if session is None:
-        return RedirectResponse("/connexion", status_code=303)
+        return to_sign_in(request)
     # A GET never changes anything: it reads through the engine that never waits for a writer.
     ctx = context_of(request) if form is not None else request.app.state.read_ctx
     web = Web(request, ctx, session, form)

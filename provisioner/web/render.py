@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from provisioner.domain.diff import field_line
+from provisioner.web import words
 from provisioner.wording import dates, results
 from provisioner.wording.labels import (
     ACCOUNT_STATUS,
@@ -30,13 +31,15 @@ from provisioner.wording.phrases import nombre
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("provisioner.web", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line)
+    env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line,
+                       audit_actor=words.actor, audit_target=words.target)
     env.globals.update(
         submission_status=SUBMISSION_BADGE, request_types=REQUEST_TYPE,
         request_kinds={k: capital(v) for k, v in REQUEST_KIND_SHORT.items()}, account_status=ACCOUNT_STATUS,
         adherent_status=ADHERENT_STATUS, request_status=REQUEST_STATUS, mail_status=MAIL_STATUS,
         action_labels=EVENT, role_labels=OPERATOR_ROLE, nombre=nombre, notified=results.notified,
-        reverted=results.reverted, left_as_they_are=results.left_as_they_are)
+        reverted=results.reverted, left_as_they_are=results.left_as_they_are, words=words,
+        fields_in_order=words.fields_in_order, request_changes=words.request_changes)
     return env
 
 

@@ -1,8 +1,13 @@
 """Signed-in browsers, kept in the store: the cookie carries a random token, the store only its SHA-256.
 
 A session ends when its operator signs out, after `web_idle_minutes`
-without a request, or when the operator is disabled or given a new
-password. Each session has its own CSRF token, sent back in every form.
+without a request, `web_session_hours` after sign-in however busy, or when
+the operator is disabled or given a new password. Each session has its own
+CSRF token, sent back in every form.
+
+Behind HTTPS (secure cookies) the cookies carry the `__Host-` prefix: the
+browser then takes them only when Secure, for this host alone and path `/`,
+so a neighbour subdomain cannot plant or override them.
 """
 
 from __future__ import annotations
@@ -14,13 +19,26 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from provisioner.config import Settings
 from provisioner.service.operators import Operator
 from provisioner.store.db import reader
 from provisioner.store.operators import Sessions
 
 COOKIE = "provisioner_session"
-# last_seen_at is written at most this often: not one write per page (SQLite has one writer).
-TOUCH_EVERY = timedelta(seconds=60)
+HOST_PREFIX = "__Host-"
+# last_seen_at is written at most this often: not one write per page (SQLite has one writer), and
+# often enough that the idle limit holds to the minute (a session is never ended 60 s early).
+TOUCH_EVERY = timedelta(seconds=15)
+
+
+def limits(settings: Settings) -> tuple[timedelta, timedelta]:
+    """(idle, lifetime): how long a session may go unused, and how long it may live at all."""
+    return timedelta(minutes=settings.web_idle_minutes), timedelta(hours=settings.web_session_hours)
+
+
+def cookie_name(base: str, secure: bool) -> str:
+    """`base`, with the `__Host-` prefix when the cookie is Secure (browsers refuse the prefix otherwise)."""
+    return HOST_PREFIX + base if secure else base
 
 
 @dataclass(frozen=True)
@@ -41,8 +59,9 @@ def open_session(engine: Engine, operator: Operator, now: datetime) -> tuple[str
     return token, Session(operator, csrf)
 
 
-def find_session(engine: Engine, token: str | None, now: datetime, idle: timedelta) -> Session | None:
-    """The live session of this cookie, or None (none, expired, operator disabled)."""
+def find_session(engine: Engine, token: str | None, now: datetime, idle: timedelta,
+                 lifetime: timedelta) -> Session | None:
+    """The live session of this cookie, or None (none, idle or too old, operator disabled)."""
     if not token or len(token) > 128:
         return None
     key = _digest(token)
@@ -50,7 +69,7 @@ def find_session(engine: Engine, token: str | None, now: datetime, idle: timedel
         row = Sessions(conn).find(key)
     if row is None:
         return None
-    if not row.active or now - row.last_seen_at > idle:
+    if not row.active or now - row.last_seen_at > idle or now - row.created_at > lifetime:
         close_session(engine, token)
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
@@ -64,7 +83,7 @@ def close_session(engine: Engine, token: str) -> None:
         Sessions(conn).close(_digest(token))
 
 
-def forget_idle(engine: Engine, now: datetime, idle: timedelta) -> None:
-    """Remove sessions idle for longer than `idle` (they can no longer be used anyway)."""
+def forget_idle(engine: Engine, now: datetime, idle: timedelta, lifetime: timedelta) -> None:
+    """Remove sessions idle for longer than `idle` or older than `lifetime` (no cookie can use them)."""
     with engine.begin() as conn:
-        Sessions(conn).forget_idle(now - idle)
+        Sessions(conn).forget_idle(now - idle, now - lifetime)

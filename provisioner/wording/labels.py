@@ -140,10 +140,11 @@ ORIGIN = {
 OPERATOR_ROLE = {"lecture": "lecture", "validation": "validation", "admin": "administration"}
 
 EVENT: dict[str, str] = {
-    "activate": "validation d'abonnement", "unlock": "déblocage",
+    "subscribe": "abonnement reçu", "activate": "validation d'abonnement", "unlock": "déblocage",
     "admin_password_reset": "nouveau mot de passe administrateur", "request_approved": "demande approuvée",
     "request_rejected": "demande refusée", "mail_retry": "email renvoyé", "operator_add": "opérateur ajouté",
-    "operator_disable": "opérateur désactivé", "operator_password_reset": "mot de passe d'opérateur changé",
+    "operator_disable": "opérateur désactivé", "operator_enable": "opérateur réactivé",
+    "operator_role": "rôle d'opérateur changé", "operator_password_reset": "mot de passe d'opérateur changé",
     "operator_locked": "opérateur bloqué après des échecs de connexion", ChangeAction.CREATE: "compte créé",
     ChangeAction.UPDATE: "compte modifié", ChangeAction.DISABLE: "compte désactivé",
     ChangeAction.ENABLE: "compte réactivé", ChangeAction.RESET: "mot de passe réinitialisé",

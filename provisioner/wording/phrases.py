@@ -40,6 +40,13 @@ def counts_sentence(counts: Mapping[str, int] | None, *, unchanged: bool = False
     return ", ".join(parts)
 
 
+def held_sentence(counts: Mapping[str, int] | None) -> str:
+    """What a workbook held for approval (a mass deactivation) would change: nothing is applied yet."""
+    sentence = counts_sentence(counts)
+    pending = "rien n'est encore appliqué"
+    return f"{sentence} à l'approbation de la demande ; {pending}" if sentence else pending.capitalize()
+
+
 def _count(n: int, key: str, *, noun: bool) -> str:
     word = COUNT[key][0 if n <= 1 else 1]
     if noun and key not in OWN_NOUN:

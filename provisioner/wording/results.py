@@ -37,6 +37,8 @@ def failures_cleared(failed_auth: int, *, was_locked: bool) -> str:
     """What lifting a company's lock did: the failures it forgot."""
     if was_locked:
         return f"{nombre(failed_auth, 'échec effacé', 'échecs effacés')}."
+    if not failed_auth:
+        return "Il n'était pas bloqué et n'avait aucun échec : rien n'a été changé."
     return f"Il n'était pas bloqué ; compteur d'échecs remis à zéro ({failed_auth} avant)."
 
 

@@ -204,3 +204,68 @@ def test_provisioner_web_runs_the_back_office_alone_and_stops_on_sigint(tmp_path
         process.send_signal(signal.SIGINT)
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
+
+
+@pytest.mark.slow
+@needs_browser
+def test_an_admin_meets_french_errors_confirms_and_reenables_in_a_browser(tmp_path: Path, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    fill_store(tmp_path, f"sqlite:///{(tmp_path / 'var' / 'provisioner.db').as_posix()}")
+    engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'provisioner.db').as_posix()}")
+    settings = Settings(database_url=str(engine.url), outbox=tmp_path / "outbox", inbox=tmp_path / "inbox",
+                        var_dir=tmp_path / "var", hash_workers=1)
+    with ServiceContext(settings, engine, Hasher(1)) as ctx:  # a refused file: the dashboard draws its chart
+        refused = process_file(ctx, make_workbook(tmp_path / "inconnu.xlsx", adherent_values=adherent(
+            numero="999999", type_demande="Mise à jour"), categories=[]))
+        assert refused.status == "rejected"
+    env = service_env(tmp_path)
+    for login, role in (("amina", "admin"), ("said", "lecture")):
+        run_provisioner(tmp_path, env, "operators", "add", login, "--role", role, "--password-stdin",
+                        input_text=OPERATOR_PASSWORD + "\n")
+    port = free_port()
+    env = service_env(tmp_path, PROVISIONER_WEB_PORT=str(port))
+    process = subprocess.Popen([sys.executable, "-m", "provisioner", "web"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/connexion", process)
+        browser.get(f"{base}/journal")  # no session: to the sign-in page, then back to the journal
+        browser.find_element(By.ID, "login").send_keys("amina")
+        browser.find_element(By.ID, "password").send_keys("pas le bon mot de passe")
+        browser.find_element(By.CSS_SELECTOR, "section.signin button[type=submit]").click()
+        assert shows(browser, "Identifiant ou mot de passe incorrect"), page_text(browser)
+        assert browser.find_element(By.ID, "login").get_attribute("value") == "amina"  # kept after the failure
+        browser.find_element(By.ID, "password").send_keys(OPERATOR_PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "section.signin button[type=submit]").click()
+        assert shows(browser, "Journal des actions"), page_text(browser)
+        assert browser.current_url == f"{base}/journal"
+
+        browser.get(f"{base}/nulle-part")
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Page introuvable"
+        assert "Agence Virtuelle" in browser.find_element(By.CSS_SELECTOR, "header.top").text  # the site's layout
+        Image.open(io.BytesIO(browser.get_screenshot_as_png())).save(tmp_path / "page-introuvable.png")
+
+        browser.get(f"{base}/operateurs")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/operateurs/said/desactiver'] button").click()
+        assert shows(browser, "Rien n'est fait tant que vous ne confirmez pas"), page_text(browser)
+        Image.open(io.BytesIO(browser.get_screenshot_as_png())).save(tmp_path / "confirmation.png")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/operateurs/said/desactiver'] button").click()
+        assert shows(browser, "Opérateur said désactivé"), page_text(browser)
+        browser.get(f"{base}/operateurs")
+        browser.find_element(By.CSS_SELECTOR, "form[action='/operateurs/said/reactiver'] button").click()
+        assert shows(browser, "Opérateur said réactivé"), page_text(browser)
+        browser.get(f"{base}/operateurs")
+        assert "Dernière connexion" in page_text(browser)
+        Image.open(io.BytesIO(browser.get_screenshot_as_png())).save(tmp_path / "operateurs.png")
+
+        browser.get(f"{base}/")
+        chart_text = browser.find_element(By.CSS_SELECTOR, "svg.chart text").rect["height"]
+        body_text = browser.find_element(By.CSS_SELECTOR, "#envois > p > a").rect["height"]  # inline, 15 px
+        assert chart_text <= body_text * 1.15, (chart_text, body_text)  # it grew to 1.5× with the page
+        section = browser.find_element(By.ID, "erreurs")
+        Image.open(io.BytesIO(section.screenshot_as_png)).save(tmp_path / "erreurs.png")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]

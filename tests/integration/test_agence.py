@@ -169,6 +169,7 @@ def test_unlock_lifts_the_lock_and_forgets_the_failures(ctx, tmp_path):
 
 def test_a_new_administrator_password_goes_to_the_delegate_on_record_only(ctx, tmp_path):
     subscribe(ctx, tmp_path, adherent_values=adherent(email_notification="fidu@cabinet.ma"))
+    subscriptions.activate(ctx, NUMERO)
 
     result = companies.reset_admin_password(ctx, NUMERO)
 
@@ -186,6 +187,7 @@ def test_a_new_administrator_password_goes_to_the_delegate_on_record_only(ctx, t
 
 def test_no_delegate_email_on_record_means_no_reset(ctx, tmp_path):
     subscribe(ctx, tmp_path)
+    subscriptions.activate(ctx, NUMERO)
     with ctx.engine.begin() as conn:
         conn.execute(update(adherents).values(delegue={"nom": "Berrada"}))
 

@@ -182,11 +182,11 @@ def test_a_session_ends_after_30_idle_minutes_and_when_the_operator_is_disabled(
     ctx.clock.now += timedelta(minutes=29)  # type: ignore[attr-defined]
     assert client.get("/").status_code == 200
     ctx.clock.now += timedelta(minutes=31)  # type: ignore[attr-defined]
-    assert client.get("/").headers["location"] == "/connexion"
+    assert client.get("/").headers["location"] == "/connexion?fin=1"
 
     again, _ = signed_in(ctx, "lecture")
     operators.disable_operator(ctx, "lecture")
-    assert again.get("/").headers["location"] == "/connexion"
+    assert again.get("/").headers["location"] == "/connexion?fin=1"
     assert sign_in(client_for(ctx), "lecture").status_code == 401
 
 
@@ -287,7 +287,8 @@ def test_the_company_buttons_activate_unlock_and_reset_with_the_operator_recorde
     assert "bloqué" in client.get(f"/adherents/{NUMERO}").text
     unlocked = client.post(f"/adherents/{NUMERO}/debloquer", data={"csrf_token": token, "motif": "Appel du délégué"})
     assert unlocked.status_code == 200 and "5 échecs effacés" in unlocked.text
-    reset = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe", data={"csrf_token": token})
+    reset = client.post(f"/adherents/{NUMERO}/reinitialiser-mot-de-passe",
+                        data={"csrf_token": token, "confirmer": "oui"})
     assert reset.status_code == 200 and "hind.berrada@albaraka.ma" in reset.text
 
     assert [a["status"] for a in list_adherents(ctx)] == ["active"]
@@ -465,10 +466,11 @@ def test_an_admin_manages_operators_from_the_web(sqlite_ctx):
     new = "nouveau-mot-de-passe-1"
     assert client.post("/operateurs/said/mot-de-passe", data={"csrf_token": token, "password": new,
                                                                "confirmation": new}).status_code == 200
-    assert said.get("/").headers["location"] == "/connexion"  # its session ended
-    assert client.post("/operateurs/said/desactiver", data={"csrf_token": token}).status_code == 200
+    assert said.get("/").headers["location"] == "/connexion?fin=1"  # its session ended
+    assert client.post("/operateurs/said/desactiver", data={"csrf_token": token, "confirmer": "oui"}).status_code == 200
     assert sign_in(client_for(sqlite_ctx), "said", new).status_code == 401
-    assert client.post("/operateurs/personne/desactiver", data={"csrf_token": token}).status_code == 404
+    confirmed = {"csrf_token": token, "confirmer": "oui"}
+    assert client.post("/operateurs/personne/desactiver", data=confirmed).status_code == 404
     actions = [r.action for r in audit_rows(sqlite_ctx.engine, "operator_add")]
     assert actions == ["operator_add", "operator_add"]  # the admin itself, then said
     assert audit_rows(sqlite_ctx.engine, "operator_disable")[0].actor == "admin"

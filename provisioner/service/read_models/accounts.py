@@ -11,7 +11,7 @@ from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
 from provisioner.service.context import ServiceContext
 from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
-from provisioner.service.read_models.paging import PAGE_SIZE, SEARCH_MIN, Page, prefix
+from provisioner.service.read_models.paging import COUNT_CAP, PAGE_SIZE, SEARCH_MIN, Page, prefix
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import account_categories, accounts, adherents
 
@@ -100,30 +100,59 @@ def add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
         row["powers"] = [p for p in ("ordonnateur", "validateur") if row.get(p)]
 
 
-def search_accounts(ctx: ServiceContext, q: str, *, page: int = 1) -> Page[AccountFound]:
-    """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
-    by login."""
+def matching_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "") -> Select[Any]:
+    """(id, login_key) of the accounts whose login, name, first name or email starts with `q` (ignoring
+    case), of one téléservice and/or status; every account of those when `q` is empty."""
     text = q.strip()
-    if len(text) < SEARCH_MIN:
-        return Page([], 1, False, {"too_short": bool(text)})
-    lower, number = text.lower(), max(1, page)
+    lower = text.lower()
     exact = ctx.engine.dialect.name == "sqlite"  # binary collation: the range alone is the prefix
-    # One indexed range per column, each carrying the sort key, then the union cut to the page:
-    # only the page's rows are joined, not the thousands a common name matches.
-    branches = [select(accounts.c.id, accounts.c.login_key).where(prefix(column, value, exact=exact))
+    wanted = [c for c in (accounts.c.teleservice == teleservice if teleservice else None,
+                          accounts.c.status == status if status else None) if c is not None]
+    if not text:
+        return select(accounts.c.id, accounts.c.login_key).where(*wanted)
+    # One indexed range per column, each carrying the sort key: the union is cut to the page before
+    # any join, not the thousands a common name matches.
+    branches = [select(accounts.c.id, accounts.c.login_key).where(prefix(column, value, exact=exact), *wanted)
                 for column, value in ((accounts.c.login_key, login_key(text)),
                                       (func.lower(accounts.c.nom), lower), (func.lower(accounts.c.prenom), lower),
                                       (func.lower(accounts.c.email), lower))]
-    matching = (union(*branches).order_by(literal_column("login_key"))
+    return cast(Select[Any], union(*branches))
+
+
+def found_columns() -> Select[Any]:
+    return select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
+                  accounts.c.prenom, accounts.c.email, adherents.c.numero, adherents.c.raison_sociale)
+
+
+def search_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "",
+                    page: int = 1) -> Page[AccountFound]:
+    """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
+    of one téléservice and/or status, by login."""
+    text = q.strip()
+    if len(text) < SEARCH_MIN and not (teleservice or status):
+        return Page([], 1, False, {"too_short": bool(text)})
+    if len(text) < SEARCH_MIN:
+        text = ""
+    number = max(1, page)
+    every = matching_accounts(ctx, text, teleservice=teleservice, status=status)
+    matching = (every.order_by(literal_column("login_key"))
                 .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE).subquery())
-    query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
-                    accounts.c.prenom, accounts.c.email, adherents.c.numero, adherents.c.raison_sociale)
+    query = (found_columns()
              .join(matching, matching.c.id == accounts.c.id)
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
              .order_by(accounts.c.login_key))
     with UnitOfWork(ctx, read_only=True) as uow:
         rows = [cast(AccountFound, dict(r._mapping)) for r in uow.conn.execute(query)]
-    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+        if len(rows) <= PAGE_SIZE:  # the last page: the total is known without counting
+            total = (number - 1) * PAGE_SIZE + len(rows)
+        elif text:  # a text search ("bennani" matches thousands): counting would double the page's cost
+            return Page(rows[:PAGE_SIZE], number, True)
+        else:  # by téléservice or status alone: an index counts, up to a cap
+            capped = every.limit(COUNT_CAP + 1).subquery()
+            total = int(uow.conn.execute(select(func.count()).select_from(capped)).scalar_one())
+    if total > COUNT_CAP:
+        return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, {"at_least": COUNT_CAP})
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, total=total)
 
 
 def account_detail(ctx: ServiceContext, login: str) -> dict[str, Any]:

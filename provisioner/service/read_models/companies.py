@@ -96,7 +96,7 @@ def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = N
         query = query.where(adherents.c.status == status)
     now = ctx.clock()
     with UnitOfWork(ctx, read_only=True) as uow:
-        found = fetch_page(uow.conn, query, page, dict)
+        found = fetch_page(uow.conn, query, page, dict, counted=True)
     rows: list[AdherentFound] = [
         {"numero": r["numero"], "raison_sociale": r["raison_sociale"], "status": r["status"],
          "created_at": r["created_at"], "locked": lockout.is_locked(r["locked_until"], now)} for r in found.rows]

@@ -50,7 +50,7 @@ def list_mails(ctx: ServiceContext, *, status: str = "", page: int = 1) -> Page[
     query = (mail_columns().where(mail_queue.c.status.in_(wanted))
              .order_by(mail_queue.c.status, mail_queue.c.id))
     with UnitOfWork(ctx, read_only=True) as uow:
-        return fetch_page(uow.conn, query, page, MailRow)
+        return fetch_page(uow.conn, query, page, MailRow, counted=True)
 
 
 def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, and_
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 PAGE_SIZE = 50
 SEARCH_MIN = 2  # one letter would match a tenth of the store
+COUNT_CAP = 1_000  # a search counts its matches up to this: past it, "plus de 1 000"
 _TOP = "\U0010ffff"  # sorts after every character: [q, q + _TOP) holds every text starting with q
 
 R = TypeVar("R")
@@ -25,6 +26,16 @@ class Page(Generic[R]):
     number: int
     has_next: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    total: int | None = None  # how many rows the whole list holds, when counted
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // PAGE_SIZE))
+
+
+def count_of(conn: Connection, query: Select[Any]) -> int:
+    """How many rows `query` gives (its order dropped): a page says "page 3 of 12, 587 rows"."""
+    return int(conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
 
 
 @dataclass
@@ -39,12 +50,14 @@ class Capped(Generic[R]):
         return len(self.rows) < self.total
 
 
-def fetch_page(conn: Connection, query: Select[Any], number: int, shape: type[R]) -> Page[R]:
-    """Page `number` (from 1) of `query`, each row as `shape`: the TypedDict its columns make."""
+def fetch_page(conn: Connection, query: Select[Any], number: int, shape: type[R], *,
+               counted: bool = False) -> Page[R]:
+    """Page `number` (from 1) of `query`, each row as `shape`: the TypedDict its columns make; with its
+    total when `counted`."""
     number = max(1, number)
     found = conn.execute(query.limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE))
     rows = [cast(R, dict(r._mapping)) for r in found]
-    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+    return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, total=count_of(conn, query) if counted else None)
 
 
 def prefix(column: Any, text: str, *, exact: bool = False) -> ColumnElement[bool]:

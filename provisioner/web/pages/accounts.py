@@ -6,17 +6,50 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from provisioner.domain.vocabulary import Teleservice
 from provisioner.service import history
 from provisioner.service.read_models import accounts
+from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.paging import SEARCH_MIN
+from provisioner.store.tables import ACCOUNT_STATUSES, adherents
+from provisioner.store.tables import accounts as account_table
+from provisioner.web.csv_export import csv_response
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording.labels import ACCOUNT_STATUS, label, teleservice_name
+
+TELESERVICE_KEYS = tuple(t.value for t in Teleservice)
+
+
+def _filters(web: Web) -> dict[str, str]:
+    return {"q": web.query("q"), "teleservice": web.choice("teleservice", TELESERVICE_KEYS),
+            "status": web.choice("statut", ACCOUNT_STATUSES)}
 
 
 @guarded("lecture")
 def account_search(web: Web) -> Response:
-    q = web.query("q")
-    found = accounts.search_accounts(web.ctx, q, page=page_number(web.request))
-    return web.render("comptes.html", found=found, q=q, search_min=SEARCH_MIN)
+    chosen = _filters(web)
+    found = accounts.search_accounts(web.ctx, chosen["q"], teleservice=chosen["teleservice"],
+                                     status=chosen["status"], page=page_number(web.request))
+    return web.render("comptes.html", found=found, q=chosen["q"], search_min=SEARCH_MIN,
+                      teleservice=chosen["teleservice"], statut=chosen["status"], teleservices=TELESERVICE_KEYS,
+                      statuses=ACCOUNT_STATUSES)
+
+
+@guarded("lecture")
+def account_export(web: Web) -> Response:
+    """Every account the page's filters keep (every account without any), by login."""
+    chosen = _filters(web)
+    q = chosen["q"] if len(chosen["q"]) >= SEARCH_MIN else ""
+    matching = accounts.matching_accounts(web.ctx, q, teleservice=chosen["teleservice"],
+                                          status=chosen["status"]).subquery()
+    query = (accounts.found_columns().add_columns(account_table.c.login_key)
+             .join(matching, matching.c.id == account_table.c.id)
+             .join(adherents, adherents.c.id == account_table.c.adherent_id))
+    rows = in_chunks(web.ctx, query, [account_table.c.login_key, account_table.c.id])
+    return csv_response("comptes.csv", ("Login", "Téléservice", "Statut", "Nom", "Prénom", "Email", "Adhérent",
+                                        "Raison sociale"),
+                        ([r["login"], teleservice_name(r["teleservice"]), label(ACCOUNT_STATUS, r["status"]),
+                          r["nom"], r["prenom"], r["email"], r["numero"], r["raison_sociale"]] for r in rows))
 
 
 @guarded("lecture")
@@ -29,5 +62,6 @@ def account_page(web: Web) -> Response:
 
 routes = [
     Route("/comptes", account_search, methods=["GET"]),
+    Route("/comptes.csv", account_export, methods=["GET"]),
     Route("/comptes/{login}", account_page, methods=["GET"]),
 ]

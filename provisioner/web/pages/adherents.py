@@ -11,15 +11,13 @@ from provisioner.service import companies, history, operator_commands, subscript
 from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
+from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import results
 from provisioner.wording.labels import SKIP_REASON, label
-from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 # The workbook's own labels for what the company and its delegate filled in (never the password rows).
-COMPANY_LABELS = {f.key: f.label for f in layout.ADHERENT_FIELDS}
-DELEGUE_LABELS = {f.key: f.label for f in layout.DELEGUE_FIELDS if f.kind != layout.Kind.PASSWORD}
 
 
 def _numero(web: Web) -> str:
@@ -44,7 +42,7 @@ def adherent_page(web: Web) -> Response:
     detail = company_reads.adherent_detail(web.ctx, numero, accounts_page=page_number(web.request))
     # The latest changes only, like every list; each account's page has all of its own.
     changes = history.company_history(web.ctx, numero, limit=PAGE_SIZE + 1)
-    return web.render("adherent.html", a=detail, company_labels=COMPANY_LABELS, delegue_labels=DELEGUE_LABELS,
+    return web.render("adherent.html", a=detail,
                       changes=changes[:PAGE_SIZE], more_changes=len(changes) > PAGE_SIZE)
 
 
@@ -73,6 +71,13 @@ def unlock(web: Web) -> Response:
 @guarded("validation", post=True)
 def reset_password(web: Web) -> Response:
     numero = _numero(web)
+    ask = confirmation(web, f"Nouveau mot de passe administrateur pour l'adhérent {numero} ?",
+                       ["Un mot de passe est tiré au hasard et envoyé par email à la personne déléguée enregistrée ; "
+                        "l'actuel cesse de valoir aussitôt. À faire seulement à réception de la lettre signée.",
+                        IRREVERSIBLE],
+                       "Envoyer un nouveau mot de passe", f"/adherents/{numero}")
+    if ask is not None:
+        return ask
     result = companies.reset_admin_password(web.ctx, numero, actor=web.operator.login,
                                          reason=web.field("motif") or None)
     return _done(web, numero, results.admin_password_sent(numero), [results.sent_to_delegate(result.sent_to)])

@@ -12,6 +12,8 @@ from provisioner.service import decisions, operator_commands
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.request_summary import request_summary
+from provisioner.store.tables import REQUEST_KINDS
+from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import results
 from provisioner.wording.labels import SKIP_REASON, label
@@ -27,10 +29,11 @@ def _request_id(web: Web) -> int:
 def _waiting(web: Web) -> Page[dict[str, Any]]:
     # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
-    found = list_requests(web.ctx, RequestStatus.WAITING)
+    kind = web.choice("type", REQUEST_KINDS)
+    found = [r for r in list_requests(web.ctx, RequestStatus.WAITING) if not kind or r["kind"] == kind]
     start = (number - 1) * PAGE_SIZE
     rows = [{**r, "summary": request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
-    return Page(rows, number, len(found) > start + PAGE_SIZE)
+    return Page(rows, number, len(found) > start + PAGE_SIZE, {"kind": kind, "total": len(found)})
 
 
 @guarded("lecture")
@@ -41,6 +44,15 @@ def request_list(web: Web) -> Response:
 @guarded("validation", post=True)
 def approve(web: Web) -> Response:
     request_id = _request_id(web)
+    waiting = next((r for r in list_requests(web.ctx, "waiting") if r["id"] == request_id), None)
+    if waiting is not None and waiting["kind"] == "mass_disable":
+        ask = confirmation(web, f"Approuver la demande {request_id} ?",
+                           [request_summary(waiting["kind"], waiting["payload"]),
+                            "Les comptes listés sur la page des demandes seront désactivés tout de suite.",
+                            IRREVERSIBLE],
+                           "Approuver et désactiver", f"/demandes#demande-{request_id}")
+        if ask is not None:
+            return ask
     decision = decisions.approve_request(web.ctx, request_id, actor=web.operator.login,
                                       reason=web.field("motif") or None)
     lines = [results.request_approved(len(decision.applied), len(decision.skipped))]

@@ -3,12 +3,13 @@
 The sign-in form is itself protected from cross-site posts (double submit:
 a random token in a SameSite=Strict cookie and in the form). A wrong
 password, an unknown login, a disabled or locked operator: one answer.
+Failures are also counted per client address (web/throttle.py): past the
+limit the address gets a 429 before any password is checked.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,61 +17,81 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from provisioner.service import operators
-from provisioner.web import sessions
-from provisioner.web.guard import Web, context_of, current_session, guarded, same_token
+from provisioner.web import sessions, throttle
+from provisioner.web.guard import Web, context_of, current_session, guarded, local_path, same_token, session_cookie
 from provisioner.web.render import page
 
 LOGIN_CSRF_COOKIE = "provisioner_login_csrf"
 REFUSED = ("Identifiant ou mot de passe incorrect. Après 5 échecs de suite, la connexion est bloquée "
            "30 minutes : un administrateur peut la débloquer en changeant votre mot de passe.")
+ENDED = "Votre session a pris fin (inactivité ou durée maximale atteinte) : reconnectez-vous pour continuer."
+TOO_MANY = ("Trop de connexions échouées depuis cette adresse : attendez {minutes} minutes avant de réessayer. "
+            "Si vous avez oublié votre mot de passe, demandez-en un nouveau à un administrateur.")
 
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="strict", path="/",
-                        secure=context_of(request).settings.web_secure_cookies)
+    secure = context_of(request).settings.web_secure_cookies
+    response.set_cookie(sessions.cookie_name(name, secure), value, httponly=True, samesite="strict", path="/",
+                        secure=secure)
 
 
-def _form(request: Request, status_code: int = 200, error: str = "") -> Response:
+def _login_csrf(request: Request) -> str:
+    secure = context_of(request).settings.web_secure_cookies
+    return request.cookies.get(sessions.cookie_name(LOGIN_CSRF_COOKIE, secure), "")
+
+
+def _form(request: Request, status_code: int = 200, error: str = "", *, login: str = "", next_path: str = "",
+          notice: str = "") -> Response:
     token = secrets.token_urlsafe(32)
     response = page("connexion.html", status_code, operator=None, csrf_token=token, path="/connexion",
-                    error=error)
+                    error=error, notice=notice, login=login, suivant=next_path)
     _cookie(response, request, LOGIN_CSRF_COOKIE, token)
     return response
 
 
 async def sign_in_form(request: Request) -> Response:
+    next_path = local_path(request.query_params.get("suivant"))
     session = await run_in_threadpool(current_session, request)
     if session is not None:
-        return RedirectResponse("/", status_code=303)
-    return _form(request)
+        return RedirectResponse(next_path or "/", status_code=303)
+    notice = ENDED if request.query_params.get("fin") == "1" else ""
+    return _form(request, next_path=next_path, notice=notice)
 
 
 async def sign_in(request: Request) -> Response:
     async with request.form(max_files=0, max_fields=10) as form:
         login, password, token = form.get("login"), form.get("password"), form.get("csrf_token")
-    if not same_token(token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-        return _form(request, 403, "Le formulaire a expiré : rien n'a été fait. Saisissez à nouveau vos identifiants.")
+        next_path = local_path(str(form.get("suivant") or ""))
+    typed = login[:64] if isinstance(login, str) else ""
+    if not same_token(token, _login_csrf(request)):
+        return _form(request, 403, "Le formulaire a expiré : rien n'a été fait. Saisissez à nouveau vos identifiants.",
+                     login=typed, next_path=next_path)
     if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
-        return _form(request, 400, "Saisissez votre identifiant et votre mot de passe.")
+        return _form(request, 400, "Saisissez votre identifiant et votre mot de passe.", login=typed,
+                     next_path=next_path)
     ctx = context_of(request)
+    address = throttle.client_address(request, ctx.settings)
+    if await run_in_threadpool(throttle.too_many, ctx.engine, address, ctx.clock(), ctx.settings.web_signin_per_ip):
+        minutes = int(throttle.WINDOW.total_seconds() // 60)
+        return _form(request, 429, TOO_MANY.format(minutes=minutes), login=typed, next_path=next_path)
     operator = await run_in_threadpool(operators.authenticate, ctx, login[:200], password[:200])
     if operator is None:
-        return _form(request, 401, REFUSED)
+        await run_in_threadpool(throttle.record_failure, ctx.engine, address, ctx.clock())
+        return _form(request, 401, REFUSED, login=typed, next_path=next_path)
     cookie, _session = await run_in_threadpool(sessions.open_session, ctx.engine, operator, ctx.clock())
-    idle = timedelta(minutes=ctx.settings.web_idle_minutes)
-    await run_in_threadpool(sessions.forget_idle, ctx.engine, ctx.clock(), idle)  # rows no cookie can use
-    response = RedirectResponse("/", status_code=303)
+    await run_in_threadpool(sessions.forget_idle, ctx.engine, ctx.clock(), *sessions.limits(ctx.settings))
+    response = RedirectResponse(next_path or "/", status_code=303)
     _cookie(response, request, sessions.COOKIE, cookie)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    response.delete_cookie(sessions.cookie_name(LOGIN_CSRF_COOKIE, ctx.settings.web_secure_cookies), path="/")
     return response
 
 
 @guarded("lecture", post=True)
 def sign_out(web: Web) -> Response:
-    token = web.request.cookies.get(sessions.COOKIE, "")
-    sessions.close_session(web.ctx.engine, token)
+    name = session_cookie(web.request)
+    sessions.close_session(web.ctx.engine, web.request.cookies.get(name, ""))
     response = RedirectResponse("/connexion", status_code=303)
-    response.delete_cookie(sessions.COOKIE, path="/")
+    response.delete_cookie(name, path="/")
     return response
 
 

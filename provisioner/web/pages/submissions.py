@@ -8,9 +8,9 @@ changes touched the accounts shows them on the page, and nothing is changed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from starlette.responses import FileResponse, Response
@@ -20,9 +20,21 @@ from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_F
 from provisioner.service import revert as reverting
 from provisioner.service.read_models import change_sets as changes
 from provisioner.service.read_models.errors import UnknownSubmission
-from provisioner.service.read_models.submissions import list_submissions, submission_detail
+from provisioner.service.read_models.exports import in_chunks
+from provisioner.service.read_models.submissions import (
+    SORTS,
+    Cursor,
+    filter_submissions,
+    list_submissions,
+    submission_columns,
+    submission_detail,
+)
 from provisioner.store.tables import SUBMISSION_STATUSES
+from provisioner.store.tables import submissions as submissions_table
+from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import dates
+from provisioner.wording.labels import REQUEST_TYPE, SUBMISSION_BADGE, label
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # What a submission's folder may hold, and how each is offered (never a path taken from the request).
@@ -34,21 +46,38 @@ FILES = {
 }
 
 
+SORT_LABELS = {"recent": "les plus récentes d'abord", "ancien": "les plus anciennes d'abord",
+               "adherent": "par adhérent", "statut": "par statut"}
+
+
+def _filters(web: Web) -> dict[str, Any]:
+    return {"adherent": web.query("adherent", 10), "status": web.choice("statut", SUBMISSION_STATUSES),
+            "day": web.day("date"), "batch": web.query("lot", 64)}
+
+
 @guarded("lecture")
 def submission_list(web: Web) -> Response:
-    adherent = web.query("adherent", 10)
-    status = web.choice("statut", SUBMISSION_STATUSES)
-    day = _day(web.query("date"))
-    found = list_submissions(web.ctx, adherent=adherent, status=status, day=day, page=page_number(web.request))
-    return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES,
-                      filters={"adherent": adherent, "statut": status, "date": day.isoformat() if day else ""})
+    chosen = _filters(web)
+    sort = web.choice("tri", SORTS) or "recent"
+    after = Cursor.parse(web.query("apres", 80))
+    found = list_submissions(web.ctx, **chosen, sort=sort, page=page_number(web.request), after=after)
+    day = chosen["day"]
+    filters = {"adherent": chosen["adherent"], "statut": chosen["status"], "date": day.isoformat() if day else "",
+               "lot": chosen["batch"], "tri": "" if sort == "recent" else sort}
+    return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES, filters=filters,
+                      sorts=SORT_LABELS)
 
 
-def _day(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+@guarded("lecture")
+def submission_export(web: Web) -> Response:
+    """Every submission the page's filters keep, newest first."""
+    query = filter_submissions(submission_columns(), **_filters(web))
+    rows = in_chunks(web.ctx, query, [submissions_table.c.received_at, submissions_table.c.id], descending=True)
+    return csv_response("soumissions.csv", ("Reçue le", "Soumission", "Fichier", "Adhérent", "Type", "Statut",
+                                            "Erreurs"),
+                        ([spreadsheet_time(r["received_at"]), r["id"], r["file_name"], r["adherent_numero"],
+                          label(REQUEST_TYPE, r["request_type"] or ""), label(SUBMISSION_BADGE, r["status"]),
+                          r["errors"] or 0] for r in rows))
 
 
 def _submission_id(web: Web) -> str:
@@ -75,7 +104,33 @@ def _form_state(given: dict[str, Any]) -> dict[str, Any]:
 
 @guarded("lecture")
 def submission_page(web: Web) -> Response:
-    return _show_submission(web)
+    try:
+        return _show_submission(web)
+    except UnknownSubmission:
+        duplicate = _duplicate_report(web)
+        if duplicate is None:
+            raise
+    original = str(duplicate["duplicate_of"])
+    return web.render("resultat.html", title=f"Soumission {duplicate.get('submission_id') or ''} : doublon",
+                      lines=[f"Le fichier « {duplicate.get('file') or ''} », reçu le "
+                             f"{dates.french(duplicate.get('received_at'))}, avait déjà été reçu : il n'a pas été "
+                             f"traité une seconde fois et rien n'a été modifié."],
+                      back={"href": "/soumissions", "label": "Retour aux soumissions"},
+                      more={"href": f"/soumissions/{original}", "label": f"Voir la soumission d'origine {original}"})
+
+
+def _duplicate_report(web: Web) -> dict[str, Any] | None:
+    """A duplicate has no row of its own (its file's SHA-256 is the original's): its report in the outbox
+    says which submission it repeats."""
+    path = web.ctx.outbox / _submission_id(web) / "rapport.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(report, dict) or report.get("status") != "duplicate":
+        return None
+    original = report.get("duplicate_of")
+    return report if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None
 
 
 def _show_revert(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
@@ -132,6 +187,7 @@ def submission_file(web: Web) -> Response:
 
 routes = [
     Route("/soumissions", submission_list, methods=["GET"]),
+    Route("/soumissions.csv", submission_export, methods=["GET"]),
     Route("/soumissions/{id}", submission_page, methods=["GET"]),
     Route("/soumissions/{id}/fichiers/{name}", submission_file, methods=["GET"]),
     Route("/soumissions/{id}/annuler", revert_submission, methods=["POST"]),
