@@ -1,15 +1,19 @@
-"""Pages rendered with Jinja2 (autoescaped: names, file names and messages come from outside)."""
+"""Pages rendered with Jinja2 (autoescaped: names, file names and messages come from outside).
+
+The back office's templates, and the companies' portal's (provisioner/portal/templates/, which
+fall back on these for what both use): one environment each, with the same filters and labels.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from provisioner.domain.diff import field_line
-from provisioner.wording import dates
+from provisioner.wording import contact, dates
 from provisioner.wording.labels import (
     ACCOUNT_STATUS,
     ADHERENT_STATUS,
@@ -26,17 +30,19 @@ from provisioner.wording.labels import (
 
 
 @cache
-def environment() -> Environment:
-    env = Environment(loader=PackageLoader("provisioner.web", "templates"), autoescape=True,
+def environment(package: str = "provisioner.web") -> Environment:
+    """The templates of `package`, then the back office's."""
+    loaders = [PackageLoader(name, "templates") for name in dict.fromkeys((package, "provisioner.web"))]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line)
     env.globals.update(
         submission_status=SUBMISSION_BADGE, request_types=REQUEST_TYPE,
         request_kinds={k: capital(v) for k, v in REQUEST_KIND_SHORT.items()}, account_status=ACCOUNT_STATUS,
         adherent_status=ADHERENT_STATUS, request_status=REQUEST_STATUS, mail_status=MAIL_STATUS,
-        action_labels=EVENT, role_labels=OPERATOR_ROLE)
+        action_labels=EVENT, role_labels=OPERATOR_ROLE, agence=contact)
     return env
 
 
-def page(template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-    return HTMLResponse(environment().get_template(template).render(**values), status_code=status_code)
+def page(template: str, status_code: int = 200, *, package: str = "provisioner.web", **values: Any) -> HTMLResponse:
+    return HTMLResponse(environment(package).get_template(template).render(**values), status_code=status_code)
