@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from provisioner.config import ConfigError
-from provisioner.portal import checking, guard
+from provisioner.portal import checking, guard, prefill_form
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import StoreUnavailable, reader
 from provisioner.web.app import SecurityHeaders
@@ -73,6 +73,7 @@ def routes() -> list[Route | Mount]:
         Route("/modele.xlsx", blank_template, methods=["GET"]),
         Route("/verifier", checking.verify, methods=["POST"]),
         Route("/verification/{jeton}/classeur-annote.xlsx", checking.annotated_copy, methods=["GET"]),
+        Route("/classeur-prerempli", prefill_form.ask, methods=["POST"]),
         # The portal's stylesheet, then the back office's: one look, one file each.
         Mount("/static", StaticFiles(directory=STATIC, packages=[("provisioner.web", "static")]), name="static"),
     ]

@@ -57,12 +57,16 @@ def portal_ctx(tmp_path: Path, engine: Engine, **settings: Any) -> ServiceContex
     return ServiceContext(Settings(database_url=str(engine.url), **values), engine, Hasher(1), clock=Clock())
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
+def sqlite_store(tmp_path: Path) -> Engine:
     (tmp_path / "var").mkdir(exist_ok=True)
     engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'portal.db').as_posix()}")
     upgrade(engine)
     return engine
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Engine:
+    return sqlite_store(tmp_path)
 
 
 def client_for(ctx: ServiceContext) -> TestClient:
