@@ -54,7 +54,7 @@ def serve(once: bool) -> None:
                 if ctx.settings.web_enabled:
                     listeners.enter_context(running_beside(ctx))
                 if ctx.settings.portal_enabled:
-                    listeners.enter_context(portal_beside(ctx, wake=getattr(service, "wake", None)))
+                    listeners.enter_context(portal_beside(ctx, wake=service.wake))
                 service.run()
         except WebUnavailable as error:
             raise click.ClickException(f"{error} (PROVISIONER_WEB_ENABLED=0 or PROVISIONER_PORTAL_ENABLED=0 "

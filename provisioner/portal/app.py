@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from provisioner.config import ConfigError
-from provisioner.portal import checking, guard, prefill_form
+from provisioner.portal import checking, guard, prefill_form, sending
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import StoreUnavailable, reader
 from provisioner.web.app import SecurityHeaders
@@ -73,6 +73,9 @@ def routes() -> list[Route | Mount]:
         Route("/modele.xlsx", blank_template, methods=["GET"]),
         Route("/verifier", checking.verify, methods=["POST"]),
         Route("/verification/{jeton}/classeur-annote.xlsx", checking.annotated_copy, methods=["GET"]),
+        Route("/envoyer", sending.send, methods=["POST"]),
+        Route("/suivi/{jeton}", sending.follow, methods=["GET"]),
+        Route("/suivi/{jeton}/classeur-annote.xlsx", sending.followed_copy, methods=["GET"]),
         Route("/classeur-prerempli", prefill_form.ask, methods=["POST"]),
         # The portal's stylesheet, then the back office's: one look, one file each.
         Mount("/static", StaticFiles(directory=STATIC, packages=[("provisioner.web", "static")]), name="static"),
@@ -87,7 +90,7 @@ def create_portal_app(ctx: ServiceContext, *, wake: Callable[[], None] | None = 
         raise ConfigError("PROVISIONER_PORTAL_TRUSTED_PROXIES: not a list of addresses or networks") from None
     failures: dict[type[Exception] | int, Callable[..., object]] = {
         error: unavailable for error in (exc.OperationalError, exc.InterfaceError, StoreUnavailable,
-                                         ReaderUnavailable)}
+                                         ReaderUnavailable, sending.DropUnavailable)}
     failures.update({404: not_found, 405: wrong_method})
     app = Starlette(routes=routes(), exception_handlers=failures)  # type: ignore[arg-type]
     app.state.ctx = ctx

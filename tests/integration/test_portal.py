@@ -94,7 +94,7 @@ def token(client: TestClient) -> str:
 def post_file(client: TestClient, url: str, path: Path, *, csrf: str | None = None) -> Any:
     data = {"csrf_token": token(client) if csrf is None else csrf}
     with path.open("rb") as handle:
-        return client.post(url, data=data, files={"fichier": (path.name, handle, XLSX)})
+        return client.post(url, data=data, files={"fichier": (path.name, handle, XLSX)}, follow_redirects=False)
 
 
 @pytest.fixture

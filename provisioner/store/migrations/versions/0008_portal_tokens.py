@@ -4,7 +4,7 @@ They live in the store so that several portals behind one reverse proxy
 share them.
 
 Revision ID: 0008_portal
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_portal"
-down_revision = "0007"
+down_revision = "0008"  # main's submission_origins (chained when merging the intake)
 branch_labels = None
 depends_on = None
 
