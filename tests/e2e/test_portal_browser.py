@@ -18,8 +18,6 @@ import email
 import email.policy
 import io
 import signal
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -29,10 +27,19 @@ import openpyxl
 import pytest
 
 from provisioner.workbook import layout
-from tests.e2e.test_web_browser import chromium, free_port, needs_browser, page_text, shows, wait_for
+from tests.e2e.test_web_browser import (
+    START_TIMEOUT_S,
+    chromium,
+    free_port,
+    needs_browser,
+    page_text,
+    running_alone,
+    shows,
+)
 from tests.factory import QA, delegue, make_workbook, user
 from tests.integration.test_portal import assert_no_secret, canary
-from tests.service_env import service_env
+from tests.service_env import Serve, service_env
+from tests.service_env import wait_for as until
 
 DOWNLOAD_TIMEOUT_S = 60
 ACCEPTED_TIMEOUT_S = 120
@@ -99,13 +106,12 @@ def test_a_clerk_checks_fixes_sends_and_follows_a_workbook_in_a_browser(tmp_path
     env = service_env(tmp_path, PROVISIONER_WEB_ENABLED="1", PROVISIONER_WEB_PORT=str(web_port),
                       PROVISIONER_PORTAL_ENABLED="1", PROVISIONER_PORTAL_PORT=str(portal_port),
                       PROVISIONER_POLL_SECONDS="2")
-    process = subprocess.Popen([sys.executable, "-m", "provisioner", "serve"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    serve = Serve(tmp_path, env).start()
     base = f"http://127.0.0.1:{portal_port}"
     pages: list[str] = []
     try:
-        wait_for(f"{base}/", process)
-        wait_for(f"http://127.0.0.1:{web_port}/connexion", process)  # both listeners
+        until(lambda: answers(f"{base}/") and answers(f"http://127.0.0.1:{web_port}/connexion"),  # both listeners
+              START_TIMEOUT_S, serve)
         assert httpx.get(f"{base}/connexion").status_code == 404  # neither serves the other's routes
         assert httpx.get(f"http://127.0.0.1:{web_port}/modele.xlsx").status_code != 200
         with chromium(tmp_path, downloads=downloads, size="412,915") as browser:  # a phone's screen
@@ -145,30 +151,23 @@ def test_a_clerk_checks_fixes_sends_and_follows_a_workbook_in_a_browser(tmp_path
         mails = mails_text(tmp_path / "outbox")
         assert "demande d'abonnement" in mails and "123456" in mails  # the delegate's usual email
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            _out, err = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
-    for text in (*pages, every_text_of(annotated.read_bytes()), mails, err.decode("utf-8", "replace")):
+        stopped = serve.stop(timeout=60) if serve.alive() else serve.process.returncode  # type: ignore[union-attr]
+    assert stopped == 0 and "Traceback" not in serve.text(), serve.tail()
+    for text in (*pages, every_text_of(annotated.read_bytes()), mails, serve.text()):
         assert_no_secret(text, typed)
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 @pytest.mark.slow
 def test_provisioner_portal_runs_alone_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = free_port()
-    env = service_env(tmp_path, PROVISIONER_PORTAL_PORT=str(port))
-    process = subprocess.Popen([sys.executable, "-m", "provisioner", "portal"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        home = httpx.get(f"http://127.0.0.1:{port}/")
+    with running_alone(tmp_path, "portal", "PROVISIONER_PORTAL_PORT", "/", signal.SIGTERM) as base:
+        home = httpx.get(f"{base}/")
         assert "Vérifiez-le" in home.text and home.headers["x-frame-options"] == "DENY"
-        assert httpx.get(f"http://127.0.0.1:{port}/modele.xlsx").content[:2] == b"PK"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=30)
-    assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
+        assert httpx.get(f"{base}/modele.xlsx").content[:2] == b"PK"
+        assert not (tmp_path / "inbox").exists()  # no scheduler: the inbox is not polled

@@ -199,19 +199,27 @@ def test_an_operator_approves_and_refuses_requests_in_a_browser(tmp_path: Path, 
     assert b"Traceback" not in err
 
 
-@pytest.mark.slow
-def test_provisioner_web_runs_the_back_office_alone_and_stops_on_sigint(tmp_path: Path) -> None:
+@contextmanager
+def running_alone(tmp_path: Path, command: str, port_setting: str, ready: str, stop: int) -> Iterator[str]:
+    """`provisioner COMMAND` (a web server alone) on a free port: its base URL; at the end `stop` is sent,
+    and it must exit 0 without a traceback."""
     port = free_port()
-    env = service_env(tmp_path, PROVISIONER_WEB_PORT=str(port))
-    process = subprocess.Popen([sys.executable, "-m", "provisioner", "web"], cwd=tmp_path, env=env,
+    env = service_env(tmp_path, **{port_setting: str(port)})
+    process = subprocess.Popen([sys.executable, "-m", "provisioner", command], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_for(f"http://127.0.0.1:{port}/connexion", process)
-        page = httpx.get(f"http://127.0.0.1:{port}/connexion")
-        assert "Connexion" in page.text and page.headers["x-frame-options"] == "DENY"
-        assert httpx.get(f"http://127.0.0.1:{port}/").headers["location"] == "/connexion"
-        assert not (tmp_path / "inbox").exists()  # no scheduler: the inbox is not polled
+        wait_for(f"http://127.0.0.1:{port}{ready}", process)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
+
+
+@pytest.mark.slow
+def test_provisioner_web_runs_the_back_office_alone_and_stops_on_sigint(tmp_path: Path) -> None:
+    with running_alone(tmp_path, "web", "PROVISIONER_WEB_PORT", "/connexion", signal.SIGINT) as base:
+        page = httpx.get(f"{base}/connexion")
+        assert "Connexion" in page.text and page.headers["x-frame-options"] == "DENY"
+        assert httpx.get(f"{base}/").headers["location"] == "/connexion"
+        assert not (tmp_path / "inbox").exists()  # no scheduler: the inbox is not polled
