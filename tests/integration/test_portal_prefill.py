@@ -121,3 +121,12 @@ def test_refusals_send_nothing(ctx: ServiceContext) -> None:
     with ctx.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(mail_queue)
                             .where(mail_queue.c.kind == "prefilled_workbook")).scalar() == 0
+
+
+def test_with_the_database_down_a_503_and_nothing_queued(tmp_path: Path) -> None:
+    from provisioner.store.db import make_engine
+
+    context = portal_ctx(tmp_path, make_engine(f"sqlite:///{(tmp_path / 'absent' / 'x.db').as_posix()}"))
+    status, page = ask(client_for(context), NUMERO)
+    assert status == 503 and "momentanément indisponible" in page
+    assert not (tmp_path / "outbox" / "prerempli").exists()

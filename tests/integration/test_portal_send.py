@@ -188,3 +188,21 @@ def test_the_annotated_copy_holds_no_secret_typed_anywhere(
     with zipfile.ZipFile(io.BytesIO(client.get(f"{suivi}/classeur-annote.xlsx").content)) as archive:
         for name in archive.namelist():
             assert_no_secret(archive.read(name).decode("utf-8", "replace"), typed)
+
+
+def test_the_administrator_password_lockout_counts_portal_sends(
+        ctx: ServiceContext, service: Service, tmp_path: Path) -> None:
+    client = client_for(ctx)
+    send(client, make_workbook(tmp_path / "abonnement.xlsx"))
+    service.poll_once()
+    subscriptions.activate(ctx, "123456")
+    outcomes = []
+    for attempt in range(ctx.settings.lock_after + 1):  # other bytes each time: never a duplicate
+        guess = make_workbook(tmp_path / f"essai-{attempt}.xlsx", categories=[],
+                              adherent_values=adherent(type_demande="Mise à jour"),
+                              delegue_values={"password": f"Essai{attempt:04d}"})
+        suivi = send(client, guess)
+        service.poll_once()
+        outcomes.append(page(client, suivi))
+    assert all("AUTH_FAILED" in text for text in outcomes[:-1])
+    assert "ACCOUNT_LOCKED" in outcomes[-1]
