@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ MAX_FIELDS = 5  # csrf_token and a few more: a form of ours never has more
 MAX_FIELD_BYTES = 1024
 HEADERS_MAX = 4096  # a part's headers, all together
 OVERHEAD = 64 * 1024  # boundaries, headers and fields beside the file, in Content-Length
+PREFIX = ".upload-"
+STALE_SECONDS = 3600
 
 
 class UploadRefused(Exception):
@@ -58,7 +61,8 @@ async def received(request: Request, *, max_bytes: int, folder: Path) -> AsyncIt
     if declared.isdigit() and int(declared) > max_bytes + OVERHEAD:
         raise TooLarge  # refused before a byte of it is read
     folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".upload-", dir=folder)  # mode 600
+    _sweep(folder)
+    handle, name = tempfile.mkstemp(prefix=PREFIX, dir=folder)  # mode 600
     path = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -67,6 +71,17 @@ async def received(request: Request, *, max_bytes: int, folder: Path) -> AsyncIt
         yield upload
     finally:
         path.unlink(missing_ok=True)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what a process killed in the middle of an upload left (no request of ours lasts an hour)."""
+    limit = time.time() - STALE_SECONDS
+    for leftover in folder.glob(f"{PREFIX}*"):
+        try:
+            if leftover.stat().st_mtime < limit:
+                leftover.unlink()
+        except OSError:
+            pass  # another portal swept it first
 
 
 def _boundary(request: Request) -> bytes:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import secrets
 import string
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -171,7 +173,7 @@ def test_verifier_lists_each_finding_at_its_cell_and_keeps_the_annotated_copy_an
     page = response.text
     assert "1 erreur à corriger" in page and "ce bordereau serait refusé" in page
     assert "Télédéclaration interne" in page and "INVALID_FORMAT" in page
-    assert re.search(r'<td class="mono">J2</td>', page), "the faulty email's cell"
+    assert re.search(r'<td class="mono" data-label="Cellule">J2</td>', page), "the faulty email's cell"
     assert response.headers["x-robots-tag"] == "noindex, nofollow" and response.headers["cache-control"] == "no-store"
     assert_no_secret(page, secrets_typed)
     link = re.search(r'href="(/verification/([^/"]+)/classeur-annote\.xlsx)"', page)
@@ -322,3 +324,15 @@ def test_the_counters_are_shared_by_every_portal_on_the_store(db: str, request: 
         assert conn.execute(select(portal_counters.c.hits)).scalar() == 3
     engine.dispose()
     other.dispose()
+
+
+def test_an_upload_left_by_a_killed_process_is_swept_by_the_next_one(
+        client: TestClient, ctx: ServiceContext, tmp_path: Path) -> None:
+    folder = ctx.settings.var_dir / "portal"
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ".upload-killed", folder / ".upload-in-progress"
+    for path in (stale, fresh):
+        path.write_bytes(b"PK half an upload")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert post_file(client, "/verifier", make_workbook(tmp_path / "b.xlsx")).status_code == 200
+    assert sorted(p.name for p in folder.iterdir()) == [fresh.name]  # another request's file is left alone
