@@ -226,18 +226,24 @@ def assert_refused_and_nothing_kept(response: Any, status: int, words: str, ctx:
     assert not folder.exists() or list(folder.iterdir()) == []
 
 
-def test_a_post_without_its_csrf_token_does_nothing(client: TestClient, ctx: ServiceContext, tmp_path: Path) -> None:
+UPLOADS = ("/verifier", "/envoyer")
+
+
+@pytest.mark.parametrize("url", UPLOADS)
+def test_a_post_without_its_csrf_token_does_nothing(client: TestClient, ctx: ServiceContext, tmp_path: Path,
+                                                    url: str) -> None:
     path = make_workbook(tmp_path / "b.xlsx")
     for csrf in ("", "a-forged-token-of-another-site-123456"):
-        assert_refused_and_nothing_kept(post_file(client, "/verifier", path, csrf=csrf), 403, "Formulaire expiré", ctx)
+        assert_refused_and_nothing_kept(post_file(client, url, path, csrf=csrf), 403, "Formulaire expiré", ctx)
 
 
-def test_a_body_past_the_size_limit_is_refused_with_413(tmp_path: Path, sqlite_engine: Engine) -> None:
+@pytest.mark.parametrize("url", UPLOADS)
+def test_a_body_past_the_size_limit_is_refused_with_413(tmp_path: Path, sqlite_engine: Engine, url: str) -> None:
     ctx = portal_ctx(tmp_path, sqlite_engine, max_file_mb=0.01)  # 10 KB: the factory's workbook is larger
     client = client_for(ctx)
     path = make_workbook(tmp_path / "b.xlsx")
     assert path.stat().st_size > 10_486
-    assert_refused_and_nothing_kept(post_file(client, "/verifier", path), 413, "Fichier trop volumineux", ctx)
+    assert_refused_and_nothing_kept(post_file(client, url, path), 413, "Fichier trop volumineux", ctx)
 
 
 def test_a_streamed_body_without_length_is_counted_and_refused(tmp_path: Path, sqlite_engine: Engine) -> None:
@@ -275,9 +281,10 @@ def test_past_the_hourly_uploads_of_an_address_it_is_429_until_the_next_hour(
     ctx = portal_ctx(tmp_path, sqlite_engine, portal_uploads_per_hour=2)
     client = client_for(ctx)
     path = make_workbook(tmp_path / "b.xlsx")
-    assert [post_file(client, "/verifier", path).status_code for _ in range(2)] == [200, 200]
-    refused = post_file(client, "/verifier", path)
-    assert refused.status_code == 429 and "Trop d'envois" in html.unescape(refused.text)
+    assert [post_file(client, url, path).status_code for url in UPLOADS] == [200, 303]  # one count for both
+    for url in UPLOADS:
+        refused = post_file(client, url, path)
+        assert refused.status_code == 429 and "Trop d'envois" in html.unescape(refused.text)
     ctx.clock.now += timedelta(hours=1)  # type: ignore[attr-defined]
     assert post_file(client, "/verifier", path).status_code == 200
 
@@ -307,9 +314,9 @@ def test_with_the_database_gone_a_french_503_and_nothing_kept(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_the_counters_are_shared_by_every_portal_on_the_store(db: str, request: pytest.FixtureRequest,
+def test_the_counters_and_jetons_are_shared_by_every_portal_on_the_store(db: str, request: pytest.FixtureRequest,
                                                               tmp_path: Path) -> None:
-    from provisioner.store.portal import take_hit
+    from provisioner.store.portal import add_token, find_token, take_hit
 
     url = request.getfixturevalue("sqlite_url" if db == "sqlite" else "pg_url")
     engine = make_engine(url)
@@ -322,6 +329,11 @@ def test_the_counters_are_shared_by_every_portal_on_the_store(db: str, request: 
     assert taken == [True, True, True, False]
     with engine.connect() as conn:
         assert conn.execute(select(portal_counters.c.hits)).scalar() == 3
+    add_token(engine, "jeton-de-test-" + "x" * 30, kind="verification", name="b.xlsx", content=b"\x00PK\xff",
+              now=now, lifetime=timedelta(hours=1))
+    found = find_token(other, "jeton-de-test-" + "x" * 30, "verification", now, with_content=True)
+    assert found is not None and found.content == b"\x00PK\xff" and found.name == "b.xlsx"
+    assert find_token(other, "jeton-de-test-" + "x" * 30, "verification", now + timedelta(hours=2)) is None
     engine.dispose()
     other.dispose()
 
