@@ -39,7 +39,7 @@ async def uploaded(request: Request) -> AsyncIterator[tuple[Upload, Response | N
     if not allowed:
         yield Upload(), guard.refusal(
             request, 429, "Trop d'envois", f"Cette adresse a déjà envoyé {ctx.settings.portal_uploads_per_hour} "
-            "fichiers dans l'heure : ce fichier n'a pas été lu ni gardé.",
+            "fichiers dans l'heure : ce fichier n'a été ni lu ni gardé.",
             advice="Réessayez dans une heure. Pour un grand nombre de bordereaux, envoyez-les dans un seul "
                    "fichier .zip.")
         return
@@ -48,7 +48,7 @@ async def uploaded(request: Request) -> AsyncIterator[tuple[Upload, Response | N
             if not guard.csrf_ok(request, upload.field("csrf_token")):
                 yield upload, guard.refusal(
                     request, 403, "Formulaire expiré", "Le formulaire a expiré ou ne vient pas de ce site : "
-                    "le fichier n'a pas été lu ni gardé.", advice="Rechargez la page d'accueil et recommencez.")
+                    "le fichier n'a été ni lu ni gardé.", advice="Rechargez la page d'accueil et recommencez.")
             elif upload.path is None or not upload.size:
                 yield upload, guard.refusal(
                     request, 400, "Aucun fichier", "Aucun fichier n'a été joint, ou il est vide.",
@@ -66,6 +66,6 @@ async def uploaded(request: Request) -> AsyncIterator[tuple[Upload, Response | N
 def _too_large(request: Request) -> Response:
     megabytes = f"{guard.context_of(request).settings.max_file_mb:g}".replace(".", ",")
     return guard.refusal(request, 413, "Fichier trop volumineux",
-                         f"Le fichier dépasse {megabytes} Mo : il n'a pas été lu ni gardé.",
+                         f"Le fichier dépasse {megabytes} Mo : il n'a été ni lu ni gardé.",
                          advice="Un bordereau tient largement dans cette taille : enregistrez-le à nouveau au "
                                 "format .xlsx, sans images ; pour un lot, envoyez plusieurs .zip plus petits.")

@@ -27,6 +27,7 @@ from provisioner.wording.labels import (
     capital,
     teleservice_name,
 )
+from provisioner.wording.phrases import nombre
 
 
 @cache
@@ -35,7 +36,7 @@ def environment(package: str = "provisioner.web") -> Environment:
     loaders = [PackageLoader(name, "templates") for name in dict.fromkeys((package, "provisioner.web"))]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line)
+    env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line, nombre=nombre)
     env.globals.update(
         submission_status=SUBMISSION_BADGE, request_types=REQUEST_TYPE,
         request_kinds={k: capital(v) for k, v in REQUEST_KIND_SHORT.items()}, account_status=ACCOUNT_STATUS,
