@@ -91,7 +91,7 @@ def _shown(finding: Finding, scrub: Scrubber) -> Shown:
 
 
 async def annotated_copy(request: Request) -> Response:
-    ctx = guard.context_of(request)
+    ctx = request.app.state.read_ctx  # a read: never waits for the pipeline's writes (SQLite)
     jeton = request.path_params["jeton"]
     found = await run_in_threadpool(store.find_token, ctx.engine, jeton, KIND, ctx.clock(), with_content=True)
     if found is None or found.content is None:

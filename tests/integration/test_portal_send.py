@@ -10,7 +10,6 @@ folder is a French 503 with nothing deposited and no jeton left.
 from __future__ import annotations
 
 import html
-import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -178,16 +177,6 @@ def test_a_sent_file_wakes_the_scheduler(tmp_path: Path, ctx: ServiceContext) ->
     client = TestClient(create_portal_app(ctx, wake=lambda: woken.append(True)))
     send(client, make_workbook(tmp_path / "a.xlsx"))
     assert woken == [True]
-
-
-def test_the_annotated_copy_holds_no_secret_typed_anywhere(
-        ctx: ServiceContext, service: Service, tmp_path: Path, typed: dict[str, str]) -> None:
-    client = client_for(ctx)
-    suivi = send(client, faulty_workbook(tmp_path / "b.xlsx", typed))
-    service.poll_once()
-    with zipfile.ZipFile(io.BytesIO(client.get(f"{suivi}/classeur-annote.xlsx").content)) as archive:
-        for name in archive.namelist():
-            assert_no_secret(archive.read(name).decode("utf-8", "replace"), typed)
 
 
 def test_the_administrator_password_lockout_counts_portal_sends(
