@@ -37,7 +37,7 @@ from tests.e2e.test_web_browser import (
     shows,
 )
 from tests.factory import QA, delegue, make_workbook, user
-from tests.integration.test_portal import assert_no_secret, canary
+from tests.portal_support import assert_no_secret, canary
 from tests.service_env import Serve, service_env
 from tests.service_env import wait_for as until
 

@@ -25,9 +25,8 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
 from provisioner.store.tables import mail_queue
 from tests.factory import QA, delegue, make_workbook, user
-from tests.integration.test_portal import (
+from tests.portal_support import (
     assert_no_secret,
-    canary,
     client_for,
     portal_ctx,
     sqlite_store,
@@ -36,11 +35,6 @@ from tests.integration.test_portal import (
 )
 
 NUMERO = "123456"
-
-
-@pytest.fixture
-def typed() -> dict[str, str]:
-    return {"admin": canary(), "user": canary(), "answer": canary()}
 
 
 @pytest.fixture

@@ -26,10 +26,9 @@ from provisioner.service.rounds import Service
 from provisioner.store.db import make_engine
 from provisioner.store.tables import portal_tokens
 from tests.factory import ADMIN_PASSWORD, QA, adherent, delegue, make_workbook, user
-from tests.integration.test_portal import (
+from tests.portal_support import (
     XLSX,
     assert_no_secret,
-    canary,
     client_for,
     faulty_workbook,
     portal_ctx,
@@ -52,11 +51,6 @@ def ctx(tmp_path: Path) -> Iterator[ServiceContext]:
 def service(ctx: ServiceContext) -> Iterator[Service]:
     with Service(ctx, show_progress=False, record_health=False) as running:
         yield running
-
-
-@pytest.fixture
-def typed() -> dict[str, str]:
-    return {"admin": canary(), "user": canary(), "answer": canary()}
 
 
 def send(client: TestClient, path: Path) -> str:
