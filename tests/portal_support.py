@@ -22,6 +22,7 @@ from provisioner.config import Settings
 from provisioner.portal.app import create_portal_app
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
+from provisioner.service.intake import drop_folder
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import portal_tokens, utcnow
 from tests.factory import QA, delegue, make_workbook, user
@@ -73,6 +74,17 @@ def post_file(client: TestClient, url: str, path: Path, *, csrf: str | None = No
         return client.post(url, data=data, files={"fichier": (path.name, handle, XLSX)}, follow_redirects=False)
 
 
+def raw_form(csrf: str, data: bytes, *, filename: str = "b.xlsx", closed: bool = True) -> tuple[bytes, str]:
+    """A multipart body written by hand (the CSRF field, then the file) and its content type: what a browser
+    sends, or, with `closed=False`, one cut short before its closing boundary."""
+    boundary = "XyZb"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="fichier"; filename="{filename}"\r\n'
+            f'Content-Type: {XLSX}\r\n\r\n').encode()
+    tail = f"\r\n--{boundary}--\r\n".encode() if closed else b""
+    return head + data + tail, f"multipart/form-data; boundary={boundary}"
+
+
 def faulty_workbook(path: Path, typed: dict[str, str]) -> Path:
     """An Abonnement with a malformed user email, canaries in every secret cell."""
     qa = {**QA, "answer1": typed["answer"]}
@@ -96,8 +108,8 @@ def assert_refused_and_nothing_kept(response: Any, status: int, words: str, ctx:
     assert words in html.unescape(response.text) and '<html lang="fr">' in response.text
     with ctx.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(portal_tokens)).scalar() == 0
-    folder = ctx.settings.var_dir / "portal"
-    assert not folder.exists() or list(folder.iterdir()) == []
+    for folder in (ctx.settings.var_dir / "portal", drop_folder(ctx.settings)):
+        assert not folder.exists() or list(folder.iterdir()) == [], folder
 
 
 @pytest.fixture

@@ -104,6 +104,7 @@ class _Parts:
         self.current: str | None = None  # the field's name, or None for the file part
         self.value = bytearray()
         self.files = 0
+        self.ended = False  # the closing boundary was read
 
     def on_part_begin(self) -> None:
         self.headers, self.header_field, self.header_value, self.header_bytes = {}, b"", b"", 0
@@ -150,6 +151,9 @@ class _Parts:
         if self.current is not None:
             self.upload.fields[self.current] = self.value.decode("utf-8", "replace")
 
+    def on_end(self) -> None:
+        self.ended = True
+
     def _count_header(self, size: int) -> None:
         self.header_bytes += size
         if self.header_bytes > HEADERS_MAX:
@@ -160,7 +164,7 @@ async def _parse(request: Request, boundary: bytes, out: IO[bytes], max_bytes: i
     parts = _Parts(out, max_bytes)
     callbacks = {name: getattr(parts, name) for name in (
         "on_part_begin", "on_header_field", "on_header_value", "on_header_end", "on_headers_finished",
-        "on_part_data", "on_part_end")}
+        "on_part_data", "on_part_end", "on_end")}
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
     total = 0
     try:
@@ -169,7 +173,8 @@ async def _parse(request: Request, boundary: bytes, out: IO[bytes], max_bytes: i
             if total > max_bytes + OVERHEAD:
                 raise TooLarge  # a body without Content-Length (chunked) is counted too
             parser.write(chunk)
-        parser.finalize()
+        if not parts.ended:  # python-multipart's finalize() does not check it: a body cut short looks whole
+            raise UploadRefused("no closing boundary")
     except ClientDisconnect:
         raise UploadRefused("client gone") from None
     except UploadRefused:
