@@ -70,17 +70,32 @@ def client_address(request: Request) -> str:
 
     X-Forwarded-For is believed only from PROVISIONER_PORTAL_TRUSTED_PROXIES; its
     last entry not itself a trusted proxy is the client (earlier ones are whatever
-    the client chose to write).
+    the client chose to write). All its lines are read as one list: a proxy that
+    adds its own line after the client's (HAProxy) must not let the client's
+    line speak first. An IPv6 client counts by its /64, which one host gets whole.
     """
     peer = request.client.host if request.client else ""
     trusted = trusted_proxies(context_of(request).settings)
     if not _within(peer, trusted):
-        return peer
-    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+        return _counted(peer)
+    forwarded = [part.strip() for line in request.headers.getlist("x-forwarded-for")
+                 for part in line.split(",") if part.strip()]
     for address in reversed(forwarded):
         if not _within(address, trusted):
-            return address[:64]
-    return peer
+            return _counted(address[:64])
+    return _counted(peer)
+
+
+def _counted(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def trusted_proxies(settings: Settings) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -120,6 +120,33 @@ def test_the_forwarded_address_is_believed_only_from_a_trusted_proxy(tmp_path: P
     assert post_file(untrusted, "/verifier", path).status_code == 429
 
 
+def test_a_client_line_before_the_proxys_own_x_forwarded_for_line_is_not_believed(
+        tmp_path: Path, portal_store: Engine) -> None:
+    # HAProxy's `option forwardfor` adds a line of its own after the client's: the last address of all lines is
+    # the client. (Before: the first line alone was read, so each upload named a new address, never 429.)
+    ctx = portal_ctx(tmp_path, portal_store, portal_uploads_per_hour=1, portal_trusted_proxies="127.0.0.1")
+    client = TestClient(create_portal_app(ctx), client=("127.0.0.1", 50000))
+    data = make_workbook(tmp_path / "b.xlsx").read_bytes()
+    statuses = []
+    for spoofed in ("198.51.100.1", "198.51.100.2"):
+        content, content_type = raw_form(token(client), data)
+        statuses.append(client.post("/verifier", content=content, headers=[
+            ("content-type", content_type), ("x-forwarded-for", spoofed), ("x-forwarded-for", "203.0.113.5")]
+        ).status_code)
+    assert statuses == [200, 429]
+
+
+def test_an_ipv6_client_counts_by_its_64_network(tmp_path: Path, portal_store: Engine) -> None:
+    ctx = portal_ctx(tmp_path, portal_store, portal_uploads_per_hour=1)
+    path = make_workbook(tmp_path / "b.xlsx")
+    first = TestClient(create_portal_app(ctx), client=("2001:db8:1:2::1", 50000))
+    assert post_file(first, "/verifier", path).status_code == 200
+    same_host = TestClient(create_portal_app(ctx), client=("2001:db8:1:2:ffff::9", 50000))
+    assert post_file(same_host, "/verifier", path).status_code == 429  # (before: 200, a fresh address)
+    neighbour = TestClient(create_portal_app(ctx), client=("2001:db8:1:3::1", 50000))
+    assert post_file(neighbour, "/verifier", path).status_code == 200
+
+
 def test_with_the_database_gone_a_french_503_and_nothing_kept(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{(tmp_path / 'absent' / 'x.db').as_posix()}")  # its folder does not exist
     ctx = portal_ctx(tmp_path, engine)
