@@ -50,6 +50,14 @@ class Settings:
     web_session_hours: float = 12.0  # a session ends this long after sign-in, however busy
     web_signin_per_ip: int = 20  # failed sign-ins per client address in 15 minutes; then 429
     web_trusted_proxy: str = ""  # addresses (comma-separated) whose X-Forwarded-For names the client
+    # The companies' portal (provisioner/portal/): its own listener, meant to face the internet.
+    portal_enabled: bool = True
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 8001
+    portal_uploads_per_hour: int = 30  # per client address, /verifier and /envoyer together
+    portal_prefills_per_day: int = 3  # pre-filled workbooks emailed per company
+    # Peers whose X-Forwarded-For is believed (the reverse proxy's address); empty: none, the peer is the client.
+    portal_trusted_proxies: str = ""
     abonnement_max_users: int = 100  # an anonymous Abonnement's work is bounded
     secret_key: str = ""  # Fernet key for secrets at rest; empty: generated once into var/secret.key
     quarantine_days: float = 30.0  # quarantined files (encrypted) are purged after this

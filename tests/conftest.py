@@ -25,6 +25,8 @@ from provisioner.service.context import ServiceContext
 from provisioner.store.db import alembic_config, make_engine, upgrade
 from tests.smtp_server import SmtpServer, free_port
 
+pytest_plugins = ("tests.portal_support",)  # the portal's fixtures
+
 PG_HOST = "127.0.0.1:5432"
 PG_ADMIN_USERS = ("postgres", "root")
 PG_ADMIN_DATABASE = "test"

@@ -36,6 +36,7 @@ def service_env(root: Path, database_url: str | None = None, *, hash_workers: in
         "PROVISIONER_HASH_WORKERS": str(hash_workers),
         # The web back office listens on a fixed port: tests that want it turn it on with a port of their own.
         "PROVISIONER_WEB_ENABLED": "0",
+        "PROVISIONER_PORTAL_ENABLED": "0",  # the companies' portal likewise
     })
     env.update(extra)
     return env

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import click
 
 from provisioner.cli.app import cli, settings_or_exit
@@ -22,12 +24,15 @@ def serve(once: bool) -> None:
     failing outbox or disk is retried: `provisioner status` says what fails.
     The web back office runs beside it (PROVISIONER_WEB_HOST,
     PROVISIONER_WEB_PORT: http://127.0.0.1:8000/connexion by default;
-    PROVISIONER_WEB_ENABLED=0 turns it off).
+    PROVISIONER_WEB_ENABLED=0 turns it off), and so does the companies'
+    portal, on its own listener (PROVISIONER_PORTAL_HOST,
+    PROVISIONER_PORTAL_PORT: http://127.0.0.1:8001/; PROVISIONER_PORTAL_ENABLED=0).
 
     \b
     Example:
         PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
     """
+    from provisioner.portal.server import portal_beside
     from provisioner.service.dashboard_page import write_dashboard
     from provisioner.service.probes import open_when_reachable
     from provisioner.service.rounds import Service
@@ -43,11 +48,14 @@ def serve(once: bool) -> None:
     with ctx, Service(ctx, after_poll=write_dashboard) as service:
         if once:
             service.run_once()
-        elif not ctx.settings.web_enabled:
-            service.run()
-        else:
-            try:
-                with running_beside(ctx):  # the back office, stopped when the scheduler stops
-                    service.run()
-            except WebUnavailable as error:
-                raise click.ClickException(f"{error} (PROVISIONER_WEB_ENABLED=0 runs without it)") from None
+            return
+        try:
+            with ExitStack() as listeners:  # the back office and the portal, stopped when the scheduler stops
+                if ctx.settings.web_enabled:
+                    listeners.enter_context(running_beside(ctx))
+                if ctx.settings.portal_enabled:
+                    listeners.enter_context(portal_beside(ctx, wake=service.wake))
+                service.run()
+        except WebUnavailable as error:
+            raise click.ClickException(f"{error} (PROVISIONER_WEB_ENABLED=0 or PROVISIONER_PORTAL_ENABLED=0 "
+                                       "runs without it)") from None

@@ -52,6 +52,7 @@ KINDS: tuple[str, ...] = (
     "admin_password_reset",
     "batch_summary",
     "submission_reverted",
+    "prefilled_workbook",
 )
 
 # The only kinds whose body holds a password: blanked in the queue once sent.

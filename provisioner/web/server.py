@@ -1,5 +1,7 @@
 """uvicorn for the back office: alone (`provisioner web`) or in a thread beside the scheduler (`serve`).
 
+The companies' portal (provisioner/portal/server.py) runs the same way, on its own listener.
+
 uvicorn always runs in a thread: there it leaves the signals alone (they
 belong to the main thread, where the scheduler, or `run_alone`, catches
 them and ends cleanly); stopping it is `should_exit`.
@@ -11,10 +13,11 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from provisioner.service.context import ServiceContext
 from provisioner.web.app import create_app
@@ -24,14 +27,14 @@ START_TIMEOUT = 30.0
 
 
 class WebUnavailable(Exception):
-    """The back office could not start (address in use, say)."""
+    """The back office (or the portal) could not start (address in use, say)."""
 
 
-def make_server(ctx: ServiceContext) -> uvicorn.Server:
-    settings = ctx.settings
-    # No access log: a search's query string may hold a person's name or email.
-    config = uvicorn.Config(create_app(ctx), host=settings.web_host, port=settings.web_port, lifespan="off",
-                            access_log=False, log_level="warning", server_header=False, proxy_headers=False)
+def make_server(app: ASGIApp, host: str, port: int) -> uvicorn.Server:
+    # No access log: a search's query string may hold a person's name or email, a portal's path a jeton.
+    # No proxy headers: the portal believes X-Forwarded-For from its configured proxies only.
+    config = uvicorn.Config(app, host=host, port=port, lifespan="off", access_log=False, log_level="warning",
+                            server_header=False, proxy_headers=False)
     return uvicorn.Server(config)
 
 
@@ -39,12 +42,13 @@ def url(ctx: ServiceContext) -> str:
     return f"http://{ctx.settings.web_host}:{ctx.settings.web_port}/connexion"
 
 
-def run_alone(ctx: ServiceContext) -> None:
-    """Serve until SIGINT/SIGTERM, then return normally (exit 0, as `serve` does)."""
+def run_alone(ctx: ServiceContext,
+              beside: Callable[[ServiceContext], AbstractContextManager[uvicorn.Server]] | None = None) -> None:
+    """Serve (the back office, or `beside`'s server) until SIGINT/SIGTERM, then return normally (exit 0)."""
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with running_beside(ctx) as server:
+        with (beside or running_beside)(ctx) as server:
             while not stop.wait(0.5) and not server.should_exit:
                 pass
     finally:
@@ -52,11 +56,17 @@ def run_alone(ctx: ServiceContext) -> None:
             signal.signal(sig, handler)
 
 
-@contextmanager
-def running_beside(ctx: ServiceContext) -> Iterator[uvicorn.Server]:
+def running_beside(ctx: ServiceContext) -> AbstractContextManager[uvicorn.Server]:
     """The back office in a thread for the duration of the block; stopped, and waited for, at its end."""
-    server = make_server(ctx)
-    thread = threading.Thread(target=_run_quietly, args=(server,), name="web", daemon=True)
+    settings = ctx.settings
+    return running(create_app(ctx), settings.web_host, settings.web_port, what="back office", shown=url(ctx))
+
+
+@contextmanager
+def running(app: ASGIApp, host: str, port: int, *, what: str, shown: str) -> Iterator[uvicorn.Server]:
+    """`app` served by uvicorn in a thread for the duration of the block; stopped, and waited for, at its end."""
+    server = make_server(app, host, port)
+    thread = threading.Thread(target=_run_quietly, args=(server,), name=what, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
@@ -64,8 +74,8 @@ def running_beside(ctx: ServiceContext) -> Iterator[uvicorn.Server]:
     if not server.started:
         server.should_exit = True
         thread.join(5)
-        raise WebUnavailable(f"cannot listen on {ctx.settings.web_host}:{ctx.settings.web_port}")
-    log.info("back office on %s", url(ctx))
+        raise WebUnavailable(f"{what}: cannot listen on {host}:{port}")
+    log.info("%s on %s", what, shown)
     try:
         yield server
     finally:

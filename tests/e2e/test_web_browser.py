@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,22 +88,32 @@ def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"{url} did not answer within {START_TIMEOUT_S} s")
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
+@contextmanager
+def chromium(tmp_path: Path, *, downloads: Path | None = None, size: str = "1366,900") -> Iterator[Any]:
+    """Headless Chromium driven by Selenium; files it downloads go to `downloads`."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1366,900"):
+                     "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={size}"):
         options.add_argument(argument)
+    if downloads is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                                  "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    with chromium(tmp_path) as driver:
+        yield driver
 
 
 def page_text(driver: Any) -> str:
@@ -188,20 +199,19 @@ def test_an_operator_approves_and_refuses_requests_in_a_browser(tmp_path: Path, 
     assert b"Traceback" not in err
 
 
-@pytest.mark.slow
-def test_provisioner_web_runs_the_back_office_alone_and_stops_on_sigint(tmp_path: Path) -> None:
+@contextmanager
+def running_alone(tmp_path: Path, command: str, port_setting: str, ready: str, stop: int) -> Iterator[str]:
+    """`provisioner COMMAND` (a web server alone) on a free port: its base URL; at the end `stop` is sent,
+    and it must exit 0 without a traceback."""
     port = free_port()
-    env = service_env(tmp_path, PROVISIONER_WEB_PORT=str(port))
-    process = subprocess.Popen([sys.executable, "-m", "provisioner", "web"], cwd=tmp_path, env=env,
+    env = service_env(tmp_path, **{port_setting: str(port)})
+    process = subprocess.Popen([sys.executable, "-m", "provisioner", command], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_for(f"http://127.0.0.1:{port}/connexion", process)
-        page = httpx.get(f"http://127.0.0.1:{port}/connexion")
-        assert "Connexion" in page.text and page.headers["x-frame-options"] == "DENY"
-        assert httpx.get(f"http://127.0.0.1:{port}/").headers["location"] == "/connexion"
-        assert not (tmp_path / "inbox").exists()  # no scheduler: the inbox is not polled
+        wait_for(f"http://127.0.0.1:{port}{ready}", process)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
 
@@ -269,3 +279,9 @@ def test_an_admin_meets_french_errors_confirms_and_reenables_in_a_browser(tmp_pa
         process.send_signal(signal.SIGINT)
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0 and b"Traceback" not in err, err.decode()[-3000:]
+def test_provisioner_web_runs_the_back_office_alone_and_stops_on_sigint(tmp_path: Path) -> None:
+    with running_alone(tmp_path, "web", "PROVISIONER_WEB_PORT", "/connexion", signal.SIGINT) as base:
+        page = httpx.get(f"{base}/connexion")
+        assert "Connexion" in page.text and page.headers["x-frame-options"] == "DENY"
+        assert httpx.get(f"{base}/").headers["location"] == "/connexion"
+        assert not (tmp_path / "inbox").exists()  # no scheduler: the inbox is not polled

@@ -153,6 +153,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                                     "summary": "Adresse : 5, rue Allal Ben Abdellah, Rabat"}},
     "admin_password_reset": {"adherent": ADHERENT, "password": PASSWORD_CANARY,
                              "delegue": {"civilite": None, "prenom": "Karim", "nom": "Bennani"}},
+    "prefilled_workbook": {"adherent": ADHERENT, "delegue": {"civilite": "Mme", "prenom": "Hind", "nom": "Berrada"}},
     "submission_reverted": {
         "adherent": ADHERENT, "target": "S20261126-ab12cd34", "file": "bordereau <Al Baraka> & fils.xlsx",
         "revert_id": "R20261127T100000-aa11bb22", "reverted_at": T0, "reason": "Fichier de l'an dernier",

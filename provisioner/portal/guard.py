@@ -1,0 +1,111 @@
+"""What every portal page shares: its CSRF cookie, the client's address, refusals as French pages.
+
+CSRF is a double submit: a random token in a cookie of the portal's own
+(HttpOnly, SameSite=Strict, `__Host-` prefixed behind HTTPS) and in every
+form; a POST whose field differs from its cookie does nothing. The portal
+has no session: nothing a page shows depends on who asks, only on the jeton
+in its address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from provisioner.config import Settings
+from provisioner.service.context import ServiceContext
+from provisioner.web.guard import same_token
+from provisioner.web.render import page
+
+PACKAGE = "provisioner.portal"
+COOKIE = "portail_csrf"
+NO_INDEX = "noindex, nofollow"
+
+
+def context_of(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+def cookie_name(settings: Settings) -> str:
+    # `__Host-`: the browser takes it only from HTTPS, for this host alone, on every path.
+    return f"__Host-{COOKIE}" if settings.web_secure_cookies else COOKIE
+
+
+def csrf_token(request: Request) -> str:
+    """The browser's token if it has a sane one (several tabs share it), else a new one."""
+    given = request.cookies.get(cookie_name(context_of(request).settings), "")
+    return given if 32 <= len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum() \
+        else secrets.token_urlsafe(32)
+
+
+def csrf_ok(request: Request, given: str) -> bool:
+    return same_token(given, request.cookies.get(cookie_name(context_of(request).settings), ""))
+
+
+def render(request: Request, template: str, status_code: int = 200, *, private: bool = False,
+           **values: Any) -> Response:
+    """A portal page with its form token; `private` pages (a jeton's) are also kept out of search engines."""
+    token = csrf_token(request)
+    response = page(template, status_code, package=PACKAGE, csrf_token=token, **values)
+    settings = context_of(request).settings
+    response.set_cookie(cookie_name(settings), token, httponly=True, samesite="strict", path="/",
+                        secure=settings.web_secure_cookies)
+    if private:
+        response.headers["x-robots-tag"] = NO_INDEX
+    return response
+
+
+def refusal(request: Request, status_code: int, title: str, message: str, *, advice: str = "") -> Response:
+    """Every refusal: a French page saying what happened and what to do; nothing was kept."""
+    return render(request, "erreur.html", status_code, private=True, title=title, message=message, advice=advice)
+
+
+def client_address(request: Request) -> str:
+    """Who to count an upload against: the peer, or the address a trusted reverse proxy forwarded.
+
+    X-Forwarded-For is believed only from PROVISIONER_PORTAL_TRUSTED_PROXIES; its
+    last entry not itself a trusted proxy is the client (earlier ones are whatever
+    the client chose to write). All its lines are read as one list: a proxy that
+    adds its own line after the client's (HAProxy) must not let the client's
+    line speak first. An IPv6 client counts by its /64, which one host gets whole.
+    """
+    peer = request.client.host if request.client else ""
+    trusted = trusted_proxies(context_of(request).settings)
+    if not _within(peer, trusted):
+        return _counted(peer)
+    forwarded = [part.strip() for line in request.headers.getlist("x-forwarded-for")
+                 for part in line.split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if not _within(address, trusted):
+            return _counted(address[:64])
+    return _counted(peer)
+
+
+def _counted(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def trusted_proxies(settings: Settings) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item.strip(), strict=False)
+                 for item in settings.portal_trusted_proxies.split(",") if item.strip())
+
+
+def _within(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)

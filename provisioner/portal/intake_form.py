@@ -1,0 +1,71 @@
+"""The refusals every upload form shares (`/verifier`, `/envoyer`), in the order they cost.
+
+A body declared too large is refused before anything (413); then the
+client's address is counted against PROVISIONER_PORTAL_UPLOADS_PER_HOUR in
+the store (429 past it); then the body is read as a stream, its bytes counted
+(413); then the form's CSRF token (403); then a file must be there (400).
+Every refusal is a French page, and the temporary file is gone with the
+block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from provisioner.portal import guard
+from provisioner.portal.upload import OVERHEAD, TooLarge, Upload, UploadRefused, received
+from provisioner.store.portal import take_hit
+
+HOUR = timedelta(hours=1)
+
+
+@asynccontextmanager
+async def uploaded(request: Request) -> AsyncIterator[tuple[Upload, Response | None]]:
+    """(the upload, None) when the form may be acted on, else (an empty upload, the refusal page)."""
+    ctx = guard.context_of(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > ctx.max_bytes + OVERHEAD:
+        yield Upload(), _too_large(request)
+        return
+    key = f"upload:{guard.client_address(request)}"
+    allowed = await run_in_threadpool(take_hit, ctx.engine, key, limit=ctx.settings.portal_uploads_per_hour,
+                                      window=HOUR, now=ctx.clock())
+    if not allowed:
+        yield Upload(), guard.refusal(
+            request, 429, "Trop d'envois", f"Cette adresse a déjà envoyé {ctx.settings.portal_uploads_per_hour} "
+            "fichiers dans l'heure : ce fichier n'a été ni lu ni gardé.",
+            advice="Réessayez dans une heure. Pour un grand nombre de bordereaux, envoyez-les dans un seul "
+                   "fichier .zip.")
+        return
+    try:
+        async with received(request, max_bytes=ctx.max_bytes, folder=ctx.settings.var_dir / "portal") as upload:
+            if not guard.csrf_ok(request, upload.field("csrf_token")):
+                yield upload, guard.refusal(
+                    request, 403, "Formulaire expiré", "Le formulaire a expiré ou ne vient pas de ce site : "
+                    "le fichier n'a été ni lu ni gardé.", advice="Rechargez la page d'accueil et recommencez.")
+            elif upload.path is None or not upload.size:
+                yield upload, guard.refusal(
+                    request, 400, "Aucun fichier", "Aucun fichier n'a été joint, ou il est vide.",
+                    advice="Choisissez votre classeur .xlsx (ou un .zip de classeurs), puis recommencez.")
+            else:
+                yield upload, None
+    except TooLarge:
+        yield Upload(), _too_large(request)
+    except UploadRefused:
+        yield Upload(), guard.refusal(request, 400, "Envoi illisible",
+                                      "Le formulaire reçu est incomplet ou mal formé : rien n'a été gardé.",
+                                      advice="Rechargez la page d'accueil et envoyez un seul fichier à la fois.")
+
+
+def _too_large(request: Request) -> Response:
+    megabytes = f"{guard.context_of(request).settings.max_file_mb:g}".replace(".", ",")
+    return guard.refusal(request, 413, "Fichier trop volumineux",
+                         f"Le fichier dépasse {megabytes} Mo : il n'a été ni lu ni gardé.",
+                         advice="Un bordereau tient largement dans cette taille : enregistrez-le à nouveau au "
+                                "format .xlsx, sans images ; pour un lot, envoyez plusieurs .zip plus petits.")

@@ -1,0 +1,49 @@
+"""What a door's reference became (the portal's `/suivi` page): its submissions, oldest first, with their
+reports (rapport.json's schema, never a secret) and whether their annotated copy is in the outbox yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from provisioner.domain.vocabulary import Door
+from provisioner.service.batch_summary import SUMMARY_JSON, summary_folder
+from provisioner.service.context import ServiceContext
+from provisioner.service.outputs import ANNOTATED
+from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.tables import submissions
+
+
+@dataclass(frozen=True)
+class Followed:
+    id: str
+    file_name: str
+    status: str
+    request_type: str | None
+    adherent_numero: str | None
+    received_at: datetime
+    batch_id: str | None
+    report: dict[str, Any]
+    annotated: Path | None  # the rejection's annotated copy, once written
+
+
+def followed(ctx: ServiceContext, door: Door, reference: str) -> list[Followed]:
+    with UnitOfWork(ctx, read_only=True) as uow:
+        ids = uow.submissions.by_origin(door, reference)
+        rows = {row.id: row for row in uow.conn.execute(select(submissions).where(submissions.c.id.in_(ids)))}
+    found = []
+    for row in (rows[i] for i in ids if i in rows):
+        copy = ctx.outbox / row.id / ANNOTATED
+        found.append(Followed(row.id, row.file_name, row.status, row.request_type, row.adherent_numero,
+                              row.received_at, row.batch_id, dict(row.report or {}),
+                              copy if row.status == "rejected" and copy.is_file() else None))
+    return found
+
+
+def batch_finished(ctx: ServiceContext, batch_id: str) -> bool:
+    """Every member of the zip is processed: its summary is written last."""
+    return (summary_folder(ctx, batch_id) / SUMMARY_JSON).is_file()
