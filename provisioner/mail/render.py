@@ -52,6 +52,7 @@ KINDS: tuple[str, ...] = (
     "admin_password_reset",
     "batch_summary",
     "submission_reverted",
+    "mail_reply",
 )
 
 # The only kinds whose body holds a password: blanked in the queue once sent.
