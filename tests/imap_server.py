@@ -155,6 +155,13 @@ class ImapServer:
             status, data = client.uid("SEARCH", "ALL")
         return [int(uid) for uid in (data[0] or b"").split()]
 
+    def uidvalidity(self, folder: str = "INBOX") -> int:
+        with self.connect() as client:
+            status, data = client.status(_quote(folder), "(UIDVALIDITY)")
+        assert status == "OK", data
+        text = data[0].decode() if isinstance(data[0], bytes) else ""
+        return int(text.split("UIDVALIDITY", 1)[1].strip(" )"))
+
     def fetch(self, folder: str, uid: int) -> bytes:
         with self.connect() as client:
             client.select(_quote(folder), readonly=True)

@@ -2,7 +2,7 @@
 UID) and `mail_queue.headers` (a reply's In-Reply-To and References).
 
 Revision ID: 0008_imap
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_imap"
-down_revision = "0007"
+down_revision = "0008"  # chained after the shared intake's submission_origins
 branch_labels = None
 depends_on = None
 
