@@ -48,6 +48,7 @@ class MailResult:
     state: MailState | None
     items: list[dict[str, Any]] = field(default_factory=list)
     waiting: bool = False  # its receipt is not committed yet: taken again at a later round
+    reply_to: str | None = None  # where its reply was queued (None: no reply, a robot or rate-limited)
 
 
 def is_mail(info: ClaimInfo) -> bool:
@@ -87,15 +88,16 @@ def handle_mail(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cla
             if item["annotated"]:
                 attachments.append(ctx.outbox / str(item["submission_id"]) / ANNOTATED)
     state = MailState.PROCESSED if case == "outcome" else MailState.IGNORED
+    replied = None
     with UnitOfWork(ctx) as uow:
         if key is None or mail_receipts.finish(uow.conn, key, str(token), state, now=ctx.clock()):
-            queue_reply(uow.conn, parsed, case=case, items=items, attachments=attachments,
-                        max_mb=ctx.settings.imap_max_message_mb, now=ctx.clock())
+            replied = queue_reply(uow.conn, parsed, case=case, items=items, attachments=attachments,
+                                  max_mb=ctx.settings.imap_max_message_mb, now=ctx.clock())
         uow.commit()
     work.unlink(missing_ok=True)
     log.info("mail ref=%s %s workbooks=%d reply=%s", key.reference if key else work.name, state,
-             len(items), "none" if parsed.automatic or not parsed.sender else case)
-    return MailResult(state, items)
+             len(items), case if replied else "none")
+    return MailResult(state, items, reply_to=parsed.sender if replied else None)
 
 
 def _receipt_state(ctx: ServiceContext, key: MailKey, token: str, info: ClaimInfo) -> MailResult | None:
