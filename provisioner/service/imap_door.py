@@ -198,10 +198,15 @@ class ImapDoor:
             log.info("mail uid=%d moved to %s", uid, "processed" if state == MailState.PROCESSED else "ignored")
 
     def _wait(self, box: BaseMailBox) -> None:
-        """IDLE until a mail arrives, a mail is finished, the service stops or a poll interval passes."""
-        slices = max(1, int(self.settings.poll_seconds / IDLE_SLICE_S))
+        """IDLE until a mail arrives, a mail is finished, the service stops or a poll interval passes.
+
+        Between two IDLE slices the folder's UIDNEXT is read too: a mail that arrives while no IDLE is
+        running is announced only at the next command, which imap-tools' IDLE start does not keep.
+        """
+        folder = self.settings.imap_folder
+        seen = _uidnext(box, folder)
         idle = "IDLE" in box.client.capabilities
-        for _ in range(slices):
+        for _ in range(max(1, int(self.settings.poll_seconds / IDLE_SLICE_S))):
             if self.stopping.is_set() or self.finished.is_set():
                 break
             if idle:
@@ -209,7 +214,13 @@ class ImapDoor:
                     break
             else:
                 self.stopping.wait(IDLE_SLICE_S)
+            if _uidnext(box, folder) != seen:
+                break
         self.finished.clear()
+
+
+def _uidnext(box: BaseMailBox, folder: str) -> int:
+    return int(box.folder.status(folder, ["UIDNEXT"])["UIDNEXT"])
 
 
 def _size(box: BaseMailBox, uid: int) -> int:

@@ -16,7 +16,7 @@ from provisioner.config import Settings
 from provisioner.service import faults
 from provisioner.service.health import Health
 from tests.e2e.test_canaries import Canaries, Finds, files_under, needles_of, scan
-from tests.factory import adherent, delegue, make_workbook, user
+from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook, user
 from tests.imap_server import ImapServer
 from tests.mail_fixtures import mail
 from tests.service_env import Started, run_provisioner, service_env, wait_for
@@ -119,3 +119,6 @@ def test_a_serve_killed_with_the_mail_in_hand_processes_it_once_after_restart(
     result = run_provisioner(root, env, "submissions", "list", "--json")
     assert len(json.loads(result.stdout)) == 3  # each workbook once: none a duplicate of itself
     assert imap.uids("INBOX") == []
+    logs = "".join(service.text() for service in started.services)
+    assert "mail ref=INBOX/" in logs  # the log names a mail by its key, and never holds a secret
+    assert ADMIN_PASSWORD not in logs and USER_PASSWORD not in logs and imap.password not in logs
