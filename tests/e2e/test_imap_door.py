@@ -130,6 +130,7 @@ def test_a_rejected_workbook_gets_its_annotated_copy_in_the_reply(
 @pytest.mark.parametrize(("fixture", "sender", "says"), [
     ("no_workbook", "comptabilite@sarl-nour.ma", "aucun classeur"),
     ("outlook_winmail", "paie@fiduciaire-atlas.ma", "winmail.dat"),
+    ("broken_mime", "contact@imprimerie-saada.ma", "endommagée"),
 ])
 def test_a_mail_without_a_workbook_gets_one_short_reply_and_moves_to_ignored(
         service: Service, imap: ImapServer, smtp: SmtpServer, fixture: str, sender: str, says: str) -> None:
@@ -147,6 +148,16 @@ def test_an_automatic_mail_gets_no_reply_at_all(service: Service, imap: ImapServ
     deliver(service)
     assert smtp.handler.parsed() == []
     assert imap.uids("INBOX") == [] and len(imap.uids(IGNORED)) == 1
+
+
+def test_a_header_bomb_is_set_aside_unanswered_and_the_next_mail_is_served(
+        service: Service, imap: ImapServer, smtp: SmtpServer) -> None:
+    bomb = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"a" * 60) for i in range(5000))
+    imap.append(bomb + b"From: robot@spam.example\r\nSubject: x\r\n\r\nx\r\n")
+    imap.append(mail("no_workbook"))
+    deliver(service)
+    assert [m["To"] for m in smtp.handler.parsed()] == ["comptabilite@sarl-nour.ma"]
+    assert imap.uids("INBOX") == [] and len(imap.uids(IGNORED)) == 2
 
 
 def test_a_mail_over_the_size_limit_is_answered_file_too_large_without_being_downloaded(
