@@ -127,6 +127,31 @@ def test_a_rejected_workbook_gets_its_annotated_copy_in_the_reply(
     assert len(imap.uids(PROCESSED)) == 1
 
 
+def test_a_fiduciarys_zip_is_a_batch_each_workbook_recorded_under_the_mail(
+        service: Service, imap: ImapServer, smtp: SmtpServer, tmp_path: Path, abonnement: bytes,
+        faulty: bytes) -> None:
+    lot = io.BytesIO()
+    with zipfile.ZipFile(lot, "w") as archive:
+        archive.writestr("client-a.xlsx", abonnement)
+        archive.writestr("client-b.xlsx", faulty)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "paie@fiduciaire-atlas.ma", "teleservices@cimr.ma", "Lot"
+    message["Message-ID"] = "<lot-1@fiduciaire-atlas.ma>"
+    message.set_content("Bonjour, nos bordereaux.")
+    message.add_attachment(lot.getvalue(), maintype="application", subtype="octet-stream",
+                           filename="bordereaux décembre.zip")
+    uid = imap.append(message.as_bytes())
+    deliver(service)
+
+    (reply,) = _replies(smtp, "paie@fiduciaire-atlas.ma")
+    text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "« bordereaux décembre.zip » : rejeté (lot" in text  # one of its workbooks was rejected
+    with service.ctx.engine.connect() as conn:
+        ids = repository.submissions_by_origin(conn, Door.IMAP, f"INBOX/{_validity(service)}/{uid}")
+    assert len(ids) == 2
+    assert len(imap.uids(PROCESSED)) == 1
+
+
 @pytest.mark.parametrize(("fixture", "sender", "says"), [
     ("no_workbook", "comptabilite@sarl-nour.ma", "aucun classeur"),
     ("outlook_winmail", "paie@fiduciaire-atlas.ma", "winmail.dat"),
