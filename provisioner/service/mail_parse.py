@@ -20,6 +20,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from provisioner.service.names import display_name
+from provisioner.workbook.file_kind import ZIP_MAGIC
 
 MAX_HEADER_BYTES = 64 * 1024  # a real mail's top headers (Received chains included) stay far below
 MAX_HEADER_LINES = 500
@@ -27,7 +28,6 @@ MAX_PARTS = 200
 MAX_DEPTH = 10
 MAX_REFERENCES = 20  # kept of References when replying (RFC 5322 allows trimming the middle)
 
-ZIP_MAGIC = b"PK\x03\x04"
 _OFFICE_PARTS = frozenset({"[Content_Types].xml"})
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
