@@ -26,7 +26,7 @@ from typing import Any
 
 from provisioner.domain.vocabulary import Door, MailState
 from provisioner.service import batch as batches
-from provisioner.service import claimed_file
+from provisioner.service import claimed_file, faults
 from provisioner.service.context import ServiceContext
 from provisioner.service.mail_parse import ParsedMail, Workbook, parse_mail
 from provisioner.service.mail_reply import outcome_item, queue_reply
@@ -61,13 +61,29 @@ def is_mail(info: ClaimInfo) -> bool:
 
 def handle_mail(ctx: ServiceContext, workspace: Workspace, work: Path, info: ClaimInfo, *,
                 should_stop: Callable[[], bool] = lambda: False) -> MailResult | None:
-    """Process the claimed mail `work`; None when stopped between two workbooks (resumed later)."""
+    """Process the claimed mail `work`; None when stopped between two workbooks (resumed later).
+
+    A mail that sets off an unexpected error is marked ignored before the error goes on (the caller sets
+    the file aside, sealed): the door moves it out of the folder rather than leaving it there for ever.
+    """
     token = info.extra.get("imap_token")
     key = MailKey.parse(info.origin.reference) if token and info.origin is not None else None
     if key is not None:
         known = _receipt_state(ctx, key, str(token), info)
         if known is not None:
             return known
+    try:
+        return _process(ctx, workspace, work, info, key, str(token), should_stop)
+    except Exception as error:
+        if key is not None and faults.classify(error, ctx.settings) is None:
+            with UnitOfWork(ctx) as uow:
+                mail_receipts.finish(uow.conn, key, str(token), MailState.IGNORED, now=ctx.clock())
+                uow.commit()
+        raise
+
+
+def _process(ctx: ServiceContext, workspace: Workspace, work: Path, info: ClaimInfo, key: MailKey | None,
+             token: str, should_stop: Callable[[], bool]) -> MailResult | None:
     parsed = parse_mail(work.read_bytes(), own_address=ctx.settings.mail_from)
     case = _case(parsed, info)
     items: list[dict[str, Any]] = []
@@ -90,7 +106,7 @@ def handle_mail(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cla
     state = MailState.PROCESSED if case == "outcome" else MailState.IGNORED
     replied = None
     with UnitOfWork(ctx) as uow:
-        if key is None or mail_receipts.finish(uow.conn, key, str(token), state, now=ctx.clock()):
+        if key is None or mail_receipts.finish(uow.conn, key, token, state, now=ctx.clock()):
             replied = queue_reply(uow.conn, parsed, case=case, items=items, attachments=attachments,
                                   max_mb=ctx.settings.imap_max_message_mb, now=ctx.clock())
         uow.commit()

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from provisioner.config import Settings
 from provisioner.domain.vocabulary import Door
 from provisioner.security.hashing import Hasher
-from provisioner.service import faults
+from provisioner.service import faults, mail_round
 from provisioner.service.context import ServiceContext
 from provisioner.service.health import read_health
 from provisioner.service.rounds import Service
@@ -183,6 +183,19 @@ def test_a_header_bomb_is_set_aside_unanswered_and_the_next_mail_is_served(
     deliver(service)
     assert [m["To"] for m in smtp.handler.parsed()] == ["comptabilite@sarl-nour.ma"]
     assert imap.uids("INBOX") == [] and len(imap.uids(IGNORED)) == 2
+
+
+def test_a_mail_that_sets_off_a_bug_is_sealed_away_and_leaves_the_folder(
+        service: Service, imap: ImapServer, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    def bug(raw: bytes, *, own_address: str) -> None:
+        raise RuntimeError("a bug the mail set off")
+
+    monkeypatch.setattr(mail_round, "parse_mail", bug)
+    imap.append(mail("no_workbook"))
+    deliver(service)
+    assert imap.uids("INBOX") == [] and len(imap.uids(IGNORED)) == 1
+    assert sorted(p.suffix for p in service.ctx.settings.quarantine.iterdir()) == [".enc", ".json"]
+    assert smtp.handler.parsed() == []
 
 
 def test_a_mail_over_the_size_limit_is_answered_file_too_large_without_being_downloaded(
