@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/serve_bench.py
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/portal_bench.py
+	$(BIN)/python bench/imap_bench.py
 
 template: $(STAMP)
 	$(BIN)/provisioner template -o templates/bordereau-teleservices.xlsx

@@ -63,6 +63,21 @@ class Settings:
     quarantine_days: float = 30.0  # quarantined files (encrypted) are purged after this
     reader_memory_mb: int = 1024  # address space a reader child may add to its imports
     reader_seconds: float = 60.0  # time a reader child may take on one file
+    # The IMAP door (service/imap_door.py): no host, no email intake.
+    imap_host: str = ""
+    imap_port: int = 0  # 0: 993 with implicit TLS, else 143
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_ssl: bool = True  # implicit TLS
+    imap_starttls: bool = False
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "Traités"
+    imap_ignored_folder: str = "Ignorés"
+    imap_max_message_mb: float = 25.0
+
+    @property
+    def effective_imap_port(self) -> int:
+        return self.imap_port or (993 if self.imap_ssl else 143)
 
     @property
     def effective_database_url(self) -> str:
@@ -120,4 +135,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: Path | None
     for name in ("poll_seconds", "web_idle_minutes", "web_session_hours", "web_signin_per_ip"):
         if getattr(settings, name) <= 0:  # a zero limit would end every session at once: sign-in for ever
             raise ConfigError(f"{_PREFIX}{name.upper()} must be positive")
+    if settings.imap_host and settings.imap_ssl and settings.imap_starttls:
+        raise ConfigError(f"{_PREFIX}IMAP_SSL and {_PREFIX}IMAP_STARTTLS: choose one")
     return settings

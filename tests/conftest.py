@@ -4,7 +4,7 @@
 PostgreSQL database on 127.0.0.1:5432 (skipped, with the reason, when the
 server does not answer). Both are migrated to head. `pg_url` gives a fresh,
 empty PostgreSQL database URL, for tests that start other processes. `ctx` is a service
-context on `engine`.
+context on `engine`. `smtp` and `imap` are real mail servers on 127.0.0.1 (aiosmtpd, Dovecot).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import alembic_config, make_engine, upgrade
+from tests.imap_server import ImapServer, unavailable
 from tests.smtp_server import SmtpServer, free_port
 
 pytest_plugins = ("tests.portal_support",)  # the portal's fixtures
@@ -99,6 +100,23 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def imap() -> Iterator[ImapServer]:
+    """A real IMAP server (Dovecot) on a free port of 127.0.0.1, its mailbox empty; skipped, with the reason,
+    where Dovecot cannot run."""
+    reason = unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    server = ImapServer()
+    try:
+        server.start()
+    except RuntimeError as error:
+        server.close()
+        pytest.skip(f"Dovecot cannot run here: {error}")
+    yield server
+    server.close()
 
 
 @pytest.fixture

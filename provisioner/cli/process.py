@@ -34,7 +34,9 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
     Each file is handled as if dropped in the inbox: a workbook is checked and
     applied, its secret-free copy archived (an unreadable file is set aside in
     the quarantine); a .zip of workbooks is a batch (one report per workbook,
-    a summary in outbox/lot-<id>/). Then the outputs still owed are written,
+    a summary in outbox/lot-<id>/); a saved mail (.eml) is treated as the
+    IMAP door treats it: each workbook attached processed, one reply queued
+    to its sender (none to an automatic mail). Then the outputs still owed are written,
     the queued emails are delivered (SMTP, or .eml files under outbox/mail/
     without PROVISIONER_SMTP_HOST; a temporary failure is retried with backoff
     by the next run or by `serve`), and outbox/index.html is rebuilt.
@@ -54,6 +56,7 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
     \b
     Example:
         provisioner process bordereau-123456.xlsx lot-fiduciaire.zip
+        provisioner process courriel-transfere.eml
     """
     from provisioner.service.dashboard_page import write_dashboard
     from provisioner.service.rounds import Service
@@ -85,6 +88,9 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
 def _exit_code(handled: Handled) -> int:
     if handled.status in ("waiting", "error", "stopped"):
         return EXIT_NOT_PROCESSED
+    if handled.mail is not None:  # a saved mail: 0 only when it held workbooks, none rejected
+        statuses = {item["status"] for item in handled.mail.items}
+        return 0 if statuses and statuses <= {"accepted", "duplicate", "held"} else EXIT_REJECTED
     if handled.batch is not None:
         refused = handled.batch.refused is not None
         if refused or any(line["status"] in (SubmissionStatus.REJECTED, "error") for line in handled.batch.lines):
@@ -104,6 +110,9 @@ def _say(path: Path, handled: Handled, as_json: bool) -> None:
         return
     if handled.batch is not None:
         _say_batch(name, handled, as_json)
+        return
+    if handled.mail is not None:
+        _say_mail(name, handled, as_json)
         return
     outcome = handled.outcome
     if outcome is None:
@@ -142,3 +151,17 @@ def _say_batch(name: str, handled: Handled, as_json: bool) -> None:
         click.echo(f"  {display_name(line['file'])}: {line['status']}"
                    + (f" → outbox/{line['submission_id']}" if line["submission_id"] else ""))
 
+
+
+def _say_mail(name: str, handled: Handled, as_json: bool) -> None:
+    mail = handled.mail
+    assert mail is not None
+    if as_json:
+        click.echo(json.dumps({"mail": str(mail.state), "reply_to": mail.reply_to, "workbooks": mail.items},
+                              ensure_ascii=False))
+        return
+    reply = f"reply queued to {mail.reply_to}" if mail.reply_to else "no reply (automatic mail)"
+    click.echo(f"{name}: mail {mail.state}, {len(mail.items)} workbook(s); {reply}")
+    for item in mail.items:
+        click.echo(f"  {display_name(item['file'])}: {item['status']}"
+                   + (f" → outbox/{item['submission_id']}" if item["submission_id"] else ""))

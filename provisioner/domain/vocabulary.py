@@ -139,6 +139,14 @@ class MailStatus(StrEnum):
     SENT = "sent"
 
 
+class MailState(StrEnum):
+    """A mail taken by the IMAP door (store.tables.mail_receipts)."""
+
+    IN_HAND = "in_hand"  # deposited, its workbooks being processed
+    PROCESSED = "processed"  # its workbooks committed: moved to the processed folder
+    IGNORED = "ignored"  # not a submission (no workbook, automatic, broken, too large): the ignored folder
+
+
 # Télédéclaration categories, and the marks that assign one in the Catégories sheet.
 CATEGORIES = ("D", "S0", "S1", "S2", "S3")
 CATEGORY_MARKS = ("X", "Oui")

@@ -150,6 +150,7 @@ def _outgoing(row: Row[Any]) -> OutgoingMail:
         html=readable_body(row.body_html),
         attachments=tuple(row.attachments or ()),
         created_at=row.created_at,
+        headers=tuple((row.headers or {}).items()),
     )
 
 

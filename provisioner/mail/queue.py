@@ -45,13 +45,15 @@ def enqueue(
     attachments: Iterable[str | os.PathLike[str]] = (),
     submission_id: str | None = None,
     now: datetime,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
     """Queue a `kind` message to `recipients`; returns its Message-ID.
 
     Invalid recipients are dropped (and logged). With none left, the row is
     stored as `failed` rather than refused: a bad address in a workbook must
     not undo the submission, and `provisioner status` shows the failure.
-    Attachments are stored as absolute paths, read when the message is sent.
+    Attachments are stored as absolute paths, read when the message is sent. `headers`: a reply's
+    threading (In-Reply-To, References, Auto-Submitted: auto-replied), set on the message as given.
     """
     mail = render(kind, context)
     addresses = clean_recipients(recipients, kind=kind)
@@ -77,6 +79,7 @@ def enqueue(
         last_error=NO_RECIPIENT if failed else None,
         created_at=now,
         submission_id=submission_id,
+        headers=dict(headers) if headers else None,
     )
     if failed:
         log.warning("mail message_id=%s kind=%s outcome=failed error=%r", message_id, kind, NO_RECIPIENT)

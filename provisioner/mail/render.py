@@ -53,6 +53,7 @@ KINDS: tuple[str, ...] = (
     "batch_summary",
     "submission_reverted",
     "prefilled_workbook",
+    "mail_reply",
 )
 
 # The only kinds whose body holds a password: blanked in the queue once sent.

@@ -51,6 +51,7 @@ class OutgoingMail:
     html: str | None
     attachments: tuple[str, ...]  # file paths
     created_at: datetime  # the Date header: when the message was made, not each attempt
+    headers: tuple[tuple[str, str], ...] = ()  # a reply's In-Reply-To, References, Auto-Submitted
 
 
 class TransportError(Exception):
@@ -88,8 +89,11 @@ def build_message(mail: OutgoingMail, mail_from: str) -> EmailMessage:
     message["To"] = ", ".join(mail.recipients)
     message["Date"] = format_datetime(mail.created_at.astimezone(UTC))
     message["Message-ID"] = mail.message_id
-    # RFC 3834: out-of-office robots must not answer a notice.
-    message["Auto-Submitted"] = "auto-generated"
+    # RFC 3834: out-of-office robots must not answer a notice (a reply to a mail says auto-replied).
+    extra = dict(mail.headers)
+    message["Auto-Submitted"] = extra.pop("Auto-Submitted", "auto-generated")
+    for name, value in extra.items():
+        message[name] = value
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

@@ -32,8 +32,9 @@ QUARANTINE = "quarantine"
 VAR = "var"
 INBOX = "inbox"
 READER = "reader"  # the child processes that read submitted files
+MAILBOX = "mailbox"  # the IMAP door's mailbox (service/imap_door.py)
 FOLDER_PARTS = frozenset({OUTBOX, ARCHIVE, QUARANTINE, VAR, INBOX})
-PARTS = FOLDER_PARTS | {DATABASE, READER}
+PARTS = FOLDER_PARTS | {DATABASE, READER, MAILBOX}
 
 # errno values that say "this folder cannot be written now", never "this file is bad".
 DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 
 from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service import batch as batches
-from provisioner.service import batch_members, claimed_file, faults
+from provisioner.service import batch_members, claimed_file, faults, mail_round
 from provisioner.service.context import ServiceContext
 from provisioner.service.health import Health
 from provisioner.service.workspace import Workspace
 
 if TYPE_CHECKING:
     from provisioner.service.batch import BatchResult
+    from provisioner.service.mail_round import MailResult
     from provisioner.service.submission import Outcome
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ WAIT_MAX = timedelta(minutes=5)  # longest backoff of a file waiting for a faili
 class Handled:
     """What became of one claimed file.
 
-    `status`: accepted | rejected | duplicate | quarantined | batch | waiting
+    `status`: accepted | rejected | duplicate | quarantined | batch | mail | waiting
     (a part of the service failed: the file stays claimed) | stopped (a
     batch stopped between two members) | error (could not even be set aside).
     """
@@ -52,6 +53,7 @@ class Handled:
     status: str
     outcome: Outcome | None = None
     batch: BatchResult | None = None
+    mail: MailResult | None = None
     fault: faults.Fault | None = None
 
 
@@ -69,6 +71,12 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
                       work.name, interrupted)
             outcome = claimed_file.reject_interrupted(ctx, work, info.name, interrupted, info.origin)
             handled = Handled("quarantined", outcome=outcome)
+        elif mail_round.is_mail(info):
+            mail = mail_round.handle_mail(ctx, workspace, work, info, should_stop=should_stop)
+            if mail is None or mail.waiting:  # stopped between two workbooks, or its receipt not yet committed
+                workspace.remember(work, interrupted=interrupted)
+                return Handled("stopped")
+            handled = Handled("mail", mail=mail)
         elif batch_members.is_batch(work, info.name):
             result = batches.handle_batch(ctx, workspace, work, info, should_stop=should_stop,
                                           on_member=on_member)

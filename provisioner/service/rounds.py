@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provisioner.domain.vocabulary import Door, SubmissionStatus
 from provisioner.mail import dispatch, sender
@@ -42,6 +42,9 @@ from provisioner.service.probes import probe_parts
 from provisioner.service.progress_view import View, progress_view
 from provisioner.service.schedule import run_every, stop_on_signals
 from provisioner.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from provisioner.service.imap_door import ImapDoor
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,11 @@ class Service:
         self._transport: Any = None
         self._progress = sys.stderr.isatty() if show_progress is None else show_progress
         self._recovered = False  # a failing part came back this round: waiting files are retried at once
+        self.door: ImapDoor | None = None
+        if settings.imap_host:  # the IMAP door beside the rounds
+            from provisioner.service.imap_door import ImapDoor  # lazy: imap-tools only where a mailbox is read
+
+            self.door = ImapDoor(ctx, self.health, wake=self.wake, stopping=self.stopping)
 
     def close(self) -> None:
         self.workspace.close()
@@ -269,6 +277,8 @@ class Service:
                 tally.add(SubmissionStatus.ACCEPTED if line["status"] == SubmissionStatus.HELD else line["status"])
         else:
             tally.add(handled.status)
+        if handled.mail is not None and self.door is not None:
+            self.door.finished.set()  # the door moves it to its folder now
 
     def handle(self, work: Path, *, on_member: Callable[[int, int], None] | None = None) -> Handled:
         """Process one claimed file; on return it has left the work folder, unless it waits."""
@@ -290,13 +300,19 @@ class Service:
     # -- running -----------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """One round for scripts: a first look, a pause so that files can prove stable, then the round."""
+        """One round for scripts: a first look, a pause so that files can prove stable, then the round
+        (the mailbox swept before it, and after it to move what it finished)."""
         with stop_on_signals(self.stopping):
+            if self.door is not None:
+                self.door.sweep_recorded()
             finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
                            incomplete_after=self.ctx.settings.incomplete_after_seconds)
             if self.stopping.wait(MIN_AGE_SECONDS):
                 return 0
-            return self.poll_once()
+            handled = self.poll_once()
+            if self.door is not None:
+                self.door.sweep_recorded()
+            return handled
 
     def run(self) -> int:
         """Poll every `poll_seconds` until SIGINT or SIGTERM; returns the exit code (0)."""
@@ -304,7 +320,11 @@ class Service:
         with stop_on_signals(self.stopping):
             log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
                      self.ctx.settings.poll_seconds)
+            if self.door is not None:
+                self.door.start()
             run_every(self.ctx.settings.poll_seconds, self._job, self.stopping, wake=self.woken)
+            if self.door is not None:
+                self.door.join(timeout=30)
         log.info("service stopped")
         return 0
 

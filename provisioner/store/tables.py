@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from provisioner.domain.vocabulary import (
     AccountStatus,
     AdherentStatus,
+    MailState,
     RequestKind,
     RequestStatus,
     SubmissionStatus,
@@ -92,6 +94,7 @@ SUBMISSION_STATUSES = tuple(s.value for s in SubmissionStatus)
 REQUEST_KINDS = tuple(k.value for k in RequestKind)
 REQUEST_STATUSES = tuple(s.value for s in RequestStatus)
 MAIL_STATUSES = ("pending", "sent", "failed")
+MAIL_RECEIPT_STATES = tuple(s.value for s in MailState)
 # Where a change came from (history.origin).
 HISTORY_ORIGINS = ("submission", "subscription", "request", "operator", "revert")
 CATEGORIES = ("D", "S0", "S1", "S2", "S3")  # vocabulary.CATEGORIES, frozen into the schema
@@ -287,10 +290,29 @@ mail_queue = Table(
     _created(),
     Column("sent_at", UtcDateTime()),
     Column("submission_id", String(32)),
+    Column("headers", JSON),  # a reply's threading: {"In-Reply-To": …, "References": …} (migration 0008_imap)
     CheckConstraint(one_of("status", MAIL_STATUSES), name="status"),
 )
 Index(None, mail_queue.c.status, mail_queue.c.next_attempt_at)
 Index(None, mail_queue.c.submission_id)
+
+# The IMAP door's mails, keyed as the mailbox names them: inserted when a mail is taken (the claim
+# between instances), finished in the transaction that queues its reply. `digest` (SHA-256 of the mail)
+# finds a mail again under a new UIDVALIDITY. Never a byte of the mail itself.
+mail_receipts = Table(
+    "mail_receipts",
+    metadata,
+    Column("folder", String(255), primary_key=True),
+    Column("uidvalidity", BigInteger, primary_key=True),
+    Column("uid", BigInteger, primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("token", String(32), nullable=False),  # the deposit that carries it
+    Column("state", String(16), nullable=False),
+    Column("taken_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("finished_at", UtcDateTime()),
+    CheckConstraint(one_of("state", MAIL_RECEIPT_STATES), name="state"),
+)
+Index(None, mail_receipts.c.folder, mail_receipts.c.digest)
 
 # Who changed what. `before`/`after` never hold a secret or a hash.
 audit = Table(

@@ -179,6 +179,17 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
              "request_type": "controle", "submission_id": "S3", "errors": 0, "warnings": 0},
         ],
     },
+    "mail_reply": {
+        "original_subject": "Bordereau téléservices", "case": "outcome", "max_mb": 25,
+        "items": [
+            {"file": "a.xlsx", "status": "rejected", "submission_id": "S1", "adherent": "123456",
+             "request_type": "mise_a_jour", "warnings": 0, "annotated": True, "batch": False,
+             "errors": [{"code": "REQUIRED", "message": "Le nom est obligatoire.", "sheet": "Délégué",
+                         "row": 4, "column": "Nom", "cell": "B4"}]},
+            {"file": "lot.zip", "status": "accepted", "submission_id": None, "adherent": None,
+             "request_type": None, "warnings": 0, "annotated": False, "batch": True, "errors": []},
+        ],
+    },
 }
 
 
