@@ -9,6 +9,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import json_option
 from provisioner.cli.output import echo_json, plain, print_table, say
 from provisioner.wording.labels import REQUEST_KIND_SHORT, label, status_label
+from provisioner.wording.phrases import waiting_for_smtp
 
 
 @cli.command("status")
@@ -73,6 +74,8 @@ def _print_status(state: dict[str, Any]) -> None:
     say(f"Boîte de dépôt {inbox['path']} : {inbox['files']} fichier(s) en attente"
         + ("" if inbox["exists"] else " (dossier absent)"))
     say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
+    if emails["waiting_for_smtp"]:
+        say(f"ANOMALIE : {waiting_for_smtp(emails['waiting_for_smtp'])}")
     print_table("Soumissions", ("Statut", "24 dernières heures", "Total"),
                 ((status_label(s), c["last_24h"], c["total"]) for s, c in sorted(state["submissions"].items())),
                 empty="Aucune soumission.", titled=True)
