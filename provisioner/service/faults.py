@@ -32,8 +32,9 @@ QUARANTINE = "quarantine"
 VAR = "var"
 INBOX = "inbox"
 READER = "reader"  # the child processes that read submitted files
+KEY = "secret_key"  # var/secret.key, damaged: nothing encrypted can be written or read
 FOLDER_PARTS = frozenset({OUTBOX, ARCHIVE, QUARANTINE, VAR, INBOX})
-PARTS = FOLDER_PARTS | {DATABASE, READER}
+PARTS = FOLDER_PARTS | {DATABASE, READER, KEY}
 
 # errno values that say "this folder cannot be written now", never "this file is bad".
 DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,

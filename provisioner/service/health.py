@@ -39,6 +39,7 @@ PART_LABELS = {
     faults.VAR: "dossier var non inscriptible",
     faults.INBOX: "boîte de dépôt inaccessible",
     faults.READER: "lecteur de fichiers indisponible",
+    faults.KEY: "clé secrète (var/secret.key) illisible, à restaurer depuis la sauvegarde",
 }
 REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé"}
 
