@@ -97,6 +97,12 @@ def _is_driver_operational(error: BaseException) -> bool:
     return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
+def folders(settings: Settings) -> list[tuple[str, Path]]:
+    """Our folders that must be writable, each with its part (the work folder lives under var/)."""
+    return [(OUTBOX, settings.outbox), (VAR, settings.var_dir), (ARCHIVE, settings.archive),
+            (QUARANTINE, settings.quarantine)]
+
+
 def folder_of(error: OSError, settings: Settings, writing: str = VAR) -> str | None:
     """Which of our folders an OSError is about, from the paths it names."""
     paths = [p for p in (error.filename, error.filename2) if p]

@@ -59,6 +59,7 @@ class Health:
         self.persist = persist
         self._lock = threading.Lock()
         self._faults: dict[str, dict[str, Any]] = {}
+        self._unwritten = False  # the last write failed: said once, not at every round
         self._save()  # a new service starts healthy: what a stopped one saw is no longer known
 
     def fail(self, fault: faults.Fault) -> None:
@@ -84,6 +85,12 @@ class Health:
             self._save()
             return True
 
+    def refresh(self) -> None:
+        """Rewrite var/health.json as it is, with the time: a reader can tell a current record from a stale
+        one (a stopped service, or a var/ it cannot write)."""
+        with self._lock:
+            self._save()
+
     def failing(self, part: str) -> bool:
         with self._lock:
             return part in self._faults
@@ -101,8 +108,12 @@ class Health:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-        except OSError as error:  # var/ itself is failing: the log says it, the memory keeps it
-            log.warning("health: cannot write %s: %s", self.path.name, errno_name(error))
+        except OSError as error:  # var/ itself is failing: the log says it (once), the memory keeps it
+            if not self._unwritten:
+                log.warning("health: cannot write %s: %s", self.path.name, errno_name(error))
+            self._unwritten = True
+        else:
+            self._unwritten = False
 
 
 def read_health(settings: Settings) -> dict[str, Any]:

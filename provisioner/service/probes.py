@@ -83,10 +83,12 @@ def probe_parts(ctx: ServiceContext, work_folder: Path) -> Iterator[tuple[str, f
         yield faults.DATABASE, None
     except Exception as error:
         yield faults.DATABASE, faults.classify(error, settings) or faults.Fault(faults.DATABASE, type(error).__name__)
-    for part, folder in ((faults.OUTBOX, settings.outbox), (faults.VAR, work_folder),
-                         (faults.ARCHIVE, settings.archive), (faults.QUARANTINE, settings.quarantine)):
+    for part, folder in faults.folders(settings):
         try:
             probe_folder(folder)
+            if part == faults.VAR and work_folder != folder:
+                # The work folder may live in the inbox (another file system): var/ keeps health.json and the key.
+                probe_folder(work_folder)
         except OSError as error:
             yield part, faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
                                      faults.ERRNO_NAMES.get(error.errno or 0, ""))
