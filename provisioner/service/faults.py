@@ -36,11 +36,24 @@ KEY = "secret_key"  # var/secret.key, damaged: nothing encrypted can be written 
 FOLDER_PARTS = frozenset({OUTBOX, ARCHIVE, QUARANTINE, VAR, INBOX})
 PARTS = FOLDER_PARTS | {DATABASE, READER, KEY}
 
-# errno values that say "this folder cannot be written now", never "this file is bad".
+# errno values that say "this folder cannot be written now", never "this file is bad": also a file-size
+# limit (EFBIG, with SIGXFSZ ignored) and a network share gone (ESTALE, ENOTCONN).
 DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
-                         errno.ENOENT, errno.ENOTDIR, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+                         errno.ENOENT, errno.ENOTDIR, errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EFBIG,
+                         errno.ESTALE, errno.ENOTCONN})
 ERRNO_NAMES = {errno.EROFS: "read-only", errno.ENOSPC: "full", errno.EDQUOT: "full",
-               errno.EACCES: "permission", errno.EPERM: "permission"}
+               errno.EACCES: "permission", errno.EPERM: "permission", errno.EFBIG: "size-limit",
+               errno.ESTALE: "network", errno.ENOTCONN: "network"}
+
+
+class AfterCommit(Exception):
+    """An error once the file's submission is committed: the file is finished, only moving it out (archive,
+    quarantine) failed. Never the file's fault, whatever the error: the file waits and is moved out later,
+    never judged again (which would report it as its own duplicate)."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,10 @@ def classify(error: BaseException, settings: Settings, *, writing: str = VAR) ->
 
 
 def _classify_one(error: BaseException, settings: Settings, writing: str) -> Fault | None:
+    if isinstance(error, AfterCommit):
+        cause = error.__cause__
+        found = _classify_one(cause, settings, error.part) if cause is not None else None
+        return found or Fault(error.part, type(cause).__name__ if cause is not None else type(error).__name__)
     if isinstance(error, ReaderUnavailable):  # no reader child could start: this host's trouble
         return Fault(READER, type(error).__name__)
     if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)):

@@ -41,7 +41,8 @@ PART_LABELS = {
     faults.READER: "lecteur de fichiers indisponible",
     faults.KEY: "clé secrète (var/secret.key) illisible, à restaurer depuis la sauvegarde",
 }
-REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé"}
+REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé",
+                 "size-limit": "taille de fichier limitée", "network": "partage réseau perdu"}
 
 
 def health_path(settings: Settings) -> Path:
