@@ -2,7 +2,8 @@
 a new delegate, new company details, a held workbook (mass deactivation).
 
 One unit of work: what is applied, the decision, its audit row and the email to the delegate commit
-together or not at all. Two operators deciding at once: the second finds it decided.
+together or not at all. Two operators deciding at once: the second finds it decided. Two decisions
+on one company (or a decision and a workbook of that company) are serialised by the company's row.
 """
 
 from __future__ import annotations
@@ -88,7 +89,13 @@ def _waiting_request(conn: Connection, request_id: int) -> tuple[Row[Any], Row[A
         raise UnknownRequest(id=request_id)
     if request.status != "waiting":
         raise AlreadyDecided(id=request_id, status=request.status)
-    company = conn.execute(select(adherents).where(adherents.c.id == request.adherent_id)).one()
+    company_query = select(adherents).where(adherents.c.id == request.adherent_id)
+    if conn.dialect.name == "postgresql":
+        # What the decision merges into (delegue, company, accounts): locked, so that another decision or
+        # a workbook of the same company (pipeline._apply locks it too) applies before or after, never
+        # from the same stale read.
+        company_query = company_query.with_for_update()
+    company = conn.execute(company_query).one()
     return request, company
 
 

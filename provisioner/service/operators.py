@@ -179,15 +179,29 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
         if row.failed_logins or row.locked_until:  # no write per sign-in otherwise: SQLite has one writer
             _record(ctx, row.id, lockout.after_success(), now)
         return Operator(row.id, row.login, row.role)
-    after = lockout.after_failure(row.failed_logins, row.locked_until, now,
-                                  lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
-    _record(ctx, row.id, lockout.LockState(after.failed_auth, after.locked_until), now)
+    after = _count_failure(ctx, row.id, now)
     if after.just_locked:
         with UnitOfWork(ctx) as uow:
             repo.add_audit(uow.conn, actor=SIGN_IN_ACTOR, numero=None, action="operator_locked",
                            target=f"operator:{key}", after={"failed_logins": after.failed_auth}, now=now)
             uow.commit()
     return None
+
+
+def _count_failure(ctx: ServiceContext, operator_id: int, now: datetime) -> lockout.AfterFailure:
+    """One more failure, counted from the row as it is now, locked: wrong passwords tried in parallel each
+    count (read before the slow verification, the counter lost all but one of them)."""
+    with UnitOfWork(ctx) as uow:
+        query = select(operators.c.failed_logins, operators.c.locked_until).where(operators.c.id == operator_id)
+        if uow.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = uow.conn.execute(query).one()
+        after = lockout.after_failure(row.failed_logins, row.locked_until, now,
+                                      lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
+        uow.conn.execute(update(operators).where(operators.c.id == operator_id).values(
+            failed_logins=after.failed_auth, locked_until=after.locked_until, updated_at=now))
+        uow.commit()
+    return after
 
 
 def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now: datetime) -> None:
