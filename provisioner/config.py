@@ -52,6 +52,9 @@ class Settings:
     quarantine_days: float = 30.0  # quarantined files (encrypted) are purged after this
     reader_memory_mb: int = 1024  # address space a reader child may add to its imports
     reader_seconds: float = 60.0  # time a reader child may take on one file
+    # PostgreSQL: how long a statement waits for a row another session holds, and runs at most (0: no limit).
+    db_lock_timeout_seconds: float = 30.0
+    db_statement_timeout_seconds: float = 600.0
 
     @property
     def effective_database_url(self) -> str:

@@ -82,7 +82,16 @@ def classify(error: BaseException, settings: Settings, *, writing: str = VAR) ->
     return None
 
 
+# SQLSTATEs of a statement that gave up waiting for a row another session holds (lock_timeout), ran past
+# statement_timeout, or lost a deadlock: the database answers; only this file's transaction must wait.
+LOCK_SQLSTATES = frozenset({"55P03", "57014", "40P01"})
+LOCK = "lock"  # Fault.reason: a database fault of one file, not of the service (service.file_in_hand)
+
+
 def _classify_one(error: BaseException, settings: Settings, writing: str) -> Fault | None:
+    driver = getattr(error, "orig", None) or error  # SQLAlchemy's error holds the driver's
+    if getattr(driver, "sqlstate", None) in LOCK_SQLSTATES:
+        return Fault(DATABASE, type(driver).__name__, LOCK)
     if isinstance(error, AfterCommit):
         cause = error.__cause__
         found = _classify_one(cause, settings, error.part) if cause is not None else None

@@ -42,7 +42,8 @@ PART_LABELS = {
     faults.KEY: "clé secrète (var/secret.key) illisible, à restaurer depuis la sauvegarde",
 }
 REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé",
-                 "size-limit": "taille de fichier limitée", "network": "partage réseau perdu"}
+                 "size-limit": "taille de fichier limitée", "network": "partage réseau perdu",
+                 "lock": "ligne verrouillée par une autre session"}
 
 
 def health_path(settings: Settings) -> Path:
