@@ -42,7 +42,8 @@ def url(ctx: ServiceContext) -> str:
 def run_alone(ctx: ServiceContext) -> None:
     """Serve until SIGINT/SIGTERM, then return normally (exit 0, as `serve` does)."""
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         with running_beside(ctx) as server:
             while not stop.wait(0.5) and not server.should_exit:
