@@ -78,6 +78,9 @@ class Settings:
     @property
     def effective_imap_port(self) -> int:
         return self.imap_port or (993 if self.imap_ssl else 143)
+    # PostgreSQL: how long a statement waits for a row another session holds, and runs at most (0: no limit).
+    db_lock_timeout_seconds: float = 30.0
+    db_statement_timeout_seconds: float = 600.0
 
     @property
     def effective_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +86,9 @@ def cli() -> None:
     # Files the service creates (database, archive, outbox, quarantine) are readable by its
     # group at most, never by every account of the host; modes set explicitly stay as set.
     os.umask(0o027)
+    # Past a file-size limit a write fails with EFBIG (a fault of the folder, see service.faults) instead of
+    # the signal killing the process. CPython ignores it at start already; said here so that it stays so.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     # One line per event on stderr; modules never log a secret (see security.md).
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -9,7 +9,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import json_option
 from provisioner.cli.output import echo_json, plain, print_table, say
 from provisioner.wording.labels import REQUEST_KIND_SHORT, label, status_label
-from provisioner.wording.phrases import nombre
+from provisioner.wording.phrases import nombre, waiting_for_smtp
 
 
 @cli.command("status")
@@ -20,7 +20,9 @@ def status_command(as_json: bool) -> None:
     The health comes first: what the running service found failing (« base
     de données injoignable depuis 10 h 32 », « outbox non inscriptible »),
     read from var/health.json, so it is shown even while the database is
-    down (then only the health is shown, and the exit code is 1).
+    down (then only the health is shown, and the exit code is 1). The
+    folders are probed too, and a health.json the service has not rewritten
+    for a while is said to be too old to trust (exit code 1 in both cases).
     Subscriptions waiting for more than 48 hours are flagged, and the
     companies locked after failed authentications are listed.
 
@@ -31,7 +33,8 @@ def status_command(as_json: bool) -> None:
     from provisioner.cli.app import settings_or_exit
     from provisioner.service import faults
     from provisioner.service.context import open_context
-    from provisioner.service.health import describe_all, read_health
+    from provisioner.service.health import read_health
+    from provisioner.service.health_view import assess
     from provisioner.service.read_models.status import status
     from provisioner.store.db import StoreUnavailable
     from provisioner.store.tables import utcnow
@@ -44,7 +47,7 @@ def status_command(as_json: bool) -> None:
     except Exception as error:  # the database is down: say what the running service recorded
         if not isinstance(error, StoreUnavailable) and faults.classify(error, settings) is None:
             raise
-        health["messages"] = describe_all(health, utcnow())
+        health["messages"], _ = assess(settings, health, utcnow())
         reason = str(error) if isinstance(error, StoreUnavailable) else type(error).__name__
         if as_json:
             echo_json({"at": utcnow(), "health": health, "database": {"reachable": False, "error": reason}})
@@ -52,12 +55,14 @@ def status_command(as_json: bool) -> None:
             _print_health(health["messages"])
             say(f"Base de données injoignable maintenant : {reason}")
         raise SystemExit(1) from None
-    health["messages"] = describe_all(health, state["at"])
+    health["messages"], untrusted = assess(settings, health, state["at"])
     shown = {"health": health, **state}
     if as_json:
         echo_json(shown)
-        return
-    _print_status(shown)
+    else:
+        _print_status(shown)
+    if untrusted:  # what the service recorded is too old, or misses what status found failing itself
+        raise SystemExit(1)
 
 
 def _print_health(messages: list[str]) -> None:
@@ -74,6 +79,8 @@ def _print_status(state: dict[str, Any]) -> None:
     say(f"Boîte de dépôt {inbox['path']} : {nombre(inbox['files'], 'fichier', 'fichiers')} en attente"
         + ("" if inbox["exists"] else " (dossier absent)"))
     say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
+    if emails["waiting_for_smtp"]:
+        say(f"ANOMALIE : {waiting_for_smtp(emails['waiting_for_smtp'])}")
     print_table("Soumissions", ("Statut", "24 dernières heures", "Total"),
                 ((status_label(s), c["last_24h"], c["total"]) for s, c in sorted(state["submissions"].items())),
                 empty="Aucune soumission.", titled=True)

@@ -16,7 +16,9 @@ backoff after a temporary error; `failed` after a permanent one, or after a
 temporary one once the message is older than the give-up time (a message is
 always tried at least once, however late: a service down for days still
 delivers what it queued). The two kinds that carry a password wait
-encrypted, are decrypted only in `_outgoing`, and lose their bodies once
+encrypted, and are not claimed at all for a transport that would leave them
+readable at rest (the `.eml` files when no SMTP host is set): they wait for
+one, are decrypted only in `_outgoing`, and lose their bodies once
 they are sent or have failed. Nothing raises out of
 `send_due`: a broken transport or database is logged, and the next call
 tries again.
@@ -74,7 +76,7 @@ def send_due(
     sent = retried = failed = 0
     for _ in range(limit):
         try:
-            row = _claim_one(engine, now)
+            row = _claim_one(engine, now, secrets=transport.carries_secrets)
         except Exception as error:
             log.error("mail queue unavailable: %s", _describe(error))
             break
@@ -87,9 +89,9 @@ def send_due(
     return DispatchCounts(sent=sent, retried=retried, failed=failed)
 
 
-def _claim_one(engine: Engine, now: datetime) -> Row[Any] | None:
+def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> Row[Any] | None:
     with engine.begin() as conn:
-        return Mails(conn).claim_due(now, CLAIM_LEASE)
+        return Mails(conn).claim_due(now, CLAIM_LEASE, secrets=secrets)
 
 
 def _attempt(

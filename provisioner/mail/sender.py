@@ -1,7 +1,8 @@
 """Transports: how a queued message leaves the service.
 
 `Transport.send(message)` returns when the message is delivered (handed to the
-SMTP server, or written as an `.eml` file) and raises `TransportError` when it
+SMTP server, or written as an `.eml` file; never one that carries a password,
+which waits for an SMTP server) and raises `TransportError` when it
 is not: `permanent=False` means "try again later", `permanent=True` means
 "this message will never go". Delivery failures become stored state in the
 queue (see `dispatch`), never crashes.
@@ -27,6 +28,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import ClassVar
 
 import yagmail
 
@@ -64,6 +66,10 @@ class TransportError(Exception):
 
 
 class Transport(ABC):
+    # False for a transport that would leave the message readable at rest (the `.eml` files): the
+    # kinds that carry a password are then not given to it and wait, encrypted, in the queue.
+    carries_secrets: ClassVar[bool] = True
+
     @abstractmethod
     def send(self, message: OutgoingMail) -> None:
         """Deliver `message`, or raise TransportError."""
@@ -289,6 +295,8 @@ class EmlTransport(Transport):
     writing and recording overwrites the same file instead of adding one.
     """
 
+    carries_secrets = False
+
     def __init__(self, outbox: Path, *, mail_from: str = Settings.mail_from) -> None:
         self.directory = Path(outbox) / "mail"
         self._from = mail_from
@@ -299,13 +307,15 @@ class EmlTransport(Transport):
         return self.directory / f"{stamp}-{message.kind}-{ident}.eml"
 
     def send(self, message: OutgoingMail) -> None:
+        if message.kind in SECRET_KINDS:
+            # Never reached through dispatch (it does not claim them for us); a password is not left in clear.
+            raise TransportError("a password waits for an SMTP server", permanent=False)
         data = build_message(message, self._from).as_bytes(policy=SMTP_POLICY)
         target = self.path_for(message)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            # A password stays readable by the service's user only; other notices
-            # are for the Agence Virtuelle's staff to read in the outbox.
-            write_atomic(target, data, mode=0o600 if message.kind in SECRET_KINDS else 0o640)
+            # Notices are for the Agence Virtuelle's staff to read in the outbox.
+            write_atomic(target, data, mode=0o640)
         except OSError as error:
             raise TransportError(f"cannot write {target.name}: {error.strerror or error}") from None
 

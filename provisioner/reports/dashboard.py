@@ -37,7 +37,7 @@ from provisioner.wording.labels import (
     capital,
     label,
 )
-from provisioner.wording.phrases import counts_sentence, held_sentence, nombre
+from provisioner.wording.phrases import counts_sentence, held_sentence, nombre, waiting_for_smtp
 
 if TYPE_CHECKING:  # the read model's shapes only: nothing of the service runs here
     from provisioner.service.read_models.dashboard import Facts
@@ -99,6 +99,7 @@ def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo | 
                    "locked": facts.locked.total},
         "mails": [_mail(m, zone) for m in facts.mails],
         "mail_counts": {"pending": emails["pending"], "failed": emails["failed"]},
+        "waiting_for_smtp": waiting_for_smtp(emails["waiting_for_smtp"]) if emails["waiting_for_smtp"] else "",
         "mails_cut": len(facts.mails) < emails["pending"] + emails["failed"],
         "unfinished": [_unfinished(u, zone) for u in facts.unfinished],
         "chart": _chart(facts.codes),
@@ -122,8 +123,9 @@ def _tiles(facts: Facts) -> list[dict[str, Any]]:
         _tile("Demandes à traiter", requests, "", _busy(requests), "#demandes"),
         _tile("Entreprises bloquées", locked, "", _busy(locked), "#blocages"),
         _tile("Emails en attente", emails["pending"],
-              f"{emails['failed']} en échec" if emails["failed"] else "",
-              "bad" if emails["failed"] else _busy(emails["pending"]), "#emails"),
+              f"{emails['failed']} en échec" if emails["failed"] else
+              "en attente d'un serveur SMTP" if emails["waiting_for_smtp"] else "",
+              "bad" if emails["failed"] or emails["waiting_for_smtp"] else _busy(emails["pending"]), "#emails"),
         _tile("Fichiers dans la boîte de dépôt", inbox["files"],
               "" if inbox["exists"] else "dossier introuvable",
               "neutral" if inbox["exists"] else "bad", ""),

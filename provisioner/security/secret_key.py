@@ -12,9 +12,9 @@ its key here (`install`); the mail queue and the quarantine use `current()`.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
-import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,7 +24,8 @@ from provisioner.config import ConfigError, Settings
 KEY_FILE = "secret.key"
 PREFIX = "fernet:"  # marks a stored value as a token, not clear text
 
-__all__ = ["InvalidToken", "current", "decrypt_text", "encrypt_text", "install", "is_encrypted", "load"]
+__all__ = ["InvalidToken", "KeyUnreadable", "current", "decrypt_text", "encrypt_text", "install", "is_encrypted",
+           "load"]
 
 _lock = threading.Lock()
 _installed: dict[tuple[str, str], Fernet] = {}
@@ -74,20 +75,66 @@ def is_encrypted(stored: str | None) -> bool:
     return bool(stored) and stored.startswith(PREFIX)  # type: ignore[union-attr]
 
 
+class KeyUnreadable(ConfigError):
+    """The key file holds no usable key (emptied by a full disk, damaged), or cannot be written."""
+
+    def __init__(self, path: Path, problem: str = "is unreadable (empty or damaged)") -> None:
+        super().__init__(
+            f"{path} {problem}: restore it from the backup; or move it away and a new key is made,"
+            " and the password emails still waiting and the quarantined files' bytes are lost")
+        self.path = path
+
+
 def _key_file(path: Path) -> bytes:
-    """Read the key file, or create it with mode 600; two processes starting at once get one key."""
+    """Read the key file, or create it with mode 600; two processes starting at once get one key.
+
+    Written whole under a temporary name, synced, then linked to its name: a crash or a full disk
+    leaves no empty or partial key (os.link, unlike a rename, never replaces a key another process
+    has just made).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes().strip()
-        if not key:  # another process is writing it this very moment
-            time.sleep(0.2)
-            key = path.read_bytes().strip()
+    for _ in range(2):
+        try:
+            return _read_key(path)
+        except FileNotFoundError:
+            pass
+        key = Fernet.generate_key()
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                handle.write(key + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            continue  # another process made it first: read theirs
+        except OSError as error:  # full, read-only, too large: nothing half-written is left behind
+            raise KeyUnreadable(path, f"cannot be written ({errno.errorcode.get(error.errno or 0, 'OSError')})") \
+                from None
+        finally:
+            temporary.unlink(missing_ok=True)
+        _sync_folder(path.parent)
         return key
-    key = Fernet.generate_key()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise KeyUnreadable(path, f"cannot be read ({errno.errorcode.get(error.errno or 0, 'OSError')})") from None
+    try:
+        Fernet(key)
+    except ValueError:
+        raise KeyUnreadable(path) from None
     return key
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import stored_report
-from provisioner.service import pipeline
+from provisioner.service import faults, pipeline
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import Origin
 from provisioner.service.quarantine import quarantine_file
@@ -54,7 +54,12 @@ def handle_one(ctx: ServiceContext, path: Path, original_name: str, *, resumed_s
     if outcome is None:
         # Looked up on the module at each call: the fault tests put a failing pipeline in its place.
         outcome = pipeline.process_file(ctx, path, name=original_name, batch=batch, origin=origin)
-    dispose(ctx, path, outcome, original_name)
+    try:
+        dispose(ctx, path, outcome, original_name)
+    except Exception as error:  # committed: whatever failed, the file waits and is moved out later
+        part = faults.VAR if outcome.status == SubmissionStatus.DUPLICATE else (
+            faults.ARCHIVE if outcome.parsed is not None else faults.QUARANTINE)
+        raise faults.AfterCommit(part) from error
     return outcome
 
 

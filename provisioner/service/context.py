@@ -50,5 +50,6 @@ class ServiceContext:
 
 
 def open_context(settings: Settings) -> ServiceContext:
+    secret_key.install(settings)  # first: a damaged key file fails before an engine or a hasher is made
     engine = connect(settings)
     return ServiceContext(settings, engine, Hasher(settings.hash_workers))

@@ -9,15 +9,17 @@ is down), and reports.dashboard only turns both into HTML.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from provisioner.reports import dashboard
 from provisioner.reports.files import write_atomic
 from provisioner.service import faults
 from provisioner.service.context import ServiceContext
 from provisioner.service.health import PART_LABELS, describe_all, read_health
+from provisioner.service.health_view import assess
 from provisioner.service.read_models.dashboard import collect
 from provisioner.wording import dates
 
@@ -32,18 +34,22 @@ def dashboard_path(outbox: Path) -> Path:
     return outbox / INDEX_NAME
 
 
-def write_dashboard(ctx: ServiceContext) -> None:
-    """Rebuild `outbox/index.html` (atomically: a reader sees the old page or the new one)."""
+def write_dashboard(ctx: ServiceContext, held: Mapping[str, Any] | None = None) -> None:
+    """Rebuild `outbox/index.html` (atomically: a reader sees the old page or the new one).
+
+    `held`: the health the running service holds in memory (Health.snapshot), which it may have failed
+    to write to var/; without it (`process`, `provisioner dashboard`), var/health.json, checked."""
     ctx.outbox.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(ctx.outbox)
-    write_atomic(dashboard_path(ctx.outbox), render_dashboard(ctx))
+    write_atomic(dashboard_path(ctx.outbox), render_dashboard(ctx, held))
 
 
-def render_dashboard(ctx: ServiceContext, *, tz: str = dates.PEOPLE_TIMEZONE) -> str:
-    """The page; while the database is down, a short page that says so (the health, from var/)."""
+def render_dashboard(ctx: ServiceContext, held: Mapping[str, Any] | None = None, *,
+                     tz: str = dates.PEOPLE_TIMEZONE) -> str:
+    """The page; while the database is down, a short page that says so (the health)."""
     now = ctx.clock()
     zone = dates.zone(tz)
-    health = describe_all(read_health(ctx.settings), now)
+    health = describe_all(held, now) if held is not None else assess(ctx.settings, read_health(ctx.settings), now)[0]
     try:
         facts = collect(ctx, now, rows=None, recent=dashboard.RECENT_LIMIT, mails=MAIL_LIMIT)
     except Exception as error:

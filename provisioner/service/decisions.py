@@ -2,7 +2,8 @@
 a new delegate, new company details, a held workbook (mass deactivation).
 
 One unit of work: what is applied, the decision, its audit row and the email to the delegate commit
-together or not at all. Two operators deciding at once: the second finds it decided.
+together or not at all. Two operators deciding at once: the second finds it decided. Two decisions
+on one company (or a decision and a workbook of that company) are serialised by the company's row.
 """
 
 from __future__ import annotations
@@ -83,7 +84,10 @@ def _waiting_request(uow: Repositories, request_id: int) -> tuple[Row[Any], Row[
         raise UnknownRequest(id=request_id)
     if request.status != RequestStatus.WAITING:
         raise AlreadyDecided(id=request_id, status=request.status)
-    company = uow.adherents.by_id(request.adherent_id)
+    # What the decision merges into (delegue, company, accounts): locked, so that another decision or a
+    # workbook of the same company (pipeline._apply locks it too) applies before or after, never from the
+    # same stale read.
+    company = uow.adherents.by_id(request.adherent_id, for_update=True)
     return request, company
 
 

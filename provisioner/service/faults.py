@@ -33,14 +33,28 @@ VAR = "var"
 INBOX = "inbox"
 READER = "reader"  # the child processes that read submitted files
 MAILBOX = "mailbox"  # the IMAP door's mailbox (service/imap_door.py)
+KEY = "secret_key"  # var/secret.key, damaged: nothing encrypted can be written or read
 FOLDER_PARTS = frozenset({OUTBOX, ARCHIVE, QUARANTINE, VAR, INBOX})
-PARTS = FOLDER_PARTS | {DATABASE, READER, MAILBOX}
+PARTS = FOLDER_PARTS | {DATABASE, READER, MAILBOX, KEY}
 
-# errno values that say "this folder cannot be written now", never "this file is bad".
+# errno values that say "this folder cannot be written now", never "this file is bad": also a file-size
+# limit (EFBIG, with SIGXFSZ ignored) and a network share gone (ESTALE, ENOTCONN).
 DISK_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
-                         errno.ENOENT, errno.ENOTDIR, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+                         errno.ENOENT, errno.ENOTDIR, errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EFBIG,
+                         errno.ESTALE, errno.ENOTCONN})
 ERRNO_NAMES = {errno.EROFS: "read-only", errno.ENOSPC: "full", errno.EDQUOT: "full",
-               errno.EACCES: "permission", errno.EPERM: "permission"}
+               errno.EACCES: "permission", errno.EPERM: "permission", errno.EFBIG: "size-limit",
+               errno.ESTALE: "network", errno.ENOTCONN: "network"}
+
+
+class AfterCommit(Exception):
+    """An error once the file's submission is committed: the file is finished, only moving it out (archive,
+    quarantine) failed. Never the file's fault, whatever the error: the file waits and is moved out later,
+    never judged again (which would report it as its own duplicate)."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,20 @@ def classify(error: BaseException, settings: Settings, *, writing: str = VAR) ->
     return None
 
 
+# SQLSTATEs of a statement that gave up waiting for a row another session holds (lock_timeout), ran past
+# statement_timeout, or lost a deadlock: the database answers; only this file's transaction must wait.
+LOCK_SQLSTATES = frozenset({"55P03", "57014", "40P01"})
+LOCK = "lock"  # Fault.reason: a database fault of one file, not of the service (service.file_in_hand)
+
+
 def _classify_one(error: BaseException, settings: Settings, writing: str) -> Fault | None:
+    driver = getattr(error, "orig", None) or error  # SQLAlchemy's error holds the driver's
+    if getattr(driver, "sqlstate", None) in LOCK_SQLSTATES:
+        return Fault(DATABASE, type(driver).__name__, LOCK)
+    if isinstance(error, AfterCommit):
+        cause = error.__cause__
+        found = _classify_one(cause, settings, error.part) if cause is not None else None
+        return found or Fault(error.part, type(cause).__name__ if cause is not None else type(error).__name__)
     if isinstance(error, ReaderUnavailable):  # no reader child could start: this host's trouble
         return Fault(READER, type(error).__name__)
     if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)):
@@ -95,6 +122,12 @@ def _is_driver_operational(error: BaseException) -> bool:
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return False
     return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
+
+
+def folders(settings: Settings) -> list[tuple[str, Path]]:
+    """Our folders that must be writable, each with its part (the work folder lives under var/)."""
+    return [(OUTBOX, settings.outbox), (VAR, settings.var_dir), (ARCHIVE, settings.archive),
+            (QUARANTINE, settings.quarantine)]
 
 
 def folder_of(error: OSError, settings: Settings, writing: str = VAR) -> str | None:

@@ -112,8 +112,11 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
 
 def _wait(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path, fault: faults.Fault,
           interrupted: int, waits: int) -> Handled:
-    """A part of the service failed with `work` in hand: keep it claimed, retry it later."""
-    health.fail(fault)
+    """A part of the service failed with `work` in hand: keep it claimed, retry it later.
+
+    A lock not granted in time is this file's wait only: the database answers, the other files go on."""
+    if fault.reason != faults.LOCK:
+        health.fail(fault)
     waits += 1
     delay = min(timedelta(seconds=ctx.settings.poll_seconds) * 2 ** min(waits - 1, 16), WAIT_MAX)
     retry_at = ctx.clock() + delay

@@ -40,8 +40,11 @@ PART_LABELS = {
     faults.INBOX: "boîte de dépôt inaccessible",
     faults.READER: "lecteur de fichiers indisponible",
     faults.MAILBOX: "boîte aux lettres injoignable",
+    faults.KEY: "clé secrète (var/secret.key) illisible, à restaurer depuis la sauvegarde",
 }
-REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé"}
+REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé",
+                 "size-limit": "taille de fichier limitée", "network": "partage réseau perdu",
+                 "lock": "ligne verrouillée par une autre session"}
 
 
 def health_path(settings: Settings) -> Path:
@@ -59,6 +62,7 @@ class Health:
         self.persist = persist
         self._lock = threading.Lock()
         self._faults: dict[str, dict[str, Any]] = {}
+        self._unwritten = False  # the last write failed: said once, not at every round
         self._save()  # a new service starts healthy: what a stopped one saw is no longer known
 
     def fail(self, fault: faults.Fault) -> None:
@@ -84,6 +88,12 @@ class Health:
             self._save()
             return True
 
+    def refresh(self) -> None:
+        """Rewrite var/health.json as it is, with the time: a reader can tell a current record from a stale
+        one (a stopped service, or a var/ it cannot write)."""
+        with self._lock:
+            self._save()
+
     def failing(self, part: str) -> bool:
         with self._lock:
             return part in self._faults
@@ -101,8 +111,12 @@ class Health:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-        except OSError as error:  # var/ itself is failing: the log says it, the memory keeps it
-            log.warning("health: cannot write %s: %s", self.path.name, errno_name(error))
+        except OSError as error:  # var/ itself is failing: the log says it (once), the memory keeps it
+            if not self._unwritten:
+                log.warning("health: cannot write %s: %s", self.path.name, errno_name(error))
+            self._unwritten = True
+        else:
+            self._unwritten = False
 
 
 def read_health(settings: Settings) -> dict[str, Any]:

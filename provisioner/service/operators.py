@@ -237,9 +237,7 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
     if verify_secret(row.password_hash, password):
         _record(ctx, row.id, lockout.after_success(), now, signed_in=True)
         return Operator(row.id, row.login, row.role)
-    after = lockout.after_failure(row.failed_logins, row.locked_until, now,
-                                  lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
-    _record(ctx, row.id, lockout.LockState(after.failed_auth, after.locked_until), now)
+    after = _count_failure(ctx, row.id, now)
     if after.just_locked:
         with UnitOfWork(ctx) as uow:
             uow.audit.add(actor=SIGN_IN_ACTOR, numero=None, action="operator_locked",
@@ -256,6 +254,19 @@ def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now
     with UnitOfWork(ctx) as uow:
         uow.operators.set(operator_id, **values)
         uow.commit()
+
+
+def _count_failure(ctx: ServiceContext, operator_id: int, now: datetime) -> lockout.AfterFailure:
+    """One more failure, counted from the row as it is now, locked: wrong passwords tried in parallel each
+    count (read before the slow verification, the counter lost all but one of them)."""
+    with UnitOfWork(ctx) as uow:
+        row = uow.operators.failures(operator_id, for_update=True)
+        after = lockout.after_failure(row.failed_logins, row.locked_until, now,
+                                      lock_after=ctx.settings.lock_after, lock_minutes=ctx.settings.lock_minutes)
+        uow.operators.set(operator_id, failed_logins=after.failed_auth, locked_until=after.locked_until,
+                          updated_at=now)
+        uow.commit()
+    return after
 
 
 def _operator(uow: Repositories, key: str) -> Row[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -11,11 +12,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
+from provisioner.security import secret_key
 from provisioner.service import faults
 from provisioner.service.context import ServiceContext, open_context
 from provisioner.service.health import Health, errno_name
 from provisioner.store.db import StoreUnavailable
 from provisioner.store.tables import utcnow
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from provisioner.config import Settings
@@ -26,22 +30,34 @@ def open_when_reachable(settings: Settings, *, wait: bool = True) -> ServiceCont
 
     A host restart may start the service before its database: it waits, says
     so in var/health.json and the log, and starts once the database answers.
-    A configuration error (unparsable URL, no driver) is raised at once.
+    A configuration error (unparsable URL, no driver) is raised at once. A
+    damaged var/secret.key is waited for the same way (files wait in the inbox
+    until it is restored), rather than a crash that a supervisor would restart
+    for ever.
     """
     health: Health | None = None
     while True:
         try:
             ctx = open_context(settings)
-        except StoreUnavailable as error:
-            if not wait or not str(error).startswith("cannot open the database"):
+        except (StoreUnavailable, secret_key.KeyUnreadable) as error:
+            if isinstance(error, secret_key.KeyUnreadable):
+                fault = faults.Fault(faults.KEY, type(error).__name__)
+            elif str(error).startswith("cannot open the database"):
+                fault = faults.Fault(faults.DATABASE, type(error).__name__)
+            else:
+                raise
+            if not wait:
                 raise
             if health is None:
                 health = Health(settings, utcnow)
-            health.fail(faults.Fault(faults.DATABASE, "StoreUnavailable"))
+            if isinstance(error, secret_key.KeyUnreadable) and not health.failing(faults.KEY):
+                log.error("%s", error)  # what to do, once; the health line follows
+            health.fail(fault)
             time.sleep(settings.poll_seconds)
             continue
         if health is not None:
             health.ok(faults.DATABASE)
+            health.ok(faults.KEY)
         return ctx
 
 
@@ -67,10 +83,12 @@ def probe_parts(ctx: ServiceContext, work_folder: Path) -> Iterator[tuple[str, f
         yield faults.DATABASE, None
     except Exception as error:
         yield faults.DATABASE, faults.classify(error, settings) or faults.Fault(faults.DATABASE, type(error).__name__)
-    for part, folder in ((faults.OUTBOX, settings.outbox), (faults.VAR, work_folder),
-                         (faults.ARCHIVE, settings.archive), (faults.QUARANTINE, settings.quarantine)):
+    for part, folder in faults.folders(settings):
         try:
             probe_folder(folder)
+            if part == faults.VAR and work_folder != folder:
+                # The work folder may live in the inbox (another file system): var/ keeps health.json and the key.
+                probe_folder(work_folder)
         except OSError as error:
             yield part, faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
                                      faults.ERRNO_NAMES.get(error.errno or 0, ""))

@@ -52,7 +52,8 @@ PARALLEL_FILES = 3  # files in hand at once in a round
 
 
 class Service:
-    def __init__(self, ctx: ServiceContext, *, after_poll: Callable[[ServiceContext], None] | None = None,
+    def __init__(self, ctx: ServiceContext, *,
+                 after_poll: Callable[[ServiceContext, dict[str, Any]], None] | None = None,
                  show_progress: bool | None = None, record_health: bool = True) -> None:
         self.ctx = ctx
         self.after_poll = after_poll
@@ -93,10 +94,11 @@ class Service:
         self.workspace.heartbeat()
         if self.probe():
             self._round(tally)
+        self.health.refresh()  # its updated_at says the record is current (health_view.stale_after)
         mails = 0 if self.stopping.is_set() or self.health.failing(faults.DATABASE) else self.send_mail()
         if self.after_poll is not None and not self.stopping.is_set():
             try:
-                self.after_poll(self.ctx)
+                self.after_poll(self.ctx, self.health.snapshot())
             except Exception as error:
                 claimed_file.log_failure("after_poll", "-", error)
         handled = tally["files"]

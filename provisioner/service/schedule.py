@@ -1,4 +1,4 @@
-"""Run a job at a fixed interval until SIGINT or SIGTERM (APScheduler: one interval job, never two at
+"""Run a job at a fixed interval until SIGINT, SIGTERM or SIGHUP (APScheduler: one interval job, never two at
 once, missed runs coalesced, the first at once). A signal sets the stop flag: the job in hand is left to
 finish (the scheduler shuts down waiting for it)."""
 
@@ -48,14 +48,15 @@ def run_every(seconds: float, job: Callable[[], None], stopping: threading.Event
 
 @contextmanager
 def stop_on_signals(stopping: threading.Event) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set `stopping` instead of interrupting; the handlers are restored after."""
+    """While inside, SIGINT, SIGTERM and SIGHUP (the terminal closed, an ssh session gone) set `stopping`
+    instead of interrupting; the handlers are restored after."""
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if not stopping.is_set():
             log.info("signal %s: finishing the file in hand, then stopping", signal.Signals(signum).name)
         stopping.set()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:

@@ -50,8 +50,13 @@ def safe_url(url: str | URL) -> str:
         return "<unparsable database URL>"
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine for `url`, configured for this service (SQLite or PostgreSQL)."""
+def make_engine(url: str | URL, *, lock_timeout: float = 0, statement_timeout: float = 0) -> Engine:
+    """An engine for `url`, configured for this service (SQLite or PostgreSQL).
+
+    PostgreSQL: `lock_timeout` and `statement_timeout` (seconds, 0 for none) bound every statement of
+    its sessions, so that a row held by another session (a long transaction, an idle one, a frozen
+    second instance) fails that one statement instead of stalling the caller for as long.
+    """
     try:
         parsed = _normalise(make_url(url))
     except exc.ArgumentError:
@@ -60,8 +65,14 @@ def make_engine(url: str | URL) -> Engine:
     options: dict[str, Any] = {"hide_parameters": True}
     if parsed.get_backend_name() == "postgresql":
         options["pool_pre_ping"] = True
+        connect_args: dict[str, Any] = {}
         if "connect_timeout" not in parsed.query:
-            options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+        if "options" not in parsed.query:
+            connect_args["options"] = (f"-c lock_timeout={int(lock_timeout * 1000)}"
+                                       f" -c statement_timeout={int(statement_timeout * 1000)}")
+        if connect_args:
+            options["connect_args"] = connect_args
     try:
         engine = create_engine(parsed, **options)
     except (exc.NoSuchModuleError, ImportError) as error:
@@ -142,6 +153,9 @@ def upgrade(engine: Engine) -> None:
     config = alembic_config()
     with _ALEMBIC_RUN, _reachable(engine), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # A migration may wait for another instance's, and take its time: not bounded like the service's.
+            connection.execute(text("SET LOCAL lock_timeout = 0"))
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
             lock = text("SELECT pg_advisory_xact_lock(:key)")
             connection.execute(lock, {"key": _MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
@@ -150,7 +164,8 @@ def upgrade(engine: Engine) -> None:
 
 def connect(settings: Settings) -> Engine:
     """The engine for the configured database, its schema up to date."""
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, lock_timeout=settings.db_lock_timeout_seconds,
+                         statement_timeout=settings.db_statement_timeout_seconds)
     try:
         upgrade(engine)
     except BaseException:

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
+from provisioner.domain.vocabulary import MailStatus
+from provisioner.mail.render import SECRET_KINDS
 from provisioner.store.base import Repository, SomeRow
 from provisioner.store.tables import mail_queue
 
@@ -15,13 +17,16 @@ class Mails(Repository):
     def add(self, **values: Any) -> None:
         self.conn.execute(insert(mail_queue).values(**values))
 
-    def claim_due(self, now: datetime, lease: timedelta) -> Row[Any] | None:
+    def claim_due(self, now: datetime, lease: timedelta, *, secrets: bool = True) -> Row[Any] | None:
         """The next message due at `now`, leased for `lease`; None when none is due or another took it.
+        `secrets=False`: never one that carries a generated password (no transport may hold it in clear).
 
         On PostgreSQL the candidate is selected `FOR UPDATE SKIP LOCKED`; the
         claim is a conditional update either way.
         """
-        due = (mail_queue.c.status == "pending") & (mail_queue.c.next_attempt_at <= now)
+        due = (mail_queue.c.status == MailStatus.PENDING) & (mail_queue.c.next_attempt_at <= now)
+        if not secrets:
+            due &= mail_queue.c.kind.not_in(SECRET_KINDS)
         query = select(mail_queue).where(due).order_by(mail_queue.c.next_attempt_at, mail_queue.c.id).limit(1)
         if self.locks_rows:
             query = query.with_for_update(skip_locked=True)

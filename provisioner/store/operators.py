@@ -33,6 +33,11 @@ class Operators(Repository):
         query = select(operators.c.id).where(operators.c.role == "admin", operators.c.active.is_(True))
         return self.conn.execute(query.with_for_update() if self.locks_rows else query).all()
 
+    def failures(self, operator_id: int, *, for_update: bool = False) -> SomeRow:
+        """Its failed sign-ins and lock; `for_update`: locked, so that failures counted in parallel all count."""
+        query = select(operators.c.failed_logins, operators.c.locked_until).where(operators.c.id == operator_id)
+        return self.conn.execute(query.with_for_update() if for_update and self.locks_rows else query).one()
+
     def set(self, operator_id: int, **values: Any) -> None:
         self.conn.execute(update(operators).where(operators.c.id == operator_id).values(**values))
 

@@ -46,7 +46,8 @@ def run_alone(ctx: ServiceContext,
               beside: Callable[[ServiceContext], AbstractContextManager[uvicorn.Server]] | None = None) -> None:
     """Serve (the back office, or `beside`'s server) until SIGINT/SIGTERM, then return normally (exit 0)."""
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, lambda _signum, _frame: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         with (beside or running_beside)(ctx) as server:
             while not stop.wait(0.5) and not server.should_exit:

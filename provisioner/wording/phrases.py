@@ -104,3 +104,9 @@ def adherent_numero(value: Mapping[str, Any] | str | None) -> str:
     if isinstance(value, Mapping):
         return str(value.get("numero") or "")
     return "" if value is None else str(value)
+
+
+def waiting_for_smtp(count: int) -> str:
+    """Emails carrying a password with no SMTP host set: they are never written as `.eml` files."""
+    return (f"{nombre(count, 'email portant un mot de passe attend', 'emails portant un mot de passe attendent')}"
+            " un serveur SMTP (réglez PROVISIONER_SMTP_HOST) ; ils restent chiffrés jusque-là")

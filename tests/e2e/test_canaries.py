@@ -8,7 +8,10 @@ reset with a typed password, a new administrator password), a rejected one
 (so the annotated copy is written), a Contrôle seul and a workbook whose
 administrator password is wrong. Some go through `provisioner process`,
 others through the inbox and `provisioner serve --once`, which archives them
-and writes the queued emails as `.eml` files.
+and writes the queued emails as `.eml` files, except those that carry a
+password the service generated (users' and a new administrator's): with no
+SMTP host they wait encrypted, and those passwords, read back from the queue
+with the service's key, are canaries too.
 
 Canaries also sit where a careless implementation would copy them from: a
 cell comment, the document properties and a hidden extra sheet.
@@ -43,6 +46,7 @@ from typing import Any
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from openpyxl.comments import Comment
 
 from provisioner.workbook import layout
@@ -269,6 +273,22 @@ def database_text(service: Service) -> list[tuple[str, bytes]]:
         engine.dispose()
 
 
+def generated_passwords(service: Service) -> set[str]:
+    """The passwords the service generated, read from the queue with its key: canaries it made itself."""
+    fernet = Fernet((service.var / "secret.key").read_bytes())
+    engine = sa.create_engine(service.url)
+    try:
+        with engine.connect() as conn:
+            bodies = conn.execute(sa.text(
+                "SELECT body_text FROM mail_queue WHERE status = 'pending'"
+                " AND kind IN ('generated_password', 'admin_password_reset')")).scalars().all()
+    finally:
+        engine.dispose()
+    clear = [fernet.decrypt(body.removeprefix("fernet:").encode()).decode() for body in bodies]
+    said = re.compile(r"Mot de passe(?: administrateur)?\s:\s([A-Za-z0-9]+)")
+    return {match for text in clear for match in said.findall(text)}
+
+
 # -- the scenario -------------------------------------------------------------------------------------
 
 def test_no_password_or_answer_is_ever_written_anywhere(service: Service) -> None:
@@ -370,7 +390,10 @@ def test_no_password_or_answer_is_ever_written_anywhere(service: Service) -> Non
     again.write_bytes(rejected.read_bytes())
     service.drop(rejected, auth_failed, again)
     service.run("serve", "--once")
+    service.run("adherents", "reset-password", NUMERO)  # a new administrator password, generated
+    service.run("serve", "--once")
     service.run("accounts", "list", "--json")
+    status = service.run("status").stdout
 
     # The scenario did what it says: each outcome as expected, the annotated copy and the form written.
     reports = service.reports()
@@ -388,7 +411,12 @@ def test_no_password_or_answer_is_ever_written_anywhere(service: Service) -> Non
     assert list(service.outbox.glob("*/bordereau-annote.xlsx")), "no annotated copy was written"
     assert list(service.outbox.glob("*/formulaire-abonnement.pdf")), "no subscription form was written"
     kinds = {m.name.split("-")[1] for m in service.outbox.glob("mail/*.eml")}
-    assert {"subscription_received", "accepted", "rejected", "controle", "generated_password"} <= kinds, kinds
+    assert {"subscription_received", "accepted", "rejected", "controle"} <= kinds, kinds
+    # No SMTP host: the emails that carry a generated password wait, encrypted, and `status` says so.
+    assert not kinds & {"generated_password", "admin_password_reset"}, kinds
+    generated = generated_passwords(service)
+    assert len(generated) == 3, generated  # sara.ca, gen.ca and the administrator's
+    assert "3 emails portant un mot de passe attendent un serveur SMTP" in status, status
     assert len(list(files_under(service.archive))) >= 3, "the inbox files were not archived"
     assert not list(files_under(service.inbox)), "a processed file stayed in the inbox"
 
@@ -401,6 +429,7 @@ def test_no_password_or_answer_is_ever_written_anywhere(service: Service) -> Non
     assert {text for _, text in typed.hits} == c.secrets_, "a canary is missing from the submitted workbooks"
     assert any("docProps/core.xml" in w for w, _ in typed.hits) and any("comments" in w for w, _ in typed.hits)
 
+    secret_needles = needles_of(c.secrets_ | generated)  # the typed ones, and those the service made
     finds, controls = Finds(), Finds()
     for folder in (service.outbox, service.archive, service.inbox, service.var):
         for path in files_under(folder):

@@ -159,7 +159,7 @@ def test_a_file_written_slowly_is_taken_only_once_finished(root: Path, serve) ->
     assert [(r["file"], r["status"], r["errors"]) for r in found] == [("lent.xlsx", "accepted", [])]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=["sigterm", "sighup", "sigkill"])
 def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, sqlite: str, serve,
                                                                     sig: int) -> None:
     files = 3 * PARALLEL_FILES  # several rounds of files in hand, so the stop lands mid-way
@@ -169,7 +169,7 @@ def test_a_stopped_service_loses_nothing_and_applies_nothing_twice(root: Path, s
         drop(company(staging / f"client-{i}.xlsx", f"{610000 + i}"), root / "inbox")
     first = serve()
     wait_for(lambda: reports(root), 30, first)
-    if sig == signal.SIGTERM:
+    if sig != signal.SIGKILL:  # SIGHUP too (issue 20, point 7: it killed the service before)
         assert first.stop(sig) == 0  # the files in hand are finished, then a clean exit
         assert "service stopped" in first.tail()
     else:

@@ -8,6 +8,7 @@ rejected one brings the annotated workbook. Neither carries a password.
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import zipfile
@@ -54,3 +55,33 @@ def test_serve_mails_the_outcome_to_the_delegate_with_its_attachment(tmp_path: P
             raw += payload
         assert ADMIN_PASSWORD.encode() not in raw and USER_PASSWORD.encode() not in raw
     assert not list(inbox.iterdir())
+
+
+def test_a_generated_password_waits_encrypted_for_an_smtp_server_then_goes(tmp_path: Path, smtp: SmtpServer) -> None:
+    """With no SMTP host the notices are `.eml` files, but a generated password is not written in clear:
+    it stays queued until a host is set, and the next round sends it."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_workbook(inbox / "abonnement.xlsx", users={"compte_adherent": [user("gen.ca", "compte_adherent",
+                                                                             password=None, password_confirm=None)]},
+                  categories=[])
+    bare = service_env(tmp_path)
+    run = [sys.executable, "-m", "provisioner"]
+    assert subprocess.run([*run, "process", str(inbox / "abonnement.xlsx")], cwd=tmp_path, env=bare,
+                          capture_output=True, text=True, timeout=120).returncode == 0
+    assert subprocess.run([*run, "adherents", "activate", "123456"], cwd=tmp_path, env=bare,
+                          capture_output=True, text=True, timeout=120).returncode == 0
+    subprocess.run([*run, "serve", "--once"], cwd=tmp_path, env=bare, capture_output=True, timeout=120)
+
+    written = sorted(p.name for p in (tmp_path / "outbox" / "mail").glob("*.eml"))
+    assert written and not [name for name in written if "password" in name], written
+    status = subprocess.run([*run, "status"], cwd=tmp_path, env=bare, capture_output=True, text=True, timeout=120)
+    assert "1 email portant un mot de passe attend un serveur SMTP" in status.stdout, status.stdout
+    page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert "1 email portant un mot de passe attend un serveur SMTP" in page
+
+    assert serve_once(tmp_path, smtp.port).returncode == 0
+    sent = [m for m in smtp.handler.parsed() if "gen.ca" in m.get_body(("plain",)).get_content()]
+    assert len(sent) == 1 and re.search(r"Mot de passe\s:\s[A-Za-z0-9]{5,}", sent[0].get_body(("plain",)).get_content())
+    status = subprocess.run([*run, "status"], cwd=tmp_path, env=bare, capture_output=True, text=True, timeout=120)
+    assert "attend un serveur SMTP" not in status.stdout

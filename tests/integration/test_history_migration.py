@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from provisioner.store import tables
-from provisioner.store.db import upgrade
+from provisioner.store.db import make_engine, upgrade
 from tests.conftest import store_at
 from tests.integration.test_store import account, add_adherent
 
@@ -58,3 +59,16 @@ def test_the_audit_trail_of_existing_accounts_becomes_their_history(old_store: E
     assert rows[0].fields == [{"column": "Nom", "old": None, "new": "Alaoui"},
                               {"column": "Email", "old": None, "new": "old@exemple.ma"}]
     assert all(r.previous_password_hash is None for r in rows)
+
+
+def test_a_fresh_database_is_migrated_without_a_warning(db_url: str) -> None:
+    """Before (issue 20, point 7): 0005's reflection printed an SAWarning per expression index (lower(email)...)
+    on every fresh database, on the operator's terminal at the first command."""
+    engine = make_engine(db_url)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            upgrade(engine)
+    finally:
+        engine.dispose()
+    assert [str(w.message) for w in caught if issubclass(w.category, sa.exc.SAWarning)] == []

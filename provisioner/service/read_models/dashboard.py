@@ -82,7 +82,7 @@ def collect(ctx: ServiceContext, now: datetime, *, rows: int | None, recent: int
             received=received_since(uow.conn, now - RECENT),
             unfinished=unfinished(uow.conn),
             inbox=inbox_state(ctx.settings.inbox),
-            emails=mail_counts(uow.conn),
+            emails=mail_counts(uow.conn, smtp_configured=bool(ctx.settings.smtp_host)),
             subscriptions=Capped(subscriptions_waiting(uow.conn, now, rows), waiting),
             overdue=overdue,
             locked=_capped(locked(uow.conn, now, rows), rows, lambda c: count_locked(c, now), uow.conn),

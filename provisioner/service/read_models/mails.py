@@ -8,6 +8,7 @@ from typing import Any, TypedDict, cast
 from sqlalchemy import Connection, Select, func, select
 
 from provisioner.domain.vocabulary import MailStatus
+from provisioner.mail.render import SECRET_KINDS
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.service.unit_of_work import UnitOfWork
@@ -35,6 +36,7 @@ class MailCounts(TypedDict):
     pending: int
     failed: int
     oldest_pending: datetime | None
+    waiting_for_smtp: int  # of the pending, those carrying a password while no SMTP host is set
 
 
 def mail_columns() -> Select[Any]:
@@ -63,10 +65,14 @@ def mails_to_watch(conn: Connection, limit: int) -> list[MailToWatch]:
     return [cast(MailToWatch, dict(row._mapping)) for row in conn.execute(query)]
 
 
-def mail_counts(conn: Connection) -> MailCounts:
+def mail_counts(conn: Connection, *, smtp_configured: bool) -> MailCounts:
+    """Counts by status; without an SMTP host, how many password emails wait for one (mail.dispatch
+    does not write them as `.eml` files)."""
     query = select(mail_queue.c.status, func.count()).group_by(mail_queue.c.status)
     counts: dict[str, int] = {status: int(n) for status, n in conn.execute(query)}
-    oldest = conn.execute(select(func.min(mail_queue.c.created_at))
-                          .where(mail_queue.c.status == MailStatus.PENDING)).scalar()
+    pending = mail_queue.c.status == MailStatus.PENDING
+    oldest = conn.execute(select(func.min(mail_queue.c.created_at)).where(pending)).scalar()
+    waiting = 0 if smtp_configured else int(conn.execute(
+        select(func.count()).where(pending, mail_queue.c.kind.in_(SECRET_KINDS))).scalar_one())
     return {"pending": int(counts.get(MailStatus.PENDING, 0)), "failed": int(counts.get(MailStatus.FAILED, 0)),
-            "oldest_pending": oldest}
+            "oldest_pending": oldest, "waiting_for_smtp": waiting}

@@ -64,7 +64,7 @@ def status(ctx: ServiceContext, now: datetime) -> ServiceStatus:
             "submissions": submission_counts(uow.conn, now),
             "unfinished": unfinished(uow.conn),
             "inbox": inbox_state(ctx.settings.inbox),
-            "emails": mail_counts(uow.conn),
+            "emails": mail_counts(uow.conn, smtp_configured=bool(ctx.settings.smtp_host)),
             "subscriptions_waiting": subscriptions_waiting(uow.conn, now),
             "locked": locked(uow.conn, now),
             "requests_waiting": requests_waiting(uow.conn, now),
