@@ -142,6 +142,7 @@ CODE = {
     "INVALID_FORMAT": "format incorrect (email, téléphone, login, numéro)",
     "PASSWORD_POLICY": "mot de passe non conforme",
     "PASSWORD_MISMATCH": "confirmation du mot de passe différente",
+    "SECRET_NOT_RETYPED": "mot de passe ou réponse à ressaisir",
     "SECRET_QUESTIONS": "questions secrètes incomplètes",
     "LOGIN_DUPLICATE": "login en double dans le fichier",
     "LOGIN_TAKEN": "login déjà pris",

@@ -327,6 +327,10 @@ class _Reader:
                 "INVALID_FORMAT", f"La valeur est trop longue ({len(value)} caractères, "
                 f"{layout.MAX_CELL_LENGTH} au plus). Raccourcissez-la.", **where()))
             return ""
+        if fld.secret and value.casefold() == layout.RETYPE_MARKER.casefold():
+            # Our annotated copy's marker, left in place: not a password or an answer, nor a blank.
+            self.findings.append(error("SECRET_NOT_RETYPED", _NOT_RETYPED[fld.kind], **where()))
+            return ""
         if fld.kind is Kind.PHONE and _MOROCCAN_WITHOUT_ZERO.fullmatch(value):
             value = "0" + value  # Excel dropped the leading 0 of 0661234567
         return value
@@ -336,6 +340,14 @@ class _Reader:
             "HIDDEN_CONTENT", f"La ligne « {fld.label} » est masquée mais renseignée. Affichez-la et "
             "vérifiez-la avant de renvoyer le fichier.", sheet=sheet, row=row, column=fld.label,
             cell=cell_ref(row, col)))
+
+
+_NOT_RETYPED = {
+    Kind.PASSWORD: f"La cellule porte encore « {layout.RETYPE_MARKER} » : saisissez de nouveau le mot de passe "
+                   "(la copie annotée ne le recopie jamais), ou videz la cellule pour la laisser vide.",
+    Kind.ANSWER: f"La cellule porte encore « {layout.RETYPE_MARKER} » : saisissez de nouveau la réponse "
+                 "(la copie annotée ne la recopie jamais), ou videz la cellule pour la laisser vide.",
+}
 
 
 def _frame(keys: list[str], records: list[list[str]], index: list[int]) -> pd.DataFrame:
