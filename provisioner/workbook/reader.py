@@ -327,6 +327,12 @@ class _Reader:
                 "INVALID_FORMAT", f"La valeur est trop longue ({len(value)} caractères, "
                 f"{layout.MAX_CELL_LENGTH} au plus). Raccourcissez-la.", **where()))
             return ""
+        if fld.kind is Kind.TEXT and isinstance(raw, (dt.datetime, dt.date, dt.time)) and value:
+            # Excel took « 7/1 » or « janv-26 » typed in Fonction for a date: kept as read, said.
+            self.findings.append(warning(
+                "DATE_IN_TEXT", f"Cette cellule contient une date, enregistrée telle quelle : « {value} ». "
+                "Si ce n'en est pas une, mettez la cellule au format Texte et saisissez de nouveau la valeur.",
+                **where()))
         if fld.secret and value.casefold() == layout.RETYPE_MARKER.casefold():
             # Our annotated copy's marker, left in place: not a password or an answer, nor a blank.
             self.findings.append(error("SECRET_NOT_RETYPED", _NOT_RETYPED[fld.kind], **where()))
