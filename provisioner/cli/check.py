@@ -25,17 +25,24 @@ EXIT_REJECTED = 1
 @click.option("--annotate", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
               help="Also write a copy of the workbook with each faulty cell marked (secrets emptied).")
 def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
-    """Check a workbook without the account store and without changing anything.
+    """Check a workbook (or each workbook of a .zip) without the account store, changing nothing.
 
     Reports every fault found (not just the first), each with its code and
-    cell. Exit 0 when there is no error, 1 when there is any, 2 on a usage
-    error. Login, password and company checks that need the store are left
-    to `provisioner process`.
+    cell; a .zip gets one line per workbook. Exit 0 when there is no error,
+    1 when there is any (in any workbook), 2 on a usage error. Login,
+    password and company checks that need the store are left to
+    `provisioner process`.
 
     \b
-    Example:
+    Examples:
         provisioner check bordereau.xlsx --annotate bordereau-annote.xlsx
+        provisioner check lot.zip
     """
+    from provisioner.service.batch_members import is_batch
+
+    if is_batch(file, file.name):
+        _check_batch(file, as_json=as_json, annotate=annotate)
+        return
     try:
         with openable(file) as readable:
             result = check_file(readable, name=display_name(file.name))
@@ -51,6 +58,32 @@ def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
                    "est dans le journal.", err=True)
         sys.exit(EXIT_REJECTED)
     if not result.accepted:
+        sys.exit(EXIT_REJECTED)
+
+
+def _check_batch(file: Path, *, as_json: bool, annotate: Path | None) -> None:
+    from provisioner.cli.check_batch import check_members
+    from provisioner.service.batch_members import BatchRefused
+
+    if annotate is not None:
+        raise click.UsageError("--annotate s'applique à un classeur seul : pour un lot .zip, vérifiez "
+                               "avec --annotate chaque classeur à annoter.")
+    rejected = False
+    try:
+        with openable(file) as readable:
+            for name, result in check_members(readable):
+                click.echo(_as_json(name, result) if as_json else _summary(name, result))
+                rejected = rejected or not result.accepted
+    except BatchRefused as refused:
+        shown = _plain(click.format_filename(display_name(file.name)))
+        click.echo(f"« {shown} » : refusé — {refused.code} : {refused.message}", err=True)
+        sys.exit(EXIT_REJECTED)
+    except Exception as exc:  # no traceback for the user: it could quote a cell
+        log_safely(exc, "check command")
+        click.echo("Erreur : la vérification n'a pas pu aboutir (erreur interne). Le détail technique "
+                   "est dans le journal.", err=True)
+        sys.exit(EXIT_REJECTED)
+    if rejected:
         sys.exit(EXIT_REJECTED)
 
 
