@@ -23,13 +23,15 @@ from provisioner.wording.labels import (
     capital,
     teleservice_name,
 )
+from provisioner.wording.reverts import revert_state
 
 
 @cache
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("provisioner.web", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line)
+    env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line,
+                       revert_state=lambda undone: revert_state(undone, dates.french))
     env.globals.update(
         submission_status=SUBMISSION_BADGE, request_types=REQUEST_TYPE,
         request_kinds={k: capital(v) for k, v in REQUEST_KIND_SHORT.items()}, account_status=ACCOUNT_STATUS,
