@@ -11,6 +11,7 @@ from provisioner.cli.options import agence, json_option, numero_argument
 from provisioner.cli.output import echo_json, print_table, say
 from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.wording.labels import ADHERENT_STATUS, SKIP_REASON, label
+from provisioner.wording.phrases import DELEGATE_TOLD_NEXT_ROUND
 
 ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
 
@@ -73,7 +74,7 @@ def adherents_activate(numero: str, as_json: bool) -> None:
         echo_json(result)
         return
     say(f"Abonnement de l'adhérent {numero} validé : {len(result.created)} compte(s) créé(s), "
-        f"{len(result.skipped)} non créé(s). La personne déléguée est prévenue par email.")
+        f"{len(result.skipped)} non créé(s). {DELEGATE_TOLD_NEXT_ROUND}")
     print_table("Comptes créés", ("Login", "Téléservice", "Mot de passe généré"),
                 ((u["login"], u["teleservice"], u["generated_password"]) for u in result.created), empty="",
                 titled=True)

@@ -96,3 +96,9 @@ def adherent_numero(value: Mapping[str, Any] | str | None) -> str:
     if isinstance(value, Mapping):
         return str(value.get("numero") or "")
     return "" if value is None else str(value)
+
+
+# `adherents activate` (CLI and web): the delegate's email is queued in the activation's
+# transaction and leaves with the service's next round, not at once.
+DELEGATE_TOLD_NEXT_ROUND = ("L'email qui prévient la personne déléguée est en file d'attente : il part au "
+                            "prochain passage du service (provisioner serve).")

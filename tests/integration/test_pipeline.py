@@ -165,7 +165,9 @@ def test_two_validators_who_are_one_person_do_not_make_two_confirmations(ctx, tm
         tmp_path, "u.xlsx", adherent_values=adherent(type_demande="Mise à jour", confirmations="2"),
         users={"easypaiement": [user("pay.one", "easypaiement", email="same@x.ma"),
                                 user("pay.two", "easypaiement", email="SAME@x.ma")]}))
-    assert "EASYPAIEMENT_VALIDATORS" in [e["code"] for e in outcome.report["errors"]]
+    [found] = [e for e in outcome.report["errors"] if e["code"] == "EASYPAIEMENT_VALIDATORS"]
+    # Before: « il faut au moins 2 validateurs … ; il y en aurait 2 », which contradicted itself.
+    assert "« same@x.ma »" in found["message"] and "il y en aurait" not in found["message"]
 
 
 # -- whole or nothing, exactly once ---------------------------------------------------------

@@ -13,6 +13,7 @@ from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import SKIP_REASON, label
+from provisioner.wording.phrases import DELEGATE_TOLD_NEXT_ROUND
 from provisioner.workbook import layout
 
 NUMERO = re.compile(r"[0-9]{4,10}")
@@ -56,8 +57,8 @@ def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
 def activate(web: Web) -> Response:
     numero = _numero(web)
     result = subscriptions.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
-    lines = [(f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s). "
-              "La personne déléguée est prévenue par email.")]
+    lines = [f"{len(result.created)} compte(s) créé(s), {len(result.skipped)} non créé(s).",
+             DELEGATE_TOLD_NEXT_ROUND]
     lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
     return _done(web, numero, f"Abonnement de l'adhérent {numero} validé", lines)
 
