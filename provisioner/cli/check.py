@@ -34,7 +34,7 @@ def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
     `provisioner process`.
 
     \b
-    Examples:
+    Example:
         provisioner check bordereau.xlsx --annotate bordereau-annote.xlsx
         provisioner check lot.zip
     """

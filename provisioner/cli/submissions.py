@@ -85,7 +85,7 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
     """One submission (or revert, R…): outcome, each change field by field, and its revert if it was undone.
 
     \b
-    Examples:
+    Example:
         provisioner submissions show S20261201T093000-1a2b3c4d
         provisioner submissions show R20261202T101500-5e6f7a8b
     """

@@ -14,6 +14,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
@@ -94,9 +95,13 @@ def downgrade() -> None:
 def _history_from_audit() -> None:
     conn = op.get_bind()
     meta = sa.MetaData()
-    audit = sa.Table("audit", meta, autoload_with=conn)
-    accounts = sa.Table("accounts", meta, autoload_with=conn)
-    history = sa.Table("history", meta, autoload_with=conn)
+    with warnings.catch_warnings():
+        # SQLite cannot reflect the expression indexes (lower(nom)…) and says so on every fresh
+        # database, on the operator's terminal: only the columns are read here.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
+        audit = sa.Table("audit", meta, autoload_with=conn)
+        accounts = sa.Table("accounts", meta, autoload_with=conn)
+        history = sa.Table("history", meta, autoload_with=conn)
     known = {(r.teleservice, r.login_key): r for r in conn.execute(
         sa.select(accounts.c.id, accounts.c.adherent_id, accounts.c.teleservice, accounts.c.login_key))}
     rows = []
