@@ -337,6 +337,8 @@ class _Reader:
             # Our annotated copy's marker, left in place: not a password or an answer, nor a blank.
             self.findings.append(error("SECRET_NOT_RETYPED", _NOT_RETYPED[fld.kind], **where()))
             return ""
+        if not fld.secret and ("\n" in value or "\r" in value or "\t" in value):
+            value = " ".join(value.split())  # Alt+Entrée in a name or an address: one line, as it prints
         if fld.kind is Kind.PHONE and _MOROCCAN_WITHOUT_ZERO.fullmatch(value):
             value = "0" + value  # Excel dropped the leading 0 of 0661234567
         return value

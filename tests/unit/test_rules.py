@@ -491,3 +491,16 @@ def test_the_sample_with_errors_gets_exactly_the_four_documented_findings() -> N
     ]
     assert result.warnings == []
     assert "mou1" not in " ".join(f.message for f in result.findings)
+
+
+def test_a_line_break_inside_a_cell_is_read_as_a_space(tmp_path: Path) -> None:
+    # Before: « Alaoui\nBen Ali » was stored with its line break, and shown so in reports and lists.
+    path = make_workbook(tmp_path / "bordereau.xlsx", adherent_values=adherent(adresse="12, rue Ibn Batouta\r\nRabat"),
+                         users={"td_interne": [user("hind.td", nom="Alaoui\nBen Ali", fonction="RH\t ")]})
+
+    result = check_file(path)
+
+    assert result.errors == [] and result.workbook is not None
+    frame = result.workbook.users["td_interne"].frame
+    assert (frame.at[2, "nom"], frame.at[2, "fonction"]) == ("Alaoui Ben Ali", "RH")
+    assert result.workbook.adherent.value("adresse") == "12, rue Ibn Batouta Rabat"
