@@ -92,6 +92,10 @@ def _annotate(result: CheckResult, out: Path) -> None:
     from provisioner.workbook.rebuild import write_copy
 
     shown = _plain(click.format_filename(out))
+    if result.workbook is None:
+        click.echo("Pas de copie annotée : le fichier n'a pas pu être lu comme un classeur .xlsx, il n'a "
+                   "aucune cellule à marquer.", err=True)
+        return
     try:
         write_copy(result.workbook, result.findings, annotate=True, path=out)
     except OSError as exc:
@@ -121,8 +125,8 @@ def _as_json(name: str, result: CheckResult) -> str:
 
 def _print_human(name: str, result: CheckResult) -> None:
     click.echo(_summary(name, result))
-    if not result.findings:
-        return
+    if not result.findings or (result.workbook is None and len(result.findings) == 1):
+        return  # an unread file's one finding is already the summary's
     if sys.stdout.isatty():
         _print_table(result.findings)
     else:
@@ -141,6 +145,9 @@ def _summary(name: str, result: CheckResult) -> str:
               f"{nombre(len(result.warnings), 'avertissement', 'avertissements')}")
     if result.accepted:
         return f"« {shown} »{about} : accepté — {counts}."
+    if parsed is None and result.errors:
+        # Not read as a workbook (.xls, .ods, damaged): no cell to correct; its finding says what to do.
+        return f"« {shown} » : refusé — {_plain(result.errors[0].message)}"
     return (f"« {shown} »{about} : refusé — {counts}. Corrigez chaque cellule indiquée, puis "
             "renvoyez le fichier.")
 

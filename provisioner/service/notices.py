@@ -62,12 +62,14 @@ def queue_outcome(conn: Connection, judged: Judgement, report: dict[str, Any], f
         return
     attachments: list[str] = []
     context: dict[str, Any] = {"report": report}
+    # outputs.write_outputs makes an annotated copy of a rejected workbook that could be read.
+    annotated = report["status"] == "rejected" and submission.parsed is not None
     if submission.request_type == RequestType.CONTROLE:
         kind = "controle"
-        context["annotated"] = report["status"] == "rejected"
+        context["annotated"] = annotated
     elif report["status"] == "rejected":
         kind = "rejected"
-        context["annotated"] = True
+        context["annotated"] = annotated
     elif submission.request_type == RequestType.ABONNEMENT:
         kind = "subscription_received"
         attachments.append(str(folder / SUBSCRIPTION_FORM))

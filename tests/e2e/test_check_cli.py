@@ -217,3 +217,20 @@ def test_a_zip_without_a_workbook_is_refused_in_one_french_line(tmp_path: Path) 
     assert result.stderr.strip() == ("« vide.zip » : refusé — FILE_UNREADABLE : Le fichier .zip ne contient "
                                      "aucun classeur.")
     assert "Traceback" not in result.stderr
+
+
+def test_a_file_in_another_format_gets_instructions_that_fit_and_no_annotated_copy(tmp_path: Path) -> None:
+    # Before: an « annotated copy » holding only Anomalies, and « Corrigez chaque cellule indiquée ».
+    path = tmp_path / "bordereau.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    out = tmp_path / "annote.xlsx"
+
+    result = provisioner(path, "--annotate", out, cwd=tmp_path)
+
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()
+    assert line.startswith("« bordereau.ods » : refusé — Ce fichier est un classeur OpenDocument")
+    assert "enregistrez-le au format .xlsx" in line and "cellule" not in line
+    assert not out.exists() and "Pas de copie annotée" in result.stderr
