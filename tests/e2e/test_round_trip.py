@@ -156,6 +156,15 @@ def resave_with_libreoffice(source: Path, out_dir: Path, profile: Path) -> Path:
     return converted
 
 
+def fixed_in_libreoffice(rejected: Outcome, tmp_path: Path, **options: Any) -> tuple[dict[str, list[str]], Path]:
+    """The annotated copy opened in LibreOffice, fixed (`options` as fix_marked_cells's), saved again from
+    LibreOffice before it is sent, as a person does: what was fixed, and the file to send."""
+    profile = tmp_path / "soffice-profile"
+    opened = resave_with_libreoffice(rejected.folder / ANNOTATED, tmp_path / "lo1", profile)
+    fixed = fix_marked_cells(opened, tmp_path / "corrige.xlsx", **options)
+    return fixed, resave_with_libreoffice(tmp_path / "corrige.xlsx", tmp_path / "lo2", profile)
+
+
 def secret_cell_count() -> int:
     per_user = sum(1 for f in layout.TELESERVICES[0].columns if f.secret)  # 2 passwords, 3 answers
     return 2 + per_user * sum(len(rows) for rows in INTENDED_USERS.values())  # + the delegate's two
@@ -184,11 +193,7 @@ def test_the_annotated_copy_fixed_in_its_red_and_marked_cells_is_accepted_withou
 @needs_soffice
 def test_the_annotated_copy_fixed_after_a_libreoffice_resave_is_accepted_without_warning(
         ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
-    profile = tmp_path / "soffice-profile"
-    opened = resave_with_libreoffice(rejected.folder / ANNOTATED, tmp_path / "lo1", profile)
-    fixed = fix_marked_cells(opened, tmp_path / "corrige.xlsx")
-    # The person saves again from LibreOffice before sending.
-    sent = resave_with_libreoffice(tmp_path / "corrige.xlsx", tmp_path / "lo2", profile)
+    fixed, sent = fixed_in_libreoffice(rejected, tmp_path)
 
     assert len(fixed["red"]) == len(MISTAKES)
     assert len(fixed["mauve"]) == secret_cell_count()
@@ -217,10 +222,7 @@ def test_a_copy_sent_back_with_its_markers_in_place_is_rejected_at_each_of_them(
 @needs_soffice
 def test_markers_left_in_place_through_libreoffice_are_rejected_at_each_of_them(
         ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
-    profile = tmp_path / "soffice-profile"
-    opened = resave_with_libreoffice(rejected.folder / ANNOTATED, tmp_path / "lo1", profile)
-    fix_marked_cells(opened, tmp_path / "corrige.xlsx", retype=False)
-    sent = resave_with_libreoffice(tmp_path / "corrige.xlsx", tmp_path / "lo2", profile)
+    _, sent = fixed_in_libreoffice(rejected, tmp_path, retype=False)
     assert_rejected_at_every_marker(process_file(ctx, sent))
 
 
