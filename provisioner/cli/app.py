@@ -27,8 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "accounts": ("provisioner.cli.submissions", "User accounts of the téléservices."),
     "adherents": ("provisioner.cli.adherents", "Member companies: list them, validate a subscription, unlock, "
                                            "reset the administrator password."),
-    "check": ("provisioner.cli.check", "Check a workbook without the account store and without changing "
-                                       "anything."),
+    "check": ("provisioner.cli.check", "Check a workbook (or each workbook of a .zip) without the account "
+                                       "store, changing nothing."),
     "dashboard": ("provisioner.cli.dashboard", "Rebuild the Agence Virtuelle's dashboard, outbox/index.html, "
                                                "now."),
     "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, new password."),
@@ -93,6 +93,7 @@ def cli() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-migration chatter is not ours
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # ~70 lines a subscription form as it subsets
 
 
 def settings_or_exit() -> Settings:

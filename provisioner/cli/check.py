@@ -25,17 +25,24 @@ EXIT_REJECTED = 1
 @click.option("--annotate", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
               help="Also write a copy of the workbook with each faulty cell marked (secrets emptied).")
 def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
-    """Check a workbook without the account store and without changing anything.
+    """Check a workbook (or each workbook of a .zip) without the account store, changing nothing.
 
     Reports every fault found (not just the first), each with its code and
-    cell. Exit 0 when there is no error, 1 when there is any, 2 on a usage
-    error. Login, password and company checks that need the store are left
-    to `provisioner process`.
+    cell; a .zip gets one line per workbook. Exit 0 when there is no error,
+    1 when there is any (in any workbook), 2 on a usage error. Login,
+    password and company checks that need the store are left to
+    `provisioner process`.
 
     \b
     Example:
         provisioner check bordereau.xlsx --annotate bordereau-annote.xlsx
+        provisioner check lot.zip
     """
+    from provisioner.service.batch_members import is_batch
+
+    if is_batch(file, file.name):
+        _check_batch(file, as_json=as_json, annotate=annotate)
+        return
     try:
         with openable(file) as readable:
             result = check_file(readable, name=display_name(file.name))
@@ -54,11 +61,41 @@ def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
         sys.exit(EXIT_REJECTED)
 
 
+def _check_batch(file: Path, *, as_json: bool, annotate: Path | None) -> None:
+    from provisioner.cli.check_batch import check_members
+    from provisioner.service.batch_members import BatchRefused
+
+    if annotate is not None:
+        raise click.UsageError("--annotate s'applique à un classeur seul : pour un lot .zip, vérifiez "
+                               "avec --annotate chaque classeur à annoter.")
+    rejected = False
+    try:
+        with openable(file) as readable:
+            for name, result in check_members(readable):
+                click.echo(_as_json(name, result) if as_json else _summary(name, result))
+                rejected = rejected or not result.accepted
+    except BatchRefused as refused:
+        shown = _plain(click.format_filename(display_name(file.name)))
+        click.echo(f"« {shown} » : refusé — {refused.code} : {refused.message}", err=True)
+        sys.exit(EXIT_REJECTED)
+    except Exception as exc:  # no traceback for the user: it could quote a cell
+        log_safely(exc, "check command")
+        click.echo("Erreur : la vérification n'a pas pu aboutir (erreur interne). Le détail technique "
+                   "est dans le journal.", err=True)
+        sys.exit(EXIT_REJECTED)
+    if rejected:
+        sys.exit(EXIT_REJECTED)
+
+
 def _annotate(result: CheckResult, out: Path) -> None:
     # Imported here: only this option needs openpyxl and the copy builder.
     from provisioner.workbook.rebuild import write_copy
 
     shown = _plain(click.format_filename(out))
+    if result.workbook is None:
+        click.echo("Pas de copie annotée : le fichier n'a pas pu être lu comme un classeur .xlsx, il n'a "
+                   "aucune cellule à marquer.", err=True)
+        return
     try:
         write_copy(result.workbook, result.findings, annotate=True, path=out)
     except OSError as exc:
@@ -88,8 +125,8 @@ def _as_json(name: str, result: CheckResult) -> str:
 
 def _print_human(name: str, result: CheckResult) -> None:
     click.echo(_summary(name, result))
-    if not result.findings:
-        return
+    if not result.findings or (result.workbook is None and len(result.findings) == 1):
+        return  # an unread file's one finding is already the summary's
     if sys.stdout.isatty():
         _print_table(result.findings)
     else:
@@ -108,6 +145,9 @@ def _summary(name: str, result: CheckResult) -> str:
               f"{nombre(len(result.warnings), 'avertissement', 'avertissements')}")
     if result.accepted:
         return f"« {shown} »{about} : accepté — {counts}."
+    if parsed is None and result.errors:
+        # Not read as a workbook (.xls, .ods, damaged): no cell to correct; its finding says what to do.
+        return f"« {shown} » : refusé — {_plain(result.errors[0].message)}"
     return (f"« {shown} »{about} : refusé — {counts}. Corrigez chaque cellule indiquée, puis "
             "renvoyez le fichier.")
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from provisioner.wording import dates
@@ -57,10 +56,13 @@ def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any
         if empty:
             console.print(Text(empty))
         return
-    table = Table(*headings, title=title, title_justify="left")
-    for row in rows:
-        table.add_row(*(Text(plain(cell)) for cell in row))  # Text: never parsed as markup
+    from provisioner.cli.table_fit import fitted_table
+
+    table, dropped = fitted_table(title, headings, [[plain(cell) for cell in row] for row in rows], console.width)
     console.print(table)
+    if dropped:
+        console.print(Text(f"Colonnes masquées faute de largeur : {', '.join(dropped)} (terminal plus large, "
+                           "ou --json, pour les voir)."))
 
 
 def print_tsv(title: str | None, headings: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

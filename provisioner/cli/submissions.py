@@ -27,6 +27,7 @@ from provisioner.wording.labels import (
     label,
 )
 from provisioner.wording.phrases import counts_sentence
+from provisioner.wording.reverts import revert_mark, revert_state
 
 
 def operator_name() -> str:
@@ -74,7 +75,7 @@ def submissions_list(numero: str | None, as_json: bool) -> None:
     print_table("Soumissions", ("Référence", "Reçue le", "Fichier", "Adhérent", "Résultat", "Changements",
                                 "Annulée"),
                 ((s["id"], s["received_at"], s["file"], s["adherent"], label(SUBMISSION_STATUS, s["status"]),
-                  counts_sentence(s["counts"]), s["reverted_by"]["id"] if s["reverted_by"] else "")
+                  counts_sentence(s["counts"]), revert_mark(s["reverted_by"]))
                  for s in found), empty="Aucune soumission.")
 
 
@@ -82,14 +83,19 @@ def submissions_list(numero: str | None, as_json: bool) -> None:
 @click.argument("submission_id", metavar="ID")
 @json_option()
 def submissions_show(submission_id: str, as_json: bool) -> None:
-    """One submission: outcome, each change field by field, and its revert if it was undone.
+    """One submission (or revert, R…): outcome, each change field by field, and its revert if it was undone.
 
     \b
     Example:
         provisioner submissions show S20261201T093000-1a2b3c4d
+        provisioner submissions show R20261202T101500-5e6f7a8b
     """
-    from provisioner.service.read_models.change_sets import show_submission
+    from provisioner.service.read_models.change_sets import show_revert, show_submission
 
+    if submission_id.startswith("R"):
+        with agence() as ctx:
+            _show_revert(show_revert(ctx, submission_id), as_json=as_json)
+        return
     with agence() as ctx:
         found = show_submission(ctx, submission_id)
     if as_json:
@@ -98,9 +104,7 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
     say(f"Soumission {found['id']} — « {found['file']} », adhérent {found['adherent'] or '?'}, reçue le "
         f"{plain(found['received_at'])} : bordereau {label(SUBMISSION_STATUS, found['status'])}.")
     if found["reverted_by"]:
-        undone = found["reverted_by"]
-        say(f"Annulée par {undone['id']} le {plain(undone['at'])} ({undone['operator']})"
-            + (f" : {undone['reason']}" if undone["reason"] else "") + ".")
+        say(revert_state(found["reverted_by"], plain))
     print_table("Changements", ("Action", "Téléservice", "Login", "Détail"),
                 ((action_word(c["action"]), c["teleservice"], c["login"],
                   fields_text(c.get("fields") or [])) for c in found["changes"]), empty="Aucun changement de compte.")
@@ -113,6 +117,20 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
     if found["errors"]:
         print_table("Erreurs", ("Code", "Feuille", "Cellule", "Message"),
                     ((e["code"], e["sheet"], e["cell"], e["message"]) for e in found["errors"]), empty="")
+
+
+def _show_revert(found: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        echo_json(found)
+        return
+    say(f"Annulation {found['id']} de {found['target']}, adhérent {found['adherent']}, le {plain(found['at'])} "
+        f"({found['operator']})" + (f", motif : « {found['reason']} »" if found["reason"] else "")
+        + (" ; forcée" if found["forced"] else "") + ".")
+    if found["reverted_by"]:
+        say(revert_state(found["reverted_by"], plain))
+    print_table("Changements", ("Date", "Action", "Login", "Détail"),
+                ((c["at"], action_word(c["action"]), c["login"] or "", fields_text(c["fields"]))
+                 for c in found["history"]), empty="Aucun changement.")
 
 
 @submissions_group.command("revert")

@@ -97,6 +97,15 @@ def check_easypaiement(p: Planning) -> None:
         form = p.sheets.adherent
         where: dict[str, object] = form.where("confirmations") if form.found("confirmations") else \
             {"sheet": p.sheets.users[Teleservice.EASYPAIEMENT].sheet}
+        if len(validators) >= confirmations:
+            # Enough validators, but one person: one address (compared without case) for them all.
+            shared = validators[0][2]
+            p.error(FindingCode.EASYPAIEMENT_VALIDATORS,
+                    "Avec 2 confirmations, les validateurs E@syPaiement actifs doivent être deux personnes "
+                    f"différentes ; or ils ont tous la même adresse email, « {shared} » (les majuscules ne "
+                    "comptent pas). Donnez à chacun sa propre adresse, ajoutez un validateur ou réduisez le "
+                    "nombre de confirmations.", where)
+            return
         p.error(FindingCode.EASYPAIEMENT_VALIDATORS,
                 f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
                 "E@syPaiement actif(s)" + (", deux personnes différentes (adresses email distinctes)"

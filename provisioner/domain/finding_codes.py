@@ -29,6 +29,7 @@ class FindingCode(StrEnum):
     PASSWORD_POLICY = "PASSWORD_POLICY"
     PASSWORD_MISMATCH = "PASSWORD_MISMATCH"
     SECRET_QUESTIONS = "SECRET_QUESTIONS"
+    SECRET_NOT_RETYPED = "SECRET_NOT_RETYPED"
     LOGIN_DUPLICATE = "LOGIN_DUPLICATE"
     LOGIN_TAKEN = "LOGIN_TAKEN"
     USER_NOT_FOUND = "USER_NOT_FOUND"
@@ -48,6 +49,8 @@ class FindingCode(StrEnum):
     FORMULA = "FORMULA"
     REQUEST_WAITING = "REQUEST_WAITING"
     MASS_DISABLE_HELD = "MASS_DISABLE_HELD"
+    DATE_IN_TEXT = "DATE_IN_TEXT"
+    UNPRINTABLE_CHARACTER = "UNPRINTABLE_CHARACTER"
 
     @property
     def entry(self) -> CodeEntry:
@@ -83,6 +86,7 @@ CODES: dict[FindingCode, CodeEntry] = {
     FindingCode.PASSWORD_POLICY: CodeEntry("mot de passe non conforme"),
     FindingCode.PASSWORD_MISMATCH: CodeEntry("confirmation du mot de passe différente"),
     FindingCode.SECRET_QUESTIONS: CodeEntry("questions secrètes incomplètes"),
+    FindingCode.SECRET_NOT_RETYPED: CodeEntry("mot de passe ou réponse à ressaisir", E, spec=False),
     FindingCode.LOGIN_DUPLICATE: CodeEntry("login en double dans le fichier"),
     FindingCode.LOGIN_TAKEN: CodeEntry("login déjà pris"),
     FindingCode.USER_NOT_FOUND: CodeEntry("compte introuvable"),
@@ -102,6 +106,8 @@ CODES: dict[FindingCode, CodeEntry] = {
     FindingCode.FORMULA: CodeEntry("formule remplacée par sa valeur", W, spec=False),
     FindingCode.REQUEST_WAITING: CodeEntry("modification en attente d'un courrier signé", W, spec=False),
     FindingCode.MASS_DISABLE_HELD: CodeEntry("désactivation massive retenue", W, spec=False),
+    FindingCode.DATE_IN_TEXT: CodeEntry("date saisie dans un champ texte", W, spec=False),
+    FindingCode.UNPRINTABLE_CHARACTER: CodeEntry("caractère impossible à imprimer", W, spec=False),
 }
 
 # The spec's codes: what an error of the check may carry.

@@ -1,4 +1,4 @@
-"""How values compare: labels and closed-list values, logins, secret answers.
+"""How values compare: labels and closed-list values, logins, secret answers, account fields.
 
 One normalisation per kind of value, used by the workbook reader, the planner,
 the store and the hashing alike, so that two places never disagree on whether
@@ -31,3 +31,11 @@ def login_key(value: str) -> str:
 def answer_key(value: str) -> str:
     """How a secret answer is normalised before hashing: trim, case, accents, inner spaces."""
     return " ".join(strip_accents(unicodedata.normalize("NFKC", value)).casefold().split())
+
+
+def same_field_value(key: str, old: str, new: str) -> bool:
+    """Whether an account field keeps its value: an email compares without case (spec.md).
+
+    Phone numbers need no rule here: the workbook stores them in one form (E.164).
+    """
+    return old.casefold() == new.casefold() if key == "email" else old == new

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from provisioner.domain.columns import ANSWER_KEYS, QUESTION_KEYS, account_columns
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.keys import login_key
+from provisioner.domain.keys import login_key, same_field_value
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.planning import TD_KEYS, Planning
 from provisioner.domain.sheets import Table
@@ -95,7 +95,7 @@ def _create(p: Planning, change: UserChange, rec: Mapping[str, str], table: Tabl
 
 def _update(p: Planning, change: UserChange, mine: AccountState, rec: Mapping[str, str],
             *, declarative: bool) -> UserChange:
-    changed = {k: v for k, v in change.values.items() if mine.fields.get(k, "") != v}
+    changed = {k: v for k, v in change.values.items() if not same_field_value(k, mine.fields.get(k, ""), v)}
     change.values = changed
     powers_changed = (change.ordonnateur is not None and change.ordonnateur != mine.ordonnateur) or (
         change.validateur is not None and change.validateur != mine.validateur)

@@ -4,9 +4,9 @@ spec.md, Abonnement: the outbox gets this form; the company's head signs it,
 stamps it and sends it to the Agence Virtuelle, which validates the
 subscription when it arrives.
 
-Fonts: the PDF uses the PDF core font Helvetica, which every viewer has, so
-the form is built from what pip installs alone (fpdf2 ships no Unicode TTF).
-Core fonts are declared WinAnsiEncoding, so text is encoded as cp1252.
+Fonts: form_fonts's, shipped with the package and embedded (subset): French,
+Arabic (shaped, right to left) and Latin Extended print as typed. A value
+written right to left is aligned right in its cell.
 
 What the form may carry (its keys, no password ever; the text made
 printable) is subscription_form_data's; this module lays the page out.
@@ -23,7 +23,8 @@ from typing import Any, cast
 from fpdf import FPDF
 
 from provisioner.reports.files import write_atomic
-from provisioner.reports.subscription_form_data import ENCODING, FormDataError, checked
+from provisioner.reports.form_fonts import FAMILY, is_right_to_left, use_form_fonts
+from provisioner.reports.subscription_form_data import FormDataError, checked
 from provisioner.wording import contact, dates
 
 FORM_NAME = "formulaire-abonnement.pdf"
@@ -101,9 +102,9 @@ _measure_lock = threading.Lock()
 _measure_pdf: FPDF | None = None
 
 
-def _new_pdf() -> FPDF:
+def _new_pdf(text: str | None = None) -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.core_fonts_encoding = ENCODING
+    use_form_fonts(pdf, text)
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.c_margin = 0  # every offset is ours: _PAD_X in the grid, none elsewhere
     return pdf
@@ -111,20 +112,17 @@ def _new_pdf() -> FPDF:
 
 @lru_cache(maxsize=1024)
 def _wrapped(text: str, width: float, style: str, size: float) -> tuple[str, ...]:
-    """`text` in Helvetica `style` `size` broken into lines at most `width` mm wide."""
+    """`text` in the form's font, `style` `size`, broken into lines at most `width` mm wide."""
     global _measure_pdf
     with _measure_lock:  # the service writes forms from several threads
         if _measure_pdf is None:
             _measure_pdf = _new_pdf()
             _measure_pdf.add_page()
         pdf = _measure_pdf
-        pdf.set_font("Helvetica", style, size)
+        pdf.set_font(FAMILY, style, size)
         if pdf.get_string_width(text) <= width:
             return (text,)
-        lines = cast("list[str]", pdf.multi_cell(width, 1, text, dry_run=True, output="LINES"))
-    # fpdf2 hands the lines back already encoded for the core font (cp1252 bytes
-    # read as latin-1); `cell` encodes again, so undo it.
-    return tuple(line.encode("latin-1").decode(ENCODING) for line in lines)
+        return tuple(cast("list[str]", pdf.multi_cell(width, 1, text, dry_run=True, output="LINES")))
 
 
 def _lines(pdf: FPDF, text: str, width: float) -> tuple[str, ...]:
@@ -146,7 +144,7 @@ def _paragraph(pdf: FPDF, text: str, line_height: float, *, align: str = "L",
 
 
 def _build(form: dict[str, Any], size: float) -> FPDF:
-    pdf = _new_pdf()
+    pdf = _new_pdf(" ".join([form["raison_sociale"], *form["company"].values(), *form["delegue"].values()]))
     pdf.set_auto_page_break(True, margin=_MARGIN)
     # Reproducible output: the creation date (and so the file /ID, derived
     # from the content) comes from the submission, not from the clock.
@@ -186,31 +184,31 @@ def _build(form: dict[str, Any], size: float) -> FPDF:
 
 
 def _header(pdf: FPDF, form: dict[str, Any], size: float) -> None:
-    pdf.set_font("Helvetica", "", size - 1)
+    pdf.set_font(FAMILY, "", size - 1)
     pdf.set_text_color(90, 100, 110)
     pdf.cell(90, 5, "CIMR — TéléServices")
     pdf.cell(0, 5, f"Envoi n° {form['submission_id']}", align="R",
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", size + 6)
+    pdf.set_font(FAMILY, "B", size + 6)
     _paragraph(pdf, TITLE, (size + 6) * 0.5, align="C")
     pdf.ln(1)
-    pdf.set_font("Helvetica", "", size)
+    pdf.set_font(FAMILY, "", size)
     _paragraph(pdf, f"Adhérent n° {form['numero']} — Date de la demande : "
                     f"{dates.day(form['moment'])}", size * 0.5, align="C")
     pdf.ln(size * 0.3)
 
 
 def _heading(pdf: FPDF, text: str, size: float) -> None:
-    pdf.set_font("Helvetica", "B", size + 1)
+    pdf.set_font(FAMILY, "B", size + 1)
     pdf.set_fill_color(*_HEADING_FILL)
     pdf.cell(0, (size + 1) * 0.6, f" {text}", fill=True, new_x="LMARGIN", new_y="NEXT")
 
 
 def _section(pdf: FPDF, heading: str, size: float, rows: list[list[tuple[str, str]]]) -> None:
     _heading(pdf, heading, size)
-    pdf.set_font("Helvetica", "", size)
+    pdf.set_font(FAMILY, "", size)
     for pairs in rows:
         cells: list[tuple[float, str, bool]] = []  # width, text, is a label
         for label, value in pairs:
@@ -228,20 +226,21 @@ def _grid_row(pdf: FPDF, cells: list[tuple[float, str, bool]], line_height: floa
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()  # a second page: _build's caller tries a smaller type
     x, y = pdf.l_margin, pdf.get_y()
-    for (width, _text, is_label), text_lines in zip(cells, lines):
+    for (width, text, is_label), text_lines in zip(cells, lines):
         pdf.rect(x, y, width, height)
         pdf.set_text_color(*(_LABEL_COLOR if is_label else (0, 0, 0)))
         top = y + (height - len(text_lines) * line_height) / 2
+        align = "R" if is_right_to_left(text) else "L"
         for number, line in enumerate(text_lines):
             pdf.set_xy(x + _PAD_X, top + number * line_height)
-            pdf.cell(width - 2 * _PAD_X, line_height, line)
+            pdf.cell(width - 2 * _PAD_X, line_height, line, align=align)
         x += width
     pdf.set_text_color(0, 0, 0)
     pdf.set_xy(pdf.l_margin, y + height)
 
 
 def _small(pdf: FPDF, text: str, size: float) -> None:
-    pdf.set_font("Helvetica", "I", size - 1)
+    pdf.set_font(FAMILY, "", size - 1)  # regular, not italic: one font file less to embed
     _paragraph(pdf, text, (size - 1) * 0.5)
     pdf.ln(size * 0.3)
 
@@ -249,7 +248,7 @@ def _small(pdf: FPDF, text: str, size: float) -> None:
 def _commitment(pdf: FPDF, size: float) -> None:
     _heading(pdf, "4. Demande et engagement", size)
     pdf.ln(1)
-    pdf.set_font("Helvetica", "", size)
+    pdf.set_font(FAMILY, "", size)
     _paragraph(pdf, STATEMENT, size * 0.5)
     pdf.ln(size * 0.4)
     pdf.cell(0, size * 0.5, "Fait à ................................................, "
@@ -267,13 +266,13 @@ def _commitment(pdf: FPDF, size: float) -> None:
         x = left + i * (width + gap)
         pdf.rect(x, top, width, height)
         pdf.set_xy(x + 2, top + 1.5)
-        pdf.set_font("Helvetica", "B", size)
+        pdf.set_font(FAMILY, "B", size)
         pdf.cell(width - 4, size * 0.5, label)
     pdf.set_xy(left, top + height + size * 0.4)
 
 
 def _send_to(pdf: FPDF, size: float) -> None:
-    pdf.set_font("Helvetica", "B", size)
+    pdf.set_font(FAMILY, "B", size)
     pdf.set_fill_color(*_NOTE_FILL)
     text = ("À envoyer par courrier, signé et cacheté, à : " + ", ".join(contact.ADDRESS)
             + ". L'abonnement est validé dans les 48 heures qui suivent la réception de ce "

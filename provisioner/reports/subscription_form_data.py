@@ -1,10 +1,11 @@
-"""What the subscription form may carry: the keys it takes, checked, as text the PDF's core font prints.
+"""What the subscription form may carry: the keys it takes, checked, as text its fonts print.
 
 Secrets: the form never carries a password. Only the keys below are taken
 and any other is refused (a `password`, a whole row read from the
-workbook), so a caller cannot pass one by mistake. Text is reduced to what
-cp1252 holds (the core font's encoding): French accents, « », – and ’
-included; any other character becomes its base letter or "?".
+workbook), so a caller cannot pass one by mistake. Text is kept as typed
+(Arabic, Latin Extended: form_fonts covers them); a character no shipped
+font has is printed "?", and the checker has already warned about it
+(UNPRINTABLE_CHARACTER), so the change is never silent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from provisioner.reports.form_fonts import unprintable
+
 # The only keys the form accepts.
 TOP_KEYS = ("numero", "raison_sociale", "submission_id", "date", "company", "delegue")
 COMPANY_KEYS = (
@@ -21,8 +24,6 @@ COMPANY_KEYS = (
     "fonction", "tel1", "tel2", "fax", "gsm", "email",
 )
 DELEGUE_KEYS = ("civilite", "nom", "prenom", "fonction", "tel", "gsm", "fax", "email")
-
-ENCODING = "windows-1252"
 
 
 class FormDataError(ValueError):
@@ -71,25 +72,21 @@ def _refuse_unknown(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]
 
 
 def _text(value: Any) -> str:
-    """A value as one line the core font can print."""
+    """A value as one line the form's fonts can print."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())  # no line breaks or tabs inside a value
-    return "".join(_printable(ch) for ch in unicodedata.normalize("NFKC", text))
+    text = _one_line(str(value))
+    missing = unprintable(text)
+    return text.translate({ord(ch): "?" for ch in missing}) if missing else text
 
 
-def _printable(ch: str) -> str:
-    try:
-        ch.encode(ENCODING)
-        return ch
-    except UnicodeEncodeError:
-        # "ő" → "o": the letter without its mark reads better than "?".
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
-                       if not unicodedata.combining(c))
-        try:
-            return base.encode(ENCODING).decode(ENCODING) if base else "?"
-        except UnicodeEncodeError:
-            return "?"
+def unprintable_in(value: str) -> str:
+    """The characters of `value` the form will print as "?" (for the checker's warning)."""
+    return unprintable(_one_line(value))
+
+
+def _one_line(value: str) -> str:
+    return unicodedata.normalize("NFKC", " ".join(value.split()))  # no line breaks or tabs inside
 
 
 def _moment(value: Any) -> datetime:

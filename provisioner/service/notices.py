@@ -61,12 +61,14 @@ def queue_outcome(uow: Repositories, judged: Judgement, report: Report, folder: 
         return
     attachments: list[str] = []
     context: dict[str, Any] = {"report": report}
+    # outputs.write_outputs makes an annotated copy of a rejected workbook that could be read.
+    annotated = report["status"] == SubmissionStatus.REJECTED and submission.parsed is not None
     if submission.request_type == RequestType.CONTROLE:
         kind = "controle"
-        context["annotated"] = report["status"] == SubmissionStatus.REJECTED
+        context["annotated"] = annotated
     elif report["status"] == SubmissionStatus.REJECTED:
         kind = "rejected"
-        context["annotated"] = True
+        context["annotated"] = annotated
     elif submission.request_type == RequestType.ABONNEMENT:
         kind = "subscription_received"
         attachments.append(str(folder / SUBSCRIPTION_FORM))

@@ -27,7 +27,8 @@ def write_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
     for leftover in folder.glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
     report = outcome.report
-    if report["status"] == SubmissionStatus.REJECTED:
+    if report["status"] == SubmissionStatus.REJECTED and outcome.parsed is not None:
+        # A file that could not be read (.xls, .ods, damaged) has no cell to mark: no copy of it.
         from provisioner.workbook.rebuild import write_copy  # lazy: xlsxwriter, for a rejection only
 
         write_copy(outcome.parsed, outcome.findings, annotate=True, path=folder / ANNOTATED)

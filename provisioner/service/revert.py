@@ -219,6 +219,8 @@ def _notify(uow: Repositories, company: Row[Any], result: Revert, file_name: str
     enqueue(uow.mails, kind="submission_reverted", recipients=[email],
             context={"adherent": {"numero": company.numero, "raison_sociale": company.raison_sociale},
                      "target": result.target, "file": file_name, "revert_id": result.id, "reverted_at": result.at,
+                     # A revert of a revert: what that earlier revert had undone, now back in effect.
+                     "restored": uow.reverts.target_of(result.target),
                      "reason": result.reason, "accounts": result.reverted, "settings": result.settings,
                      "left": [{"login": x["login"], "teleservice": x["teleservice"], "setting": x["setting"]}
                               for x in result.left]},

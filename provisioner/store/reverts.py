@@ -18,5 +18,9 @@ class Reverts(Repository):
         """The id of the revert of `target`, if it was reverted."""
         return self.conn.execute(select(reverts.c.id).where(reverts.c.target == target)).scalar()
 
+    def target_of(self, revert_id: str) -> str | None:
+        """What revert `revert_id` undid (a submission's id, or an earlier revert's)."""
+        return self.conn.execute(select(reverts.c.target).where(reverts.c.id == revert_id)).scalar()
+
     def exists(self, revert_id: str) -> bool:
         return self.conn.execute(select(reverts.c.id).where(reverts.c.id == revert_id)).first() is not None

@@ -29,6 +29,7 @@ from provisioner.wording.labels import (
     teleservice_name,
 )
 from provisioner.wording.phrases import nombre
+from provisioner.wording.reverts import revert_state
 
 
 @cache
@@ -38,7 +39,8 @@ def environment(package: str = "provisioner.web") -> Environment:
     env = Environment(loader=ChoiceLoader(loaders), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(when=dates.french, teleservice=teleservice_name, field_line=field_line, nombre=nombre,
-                       audit_actor=words.actor, audit_target=words.target)
+                       audit_actor=words.actor, audit_target=words.target,
+                       revert_state=lambda undone: revert_state(undone, dates.french))
     env.globals.update(
         submission_status=SUBMISSION_BADGE, request_types=REQUEST_TYPE,
         request_kinds={k: capital(v) for k, v in REQUEST_KIND_SHORT.items()}, account_status=ACCOUNT_STATUS,

@@ -54,11 +54,13 @@ class Validation:
 
 @dataclass
 class Page:
-    """How a sheet prints: on A4, one page wide, the header rows repeated."""
+    """How a sheet prints: on A4, one page wide (or at `scale` %), the header rows repeated."""
 
     landscape: bool = False
     repeat_rows: int = 0  # rows 1..n repeated at the top of every page
     area: tuple[int, int, int, int] | None = None  # first row, column, last row, column
+    scale: int | None = None  # a fixed zoom, pages across as needed, instead of one page wide
+    repeat_columns: tuple[int, int] | None = None  # first, last: repeated at the left of every page
 
 
 @dataclass

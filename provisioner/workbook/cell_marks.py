@@ -1,5 +1,6 @@
 """The annotated copy's marks on the data sheets: faulty cells and rows filled and commented, tabs coloured,
-emptied secret cells in mauve with a comment saying to type them again.
+emptied secret cells in mauve holding layout.RETYPE_MARKER, with a comment saying to type them again, and
+their sheets' tabs mauve.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 
 from provisioner.domain.findings import Finding, Severity
 from provisioner.workbook import layout
-from provisioner.workbook.book import Book, Sheet, as_text
+from provisioner.workbook.book import Book, Sheet, as_text, put_text
 from provisioner.workbook.finding_places import Located, Target
 from provisioner.workbook.layout import Field
 from provisioner.workbook.model import ParsedWorkbook
@@ -28,6 +29,7 @@ WARNING_ROW_FILL = "FFFFF2CC"
 SECRET_FILL = "FFE4DFEC"
 ERROR_TAB = "C00000"
 WARNING_TAB = "FFC000"
+SECRET_TAB = "7030A0"  # cells to type again, on a sheet without findings
 
 SECRET_NOTES = {
     layout.Kind.PASSWORD: "Mot de passe à ressaisir : il n'est jamais renvoyé.",
@@ -109,8 +111,11 @@ def mark_secrets(book: Book, emptied: dict[str, dict[tuple[int, int], Field]],
     noted = 0
     for name, cells in emptied.items():
         sheet = book[name]
+        if cells and sheet.tab_color is None:
+            sheet.tab_color = SECRET_TAB
         for (row, column), fld in cells.items():
             cell = sheet.cell(row, column)
+            put_text(cell, layout.RETYPE_MARKER)  # seen on screen and on paper, not only as a colour
             if cell.fill not in (ERROR_FILL, WARNING_FILL):
                 cell.fill = SECRET_FILL
             if noted < SECRET_NOTE_LIMIT:
@@ -120,6 +125,19 @@ def mark_secrets(book: Book, emptied: dict[str, dict[tuple[int, int], Field]],
             header = places[name].header_row
             for column, fld in {column: fld for (_, column), fld in cells.items()}.items():
                 sheet.cell(header, column).note = [SECRET_COLUMN_NOTES[fld.kind]]
+
+
+def to_retype(emptied: dict[str, dict[tuple[int, int], Field]],
+              places: dict[str, Places]) -> list[tuple[str, int, int, list[str]]]:
+    """(sheet, row, first column, labels) of each row with cells to type again, in sheet order."""
+    rows: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+    for name, cells in emptied.items():
+        for (row, column), fld in cells.items():
+            # A form's row holds one field: name it by its label; a table's row lists its columns.
+            rows[(name, row)].append((column, fld.label))
+    order = {name: i for i, name in enumerate(places)}
+    return [(name, row, min(cells)[0], [label for _, label in sorted(cells)])
+            for (name, row), cells in sorted(rows.items(), key=lambda item: (order.get(item[0][0], 0), item[0][1]))]
 
 
 def _collect(

@@ -56,6 +56,9 @@ class Kind(str, Enum):
 
 
 SECRET_KINDS = frozenset({Kind.PASSWORD, Kind.ANSWER})
+# What the annotated copy writes in each secret cell it emptied, to be typed again. Sent back
+# still there, it is SECRET_NOT_RETYPED at that cell (a blank cell keeps its usual meaning).
+RETYPE_MARKER = "À RESSAISIR"
 TEXT_FORMAT_KINDS = frozenset({Kind.DIGITS, Kind.PHONE, Kind.PASSWORD, Kind.LOGIN, Kind.ANSWER})
 
 

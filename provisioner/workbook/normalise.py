@@ -1,10 +1,11 @@
-"""Closed-list values put back to their canonical spelling before validation.
+"""Closed-list values and phone numbers put back to their canonical spelling before validation.
 
 A person types `creer`, `OUI`, `mme` or `x` where the dropdown offers
 `Créer`, `Oui`, `Mme` and `X`: they meant the same thing, so it is taken as
-such (case, accents, spaces and a final dot ignored). A value that matches
-nothing is left exactly as typed, for the schema to report. Free text —
-logins, names, questions — is never touched.
+such (case, accents, spaces and a final dot ignored). A phone number, however
+written, becomes its E.164 form (phones.e164), the one form stored. A value
+that matches nothing is left exactly as typed, for the schema to report. Free
+text — logins, names, questions — is never touched.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import pandas as pd
 from provisioner.domain.keys import label_key
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
+from provisioner.workbook.phones import e164
 
 _CLOSED_KINDS = frozenset({Kind.CHOICE, Kind.MARK})
+_CANONICAL_KINDS = _CLOSED_KINDS | {Kind.PHONE}
 
 
 def normalise(parsed: ParsedWorkbook) -> None:
@@ -31,8 +34,10 @@ def normalise(parsed: ParsedWorkbook) -> None:
 
 def canonical(field: Field, value: str) -> str:
     """The canonical spelling of `value` in `field`'s closed list, or `value` unchanged."""
-    if not value or field.kind not in _CLOSED_KINDS:
+    if not value or field.kind not in _CANONICAL_KINDS:
         return value
+    if field.kind is Kind.PHONE:
+        return e164(value)
     return _lookup(field.choices).get(_choice_key(value), value)
 
 
@@ -45,7 +50,7 @@ def _normalise_form(form: FormData) -> None:
 
 def _normalise_table(table: TableData) -> None:
     for fld in table.fields:
-        if fld.kind in _CLOSED_KINDS and fld.key in table.frame.columns and len(table.frame):
+        if fld.kind in _CANONICAL_KINDS and fld.key in table.frame.columns and len(table.frame):
             values = table.frame[fld.key].tolist()
             fixed = [canonical(fld, v) for v in values]
             if fixed != values:  # most columns are typed right: writing them back is the slow part

@@ -334,6 +334,18 @@ f"La colonne « {text} » ne fait pas partie du modèle : elle est ignorée.",
                 FindingCode.INVALID_FORMAT, f"La valeur est trop longue ({len(value)} caractères, "
                 f"{layout.MAX_CELL_LENGTH} au plus). Raccourcissez-la.", **where()))
             return ""
+        if fld.kind is Kind.TEXT and isinstance(raw, (dt.datetime, dt.date, dt.time)) and value:
+            # Excel took « 7/1 » or « janv-26 » typed in Fonction for a date: kept as read, said.
+            self.findings.append(warning(
+                FindingCode.DATE_IN_TEXT, f"Cette cellule contient une date, enregistrée telle quelle : « {value} ». "
+                "Si ce n'en est pas une, mettez la cellule au format Texte et saisissez de nouveau la valeur.",
+                **where()))
+        if fld.secret and value.casefold() == layout.RETYPE_MARKER.casefold():
+            # Our annotated copy's marker, left in place: not a password or an answer, nor a blank.
+            self.findings.append(error(FindingCode.SECRET_NOT_RETYPED, _NOT_RETYPED[fld.kind], **where()))
+            return ""
+        if not fld.secret and ("\n" in value or "\r" in value or "\t" in value):
+            value = " ".join(value.split())  # Alt+Entrée in a name or an address: one line, as it prints
         if fld.kind is Kind.PHONE and _MOROCCAN_WITHOUT_ZERO.fullmatch(value):
             value = "0" + value  # Excel dropped the leading 0 of 0661234567
         return value
@@ -343,6 +355,14 @@ f"La colonne « {text} » ne fait pas partie du modèle : elle est ignorée.",
             FindingCode.HIDDEN_CONTENT, f"La ligne « {fld.label} » est masquée mais renseignée. Affichez-la et "
             "vérifiez-la avant de renvoyer le fichier.", sheet=sheet, row=row, column=fld.label,
             cell=cell_ref(row, col)))
+
+
+_NOT_RETYPED = {
+    Kind.PASSWORD: f"La cellule porte encore « {layout.RETYPE_MARKER} » : saisissez de nouveau le mot de passe "
+                   "(la copie annotée ne le recopie jamais), ou videz la cellule pour la laisser vide.",
+    Kind.ANSWER: f"La cellule porte encore « {layout.RETYPE_MARKER} » : saisissez de nouveau la réponse "
+                 "(la copie annotée ne la recopie jamais), ou videz la cellule pour la laisser vide.",
+}
 
 
 def _frame(keys: list[str], records: list[list[str]], index: list[int]) -> pd.DataFrame:

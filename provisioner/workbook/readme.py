@@ -17,7 +17,7 @@ TITLE = "Bordereau TéléServices CIMR"
 # What a person does with a rejected workbook; the annotated copy, the report
 # and the rejection email say it in these words.
 FIX_ADVICE = ("Corrigez les cellules en rouge de la copie annotée et ressaisissez ses cellules marquées "
-              "en mauve (mots de passe et réponses secrètes, jamais renvoyés), puis renvoyez-la telle "
+              "en mauve « À RESSAISIR » (mots de passe et réponses secrètes, jamais renvoyés), puis renvoyez-la telle "
               "quelle ; ou bien corrigez votre propre fichier d'origine, qui contient encore ces valeurs, "
               "et renvoyez-le.")
 
@@ -299,6 +299,7 @@ def _readme_report() -> list[tuple[str, str]]:
                    "en erreur est colorée en rouge, avec un commentaire qui explique quoi corriger, et "
                    "l'onglet « Anomalies », en premier, reprend toutes les erreurs. Les mots de passe et "
                    "les réponses n'y sont jamais recopiés : leurs cellules, vidées, sont colorées en mauve "
-                   "avec un commentaire. " + FIX_ADVICE),
+                   "et portent « À RESSAISIR », avec un commentaire ; leurs onglets sont colorés et "
+                   "« Anomalies » les liste. " + FIX_ADVICE),
         ("text", ""),
     ]

@@ -34,7 +34,7 @@ from provisioner.reports.files import write_atomic
 from provisioner.workbook import layout
 from provisioner.workbook.anomalies_sheet import write_anomalies
 from provisioner.workbook.book import Book, Cell, Sheet, add_sheet, link, put_text, put_text_at
-from provisioner.workbook.cell_marks import emptied_secrets, mark_cells, mark_secrets
+from provisioner.workbook.cell_marks import emptied_secrets, mark_cells, mark_secrets, to_retype
 from provisioner.workbook.finding_places import Spots, locate
 from provisioner.workbook.findings import split
 from provisioner.workbook.layout import ANOMALIES_SHEET, Field
@@ -76,9 +76,10 @@ def build_copy(
         errors, warnings = split(list(findings))
         spots = {name: Spots.of(name, p) for name, p in places.items()}
         located = [(f, locate(f, spots)) for f in [*errors, *warnings]]
-        write_anomalies(anomalies, located, scrub)
+        emptied = emptied_secrets(parsed, places)
+        write_anomalies(anomalies, located, scrub, to_retype(emptied, places))
         mark_cells(book, located, scrub)
-        mark_secrets(book, emptied_secrets(parsed, places), places)
+        mark_secrets(book, emptied, places)
     return to_xlsx(finish(book))
 
 
@@ -117,7 +118,7 @@ def _note(parsed: ParsedWorkbook | None, *, annotate: bool) -> str:
     if annotate:
         return ("Copie annotée du fichier envoyé : commencez par la feuille « Anomalies », qui liste "
                 "les cellules à corriger. Les mots de passe et les réponses secrètes n'y sont jamais "
-                "recopiés : leurs cellules sont marquées en mauve.")
+                "recopiés : leurs cellules, en mauve, portent « À RESSAISIR » et sont à remplir de nouveau.")
     return ("Copie d'archive du fichier reçu, reconstituée à partir des valeurs lues : voir la feuille "
             "« Adhérent ». Les mots de passe et les réponses secrètes en ont été effacés.")
 

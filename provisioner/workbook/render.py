@@ -57,10 +57,15 @@ _TITLE_HEIGHT = 24  # the 16-point title
 _HEADER_HEIGHT = 32  # two lines: a long header with its " *" wraps
 # A sheet wider than this (in characters) prints in landscape.
 _PORTRAIT_WIDTH = 110
+# Printed text at 8 points at least (issue 21): 11-point Calibri at 75 % prints at 8.25 points.
+# Fitting a wide sheet to one page's width would shrink it to 3 points.
+READABLE_SCALE = 75
+_WRITING_HEIGHT = 22  # points: a printed user row (5.8 mm at READABLE_SCALE) to write in by hand
+_SECRET_KINDS = (layout.Kind.PASSWORD, layout.Kind.QUESTION, layout.Kind.ANSWER)
 
 _FORM_LABEL_WIDTH = 42
 _FORM_VALUE_WIDTH = 40
-_FORM_HELP_WIDTH = 80
+_FORM_HELP_WIDTH = 60  # label, value and help print on one readable landscape page
 
 _README_WIDTH = 100
 _LISTS_FIRST_COLUMN = 3  # C: column B stays empty between the instructions and the lists
@@ -143,11 +148,14 @@ def fit_row(sheet: Sheet, row: int, text: str, width: float) -> None:
     sheet.heights[row] = max(sheet.heights.get(row, LINE_HEIGHT), lines * LINE_HEIGHT + 3)
 
 
-def print_setup(sheet: Sheet, last_row: int, last_column: int, *, repeat_rows: int = 0) -> None:
-    """Print the used range one page wide on A4, in landscape when the sheet is wide."""
+def print_setup(sheet: Sheet, last_row: int, last_column: int, *, repeat_rows: int = 0,
+                readable: bool = False, repeat_columns: tuple[int, int] | None = None) -> None:
+    """Print the used range on A4, in landscape when the sheet is wide: one page wide, or, when
+    `readable`, at READABLE_SCALE (11-point text printed at 8 points at least), across pages."""
     width = sum(sheet.widths.get(c, 9) for c in range(1, last_column + 1))
     sheet.page = Page(landscape=width > _PORTRAIT_WIDTH, repeat_rows=repeat_rows,
-                      area=(1, 1, last_row, last_column))
+                      area=(1, 1, last_row, last_column), scale=READABLE_SCALE if readable else None,
+                      repeat_columns=repeat_columns)
 
 
 def _required_keys(sheet: str) -> set[str]:
@@ -296,7 +304,7 @@ def _render_form(sheet: Sheet, fields: tuple[Field, ...], places: Places,
         options = _validation(fld, lists) if guide else None
         if options is not None:
             sheet.validations.append(Validation(row, value, row, value, options))
-    print_setup(sheet, max(places.rows.values()), value + 1)
+    print_setup(sheet, max(places.rows.values()), value + 1, readable=True)
 
 
 # --- Table sheets (the six téléservices, "Catégories") -----------------------------------
@@ -323,8 +331,19 @@ def _render_table(sheet: Sheet, columns: tuple[Field, ...], required: set[str], 
             sheet.validations.append(Validation(first, column, last, column, options))
     # A grid to fill: its lines print, over the rows in use or a few blank ones.
     sheet.print_gridlines = True
-    print_setup(sheet, max(header + BLANK_PRINT_ROWS, *(r for r, _ in sheet.cells)),
-                max(places.columns.values()), repeat_rows=header)
+    last_row = max(header + BLANK_PRINT_ROWS, *(r for r, _ in sheet.cells))
+    paper = [places.columns[f.key] for f in columns if f.kind not in _SECRET_KINDS]
+    if len(paper) < len(columns):
+        for row in range(first, last_row + 1):
+            sheet.heights[row] = max(sheet.heights.get(row, LINE_HEIGHT), _WRITING_HEIGHT)
+        # A user table prints the columns filled on paper (the template puts them first, up to
+        # Login), readable, across pages with Nom and Prénom repeated. Passwords and secret answers
+        # are never written on paper: their columns are typed in the workbook only, not printed.
+        nom, prenom = places.columns.get("nom"), places.columns.get("prenom")
+        print_setup(sheet, last_row, max(paper), repeat_rows=header, readable=True,
+                    repeat_columns=(nom, prenom) if nom and prenom == nom + 1 else None)
+    else:
+        print_setup(sheet, last_row, max(places.columns.values()), repeat_rows=header)
 
 
 def finish(book: Book) -> Book:

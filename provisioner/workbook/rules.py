@@ -19,6 +19,7 @@ from provisioner.domain.shared_rules import category_missing, leaves_no_category
 from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestType
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
+from provisioner.workbook.form_print import unprintable_on_form
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.value_checks import meets_password_policy, shown
 
@@ -35,6 +36,7 @@ def check_rules(parsed: ParsedWorkbook) -> list[Finding]:
         *_secret_questions(parsed, request),
         *_login_duplicates(parsed),
         *_categories(parsed, request),
+        *unprintable_on_form(parsed),
     ]
 
 

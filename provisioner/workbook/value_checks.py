@@ -11,15 +11,14 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from provisioner.domain.vocabulary import LOGIN_PATTERN, PASSWORD_PATTERN
 from provisioner.workbook.layout import Field, Kind
+from provisioner.workbook.phones import is_phone
 
 MAX_EMAIL_LENGTH = 254
 MAX_SHOWN = 40  # characters of a typed value quoted back in a message
-_PHONE_CHARS = re.compile(r"\+?[0-9 .()/-]+")  # no letters: phonenumbers would read 1-800-FLOWERS
 _MEMBER_NUMBER = re.compile(r"[0-9]{4,10}")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -33,18 +32,6 @@ def is_email(value: str) -> bool:
     except EmailNotValidError:
         return False
     return True
-
-
-@lru_cache(maxsize=8192)
-def is_phone(value: str) -> bool:
-    """A Moroccan number (0522…, 06…, 07…, 08…) or an international one (+…, 00…)."""
-    if not _PHONE_CHARS.fullmatch(value):
-        return False
-    try:
-        number = phonenumbers.parse(value, "MA")
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_possible_number(number)
 
 
 def is_login(value: str) -> bool:

@@ -187,9 +187,15 @@ def _set_page(ws: Worksheet, page: Page) -> None:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    if page.scale is None:
+        ws.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    else:
+        ws.set_print_scale(page.scale)
+        ws.print_across()  # a row's columns on consecutive pages, then the next rows
     if page.repeat_rows:
         ws.repeat_rows(0, page.repeat_rows - 1)
+    if page.repeat_columns is not None:
+        ws.repeat_columns(page.repeat_columns[0] - 1, page.repeat_columns[1] - 1)
     if page.area is not None:
         first_row, first_column, last_row, last_column = page.area
         ws.print_area(first_row - 1, first_column - 1, last_row - 1, last_column - 1)

@@ -20,7 +20,7 @@ Then every byte under the outbox, the archive, the inbox, the var folder and
 the database (the SQLite file and its -wal, or a text dump of every
 PostgreSQL table), and everything the commands printed, is searched: every
 `.xlsx`/`.zip` entry unzipped, every `.eml` part decoded, every PDF stream
-inflated. Positive controls (non-secret markers that must be found) prove
+inflated and its text extracted. Positive controls (non-secret markers that must be found) prove
 the search looks where it claims to.
 """
 
@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pypdf
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -165,6 +166,10 @@ def scan(blob: bytes, where: str, needles: dict[bytes, str], finds: Finds, depth
             except zlib.error:
                 continue  # a stream stored as is: already searched with the file
             scan(inflated, f"{where}#stream{number}", needles, finds, depth + 1)
+        # Embedded fonts write glyph numbers, not letters, in the page streams: read the text
+        # as a viewer shows it (through the fonts' ToUnicode maps) and search that too.
+        text = " ".join(page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(blob)).pages)
+        scan(text.encode(), f"{where}#text", needles, finds, depth + 1)
     if where.endswith(".eml") or _looks_like_mail(blob):
         message = email.message_from_bytes(blob, policy=email.policy.default)
         for name, value in message.items():
@@ -447,11 +452,11 @@ def test_no_password_or_answer_is_ever_written_anywhere(service: Service) -> Non
 
     # Positive controls: the search does look inside zips, decoded email parts and PDF streams.
     seen = {(where, needle) for where, needle in controls.hits}
-    assert any(n == company_marker and ".pdf#stream" in w for w, n in seen), "PDF text not searched"
+    assert any(n == company_marker and ".pdf#text" in w for w, n in seen), "PDF text not searched"
     assert any(n == user_marker and "bordereau-annote.xlsx!xl/" in w for w, n in seen), "annotated copy not searched"
     assert any(n == user_marker and w.startswith("archive/") and "!xl/" in w for w, n in seen), "archive not searched"
     assert any(n == user_marker and ".eml#part" in w and "!xl/" in w for w, n in seen), "mail attachments not searched"
-    assert any(n == company_marker and ".eml#part" in w and ".pdf#stream" in w for w, n in seen), \
+    assert any(n == company_marker and ".eml#part" in w and ".pdf#text" in w for w, n in seen), \
         "the form attached to the mail not searched"
     assert any(n == company_marker and w.startswith("database:") for w, n in seen), "database not searched"
 

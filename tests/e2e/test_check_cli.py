@@ -169,3 +169,68 @@ def test_no_password_or_answer_reaches_stdout_or_stderr(
     for value in canaries:
         assert value not in result.stdout and value not in result.stderr
         assert value.encode() not in annotated
+
+
+# --- A fiduciary's zip ----------------------------------------------------------------
+
+
+def lot(tmp_path: Path, *books: tuple[str, Path]) -> Path:
+    path = tmp_path / "lot.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, book in books:
+            archive.write(book, name)
+        archive.writestr("__MACOSX/._bon.xlsx", b"resource fork")  # skipped, as process skips it
+    return path
+
+
+def test_a_zip_gets_one_line_per_workbook_and_exit_1_when_any_is_rejected(tmp_path: Path) -> None:
+    # Before: « Seuls les classeurs .xlsx… » for the zip itself, while `process` takes it.
+    good = make_workbook(tmp_path / "a.xlsx")
+    bad = make_workbook(tmp_path / "b.xlsx", adherent_values=adherent(rc="45A789"))
+    result = provisioner(lot(tmp_path, ("bon.xlsx", good), ("client/mauvais.xlsx", bad)), cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    assert lines[0].startswith("« bon.xlsx » (Abonnement, adhérent 123456) : accepté")
+    assert lines[1].startswith("« mauvais.xlsx » (Abonnement, adhérent 123456) : refusé — 1 erreur")
+
+
+def test_a_zip_of_valid_workbooks_exits_0_and_json_gives_one_object_a_line(tmp_path: Path) -> None:
+    good = make_workbook(tmp_path / "a.xlsx")
+    other = make_workbook(tmp_path / "b.xlsx", adherent_values=adherent(numero="654321"))
+    result = provisioner(lot(tmp_path, ("a.xlsx", good), ("b.xlsx", other)), "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["file"], r["status"], r["adherent"]) for r in reports] == [
+        ("a.xlsx", "accepted", "123456"), ("b.xlsx", "accepted", "654321")]
+
+
+def test_a_zip_without_a_workbook_is_refused_in_one_french_line(tmp_path: Path) -> None:
+    path = tmp_path / "vide.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("dossier/", b"")
+    result = provisioner(path, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("« vide.zip » : refusé — FILE_UNREADABLE : Le fichier .zip ne contient "
+                                     "aucun classeur.")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_in_another_format_gets_instructions_that_fit_and_no_annotated_copy(tmp_path: Path) -> None:
+    # Before: an « annotated copy » holding only Anomalies, and « Corrigez chaque cellule indiquée ».
+    path = tmp_path / "bordereau.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    out = tmp_path / "annote.xlsx"
+
+    result = provisioner(path, "--annotate", out, cwd=tmp_path)
+
+    assert result.returncode == 1
+    [line] = result.stdout.splitlines()
+    assert line.startswith("« bordereau.ods » : refusé — Ce fichier est un classeur OpenDocument")
+    assert "enregistrez-le au format .xlsx" in line and "cellule" not in line
+    assert not out.exists() and "Pas de copie annotée" in result.stderr

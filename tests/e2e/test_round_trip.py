@@ -32,7 +32,8 @@ from provisioner.service.pipeline import process_file
 from provisioner.service.submission import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.workbook import layout
-from provisioner.workbook.cell_marks import ERROR_FILL, SECRET_FILL, SECRET_NOTES
+from provisioner.workbook.anomalies_sheet import RETYPE_LABEL
+from provisioner.workbook.cell_marks import ERROR_FILL, SECRET_FILL, SECRET_NOTES, SECRET_TAB
 from tests.factory import adherent, delegue, make_workbook, user
 
 SOFFICE = shutil.which("soffice")
@@ -119,17 +120,25 @@ def type_in(cell: Cell, text: str) -> None:
     cell.value = int(text) if text.isdigit() and cell.number_format != "@" else text
 
 
-def fix_marked_cells(copy: Path, target: Path) -> dict[str, list[str]]:
-    """Type the intended value into every red and every mauve cell, touch nothing else; say which."""
+def fix_marked_cells(copy: Path, target: Path, *, retype: bool = True,
+                     blank: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Type the intended value into every red and (with `retype`) every mauve cell, except the
+    mauve cells named in `blank` ("Sheet!A1"), emptied; touch nothing else; say which."""
     wb = openpyxl.load_workbook(copy)
-    fixed: dict[str, list[str]] = {"red": [], "mauve": []}
+    fixed: dict[str, list[str]] = {"red": [], "mauve": [], "blank": []}
     for ws in wb.worksheets[1:]:
         for row in ws.iter_rows():
             for cell in row:
                 colour = {ERROR_FILL: "red", SECRET_FILL: "mauve"}.get(str(cell.fill.fgColor.rgb))
-                if colour is not None and cell.fill.fill_type == "solid":
-                    type_in(cell, intended(ws, cell))
-                    fixed[colour].append(f"{ws.title}!{cell.coordinate}")
+                place = f"{ws.title}!{cell.coordinate}"
+                if colour is None or cell.fill.fill_type != "solid" or (colour == "mauve" and not retype):
+                    continue
+                if place in blank:
+                    cell.value = None
+                    fixed["blank"].append(place)
+                    continue
+                type_in(cell, intended(ws, cell))
+                fixed[colour].append(place)
     wb.save(target)
     return fixed
 
@@ -145,6 +154,15 @@ def resave_with_libreoffice(source: Path, out_dir: Path, profile: Path) -> Path:
     converted = out_dir / (source.stem + ".xlsx")
     assert result.returncode == 0 and converted.exists(), result.stdout + result.stderr
     return converted
+
+
+def fixed_in_libreoffice(rejected: Outcome, tmp_path: Path, **options: Any) -> tuple[dict[str, list[str]], Path]:
+    """The annotated copy opened in LibreOffice, fixed (`options` as fix_marked_cells's), saved again from
+    LibreOffice before it is sent, as a person does: what was fixed, and the file to send."""
+    profile = tmp_path / "soffice-profile"
+    opened = resave_with_libreoffice(rejected.folder / ANNOTATED, tmp_path / "lo1", profile)
+    fixed = fix_marked_cells(opened, tmp_path / "corrige.xlsx", **options)
+    return fixed, resave_with_libreoffice(tmp_path / "corrige.xlsx", tmp_path / "lo2", profile)
 
 
 def secret_cell_count() -> int:
@@ -175,15 +193,47 @@ def test_the_annotated_copy_fixed_in_its_red_and_marked_cells_is_accepted_withou
 @needs_soffice
 def test_the_annotated_copy_fixed_after_a_libreoffice_resave_is_accepted_without_warning(
         ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
-    profile = tmp_path / "soffice-profile"
-    opened = resave_with_libreoffice(rejected.folder / ANNOTATED, tmp_path / "lo1", profile)
-    fixed = fix_marked_cells(opened, tmp_path / "corrige.xlsx")
-    # The person saves again from LibreOffice before sending.
-    sent = resave_with_libreoffice(tmp_path / "corrige.xlsx", tmp_path / "lo2", profile)
+    fixed, sent = fixed_in_libreoffice(rejected, tmp_path)
 
     assert len(fixed["red"]) == len(MISTAKES)
     assert len(fixed["mauve"]) == secret_cell_count()
     assert_accepted_without_warning(process_file(ctx, sent))
+
+
+def assert_rejected_at_every_marker(outcome: Outcome) -> None:
+    """Only the markers left in place are faults, each at its cell: nothing else is told."""
+    assert outcome.status == "rejected"
+    assert {e["code"] for e in outcome.report["errors"]} == {"SECRET_NOT_RETYPED"}
+    assert len(outcome.report["errors"]) == secret_cell_count()
+    password = TABLE_SHEETS["E@syPaiement"].columns.index(layout.PASSWORD) + 1
+    assert ("E@syPaiement", f"{openpyxl.utils.get_column_letter(password)}2") in {
+        (e["sheet"], e["cell"]) for e in outcome.report["errors"]}
+
+
+def test_a_copy_sent_back_with_its_markers_in_place_is_rejected_at_each_of_them(
+        ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
+    # Before: the red cells fixed alone gave 17 errors elsewhere (REQUIRED, SECRET_QUESTIONS) and
+    # the E@syPaiement password, left empty, silently became a generated one.
+    fix_marked_cells(rejected.folder / ANNOTATED, tmp_path / "corrige.xlsx", retype=False)
+    assert_rejected_at_every_marker(process_file(ctx, tmp_path / "corrige.xlsx"))
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_markers_left_in_place_through_libreoffice_are_rejected_at_each_of_them(
+        ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
+    _, sent = fixed_in_libreoffice(rejected, tmp_path, retype=False)
+    assert_rejected_at_every_marker(process_file(ctx, sent))
+
+
+def test_a_secret_cell_emptied_on_purpose_keeps_its_usual_meaning(
+        ctx: ServiceContext, rejected: Outcome, tmp_path: Path) -> None:
+    password = TABLE_SHEETS["E@syPaiement"].columns.index(layout.PASSWORD) + 1
+    cells = tuple(f"E@syPaiement!{openpyxl.utils.get_column_letter(c)}2" for c in (password, password + 1))
+    fixed = fix_marked_cells(rejected.folder / ANNOTATED, tmp_path / "corrige.xlsx", blank=cells)
+    assert fixed["blank"] == list(cells)
+    outcome = process_file(ctx, tmp_path / "corrige.xlsx")
+    assert outcome.status == "accepted", outcome.report["errors"]  # blank on a creation: generated, emailed
 
 
 # --- What the copy carries --------------------------------------------------------------
@@ -208,17 +258,29 @@ def test_the_annotated_copy_keeps_the_template_dropdowns_formats_and_input_cells
     assert [dv for dv in adherent_ws.data_validations.dataValidation if "B2" in dv.sqref]
 
 
-def test_secret_cells_are_marked_with_a_comment_and_tabs_with_errors_are_coloured(rejected: Outcome) -> None:
+def test_secret_cells_hold_a_marker_and_a_comment_their_tabs_are_coloured_and_anomalies_lists_them(
+        rejected: Outcome) -> None:
     wb = openpyxl.load_workbook(rejected.folder / ANNOTATED)
     ws = wb[layout.DELEGUE_SHEET]
     password = next(r for r in range(1, 20) if label_key(str(ws.cell(r, 1).value)) == label_key("Mot de passe"))
     cell = ws.cell(password, 2)
-    assert cell.value is None and cell.fill.fgColor.rgb == SECRET_FILL
+    assert cell.value == layout.RETYPE_MARKER and cell.fill.fgColor.rgb == SECRET_FILL
     assert cell.comment.text == SECRET_NOTES[layout.Kind.PASSWORD]
     answer = wb["E@syPaiement"].cell(2, 1 + TABLE_SHEETS["E@syPaiement"].columns.index(layout.ANSWERS[0]))
-    assert answer.comment.text == SECRET_NOTES[layout.Kind.ANSWER]
-    coloured = {w.title for w in wb.worksheets if w.sheet_properties.tabColor is not None}
-    assert coloured == {layout.ADHERENT_SHEET, "Télédéclaration interne", "E@syPaiement", "e-Liquidation@"}
+    assert answer.value == layout.RETYPE_MARKER and answer.comment.text == SECRET_NOTES[layout.Kind.ANSWER]
+    # Tabs: those with findings, and the Délégué's, which has only cells to type again.
+    tabs = {w.title: w.sheet_properties.tabColor.rgb for w in wb.worksheets if w.sheet_properties.tabColor}
+    assert set(tabs) == {layout.ADHERENT_SHEET, layout.DELEGUE_SHEET, "Télédéclaration interne",
+                         "E@syPaiement", "e-Liquidation@"}
+    assert tabs[layout.DELEGUE_SHEET].endswith(SECRET_TAB)
+    # « Anomalies » lists them after the findings: one line per row holding cells to type again.
+    anomalies = wb.worksheets[0]
+    listed = [(r[2].value, r[3].value, r[5].value) for r in anomalies.iter_rows(min_row=3)
+              if r[0].value == RETYPE_LABEL]
+    assert len(listed) == 2 + sum(len(rows) for rows in INTENDED_USERS.values())  # the delegate's two rows
+    assert ("E@syPaiement", "M2", "Mot de passe, Confirmation mot de passe, Réponse 1, Réponse 2, Réponse 3") \
+        in listed
+    assert "« À RESSAISIR »" in str(anomalies["A1"].value)
 
 
 def test_the_anomalies_sheet_comes_first_with_rows_tall_enough_for_their_messages(rejected: Outcome) -> None:

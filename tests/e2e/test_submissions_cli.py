@@ -66,6 +66,27 @@ def test_an_operator_lists_shows_and_reverts_a_submission(sqlite_service: Servic
     assert ADMIN_PASSWORD not in everything_written(service) and "$argon2" not in everything_written(service)
 
 
+@pytest.mark.slow
+def test_a_revert_of_a_revert_shows_the_submission_in_effect_again(sqlite_service: Service) -> None:
+    service = sqlite_service
+    subscribed(service)
+    service.run("adherents", "activate", NUMERO)
+    submission = modify(service, "m1.xlsx", "Comptable")
+    first = service.json("submissions", "revert", submission, "--reason", REASON)["id"]
+    second = service.json("submissions", "revert", first, "--reason", "Par erreur")["id"]
+
+    # Before: `list` and `show S…` said « Annulée par R… », `show R…` knew no such submission.
+    listed = service.run("submissions", "list").stdout.splitlines()
+    [row] = [line.split("\t") for line in listed if line.startswith(submission)]
+    assert row[-1] == f"rétablie ({second})"
+    shown = service.run("submissions", "show", submission).stdout
+    assert f"Annulée par {first} le " in shown and shown.count("de nouveau en vigueur") == 1
+    revert_shown = service.run("submissions", "show", first).stdout
+    assert revert_shown.startswith(f"Annulation {first} de {submission}, adhérent {NUMERO}, le ")
+    assert f"Annulée par {second} le " in revert_shown and "Fonction : Comptable → Gestionnaire RH" in revert_shown
+    assert service.json("submissions", "show", second)["undone"] is False
+
+
 def test_every_submissions_command_and_accounts_history_have_help_with_an_example() -> None:
     from click.testing import CliRunner
 

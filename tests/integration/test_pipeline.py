@@ -165,7 +165,9 @@ def test_two_validators_who_are_one_person_do_not_make_two_confirmations(ctx, tm
         tmp_path, "u.xlsx", adherent_values=adherent(type_demande="Mise à jour", confirmations="2"),
         users={"easypaiement": [user("pay.one", "easypaiement", email="same@x.ma"),
                                 user("pay.two", "easypaiement", email="SAME@x.ma")]}))
-    assert "EASYPAIEMENT_VALIDATORS" in [e["code"] for e in outcome.report["errors"]]
+    [found] = [e for e in outcome.report["errors"] if e["code"] == "EASYPAIEMENT_VALIDATORS"]
+    # Before: « il faut au moins 2 validateurs … ; il y en aurait 2 », which contradicted itself.
+    assert "« same@x.ma »" in found["message"] and "il y en aurait" not in found["message"]
 
 
 # -- whole or nothing, exactly once ---------------------------------------------------------
@@ -327,3 +329,14 @@ def test_two_copies_of_one_file_at_the_same_moment_are_one_submission_and_a_dupl
 
 def without_fields(changes: list[dict]) -> list[dict]:
     return [{k: v for k, v in c.items() if k != "fields"} for c in changes]
+
+
+def test_a_file_in_another_format_is_rejected_without_an_annotated_copy(ctx, tmp_path):
+    path = tmp_path / "bordereau.xls"
+    path.write_bytes(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + bytes(600))  # OLE2: Excel 97-2003
+    outcome = process_file(ctx, path)
+    assert [e["code"] for e in outcome.report["errors"]] == ["FILE_TYPE"]
+    # Before: a « bordereau annoté » holding only the Anomalies sheet, which had no cell to show.
+    assert sorted(p.name for p in outcome.folder.iterdir()) == ["rapport.html", "rapport.json"]
+    page = (outcome.folder / "rapport.html").read_text(encoding="utf-8")
+    assert "bordereau annoté" not in page and "cellules en rouge" not in page

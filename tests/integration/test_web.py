@@ -281,7 +281,10 @@ def test_the_company_buttons_activate_unlock_and_reset_with_the_operator_recorde
     page = client.get(f"/adherents/{NUMERO}")
     assert "Valider l'abonnement" in html.unescape(page.text) and "en attente de validation" in page.text
 
-    assert client.post(f"/adherents/{NUMERO}/activer", data={"csrf_token": token}).status_code == 200
+    activated = client.post(f"/adherents/{NUMERO}/activer", data={"csrf_token": token})
+    # The delegate's email is queued (it leaves at the service's next round): never « est prévenue ».
+    assert activated.status_code == 200 and "en file d'attente" in html.unescape(activated.text)
+    assert "est prévenue par email" not in html.unescape(activated.text)
     with ctx.engine.begin() as conn:
         conn.execute(update(adherents).values(failed_auth=5, locked_until=ctx.clock() + timedelta(minutes=30)))
     assert "bloqué" in client.get(f"/adherents/{NUMERO}").text

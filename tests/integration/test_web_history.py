@@ -120,7 +120,7 @@ def test_the_revert_button_needs_the_validation_role_and_its_csrf_token(ctx, tmp
     assert "soumission annulée" in journal and REASON in journal and submission in journal
 
     again_page = text_of(client.get(f"/soumissions/{submission}"))
-    assert "Déjà annulée par" in again_page and revert_id in again_page
+    assert f"Annulée par {revert_id} le " in again_page
     assert "Annuler cette soumission" not in again_page
     again = client.post(url, data={"csrf_token": token, "motif": "encore"})
     assert again.status_code == 409 and "déjà été annulée" in text_of(again) and revert_id in again.text
@@ -182,8 +182,11 @@ def test_a_revert_is_undone_from_its_own_page(sqlite_ctx, tmp_path):
                    for login, row in after_update.items()}
     assert [(r.target, r.after["revert"]) for r in audit_rows(ctx.engine, "revert")] == [
         (submission, revert_id), (revert_id, second)]
-    assert "Déjà annulée par" in text_of(client.get(f"/annulations/{revert_id}"))
-    assert "Annulée" in text_of(client.get(f"/soumissions/{submission}"))
+    assert f"Annulée par {second} le " in text_of(client.get(f"/annulations/{revert_id}"))
+    # The submission is in effect again (before: « Annulée par R… » as if it still were undone).
+    back = text_of(client.get(f"/soumissions/{submission}"))
+    assert "Rétablie" in back and f"annulation elle-même annulée par {second}" in back
+    assert back.count("de nouveau en vigueur") == 2  # the summary and the revert section
     assert client.get("/annulations/R20010101T000000-00000000").status_code == 404
     assert client.post("/annulations/R20010101T000000-00000000/annuler",
                        data={"csrf_token": token, "motif": "x"}).status_code == 404

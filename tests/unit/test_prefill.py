@@ -172,12 +172,12 @@ def test_the_forms_hold_the_company_and_delegate_on_record_as_a_mise_a_jour(
     assert form[label_key("Raison sociale")] == "Boulangerie Al Baraka SARL"
     assert form[label_key("Nombre de confirmations E@syPaiement")] == "2"
     assert form[label_key("Site web")] == "www.albaraka.ma"
-    assert form[label_key("GSM")] == "0661000111"
+    assert form[label_key("GSM")] == "+212661000111"  # stored in one form, E.164
     assert form[label_key("Email de notification")] == NOTIFY
     assert form[label_key("Version du modèle")] == layout.TEMPLATE_VERSION
     delegate = form_values(wb[layout.DELEGUE_SHEET])
     assert delegate[label_key("Email")] == "hind.berrada@albaraka.ma"
-    assert delegate[label_key("GSM")] == "0662000222"
+    assert delegate[label_key("GSM")] == "+212662000222"
     for field in layout.DELEGUE_FIELDS:
         if field.secret:
             assert delegate[label_key(field.label)] is None, field.label
@@ -204,7 +204,7 @@ def test_each_account_is_on_its_sheet_with_blank_action_and_no_secret_or_questio
     externe = table_rows(wb["Télédéclaration externe"])[0]
     assert externe[label_key("Raison sociale du prestataire")] == "Cabinet Lahlou"
     assert externe[label_key("Mode de télédéclaration")] == "Fichier préétabli"
-    assert table_rows(wb["e-Liquidation@"])[0][label_key("Fax")] == "0522333444"
+    assert table_rows(wb["e-Liquidation@"])[0][label_key("Fax")] == "+212522333444"
 
 
 def test_the_category_matrix_has_one_row_per_telediclaration_login(company: ServiceContext, tmp_path: Path) -> None:

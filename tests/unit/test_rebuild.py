@@ -22,7 +22,7 @@ from openpyxl.comments import Comment
 
 from provisioner.domain.findings import Finding, error, warning
 from provisioner.workbook import cell_marks, layout
-from provisioner.workbook.anomalies_sheet import summary_line
+from provisioner.workbook.anomalies_sheet import RETYPE_LABEL, summary_line
 from provisioner.workbook.cell_marks import ERROR_FILL, ERROR_ROW_FILL, SECRET_FILL, WARNING_FILL
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.layout import ANOMALIES_SHEET
@@ -194,13 +194,13 @@ def test_faulty_cell_is_filled_red_and_commented(tmp_path: Path) -> None:
     assert neighbour.fill.fill_type is None and neighbour.comment is None
 
 
-def test_a_faulty_secret_cell_is_marked_but_stays_blank(tmp_path: Path) -> None:
+def test_a_faulty_secret_cell_is_marked_and_holds_the_marker_not_the_value(tmp_path: Path) -> None:
     parsed = sample(tmp_path)
     where = parsed.delegue.where("password")
     wb = save_and_load(parsed, [error("PASSWORD_POLICY", "Mot de passe trop court.", **where)],
                        tmp_path)
     cell = wb[layout.DELEGUE_SHEET][str(where["cell"])]
-    assert cell.value is None
+    assert cell.value == layout.RETYPE_MARKER  # the value itself is never written back
     assert cell.fill.fgColor.rgb == ERROR_FILL
     assert cell.comment.text == "Mot de passe trop court.\nMot de passe à ressaisir : il n'est jamais renvoyé."
 
@@ -266,12 +266,14 @@ def test_anomalies_sheet_comes_first_and_lists_errors_then_warnings(tmp_path: Pa
     assert wb.sheetnames == [ANOMALIES_SHEET, *layout.SHEET_ORDER]
     assert wb.active.title == ANOMALIES_SHEET
     ws = wb[ANOMALIES_SHEET]
-    assert ws["A1"].value == summary_line(2, 1)
+    assert ws["A1"].value == summary_line(2, 1, 12)  # the sample's secret cells, emptied
     assert [c.value for c in ws[2]] == ["Gravité", "Code", "Feuille", "Cellule", "Ligne",
                                          "Colonne", "Message"]
     listed = [(r[0].value, r[1].value) for r in ws.iter_rows(min_row=3)]
-    assert listed == [("Erreur", "AUTH_FAILED"), ("Erreur", "INVALID_FORMAT"),
-                      ("Avertissement", "FORMULA")]
+    # Findings first, then the rows whose emptied secrets are to be typed again.
+    assert listed[:3] == [("Erreur", "AUTH_FAILED"), ("Erreur", "INVALID_FORMAT"),
+                          ("Avertissement", "FORMULA")]
+    assert listed[3:] and set(listed[3:]) == {(RETYPE_LABEL, None)}
     assert ws.freeze_panes == "A3"
 
 

@@ -330,7 +330,8 @@ def test_numbers_typed_in_text_columns_read_back_as_typed(tmp_path: Path) -> Non
     assert result.errors == []
     assert result.workbook is not None
     frame = result.workbook.users["td_interne"].frame
-    assert (frame.at[2, "gsm"], frame.at[2, "telephone"]) == ("0661234567", "0522123456")
+    # The numbers Excel stripped of their 0, read back as the numbers they were, in their one form.
+    assert (frame.at[2, "gsm"], frame.at[2, "telephone"]) == ("+212661234567", "+212522123456")
     assert result.workbook.numero == "123456"
     assert result.workbook.adherent.value("confirmations") == "2"
 
@@ -490,3 +491,16 @@ def test_the_sample_with_errors_gets_exactly_the_four_documented_findings() -> N
     ]
     assert result.warnings == []
     assert "mou1" not in " ".join(f.message for f in result.findings)
+
+
+def test_a_line_break_inside_a_cell_is_read_as_a_space(tmp_path: Path) -> None:
+    # Before: « Alaoui\nBen Ali » was stored with its line break, and shown so in reports and lists.
+    path = make_workbook(tmp_path / "bordereau.xlsx", adherent_values=adherent(adresse="12, rue Ibn Batouta\r\nRabat"),
+                         users={"td_interne": [user("hind.td", nom="Alaoui\nBen Ali", fonction="RH\t ")]})
+
+    result = check_file(path)
+
+    assert result.errors == [] and result.workbook is not None
+    frame = result.workbook.users["td_interne"].frame
+    assert (frame.at[2, "nom"], frame.at[2, "fonction"]) == ("Alaoui Ben Ali", "RH")
+    assert result.workbook.adherent.value("adresse") == "12, rue Ibn Batouta Rabat"

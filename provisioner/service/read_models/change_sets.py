@@ -48,19 +48,28 @@ def show_submission(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
 
 
 def _reverts_of(conn: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The revert of each of `ids` that has one, each with its own revert in `reverted_by` (and so on),
+    and `in_effect`: whether that revert still holds (it does unless itself undone and in effect)."""
     if not ids:
         return {}
     query = select(reverts.c.id, reverts.c.target, reverts.c.at, reverts.c.operator, reverts.c.reason,
                    reverts.c.forced).where(reverts.c.target.in_(ids))
-    return {r.target: {"id": r.id, "at": r.at, "operator": r.operator, "reason": r.reason, "forced": r.forced}
-            for r in conn.execute(query)}
+    found = {r.target: {"id": r.id, "at": r.at, "operator": r.operator, "reason": r.reason, "forced": r.forced}
+             for r in conn.execute(query)}
+    # A revert can be reverted in turn: each level of the chain is one query on few rows.
+    later = _reverts_of(conn, [r["id"] for r in found.values()])
+    for undone in found.values():
+        undone["reverted_by"] = later.get(undone["id"])
+        undone["in_effect"] = not (undone["reverted_by"] or {}).get("in_effect", False)
+    return found
 
 
 def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
     report = dict(row.report or {})
     return {"id": row.id, "received_at": row.received_at, "file": row.file_name, "adherent": row.adherent_numero,
             "request_type": row.request_type, "status": row.status, "counts": report.get("counts") or {},
-            "errors": len(report.get("errors") or []), "reverted_by": undone}
+            "errors": len(report.get("errors") or []), "reverted_by": undone,
+            "undone": bool(undone and undone["in_effect"])}
 
 
 def revert_of(ctx: ServiceContext, change_set: str) -> dict[str, Any] | None:
@@ -87,4 +96,5 @@ def show_revert(ctx: ServiceContext, revert_id: str) -> dict[str, Any]:
         undone = _reverts_of(conn, [row.id]).get(row.id)
     return {"id": row.id, "target": row.target, "adherent": row.numero, "at": row.at, "operator": row.operator,
             "reason": row.reason, "forced": row.forced, "left": list(row.left or []),
-            "history": [public_row(r) for r in recorded], "reverted_by": undone}
+            "history": [public_row(r) for r in recorded], "reverted_by": undone,
+            "undone": bool(undone and undone["in_effect"])}

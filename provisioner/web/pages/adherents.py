@@ -15,6 +15,7 @@ from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import results
 from provisioner.wording.labels import SKIP_REASON, label
+from provisioner.wording.phrases import DELEGATE_TOLD_NEXT_ROUND
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 # The workbook's own labels for what the company and its delegate filled in (never the password rows).
@@ -55,7 +56,7 @@ def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
 def activate(web: Web) -> Response:
     numero = _numero(web)
     result = subscriptions.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
-    lines = [results.accounts_created(len(result.created), len(result.skipped))]
+    lines = [results.accounts_created(len(result.created), len(result.skipped)), DELEGATE_TOLD_NEXT_ROUND]
     lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
     return _done(web, numero, results.subscription_validated(numero), lines)
 

@@ -96,8 +96,8 @@ def _history_from_audit() -> None:
     conn = op.get_bind()
     meta = sa.MetaData()
     with warnings.catch_warnings():
-        # Reflection cannot rebuild the expression indexes (lower(email)...) and says so on every fresh
-        # database; only the columns matter to this copy.
+        # SQLite cannot reflect the expression indexes (lower(nom)…) and says so on every fresh
+        # database, on the operator's terminal: only the columns are read here.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", sa.exc.SAWarning)
         audit = sa.Table("audit", meta, autoload_with=conn)
         accounts = sa.Table("accounts", meta, autoload_with=conn)
