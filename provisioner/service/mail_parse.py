@@ -31,6 +31,7 @@ MAX_REFERENCES = 20  # kept of References when replying (RFC 5322 allows trimmin
 _OFFICE_PARTS = frozenset({"[Content_Types].xml"})
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+_OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".ods", ".csv")  # named so, and no .xlsx by its bytes
 _WINMAIL = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 
 
@@ -53,6 +54,7 @@ class ParsedMail:
     broken: str = ""  # why the mail cannot be read as MIME
     winmail: bool = False  # Outlook sent its attachments as winmail.dat (TNEF), unreadable here
     workbooks: tuple[Workbook, ...] = field(default=())
+    spreadsheets: tuple[str, ...] = ()  # attachments named as another spreadsheet format (.xls, .ods, .csv)
 
 
 def parse_mail(raw: bytes, *, own_address: str) -> ParsedMail:
@@ -71,12 +73,13 @@ def parse_mail(raw: bytes, *, own_address: str) -> ParsedMail:
     except (ValueError, TypeError, IndexError, AttributeError):  # a header too broken to read
         return ParsedMail(sender="", subject="", message_id="", references=(), broken="unreadable headers")
     try:
-        workbooks, winmail = _attachments(message)
+        workbooks, winmail, spreadsheets = _attachments(message)
         broken = "" if workbooks or not _structure_defects(message) else "broken MIME"
     except _Broken as error:
-        workbooks, winmail, broken = [], False, str(error)
+        workbooks, winmail, spreadsheets, broken = [], False, [], str(error)
     return ParsedMail(sender=sender, subject=subject, message_id=message_id, references=references,
-                      automatic=automatic, broken=broken, winmail=winmail, workbooks=tuple(workbooks))
+                      automatic=automatic, broken=broken, winmail=winmail, workbooks=tuple(workbooks),
+                      spreadsheets=tuple(spreadsheets))
 
 
 def workbook_kind(data: bytes) -> str | None:
@@ -165,8 +168,9 @@ def _automatic(message: EmailMessage, sender: str, own_address: str) -> str:
 # -- the parts -------------------------------------------------------------------------------
 
 
-def _attachments(message: Message) -> tuple[list[Workbook], bool]:
+def _attachments(message: Message) -> tuple[list[Workbook], bool, list[str]]:
     workbooks: list[Workbook] = []
+    spreadsheets: list[str] = []
     winmail = False
     seen = 0
     for part, depth in _leaves(message, 0):
@@ -183,7 +187,9 @@ def _attachments(message: Message) -> tuple[list[Workbook], bool]:
         kind = workbook_kind(payload)
         if kind is not None:
             workbooks.append(Workbook(_name(name, kind, len(workbooks) + 1), payload, kind))
-    return workbooks, winmail
+        elif name.lower().endswith(_OTHER_SPREADSHEETS):
+            spreadsheets.append(_name(name, "", 0))
+    return workbooks, winmail, spreadsheets
 
 
 def _structure_defects(message: Message) -> bool:

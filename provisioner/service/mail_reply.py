@@ -23,6 +23,7 @@ from provisioner.service.authentication import AUTH_FAILED_MESSAGE
 from provisioner.service.mail_parse import ParsedMail
 from provisioner.store.mails import Mails
 from provisioner.store.tables import mail_queue
+from provisioner.workbook.file_kind import HOW_TO_SAVE_XLSX
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def queue_reply(conn: Connection, parsed: ParsedMail, *, case: str, items: list[
     if parsed.message_id:
         headers["In-Reply-To"] = parsed.message_id
         headers["References"] = " ".join((*parsed.references, parsed.message_id))
-    context = {"original_subject": parsed.subject, "case": case, "items": items, "max_mb": f"{max_mb:g}"}
+    context = {"original_subject": parsed.subject, "case": case, "items": items, "max_mb": f"{max_mb:g}",
+               "spreadsheets": list(parsed.spreadsheets), "how_to_save": HOW_TO_SAVE_XLSX}
     return enqueue(Mails(conn), kind=KIND, recipients=[parsed.sender], context=context, attachments=attachments,
                    now=now, headers=headers)
 

@@ -8,6 +8,7 @@ ones), `poll_once()` (the round: the deposited mail processed, the emails sent),
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 import zipfile
@@ -28,7 +29,7 @@ from provisioner.service.rounds import Service
 from provisioner.store import repository
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import mail_receipts, submissions
-from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, delegue, make_workbook
+from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook
 from tests.imap_server import ImapServer
 from tests.mail_fixtures import mail
 from tests.smtp_server import SmtpServer
@@ -279,7 +280,11 @@ def test_a_mailbox_down_is_a_health_fault_and_the_door_comes_back_with_it(
     door.start()  # the door's own thread, as in `serve`
     try:
         _wait_for(lambda: _mailbox_fault(service))
-        assert service.poll_once() == 0  # the rounds go on meanwhile (the inbox folder is served)
+        dropped = make_workbook(service.ctx.settings.inbox / "par-le-dossier.xlsx",
+                                adherent_values=adherent(numero="654321"), delegue_values=delegue(email="rh@nour.ma"))
+        os.utime(dropped, (time.time() - 60, time.time() - 60))  # finished writing a minute ago
+        service.poll_once()  # the inbox folder is served meanwhile: first look, then taken
+        assert service.poll_once() == 1 and _mailbox_fault(service)
         imap.start()
         imap.append(mail("gmail", abonnement))
         _wait_for(lambda: not _mailbox_fault(service))

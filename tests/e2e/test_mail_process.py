@@ -71,6 +71,21 @@ def test_a_saved_robot_mail_is_not_answered(tmp_path: Path, smtp: SmtpServer) ->
     assert smtp.handler.parsed() == []
 
 
+def test_serve_once_takes_the_mailbox_answers_and_moves_the_mail(tmp_path: Path, imap: ImapServer,
+                                                                  smtp: SmtpServer) -> None:
+    imap.append(mail("no_workbook"))
+    env = _env(tmp_path, smtp, **_imap_env(imap))
+    run_provisioner(tmp_path, env, "serve", "--once")
+    assert [m["To"] for m in smtp.handler.parsed()] == ["comptabilite@sarl-nour.ma"]
+    assert imap.uids("INBOX") == [] and len(imap.uids("Ignorés")) == 1
+
+
+def _imap_env(imap: ImapServer) -> dict[str, str]:
+    return {"PROVISIONER_IMAP_HOST": "127.0.0.1", "PROVISIONER_IMAP_PORT": str(imap.port),
+            "PROVISIONER_IMAP_SSL": "0", "PROVISIONER_IMAP_USER": imap.user,
+            "PROVISIONER_IMAP_PASSWORD": imap.password}
+
+
 def test_status_says_since_when_the_mailbox_is_unreachable(tmp_path: Path) -> None:
     Health(Settings(var_dir=tmp_path / "var"), lambda: datetime.now().astimezone()).fail(
         faults.Fault(faults.MAILBOX, "ConnectionRefusedError"))  # as the door records it
@@ -96,9 +111,7 @@ def test_a_serve_killed_with_the_mail_in_hand_processes_it_once_after_restart(
             .replace(b"\n", b"\r\n") + b"\r\n--000000000000b3c41a062d8e7f10--"))
     root = tmp_path / "service"
     root.mkdir()
-    env = _env(root, smtp, PROVISIONER_IMAP_HOST="127.0.0.1", PROVISIONER_IMAP_PORT=str(imap.port),
-               PROVISIONER_IMAP_SSL="0", PROVISIONER_IMAP_USER=imap.user, PROVISIONER_IMAP_PASSWORD=imap.password,
-               PROVISIONER_POLL_SECONDS="1")
+    env = _env(root, smtp, **_imap_env(imap), PROVISIONER_POLL_SECONDS="1")
     started = Started(root)
     try:
         first = started.start(env)

@@ -181,6 +181,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "mail_reply": {
         "original_subject": "Bordereau téléservices", "case": "outcome", "max_mb": 25,
+        "spreadsheets": [], "how_to_save": "Enregistrez-le au format .xlsx.",
         "items": [
             {"file": "a.xlsx", "status": "rejected", "submission_id": "S1", "adherent": "123456",
              "request_type": "mise_a_jour", "warnings": 0, "annotated": True, "batch": False,

@@ -53,6 +53,16 @@ def test_the_reply_is_in_the_senders_thread_and_marked_auto_replied(engine: Engi
     assert "aucun classeur" in text and ".xlsx" in text
 
 
+def test_a_workbook_in_another_format_is_named_with_how_to_save_it(engine: Engine, tmp_path: Path) -> None:
+    with engine.begin() as conn:
+        queue_reply(conn, _mail(spreadsheets=("bordereau 2019.xls",)), case="no_workbook", items=[],
+                    attachments=[], max_mb=25, now=T0)
+    (raw,) = _sent(engine, tmp_path / "outbox")
+    text = message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "La pièce jointe « bordereau 2019.xls » n'est pas au format .xlsx." in " ".join(text.split())
+    assert "Classeur Excel (*.xlsx)" in text
+
+
 def test_robots_get_nothing_and_one_address_at_most_a_few_replies_an_hour(engine: Engine) -> None:
     with engine.begin() as conn:
         assert queue_reply(conn, _mail(automatic="auto-submitted"), case="no_workbook", items=[],

@@ -88,7 +88,16 @@ def test_octet_stream_zip_of_a_fiduciary_is_a_batch_and_a_word_document_is_not_a
     message.add_attachment(docx.getvalue(), maintype="application", subtype="octet-stream", filename="lettre.docx")
     parsed = parse_mail(message.as_bytes(), own_address=OWN)
     assert [(w.name, w.kind) for w in parsed.workbooks] == [("clients décembre.zip", "zip")]
+    assert parsed.spreadsheets == ()
     assert workbook_kind(b"\xd0\xcf\x11\xe0 an old .xls") is None
+
+
+def test_an_old_excel_file_is_no_workbook_but_is_named_for_the_reply() -> None:
+    message = _plain_mail()
+    message.add_attachment(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an old workbook", maintype="application",
+                           subtype="vnd.ms-excel", filename="bordereau 2019.xls")
+    parsed = parse_mail(message.as_bytes(), own_address=OWN)
+    assert parsed.workbooks == () and parsed.spreadsheets == ("bordereau 2019.xls",)
 
 
 def test_a_workbook_without_a_name_gets_one_of_ours_and_an_odd_name_is_shown_escaped(workbook: bytes) -> None:
