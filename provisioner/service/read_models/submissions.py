@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 from sqlalchemy import Connection, Select, case, distinct, func, literal, select, tuple_, union_all
 
 from provisioner.domain.vocabulary import SubmissionStatus
+from provisioner.reports.report_model import Report, stored_report
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.mails import mail_columns
@@ -149,7 +150,28 @@ def filter_submissions(query: Select[Any], *, adherent: str = "", status: str = 
     return query
 
 
-def submission_detail(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
+class HeldRequest(TypedDict):
+    id: int
+    kind: str  # RequestKind
+    status: str  # RequestStatus
+    payload: dict[str, Any]  # public_payload: never a hash
+
+
+class SubmissionDetail(TypedDict):
+    id: str
+    file_name: str
+    received_at: datetime
+    finished_at: datetime | None
+    adherent_numero: str | None
+    request_type: str | None
+    status: str  # SubmissionStatus
+    batch_id: str | None
+    report: Report | dict[str, Any]  # empty while the submission is still in hand
+    mails: list[dict[str, Any]]
+    requests: list[HeldRequest]
+
+
+def submission_detail(ctx: ServiceContext, submission_id: str) -> SubmissionDetail:
     """A submission with its report (schema 1, never a secret) and its emails (never their bodies)."""
     with UnitOfWork(ctx, read_only=True) as uow:
         row = uow.conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
@@ -162,7 +184,7 @@ def submission_detail(ctx: ServiceContext, submission_id: str) -> dict[str, Any]
     return {"id": row.id, "file_name": row.file_name, "received_at": row.received_at,
             "finished_at": row.finished_at, "adherent_numero": row.adherent_numero,
             "request_type": row.request_type, "status": row.status, "batch_id": row.batch_id,
-            "report": dict(row.report or {}), "mails": [dict(m._mapping) for m in mails],
+            "report": stored_report(row.report) if row.report else {}, "mails": [dict(m._mapping) for m in mails],
             "requests": [{"id": r.id, "kind": r.kind, "status": r.status,
                           "payload": public_payload(dict(r.payload or {}))} for r in held]}
 
