@@ -34,7 +34,6 @@ from typing import SupportsInt, cast
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from provisioner.domain.findings import Finding, error
 from provisioner.workbook import layout
@@ -49,6 +48,7 @@ from provisioner.workbook.row_rules import (
     password_pair,
     record_required,
 )
+from provisioner.workbook.validation_stack import pa
 from provisioner.workbook.value_checks import Predicate, field_tests
 
 logger = logging.getLogger(__name__)
