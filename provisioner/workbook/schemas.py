@@ -120,7 +120,10 @@ def _cells_pass(request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]
         for start, end in zip(starts, [*starts[1:], len(values)]):
             tests = _cell_tests(sheets[start], keys[start], request_type).values()
             if tests:
-                out[start:end] = [all(test(value) for test in tests) for value in values[start:end]]
+                # Each distinct value judged once: blanks, closed lists and repeats are most cells.
+                run = values[start:end]
+                verdict = {value: all(test(value) for test in tests) for value in set(run)}
+                out[start:end] = [verdict[value] for value in run]
         return pd.Series(out, index=frame.index)
 
     return passes
