@@ -174,29 +174,44 @@ def _apply_committed(ctx: ServiceContext, judged: Judgement, hashes: Hashes) -> 
 
 
 def _plan(conn: Connection, judged: Judgement) -> Judgement:
+    """Plan against the store of this transaction, once: a plan made on the same view stands.
+
+    Inside the write transaction the store may have moved while we hashed (another
+    workbook took a login, an operator disabled an account): the view is read again
+    and, only when it differs from the one the plan was made on, the plan is made
+    again and its findings replace the old plan's.
+    """
     submission, company = judged.submission, judged.company
     assert submission.parsed is not None
     subscribing = submission.request_type == RequestType.ABONNEMENT
     if not subscribing and (company is None or company.status != "active"):
-        return judged
+        return _without_plan_findings(judged)
     view = repo.load_view(conn, None if subscribing else company, _logins(submission.parsed))
+    if judged.plan is not None and view == judged.view:
+        return judged
+    judged = _without_plan_findings(judged)
     plan = make_plan(submission.sheets, view)
-    return replace(judged, plan=plan, findings=_merge(judged.findings, plan.findings))
+    return replace(judged, plan=plan, view=view, findings=_merge(judged.findings, plan.findings))
+
+
+def _without_plan_findings(judged: Judgement) -> Judgement:
+    """The findings of the judgement without those of its plan, which is to be made again."""
+    old = judged.plan
+    if old is None:
+        return judged
+    return replace(judged, findings=tuple(f for f in judged.findings if f not in old.findings))
 
 
 def _apply(ctx: ServiceContext, conn: Connection, judged: Judgement, hashes: Hashes) -> Outcome:
     submission = judged.submission
     assert submission.parsed is not None
-    # Plan again inside the write transaction: the store may have moved while we hashed.
-    old_plan = judged.plan
-    judged = replace(judged, findings=tuple(f for f in judged.findings
-                                            if old_plan is None or f not in old_plan.findings),
-                     company=repo.find_adherent(conn, submission.numero, for_update=True))
+    judged = replace(judged, company=repo.find_adherent(conn, submission.numero, for_update=True))
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
-        judged = judged.with_error("ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux "
-                                   "TéléServices.", **submission.parsed.adherent.where("type_demande"))
+        judged = _without_plan_findings(judged).with_error(
+            "ADHERENT_EXISTS", f"L'adhérent {submission.numero} est déjà abonné aux TéléServices.",
+            **submission.parsed.adherent.where("type_demande"))
         return record_outcome(ctx, conn, judged)
-    judged = _plan(conn, judged)
+    judged = _plan(conn, judged)  # the plan stands unless the store moved while we hashed
     if judged.has_errors:
         return record_outcome(ctx, conn, judged)
     hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher, hashes)
