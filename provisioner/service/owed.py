@@ -22,21 +22,18 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from provisioner.domain.vocabulary import RequestType
 from provisioner.service import faults
-from provisioner.service.claimed_file import archive_path_for
 from provisioner.service.context import ServiceContext
+from provisioner.service.kept_workbook import kept_workbook, needs_workbook
 from provisioner.service.pipeline import finish_or_owe
 from provisioner.service.submission import stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import submissions
-from provisioner.workbook.checker import check_file
-from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +41,6 @@ FILE_GRACE = timedelta(minutes=10)
 BATCH = 50  # rows looked at per round: a long outage's backlog is cleared over a few rounds
 BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 600.0
-FILE_CODES = frozenset({"FILE_TYPE", "FILE_UNREADABLE", "FILE_TOO_LARGE"})
 
 
 @dataclass
@@ -101,29 +97,8 @@ def _outcome(ctx: ServiceContext, row: Any) -> Any:
     report = dict(row.report)
     parsed = None
     if needs_workbook(report):
-        parsed = _archived_workbook(ctx, row, report)
+        parsed = kept_workbook(ctx, row)
         if parsed is None and ctx.clock() - row.received_at < FILE_GRACE:
             log.debug("submission id=%s: outputs owed, its file still in hand", row.id)
             return None
     return stored_outcome(ctx.outbox, row, parsed)
-
-
-def needs_workbook(report: dict[str, Any]) -> bool:
-    """An annotated copy (a workbook that was read, then rejected) or a subscription form needs it."""
-    if report.get("status") == "rejected":
-        return not {str(e.get("code")) for e in report.get("errors") or []} & FILE_CODES
-    return report.get("status") == "accepted" and report.get("request_type") == RequestType.ABONNEMENT
-
-
-def _archived_workbook(ctx: ServiceContext, row: Any, report: dict[str, Any]) -> ParsedWorkbook | None:
-    path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
-    if not path.is_file():
-        return None
-    return check_file(path, name=report.get("file") or row.file_name, max_bytes=ctx.max_bytes).workbook
-
-
-def _received(report: dict[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(report.get("received_at")))
-    except ValueError:
-        return None

@@ -34,6 +34,7 @@ from provisioner.domain.vocabulary import RequestType
 from provisioner.service import apply, faults, notices
 from provisioner.service.authentication import authenticate
 from provisioner.service.context import ServiceContext
+from provisioner.service.kept_workbook import kept_workbook, needs_workbook
 from provisioner.service.names import display_name
 from provisioner.service.outcome_record import record_outcome
 from provisioner.service.outputs import write_outputs
@@ -44,7 +45,7 @@ from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import repository as repo
 from provisioner.store.tables import submissions
 from provisioner.wording import dates
-from provisioner.workbook.checker import check_file
+from provisioner.workbook.checker import check_file, read_as_checked
 from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
@@ -233,9 +234,16 @@ def _admin_password(judged: Judgement) -> str | None:
 
 
 def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
-    """A crash came between the commit and the outputs: write them now, from the stored report."""
-    result = check_file(path, name=(prior.report or {}).get("file") or path.name, max_bytes=ctx.max_bytes)
-    outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, result.workbook))
+    """A crash came between the commit and the outputs: write them now, from the stored report.
+
+    The file is not checked again: the workbook is read back only when the outputs need it,
+    from its archive copy when that was kept, else from this file.
+    """
+    parsed = None
+    if needs_workbook(dict(prior.report)):
+        name = (prior.report or {}).get("file") or path.name
+        parsed = kept_workbook(ctx, prior) or read_as_checked(path, name=name, max_bytes=ctx.max_bytes)
+    outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, parsed))
     if outcome.pending is None:
         log.info("submission id=%s resumed: outputs written after a restart", prior.id)
     return outcome

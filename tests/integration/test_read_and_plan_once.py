@@ -1,5 +1,5 @@
 """One plan per workbook (issues 17 and 23): planned before hashing, and inside the write transaction
-only if the store moved meanwhile. On SQLite and PostgreSQL."""
+only if the store moved meanwhile; a resumed file is not checked again. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from provisioner.domain.view import StoreView
 from provisioner.service import pipeline
 from provisioner.service.context import ServiceContext
 from provisioner.service.pipeline import process_file
-from provisioner.store.tables import accounts
+from provisioner.store.tables import accounts, submissions
+from provisioner.workbook import checker
 from tests.factory import user
 from tests.integration.test_pipeline import subscribed, update_book
 
@@ -59,3 +60,29 @@ def test_it_is_planned_again_on_the_store_that_moved_while_it_was_hashed(
                                                                   "fonction": "Directrice RH"}]})
     process_file(ctx, book)
     assert [view.accounts["hind.td"].status for view in views] == ["active", "disabled"]
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["accepted", "rejected"])
+def test_a_file_resumed_after_a_crash_is_not_checked_again(ctx: ServiceContext, tmp_path: Path, valid: bool,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Committed, then the process died before its outputs: the same bytes come again."""
+    subscribed(ctx, tmp_path)
+    sanctions = [user("omar.sa", "sanctions", email="omar@x.ma" if valid else "pas-une-adresse")]
+    book = update_book(tmp_path, "u.xlsx", users={"sanctions": sanctions})
+    first = process_file(ctx, book)
+    with ctx.engine.begin() as conn:
+        conn.execute(update(submissions).where(submissions.c.id == first.submission_id).values(finished_at=None))
+    reads: list[str] = []
+    read_isolated = checker.read_isolated
+    monkeypatch.setattr(checker, "read_isolated", lambda path, **kw: reads.append(str(path)) or read_isolated(
+        path, **kw))
+    monkeypatch.setattr(pipeline, "check_file", lambda *a, **kw: pytest.fail("checked again"))
+
+    again = process_file(ctx, book)
+
+    assert (again.submission_id, again.status) == (first.submission_id, "accepted" if valid else "rejected")
+    # An accepted Mise à jour has no output built from the workbook; a rejected one has its annotated
+    # copy, from the workbook read once more (no archive copy here: the service's loop writes it).
+    assert reads == ([] if valid else [str(book)])
+    assert again.parsed is None if valid else again.parsed is not None
+    assert (again.folder / "rapport.json").is_file()
