@@ -134,7 +134,7 @@ def apply_runs(users: int, runs: int, profile: bool) -> dict[str, Any]:
                 book, hashes = build_update(tmp_path / "update.xlsx", users)
                 ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])
                 one = one_hash_seconds(40)
-                profiler = cProfile.Profile() if profile and n == 0 else None
+                profiler = cProfile.Profile(time.process_time) if profile and n == 0 else None
                 wall, cpu = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
@@ -151,6 +151,61 @@ def apply_runs(users: int, runs: int, profile: bool) -> dict[str, Any]:
     return {"runs": results, "ratio_median": ratio,
             "service_cpu_s_median": statistics.median(r["service_cpu_s"] for r in results),
             "profile": profiled}
+
+
+def service_cpu(workbooks: int) -> dict[str, Any]:
+    """CPU per typical workbook (an Abonnement of 10 users) beyond hashing, and where it goes.
+
+    `process_file` on each in turn, in this process: its CPU (time.process_time; the hashes
+    run in the pool's processes and are not in it) and the reader children's, per workbook,
+    then a cProfile of the same work summed by library (or by provisioner package).
+    """
+    from serve_bench import build_inbox
+
+    from provisioner.config import Settings
+    from provisioner.service.context import open_context
+    from provisioner.service.pipeline import process_file
+    from provisioner.workbook.isolation import readers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        build_inbox(base / "inbox", workbooks * 2, 10)
+        books = sorted((base / "inbox").iterdir())
+        settings = Settings(inbox=base / "inbox", outbox=base / "outbox", archive=base / "archive",
+                            quarantine=base / "quarantine", var_dir=base / "var")
+        with open_context(settings) as ctx:
+            process_file(ctx, books.pop())  # warm-up: imports, caches, the pools
+            cpu, reader = time.process_time(), readers().cpu_seconds()
+            for book in books[:workbooks - 1]:
+                assert process_file(ctx, book).status == "accepted"
+            cpu, reader = time.process_time() - cpu, readers().cpu_seconds() - reader
+            profiler = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
+            profiler.enable()
+            for book in books[workbooks - 1:]:
+                process_file(ctx, book)
+            profiler.disable()
+    n = workbooks - 1
+    return {"service_cpu_ms": cpu / n * 1000, "reader_cpu_ms": reader / n * 1000,
+            "by_library": by_library(profiler, len(books[workbooks - 1:])), "profile": stats(profiler, 30)}
+
+
+def by_library(profiler: cProfile.Profile, workbooks: int) -> list[tuple[str, float]]:
+    """Own CPU time (ms a workbook) summed by library, or by provisioner package, largest first."""
+    totals: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        if "acquire" in name:
+            continue  # waiting for the hash pool or the reader child
+        parts = Path(filename).parts
+        if "site-packages" in parts:
+            where = parts[parts.index("site-packages") + 1]
+        elif "provisioner" in parts:
+            where = "/".join(parts[parts.index("provisioner"):][:2])
+        elif filename.startswith("<") or filename == "~":
+            where = "builtins (C)"
+        else:
+            where = "stdlib"
+        totals[where] = totals.get(where, 0.0) + own / workbooks * 1000
+    return sorted(totals.items(), key=lambda item: -item[1])
 
 
 def stats(profiler: cProfile.Profile, top: int) -> str:
@@ -184,6 +239,7 @@ def main() -> None:
     parser.add_argument("--apply-users", type=int, default=1000)
     parser.add_argument("--apply-runs", type=int, default=3, help="0: skip the apply measure")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--service-workbooks", type=int, default=40, help="0: skip the CPU per workbook")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     big = build(OUT / f"speed-{args.users}.xlsx", args.users)
@@ -199,18 +255,23 @@ def main() -> None:
     r["check_20"] = in_process_check(twenty, max(args.repeat, 9))
     if args.apply_runs:
         r["apply"] = apply_runs(args.apply_users, args.apply_runs, args.profile)
+    if args.service_workbooks:
+        r["service"] = service_cpu(args.service_workbooks)
     r["load_average_end"] = os.getloadavg()
-    (OUT / "speed.json").write_text(json.dumps(r, indent=2) + "\n")
+    (OUT / "speed.json").write_text(json.dumps({k: v for k, v in r.items()}, indent=2) + "\n")
     print(report(r, args))
     if args.profile:
         from provisioner.workbook.checker import check_file
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(20):
             check_file(twenty)
         profiler.disable()
         print("\ncProfile of 20 in-process checks of 20 users:\n" + stats(profiler, 30))
+        if args.service_workbooks:
+            print(f"\ncProfile of process_file on {args.service_workbooks} typical workbooks:\n"
+                  + r["service"]["profile"])
         if args.apply_runs:
             print(f"\ncProfile of process_file, {args.apply_users} users (service process):\n"
                   + r["apply"]["profile"])
@@ -244,6 +305,12 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> str:
                   f"{first['one_hash_ms']:.1f} ms ÷ cores",
                   f"  service process CPU beyond hashing     {a['service_cpu_s_median']:8.3f} s "
                   f"({a['service_cpu_s_median'] / args.apply_users * 1000:.2f} ms a user)"]
+    if "service" in r:
+        x = r["service"]
+        lines.append(f"typical workbook (10 users): CPU beyond hashing  {x['service_cpu_ms']:6.1f} ms service "
+                     f"+ {x['reader_cpu_ms']:5.1f} ms reader child; own time by library (ms a workbook, "
+                     "under cProfile):")
+        lines += [f"    {where:32} {ms:6.1f}" for where, ms in x["by_library"][:14]]
     return "\n".join(lines)
 
 
