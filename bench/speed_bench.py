@@ -108,15 +108,9 @@ def in_process_check(path: Path, repeat: int) -> dict[str, float]:
 
 
 def apply_runs(users: int, runs: int, profile: bool) -> dict[str, Any]:
-    from apply_bench import build_update, one_hash_seconds
+    from apply_bench import build_update, one_hash_seconds, subscribed_context
 
-    from provisioner.config import Settings
-    from provisioner.security.hashing import Hasher
-    from provisioner.service import subscriptions
-    from provisioner.service.context import ServiceContext
     from provisioner.service.pipeline import process_file
-    from provisioner.store.db import make_engine, upgrade
-    from tests.factory import make_workbook
 
     cores = os.cpu_count() or 1
     results = []
@@ -124,15 +118,8 @@ def apply_runs(users: int, runs: int, profile: bool) -> dict[str, Any]:
     for n in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
-            url = f"sqlite:///{tmp_path / 'bench.db'}"
-            engine = make_engine(url)
-            upgrade(engine)
-            settings = Settings(database_url=url, outbox=tmp_path / "outbox", var_dir=tmp_path / "var")
-            with ServiceContext(settings, engine, Hasher(0)) as ctx:
-                assert process_file(ctx, make_workbook(tmp_path / "abo.xlsx")).status == "accepted"
-                subscriptions.activate(ctx, "123456")
+            with subscribed_context(tmp_path, f"sqlite:///{tmp_path / 'bench.db'}") as ctx:
                 book, hashes = build_update(tmp_path / "update.xlsx", users)
-                ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])
                 one = one_hash_seconds(40)
                 profiler = cProfile.Profile(time.process_time) if profile and n == 0 else None
                 wall, cpu = time.perf_counter(), time.process_time()
