@@ -15,6 +15,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +55,19 @@ def build_update(path: Path, users: int) -> tuple[Path, int]:
     return book, users * 4  # one password and three answers per user
 
 
+@contextmanager
+def subscribed_context(tmp_path: Path, url: str) -> Iterator[ServiceContext]:
+    """A service context on a new store at `url`: company 123456 subscribed and active, the hash pool started."""
+    engine = make_engine(url)
+    upgrade(engine)
+    settings = Settings(database_url=url, outbox=tmp_path / "outbox", var_dir=tmp_path / "var")
+    with ServiceContext(settings, engine, Hasher(0)) as ctx:
+        assert process_file(ctx, make_workbook(tmp_path / "abo.xlsx")).status == "accepted"
+        subscriptions.activate(ctx, "123456")
+        ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])  # pool start-up is not per workbook
+        yield ctx
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
@@ -64,14 +79,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         url = args.database_url or f"sqlite:///{tmp_path / 'bench.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        settings = Settings(database_url=url, outbox=tmp_path / "outbox", var_dir=tmp_path / "var")
-        with ServiceContext(settings, engine, Hasher(0)) as ctx:
-            assert process_file(ctx, make_workbook(tmp_path / "abo.xlsx")).status == "accepted"
-            subscriptions.activate(ctx, "123456")
+        with subscribed_context(tmp_path, url) as ctx:
             book, hashes = build_update(tmp_path / "update.xlsx", args.users)
-            ctx.hasher.hash_many(["warm", "up", "the", "pool", "now"])  # pool start-up is not per workbook
             t_hash = one_hash_seconds()
             start = time.perf_counter()
             outcome = process_file(ctx, book)

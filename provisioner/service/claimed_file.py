@@ -27,6 +27,7 @@ from provisioner.reports.report_model import stored_report
 from provisioner.service import faults, pipeline
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import Origin
+from provisioner.service.kept_workbook import archive_path_for
 from provisioner.service.quarantine import quarantine_file
 from provisioner.service.submission import Outcome, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
@@ -92,10 +93,6 @@ def dispose(ctx: ServiceContext, path: Path, outcome: Outcome, original_name: st
 
 def archive_path(ctx: ServiceContext, outcome: Outcome) -> Path:
     return archive_path_for(ctx, outcome.submission_id, _received_at(outcome) or ctx.clock())
-
-
-def archive_path_for(ctx: ServiceContext, submission_id: str, received: datetime) -> Path:
-    return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{submission_id}.xlsx"
 
 
 def quarantine(ctx: ServiceContext, path: Path, stem: str, original_name: str, *, reason: str = "unexpected") -> Path:

@@ -22,20 +22,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.vocabulary import RequestType, SubmissionStatus
-from provisioner.reports.report_model import Report, stored_report
+from provisioner.reports.report_model import stored_report
 from provisioner.service import faults
-from provisioner.service.claimed_file import archive_path_for
 from provisioner.service.context import ServiceContext
+from provisioner.service.kept_workbook import kept_workbook, needs_workbook
 from provisioner.service.pipeline import finish_or_owe
 from provisioner.service.submission import Outcome, stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.workbook.checker import check_file
-from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +39,6 @@ FILE_GRACE = timedelta(minutes=10)
 BATCH = 50  # rows looked at per round: a long outage's backlog is cleared over a few rounds
 BACKOFF_FIRST_S = 5.0
 BACKOFF_MAX_S = 600.0
-FILE_CODES = frozenset({FindingCode.FILE_TYPE, FindingCode.FILE_UNREADABLE, FindingCode.FILE_TOO_LARGE})
 
 
 @dataclass
@@ -94,29 +89,8 @@ def _outcome(ctx: ServiceContext, row: Any) -> Outcome | None:
     report = stored_report(row.report)
     parsed = None
     if needs_workbook(report):
-        parsed = _archived_workbook(ctx, row, report)
+        parsed = kept_workbook(ctx, row)
         if parsed is None and ctx.clock() - row.received_at < FILE_GRACE:
             log.debug("submission id=%s: outputs owed, its file still in hand", row.id)
             return None
     return stored_outcome(ctx.outbox, row, parsed)
-
-
-def needs_workbook(report: Report) -> bool:
-    """An annotated copy (a workbook that was read, then rejected) or a subscription form needs it."""
-    if report["status"] == SubmissionStatus.REJECTED:
-        return not {e["code"] for e in report["errors"]} & FILE_CODES
-    return report["status"] == SubmissionStatus.ACCEPTED and report["request_type"] == RequestType.ABONNEMENT
-
-
-def _archived_workbook(ctx: ServiceContext, row: Any, report: Report) -> ParsedWorkbook | None:
-    path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
-    if not path.is_file():
-        return None
-    return check_file(path, name=report["file"] or row.file_name, max_bytes=ctx.max_bytes).workbook
-
-
-def _received(report: Report) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(report["received_at"]))
-    except ValueError:
-        return None

@@ -32,10 +32,12 @@ from provisioner.domain.findings import Finding, error, warning
 from provisioner.domain.plan import make_plan
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.vocabulary import AdherentStatus, RequestType, SubmissionStatus
+from provisioner.reports.report_model import stored_report
 from provisioner.service import apply, faults, notices
 from provisioner.service.authentication import authenticate
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import Origin
+from provisioner.service.kept_workbook import kept_workbook, needs_workbook
 from provisioner.service.names import display_name
 from provisioner.service.outcome_record import record_outcome
 from provisioner.service.outputs import write_outputs
@@ -45,7 +47,7 @@ from provisioner.service.submission import Judgement, Outcome, Submission, sha25
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.repositories import Repositories
 from provisioner.wording import dates
-from provisioner.workbook.checker import check_file
+from provisioner.workbook.checker import check_file, read_as_checked
 from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
@@ -179,29 +181,44 @@ def _apply_committed(ctx: ServiceContext, judged: Judgement, hashes: Hashes) -> 
 
 
 def _plan(uow: Repositories, judged: Judgement) -> Judgement:
+    """Plan against the store of this transaction, once: a plan made on the same view stands.
+
+    Inside the write transaction the store may have moved while we hashed (another
+    workbook took a login, an operator disabled an account): the view is read again
+    and, only when it differs from the one the plan was made on, the plan is made
+    again and its findings replace the old plan's.
+    """
     submission, company = judged.submission, judged.company
     assert submission.parsed is not None
     subscribing = submission.request_type == RequestType.ABONNEMENT
     if not subscribing and (company is None or company.status != AdherentStatus.ACTIVE):
-        return judged
+        return _without_plan_findings(judged)
     view = uow.accounts.view(None if subscribing else company, _logins(submission.parsed))
+    if judged.plan is not None and view == judged.view:
+        return judged
+    judged = _without_plan_findings(judged)
     plan = make_plan(submission.sheets, view)
-    return replace(judged, plan=plan, findings=_merge(judged.findings, plan.findings))
+    return replace(judged, plan=plan, view=view, findings=_merge(judged.findings, plan.findings))
+
+
+def _without_plan_findings(judged: Judgement) -> Judgement:
+    """The findings of the judgement without those of its plan, which is to be made again."""
+    old = judged.plan
+    if old is None:
+        return judged
+    return replace(judged, findings=tuple(f for f in judged.findings if f not in old.findings))
 
 
 def _apply(ctx: ServiceContext, uow: Repositories, judged: Judgement, hashes: Hashes) -> Outcome:
     submission = judged.submission
     assert submission.parsed is not None
-    # Plan again inside the write transaction: the store may have moved while we hashed.
-    old_plan = judged.plan
-    judged = replace(judged, findings=tuple(f for f in judged.findings
-                                            if old_plan is None or f not in old_plan.findings),
-                     company=uow.adherents.get(submission.numero, for_update=True))
+    judged = replace(judged, company=uow.adherents.get(submission.numero, for_update=True))
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
-        judged = judged.with_error(FindingCode.ADHERENT_EXISTS, f"L'adhérent {submission.numero} est déjà abonné aux "
-                                   "TéléServices.", **submission.parsed.adherent.where("type_demande"))
+        judged = _without_plan_findings(judged).with_error(
+            FindingCode.ADHERENT_EXISTS, f"L'adhérent {submission.numero} est déjà abonné aux TéléServices.",
+            **submission.parsed.adherent.where("type_demande"))
         return record_outcome(ctx, uow, judged)
-    judged = _plan(uow, judged)
+    judged = _plan(uow, judged)  # the plan stands unless the store moved while we hashed
     if judged.has_errors:
         return record_outcome(ctx, uow, judged)
     hashes = hash_plan(judged.plan or Plan(), _admin_password(judged), ctx.hasher, hashes)
@@ -223,9 +240,16 @@ def _admin_password(judged: Judgement) -> str | None:
 
 
 def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
-    """A crash came between the commit and the outputs: write them now, from the stored report."""
-    result = check_file(path, name=(prior.report or {}).get("file") or path.name, max_bytes=ctx.max_bytes)
-    outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, result.workbook))
+    """A crash came between the commit and the outputs: write them now, from the stored report.
+
+    The file is not checked again: the workbook is read back only when the outputs need it,
+    from its archive copy when that was kept, else from this file.
+    """
+    parsed = None
+    if needs_workbook(stored_report(prior.report)):
+        name = (prior.report or {}).get("file") or path.name
+        parsed = kept_workbook(ctx, prior) or read_as_checked(path, name=name, max_bytes=ctx.max_bytes)
+    outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, parsed))
     if outcome.pending is None:
         log.info("submission id=%s resumed: outputs written after a restart", prior.id)
     return outcome

@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from provisioner.domain.findings import Finding, FindingCode, Severity, error
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
+from provisioner.domain.view import StoreView
 from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import FindingEntry, Report, stored_report
 from provisioner.service.faults import Fault
@@ -44,8 +45,8 @@ class Submission:
 
     @cached_property
     def sheets(self) -> Sheets:
-        """The workbook as the planner reads it: converted once, though planned twice (before the
-        hashing, then again inside the write transaction)."""
+        """The workbook as the planner reads it: converted once, though it may be planned twice (before
+        the hashing, then again inside the write transaction if the store moved meanwhile)."""
         assert self.parsed is not None
         return planner_input(self.parsed)
 
@@ -60,6 +61,7 @@ class Judgement:
     authenticated: bool = False
     just_locked: bool = False  # this very submission locked the company
     plan: Plan | None = None
+    view: StoreView | None = None  # what the store held when `plan` was made
 
     @property
     def has_errors(self) -> bool:

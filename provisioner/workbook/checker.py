@@ -74,6 +74,22 @@ def check_file(path: Path | str, *, name: str | None = None, max_bytes: int = DE
     return CheckResult(parsed, errors, warnings, timings)
 
 
+def read_as_checked(path: Path | str, *, name: str | None = None,
+                    max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedWorkbook | None:
+    """The workbook as `check_file` leaves it (read, closed lists normalised), without judging it
+    again: for the outputs of a submission already judged. None when it cannot be read."""
+    try:
+        parsed = read_isolated(path, name=name, max_bytes=max_bytes).workbook
+        if parsed is not None:
+            normalise(parsed)
+    except ReaderUnavailable:
+        raise
+    except Exception as exc:  # the reader catches what it knows; this is a bug
+        log_safely(exc, "read back")
+        return None
+    return parsed
+
+
 def _abonnement_too_large(parsed: ParsedWorkbook, limit: int) -> Finding | None:
     users = parsed.user_rows
     if parsed.request_type != RequestType.ABONNEMENT or users <= limit:

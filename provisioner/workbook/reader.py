@@ -240,7 +240,7 @@ f"La ligne d'en-têtes de la feuille « {sheet} » est absente. Repartez du "
         records: list[list[str]] = []
         index: list[int] = []
         by_key = {f.key: f for f in fields}
-        positions = [(key, col - start_col) for key, col in letters.items()]
+        positions = [(key, col - start_col, by_key[key].kind is not Kind.PHONE) for key, col in letters.items()]
         # A formula saved without its result reads as "" (and may lie past calamine's range): still seen.
         marked = facts.formula_cells | facts.error_cells
         marked_rows = {r for r, _ in marked}
@@ -251,8 +251,14 @@ f"La ligne d'en-têtes de la feuille « {sheet} » est absente. Repartez du "
             if excel_row not in marked_rows and not any(v != "" and v is not None for v in row):
                 continue
             values = dict.fromkeys(keys, "")
-            for key, pos in positions:
+            for key, pos, plain_text in positions:
                 raw = row[pos] if pos < len(row) else ""
+                if type(raw) is str and plain_text and not (marked and (excel_row, pos + start_col) in marked):
+                    # Most cells: typed text in a column _value changes nothing of, but its length.
+                    text = raw.strip()
+                    if len(text) <= layout.MAX_CELL_LENGTH:
+                        values[key] = text
+                        continue
                 if raw != "" or (excel_row, pos + start_col) in marked:
                     values[key] = self._value(sheet, by_key[key], raw, excel_row, pos + start_col, facts)
             if not any(values.values()):

@@ -27,6 +27,7 @@ sheet at a time; what needs two sheets or the request type beyond
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -34,7 +35,6 @@ from typing import SupportsInt, cast
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from provisioner.domain.findings import Finding, error
 from provisioner.workbook import layout
@@ -49,6 +49,7 @@ from provisioner.workbook.row_rules import (
     password_pair,
     record_required,
 )
+from provisioner.workbook.validation_stack import pa
 from provisioner.workbook.value_checks import Predicate, field_tests
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,10 @@ def _cells_pass(request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]
         for start, end in zip(starts, [*starts[1:], len(values)]):
             tests = _cell_tests(sheets[start], keys[start], request_type).values()
             if tests:
-                out[start:end] = [all(test(value) for test in tests) for value in values[start:end]]
+                # Each distinct value judged once: blanks, closed lists and repeats are most cells.
+                run = values[start:end]
+                verdict = {value: all(test(value) for test in tests) for value in set(run)}
+                out[start:end] = [verdict[value] for value in run]
         return pd.Series(out, index=frame.index)
 
     return passes
@@ -190,36 +194,47 @@ _TablePlace = tuple[TableData, int, str]
 
 def validate_cells(forms: tuple[FormData, ...], tables: list[TableData],
                    request: str | None) -> list[Finding]:
-    places: list[_FormPlace | _TablePlace] = []
-    rows: list[tuple[str, str, str]] = []
+    # The long frame built column by column, a run per form field or table column (list
+    # operations, not a tuple per cell); a failing row is traced back to its run.
+    runs: list[tuple[int, FormData | TableData, str, list[int]]] = []  # start, where, key, Excel rows
+    sheets: list[str] = []
+    keys: list[str] = []
+    values: list[str] = []
     for form in forms:
         for key in form.cells:
             if not _cell_tests(form.sheet, key, request):
                 continue  # like a table's untested columns: no row in the long frame
-            places.append((form, key))
-            rows.append((form.sheet, key, form.value(key)))
+            runs.append((len(values), form, key, []))
+            sheets.append(form.sheet)
+            keys.append(key)
+            values.append(form.value(key))
     for table in tables:
         if table.frame.empty:
             continue
         excel_rows = table.frame.index.tolist()
         for key in _tested_keys(table.sheet, table.fields):
-            for row, value in zip(excel_rows, table.frame[key].tolist()):
-                places.append((table, row, key))
-                rows.append((table.sheet, key, value))
-    frame = pd.DataFrame(rows, columns=list(_CELL_COLUMNS), dtype=object)
-    failed = {index: _failed_cell_tests(*rows[index], request)
-              for index in _failed_rows(cells_schema(request), frame, CELL_TESTS)}
+            runs.append((len(values), table, key, excel_rows))
+            sheets += [table.sheet] * len(excel_rows)
+            keys += [key] * len(excel_rows)
+            values += table.frame[key].tolist()
+    frame = pd.DataFrame({"sheet": sheets, "key": keys, "value": values}, columns=list(_CELL_COLUMNS), dtype=object)
+    starts = [start for start, *_ in runs]
+    failed: dict[int, tuple[_FormPlace | _TablePlace, set[str]]] = {}
+    for index in _failed_rows(cells_schema(request), frame, CELL_TESTS):
+        start, where, key, excel_rows = runs[bisect_right(starts, index) - 1]
+        place: _FormPlace | _TablePlace = ((where, key) if isinstance(where, FormData)
+                                           else (where, excel_rows[index - start], key))
+        failed[index] = place, _failed_cell_tests(sheets[index], key, values[index], request)
     findings: list[Finding] = []
     # Listed test by test, then row by row, as when each test was a check of its own.
-    for check, index in [(name, index) for name in cell_test_names(request) for index in failed
-                         if name in failed[index]]:
-        place = places[index]
+    for check, place in [(name, place) for name in cell_test_names(request) for place, names in failed.values()
+                         if name in names]:
         if len(place) == 2:
             form, key = place
             if key in form.missing:
                 continue  # a missing label is already a TEMPLATE_MISMATCH
-            values = {k: form.value(k) for k in form.cells}
-            findings.append(_finding(check, form.cells[key].field, values, request, form.where(key)))
+            form_values = {k: form.value(k) for k in form.cells}
+            findings.append(_finding(check, form.cells[key].field, form_values, request, form.where(key)))
         else:
             table, row, key = place
             if key in table.missing:
