@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,16 @@ def wait_for(condition: Callable[[], Any], timeout: float, *running: Serve) -> A
         time.sleep(0.1)
     logs = "\n".join(s.tail() for s in running)
     pytest.fail(f"timed out after {timeout} s\n{logs}")
+
+
+@contextmanager
+def tmpfs_at(folder: Path, size: str) -> Iterator[Path]:
+    """`folder` on a tmpfs of its own of `size` (root only; the test skips elsewhere), always unmounted."""
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             check=False, capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from tests import factory
 from tests.e2e.test_canaries import Finds, files_under, needles_of, scan
-from tests.service_env import Serve, Started, run_provisioner, service_env, wait_for
+from tests.service_env import Serve, Started, run_provisioner, service_env, tmpfs_at, wait_for
 
 POLL = "1"
 ADMIN_CANARY = "Cx9AdmFlt1"
@@ -176,15 +176,8 @@ def test_files_dropped_while_the_database_is_down_wait_and_are_applied_once_it_i
 @pytest.fixture
 def tmpfs_outbox(root: Path) -> Iterator[Path]:
     """root/outbox on a small tmpfs of its own (root only): made read-only by the test, always unmounted."""
-    outbox = root / "outbox"
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(outbox)],
-                             check=False, capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip() or mounted.returncode}")
-    try:
+    with tmpfs_at(root / "outbox", "8m") as outbox:
         yield outbox
-    finally:
-        subprocess.run(["umount", "-l", str(outbox)], check=False, capture_output=True)
 
 
 def remount(outbox: Path, mode: str) -> None:
