@@ -125,3 +125,4 @@ def wait_for(condition: Callable[[], Any], timeout: float, *running: Serve) -> A
         time.sleep(0.1)
     logs = "\n".join(s.tail() for s in running)
     pytest.fail(f"timed out after {timeout} s\n{logs}")
+

@@ -78,6 +78,8 @@ def _print_status(state: dict[str, Any]) -> None:
     _print_health(state["health"]["messages"])
     say(f"Boîte de dépôt {inbox['path']} : {nombre(inbox['files'], 'fichier', 'fichiers')} en attente"
         + ("" if inbox["exists"] else " (dossier absent)"))
+    for name in inbox["unreadable"]:
+        say(f"ANOMALIE : {name} illisible par le service (accès refusé) : il attend que ses droits soient corrigés")
     say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
     if emails["waiting_for_smtp"]:
         say(f"ANOMALIE : {waiting_for_smtp(emails['waiting_for_smtp'])}")

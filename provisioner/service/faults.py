@@ -47,6 +47,11 @@ ERRNO_NAMES = {errno.EROFS: "read-only", errno.ENOSPC: "full", errno.EDQUOT: "fu
                errno.ESTALE: "network", errno.ENOTCONN: "network"}
 
 
+class ClaimLost(Exception):
+    """The file in hand left our work folder before its outcome was committed: another instance adopted it
+    (this one was paused past the stale heartbeat). Its outcome is the adopter's to record, never ours too."""
+
+
 class AfterCommit(Exception):
     """An error once the file's submission is committed: the file is finished, only moving it out (archive,
     quarantine) failed. Never the file's fault, whatever the error: the file waits and is moved out later,

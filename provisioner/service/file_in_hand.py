@@ -47,7 +47,8 @@ class Handled:
 
     `status`: accepted | rejected | duplicate | quarantined | batch | mail | waiting
     (a part of the service failed: the file stays claimed) | stopped (a
-    batch stopped between two members) | error (could not even be set aside).
+    batch stopped between two members) | error (could not even be set aside) | adopted (another
+    instance took it over meanwhile: its outcome is theirs).
     """
 
     status: str
@@ -92,6 +93,10 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
             handled = Handled(status, outcome=outcome)
             if outcome.pending is not None and outcome.pending.part in faults.FOLDER_PARTS:
                 health.fail(outcome.pending)
+    except faults.ClaimLost:
+        log.warning("file ref=%s was adopted by another instance while in hand: its outcome is recorded there",
+                    work.name)
+        return Handled("adopted")
     except Exception as error:
         fault = faults.classify(error, ctx.settings)
         if fault is not None:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from provisioner.service import faults
-from provisioner.service.health import describe, describe_all, errno_name
-from provisioner.service.probes import probe_folder
+from provisioner.service.health import describe, describe_all
+from provisioner.service.probes import folder_fault, probe_folder
 from provisioner.wording import dates
 
 if TYPE_CHECKING:
@@ -28,14 +28,16 @@ def stale_after(settings: Settings) -> timedelta:
 
 
 def own_faults(settings: Settings) -> list[faults.Fault]:
-    """The folders the reader can probe now (the database is tried by the reader's own query)."""
+    """The folders the reader can probe now (the database is tried by the reader's own query); one that does
+    not exist yet is the service's to create, not a reader's."""
     found = []
     for part, folder in faults.folders(settings):
+        if not folder.is_dir():
+            continue
         try:
             probe_folder(folder)
         except OSError as error:
-            found.append(faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
-                                      faults.ERRNO_NAMES.get(error.errno or 0, "")))
+            found.append(folder_fault(part, error))
     return found
 
 
@@ -52,8 +54,8 @@ def assess(settings: Settings, recorded: Mapping[str, Any], now: datetime) -> tu
             age = None
         if age is not None and age > stale_after(settings):
             untrusted = True
-            said.append(f"état de santé enregistré par le service {dates.since(str(updated), now)}, trop ancien "
-                        "pour s'y fier (service arrêté, ou var/ non inscriptible)")
+            said.append(f"état de santé non mis à jour par le service depuis {dates.since(str(updated), now)}, "
+                        "trop ancien pour s'y fier (service arrêté, ou var/ non inscriptible)")
     recorded_parts = {f.get("part") for f in recorded.get("faults") or []}
     for fault in own_faults(settings):
         if fault.part not in recorded_parts:

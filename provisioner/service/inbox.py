@@ -108,10 +108,28 @@ def _held_open(inbox: Path, name: str, names: set[str], now: float) -> bool:
     return False
 
 
+def cannot_read(path: Path) -> bool:
+    """True when the service's user may not read `path` (its permissions): it waits, said once and in
+    `status`, until someone fixes them."""
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NOFOLLOW))
+    except PermissionError:
+        return True
+    except OSError:
+        return False  # gone meanwhile, or replaced: the next look decides
+    return False
+
+
 def _still_written(path: Path, age: float, incomplete_after: float, warned: set[str]) -> bool:
     """A zip without its end record, touched within `incomplete_after` seconds: its writer has paused."""
     try:
         unfinished = is_unfinished_zip(path)
+    except PermissionError:
+        if path.name not in warned:
+            warned.add(path.name)
+            log.warning("inbox: cannot read %s (permission denied): it waits until the service may read it",
+                        display_name(path.name))
+        return True
     except OSError:
         return True  # unreadable for a moment (gone, being replaced): look again next time
     if not unfinished:

@@ -78,6 +78,7 @@ def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, ba
         prior = _prior(ctx, sha)
         if prior is None:
             raise
+        _fence(path)  # unless the other one is this very file, adopted from us meanwhile
         return _duplicate(ctx, name, sha, now, prior, batch, origin)
     outcome = finish_or_owe(ctx, outcome)
     _log(outcome, time.monotonic() - started)
@@ -150,6 +151,7 @@ def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
     if submission.parsed is None or submission.request_type is None or not submission.numero.isdigit():
         with UnitOfWork(ctx) as uow:
             outcome = record_outcome(ctx, uow, judged)
+            _fence(submission.path)
             uow.commit()
         return outcome
     with UnitOfWork(ctx) as uow:
@@ -159,6 +161,7 @@ def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
         finished = None
         if judged.has_errors or submission.request_type == RequestType.CONTROLE:
             finished = record_outcome(ctx, uow, judged)
+            _fence(submission.path)
         # Committed either way: a failed authentication counts, a right one resets the count.
         uow.commit()
     if finished is not None:
@@ -176,8 +179,16 @@ def _execute(ctx: ServiceContext, submission: Submission) -> Outcome:
 def _apply_committed(ctx: ServiceContext, judged: Judgement, hashes: Hashes) -> Outcome:
     with UnitOfWork(ctx) as uow:
         outcome = _apply(ctx, uow, judged, hashes)
+        _fence(judged.submission.path)
         uow.commit()
     return outcome
+
+
+def _fence(path: Path) -> None:
+    """An outcome is recorded only by the claim that holds the file: gone from our work folder, it was
+    adopted by another instance (this one paused past the stale heartbeat), which records it."""
+    if not path.exists():
+        raise faults.ClaimLost(path.name)
 
 
 def _plan(uow: Repositories, judged: Judgement) -> Judgement:

@@ -73,6 +73,12 @@ def probe_folder(folder: Path) -> None:
         os.unlink(name)
 
 
+def folder_fault(part: str, error: OSError) -> faults.Fault:
+    """What a probe's OSError says of the folder of `part`: its type, errno and reason, never a path."""
+    return faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
+                        faults.ERRNO_NAMES.get(error.errno or 0, ""))
+
+
 def probe_parts(ctx: ServiceContext, work_folder: Path) -> Iterator[tuple[str, faults.Fault | None]]:
     """Each part of the service (the database, then our folders) with its fault, or None when it answers."""
     settings = ctx.settings
@@ -90,7 +96,6 @@ def probe_parts(ctx: ServiceContext, work_folder: Path) -> Iterator[tuple[str, f
                 # The work folder may live in the inbox (another file system): var/ keeps health.json and the key.
                 probe_folder(work_folder)
         except OSError as error:
-            yield part, faults.Fault(part, f"{type(error).__name__} {errno_name(error)}",
-                                     faults.ERRNO_NAMES.get(error.errno or 0, ""))
+            yield part, folder_fault(part, error)
         else:
             yield part, None

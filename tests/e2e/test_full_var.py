@@ -8,29 +8,22 @@ and exited 0, and the dashboard the service rebuilt had no banner: both read a s
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.mounts import tmpfs
 from tests.service_env import Started, run_provisioner, service_env, wait_for
 
 
 @pytest.fixture
 def tmpfs_var(tmp_path: Path) -> Iterator[Path]:
     """tmp_path/var on a small tmpfs of its own (root only), filled by the test, always unmounted."""
-    var = tmp_path / "var"
-    var.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(var)],
-                             check=False, capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip() or mounted.returncode}")
-    try:
+    (tmp_path / "var").mkdir()
+    with tmpfs(tmp_path / "var", "2m") as var:
         yield var
-    finally:
-        subprocess.run(["umount", "-l", str(var)], check=False, capture_output=True)
 
 
 @pytest.fixture

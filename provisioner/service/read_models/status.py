@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Select, func, select
 
 from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.service.context import ServiceContext
-from provisioner.service.inbox import is_candidate_name
+from provisioner.service.inbox import cannot_read, is_candidate_name
+from provisioner.service.names import display_name
 from provisioner.service.read_models.mails import MailCounts, mail_counts
 from provisioner.service.read_models.requests import WaitingRequest, requests_waiting
 from provisioner.service.read_models.submissions import StatusCounts, Unfinished, submission_counts, unfinished
@@ -28,6 +29,7 @@ class InboxState(TypedDict):
     path: str
     exists: bool
     files: int
+    unreadable: list[str]  # names (escaped) the service may not read: they wait for their permissions
 
 
 class WaitingSubscription(TypedDict):
@@ -76,10 +78,11 @@ def inbox_state(inbox: Path) -> InboxState:
     try:
         entries = list(os.scandir(inbox))
     except (FileNotFoundError, NotADirectoryError):
-        return {"path": str(inbox), "exists": False, "files": 0}
+        return {"path": str(inbox), "exists": False, "files": 0, "unreadable": []}
     # The inbox's own rule (service.inbox.is_candidate_name), so the count is what the service would take.
-    files = sum(1 for e in entries if e.is_file(follow_symlinks=False) and is_candidate_name(e.name))
-    return {"path": str(inbox), "exists": True, "files": files}
+    candidates = [e for e in entries if e.is_file(follow_symlinks=False) and is_candidate_name(e.name)]
+    unreadable = sorted(display_name(e.name) for e in candidates if cannot_read(Path(e.path)))
+    return {"path": str(inbox), "exists": True, "files": len(candidates), "unreadable": unreadable}
 
 
 def subscriptions_waiting(conn: Connection, now: datetime, limit: int | None = None) -> list[WaitingSubscription]:
