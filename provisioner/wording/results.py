@@ -25,8 +25,7 @@ def subscription_validated(numero: str) -> str:
 
 def accounts_created(created: int, skipped: int) -> str:
     """What validating a subscription did."""
-    return (f"{nombre(created, 'compte créé', 'comptes créés')}, {nombre(skipped, 'non créé', 'non créés')}. "
-            "La personne déléguée est prévenue par email.")
+    return f"{nombre(created, 'compte créé', 'comptes créés')}, {nombre(skipped, 'non créé', 'non créés')}."
 
 
 def unlocked(numero: str) -> str:

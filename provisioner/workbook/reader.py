@@ -34,6 +34,7 @@ from provisioner.workbook.unsafe_file import UnsafeFile
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 5  # a header pushed down by a few blank rows is still found
 _MOROCCAN_WITHOUT_ZERO = re.compile(r"[5-8]\d{8}")
+_BREAKS = re.compile(r"[\n\r\t]")  # a line break typed in a cell: _value makes it one line
 _CREDENTIAL_KINDS = frozenset({Kind.PASSWORD, Kind.ANSWER})
 
 
@@ -240,7 +241,9 @@ f"La ligne d'en-têtes de la feuille « {sheet} » est absente. Repartez du "
         records: list[list[str]] = []
         index: list[int] = []
         by_key = {f.key: f for f in fields}
-        positions = [(key, col - start_col, by_key[key].kind is not Kind.PHONE) for key, col in letters.items()]
+        # Plain text: what _value changes nothing of (no phone to mend, no marker of ours to find).
+        positions = [(key, col - start_col, by_key[key].kind is not Kind.PHONE and not by_key[key].secret)
+                     for key, col in letters.items()]
         # A formula saved without its result reads as "" (and may lie past calamine's range): still seen.
         marked = facts.formula_cells | facts.error_cells
         marked_rows = {r for r, _ in marked}
@@ -256,7 +259,7 @@ f"La ligne d'en-têtes de la feuille « {sheet} » est absente. Repartez du "
                 if type(raw) is str and plain_text and not (marked and (excel_row, pos + start_col) in marked):
                     # Most cells: typed text in a column _value changes nothing of, but its length.
                     text = raw.strip()
-                    if len(text) <= layout.MAX_CELL_LENGTH:
+                    if len(text) <= layout.MAX_CELL_LENGTH and not _BREAKS.search(text):
                         values[key] = text
                         continue
                 if raw != "" or (excel_row, pos + start_col) in marked:
