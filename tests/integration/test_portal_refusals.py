@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import anyio
 import pytest
+from httpx import Response
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
+from provisioner.portal import upload
 from provisioner.portal.app import create_portal_app
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import make_engine, upgrade
@@ -77,6 +80,42 @@ def test_a_body_cut_short_before_its_closing_boundary_is_refused(portal_client: 
     content, content_type = raw_form(token(portal_client), data[:len(data) // 2], closed=False)
     response = portal_client.post(url, content=content, headers={"content-type": content_type})
     assert_refused_and_nothing_kept(response, 400, "Envoi illisible", portal)
+
+
+@pytest.mark.parametrize("url", UPLOADS)
+def test_a_body_that_stalls_is_refused_with_408_and_nothing_kept(portal_client: TestClient, portal: ServiceContext,
+                                                                url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A slow client (or a slowloris) sends the form's start, then nothing: the request must end, its temporary
+    # file with it. (Before: the portal waited for the rest for ever.) The ASGI app is called directly: the
+    # test client reads a body whole before the application sees it.
+    monkeypatch.setattr(upload, "IDLE_SECONDS", 0.2)
+    csrf = token(portal_client)
+    content, content_type = raw_form(csrf, b"PK\x03\x04", closed=False)
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": url, "raw_path": url.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"testserver"), (b"content-type", content_type.encode()),
+                         (b"cookie", f"portail_csrf={csrf}".encode())],
+             "client": ("192.0.2.1", 50000), "server": ("testserver", 80)}
+    sent: list[dict[str, object]] = []
+    first = [{"type": "http.request", "body": content, "more_body": True}]
+
+    async def receive() -> dict[str, object]:
+        if first:
+            return first.pop()
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def call() -> None:
+        with anyio.fail_after(30):  # a guard, not a measure: without the refusal the call never ends
+            await create_portal_app(portal)(scope, receive, send)  # type: ignore[arg-type]
+
+    anyio.run(call)
+    assert sent[0]["status"] == 408
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")  # type: ignore[misc]
+    assert_refused_and_nothing_kept(Response(408, html=body.decode()), 408, "Envoi interrompu", portal)
 
 
 def test_one_file_per_request_and_a_file_at_all(portal_client: TestClient, portal: ServiceContext,
