@@ -15,9 +15,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
+from provisioner.portal import checking
+from provisioner.portal.app import create_portal_app
 from provisioner.service.context import ServiceContext
 from provisioner.store.tables import portal_tokens
 from tests.factory import make_workbook
@@ -118,6 +121,19 @@ def test_a_file_that_is_no_workbook_gets_its_finding_not_a_traceback(portal_clie
     odd.write_bytes(b"name;password\nali;secret\n")
     response = post_file(portal_client, "/verifier", odd)
     assert response.status_code == 200 and "FILE_TYPE" in response.text and "Traceback" not in response.text
+
+
+def test_a_fault_of_ours_is_a_french_500_that_tells_nothing(portal: ServiceContext, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("detail-interne-42")
+
+    monkeypatch.setattr(checking, "check_file", broken)
+    client = TestClient(create_portal_app(portal), raise_server_exceptions=False)
+    response = post_file(client, "/verifier", make_workbook(tmp_path / "b.xlsx"))
+    assert response.status_code == 500 and '<html lang="fr">' in response.text  # (before: "Internal Server Error")
+    assert "Erreur du service" in response.text and "detail-interne-42" not in response.text
+    assert "Traceback" not in response.text and response.headers["cache-control"] == "no-store"
 
 
 def test_an_unknown_or_malformed_jeton_is_a_french_404(portal_client: TestClient) -> None:
