@@ -141,7 +141,9 @@ class _Parts:
             if self.files > 1 or name != FILE_FIELD:
                 raise UploadRefused("one file per request, in the field fichier")
             self.current = None
-            self.upload.name = options[b"filename"].decode("utf-8", "replace")
+            # A name with folders (a phone's, a script's; python-multipart strips only a Windows path): its last part.
+            given = options[b"filename"].decode("utf-8", "replace")
+            self.upload.name = given.replace("\\", "/").rsplit("/", 1)[-1]
         else:
             if len(self.upload.fields) >= MAX_FIELDS:
                 raise UploadRefused("too many fields")

@@ -33,6 +33,8 @@ from tests.portal_support import (
     faulty_workbook,
     portal_ctx,
     post_file,
+    raw_form,
+    token,
     unzipped_text,
 )
 
@@ -121,6 +123,13 @@ def test_a_file_that_is_no_workbook_gets_its_finding_not_a_traceback(portal_clie
     odd.write_bytes(b"name;password\nali;secret\n")
     response = post_file(portal_client, "/verifier", odd)
     assert response.status_code == 200 and "FILE_TYPE" in response.text and "Traceback" not in response.text
+
+
+def test_the_file_name_is_shown_without_the_clients_folders(portal_client: TestClient, tmp_path: Path) -> None:
+    data = make_workbook(tmp_path / "b.xlsx").read_bytes()
+    content, content_type = raw_form(token(portal_client), data, filename="/storage/emulated/0/Documents/paie.xlsx")
+    page = portal_client.post("/verifier", content=content, headers={"content-type": content_type}).text
+    assert "« <span class=\"long\">paie.xlsx</span> »" in page and "Documents" not in page  # (before: the path)
 
 
 def test_a_fault_of_ours_is_a_french_500_that_tells_nothing(portal: ServiceContext, tmp_path: Path,
