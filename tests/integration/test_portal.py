@@ -11,9 +11,11 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -143,6 +145,33 @@ def test_a_fault_of_ours_is_a_french_500_that_tells_nothing(portal: ServiceConte
     assert response.status_code == 500 and '<html lang="fr">' in response.text  # (before: "Internal Server Error")
     assert "Erreur du service" in response.text and "detail-interne-42" not in response.text
     assert "Traceback" not in response.text and response.headers["cache-control"] == "no-store"
+
+
+def test_while_a_workbook_is_checked_the_portal_answers_and_a_check_too_many_is_a_503(
+        portal: ServiceContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started, release = threading.Event(), threading.Event()
+    real_check = checking.check_file
+
+    def slow_check(*args: Any, **kwargs: Any) -> Any:  # a large workbook, as long as the test wants
+        started.set()
+        release.wait(10)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(checking, "check_file", slow_check)
+    monkeypatch.setattr(checking, "_checks", threading.BoundedSemaphore(1))
+    path = make_workbook(tmp_path / "b.xlsx")
+    with TestClient(create_portal_app(portal)) as client:  # one event loop for every request
+        first: list[Any] = []
+        worker = threading.Thread(target=lambda: first.append(post_file(client, "/verifier", path)))
+        worker.start()
+        assert started.wait(30)
+        assert client.get("/").status_code == 200  # the event loop is free
+        assert client.get("/suivi/" + "A" * 43).status_code == 404  # so is a worker thread and the store
+        second = post_file(client, "/verifier", path)
+        release.set()
+        worker.join()
+    assert second.status_code == 503 and "Service très demandé" in second.text  # (before: 200, after the wait)
+    assert first[0].status_code == 200 and "Aucune erreur" in first[0].text
 
 
 def test_an_unknown_or_malformed_jeton_is_a_french_404(portal_client: TestClient) -> None:
