@@ -122,6 +122,19 @@ def test_an_unauthenticated_workbook_learns_nothing_of_the_store(
     assert ADMIN_PASSWORD not in done
 
 
+def test_a_duplicate_is_shown_as_such_not_waiting_for_ever(ctx: ServiceContext, service: Service,
+                                                           tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "abonnement.xlsx")
+    client = client_for(ctx)
+    send(client, path)
+    service.poll_once()
+    again = send(client, path)  # the clerk sends the same file a second time
+    service.poll_once()
+    done = page(client, again)
+    assert "En attente" not in done and "http-equiv" not in done  # (before: waiting, reloading for ever)
+    assert "Ce fichier avait déjà été reçu" in done and "DUPLICATE" in done
+
+
 def test_a_zip_shows_each_member_and_the_batch(ctx: ServiceContext, service: Service, tmp_path: Path) -> None:
     bundle = tmp_path / "lot.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
