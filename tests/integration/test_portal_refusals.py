@@ -56,18 +56,14 @@ def test_a_body_past_the_size_limit_is_refused_with_413(tmp_path: Path, portal_s
 def test_a_streamed_body_without_length_is_counted_and_refused(tmp_path: Path, portal_store: Engine) -> None:
     ctx = portal_ctx(tmp_path, portal_store, max_file_mb=0.01)
     client = client_for(ctx)
-    csrf = token(client)
-    boundary = "XyZ"
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="fichier"; filename="big.xlsx"\r\n\r\n').encode()
+    head, content_type = raw_form(token(client), b"", closed=False)
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the server counts what comes
         yield head
         for _ in range(200):
             yield b"PK" * 512
 
-    response = client.post("/verifier", content=chunks(),
-                           headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    response = client.post("/verifier", content=chunks(), headers={"content-type": content_type})
     assert_refused_and_nothing_kept(response, 413, "Fichier trop volumineux", ctx)
 
 
@@ -184,6 +180,19 @@ def test_an_ipv6_client_counts_by_its_64_network(tmp_path: Path, portal_store: E
     assert post_file(same_host, "/verifier", path).status_code == 429  # (before: 200, a fresh address)
     neighbour = TestClient(create_portal_app(ctx), client=("2001:db8:1:3::1", 50000))
     assert post_file(neighbour, "/verifier", path).status_code == 200
+
+
+@pytest.mark.postgres
+def test_two_portals_on_one_postgresql_share_the_hourly_limit(pg_url: str, tmp_path: Path) -> None:
+    engines = [make_engine(pg_url), make_engine(pg_url)]  # two portal processes, each its own pool
+    upgrade(engines[0])
+    portals = [TestClient(create_portal_app(portal_ctx(tmp_path / str(i), engine, portal_uploads_per_hour=2)),
+                          client=("192.0.2.77", 50000)) for i, engine in enumerate(engines)]
+    path = make_workbook(tmp_path / "b.xlsx")
+    statuses = [post_file(client, "/verifier", path).status_code for client in (*portals, *portals)]
+    assert statuses == [200, 200, 429, 429]
+    for engine in engines:
+        engine.dispose()
 
 
 def test_with_the_database_gone_a_french_503_and_nothing_kept(tmp_path: Path) -> None:
