@@ -44,6 +44,23 @@ def test_a_post_without_its_csrf_token_does_nothing(portal_client: TestClient, p
         assert_refused_and_nothing_kept(refused, 403, "Formulaire expiré", portal)
 
 
+def test_a_tossed_cookie_opens_no_form(tmp_path: Path, portal_store: Engine) -> None:
+    # A sibling subdomain writes its own portail_csrf cookie and posts a form carrying the same value.
+    path = make_workbook(tmp_path / "b.xlsx")
+    tossed = "t" * 43
+    plain = client_for(portal_ctx(tmp_path, portal_store))
+    plain.cookies.set("portail_csrf", tossed)
+    with path.open("rb") as handle:
+        posted = plain.post("/verifier", data={"csrf_token": tossed}, files={"fichier": ("b.xlsx", handle, XLSX)},
+                            headers={"sec-fetch-site": "same-site"})
+    assert posted.status_code == 403  # (before: 200) the browser says where the form came from
+    assert post_file(plain, "/verifier", path, csrf=tossed).status_code == 200  # a browser that does not say
+    secure = TestClient(create_portal_app(portal_ctx(tmp_path / "s", portal_store, web_secure_cookies=True)),
+                        base_url="https://testserver")
+    secure.cookies.set("portail_csrf", tossed)  # behind HTTPS only the __Host- cookie counts
+    assert post_file(secure, "/verifier", path, csrf=tossed).status_code == 403
+
+
 @pytest.mark.parametrize("url", UPLOADS)
 def test_a_body_past_the_size_limit_is_refused_with_413(tmp_path: Path, portal_store: Engine, url: str) -> None:
     ctx = portal_ctx(tmp_path, portal_store, max_file_mb=0.01)  # 10 KB: the factory's workbook is larger
