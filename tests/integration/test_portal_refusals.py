@@ -145,6 +145,27 @@ def test_one_file_per_request_and_a_file_at_all(portal_client: TestClient, porta
     assert_refused_and_nothing_kept(urlencoded, 400, "Envoi illisible", portal)
 
 
+TRICKS = {  # what is sent instead of a browser's form: (the multipart body's pieces, its boundary)
+    "a file under another field": ('name="autre"; filename="b.xlsx"', "XyZb"),
+    "the file without a filename": ('name="fichier"', "XyZb"),
+    "a 10 KB filename": ('name="fichier"; filename="' + "é" * 5000 + '.xlsx"', "XyZb"),
+    "a 300-byte boundary": ('name="fichier"; filename="b.xlsx"', "B" * 300),
+}
+
+
+@pytest.mark.parametrize("trick", TRICKS)
+def test_a_hand_made_form_is_refused_with_nothing_kept(portal_client: TestClient, portal: ServiceContext,
+                                                       tmp_path: Path, trick: str) -> None:
+    disposition, boundary = TRICKS[trick]
+    data = make_workbook(tmp_path / "b.xlsx").read_bytes()
+    content = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token(portal_client)}\r\n'
+               f"--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n\r\n").encode() + data + \
+        f"\r\n--{boundary}--\r\n".encode()
+    response = portal_client.post("/envoyer", content=content,
+                                  headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert_refused_and_nothing_kept(response, 400, "Envoi illisible", portal)
+
+
 def test_past_the_hourly_uploads_of_an_address_it_is_429_until_the_next_hour(
         tmp_path: Path, portal_store: Engine) -> None:
     ctx = portal_ctx(tmp_path, portal_store, portal_uploads_per_hour=2)
