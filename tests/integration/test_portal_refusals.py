@@ -70,6 +70,17 @@ def test_a_body_past_the_size_limit_is_refused_with_413(tmp_path: Path, portal_s
     assert_refused_and_nothing_kept(post_file(client, url, path), 413, "Fichier trop volumineux", ctx)
 
 
+def test_a_file_of_exactly_the_limit_is_read_and_one_byte_more_is_413(tmp_path: Path, portal_store: Engine) -> None:
+    ctx = portal_ctx(tmp_path, portal_store, max_file_mb=0.01)
+    client = client_for(ctx)
+    sizes = {}
+    for size in (ctx.max_bytes, ctx.max_bytes + 1):
+        content, content_type = raw_form(token(client), b"P" * size)
+        response = client.post("/verifier", content=content, headers={"content-type": content_type})
+        sizes[size] = (response.status_code, "FILE_UNREADABLE" in response.text)  # read: its finding
+    assert sizes == {ctx.max_bytes: (200, True), ctx.max_bytes + 1: (413, False)}
+
+
 def test_a_streamed_body_without_length_is_counted_and_refused(tmp_path: Path, portal_store: Engine) -> None:
     ctx = portal_ctx(tmp_path, portal_store, max_file_mb=0.01)
     client = client_for(ctx)
