@@ -169,10 +169,16 @@ def test_a_drop_folder_that_fails_is_a_503_with_no_jeton_left(ctx: ServiceContex
         assert conn.execute(select(func.count()).select_from(portal_tokens)).scalar() == 0
 
 
-def test_with_the_database_down_nothing_is_deposited(tmp_path: Path) -> None:
+def test_with_the_database_down_nothing_is_deposited_and_jeton_pages_say_so(tmp_path: Path) -> None:
     context = portal_ctx(tmp_path, make_engine(f"sqlite:///{(tmp_path / 'absent' / 'x.db').as_posix()}"))
-    response = post_file(client_for(context), "/envoyer", make_workbook(tmp_path / "a.xlsx"))
+    client = client_for(context)
+    response = post_file(client, "/envoyer", make_workbook(tmp_path / "a.xlsx"))
     assert response.status_code == 503 and "momentanément indisponible" in html.unescape(response.text)
+    jeton = "A" * 43
+    for url in (f"/suivi/{jeton}", f"/suivi/{jeton}/classeur-annote.xlsx",
+                f"/verification/{jeton}/classeur-annote.xlsx"):
+        shown = client.get(url)
+        assert shown.status_code == 503 and "momentanément indisponible" in html.unescape(shown.text), url
     drop = tmp_path / "var" / "work" / intake.DROP_DIR
     assert not drop.exists() or list(drop.iterdir()) == []
 
