@@ -135,6 +135,21 @@ def test_a_duplicate_is_shown_as_such_not_waiting_for_ever(ctx: ServiceContext, 
     assert "Ce fichier avait déjà été reçu" in done and "DUPLICATE" in done
 
 
+def test_a_file_set_aside_in_quarantine_is_shown_refused_with_its_finding(ctx: ServiceContext, service: Service,
+                                                                          tmp_path: Path) -> None:
+    odd = tmp_path / "paie.xlsx"
+    odd.write_bytes(b"nom;mot de passe\nali;secret\n")  # a CSV renamed: nothing the service can read
+    client = client_for(ctx)
+    suivi = send(client, odd)
+    service.poll_once()
+    done = page(client, suivi)
+    assert "Refusé" in done and "FILE_TYPE" in done and "http-equiv" not in done
+    copy = client.get(f"{suivi}/classeur-annote.xlsx")  # the findings alone: nothing of the file to mark
+    assert copy.status_code == 200 and "Anomalies" in unzipped_text(copy.content)
+    assert "secret" not in unzipped_text(copy.content)
+    assert len(list(ctx.settings.quarantine.iterdir())) >= 1
+
+
 def test_a_zip_shows_each_member_and_the_batch(ctx: ServiceContext, service: Service, tmp_path: Path) -> None:
     bundle = tmp_path / "lot.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
