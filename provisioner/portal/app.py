@@ -67,6 +67,14 @@ async def wrong_method(request: Request, _error: Exception) -> Response:
                          advice="Repartez de la page d'accueil et utilisez ses formulaires.")
 
 
+async def broken(request: Request, _error: Exception) -> Response:
+    """A fault of ours (the log has it): a French page too, never Starlette's bare English text."""
+    return guard.refusal(request, 500, "Erreur du service",
+                         "Le service a rencontré une erreur : votre demande n'a pas abouti.",
+                         advice="Réessayez dans quelques minutes. Si cela se reproduit, contactez l'Agence Virtuelle "
+                                "en indiquant l'heure.")
+
+
 def routes() -> list[Route | Mount]:
     return [
         Route("/", home, methods=["GET"]),
@@ -91,7 +99,7 @@ def create_portal_app(ctx: ServiceContext, *, wake: Callable[[], None] | None = 
     failures: dict[type[Exception] | int, Callable[..., object]] = {
         error: unavailable for error in (exc.OperationalError, exc.InterfaceError, StoreUnavailable,
                                          ReaderUnavailable, sending.DropUnavailable)}
-    failures.update({404: not_found, 405: wrong_method})
+    failures.update({404: not_found, 405: wrong_method, Exception: broken})
     app = Starlette(routes=routes(), exception_handlers=failures)  # type: ignore[arg-type]
     app.state.ctx = ctx
     app.state.read_ctx = dataclasses.replace(ctx, engine=reader(ctx.engine))

@@ -10,6 +10,7 @@ for an hour, then gone.
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -55,14 +56,32 @@ class Verified:
     jeton: str | None  # the annotated copy's, when there is something to mark
 
 
+# Checks at once from this portal. Each waits in a worker thread for one of the two readers the scheduler
+# also uses: unbounded, a burst of uploads would take every worker thread (the jeton pages need one too)
+# and starve the inbox's reads. Past it, a French 503 at once rather than a queue.
+CHECKS_AT_ONCE = 4
+_checks = threading.BoundedSemaphore(CHECKS_AT_ONCE)
+
+
 async def verify(request: Request) -> Response:
     async with uploaded(request) as (upload, refused):
         if refused is not None:
             return refused
         assert upload.path is not None
-        ctx = guard.context_of(request)
-        verified = await run_in_threadpool(check_and_keep, ctx, upload.path, display_name(upload.name))
+        if not _checks.acquire(blocking=False):
+            return busy(request)
+        try:
+            verified = await run_in_threadpool(check_and_keep, guard.context_of(request), upload.path,
+                                               display_name(upload.name))
+        finally:
+            _checks.release()
     return guard.render(request, "verification.html", private=True, result=verified)
+
+
+def busy(request: Request) -> Response:
+    return guard.refusal(request, 503, "Service très demandé",
+                         "Beaucoup de classeurs sont en cours de vérification : le vôtre n'a été ni lu ni gardé.",
+                         advice="Réessayez dans une minute.")
 
 
 def check_and_keep(ctx: ServiceContext, path: Path, name: str) -> Verified:

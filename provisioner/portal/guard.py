@@ -44,6 +44,14 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_ok(request: Request, given: str) -> bool:
+    """The form's token is its cookie's, and the browser, when it says, posted from a page of ours.
+
+    The second half holds where the first may not: a sibling subdomain can write
+    a plain `portail_csrf` cookie of its choosing (no `__Host-` without secure
+    cookies), but the browser names its page `same-site`, not `same-origin`.
+    """
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
     return same_token(given, request.cookies.get(cookie_name(context_of(request).settings), ""))
 
 

@@ -3,7 +3,7 @@
 A body declared too large is refused before anything (413); then the
 client's address is counted against PROVISIONER_PORTAL_UPLOADS_PER_HOUR in
 the store (429 past it); then the body is read as a stream, its bytes counted
-(413); then the form's CSRF token (403); then a file must be there (400).
+(413), and refused if it stalls (408); then the form's CSRF token (403); then a file must be there (400).
 Every refusal is a French page, and the temporary file is gone with the
 block.
 """
@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from provisioner.portal import guard
-from provisioner.portal.upload import OVERHEAD, TooLarge, Upload, UploadRefused, received
+from provisioner.portal.upload import OVERHEAD, TooLarge, TooSlow, Upload, UploadRefused, received
 from provisioner.store.portal import take_hit
 
 HOUR = timedelta(hours=1)
@@ -57,6 +57,11 @@ async def uploaded(request: Request) -> AsyncIterator[tuple[Upload, Response | N
                 yield upload, None
     except TooLarge:
         yield Upload(), _too_large(request)
+    except TooSlow:
+        yield Upload(), guard.refusal(request, 408, "Envoi interrompu",
+                                      "Le fichier arrivait trop lentement ou plus du tout : il n'a été ni lu ni gardé.",
+                                      advice="Vérifiez votre connexion (le Wi-Fi plutôt que le réseau mobile), puis "
+                                             "recommencez.")
     except UploadRefused:
         yield Upload(), guard.refusal(request, 400, "Envoi illisible",
                                       "Le formulaire reçu est incomplet ou mal formé : rien n'a été gardé.",

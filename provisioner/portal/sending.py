@@ -55,7 +55,6 @@ async def send(request: Request) -> Response:
 
 def hand_over(ctx: ServiceContext, jeton: str, path: Path, name: str) -> None:
     """The jeton, then the deposit; a failed deposit takes the jeton back."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # some browsers send the client's whole path
     store.add_token(ctx.engine, jeton, kind=KIND, name=name, content=None, now=ctx.clock(), lifetime=FOLLOWED_FOR)
     try:
         deposit(ctx.settings, path, name, Origin(Door.PORTAL, store.digest(jeton)))

@@ -4,7 +4,11 @@ Starlette's form parser (python-multipart) spools a file part to disk without
 any size cap, so the portal parses the body itself: one file part (`fichier`)
 and a few short text fields, the file's bytes written to a private temporary
 file (mode 600) and counted; past `max_bytes` the reading stops and the
-upload is refused (`TooLarge`, a 413), the partial file deleted. Whatever
+upload is refused (`TooLarge`, a 413), the partial file deleted. A body
+that stalls (nothing for IDLE_SECONDS) or drags past DEADLINE_SECONDS is
+refused too (`TooSlow`): uvicorn has no body timeout, and each slow upload
+holds a socket and a temporary file in the process that also runs the
+service. Whatever
 happens, the temporary file is gone when the `received` block ends: nothing
 of an upload outlives its request but what the caller made of it.
 """
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import anyio
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
@@ -30,6 +35,8 @@ HEADERS_MAX = 4096  # a part's headers, all together
 OVERHEAD = 64 * 1024  # boundaries, headers and fields beside the file, in Content-Length
 PREFIX = ".upload-"
 STALE_SECONDS = 3600
+IDLE_SECONDS = 60.0  # a phone on a poor network still sends something every few seconds
+DEADLINE_SECONDS = 600.0  # 10 MB at 20 KB/s, with room
 
 
 class UploadRefused(Exception):
@@ -38,6 +45,10 @@ class UploadRefused(Exception):
 
 class TooLarge(UploadRefused):
     """The file is larger than the service accepts."""
+
+
+class TooSlow(UploadRefused):
+    """The body stopped coming, or came too slowly to end in time."""
 
 
 @dataclass
@@ -130,7 +141,9 @@ class _Parts:
             if self.files > 1 or name != FILE_FIELD:
                 raise UploadRefused("one file per request, in the field fichier")
             self.current = None
-            self.upload.name = options[b"filename"].decode("utf-8", "replace")
+            # A name with folders (a phone's, a script's; python-multipart strips only a Windows path): its last part.
+            given = options[b"filename"].decode("utf-8", "replace")
+            self.upload.name = given.replace("\\", "/").rsplit("/", 1)[-1]
         else:
             if len(self.upload.fields) >= MAX_FIELDS:
                 raise UploadRefused("too many fields")
@@ -167,16 +180,24 @@ async def _parse(request: Request, boundary: bytes, out: IO[bytes], max_bytes: i
         "on_part_data", "on_part_end", "on_end")}
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
     total = 0
+    stream = request.stream()
     try:
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > max_bytes + OVERHEAD:
-                raise TooLarge  # a body without Content-Length (chunked) is counted too
-            parser.write(chunk)
+        with anyio.fail_after(DEADLINE_SECONDS):
+            while True:
+                with anyio.fail_after(IDLE_SECONDS):
+                    chunk = await anext(stream, None)
+                if chunk is None:
+                    break
+                total += len(chunk)
+                if total > max_bytes + OVERHEAD:
+                    raise TooLarge  # a body without Content-Length (chunked) is counted too
+                parser.write(chunk)
         if not parts.ended:  # python-multipart's finalize() does not check it: a body cut short looks whole
             raise UploadRefused("no closing boundary")
     except ClientDisconnect:
         raise UploadRefused("client gone") from None
+    except TimeoutError:
+        raise TooSlow from None
     except UploadRefused:
         raise
     except Exception as error:  # python-multipart's errors on a malformed body

@@ -11,13 +11,18 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
+from provisioner.portal import checking
+from provisioner.portal.app import create_portal_app
 from provisioner.service.context import ServiceContext
 from provisioner.store.tables import portal_tokens
 from tests.factory import make_workbook
@@ -30,6 +35,8 @@ from tests.portal_support import (
     faulty_workbook,
     portal_ctx,
     post_file,
+    raw_form,
+    token,
     unzipped_text,
 )
 
@@ -118,6 +125,53 @@ def test_a_file_that_is_no_workbook_gets_its_finding_not_a_traceback(portal_clie
     odd.write_bytes(b"name;password\nali;secret\n")
     response = post_file(portal_client, "/verifier", odd)
     assert response.status_code == 200 and "FILE_TYPE" in response.text and "Traceback" not in response.text
+
+
+def test_the_file_name_is_shown_without_the_clients_folders(portal_client: TestClient, tmp_path: Path) -> None:
+    data = make_workbook(tmp_path / "b.xlsx").read_bytes()
+    content, content_type = raw_form(token(portal_client), data, filename="/storage/emulated/0/Documents/paie.xlsx")
+    page = portal_client.post("/verifier", content=content, headers={"content-type": content_type}).text
+    assert "« <span class=\"long\">paie.xlsx</span> »" in page and "Documents" not in page  # (before: the path)
+
+
+def test_a_fault_of_ours_is_a_french_500_that_tells_nothing(portal: ServiceContext, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("detail-interne-42")
+
+    monkeypatch.setattr(checking, "check_file", broken)
+    client = TestClient(create_portal_app(portal), raise_server_exceptions=False)
+    response = post_file(client, "/verifier", make_workbook(tmp_path / "b.xlsx"))
+    assert response.status_code == 500 and '<html lang="fr">' in response.text  # (before: "Internal Server Error")
+    assert "Erreur du service" in response.text and "detail-interne-42" not in response.text
+    assert "Traceback" not in response.text and response.headers["cache-control"] == "no-store"
+
+
+def test_while_a_workbook_is_checked_the_portal_answers_and_a_check_too_many_is_a_503(
+        portal: ServiceContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started, release = threading.Event(), threading.Event()
+    real_check = checking.check_file
+
+    def slow_check(*args: Any, **kwargs: Any) -> Any:  # a large workbook, as long as the test wants
+        started.set()
+        release.wait(10)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(checking, "check_file", slow_check)
+    monkeypatch.setattr(checking, "_checks", threading.BoundedSemaphore(1))
+    path = make_workbook(tmp_path / "b.xlsx")
+    with TestClient(create_portal_app(portal)) as client:  # one event loop for every request
+        first: list[Any] = []
+        worker = threading.Thread(target=lambda: first.append(post_file(client, "/verifier", path)))
+        worker.start()
+        assert started.wait(30)
+        assert client.get("/").status_code == 200  # the event loop is free
+        assert client.get("/suivi/" + "A" * 43).status_code == 404  # so is a worker thread and the store
+        second = post_file(client, "/verifier", path)
+        release.set()
+        worker.join()
+    assert second.status_code == 503 and "Service très demandé" in second.text  # (before: 200, after the wait)
+    assert first[0].status_code == 200 and "Aucune erreur" in first[0].text
 
 
 def test_an_unknown_or_malformed_jeton_is_a_french_404(portal_client: TestClient) -> None:

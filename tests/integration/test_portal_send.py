@@ -122,6 +122,34 @@ def test_an_unauthenticated_workbook_learns_nothing_of_the_store(
     assert ADMIN_PASSWORD not in done
 
 
+def test_a_duplicate_is_shown_as_such_not_waiting_for_ever(ctx: ServiceContext, service: Service,
+                                                           tmp_path: Path) -> None:
+    path = make_workbook(tmp_path / "abonnement.xlsx")
+    client = client_for(ctx)
+    send(client, path)
+    service.poll_once()
+    again = send(client, path)  # the clerk sends the same file a second time
+    service.poll_once()
+    done = page(client, again)
+    assert "En attente" not in done and "http-equiv" not in done  # (before: waiting, reloading for ever)
+    assert "Ce fichier avait déjà été reçu" in done and "DUPLICATE" in done
+
+
+def test_a_file_set_aside_in_quarantine_is_shown_refused_with_its_finding(ctx: ServiceContext, service: Service,
+                                                                          tmp_path: Path) -> None:
+    odd = tmp_path / "paie.xlsx"
+    odd.write_bytes(b"nom;mot de passe\nali;secret\n")  # a CSV renamed: nothing the service can read
+    client = client_for(ctx)
+    suivi = send(client, odd)
+    service.poll_once()
+    done = page(client, suivi)
+    assert "Refusé" in done and "FILE_TYPE" in done and "http-equiv" not in done
+    copy = client.get(f"{suivi}/classeur-annote.xlsx")  # the findings alone: nothing of the file to mark
+    assert copy.status_code == 200 and "Anomalies" in unzipped_text(copy.content)
+    assert "secret" not in unzipped_text(copy.content)
+    assert len(list(ctx.settings.quarantine.iterdir())) >= 1
+
+
 def test_a_zip_shows_each_member_and_the_batch(ctx: ServiceContext, service: Service, tmp_path: Path) -> None:
     bundle = tmp_path / "lot.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
@@ -156,10 +184,16 @@ def test_a_drop_folder_that_fails_is_a_503_with_no_jeton_left(ctx: ServiceContex
         assert conn.execute(select(func.count()).select_from(portal_tokens)).scalar() == 0
 
 
-def test_with_the_database_down_nothing_is_deposited(tmp_path: Path) -> None:
+def test_with_the_database_down_nothing_is_deposited_and_jeton_pages_say_so(tmp_path: Path) -> None:
     context = portal_ctx(tmp_path, make_engine(f"sqlite:///{(tmp_path / 'absent' / 'x.db').as_posix()}"))
-    response = post_file(client_for(context), "/envoyer", make_workbook(tmp_path / "a.xlsx"))
+    client = client_for(context)
+    response = post_file(client, "/envoyer", make_workbook(tmp_path / "a.xlsx"))
     assert response.status_code == 503 and "momentanément indisponible" in html.unescape(response.text)
+    jeton = "A" * 43
+    for url in (f"/suivi/{jeton}", f"/suivi/{jeton}/classeur-annote.xlsx",
+                f"/verification/{jeton}/classeur-annote.xlsx"):
+        shown = client.get(url)
+        assert shown.status_code == 503 and "momentanément indisponible" in html.unescape(shown.text), url
     drop = tmp_path / "var" / "work" / intake.DROP_DIR
     assert not drop.exists() or list(drop.iterdir()) == []
 

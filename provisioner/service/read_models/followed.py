@@ -3,6 +3,7 @@ reports (rapport.json's schema, never a secret) and whether their annotated copy
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from provisioner.domain.vocabulary import Door
+from provisioner.reports.report_json import REPORT_NAME
 from provisioner.service.batch_summary import SUMMARY_JSON, summary_folder
 from provisioner.service.context import ServiceContext
 from provisioner.service.outputs import ANNOTATED
@@ -36,12 +38,28 @@ def followed(ctx: ServiceContext, door: Door, reference: str) -> list[Followed]:
         ids = uow.submissions.by_origin(door, reference)
         rows = {row.id: row for row in uow.conn.execute(select(submissions).where(submissions.c.id.in_(ids)))}
     found = []
-    for row in (rows[i] for i in ids if i in rows):
+    for submission_id in ids:
+        row = rows.get(submission_id)
+        if row is None:  # a duplicate has no submissions row (sha256 is the prior's): only its outputs
+            duplicate = _duplicate(ctx, submission_id)
+            found += [duplicate] if duplicate is not None else []
+            continue
         copy = ctx.outbox / row.id / ANNOTATED
         found.append(Followed(row.id, row.file_name, row.status, row.request_type, row.adherent_numero,
                               row.received_at, row.batch_id, dict(row.report or {}),
                               copy if row.status == "rejected" and copy.is_file() else None))
     return found
+
+
+def _duplicate(ctx: ServiceContext, submission_id: str) -> Followed | None:
+    """A duplicate, from the rapport.json it left in the outbox (None while it is owed)."""
+    try:
+        report = json.loads((ctx.outbox / submission_id / REPORT_NAME).read_text(encoding="utf-8"))
+        return Followed(submission_id, str(report["file"]), str(report["status"]), report.get("request_type"),
+                        report.get("adherent"), datetime.fromisoformat(report["received_at"]), report.get("batch"),
+                        report, None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def batch_finished(ctx: ServiceContext, batch_id: str) -> bool:
