@@ -19,6 +19,7 @@ from typing import Any
 
 from provisioner.domain.vocabulary import RequestType
 from provisioner.reports.files import write_atomic
+from provisioner.wording.secrets import SECRET_STATES
 
 SCHEMA = 1  # rapport.json's version, in every report written (service.report, batch_summary, check --json)
 REPORT_NAME = "rapport.json"
@@ -31,8 +32,9 @@ REPORT_KEYS = (
 FINDING_KEYS = ("code", "message", "sheet", "row", "column", "cell")
 CHANGE_KEYS = ("action", "teleservice", "login", "fields")
 COMPANY_CHANGE_KEYS = ("kind", "summary", "status", "fields")
-# One value that changes: a secret column has its name only, never "old" or "new".
-FIELD_KEYS = ("column", "old", "new")
+# One value that changes: a secret column has its name only, never "old" or "new", and on a creation
+# or a reset how it was set, "secret" (wording.secrets).
+FIELD_KEYS = ("column", "old", "new", "secret")
 REQUEST_KEYS = ("id", "kind", "summary")
 
 STATUSES = ("accepted", "rejected", "duplicate")
@@ -141,6 +143,8 @@ def _with_fields(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(entry, Mapping) or "column" not in entry:
             raise ReportError(f"{what} field is not a mapping with a column")
         _check_keys(f"{what} field", entry, FIELD_KEYS)
+        if "secret" in entry and entry["secret"] not in SECRET_STATES:  # not echoed: it sits beside a secret
+            raise ReportError(f"{what} field secret is not one of {', '.join(SECRET_STATES)}")
         fields.append({k: entry[k] for k in FIELD_KEYS if k in entry})
     out["fields"] = fields
     return out

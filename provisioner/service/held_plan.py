@@ -109,7 +109,7 @@ def apply_held_plan(conn: Connection, company: Row[Any], payload: dict[str, Any]
         if data.get("generated"):
             # The password drawn then was never kept in clear: its user gets a new one.
             password, secrets["password_hash"] = passwords.take()
-        describe(change, secret_keys(secrets))
+        describe(change, secret_keys(secrets), generated=password is not None)
         write_change(conn, company, change, secrets, origin, now, password=password,
                      submission_id=origin.change_set)
         if change.action == ChangeAction.CREATE:
