@@ -4,7 +4,9 @@ Pure: the planner describes a workbook's changes with it, and the history
 describes every other change (an activation, an approved request, a revert)
 with the same words. Columns carry the workbook's French labels; values are
 shown as typed (Oui/Non for powers, "D, S0" for categories). A secret
-column is named and never valued: `{"column": "Mot de passe"}`.
+column is named and never valued: `{"column": "Mot de passe"}`, with how it
+was set on a creation or a reset: `{"column": "Mot de passe", "secret":
+"generated"}` (wording.secrets).
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from provisioner.domain.columns import ACCOUNT_LABELS, POWER_KEYS, QUESTION_KEYS, SECRET_KEYS, account_columns
+from provisioner.domain.columns import (
+    ACCOUNT_LABELS,
+    ANSWER_KEYS,
+    POWER_KEYS,
+    QUESTION_KEYS,
+    SECRET_KEYS,
+    account_columns,
+)
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import CATEGORIES, AccountStatus, teleservice_of
+from provisioner.wording.secrets import CHANGED, CHOSEN, GENERATED, secret_text
 
 FieldChange = dict[str, Any]
 
@@ -24,11 +34,17 @@ CATEGORIES_LABEL = "Catégories"
 STATUS_VALUES: dict[str, str] = {AccountStatus.ACTIVE: "Actif", AccountStatus.DISABLED: "Désactivé"}
 # The secret keys a change may set, and the column that names each.
 SECRET_LABELS = {key: ACCOUNT_LABELS[key] for key in SECRET_KEYS}
+# « Réponse 1 » is feminine: its secret text agrees (« choisie »).
+_FEMININE_SECRETS = frozenset(ACCOUNT_LABELS[key] for key in ANSWER_KEYS)
 
 
 def account_fields(before: AccountState | None, after: AccountState,
-                   secrets: Iterable[str] = ()) -> list[FieldChange]:
-    """The columns whose value differs between `before` (None: a creation) and `after`, then the secrets set."""
+                   secrets: Iterable[str] = (), *, generated: bool = False) -> list[FieldChange]:
+    """The columns whose value differs between `before` (None: a creation) and `after`, then the secrets set.
+
+    A secret set on a creation was chosen in the workbook, or `generated` (the
+    password only) by the service; on an update it changed, unless generated.
+    """
     old = shown_values(before) if before is not None else {}
     new = shown_values(after)
     fields: list[FieldChange] = []
@@ -38,7 +54,9 @@ def account_fields(before: AccountState | None, after: AccountState,
             continue  # a creation lists what it sets; every account starts active
         if was != value:
             fields.append({"column": label, "old": was, "new": value})
-    fields += [{"column": SECRET_LABELS[key]} for key in SECRET_LABELS if key in set(secrets)]
+    for key in (k for k in SECRET_LABELS if k in set(secrets)):
+        how = GENERATED if key == "password" and generated else CHOSEN if before is None else CHANGED
+        fields.append(secret_field(SECRET_LABELS[key], how))
     return fields
 
 
@@ -76,23 +94,23 @@ def setting_field(label: str, old: Any, new: Any) -> FieldChange:
     return {"column": label, "old": old, "new": new}
 
 
-def secret_field(label: str) -> FieldChange:
-    return {"column": label}
+def secret_field(label: str, how: str = CHANGED) -> FieldChange:
+    """A secret column, named only; `secret` says how it was set when it did not simply change."""
+    return {"column": label} if how == CHANGED else {"column": label, "secret": how}
 
 
 EMPTY_TEXT = "—"
-SECRET_TEXT = "changé (jamais affiché)"
 
 
 def before_after(field: FieldChange) -> tuple[str, str]:
-    """A field as people read it: (before, after) texts; a secret column says it changed, nothing more."""
+    """A field as people read it: (before, after) texts; a secret column says how it was set, nothing more."""
     if "old" not in field and "new" not in field:
-        return "", SECRET_TEXT
+        return "", secret_text(field.get("secret"), feminine=field.get("column") in _FEMININE_SECRETS)
     return _text(field.get("old")), _text(field.get("new"))
 
 
 def field_line(field: FieldChange) -> str:
-    """`Email : a@x.ma → b@x.ma`, or `Mot de passe : changé (jamais affiché)`."""
+    """`Email : a@x.ma → b@x.ma`, or `Mot de passe : choisi (jamais affiché)`."""
     old, new = before_after(field)
     return f"{field['column']} : {new}" if not old else f"{field['column']} : {old} → {new}"
 

@@ -50,6 +50,13 @@ class UserChange:
         answers = self.action in (ChangeAction.CREATE, ChangeAction.UPDATE) and self.answers is not None
         return (("password",) if password else ()) + (ANSWER_KEYS if answers else ())
 
+    def password_generated(self) -> bool:
+        """Whether the service draws this change's password: none typed on a creation or a reset.
+
+        A user of an Abonnement gets it at activation, the others when the workbook is applied.
+        """
+        return self.password is None and self.action in (ChangeAction.CREATE, ChangeAction.RESET)
+
     def report(self) -> dict[str, str]:
         return {"action": self.action, "teleservice": self.teleservice, "login": self.login}
 
@@ -76,10 +83,13 @@ def after_state(change: UserChange) -> AccountState:
         questions=change.questions or before.questions)
 
 
-def describe(change: UserChange, secret_keys: tuple[str, ...] | None = None) -> UserChange:
-    """Set `change.fields`; `secret_keys` overrides what the change says it sets (a rebuilt change has none)."""
-    keys = change.secret_keys() if secret_keys is None else secret_keys
-    change.fields = diff.account_fields(change.before, after_state(change), keys)
+def describe(change: UserChange, secret_keys: tuple[str, ...] | None = None, *,
+             generated: bool = False) -> UserChange:
+    """Set `change.fields`. A rebuilt change holds no secret in clear: its caller gives the `secret_keys` it
+    sets and whether its password is `generated`; a change read from a workbook says both itself."""
+    if secret_keys is None:
+        secret_keys, generated = change.secret_keys(), change.password_generated()
+    change.fields = diff.account_fields(change.before, after_state(change), secret_keys, generated=generated)
     return change
 
 

@@ -20,6 +20,7 @@ from typing import Any, cast
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_model import Report
+from provisioner.wording.secrets import SECRET_STATES
 
 SCHEMA = 1  # rapport.json's version, in every report written (service.report, batch_summary, check --json)
 REPORT_NAME = "rapport.json"
@@ -32,8 +33,9 @@ REPORT_KEYS = (
 FINDING_KEYS = ("code", "message", "sheet", "row", "column", "cell")
 CHANGE_KEYS = ("action", "teleservice", "login", "fields")
 COMPANY_CHANGE_KEYS = ("kind", "summary", "status", "fields")
-# One value that changes: a secret column has its name only, never "old" or "new".
-FIELD_KEYS = ("column", "old", "new")
+# One value that changes: a secret column has its name only, never "old" or "new", and on a creation
+# or a reset how it was set, "secret" (wording.secrets).
+FIELD_KEYS = ("column", "old", "new", "secret")
 REQUEST_KEYS = ("id", "kind", "summary")
 
 STATUSES = (SubmissionStatus.ACCEPTED, SubmissionStatus.REJECTED, SubmissionStatus.DUPLICATE)
@@ -142,6 +144,8 @@ def _with_fields(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(entry, Mapping) or "column" not in entry:
             raise ReportError(f"{what} field is not a mapping with a column")
         _check_keys(f"{what} field", entry, FIELD_KEYS)
+        if "secret" in entry and entry["secret"] not in SECRET_STATES:  # not echoed: it sits beside a secret
+            raise ReportError(f"{what} field secret is not one of {', '.join(SECRET_STATES)}")
         fields.append({k: entry[k] for k in FIELD_KEYS if k in entry})
     out["fields"] = fields
     return out

@@ -103,7 +103,7 @@ def apply_held_plan(uow: Repositories, company: Row[Any], payload: dict[str, Any
         if data.get("generated"):
             # The password drawn then was never kept in clear: its user gets a new one.
             password, secrets["password_hash"] = passwords.take()
-        describe(change, secret_keys(secrets))
+        describe(change, secret_keys(secrets), generated=password is not None)
         write_change(uow, company, change, secrets, origin, now, password=password,
                      submission_id=origin.change_set)
         if change.action == ChangeAction.CREATE:

@@ -95,7 +95,7 @@ def _create_waiting_users(uow: Repositories, company: Row[Any], passwords: Fresh
         password = None
         if row.password_hash is None:
             password, secrets["password_hash"] = passwords.take()
-        describe(change, secret_keys(secrets))
+        describe(change, secret_keys(secrets), generated=password is not None)
         write_change(uow, company, change, secrets, Origin("subscription", actor, reference=row.submission_id),
                      now, password=password, submission_id=row.submission_id)
         result.created.append({**where, "generated_password": password is not None})

@@ -5,6 +5,7 @@
 - `dates`: the readers' time zone (Casablanca) and the dates and times as they read them.
 - `contact`: the Agence Virtuelle's address.
 - `passwords`: the password policy, as the workbook and its findings say it.
+- `secrets`: how a change's secret column was set (choisi, généré, changé), never its value.
 
 Pure and light (no template engine, no database, no pandas): the operator commands import it at
 start-up. The workbook layer imports `passwords`, so this package imports no submodule here.

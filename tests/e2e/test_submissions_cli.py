@@ -58,6 +58,7 @@ def test_an_operator_lists_shows_and_reverts_a_submission(sqlite_service: Servic
     assert history["changes"][2]["reason"] == REASON
     text = service.run("accounts", "history", "hind.td").stdout
     assert "Fonction : Paie → Gestionnaire RH" in text and "Annulation" in text
+    assert "Mot de passe : choisi (jamais affiché)" in text  # typed in the Abonnement: chosen, never shown
     assert service.json("submissions", "list")[1]["reverted_by"]["id"] == done["id"]
     assert "Aucun compte" in service.run("accounts", "history", "personne", expect=EXIT_ERROR).stderr
 

@@ -21,6 +21,7 @@ from provisioner.mail.queue import readable_body
 from provisioner.security.hashing import verify_secret
 from provisioner.service import companies, decisions, operator_commands, subscriptions
 from provisioner.service.context import ServiceContext
+from provisioner.service.history import account_history
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.accounts import list_accounts
 from provisioner.service.read_models.companies import list_adherents
@@ -67,6 +68,12 @@ def password_in(mail: Any) -> str:
     return found.group(1)
 
 
+def password_field(ctx: ServiceContext, login: str) -> dict[str, Any]:
+    """The password column of the account's creation, in its history."""
+    [creation, *_] = account_history(ctx, login)["changes"]
+    return next(f for f in creation["fields"] if f["column"] == "Mot de passe")
+
+
 def account(engine: Engine, login: str) -> Any:
     with engine.connect() as conn:
         return conn.execute(select(accounts).where(accounts.c.login == login)).one()
@@ -85,6 +92,7 @@ def test_activating_a_subscription_creates_its_waiting_users_with_their_categori
 
     assert result.created == [{"login": "hind.td", "teleservice": "td_interne", "generated_password": False}]
     assert result.skipped == []
+    assert password_field(ctx, "hind.td") == {"column": "Mot de passe", "secret": "chosen"}
     listed = list_accounts(ctx, adherent=NUMERO)
     assert [(a["login"], a["status"], a["categories"]) for a in listed] == [("hind.td", "active", ["D", "S0"])]
     assert [a["status"] for a in list_adherents(ctx)] == ["active"]
@@ -117,6 +125,7 @@ def test_a_waiting_user_without_password_gets_a_generated_one_at_their_own_addre
     assert mail.recipients == ["hind.td@exemple.ma"]
     password = password_in(mail)
     assert verify_secret(account(ctx.engine, "hind.td").password_hash, password)
+    assert password_field(ctx, "hind.td") == {"column": "Mot de passe", "secret": "generated"}
     assert password not in mails(ctx.engine, "subscription_validated")[0].body_text
 
 
@@ -284,6 +293,7 @@ def test_a_held_creation_gets_a_new_generated_password_and_needs_its_login_still
     assert {"action": "create", "teleservice": "compte_adherent", "login": "new.ca"} in decision.applied
     [mail] = [m for m in mails(ctx.engine, "generated_password") if m.recipients == ["new@exemple.ma"]]
     assert verify_secret(account(ctx.engine, "new.ca").password_hash, password_in(mail))
+    assert password_field(ctx, "new.ca") == {"column": "Mot de passe", "secret": "generated"}
 
 
 # -- lists and status ---------------------------------------------------------------------
