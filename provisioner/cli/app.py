@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                        "anything."),
     "dashboard": ("provisioner.cli.dashboard", "Rebuild the Agence Virtuelle's dashboard, outbox/index.html, "
                                                "now."),
-    "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, new password."),
+    "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, enable, role, new password."),
     "process": ("provisioner.cli.process", "Process files now, through the same pipeline as `serve`; the files "
                                            "stay where they are."),
     "requests": ("provisioner.cli.requests", "Changes waiting for a signed letter: list them, approve or "
