@@ -389,6 +389,13 @@ Index(None, sign_in_failures.c.at)
 Index(None, submissions.c.received_at, submissions.c.id)
 Index(None, accounts.c.status, accounts.c.login_key, accounts.c.id)
 Index(None, accounts.c.teleservice, accounts.c.login_key, accounts.c.id)
+# The companies' and the accounts' other sorts (web: read_models SORTS), each with its filters' columns.
+Index(None, adherents.c.status, adherents.c.numero)
+Index(None, adherents.c.created_at, adherents.c.numero)
+Index(None, accounts.c.nom, accounts.c.prenom, accounts.c.login_key, accounts.c.id, accounts.c.teleservice,
+      accounts.c.status)
+Index(None, accounts.c.status, accounts.c.teleservice, accounts.c.login_key, accounts.c.id)
+Index(None, accounts.c.teleservice, accounts.c.status, accounts.c.login_key, accounts.c.id)
 
 # What the web pages search and sort on, at 20,000 companies and 200,000 accounts.
 Index("ix_accounts_lower_nom", func.lower(accounts.c.nom))
