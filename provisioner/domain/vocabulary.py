@@ -148,3 +148,12 @@ DELEGUE_DETAIL_KEYS = ("civilite", "nom", "prenom", "fonction", "tel", "gsm", "f
 # security.md: what a login and a password may be.
 LOGIN_PATTERN = r"[A-Za-z0-9._-]{3,30}"
 PASSWORD_PATTERN = r"[A-Za-z0-9]{5,10}"
+
+
+class Door(StrEnum):
+    """How a workbook reached the service: the spec's three doors, and an operator's `provisioner process`."""
+
+    INBOX = "inbox"
+    IMAP = "imap"
+    PORTAL = "portal"
+    PROCESS = "process"

@@ -28,6 +28,7 @@ from provisioner.service.batch_members import BatchRefused
 
 if TYPE_CHECKING:
     from provisioner.service.context import ServiceContext
+    from provisioner.service.intake import Origin
     from provisioner.service.submission import Outcome
     from provisioner.service.workspace import ClaimInfo, Workspace
 
@@ -77,7 +78,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
                 if key not in done:
                     known = {line["submission_id"] for line in done.values() if line["submission_id"]}
                     done[key] = _member(ctx, archive, entry, scratch / f"m{index:03d}", display, index,
-                                        batch_id, info.claimed_at if resumed else None, known)
+                                        batch_id, info.claimed_at if resumed else None, known, info.origin)
                     workspace.remember(work, done=done)
                     workspace.heartbeat()
                 result.lines.append(done[key])
@@ -109,12 +110,13 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
 
 
 def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, scratch: Path, display: str,
-            index: int, batch_id: str, resumed_since: datetime | None, known: set[str]) -> dict[str, Any]:
+            index: int, batch_id: str, resumed_since: datetime | None, known: set[str],
+            origin: Origin | None) -> dict[str, Any]:
     ref = f"{batch_id}#{index}"
     try:
         batch_members.extract(archive, entry, scratch, ctx.max_bytes + 1)
         outcome = claimed_file.handle_one(ctx, scratch, display, resumed_since=resumed_since, batch=batch_id,
-                                    known=known)
+                                          known=known, origin=origin)
     except Exception as error:  # one member never stops the others
         if faults.classify(error, ctx.settings) is not None:
             raise  # the database or a folder of ours: the batch waits, this member is not at fault

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from provisioner.service import pipeline
 from provisioner.service.context import ServiceContext
+from provisioner.service.intake import Origin
 from provisioner.service.quarantine import quarantine_file
 from provisioner.service.submission import Outcome, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
@@ -37,7 +38,7 @@ _SAFE_SUFFIX = re.compile(r"[a-z0-9]{1,8}")
 
 
 def handle_one(ctx: ServiceContext, path: Path, original_name: str, *, resumed_since: datetime | None = None,
-               batch: str | None = None, known: Collection[str] = ()) -> Outcome:
+               batch: str | None = None, known: Collection[str] = (), origin: Origin | None = None) -> Outcome:
     """Process the claimed file at `path` and move it out; returns the outcome.
 
     `resumed_since`: when a file taken before a crash is taken up again, the
@@ -51,17 +52,18 @@ def handle_one(ctx: ServiceContext, path: Path, original_name: str, *, resumed_s
         outcome = _handled_before(ctx, path, original_name, resumed_since, known)
     if outcome is None:
         # Looked up on the module at each call: the fault tests put a failing pipeline in its place.
-        outcome = pipeline.process_file(ctx, path, name=original_name, batch=batch)
+        outcome = pipeline.process_file(ctx, path, name=original_name, batch=batch, origin=origin)
     dispose(ctx, path, outcome, original_name)
     return outcome
 
 
-def reject_interrupted(ctx: ServiceContext, path: Path, original_name: str, times: int) -> Outcome:
+def reject_interrupted(ctx: ServiceContext, path: Path, original_name: str, times: int,
+                       origin: Origin | None = None) -> Outcome:
     """The safety cap of the loop: a file in hand at `times` deaths of the service, rejected unread."""
     outcome = pipeline.reject_unread(ctx, path, name=original_name, message=(
         f"Le traitement de ce fichier a été interrompu {times} fois sans aboutir : il a été mis de côté et "
         "n'a rien modifié. Vérifiez qu'il s'agit bien du bordereau enregistré au format Excel (.xlsx) ; "
-        "si c'est le cas, contactez l'Agence Virtuelle en indiquant la référence de ce rapport."))
+        "si c'est le cas, contactez l'Agence Virtuelle en indiquant la référence de ce rapport."), origin=origin)
     dispose(ctx, path, outcome, original_name)
     return outcome
 

@@ -66,7 +66,7 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
         if interrupted >= MAX_INTERRUPTIONS:
             log.error("file ref=%s was in hand during %d deaths of the service: rejected unread",
                       work.name, interrupted)
-            outcome = claimed_file.reject_interrupted(ctx, work, info.name, interrupted)
+            outcome = claimed_file.reject_interrupted(ctx, work, info.name, interrupted, info.origin)
             handled = Handled("quarantined", outcome=outcome)
         elif batch_members.is_batch(work, info.name):
             result = batches.handle_batch(ctx, workspace, work, info, should_stop=should_stop,
@@ -77,7 +77,7 @@ def handle(ctx: ServiceContext, workspace: Workspace, health: Health, work: Path
             handled = Handled("batch", batch=result)
         else:
             resumed = info.claimed_at if interrupted or waits else None
-            outcome = claimed_file.handle_one(ctx, work, info.name, resumed_since=resumed)
+            outcome = claimed_file.handle_one(ctx, work, info.name, resumed_since=resumed, origin=info.origin)
             status = ("quarantined" if outcome.parsed is None and outcome.status == "rejected"
                       else outcome.status)
             handled = Handled(status, outcome=outcome)

@@ -34,6 +34,9 @@ def record_outcome(ctx: ServiceContext, conn: Connection, judged: Judgement,
                            received_at=submission.received_at, adherent_numero=submission.numero[:10] or None,
                            request_type=submission.request_type, status=db_status, report=report,
                            batch_id=submission.batch)
+    if submission.origin is not None:
+        repo.insert_origin(conn, submission.id, submission.origin.door, submission.origin.reference,
+                           submission.received_at)
     folder = ctx.outbox / submission.id
     notices.queue_outcome(conn, judged, report, folder)
     # The outputs are written by process_file once this transaction has committed.

@@ -34,6 +34,7 @@ from provisioner.domain.vocabulary import RequestType
 from provisioner.service import apply, faults, notices
 from provisioner.service.authentication import authenticate
 from provisioner.service.context import ServiceContext
+from provisioner.service.intake import Origin
 from provisioner.service.names import display_name
 from provisioner.service.outcome_record import record_outcome
 from provisioner.service.outputs import write_outputs
@@ -50,8 +51,10 @@ from provisioner.workbook.model import ParsedWorkbook
 log = logging.getLogger(__name__)
 
 
-def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, batch: str | None = None) -> Outcome:
-    """Run the whole pipeline on one file; never raises for a bad file."""
+def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, batch: str | None = None,
+                 origin: Origin | None = None) -> Outcome:
+    """Run the whole pipeline on one file; never raises for a bad file. `origin`: the door it came through,
+    recorded with the submission (or its duplicate) in the same transaction."""
     started = time.monotonic()
     name = display_name(name or path.name)
     now = ctx.clock()
@@ -60,10 +63,11 @@ def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, ba
     if prior is not None:
         if prior.finished_at is None and prior.report is not None:
             return _resume(ctx, path, prior)
-        return _duplicate(ctx, name, sha, now, prior, batch)
+        return _duplicate(ctx, name, sha, now, prior, batch, origin)
     result = check_file(path, name=name, max_bytes=ctx.max_bytes,
                         max_abonnement_users=ctx.settings.abonnement_max_users)
-    submission = _submission(path, name, sha, now, batch, result.workbook, (*result.errors, *result.warnings))
+    submission = _submission(path, name, sha, now, batch, result.workbook, (*result.errors, *result.warnings),
+                             origin)
     try:
         outcome = _execute(ctx, submission)
     except exc.IntegrityError:
@@ -72,20 +76,22 @@ def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, ba
         prior = _prior(ctx, sha)
         if prior is None:
             raise
-        return _duplicate(ctx, name, sha, now, prior, batch)
+        return _duplicate(ctx, name, sha, now, prior, batch, origin)
     outcome = finish_or_owe(ctx, outcome)
     _log(outcome, time.monotonic() - started)
     return outcome
 
 
-def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str) -> Outcome:
+def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str,
+                  origin: Origin | None = None) -> Outcome:
     """A rejection as FILE_UNREADABLE without reading the file (the loop's safety cap), with its report."""
     sha = sha256_file(path)
     now = ctx.clock()
     prior = _prior(ctx, sha)
     if prior is not None:
-        return _duplicate(ctx, name, sha, now, prior, None)
-    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error("FILE_UNREADABLE", message),)))
+        return _duplicate(ctx, name, sha, now, prior, None, origin)
+    outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error("FILE_UNREADABLE", message),),
+                                        origin))
     return finish_or_owe(ctx, outcome)
 
 
@@ -96,9 +102,9 @@ def _prior(ctx: ServiceContext, sha: str) -> Any:
 
 
 def _submission(path: Path, name: str, sha: str, now: datetime, batch: str | None, parsed: ParsedWorkbook | None,
-                findings: tuple[Finding, ...]) -> Submission:
+                findings: tuple[Finding, ...], origin: Origin | None) -> Submission:
     return Submission(path, name, sha, now, batch, parsed, findings, new_submission_id(now),
-                      parsed.request_type if parsed else None, parsed.numero if parsed else "")
+                      parsed.request_type if parsed else None, parsed.numero if parsed else "", origin)
 
 
 def finish_or_owe(ctx: ServiceContext, outcome: Outcome) -> Outcome:
@@ -226,7 +232,8 @@ def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
     return outcome
 
 
-def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: Any, batch: str | None) -> Outcome:
+def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: Any, batch: str | None,
+               origin: Origin | None) -> Outcome:
     submission_id = new_submission_id(now)
     when = _french_time(prior.received_at)
     finding = error("DUPLICATE", f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
@@ -241,6 +248,8 @@ def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: A
     write_outputs(ctx, outcome)
     with UnitOfWork(ctx) as uow:
         notices.queue_duplicate(uow.conn, ctx, report, prior)
+        if origin is not None:
+            repo.insert_origin(uow.conn, submission_id, origin.door, origin.reference, now)
         uow.commit()
     log.info("submission id=%s duplicate_of=%s", submission_id, prior.id)
     return outcome

@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from provisioner.domain.vocabulary import Door
 from provisioner.mail import dispatch, sender
-from provisioner.service import claimed_file, faults, file_in_hand, quarantine
+from provisioner.service import claimed_file, faults, file_in_hand, intake, quarantine
 from provisioner.service.context import ServiceContext
 from provisioner.service.file_in_hand import Handled
 from provisioner.service.health import Health
@@ -53,6 +54,7 @@ class Service:
         self.ctx = ctx
         self.after_poll = after_poll
         self.stopping = threading.Event()
+        self.woken = threading.Event()  # a door deposited a file: run a round now (`wake`)
         self.seen: dict[str, tuple[int, int]] = {}
         self.warned: set[str] = set()
         settings = ctx.settings
@@ -118,6 +120,7 @@ class Service:
                     continue
                 view.file()
                 lanes.run(self._handle, work, tally, view)
+            self._take_deposits(lanes, tally, view)
             for path in finished_files(self.ctx.settings.inbox, self.seen, warned=self.warned,
                                        incomplete_after=self.ctx.settings.incomplete_after_seconds):
                 if self.stopping.is_set() or self._failing():
@@ -133,6 +136,30 @@ class Service:
                     lanes.run(self._handle, claimed, tally, view)
         self._recovered = False
 
+    def _take_deposits(self, lanes: Lanes, tally: Tally, view: View) -> None:
+        """The files the other doors deposited (`service.intake`), before the inbox's: they have waited."""
+        try:
+            deposits = intake.waiting(self.ctx.settings)
+        except OSError as error:
+            claimed_file.log_failure("intake", "-", error)
+            return
+        for deposit in deposits:
+            if self.stopping.is_set() or self._failing():
+                return
+            lanes.wait_for_room()
+            try:
+                claimed = self.workspace.claim_drop(self.ctx, deposit)
+            except Exception as error:  # one deposit's trouble never ends the round for the others
+                claimed_file.log_failure("claim deposit", deposit.path.name, error)
+                continue
+            if claimed is not None:
+                view.file()
+                lanes.run(self._handle, claimed, tally, view)
+
+    def wake(self) -> None:
+        """Run a round now rather than at the next poll (a door has just deposited a file)."""
+        self.woken.set()
+
     # -- named files, now (`provisioner process`) ----------------------------------------
 
     def take_copy(self, path: Path) -> Path:
@@ -141,7 +168,8 @@ class Service:
         target = self.workspace.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
         # A name that is not valid UTF-8 (an SMB share, a zip tool) is kept readable, never refused.
         name = display_name(path.name)
-        self.workspace.remember(target, name=name, claimed_at=now.isoformat())
+        self.workspace.remember(target, name=name, claimed_at=now.isoformat(),
+                                origin=intake.Origin(Door.PROCESS).to_json())
         staging = target.with_name(f".{target.name}.tmp")
         try:
             shutil.copyfile(path, staging)
@@ -276,7 +304,7 @@ class Service:
         with stop_on_signals(self.stopping):
             log.info("service started: inbox=%s poll_seconds=%s", self.ctx.settings.inbox,
                      self.ctx.settings.poll_seconds)
-            run_every(self.ctx.settings.poll_seconds, self._job, self.stopping)
+            run_every(self.ctx.settings.poll_seconds, self._job, self.stopping, wake=self.woken)
         log.info("service stopped")
         return 0
 

@@ -15,20 +15,33 @@ from types import FrameType
 log = logging.getLogger(__name__)
 
 
-def run_every(seconds: float, job: Callable[[], None], stopping: threading.Event) -> None:
+def run_every(seconds: float, job: Callable[[], None], stopping: threading.Event,
+              wake: threading.Event | None = None) -> None:
     """Run `job` every `seconds`, the first at once, until `stopping` is set (inside `stop_on_signals`, by a
-    signal)."""
+    signal). Setting `wake` runs it now (once the run in hand, if any, is over) instead of at its time."""
     # APScheduler is loaded only by the running service, not by the commands that build one.
     from apscheduler.schedulers.background import BackgroundScheduler
 
     _quiet_scheduler_logs()
+    busy = threading.Event()
+
+    def run() -> None:
+        busy.set()
+        try:
+            if wake is not None:
+                wake.clear()  # before the job looks: a wake that comes later runs it again
+            job()
+        finally:
+            busy.clear()
+
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(job, "interval", seconds=seconds, id="poll", max_instances=1, coalesce=True,
+    scheduler.add_job(run, "interval", seconds=seconds, id="poll", max_instances=1, coalesce=True,
                       misfire_grace_time=None, next_run_time=datetime.now(UTC))
     scheduler.start()
     try:
-        while not stopping.wait(1.0):
-            pass
+        while not stopping.wait(0.2 if wake is not None else 1.0):
+            if wake is not None and wake.is_set() and not busy.is_set():
+                scheduler.modify_job("poll", next_run_time=datetime.now(UTC))
     finally:
         scheduler.shutdown(wait=True)  # waits for the job in hand, which stops between files
 

@@ -17,6 +17,7 @@ from provisioner.domain.findings import Finding, Severity, error
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
 from provisioner.service.faults import Fault
+from provisioner.service.intake import Origin
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
 
@@ -35,6 +36,7 @@ class Submission:
     id: str
     request_type: str | None
     numero: str
+    origin: Origin | None = None  # the door it came through, recorded with its submission
 
     @cached_property
     def sheets(self) -> Sheets:

@@ -31,7 +31,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provisioner.domain.vocabulary import Door
 from provisioner.service.inbox import Signature
+from provisioner.service.intake import WORK_DIR, Deposit, Origin, work_root
 from provisioner.service.names import display_name
 
 if TYPE_CHECKING:
@@ -43,7 +45,6 @@ STALE_AFTER = timedelta(minutes=30)  # a work folder whose heartbeat is older is
 LOCK_FILE = ".lock"
 SIDECAR = ".json"
 SCRATCH = ".d"
-WORK_DIR = "work"
 _TOKEN = re.compile(r"C\d{8}T\d{6}-[0-9a-f]{8}")
 
 
@@ -54,6 +55,7 @@ class ClaimInfo:
     name: str  # as the person gave it: for reports only, never for a path
     claimed_at: datetime
     extra: dict[str, Any]
+    origin: Origin | None = None  # the door it came through (None: a claim made before doors were kept)
 
 
 class Workspace:
@@ -68,16 +70,9 @@ class Workspace:
     @classmethod
     def open(cls, ctx: ServiceContext) -> Workspace:
         """Create this instance's folder and hold its lock; the root sits on the inbox's file system."""
-        settings = ctx.settings
-        inbox = settings.inbox
-        inbox.mkdir(parents=True, exist_ok=True)
-        root = settings.var_dir / WORK_DIR
-        root.mkdir(parents=True, exist_ok=True)
-        if os.stat(root).st_dev != os.stat(inbox).st_dev:
-            # os.rename is atomic only within one file system: keep the work in the inbox, hidden.
+        root = work_root(ctx.settings)
+        if root.name != WORK_DIR:
             log.warning("work folder is not on the inbox's file system: using a hidden folder in the inbox")
-            root = inbox / ".provisioner-work"
-            root.mkdir(exist_ok=True)
         instance_id = f"{_host()}-{os.getpid()}-{secrets.token_hex(3)}"
         # Locked under a hidden name first, then renamed: no other instance ever sees
         # this folder with its lock free and takes it for a dead one.
@@ -116,7 +111,8 @@ class Workspace:
         target = self.folder / token
         sidecar = _sidecar(target)
         # The name as shown, never the raw one: it may not be UTF-8 (and it is never a path again).
-        _write_json(sidecar, {"name": display_name(path.name), "claimed_at": now.isoformat()})
+        _write_json(sidecar, {"name": display_name(path.name), "claimed_at": now.isoformat(),
+                              "origin": Origin(Door.INBOX).to_json()})
         try:
             os.rename(path, target)
         except OSError as error:
@@ -128,6 +124,23 @@ class Workspace:
         if signature is not None and not _unchanged(target, signature) and _give_back(target, path):
             sidecar.unlink(missing_ok=True)
             return None
+        return target
+
+    def claim_drop(self, ctx: ServiceContext, deposit: Deposit) -> Path | None:
+        """Take a deposited file (`service.intake`) into the work folder; None when another instance took it."""
+        now = ctx.clock()
+        target = self.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        sidecar = _sidecar(target)
+        _write_json(sidecar, {**deposit.extra, "name": deposit.name, "claimed_at": now.isoformat(),
+                              "origin": deposit.origin.to_json()})
+        try:
+            os.rename(deposit.path, target)
+        except OSError as error:
+            sidecar.unlink(missing_ok=True)
+            if error.errno != errno.ENOENT:
+                log.warning("intake: cannot take deposit %s: %s", deposit.path.name, error.strerror)
+            return None
+        _sidecar(deposit.path).unlink(missing_ok=True)
         return target
 
     def release(self, work: Path) -> None:
@@ -160,7 +173,8 @@ class Workspace:
             claimed_at = datetime.fromtimestamp(work.stat().st_mtime).astimezone()
         name = data.get("name")
         name = display_name(name) if isinstance(name, str) else display_name("")
-        return ClaimInfo(name, claimed_at, {k: v for k, v in data.items() if k not in ("name", "claimed_at")})
+        return ClaimInfo(name, claimed_at, {k: v for k, v in data.items() if k not in ("name", "claimed_at", "origin")},
+                         Origin.from_json(data.get("origin")))
 
     def remember(self, work: Path, **values: Any) -> None:
         """Add progress to the sidecar (a batch's id, its finished members)."""

@@ -26,6 +26,7 @@ from provisioner.store.tables import (
     pending_users,
     requests,
     submission_errors,
+    submission_origins,
     submissions,
 )
 
@@ -191,6 +192,20 @@ def _pending_row(adherent_id: int, submission_id: str, change: UserChange, secre
 
 def find_submission(conn: Connection, sha256: str) -> Row[Any] | None:
     return conn.execute(select(submissions).where(submissions.c.sha256 == sha256)).first()
+
+
+def insert_origin(conn: Connection, submission_id: str, door: str, reference: str, at: datetime) -> None:
+    """Which door a submission (or a duplicate) came through: written in its own transaction."""
+    conn.execute(insert(submission_origins).values(submission_id=submission_id, door=door, reference=reference,
+                                                   recorded_at=at))
+
+
+def submissions_by_origin(conn: Connection, door: str, reference: str) -> list[str]:
+    """The submissions (duplicates included) that came through `door` under `reference`, oldest first."""
+    rows = conn.execute(select(submission_origins.c.submission_id)
+                        .where(submission_origins.c.door == door, submission_origins.c.reference == reference)
+                        .order_by(submission_origins.c.recorded_at, submission_origins.c.submission_id))
+    return [str(row.submission_id) for row in rows]
 
 
 def insert_submission(conn: Connection, **values: Any) -> None:

@@ -235,6 +235,19 @@ submission_errors = Table(
     PrimaryKeyConstraint("submission_id", "code"),
 )
 
+# Which door each submission came through (service.intake): the inbox, the mailbox, the companies' portal,
+# `provisioner process`, with the door's own reference (a mail's key, a portal jeton). Written in the
+# submission's transaction. No foreign key: a duplicate has its report and its id but no submission row.
+submission_origins = Table(
+    "submission_origins",
+    metadata,
+    Column("submission_id", String(32), primary_key=True),
+    Column("door", String(16), nullable=False),
+    Column("reference", String(255), nullable=False, server_default=""),
+    Column("recorded_at", UtcDateTime(), nullable=False, default=utcnow),
+)
+Index(None, submission_origins.c.door, submission_origins.c.reference)
+
 # Changes that need the Agence Virtuelle's approval (a signed letter).
 requests = Table(
     "requests",

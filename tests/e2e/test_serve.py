@@ -356,10 +356,10 @@ def test_a_file_that_breaks_the_pipeline_is_quarantined_and_the_loop_goes_on(
 
     real = pipeline.process_file
 
-    def flaky(ctx: Any, path: Path, *, name: str | None = None, batch: str | None = None) -> Any:
+    def flaky(ctx: Any, path: Path, *, name: str | None = None, **given: Any) -> Any:
         if name == "boum.xlsx":
             raise ValueError(f"a value from the file: {ADMIN_CANARY}")
-        return real(ctx, path, name=name, batch=batch)
+        return real(ctx, path, name=name, **given)
 
     monkeypatch.setattr(pipeline, "process_file", flaky)
     staging = root / "staging"
