@@ -154,7 +154,9 @@ def pages(known: dict[str, Any]) -> list[str]:
 
 # The last pages of the long lists: read with OFFSET, their cost grew with the depth (issue 22).
 DEEP = ["/soumissions?page=799", "/adherents?page=399", "/journal?page=999", "/comptes?statut=active&page=3000",
-        "/comptes?teleservice=td_interne&page=600"]
+        "/comptes?teleservice=td_interne&page=600", "/adherents?tri=nom&page=399", "/adherents?tri=recent&page=399",
+        "/adherents?statut=active&tri=nom&page=300", "/comptes?statut=active&tri=nom&page=3000",
+        "/comptes?teleservice=td_interne&tri=statut&page=600", "/comptes?statut=active&tri=teleservice&page=3000"]
 
 
 def main() -> None:

@@ -6,14 +6,18 @@ import csv
 import html
 import io
 import re
+import shutil
 from datetime import timedelta
 
 from sqlalchemy import insert
 
+from provisioner.domain.vocabulary import Door
 from provisioner.service import subscriptions
+from provisioner.service.intake import Origin
 from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.accounts import search_accounts
 from provisioner.service.read_models.companies import search_adherents
+from provisioner.service.read_models.duplicates import list_duplicates
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.submissions import Cursor, list_submissions
 from provisioner.store.tables import accounts, adherents, audit, submissions, utcnow
@@ -189,3 +193,24 @@ def test_the_companies_and_accounts_pages_offer_their_sorts_and_keep_them_in_lin
     assert len(shown) == 50 and shown == sorted(shown)
     assert 'href="/comptes.csv?teleservice=td_interne"' in accounts_page  # the export: every row, by login
     assert client.get("/comptes", params={"q": "u0", "tri": "n'importe"}).status_code == 200  # default sort
+
+
+def test_duplicates_are_listed_from_where_they_are_recorded_with_their_door_and_original(sqlite_ctx, tmp_path):
+    book = make_workbook(tmp_path / "a.xlsx")
+    first = process_file(sqlite_ctx, book, origin=Origin(Door.INBOX))
+    again = process_file(sqlite_ctx, shutil.copyfile(book, tmp_path / "a-encore.xlsx"),
+                         origin=Origin(Door.PORTAL, "jeton-1"))
+    assert (first.status, again.status) == ("accepted", "duplicate")
+    found = list_duplicates(sqlite_ctx)
+    assert found.total == 1 and [r["id"] for r in found.rows] == [again.submission_id]
+    assert found.rows[0]["duplicate_of"] == first.submission_id and found.rows[0]["file_name"] == "a-encore.xlsx"
+    client, _ = signed_in(sqlite_ctx, "lecture")
+    page = client.get("/soumissions", params={"statut": "duplicate"}).text
+    assert '<option value="duplicate" selected>Déjà traité</option>' in page and "1 résultat" in page
+    assert f'href="/soumissions/{again.submission_id}"' in page and f'href="/soumissions/{first.submission_id}"' in page
+    assert "portail des adhérents" in page and "/soumissions.csv" not in page  # a duplicate has no row to export
+    assert again.submission_id not in client.get("/soumissions").text  # the submissions' list: rows only
+    other_day = client.get("/soumissions", params={"statut": "duplicate", "date": "2001-01-01"}).text
+    assert "Aucun doublon ne correspond." in other_day
+    told = client.get("/soumissions", params={"statut": "duplicate", "adherent": NUMERO}).text
+    assert "ne s&#39;y appliquent pas" in told or "ne s'y appliquent pas" in told

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_office"
-down_revision = "0007"
+down_revision = "0008"  # after main's 0008_submission_origins, merged into this branch
 branch_labels = None
 depends_on = None
 
