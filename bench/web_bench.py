@@ -19,6 +19,7 @@ is the steadier figure). Goal (issue 12): every page under
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import random
@@ -153,7 +154,9 @@ def pages(known: dict[str, Any]) -> list[str]:
 
 # The last pages of the long lists: read with OFFSET, their cost grew with the depth (issue 22).
 DEEP = ["/soumissions?page=799", "/adherents?page=399", "/journal?page=999", "/comptes?statut=active&page=3000",
-        "/comptes?teleservice=td_interne&page=600"]
+        "/comptes?teleservice=td_interne&page=600", "/adherents?tri=nom&page=399", "/adherents?tri=recent&page=399",
+        "/adherents?statut=active&tri=nom&page=300", "/comptes?statut=active&tri=nom&page=3000",
+        "/comptes?teleservice=td_interne&tri=statut&page=600", "/comptes?statut=active&tri=teleservice&page=3000"]
 
 
 def main() -> None:
@@ -196,7 +199,9 @@ def main() -> None:
     results = []
     print(f"load average {os.getloadavg()[0]:.2f}; {args.repeat} timed runs per page after one warm-up")
     print(f"{'page':45} {'median ms':>10} {'worst ms':>10} {'CPU ms':>8}  rows")
-    for path in pages(known):
+    # Page 800 the way an operator reaches it: "Suivante" from page 799, its keyset cursor in the link.
+    following = client.get("/soumissions?page=799").text.split('">Suivante')[0].rsplit('href="', 1)[1]
+    for path in [*pages(known), "/soumissions" + html.unescape(following)]:
         assert client.get(path).status_code == 200, path
         times, cpu = [], []
         for _ in range(args.repeat):

@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                        "store, changing nothing."),
     "dashboard": ("provisioner.cli.dashboard", "Rebuild the Agence Virtuelle's dashboard, outbox/index.html, "
                                                "now."),
-    "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, new password."),
+    "operators": ("provisioner.cli.web", "The back office's people: add, list, disable, enable, role, new password."),
     "portal": ("provisioner.cli.portal", "Run the companies' portal alone (no inbox polling): for a second process "
                                          "or machine."),
     "process": ("provisioner.cli.process", "Process files now, through the same pipeline as `serve`; the files "

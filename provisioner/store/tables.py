@@ -425,6 +425,20 @@ Index(None, sign_in_failures.c.at)
 Index(None, submissions.c.received_at, submissions.c.id)
 Index(None, accounts.c.status, accounts.c.login_key, accounts.c.id)
 Index(None, accounts.c.teleservice, accounts.c.login_key, accounts.c.id)
+# The companies' and the accounts' other sorts (web: read_models SORTS), each with its filters' columns.
+Index(None, adherents.c.status, adherents.c.numero)
+Index(None, adherents.c.created_at, adherents.c.numero)
+# By name: the accounts' list always has a filter or a search (a search sorts its few matches itself).
+Index(None, accounts.c.status, accounts.c.nom, accounts.c.prenom, accounts.c.login_key, accounts.c.id,
+      accounts.c.teleservice)
+Index(None, accounts.c.teleservice, accounts.c.nom, accounts.c.prenom, accounts.c.login_key, accounts.c.id,
+      accounts.c.status)
+Index("ix_adherents_lower_raison_sociale_numero", func.lower(adherents.c.raison_sociale), adherents.c.numero)
+Index("ix_adherents_status_lower_raison_sociale_numero", adherents.c.status, func.lower(adherents.c.raison_sociale),
+      adherents.c.numero)
+Index(None, accounts.c.status, accounts.c.teleservice, accounts.c.login_key, accounts.c.id)
+Index(None, accounts.c.teleservice, accounts.c.status, accounts.c.login_key, accounts.c.id)
+
 # -- the companies' portal (issue 19) --------------------------------------------------
 # In the store, not in a process: several portals behind one proxy share them.
 

@@ -53,6 +53,13 @@ SUBMISSION_BADGE: dict[str, str] = {
     SubmissionStatus.HELD: "Accepté, en attente d'approbation",
     SubmissionStatus.PROCESSING: "En cours",
 }
+# The door a file came through (domain.vocabulary.Door), as the back office names it.
+DOOR = {
+    "inbox": "dossier de dépôt",
+    "imap": "email",
+    "portal": "portail des adhérents",
+    "process": "commande « process »",
+}
 # The workbook's cell values are the words: `Mise à jour` for `mise_a_jour` (the domain's labels).
 REQUEST_TYPE = REQUEST_TYPE_LABELS
 

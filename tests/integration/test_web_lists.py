@@ -6,15 +6,21 @@ import csv
 import html
 import io
 import re
+import shutil
 from datetime import timedelta
 
 from sqlalchemy import insert
 
+from provisioner.domain.vocabulary import Door
 from provisioner.service import subscriptions
+from provisioner.service.intake import Origin
 from provisioner.service.pipeline import process_file
+from provisioner.service.read_models.accounts import search_accounts
+from provisioner.service.read_models.companies import search_adherents
+from provisioner.service.read_models.duplicates import list_duplicates
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.submissions import Cursor, list_submissions
-from provisioner.store.tables import audit, submissions, utcnow
+from provisioner.store.tables import accounts, adherents, audit, submissions, utcnow
 from tests.factory import make_workbook, user
 from tests.integration.test_agence import subscribe
 from tests.integration.test_web import (  # noqa: F401 (ctx, sqlite_ctx: fixtures)
@@ -129,3 +135,82 @@ def test_the_submissions_page_shows_the_total_the_page_numbers_and_a_cursor(sqli
     assert "Page 2 sur 3" in second and ">S00048<" in second and ">S00049<" not in second
     assert "S00000" in client.get("/soumissions?tri=ancien&page=3").text
     assert client.get("/soumissions?apres=n%27importe%20quoi").status_code == 200  # a bad cursor: page 1
+
+
+def _companies_and_accounts(ctx) -> None:
+    """60 companies (names, statuses and dates in no order of their numbers), two accounts each."""
+    start = utcnow()
+    names = ["Zénith", "alpha", "Bâtiment", "Ciment", "delta", "Échos"]
+    with ctx.engine.begin() as conn:
+        conn.execute(insert(adherents), [
+            {"id": i + 1, "numero": f"{5000 + i}", "raison_sociale": f"{names[i % 6]} {i:02d}",
+             "status": "pending" if i % 3 == 0 else "active", "company": {}, "delegue": {},
+             "admin_password_hash": "x", "created_at": start - timedelta(days=(i * 7) % 60)} for i in range(60)])
+        conn.execute(insert(accounts), [
+            {"adherent_id": i // 2 + 1, "teleservice": ("td_interne", "compte_adherent")[i % 2],
+             "login": f"u{i:03d}", "login_key": f"u{i:03d}", "status": ("active", "disabled")[i % 5 == 0],
+             "nom": f"Nom{(i * 37) % 120:03d}", "prenom": "P", "fonction": "F", "email": f"u{i}@example.ma",
+             "password_hash": "x"} for i in range(120)])
+
+
+def test_companies_sort_by_number_name_status_and_date_with_their_total(ctx):
+    _companies_and_accounts(ctx)
+    by_number = search_adherents(ctx)
+    assert by_number.total == 60 and by_number.rows[0]["numero"] == "5000" and by_number.has_next
+    names = [r["raison_sociale"] for p in (1, 2) for r in search_adherents(ctx, sort="nom", page=p).rows]
+    assert len(names) == 60 and names[:2] == ["alpha 01", "alpha 07"]  # case aside: « alpha » before « Bâtiment »
+    statuses = [r["status"] for p in (1, 2) for r in search_adherents(ctx, sort="statut", page=p).rows]
+    assert statuses == sorted(statuses) and len(statuses) == 60
+    newest = [r["created_at"] for r in search_adherents(ctx, sort="recent").rows]
+    assert newest == sorted(newest, reverse=True) and newest[0] > newest[-1]
+    pending = search_adherents(ctx, status="pending", sort="nom")
+    assert pending.total == 20 and {r["status"] for r in pending.rows} == {"pending"}
+
+
+def test_accounts_sort_by_login_name_teleservice_and_status_across_pages(ctx):
+    _companies_and_accounts(ctx)
+    for sort, key in (("login", "login"), ("nom", "nom"), ("teleservice", "teleservice"), ("statut", "status")):
+        pages = [search_accounts(ctx, "u0", sort=sort, page=p) for p in (1, 2, 3)]
+        rows = [r for p in pages for r in p.rows]
+        assert len({r["login"] for r in rows}) == 100, sort  # u000…u099: none twice, none lost
+        assert [(r[key], r["login"]) for r in rows] == sorted((r[key], r["login"]) for r in rows), sort
+    disabled_first = search_accounts(ctx, "", teleservice="td_interne", sort="statut")
+    assert disabled_first.total == 60 and disabled_first.rows[0]["status"] == "active"
+    assert disabled_first.rows[-1]["status"] == "disabled"
+
+
+def test_the_companies_and_accounts_pages_offer_their_sorts_and_keep_them_in_links(sqlite_ctx):
+    _companies_and_accounts(sqlite_ctx)
+    client, _ = signed_in(sqlite_ctx, "lecture")
+    page = client.get("/adherents", params={"tri": "nom"}).text
+    assert '<option value="nom" selected>par raison sociale</option>' in page and "60 résultats" in page
+    assert page.index("alpha 01") < page.index("alpha 07") and "Échos 05" not in page  # page 2 holds it
+    assert 'href="?tri=nom&amp;page=2"' in page or 'href="?tri=nom&page=2"' in page
+    assert "Échos 05" in client.get("/adherents", params={"tri": "nom", "page": 2}).text
+    accounts_page = client.get("/comptes", params={"teleservice": "td_interne", "tri": "nom"}).text
+    assert '<option value="nom" selected>par nom</option>' in accounts_page
+    shown = re.findall(r">(Nom\d{3})<", accounts_page.replace("P Nom", ">Nom"))
+    assert len(shown) == 50 and shown == sorted(shown)
+    assert 'href="/comptes.csv?teleservice=td_interne"' in accounts_page  # the export: every row, by login
+    assert client.get("/comptes", params={"q": "u0", "tri": "n'importe"}).status_code == 200  # default sort
+
+
+def test_duplicates_are_listed_from_where_they_are_recorded_with_their_door_and_original(sqlite_ctx, tmp_path):
+    book = make_workbook(tmp_path / "a.xlsx")
+    first = process_file(sqlite_ctx, book, origin=Origin(Door.INBOX))
+    again = process_file(sqlite_ctx, shutil.copyfile(book, tmp_path / "a-encore.xlsx"),
+                         origin=Origin(Door.PORTAL, "jeton-1"))
+    assert (first.status, again.status) == ("accepted", "duplicate")
+    found = list_duplicates(sqlite_ctx)
+    assert found.total == 1 and [r["id"] for r in found.rows] == [again.submission_id]
+    assert found.rows[0]["duplicate_of"] == first.submission_id and found.rows[0]["file_name"] == "a-encore.xlsx"
+    client, _ = signed_in(sqlite_ctx, "lecture")
+    page = client.get("/soumissions", params={"statut": "duplicate"}).text
+    assert '<option value="duplicate" selected>Déjà traité</option>' in page and "1 résultat" in page
+    assert f'href="/soumissions/{again.submission_id}"' in page and f'href="/soumissions/{first.submission_id}"' in page
+    assert "portail des adhérents" in page and "/soumissions.csv" not in page  # a duplicate has no row to export
+    assert again.submission_id not in client.get("/soumissions").text  # the submissions' list: rows only
+    other_day = client.get("/soumissions", params={"statut": "duplicate", "date": "2001-01-01"}).text
+    assert "Aucun doublon ne correspond." in other_day
+    told = client.get("/soumissions", params={"statut": "duplicate", "adherent": NUMERO}).text
+    assert "ne s&#39;y appliquent pas" in told or "ne s'y appliquent pas" in told

@@ -100,19 +100,36 @@ def add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
         row["powers"] = [p for p in ("ordonnateur", "validateur") if row.get(p)]
 
 
-def matching_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "") -> Select[Any]:
-    """(id, login_key) of the accounts whose login, name, first name or email starts with `q` (ignoring
-    case), of one téléservice and/or status; every account of those when `q` is empty."""
+# How found accounts may be sorted: by login (the default), name, téléservice, status; login breaks ties.
+# Each has an index that also holds the filters' columns (store.tables), so a deep page reads no rows.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "login": (),
+    "nom": (accounts.c.nom, accounts.c.prenom),
+    "teleservice": (accounts.c.teleservice,),
+    "statut": (accounts.c.status,),
+}
+
+
+def sort_keys(sort: str) -> tuple[Any, ...]:
+    """The columns `sort` orders by, login last (unique): what a page and the export order by."""
+    return (*SORTS.get(sort, ()), accounts.c.login_key)
+
+
+def matching_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "",
+                      sort: str = "login") -> Select[Any]:
+    """(id, k0, k1…: the keys of `sort`) of the accounts whose login, name, first name or email starts with
+    `q` (ignoring case), of one téléservice and/or status; every account of those when `q` is empty."""
     text = q.strip()
     lower = text.lower()
     exact = ctx.engine.dialect.name == "sqlite"  # binary collation: the range alone is the prefix
     wanted = [c for c in (accounts.c.teleservice == teleservice if teleservice else None,
                           accounts.c.status == status if status else None) if c is not None]
+    columns = (accounts.c.id, *(key.label(f"k{i}") for i, key in enumerate(sort_keys(sort))))
     if not text:
-        return select(accounts.c.id, accounts.c.login_key).where(*wanted)
-    # One indexed range per column, each carrying the sort key: the union is cut to the page before
+        return select(*columns).where(*wanted)
+    # One indexed range per column, each carrying the sort keys: the union is cut to the page before
     # any join, not the thousands a common name matches.
-    branches = [select(accounts.c.id, accounts.c.login_key).where(prefix(column, value, exact=exact), *wanted)
+    branches = [select(*columns).where(prefix(column, value, exact=exact), *wanted)
                 for column, value in ((accounts.c.login_key, login_key(text)),
                                       (func.lower(accounts.c.nom), lower), (func.lower(accounts.c.prenom), lower),
                                       (func.lower(accounts.c.email), lower))]
@@ -124,23 +141,24 @@ def found_columns() -> Select[Any]:
                   accounts.c.prenom, accounts.c.email, adherents.c.numero, adherents.c.raison_sociale)
 
 
-def search_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "",
+def search_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "", sort: str = "login",
                     page: int = 1) -> Page[AccountFound]:
     """Accounts whose login, name, first name or email starts with `q` (ignoring case), across companies,
-    of one téléservice and/or status, by login."""
+    of one téléservice and/or status, sorted by `sort`."""
     text = q.strip()
     if len(text) < SEARCH_MIN and not (teleservice or status):
         return Page([], 1, False, {"too_short": bool(text)})
     if len(text) < SEARCH_MIN:
         text = ""
     number = max(1, page)
-    every = matching_accounts(ctx, text, teleservice=teleservice, status=status)
-    matching = (every.order_by(literal_column("login_key"))
+    every = matching_accounts(ctx, text, teleservice=teleservice, status=status, sort=sort)
+    keys = sort_keys(sort)
+    matching = (every.order_by(*(literal_column(f"k{i}") for i in range(len(keys))))
                 .limit(PAGE_SIZE + 1).offset((number - 1) * PAGE_SIZE).subquery())
     query = (found_columns()
              .join(matching, matching.c.id == accounts.c.id)
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
-             .order_by(accounts.c.login_key))
+             .order_by(*keys))
     with UnitOfWork(ctx, read_only=True) as uow:
         rows = [cast(AccountFound, dict(r._mapping)) for r in uow.conn.execute(query)]
         if len(rows) <= PAGE_SIZE:  # the last page: the total is known without counting

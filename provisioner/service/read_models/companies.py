@@ -82,11 +82,20 @@ def _count_by(conn: Connection, column: Any) -> dict[int, int]:
     return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
 
 
-def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = None,
+# How the list of companies may be sorted: by number (the default), name, status, newest first; each an index.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "numero": (adherents.c.numero,),
+    "nom": (func.lower(adherents.c.raison_sociale), adherents.c.numero),
+    "statut": (adherents.c.status, adherents.c.numero),
+    "recent": (adherents.c.created_at.desc(), adherents.c.numero.desc()),
+}
+
+
+def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = None, sort: str = "numero",
                      page: int = 1) -> Page[AdherentFound]:
-    """Companies by number or name prefix (all when `q` is blank), by number."""
+    """Companies by number or name prefix (all when `q` is blank), sorted by `sort`."""
     query = select(adherents.c.numero, adherents.c.raison_sociale, adherents.c.status, adherents.c.created_at,
-                   adherents.c.locked_until).order_by(adherents.c.numero)
+                   adherents.c.locked_until).order_by(*SORTS.get(sort, SORTS["numero"]))
     text = q.strip()
     if text:
         exact = ctx.engine.dialect.name == "sqlite"
@@ -100,7 +109,7 @@ def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = N
     rows: list[AdherentFound] = [
         {"numero": r["numero"], "raison_sociale": r["raison_sociale"], "status": r["status"],
          "created_at": r["created_at"], "locked": lockout.is_locked(r["locked_until"], now)} for r in found.rows]
-    return Page(rows, found.number, found.has_next)
+    return Page(rows, found.number, found.has_next, total=found.total)
 
 
 def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:

@@ -18,26 +18,29 @@ from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording.labels import ACCOUNT_STATUS, label, teleservice_name
 
 TELESERVICE_KEYS = tuple(t.value for t in Teleservice)
+SORT_LABELS = {"login": "par login", "nom": "par nom", "teleservice": "par téléservice", "statut": "par statut"}
 
 
 def _filters(web: Web) -> dict[str, str]:
     return {"q": web.query("q"), "teleservice": web.choice("teleservice", TELESERVICE_KEYS),
-            "status": web.choice("statut", ACCOUNT_STATUSES)}
+            "status": web.choice("statut", ACCOUNT_STATUSES), "sort": web.choice("tri", accounts.SORTS) or "login"}
 
 
 @guarded("lecture")
 def account_search(web: Web) -> Response:
     chosen = _filters(web)
     found = accounts.search_accounts(web.ctx, chosen["q"], teleservice=chosen["teleservice"],
-                                     status=chosen["status"], page=page_number(web.request))
+                                     status=chosen["status"], sort=chosen["sort"], page=page_number(web.request))
     return web.render("comptes.html", found=found, q=chosen["q"], search_min=SEARCH_MIN,
                       teleservice=chosen["teleservice"], statut=chosen["status"], teleservices=TELESERVICE_KEYS,
-                      statuses=ACCOUNT_STATUSES)
+                      statuses=ACCOUNT_STATUSES, sorts=SORT_LABELS,
+                      tri="" if chosen["sort"] == "login" else chosen["sort"])
 
 
 @guarded("lecture")
 def account_export(web: Web) -> Response:
-    """Every account the page's filters keep (every account without any), by login."""
+    """Every account the page's filters keep (every account without any), by login (a keyset needs a key
+    without blanks: a name may be empty)."""
     chosen = _filters(web)
     q = chosen["q"] if len(chosen["q"]) >= SEARCH_MIN else ""
     matching = accounts.matching_accounts(web.ctx, q, teleservice=chosen["teleservice"],

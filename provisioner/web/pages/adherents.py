@@ -18,6 +18,8 @@ from provisioner.wording.labels import SKIP_REASON, label
 from provisioner.wording.phrases import DELEGATE_TOLD_NEXT_ROUND
 
 NUMERO = re.compile(r"[0-9]{4,10}")
+SORT_LABELS = {"numero": "par numéro", "nom": "par raison sociale", "statut": "par statut",
+               "recent": "les plus récents d'abord"}
 # The workbook's own labels for what the company and its delegate filled in (never the password rows).
 
 
@@ -32,9 +34,11 @@ def _numero(web: Web) -> str:
 def adherent_list(web: Web) -> Response:
     q = web.query("q")
     status = web.choice("statut", ADHERENT_STATUSES)
-    found = company_reads.search_adherents(web.ctx, q=q, status=status or None, page=page_number(web.request))
-    return web.render("adherents.html", found=found, filters={"q": q, "statut": status},
-                      statuses=ADHERENT_STATUSES)
+    sort = web.choice("tri", company_reads.SORTS) or "numero"
+    found = company_reads.search_adherents(web.ctx, q=q, status=status or None, sort=sort,
+                                           page=page_number(web.request))
+    return web.render("adherents.html", found=found, statuses=ADHERENT_STATUSES, sorts=SORT_LABELS,
+                      filters={"q": q, "statut": status, "tri": "" if sort == "numero" else sort})
 
 
 @guarded("lecture")

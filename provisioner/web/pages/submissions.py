@@ -8,7 +8,6 @@ changes touched the accounts shows them on the page, and nothing is changed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +18,7 @@ from starlette.routing import Route
 from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_FORM
 from provisioner.service import revert as reverting
 from provisioner.service.read_models import change_sets as changes
+from provisioner.service.read_models.duplicates import duplicate_report, list_duplicates
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.submissions import (
@@ -34,7 +34,7 @@ from provisioner.store.tables import submissions as submissions_table
 from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import dates
-from provisioner.wording.labels import REQUEST_TYPE, SUBMISSION_BADGE, label
+from provisioner.wording.labels import DOOR, REQUEST_TYPE, SUBMISSION_BADGE, label
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # What a submission's folder may hold, and how each is offered (never a path taken from the request).
@@ -46,6 +46,7 @@ FILES = {
 }
 
 
+DUPLICATE = "duplicate"  # a status the list filters on, though a duplicate has no row (read_models.duplicates)
 SORT_LABELS = {"recent": "les plus récentes d'abord", "ancien": "les plus anciennes d'abord",
                "adherent": "par adhérent", "statut": "par statut"}
 
@@ -57,6 +58,8 @@ def _filters(web: Web) -> dict[str, Any]:
 
 @guarded("lecture")
 def submission_list(web: Web) -> Response:
+    if web.query("statut", 16) == DUPLICATE:
+        return _duplicate_list(web)
     chosen = _filters(web)
     sort = web.choice("tri", SORTS) or "recent"
     after = Cursor.parse(web.query("apres", 80))
@@ -64,8 +67,19 @@ def submission_list(web: Web) -> Response:
     day = chosen["day"]
     filters = {"adherent": chosen["adherent"], "statut": chosen["status"], "date": day.isoformat() if day else "",
                "lot": chosen["batch"], "tri": "" if sort == "recent" else sort}
-    return web.render("soumissions.html", found=found, statuses=SUBMISSION_STATUSES, filters=filters,
+    return web.render("soumissions.html", found=found, statuses=(*SUBMISSION_STATUSES, DUPLICATE), filters=filters,
                       sorts=SORT_LABELS)
+
+
+def _duplicate_list(web: Web) -> Response:
+    """Files received again: the company, the batch and the sort apply to submissions only (a duplicate's
+    company is in its report, not in the store), so the page says so rather than ignore them silently."""
+    day = web.day("date")
+    found = list_duplicates(web.ctx, day=day, page=page_number(web.request))
+    ignored = bool(web.query("adherent", 10) or web.query("lot", 64) or web.query("tri", 16))
+    filters = {"statut": DUPLICATE, "date": day.isoformat() if day else "", "adherent": "", "lot": "", "tri": ""}
+    return web.render("soumissions_doublons.html", found=found, statuses=(*SUBMISSION_STATUSES, DUPLICATE),
+                      filters=filters, sorts=SORT_LABELS, ignored=ignored, doors=DOOR)
 
 
 @guarded("lecture")
@@ -122,12 +136,8 @@ def submission_page(web: Web) -> Response:
 def _duplicate_report(web: Web) -> dict[str, Any] | None:
     """A duplicate has no row of its own (its file's SHA-256 is the original's): its report in the outbox
     says which submission it repeats."""
-    path = web.ctx.outbox / _submission_id(web) / "rapport.json"
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(report, dict) or report.get("status") != "duplicate":
+    report = duplicate_report(web.ctx.outbox, _submission_id(web))
+    if report is None:
         return None
     original = report.get("duplicate_of")
     return report if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None

@@ -38,9 +38,31 @@ def upgrade() -> None:
     op.create_index("ix_submissions_received_at_id", "submissions", ["received_at", "id"])
     op.create_index("ix_accounts_status_login_key_id", "accounts", ["status", "login_key", "id"])
     op.create_index("ix_accounts_teleservice_login_key_id", "accounts", ["teleservice", "login_key", "id"])
+    op.create_index("ix_adherents_status_numero", "adherents", ["status", "numero"])
+    op.create_index("ix_adherents_created_at_numero", "adherents", ["created_at", "numero"])
+    op.create_index("ix_accounts_status_nom_prenom_login_key_id_teleservice", "accounts",
+                    ["status", "nom", "prenom", "login_key", "id", "teleservice"])
+    op.create_index("ix_accounts_teleservice_nom_prenom_login_key_id_status", "accounts",
+                    ["teleservice", "nom", "prenom", "login_key", "id", "status"])
+    op.create_index("ix_adherents_lower_raison_sociale_numero", "adherents",
+                    [sa.text("lower(raison_sociale)"), "numero"])
+    op.create_index("ix_adherents_status_lower_raison_sociale_numero", "adherents",
+                    ["status", sa.text("lower(raison_sociale)"), "numero"])
+    op.create_index("ix_accounts_status_teleservice_login_key_id", "accounts",
+                    ["status", "teleservice", "login_key", "id"])
+    op.create_index("ix_accounts_teleservice_status_login_key_id", "accounts",
+                    ["teleservice", "status", "login_key", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_accounts_teleservice_status_login_key_id", "accounts")
+    op.drop_index("ix_accounts_status_teleservice_login_key_id", "accounts")
+    op.drop_index("ix_adherents_status_lower_raison_sociale_numero", "adherents")
+    op.drop_index("ix_adherents_lower_raison_sociale_numero", "adherents")
+    op.drop_index("ix_accounts_teleservice_nom_prenom_login_key_id_status", "accounts")
+    op.drop_index("ix_accounts_status_nom_prenom_login_key_id_teleservice", "accounts")
+    op.drop_index("ix_adherents_created_at_numero", "adherents")
+    op.drop_index("ix_adherents_status_numero", "adherents")
     op.drop_index("ix_accounts_teleservice_login_key_id", "accounts")
     op.drop_index("ix_accounts_status_login_key_id", "accounts")
     op.drop_index("ix_submissions_received_at_id", "submissions")
