@@ -98,10 +98,16 @@ def naive_read(path: Path) -> None:
 
 
 def in_process_check(path: Path, repeat: int) -> dict[str, float]:
-    """check_file in this process; its reading runs in a warm reader child, so wall time is the figure."""
+    """check_file in this process; its reading runs in a warm reader child, whose CPU is added apart."""
     from provisioner.workbook.checker import check_file
+    from provisioner.workbook.isolation import readers
 
-    return in_process(lambda: check_file(path), repeat)
+    measured = in_process(lambda: check_file(path), repeat)
+    before = readers().cpu_seconds()
+    for _ in range(repeat):
+        check_file(path)
+    measured["reader_cpu"] = (readers().cpu_seconds() - before) / repeat  # clock ticks: a mean, not a median
+    return measured
 
 
 # --- Apply against the hash floor -------------------------------------------------
@@ -281,8 +287,8 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> str:
              f"  check process / naive read             {r['check_big']['wall'] / r['naive']['wall']:8.2f} wall"
              f"        {r['check_big']['cpu'] / r['naive']['cpu']:8.2f} CPU    (goal ≤ 0.75)",
              f"20-user check_file in a running process  {r['check_20']['wall'] * 1000:8.1f} ms wall "
-             f"{r['check_20']['cpu'] * 1000:7.1f} ms CPU of this process (reading is in the reader child; "
-             "goal < 50 ms)"]
+             f"{r['check_20']['cpu'] * 1000:7.1f} ms CPU + {r['check_20']['reader_cpu'] * 1000:.1f} ms CPU of "
+             "the reader child (goal < 50 ms)"]
     if "apply" in r:
         a = r["apply"]
         ratios = ", ".join(f"{x['ratio']:.2f}" for x in a["runs"])
