@@ -98,10 +98,16 @@ def naive_read(path: Path) -> None:
 
 
 def in_process_check(path: Path, repeat: int) -> dict[str, float]:
-    """check_file in this process; its reading runs in a warm reader child, so wall time is the figure."""
+    """check_file in this process; its reading runs in a warm reader child, whose CPU is added apart."""
     from provisioner.workbook.checker import check_file
+    from provisioner.workbook.isolation import readers
 
-    return in_process(lambda: check_file(path), repeat)
+    measured = in_process(lambda: check_file(path), repeat)
+    before = readers().cpu_seconds()
+    for _ in range(repeat):
+        check_file(path)
+    measured["reader_cpu"] = (readers().cpu_seconds() - before) / repeat  # clock ticks: a mean, not a median
+    return measured
 
 
 # --- Apply against the hash floor -------------------------------------------------
@@ -138,61 +144,6 @@ def apply_runs(users: int, runs: int, profile: bool) -> dict[str, Any]:
     return {"runs": results, "ratio_median": ratio,
             "service_cpu_s_median": statistics.median(r["service_cpu_s"] for r in results),
             "profile": profiled}
-
-
-def service_cpu(workbooks: int) -> dict[str, Any]:
-    """CPU per typical workbook (an Abonnement of 10 users) beyond hashing, and where it goes.
-
-    `process_file` on each in turn, in this process: its CPU (time.process_time; the hashes
-    run in the pool's processes and are not in it) and the reader children's, per workbook,
-    then a cProfile of the same work summed by library (or by provisioner package).
-    """
-    from serve_bench import build_inbox
-
-    from provisioner.config import Settings
-    from provisioner.service.context import open_context
-    from provisioner.service.pipeline import process_file
-    from provisioner.workbook.isolation import readers
-
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp)
-        build_inbox(base / "inbox", workbooks * 2, 10)
-        books = sorted((base / "inbox").iterdir())
-        settings = Settings(inbox=base / "inbox", outbox=base / "outbox", archive=base / "archive",
-                            quarantine=base / "quarantine", var_dir=base / "var")
-        with open_context(settings) as ctx:
-            process_file(ctx, books.pop())  # warm-up: imports, caches, the pools
-            cpu, reader = time.process_time(), readers().cpu_seconds()
-            for book in books[:workbooks - 1]:
-                assert process_file(ctx, book).status == "accepted"
-            cpu, reader = time.process_time() - cpu, readers().cpu_seconds() - reader
-            profiler = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
-            profiler.enable()
-            for book in books[workbooks - 1:]:
-                process_file(ctx, book)
-            profiler.disable()
-    n = workbooks - 1
-    return {"service_cpu_ms": cpu / n * 1000, "reader_cpu_ms": reader / n * 1000,
-            "by_library": by_library(profiler, len(books[workbooks - 1:])), "profile": stats(profiler, 30)}
-
-
-def by_library(profiler: cProfile.Profile, workbooks: int) -> list[tuple[str, float]]:
-    """Own CPU time (ms a workbook) summed by library, or by provisioner package, largest first."""
-    totals: dict[str, float] = {}
-    for (filename, _line, name), (_cc, _nc, own, _cum, _callers) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
-        if "acquire" in name:
-            continue  # waiting for the hash pool or the reader child
-        parts = Path(filename).parts
-        if "site-packages" in parts:
-            where = parts[parts.index("site-packages") + 1]
-        elif "provisioner" in parts:
-            where = "/".join(parts[parts.index("provisioner"):][:2])
-        elif filename.startswith("<") or filename == "~":
-            where = "builtins (C)"
-        else:
-            where = "stdlib"
-        totals[where] = totals.get(where, 0.0) + own / workbooks * 1000
-    return sorted(totals.items(), key=lambda item: -item[1])
 
 
 def stats(profiler: cProfile.Profile, top: int) -> str:
@@ -243,6 +194,8 @@ def main() -> None:
     if args.apply_runs:
         r["apply"] = apply_runs(args.apply_users, args.apply_runs, args.profile)
     if args.service_workbooks:
+        from service_cpu import service_cpu
+
         r["service"] = service_cpu(args.service_workbooks)
     r["load_average_end"] = os.getloadavg()
     (OUT / "speed.json").write_text(json.dumps({k: v for k, v in r.items()}, indent=2) + "\n")
@@ -281,8 +234,8 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> str:
              f"  check process / naive read             {r['check_big']['wall'] / r['naive']['wall']:8.2f} wall"
              f"        {r['check_big']['cpu'] / r['naive']['cpu']:8.2f} CPU    (goal ≤ 0.75)",
              f"20-user check_file in a running process  {r['check_20']['wall'] * 1000:8.1f} ms wall "
-             f"{r['check_20']['cpu'] * 1000:7.1f} ms CPU of this process (reading is in the reader child; "
-             "goal < 50 ms)"]
+             f"{r['check_20']['cpu'] * 1000:7.1f} ms CPU + {r['check_20']['reader_cpu'] * 1000:.1f} ms CPU of "
+             "the reader child (goal < 50 ms)"]
     if "apply" in r:
         a = r["apply"]
         ratios = ", ".join(f"{x['ratio']:.2f}" for x in a["runs"])
