@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from provisioner.config import Settings  # noqa: E402
 from provisioner.security.hashing import Hasher, hash_secret  # noqa: E402
-from provisioner.service import subscriptions  # noqa: E402
+from provisioner.service.agence import subscriptions  # noqa: E402
 from provisioner.service.context import ServiceContext  # noqa: E402
-from provisioner.service.pipeline import process_file  # noqa: E402
+from provisioner.service.submission.pipeline import process_file  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
 from tests.factory import ADMIN_PASSWORD, adherent, make_workbook, user  # noqa: E402
 

@@ -42,7 +42,7 @@ from provisioner.config import Settings  # noqa: E402
 from provisioner.portal.app import create_portal_app  # noqa: E402
 from provisioner.security.hashing import Hasher  # noqa: E402
 from provisioner.service.context import ServiceContext  # noqa: E402
-from provisioner.service.rounds import Service  # noqa: E402
+from provisioner.service.intake.rounds import Service  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
 from provisioner.workbook.checker import check_file  # noqa: E402
 from provisioner.workbook.reader import read_isolated  # noqa: E402

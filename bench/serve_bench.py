@@ -95,8 +95,8 @@ def main() -> None:
 
     from provisioner.config import Settings
     from provisioner.service.context import open_context
-    from provisioner.service.inbox import MIN_AGE_SECONDS
-    from provisioner.service.rounds import Service
+    from provisioner.service.intake.inbox import MIN_AGE_SECONDS
+    from provisioner.service.intake.rounds import Service
 
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:

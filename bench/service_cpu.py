@@ -23,7 +23,7 @@ def service_cpu(workbooks: int) -> dict[str, Any]:
 
     from provisioner.config import Settings
     from provisioner.service.context import open_context
-    from provisioner.service.pipeline import process_file
+    from provisioner.service.submission.pipeline import process_file
     from provisioner.workbook.isolation import readers
 
     with tempfile.TemporaryDirectory() as tmp:

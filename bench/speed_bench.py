@@ -116,7 +116,7 @@ def in_process_check(path: Path, repeat: int) -> dict[str, float]:
 def apply_runs(users: int, runs: int, profile: bool) -> dict[str, Any]:
     from apply_bench import build_update, one_hash_seconds, subscribed_context
 
-    from provisioner.service.pipeline import process_file
+    from provisioner.service.submission.pipeline import process_file
 
     cores = os.cpu_count() or 1
     results = []

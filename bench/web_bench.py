@@ -38,7 +38,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from provisioner.config import Settings  # noqa: E402
 from provisioner.security.hashing import Hasher, hash_secret  # noqa: E402
-from provisioner.service import operators  # noqa: E402
+from provisioner.service.agence import operators  # noqa: E402
 from provisioner.service.context import ServiceContext  # noqa: E402
 from provisioner.store.db import make_engine, upgrade  # noqa: E402
 from provisioner.store.submissions import error_code_rows  # noqa: E402

@@ -63,7 +63,7 @@ class Settings:
     quarantine_days: float = 30.0  # quarantined files (encrypted) are purged after this
     reader_memory_mb: int = 1024  # address space a reader child may add to its imports
     reader_seconds: float = 60.0  # time a reader child may take on one file
-    # The IMAP door (service/imap_door.py): no host, no email intake.
+    # The IMAP door (service/mailbox/imap_door.py): no host, no email intake.
     imap_host: str = ""
     imap_port: int = 0  # 0: 993 with implicit TLS, else 143
     imap_user: str = ""

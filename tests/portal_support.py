@@ -22,7 +22,7 @@ from provisioner.config import Settings
 from provisioner.portal.app import create_portal_app
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
-from provisioner.service.intake import drop_folder
+from provisioner.service.intake.drop import drop_folder
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import portal_tokens, utcnow
 from tests.factory import QA, delegue, make_workbook, user

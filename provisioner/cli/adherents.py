@@ -67,7 +67,7 @@ def adherents_activate(numero: str, as_json: bool) -> None:
     Example:
         provisioner adherents activate 123456
     """
-    from provisioner.service import subscriptions
+    from provisioner.service.agence import subscriptions
 
     with agence() as ctx:
         result = subscriptions.activate(ctx, numero)
@@ -93,7 +93,7 @@ def adherents_unlock(numero: str) -> None:
     Example:
         provisioner adherents unlock 123456
     """
-    from provisioner.service import companies
+    from provisioner.service.agence import companies
 
     with agence() as ctx:
         result = companies.unlock(ctx, numero)
@@ -112,7 +112,7 @@ def adherents_reset_password(numero: str) -> None:
     Example:
         provisioner adherents reset-password 123456
     """
-    from provisioner.service import companies
+    from provisioner.service.agence import companies
 
     with agence() as ctx:
         result = companies.reset_admin_password(ctx, numero)

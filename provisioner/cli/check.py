@@ -12,7 +12,7 @@ from provisioner.cli.app import cli
 from provisioner.domain.findings import Finding
 from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, SubmissionStatus
 from provisioner.reports.report_json import SCHEMA
-from provisioner.service.names import display_name, openable
+from provisioner.service.intake.names import display_name, openable
 from provisioner.wording.phrases import nombre
 from provisioner.workbook.checker import CheckResult, check_file, log_safely
 
@@ -38,7 +38,7 @@ def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
         provisioner check bordereau.xlsx --annotate bordereau-annote.xlsx
         provisioner check lot.zip
     """
-    from provisioner.service.batch_members import is_batch
+    from provisioner.service.intake.batch_members import is_batch
 
     if is_batch(file, file.name):
         _check_batch(file, as_json=as_json, annotate=annotate)
@@ -63,7 +63,7 @@ def check_command(file: Path, as_json: bool, annotate: Path | None) -> None:
 
 def _check_batch(file: Path, *, as_json: bool, annotate: Path | None) -> None:
     from provisioner.cli.check_batch import check_members
-    from provisioner.service.batch_members import BatchRefused
+    from provisioner.service.intake.batch_members import BatchRefused
 
     if annotate is not None:
         raise click.UsageError("--annotate s'applique à un classeur seul : pour un lot .zip, vérifiez "

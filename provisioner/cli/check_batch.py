@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.service.batch_members import BatchRefused, extract, members
+from provisioner.service.intake.batch_members import BatchRefused, extract, members
 from provisioner.workbook.checker import CheckResult, check_file
 from provisioner.workbook.reader import DEFAULT_MAX_BYTES
 

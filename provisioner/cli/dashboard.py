@@ -22,7 +22,7 @@ def dashboard_command() -> None:
     Example:
         provisioner dashboard && xdg-open outbox/index.html
     """
-    from provisioner.service.dashboard_page import dashboard_path, write_dashboard
+    from provisioner.service.agence.dashboard_page import dashboard_path, write_dashboard
 
     with open_or_exit() as ctx:
         try:

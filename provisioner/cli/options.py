@@ -23,7 +23,7 @@ NUMERO = re.compile(r"[0-9]{4,10}")
 @contextmanager
 def agence() -> Iterator[ServiceContext]:
     """The service context; an operator's mistake (unknown number…) becomes a one-line error, exit 1."""
-    from provisioner.service.operator_commands import AgenceError
+    from provisioner.service.agence.operator_commands import AgenceError
 
     with open_or_exit() as ctx:
         try:

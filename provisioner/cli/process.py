@@ -11,10 +11,10 @@ import click
 
 from provisioner.cli.app import cli, open_or_exit
 from provisioner.domain.vocabulary import SubmissionStatus
-from provisioner.service.names import display_name
+from provisioner.service.intake.names import display_name
 
 if TYPE_CHECKING:
-    from provisioner.service.file_in_hand import Handled
+    from provisioner.service.intake.file_in_hand import Handled
 
 EXIT_REJECTED = 1
 EXIT_REPORT_PENDING = 3
@@ -58,8 +58,8 @@ def process(files: tuple[Path, ...], as_json: bool) -> None:
         provisioner process bordereau-123456.xlsx lot-fiduciaire.zip
         provisioner process courriel-transfere.eml
     """
-    from provisioner.service.dashboard_page import write_dashboard
-    from provisioner.service.rounds import Service
+    from provisioner.service.agence.dashboard_page import write_dashboard
+    from provisioner.service.intake.rounds import Service
 
     codes = []
     with open_or_exit() as ctx, Service(ctx, show_progress=False, record_health=False) as service:
@@ -132,7 +132,7 @@ def _say(path: Path, handled: Handled, as_json: bool) -> None:
 
 
 def _say_batch(name: str, handled: Handled, as_json: bool) -> None:
-    from provisioner.service import batch_summary
+    from provisioner.service.intake import batch_summary
 
     result = handled.batch
     assert result is not None

@@ -51,7 +51,7 @@ def requests_list(show_all: bool, as_json: bool) -> None:
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
     if kind == RequestKind.MASS_DISABLE:
-        from provisioner.service.request_summary import request_summary
+        from provisioner.service.agence.request_summary import request_summary
 
         logins = ", ".join(str(c["login"]) for c in payload.get("changes", [])
                            if c.get("action") == ChangeAction.DISABLE)
@@ -72,7 +72,7 @@ def requests_approve(request_id: int) -> None:
     Example:
         provisioner requests approve 12
     """
-    from provisioner.service import decisions
+    from provisioner.service.agence import decisions
 
     with agence() as ctx:
         decision = decisions.approve_request(ctx, request_id)
@@ -95,7 +95,7 @@ def requests_reject(request_id: int, reason: str | None) -> None:
     Example:
         provisioner requests reject 12 --reason "Lettre non signée"
     """
-    from provisioner.service import decisions
+    from provisioner.service.agence import decisions
 
     with agence() as ctx:
         decision = decisions.reject_request(ctx, request_id, reason=reason)

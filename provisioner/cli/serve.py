@@ -33,9 +33,9 @@ def serve(once: bool) -> None:
         PROVISIONER_INBOX=/srv/cimr/inbox provisioner serve
     """
     from provisioner.portal.server import portal_beside
-    from provisioner.service.dashboard_page import write_dashboard
-    from provisioner.service.probes import open_when_reachable
-    from provisioner.service.rounds import Service
+    from provisioner.service.agence.dashboard_page import write_dashboard
+    from provisioner.service.intake.probes import open_when_reachable
+    from provisioner.service.intake.rounds import Service
     from provisioner.store.db import StoreUnavailable
     from provisioner.web.server import WebUnavailable, running_beside
 

@@ -31,10 +31,10 @@ def status_command(as_json: bool) -> None:
         provisioner status --json
     """
     from provisioner.cli.app import settings_or_exit
-    from provisioner.service import faults
     from provisioner.service.context import open_context
-    from provisioner.service.health import read_health
-    from provisioner.service.health_view import assess
+    from provisioner.service.intake import faults
+    from provisioner.service.intake.health import read_health
+    from provisioner.service.intake.health_view import assess
     from provisioner.service.read_models.status import status
     from provisioner.store.db import StoreUnavailable
     from provisioner.store.tables import utcnow

@@ -149,7 +149,7 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
     Example:
         provisioner submissions revert S20261201T093000-1a2b3c4d --reason "Fichier de l'an dernier"
     """
-    from provisioner.service.revert import LaterChanges, revert
+    from provisioner.service.agence.revert import LaterChanges, revert
 
     with agence() as ctx:
         try:
@@ -190,7 +190,7 @@ def accounts_history(login: str, as_json: bool) -> None:
     Example:
         provisioner accounts history sara.ca
     """
-    from provisioner.service.history import UnknownLogin, account_history
+    from provisioner.service.agence.history import UnknownLogin, account_history
 
     with agence() as ctx:
         try:

@@ -58,7 +58,7 @@ def template_command(output: Path | None, numero: str | None) -> None:
 
 
 def _write_prefilled(numero: str, output: Path) -> None:
-    from provisioner.service.prefill import UnknownAdherent, write_prefilled
+    from provisioner.service.agence.prefill import UnknownAdherent, write_prefilled
 
     with open_or_exit() as ctx:
         try:

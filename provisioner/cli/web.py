@@ -68,7 +68,7 @@ def operators_add(login: str, role: str, password_stdin: bool) -> None:
         provisioner operators add amina --role admin
         printf '%s\\n' "$PASSWORD" | provisioner operators add said --role lecture --password-stdin
     """
-    from provisioner.service import operators
+    from provisioner.service.agence import operators
 
     password = _password(password_stdin)
     with agence() as ctx:
@@ -85,7 +85,7 @@ def operators_list(as_json: bool) -> None:
     Example:
         provisioner operators list --json
     """
-    from provisioner.service import operators
+    from provisioner.service.agence import operators
 
     with agence() as ctx:
         found = operators.list_operators(ctx)
@@ -106,7 +106,7 @@ def operators_disable(login: str) -> None:
     Example:
         provisioner operators disable said
     """
-    from provisioner.service import operators
+    from provisioner.service.agence import operators
 
     with agence() as ctx:
         operators.disable_operator(ctx, login)
@@ -122,7 +122,7 @@ def operators_enable(login: str) -> None:
     Example:
         provisioner operators enable said
     """
-    from provisioner.service import operators
+    from provisioner.service.agence import operators
 
     with agence() as ctx:
         operators.enable_operator(ctx, login)
@@ -139,7 +139,7 @@ def operators_role(login: str, role: str) -> None:
     Example:
         provisioner operators role said validation
     """
-    from provisioner.service import operators
+    from provisioner.service.agence import operators
 
     with agence() as ctx:
         operators.change_role(ctx, login, role)
@@ -156,7 +156,7 @@ def operators_reset_password(login: str, password_stdin: bool) -> None:
     Example:
         provisioner operators reset-password said
     """
-    from provisioner.service import operators
+    from provisioner.service.agence import operators
 
     password = _password(password_stdin)
     with agence() as ctx:

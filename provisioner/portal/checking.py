@@ -24,7 +24,7 @@ from provisioner.portal import guard
 from provisioner.portal.intake_form import uploaded
 from provisioner.security.secret_key import current
 from provisioner.service.context import ServiceContext
-from provisioner.service.names import display_name
+from provisioner.service.intake.names import display_name
 from provisioner.store import portal as store
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.secret_scrub import Scrubber, secret_values

@@ -23,8 +23,8 @@ from starlette.responses import Response
 
 from provisioner.portal import guard
 from provisioner.portal.intake_form import HOUR
+from provisioner.service.agence.prefill_mail import email_prefilled
 from provisioner.service.context import ServiceContext
-from provisioner.service.prefill_mail import email_prefilled
 from provisioner.store.portal import take_hit
 
 log = logging.getLogger(__name__)

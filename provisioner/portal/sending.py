@@ -1,7 +1,7 @@
 """`POST /envoyer` and `GET /suivi/{jeton}`: a workbook handed to the shared intake, then followed.
 
 The upload goes to the same intake as the inbox and the mailbox
-(service/intake.py: same pipeline, same exactly-once, same outputs) with the
+(service/intake/drop.py: same pipeline, same exactly-once, same outputs) with the
 portal's origin, whose reference is the SHA-256 of a new jeton: the jeton is
 in the browser's address only. The jeton's row is written before the
 deposit and removed if the deposit fails, so a 503 leaves neither a file
@@ -26,7 +26,7 @@ from provisioner.portal import guard
 from provisioner.portal.checking import COPY_NAME, gone, xlsx_response
 from provisioner.portal.intake_form import uploaded
 from provisioner.service.context import ServiceContext
-from provisioner.service.intake import Origin, deposit
+from provisioner.service.intake.drop import Origin, deposit
 from provisioner.service.read_models.followed import Followed, batch_finished, followed
 from provisioner.store import portal as store
 

@@ -29,8 +29,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provisioner.config import Settings
-from provisioner.service import faults
-from provisioner.service.health import PART_LABELS
+from provisioner.service.intake import faults
+from provisioner.service.intake.health import PART_LABELS
 
 log = logging.getLogger(__name__)
 

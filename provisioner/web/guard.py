@@ -23,13 +23,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from provisioner.service.agence.mail_retry import UnknownMail
+from provisioner.service.agence.operator_commands import AgenceError, UnknownAdherent, UnknownRequest
+from provisioner.service.agence.operators import Operator, UnknownOperator
+from provisioner.service.agence.revert import UnknownChangeSet
 from provisioner.service.context import ServiceContext
-from provisioner.service.mail_retry import UnknownMail
-from provisioner.service.operator_commands import AgenceError, UnknownAdherent, UnknownRequest
-from provisioner.service.operators import Operator, UnknownOperator
 from provisioner.service.read_models.change_sets import UnknownRevert
 from provisioner.service.read_models.errors import UnknownAccount, UnknownSubmission
-from provisioner.service.revert import UnknownChangeSet
 from provisioner.web import sessions
 from provisioner.web.render import page
 

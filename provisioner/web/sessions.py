@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from provisioner.config import Settings
-from provisioner.service.operators import Operator
+from provisioner.service.agence.operators import Operator
 from provisioner.store.db import reader
 from provisioner.store.operators import Sessions
 

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from provisioner.domain.vocabulary import teleservice_of
-from provisioner.service.operator_commands import ACTOR
-from provisioner.service.operators import SIGN_IN_ACTOR
+from provisioner.service.agence.operator_commands import ACTOR
+from provisioner.service.agence.operators import SIGN_IN_ACTOR
 from provisioner.wording.labels import teleservice_name
 from provisioner.workbook import layout
 

@@ -25,7 +25,7 @@ from defusedxml.common import DefusedXmlException
 from provisioner.workbook.sheet_extent import MAX_FILLED_CELLS, SheetFacts, check_extents, sheet_facts
 from provisioner.workbook.unsafe_file import SAVE_AS_XLSX, too_large, unreadable, wrong_type
 
-# The zip caps, one set for a workbook and for a fiduciary's batch of workbooks (service/batch.py).
+# The zip caps, one set for a workbook and for a fiduciary's batch of workbooks (service/intake/batch.py).
 MAX_ENTRIES = 200
 MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200  # per entry; real sheets compress 5-30x, bombs 1000x

@@ -75,9 +75,9 @@ def die_at_nth_call():
         os._exit(137)
 
 import provisioner.reports.files as files
-import provisioner.service.apply as apply
-import provisioner.service.outputs as outputs
-import provisioner.service.pipeline as pipeline
+import provisioner.service.submission.apply as apply
+import provisioner.service.submission.outputs as outputs
+import provisioner.service.submission.pipeline as pipeline
 
 if point == "after_hashing":  # the slow hashing is done, the write transaction not begun
     real_hash = pipeline.hash_plan
@@ -165,8 +165,8 @@ def settings_for(root: Path, url: str) -> Settings:
 
 def seed(root: Path, url: str, books: Path) -> None:
     """An active company 123456 with three accounts, set up in-process as a real Abonnement + validation."""
-    from provisioner.service import subscriptions
-    from provisioner.service.pipeline import process_file
+    from provisioner.service.agence import subscriptions
+    from provisioner.service.submission.pipeline import process_file
 
     books.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
@@ -437,8 +437,8 @@ def big_seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cheap = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1, type=argon2.Type.ID)
     real, hashing._hasher = hashing._hasher, cheap
     try:
-        from provisioner.service import subscriptions
-        from provisioner.service.pipeline import process_file
+        from provisioner.service.agence import subscriptions
+        from provisioner.service.submission.pipeline import process_file
 
         url = f"sqlite:///{(root / 'var' / 'provisioner.db').as_posix()}"
         engine = make_engine(url)

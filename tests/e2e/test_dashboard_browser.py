@@ -37,11 +37,11 @@ from provisioner.cli.app import cli
 from provisioner.config import Settings
 from provisioner.reports.dashboard import OVERDUE_TEXT
 from provisioner.security.hashing import Hasher
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
+from provisioner.service.agence.dashboard_page import write_dashboard
 from provisioner.service.context import ServiceContext
-from provisioner.service.dashboard_page import write_dashboard
-from provisioner.service.pipeline import process_file
-from provisioner.service.submission import Outcome
+from provisioner.service.submission.pipeline import process_file
+from provisioner.service.submission.values import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import adherents, mail_queue
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user

@@ -283,7 +283,7 @@ def test_a_service_started_before_its_database_waits_for_it(
 def in_process(root: Path) -> Iterator[Any]:
     from provisioner.config import load_settings
     from provisioner.service.context import open_context
-    from provisioner.service.rounds import Service
+    from provisioner.service.intake.rounds import Service
 
     ctx = open_context(load_settings(service_env(root, PROVISIONER_POLL_SECONDS=POLL), Path("/nonexistent")))
     with ctx, Service(ctx, show_progress=False) as running:
@@ -292,7 +292,7 @@ def in_process(root: Path) -> Iterator[Any]:
 
 def test_a_database_error_with_a_file_in_hand_leaves_it_claimed_and_it_is_applied_once_later(
         root: Path, in_process: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    import provisioner.service.pipeline as pipeline
+    import provisioner.service.submission.pipeline as pipeline
 
     real, calls = pipeline.process_file, []
 
@@ -320,7 +320,7 @@ def test_a_database_error_with_a_file_in_hand_leaves_it_claimed_and_it_is_applie
 
 def test_a_file_in_hand_during_too_many_deaths_is_rejected_unread_with_its_report(
         root: Path, in_process: Any) -> None:
-    from provisioner.service.file_in_hand import MAX_INTERRUPTIONS
+    from provisioner.service.intake.file_in_hand import MAX_INTERRUPTIONS
 
     drop(abonnement(root / "staging" / "boucle.xlsx", "870001"), root / "inbox")
     work = in_process.workspace.claim(in_process.ctx, root / "inbox" / "boucle.xlsx")

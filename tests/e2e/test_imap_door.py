@@ -22,12 +22,13 @@ from sqlalchemy import select
 from provisioner.config import Settings
 from provisioner.domain.vocabulary import Door
 from provisioner.security.hashing import Hasher
-from provisioner.service import faults, mail_round
 from provisioner.service.context import ServiceContext
-from provisioner.service.health import read_health
-from provisioner.service.rounds import Service
-from provisioner.store import repository
+from provisioner.service.intake import faults
+from provisioner.service.intake.health import read_health
+from provisioner.service.intake.rounds import Service
+from provisioner.service.mailbox import mail_round
 from provisioner.store.db import make_engine, upgrade
+from provisioner.store.submissions import Submissions
 from provisioner.store.tables import mail_receipts, submissions
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook
 from tests.imap_server import ImapServer
@@ -109,7 +110,7 @@ def test_an_accepted_workbook_gets_its_reply_in_the_thread_and_the_mail_moves_to
     assert any(m["To"] == "hind.berrada@albaraka.ma" for m in smtp.handler.parsed())
     assert imap.uids("INBOX") == [] and len(imap.uids(PROCESSED)) == 1
     with service.ctx.engine.connect() as conn:
-        ids = repository.submissions_by_origin(conn, Door.IMAP, f"INBOX/{_validity(service)}/{uid}")
+        ids = Submissions(conn).by_origin(Door.IMAP, f"INBOX/{_validity(service)}/{uid}")
         assert len(ids) == 1
     for message in smtp.handler.parsed():
         assert ADMIN_PASSWORD.encode() not in _everything(message)
@@ -148,7 +149,7 @@ def test_a_fiduciarys_zip_is_a_batch_each_workbook_recorded_under_the_mail(
     text = reply.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "« bordereaux décembre.zip » : rejeté (lot" in text  # one of its workbooks was rejected
     with service.ctx.engine.connect() as conn:
-        ids = repository.submissions_by_origin(conn, Door.IMAP, f"INBOX/{_validity(service)}/{uid}")
+        ids = Submissions(conn).by_origin(Door.IMAP, f"INBOX/{_validity(service)}/{uid}")
     assert len(ids) == 2
     assert len(imap.uids(PROCESSED)) == 1
 

@@ -35,7 +35,7 @@ def root(tmp_path: Path) -> Path:
 def start_service(root: Path, **extra: str) -> Any:
     from provisioner.config import load_settings
     from provisioner.service.context import open_context
-    from provisioner.service.rounds import Service
+    from provisioner.service.intake.rounds import Service
 
     ctx = open_context(load_settings(service_env(root, **extra), Path("/nonexistent")))
     return ctx, Service(ctx, show_progress=False)
@@ -82,7 +82,7 @@ def test_any_file_name_is_processed_shown_escaped_and_blocks_nothing(root: Path,
 
 
 def test_a_failing_sidecar_write_leaves_no_temp_file(tmp_path: Path) -> None:
-    from provisioner.service.workspace import _write_json
+    from provisioner.service.intake.workspace import _write_json
 
     with pytest.raises(UnicodeEncodeError):
         _write_json(tmp_path / "C1.json", {"name": "\udce9"})  # what a raw non-UTF-8 name did

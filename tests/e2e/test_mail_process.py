@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from provisioner.config import Settings
-from provisioner.service import faults
-from provisioner.service.health import Health
+from provisioner.service.intake import faults
+from provisioner.service.intake.health import Health
 from tests.e2e.test_canaries import Canaries, Finds, files_under, needles_of, scan
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, adherent, delegue, make_workbook, user
 from tests.imap_server import ImapServer

@@ -27,9 +27,9 @@ from provisioner.config import Settings
 from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
-from provisioner.service.outputs import ANNOTATED
-from provisioner.service.pipeline import process_file
-from provisioner.service.submission import Outcome
+from provisioner.service.submission.outputs import ANNOTATED
+from provisioner.service.submission.pipeline import process_file
+from provisioner.service.submission.values import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.workbook import layout
 from provisioner.workbook.anomalies_sheet import RETYPE_LABEL

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from provisioner.service.rounds import PARALLEL_FILES
+from provisioner.service.intake.rounds import PARALLEL_FILES
 from tests import factory
 from tests.service_env import Serve, Started, service_env, wait_for
 
@@ -289,7 +289,7 @@ def test_two_instances_on_one_inbox_take_each_file_exactly_once(root: Path, pg_u
     assert count(pg_url, "SELECT count(DISTINCT sha256) FROM submissions") == files
     assert not list((root / "var" / "work").rglob("C*"))  # no file left claimed
     assert len(list((root / "var" / "quarantine").glob("*.json"))) == files - files // 10
-    shares = [s.text().count("provisioner.service.pipeline submission id=") for s in services]
+    shares = [s.text().count("provisioner.service.submission.pipeline submission id=") for s in services]
     assert sum(shares) == files and all(shares), f"one instance did all the work: {shares}"
 
 
@@ -300,7 +300,7 @@ def test_two_instances_on_one_inbox_take_each_file_exactly_once(root: Path, pg_u
 def service(root: Path, sqlite: str) -> Iterator[Any]:
     from provisioner.config import load_settings
     from provisioner.service.context import open_context
-    from provisioner.service.rounds import Service
+    from provisioner.service.intake.rounds import Service
 
     env = serve_env(root, sqlite)
     ctx = open_context(load_settings(env, Path("/nonexistent")))
@@ -352,7 +352,7 @@ def test_a_zip_bomb_is_refused_whole_and_quarantined(root: Path, service: Any) -
 
 def test_a_file_that_breaks_the_pipeline_is_quarantined_and_the_loop_goes_on(
         root: Path, service: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    import provisioner.service.pipeline as pipeline
+    import provisioner.service.submission.pipeline as pipeline
 
     real = pipeline.process_file
 

@@ -31,10 +31,10 @@ from PIL import Image, ImageStat
 
 from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.requests import list_requests
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.db import make_engine, upgrade
 from tests.factory import ADMIN_PASSWORD, adherent, make_workbook
 from tests.service_env import run_provisioner, service_env

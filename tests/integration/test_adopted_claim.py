@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from provisioner.service import faults, pipeline
 from provisioner.service.context import ServiceContext
+from provisioner.service.intake import faults
+from provisioner.service.submission import pipeline
 from provisioner.store.tables import mail_queue, submissions
 from tests.factory import make_workbook
 

@@ -19,15 +19,15 @@ from provisioner.domain.plan_value import UserChange
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import readable_body
 from provisioner.security.hashing import verify_secret
-from provisioner.service import companies, decisions, operator_commands, subscriptions
+from provisioner.service.agence import companies, decisions, operator_commands, subscriptions
+from provisioner.service.agence.history import account_history
 from provisioner.service.context import ServiceContext
-from provisioner.service.history import account_history
-from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.accounts import list_accounts
 from provisioner.service.read_models.companies import list_adherents
 from provisioner.service.read_models.errors import UnknownTeleservice
 from provisioner.service.read_models.requests import list_requests
 from provisioner.service.read_models.status import status as service_status
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.repositories import Repositories
 from provisioner.store.tables import (
     account_categories,

@@ -25,8 +25,8 @@ from provisioner.config import Settings
 from provisioner.security.hashing import Hasher
 from provisioner.security.secret_key import install
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
-from provisioner.service.quarantine import purge, quarantine_file
+from provisioner.service.intake.quarantine import purge, quarantine_file
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import adherents
 from provisioner.workbook.checker import check_file
 from tests.factory import delegue, make_workbook, user

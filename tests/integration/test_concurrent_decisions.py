@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Select, select
 
-from provisioner.service import decisions, operators, subscriptions
+from provisioner.service.agence import decisions, operators, subscriptions
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.requests import list_requests
 from provisioner.store.tables import adherents, requests

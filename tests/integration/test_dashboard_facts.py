@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from provisioner.reports.dashboard import build_view
+from provisioner.service.agence.dashboard_page import render_dashboard
 from provisioner.service.context import ServiceContext
-from provisioner.service.dashboard_page import render_dashboard
 from provisioner.service.read_models.dashboard import collect
 from provisioner.store import tables
 from provisioner.store.submissions import Submissions

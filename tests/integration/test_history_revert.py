@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from provisioner.service import decisions, subscriptions
+from provisioner.service.agence import decisions, subscriptions
+from provisioner.service.agence.history import account_history, company_history
+from provisioner.service.agence.revert import AlreadyReverted, LaterChanges, revert
 from provisioner.service.context import ServiceContext
-from provisioner.service.history import account_history, company_history
-from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.requests import list_requests
-from provisioner.service.revert import AlreadyReverted, LaterChanges, revert
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store import tables
 from provisioner.store.tables import mail_queue
 from provisioner.workbook import layout

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from provisioner.domain.vocabulary import Door
-from provisioner.service import intake
 from provisioner.service.context import ServiceContext
-from provisioner.service.intake import Origin
-from provisioner.service.rounds import Service
-from provisioner.service.schedule import run_every
+from provisioner.service.intake import drop as intake
+from provisioner.service.intake.drop import Origin
+from provisioner.service.intake.rounds import Service
+from provisioner.service.intake.schedule import run_every
 from provisioner.service.unit_of_work import UnitOfWork
 from tests.factory import make_workbook
 

@@ -14,9 +14,9 @@ from provisioner.config import Settings
 from provisioner.mail.dispatch import send_due
 from provisioner.mail.sender import EmlTransport
 from provisioner.security.secret_key import install
-from provisioner.service.authentication import AUTH_FAILED_MESSAGE
-from provisioner.service.mail_parse import ParsedMail
-from provisioner.service.mail_reply import MAX_PER_HOUR, outcome_item, queue_reply
+from provisioner.service.mailbox.mail_parse import ParsedMail
+from provisioner.service.mailbox.mail_reply import MAX_PER_HOUR, outcome_item, queue_reply
+from provisioner.service.submission.authentication import AUTH_FAILED_MESSAGE
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from provisioner.security.hashing import verify_secret
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import accounts, adherents, audit, pending_users, requests, submissions
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
 
@@ -31,7 +31,7 @@ def update_book(tmp_path: Path, name: str, **kwargs) -> Path:
 
 def subscribed(ctx: ServiceContext, tmp_path: Path, **kwargs) -> None:
     """An active company 123456 with hind.td (télédéclaration interne, categories D, S0)."""
-    from provisioner.service import subscriptions
+    from provisioner.service.agence import subscriptions
 
     outcome = process_file(ctx, make_workbook(tmp_path / "abonnement.xlsx", **kwargs))
     assert outcome.status == "accepted", outcome.report["errors"]
@@ -265,7 +265,7 @@ def test_disabling_most_accounts_is_held_for_the_agence_virtuelle(ctx, tmp_path)
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the repository")
 def test_the_three_samples_run_in_order_as_their_readme_says(ctx, tmp_path):
-    from provisioner.service import subscriptions
+    from provisioner.service.agence import subscriptions
 
     first = process_file(ctx, SAMPLES / "abonnement-valide.xlsx")
     assert first.status == "accepted", first.report["errors"]
@@ -285,7 +285,7 @@ def test_the_three_samples_run_in_order_as_their_readme_says(ctx, tmp_path):
 
 
 def test_an_approved_mass_deactivation_applies_the_held_workbook_whole(ctx, tmp_path):
-    from provisioner.service import decisions
+    from provisioner.service.agence import decisions
 
     users = {"td_interne": [user(f"u{i}.td") for i in range(6)]}
     subscribed(ctx, tmp_path, users=users, categories=[{"login": f"u{i}.td", "D": "X"} for i in range(6)])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import adherents
 from tests.factory import user
 from tests.integration.test_pipeline import codes, subscribed, update_book

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import account_categories, accounts, requests, submissions
 from tests.factory import ADMIN_PASSWORD, adherent, user
 from tests.integration.test_pipeline import codes, count, subscribed, update_book

@@ -20,9 +20,9 @@ from starlette.testclient import TestClient
 
 from provisioner.mail.dispatch import send_due
 from provisioner.mail.sender import EmlTransport
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import mail_queue
 from tests.factory import QA, delegue, make_workbook, user
 from tests.portal_support import (

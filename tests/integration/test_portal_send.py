@@ -20,9 +20,10 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from provisioner.service import intake, subscriptions
+from provisioner.service.agence import subscriptions
 from provisioner.service.context import ServiceContext
-from provisioner.service.rounds import Service
+from provisioner.service.intake import drop as intake
+from provisioner.service.intake.rounds import Service
 from provisioner.store.db import make_engine
 from provisioner.store.tables import portal_tokens
 from tests.factory import ADMIN_PASSWORD, QA, adherent, delegue, make_workbook, user

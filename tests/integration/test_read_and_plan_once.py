@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from provisioner.domain.view import StoreView
-from provisioner.service import pipeline
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission import pipeline
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import accounts, submissions
 from provisioner.workbook import checker
 from tests.factory import user

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from provisioner.service.agence.revert import revert
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
 from provisioner.service.read_models.change_sets import list_submissions, show_revert, show_submission
-from provisioner.service.revert import revert
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import mail_queue
 from provisioner.wording.reverts import revert_mark, revert_state
 from tests.integration.test_history_revert import company, m1

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store import tables
 from provisioner.store.db import upgrade
 from tests.conftest import store_at
@@ -32,7 +32,7 @@ def update_book(tmp_path: Path, name: str, **row: object) -> Path:
 @pytest.fixture
 def subscribed(ctx: ServiceContext, tmp_path: Path) -> ServiceContext:
     """Company 123456, active, with hind.td whose GSM was typed 0661000111."""
-    from provisioner.service import subscriptions
+    from provisioner.service.agence import subscriptions
 
     outcome = process_file(ctx, make_workbook(tmp_path / "abonnement.xlsx",
                                               users={"td_interne": [user("hind.td", gsm="0661000111")]}))

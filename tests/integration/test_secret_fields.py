@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
 from tests.factory import USER_PASSWORD, user
 from tests.integration import test_web
 from tests.integration.test_agence import mails, password_in

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from tests.factory import adherent, delegue, make_workbook
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,

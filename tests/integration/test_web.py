@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from provisioner.config import Settings
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.security.hashing import Hasher
-from provisioner.service import operators, subscriptions
+from provisioner.service.agence import operators, subscriptions
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.accounts import search_accounts
 from provisioner.service.read_models.companies import list_adherents, search_adherents

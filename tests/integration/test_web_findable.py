@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import shutil
 
-from provisioner.service.pipeline import process_file
+from provisioner.service.submission.pipeline import process_file
 from tests.factory import adherent, make_workbook
 from tests.integration.test_web import client_for, signed_in, sqlite_ctx  # noqa: F401 (a fixture)
 

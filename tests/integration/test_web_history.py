@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
 from provisioner.service.context import ServiceContext
 from provisioner.store.tables import accounts, adherents, history
 from tests.factory import ADMIN_PASSWORD, USER_PASSWORD, user

@@ -12,14 +12,14 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from provisioner.domain.vocabulary import Door
-from provisioner.service import subscriptions
-from provisioner.service.intake import Origin
-from provisioner.service.pipeline import process_file
+from provisioner.service.agence import subscriptions
+from provisioner.service.intake.drop import Origin
 from provisioner.service.read_models.accounts import search_accounts
 from provisioner.service.read_models.companies import search_adherents
 from provisioner.service.read_models.duplicates import list_duplicates
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.submissions import Cursor, list_submissions
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.tables import accounts, adherents, audit, submissions, utcnow
 from tests.factory import make_workbook, user
 from tests.integration.test_agence import subscribe

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.service import operators
+from provisioner.service.agence import operators
 from tests.integration.test_web import PASSWORD, audit_rows, client_for, ctx, sign_in, signed_in  # noqa: F401 (a fixture)
 
 

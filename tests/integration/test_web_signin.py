@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from provisioner.config import ConfigError, load_settings
-from provisioner.service import operators
+from provisioner.service.agence import operators
 from provisioner.service.context import ServiceContext
 from provisioner.store.tables import sign_in_failures
 from provisioner.web.guard import local_path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from provisioner.service import operators, subscriptions
+from provisioner.service.agence import operators, subscriptions
 from provisioner.service.read_models.accounts import list_accounts
 from provisioner.service.read_models.requests import list_requests
 from tests.factory import user

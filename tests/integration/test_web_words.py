@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
 from tests.factory import ADMIN_PASSWORD, adherent
 from tests.integration.test_agence import subscribe, update_book
 from tests.integration.test_web import (  # noqa: F401 (sqlite_ctx: a fixture)

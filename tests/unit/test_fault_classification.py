@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import exc
 
 from provisioner.config import Settings
-from provisioner.service import faults
-from provisioner.service.health import Health, describe, read_health
+from provisioner.service.intake import faults
+from provisioner.service.intake.health import Health, describe, read_health
 
 
 @pytest.fixture

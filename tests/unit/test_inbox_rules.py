@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.service.names import MAX_SHOWN, display_name
-from provisioner.service.zip_end import is_unfinished_zip
+from provisioner.service.intake.names import MAX_SHOWN, display_name
+from provisioner.service.intake.zip_end import is_unfinished_zip
 from tests import factory
 
 

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from provisioner.service.mail_parse import MAX_HEADER_LINES, parse_mail, workbook_kind
+from provisioner.service.mailbox.mail_parse import MAX_HEADER_LINES, parse_mail, workbook_kind
 from tests.factory import make_workbook
 from tests.mail_fixtures import mail
 

@@ -25,10 +25,10 @@ from provisioner.config import Settings
 from provisioner.domain import vocabulary
 from provisioner.domain.keys import label_key
 from provisioner.security.hashing import Hasher
-from provisioner.service import subscriptions
+from provisioner.service.agence import subscriptions
+from provisioner.service.agence.prefill import UnknownAdherent, write_prefilled
 from provisioner.service.context import ServiceContext
-from provisioner.service.pipeline import process_file
-from provisioner.service.prefill import UnknownAdherent, write_prefilled
+from provisioner.service.submission.pipeline import process_file
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import account_categories, accounts, adherents, requests
 from provisioner.workbook import layout

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from provisioner.domain.findings import FindingCode, Severity, error, warning
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.report_json import report_json
-from provisioner.service.report import build_report
-from provisioner.service.submission import stored_outcome
+from provisioner.service.submission.report import build_report
+from provisioner.service.submission.values import stored_outcome
 
 
 def test_a_stored_report_reads_back_into_the_same_findings_and_rapport_json(tmp_path: Path) -> None:

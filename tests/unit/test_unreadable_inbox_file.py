@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.service.inbox import finished_files
+from provisioner.service.intake.inbox import finished_files
 from provisioner.service.read_models.status import inbox_state
 from tests.factory import make_workbook
 
@@ -53,7 +53,7 @@ def test_a_file_the_service_may_not_read_is_logged_once_and_shown_in_status(
     seen: dict[str, tuple[int, int]] = {}
     warned: set[str] = set()
 
-    with caplog.at_level(logging.INFO, logger="provisioner.service.inbox"), as_nobody():
+    with caplog.at_level(logging.INFO, logger="provisioner.service.intake.inbox"), as_nobody():
         looks = [finished_files(inbox, seen, warned=warned) for _ in range(4)]
         state = inbox_state(inbox)
 

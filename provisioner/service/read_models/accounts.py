@@ -8,8 +8,8 @@ from sqlalchemy import Connection, Row, Select, func, literal_column, select, un
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
+from provisioner.service.agence.operator_commands import UnknownAdherent
 from provisioner.service.context import ServiceContext
-from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
 from provisioner.service.read_models.paging import COUNT_CAP, PAGE_SIZE, SEARCH_MIN, Page, prefix
 from provisioner.service.unit_of_work import UnitOfWork

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from provisioner.service.agence.history import PUBLIC_COLUMNS, public_row
+from provisioner.service.agence.operator_commands import AgenceError
 from provisioner.service.context import ServiceContext
-from provisioner.service.history import PUBLIC_COLUMNS, public_row
-from provisioner.service.operator_commands import AgenceError
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import adherents, history, reverts, submissions

@@ -8,14 +8,14 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, Row, func, or_, select
 
 from provisioner.security import lockout
+from provisioner.service.agence.operator_commands import UnknownAdherent
+from provisioner.service.agence.request_summary import request_summary
 from provisioner.service.context import ServiceContext
-from provisioner.service.operator_commands import UnknownAdherent
 from provisioner.service.read_models.accounts import add_categories
 from provisioner.service.read_models.audit import audit_row
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, fetch_page, prefix
 from provisioner.service.read_models.submissions import submission_columns
-from provisioner.service.request_summary import request_summary
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import (
     ADHERENT_STATUSES,

@@ -17,6 +17,7 @@ from typing import ClassVar, TypeVar
 from sqlalchemy import Connection
 
 from provisioner.domain.vocabulary import RequestStatus
+from provisioner.service.agence.request_summary import request_summary
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.mails import MailCounts, MailToWatch, mail_counts, mails_to_watch
 from provisioner.service.read_models.paging import Capped
@@ -41,7 +42,6 @@ from provisioner.service.read_models.submissions import (
     unfinished,
 )
 from provisioner.service.read_models.timing import RECENT
-from provisioner.service.request_summary import request_summary
 from provisioner.service.unit_of_work import UnitOfWork
 
 ERROR_WINDOW = timedelta(days=7)

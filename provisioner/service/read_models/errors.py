@@ -6,7 +6,7 @@ one line and the web answers 404 or 400 the same way as for the use cases.
 
 from __future__ import annotations
 
-from provisioner.service.operator_commands import AgenceError
+from provisioner.service.agence.operator_commands import AgenceError
 
 
 class UnknownStatus(AgenceError):

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from provisioner.domain.vocabulary import Door
 from provisioner.reports.report_json import REPORT_NAME
-from provisioner.service.batch_summary import SUMMARY_JSON, summary_folder
 from provisioner.service.context import ServiceContext
-from provisioner.service.outputs import ANNOTATED
+from provisioner.service.intake.batch_summary import SUMMARY_JSON, summary_folder
+from provisioner.service.submission.outputs import ANNOTATED
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import submissions
 

@@ -8,10 +8,10 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, Row, func, select
 
 from provisioner.domain.vocabulary import RequestStatus
+from provisioner.service.agence.request_summary import public_payload
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
-from provisioner.service.request_summary import public_payload
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import REQUEST_STATUSES, adherents, requests
 

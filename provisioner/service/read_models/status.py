@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Select, func, select
 
 from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.service.context import ServiceContext
-from provisioner.service.inbox import cannot_read, is_candidate_name
-from provisioner.service.names import display_name
+from provisioner.service.intake.inbox import cannot_read, is_candidate_name
+from provisioner.service.intake.names import display_name
 from provisioner.service.read_models.mails import MailCounts, mail_counts
 from provisioner.service.read_models.requests import WaitingRequest, requests_waiting
 from provisioner.service.read_models.submissions import StatusCounts, Unfinished, submission_counts, unfinished

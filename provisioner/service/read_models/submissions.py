@@ -9,12 +9,12 @@ from sqlalchemy import Connection, Select, case, distinct, func, literal, select
 
 from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import Report, stored_report
+from provisioner.service.agence.request_summary import public_payload
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.mails import mail_columns
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, count_of
 from provisioner.service.read_models.timing import RECENT
-from provisioner.service.request_summary import public_payload
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.tables import (
     SUBMISSION_STATUSES,

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.domain.vocabulary import Teleservice
-from provisioner.service import history
+from provisioner.service.agence import history
 from provisioner.service.read_models import accounts
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.paging import SEARCH_MIN

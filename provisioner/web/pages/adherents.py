@@ -7,7 +7,7 @@ import re
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import companies, history, operator_commands, subscriptions
+from provisioner.service.agence import companies, history, operator_commands, subscriptions
 from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES

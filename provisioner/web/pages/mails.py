@@ -6,7 +6,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.domain.vocabulary import MailStatus
-from provisioner.service.mail_retry import UnknownMail, retry_mail
+from provisioner.service.agence.mail_retry import UnknownMail, retry_mail
 from provisioner.service.read_models import mails
 from provisioner.web.guard import Web, guarded, page_number
 

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provisioner.service import operators
+from provisioner.service.agence import operators
 from provisioner.service.read_models import audit
 from provisioner.service.read_models.exports import in_chunks
 from provisioner.store.tables import OPERATOR_ROLES

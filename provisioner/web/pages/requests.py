@@ -8,10 +8,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.domain.vocabulary import RequestStatus
-from provisioner.service import decisions, operator_commands
+from provisioner.service.agence import decisions, operator_commands
+from provisioner.service.agence.request_summary import request_summary
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
-from provisioner.service.request_summary import request_summary
 from provisioner.store.tables import REQUEST_KINDS
 from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number

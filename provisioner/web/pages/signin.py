@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from provisioner.service import operators
+from provisioner.service.agence import operators
 from provisioner.web import sessions, throttle
 from provisioner.web.guard import Web, context_of, current_session, guarded, local_path, same_token, session_cookie
 from provisioner.web.render import page

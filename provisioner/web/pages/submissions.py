@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_FORM
-from provisioner.service import revert as reverting
+from provisioner.service.agence import revert as reverting
 from provisioner.service.read_models import change_sets as changes
 from provisioner.service.read_models.duplicates import duplicate_report, list_duplicates
 from provisioner.service.read_models.errors import UnknownSubmission

@@ -1,0 +1,1 @@
+"""The Agence Virtuelle's use cases: validations, decisions, operators, history and revert."""

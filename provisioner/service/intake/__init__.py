@@ -1,0 +1,1 @@
+"""The intake and its loop: the doors' files taken, claimed, processed, archived or set aside."""

@@ -1,0 +1,1 @@
+"""The submission pipeline: one file from its bytes to its report, in one transaction."""
