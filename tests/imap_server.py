@@ -91,6 +91,10 @@ class ImapServer:
         (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{home}::\n")
         (self.root / "dovecot.conf").write_text(_CONFIG.format(root=self.root, port=self.port,
                                                                users_as_self=users_as_self))
+        # Whatever umask the process has by now (the service sets 027 when it starts in-process), Dovecot's
+        # own unprivileged users must reach the mailbox and read the passwd-file.
+        for path in (self.root / "mail", self.root / "users", self.root / "dovecot.conf"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
     @property
     def maildir(self) -> Path:
