@@ -12,7 +12,6 @@ from provisioner.cli.output import echo_json, print_table, say
 from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.wording import results
 from provisioner.wording.labels import ADHERENT_STATUS, SKIP_REASON, label
-from provisioner.wording.phrases import DELEGATE_TOLD_NEXT_ROUND
 
 ADHERENT_STATUSES = tuple(s.value for s in AdherentStatus)
 
@@ -75,7 +74,7 @@ def adherents_activate(numero: str, as_json: bool) -> None:
         echo_json(result)
         return
     created = results.accounts_created(len(result.created), len(result.skipped))
-    say(f"{results.subscription_validated(numero)} : {created} {DELEGATE_TOLD_NEXT_ROUND}")
+    say(f"{results.subscription_validated(numero)} : {created} {results.DELEGATE_TOLD_NEXT_ROUND}")
     print_table("Comptes créés", ("Login", "Téléservice", "Mot de passe généré"),
                 ((u["login"], u["teleservice"], u["generated_password"]) for u in result.created), empty="",
                 titled=True)

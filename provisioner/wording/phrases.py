@@ -110,9 +110,3 @@ def waiting_for_smtp(count: int) -> str:
     """Emails carrying a password with no SMTP host set: they are never written as `.eml` files."""
     return (f"{nombre(count, 'email portant un mot de passe attend', 'emails portant un mot de passe attendent')}"
             " un serveur SMTP (réglez PROVISIONER_SMTP_HOST) ; ils restent chiffrés jusque-là")
-
-
-# `adherents activate` (CLI and web): the delegate's email is queued in the activation's
-# transaction and leaves with the service's next round, not at once.
-DELEGATE_TOLD_NEXT_ROUND = ("L'email qui prévient la personne déléguée est en file d'attente : il part au "
-                            "prochain passage du service (provisioner serve).")

@@ -28,6 +28,12 @@ def accounts_created(created: int, skipped: int) -> str:
     return f"{nombre(created, 'compte créé', 'comptes créés')}, {nombre(skipped, 'non créé', 'non créés')}."
 
 
+# `adherents activate` (CLI and web): the delegate's email is queued in the activation's
+# transaction and leaves with the service's next round, not at once.
+DELEGATE_TOLD_NEXT_ROUND = ("L'email qui prévient la personne déléguée est en file d'attente : il part au "
+                            "prochain passage du service (provisioner serve).")
+
+
 def unlocked(numero: str) -> str:
     return f"Adhérent {numero} débloqué"
 

@@ -15,7 +15,6 @@ from provisioner.web.confirm import IRREVERSIBLE, confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import results
 from provisioner.wording.labels import SKIP_REASON, label
-from provisioner.wording.phrases import DELEGATE_TOLD_NEXT_ROUND
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 SORT_LABELS = {"numero": "par numéro", "nom": "par raison sociale", "statut": "par statut",
@@ -60,7 +59,7 @@ def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
 def activate(web: Web) -> Response:
     numero = _numero(web)
     result = subscriptions.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
-    lines = [results.accounts_created(len(result.created), len(result.skipped)), DELEGATE_TOLD_NEXT_ROUND]
+    lines = [results.accounts_created(len(result.created), len(result.skipped)), results.DELEGATE_TOLD_NEXT_ROUND]
     lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
     return _done(web, numero, results.subscription_validated(numero), lines)
 
