@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -22,8 +21,25 @@ from provisioner.domain.diff import before_after
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
 from provisioner.reports.report_json import normalise_report
-from provisioner.reports.report_model import ChangeEntry, CompanyChangeEntry, FindingEntry, Report, RequestEntry
+from provisioner.reports.report_model import (
+    ChangeEntry,
+    CompanyChangeEntry,
+    FieldEntry,
+    FindingEntry,
+    Report,
+    RequestEntry,
+)
+from provisioner.reports.report_view import (
+    ChangeGroup,
+    ChangeRow,
+    CompanyChangeRow,
+    FieldRow,
+    FindingRow,
+    ReportView,
+    RequestRow,
+)
 from provisioner.wording import contact, dates
+from provisioner.wording import report_text as text
 from provisioner.wording.labels import (
     COMPANY_CHANGE,
     REQUEST_KIND,
@@ -34,7 +50,7 @@ from provisioner.wording.labels import (
     label,
     teleservice_name,
 )
-from provisioner.wording.phrases import counts_sentence, nombre
+from provisioner.wording.phrases import counts_sentence
 
 REPORT_NAME = "rapport.html"
 
@@ -50,7 +66,7 @@ _SUBMISSION_TIME = re.compile(r"S(\d{8}T\d{6})(?:-|$)")
 
 
 def write_report_html(
-    report: Mapping[str, Any],
+    report: Mapping[str, object],
     folder: str | Path,
     *,
     links: dict[str, str] | None = None,
@@ -68,7 +84,7 @@ def write_report_html(
 
 
 def render_report_html(
-    report: Mapping[str, Any], *, links: Mapping[str, str] | None = None,
+    report: Mapping[str, object], *, links: Mapping[str, str] | None = None,
     tz: str = dates.PEOPLE_TIMEZONE,
 ) -> str:
     """The HTML text; `links` are taken as they are (already checked)."""
@@ -92,46 +108,27 @@ def existing_links(folder: Path, links: Mapping[str, str] | None) -> dict[str, s
 
 # --- The outcome sentence ----------------------------------------------------
 
-def outcome_sentence(report: Mapping[str, Any], tz: str = dates.PEOPLE_TIMEZONE) -> str:
+def outcome_sentence(report: Mapping[str, object], tz: str = dates.PEOPLE_TIMEZONE) -> str:
     """The one French sentence that says what happened to the submission."""
     report = normalise_report(report)
     status, request_type = report["status"], report["request_type"]
     if status == SubmissionStatus.DUPLICATE:
         when = submission_time(report["duplicate_of"], dates.zone(tz))
-        if when:
-            return f"Ce fichier a déjà été traité le {when} : rien n'a été modifié."
-        return "Ce fichier a déjà été traité : rien n'a été modifié."
+        return text.duplicate_on(when) if when else text.DUPLICATE
     if status == SubmissionStatus.REJECTED:
-        errors = nombre(len(report["errors"]), "erreur", "erreurs")
-        if request_type == RequestType.CONTROLE:
-            return (f"Contrôle seul : ce bordereau serait refusé ({errors} à corriger) ; "
-                    "rien n'a été appliqué.")
-        if report["errors"]:
-            return f"Votre bordereau a été refusé : {errors} à corriger. Rien n'a été appliqué."
-        return "Votre bordereau a été refusé. Rien n'a été appliqué."
+        return text.rejected(len(report["errors"]), controle=request_type == RequestType.CONTROLE)
     if request_type == RequestType.CONTROLE:
-        return "Contrôle seul : ce bordereau serait accepté tel quel ; rien n'a été appliqué."
+        return text.CONTROLE_ACCEPTED
     if request_type == RequestType.ABONNEMENT:
-        created = report["counts"]["created"]
-        if created:
-            verb = "sera créé" if created == 1 else "seront créés"
-            return (f"Votre demande d'abonnement a été enregistrée : "
-                    f"{nombre(created, 'compte', 'comptes')} {verb} dès que l'Agence "
-                    "Virtuelle l'aura validée.")
-        return ("Votre demande d'abonnement a été enregistrée : elle prendra effet dès que "
-                "l'Agence Virtuelle l'aura validée.")
+        return text.subscription_recorded(report["counts"]["created"])
     if report["held"]:
-        return ("Votre bordereau a été accepté, mais rien n'est encore appliqué : ses "
-                "changements attendent l'approbation de l'Agence Virtuelle.")
-    summary = counts_sentence(report["counts"])
-    if summary:
-        return f"Votre bordereau a été accepté : {summary}."
-    return "Votre bordereau a été accepté : aucun compte n'a changé."
+        return text.HELD
+    return text.accepted(counts_sentence(report["counts"]))
 
 
 # --- The view the template renders -------------------------------------------
 
-def build_view(report: Report, links: Mapping[str, str], tz: str) -> dict[str, Any]:
+def build_view(report: Report, links: Mapping[str, str], tz: str) -> ReportView:
     """Everything the template shows, as plain strings, lists and flags."""
     zone = dates.zone(tz)
     status, request_type = report["status"], report["request_type"]
@@ -166,9 +163,9 @@ def build_view(report: Report, links: Mapping[str, str], tz: str) -> dict[str, A
     }
 
 
-def group_changes(changes: list[ChangeEntry]) -> list[dict[str, Any]]:
+def group_changes(changes: list[ChangeEntry]) -> list[ChangeGroup]:
     """One table per téléservice, in the workbook's order; an unknown key last, as is."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[ChangeRow]] = {}
     for change in changes:
         groups.setdefault(change["teleservice"], []).append({
             "action": action_label(change["action"]),
@@ -180,29 +177,28 @@ def group_changes(changes: list[ChangeEntry]) -> list[dict[str, Any]]:
 
 def _changes_heading(report: Report) -> str:
     if report["request_type"] == RequestType.CONTROLE:
-        return "Ce qui serait fait"
+        return text.CHANGES_CONTROLE
     if report["request_type"] == RequestType.ABONNEMENT:
-        return "Comptes qui seront créés à la validation de l'abonnement"
+        return text.CHANGES_SUBSCRIPTION
     if report["held"]:
-        return "Changements en attente d'approbation"
-    return "Ce qui a été fait"
+        return text.CHANGES_HELD
+    return text.CHANGES_DONE
 
 
-def _fields(fields: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _fields(fields: list[FieldEntry]) -> list[FieldRow]:
     """Each value that changes, as a row of the before → after table (a secret: that it changed)."""
-    rows = []
+    rows: list[FieldRow] = []
     for field in fields:
         old, new = before_after(field)
         rows.append({"column": str(field["column"]), "old": old, "new": new})
     return rows
 
 
-def _company_change(change: CompanyChangeEntry, controle: bool) -> dict[str, Any]:
+def _company_change(change: CompanyChangeEntry, controle: bool) -> CompanyChangeRow:
     if change["status"] == "applied":
-        state = "Serait appliqué" if controle else "Appliqué"
+        state = text.COMPANY_WOULD_APPLY if controle else text.COMPANY_APPLIED
     else:
-        state = ("Demanderait l'approbation de l'Agence Virtuelle" if controle
-                 else "En attente de l'Agence Virtuelle")
+        state = text.COMPANY_WOULD_WAIT if controle else text.COMPANY_WAITING
     return {
         "label": capital(label(COMPANY_CHANGE, change["kind"])),
         "summary": change["summary"] or "",
@@ -212,7 +208,7 @@ def _company_change(change: CompanyChangeEntry, controle: bool) -> dict[str, Any
     }
 
 
-def _request(request: RequestEntry) -> dict[str, Any]:
+def _request(request: RequestEntry) -> RequestRow:
     return {
         "id": request["id"],
         "kind": request["kind"],
@@ -221,15 +217,15 @@ def _request(request: RequestEntry) -> dict[str, Any]:
     }
 
 
-def _finding(finding: FindingEntry) -> dict[str, Any]:
+def _finding(finding: FindingEntry) -> FindingRow:
     if finding["cell"]:
         place = finding["cell"]
     elif finding["row"]:
-        place = f"ligne {finding['row']}"
+        place = text.line(finding["row"])
     else:
-        place = "—"
+        place = text.NO_PLACE
     return {
-        "sheet": finding["sheet"] or "Fichier",
+        "sheet": finding["sheet"] or text.WHOLE_FILE,
         "place": place,
         "column": finding["column"],
         "message": finding["message"],

@@ -12,10 +12,10 @@ all).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.files import write_atomic
@@ -54,7 +54,7 @@ class ReportError(ValueError):
     """The report does not have the shape of rapport.json schema 1."""
 
 
-def normalise_report(report: Mapping[str, Any]) -> Report:
+def normalise_report(report: Mapping[str, object]) -> Report:
     """The report with every schema key, in order, and nothing else.
 
     Missing optional keys get their empty value; `counts`, when absent, is
@@ -70,11 +70,11 @@ def normalise_report(report: Mapping[str, Any]) -> Report:
     if report.get("request_type") is not None:
         _check_choice("request_type", report["request_type"], REQUEST_TYPES)
 
-    changes = [_with_fields("change", c, CHANGE_KEYS) for c in report.get("changes") or ()]
+    changes = [_with_fields("change", c, CHANGE_KEYS) for c in _items("changes", report.get("changes"))]
     for change in changes:
         _check_choice("change action", change["action"], tuple(ACTION_COUNTS))
     received_at = report.get("received_at")
-    out: dict[str, Any] = {
+    out: dict[str, object] = {
         "schema": report.get("schema", SCHEMA),
         "submission_id": report["submission_id"],
         "file": report["file"],
@@ -84,15 +84,15 @@ def normalise_report(report: Mapping[str, Any]) -> Report:
         "raison_sociale": report.get("raison_sociale"),
         "request_type": report.get("request_type"),
         "status": report["status"],
-        "errors": [_ordered("finding", f, FINDING_KEYS) for f in report.get("errors") or ()],
-        "warnings": [_ordered("finding", f, FINDING_KEYS) for f in report.get("warnings") or ()],
+        "errors": [_ordered("finding", f, FINDING_KEYS) for f in _items("errors", report.get("errors"))],
+        "warnings": [_ordered("finding", f, FINDING_KEYS) for f in _items("warnings", report.get("warnings"))],
         "changes": changes,
         "counts": _counts(report.get("counts"), changes),
         "company_changes": [
             _with_fields("company change", c, COMPANY_CHANGE_KEYS)
-            for c in report.get("company_changes") or ()
+            for c in _items("company_changes", report.get("company_changes"))
         ],
-        "requests": [_ordered("request", r, REQUEST_KEYS) for r in report.get("requests") or ()],
+        "requests": [_ordered("request", r, REQUEST_KEYS) for r in _items("requests", report.get("requests"))],
         "held": bool(report.get("held", False)),
         "duplicate_of": report.get("duplicate_of"),
         "batch": report.get("batch"),
@@ -102,45 +102,63 @@ def normalise_report(report: Mapping[str, Any]) -> Report:
     return cast(Report, out)  # every key checked above, in the model's order
 
 
-def report_json(report: Mapping[str, Any]) -> str:
+def report_json(report: Mapping[str, object]) -> str:
     """The text of rapport.json: UTF-8 friendly (accents as they are), indented."""
     return json.dumps(normalise_report(report), ensure_ascii=False, indent=2) + "\n"
 
 
-def write_report_json(report: Mapping[str, Any], folder: str | Path) -> Path:
+def write_report_json(report: Mapping[str, object], folder: str | Path) -> Path:
     """Write `folder/rapport.json` atomically and return its path."""
     return write_atomic(Path(folder) / REPORT_NAME, report_json(report))
 
 
-def count_changes(changes: list[dict[str, Any]]) -> dict[str, int]:
+def count_changes(changes: Iterable[Mapping[str, object]]) -> dict[str, int]:
     """`counts` as the changes list implies it (`unchanged` cannot be known: 0)."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
     for change in changes:
-        counts[ACTION_COUNTS[change["action"]]] += 1
+        counts[ACTION_COUNTS[str(change["action"])]] += 1  # checked against ACTION_COUNTS before
     return counts
 
 
-def _counts(given: Mapping[str, Any] | None, changes: list[dict[str, Any]]) -> dict[str, int]:
+def _counts(given: object, changes: list[dict[str, object]]) -> dict[str, int]:
     if given is None:
         return count_changes(changes)
+    if not isinstance(given, Mapping):
+        raise ReportError("counts is not a mapping")
     _check_keys("counts", given, COUNT_KEYS)
-    return {k: int(given.get(k, 0)) for k in COUNT_KEYS}
+    return {k: _count(k, given.get(k, 0)) for k in COUNT_KEYS}
 
 
-def _ordered(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+def _count(what: str, value: object) -> int:
+    if not isinstance(value, int | float | str):
+        raise ReportError(f"count {what} is not a number")
+    return int(value)
+
+
+def _items(what: str, value: object) -> Iterable[object]:
+    """A list of the report (absent or empty: none)."""
+    if not value:
+        return ()
+    if not isinstance(value, Iterable) or isinstance(value, str | Mapping):
+        raise ReportError(f"{what} is not a list")
+    return value
+
+
+def _ordered(what: str, item: object, keys: tuple[str, ...]) -> dict[str, object]:
     # Findings may come straight from the workbook layer as Finding objects.
-    data = item.to_dict() if hasattr(item, "to_dict") else item
+    to_dict = getattr(item, "to_dict", None)
+    data = to_dict() if callable(to_dict) else item
     if not isinstance(data, Mapping):
         raise ReportError(f"{what} is not a mapping")
     _check_keys(what, data, keys)
     return {k: data.get(k) for k in keys}
 
 
-def _with_fields(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+def _with_fields(what: str, item: object, keys: tuple[str, ...]) -> dict[str, object]:
     """A change with its `fields` (an empty list when absent), each field keeping only the keys it has."""
     out = _ordered(what, item, keys)
     fields = []
-    for entry in out["fields"] or ():
+    for entry in _items(f"{what} fields", out["fields"]):
         if not isinstance(entry, Mapping) or "column" not in entry:
             raise ReportError(f"{what} field is not a mapping with a column")
         _check_keys(f"{what} field", entry, FIELD_KEYS)
@@ -151,12 +169,12 @@ def _with_fields(what: str, item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _check_keys(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+def _check_keys(what: str, data: Mapping[str, object], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise ReportError(f"{what} has unknown key(s): {', '.join(map(str, unknown))}")
 
 
-def _check_choice(what: str, value: Any, allowed: tuple[str, ...]) -> None:
+def _check_choice(what: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ReportError(f"{what} {value!r} is not one of {', '.join(allowed)}")

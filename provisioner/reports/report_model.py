@@ -10,7 +10,7 @@ key order and closed lists.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 from provisioner.domain.diff import FieldChange
 
@@ -80,6 +80,6 @@ class Report(TypedDict):
     batch: str | None
 
 
-def stored_report(data: Mapping[str, Any]) -> Report:
+def stored_report(data: Mapping[str, object]) -> Report:
     """A report read back from the submissions table, where build_report's value was stored as JSON."""
     return cast(Report, dict(data))
