@@ -17,17 +17,30 @@ autoescaped by Jinja2; this module builds plain strings and numbers only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import MailStatus, SubmissionStatus
+from provisioner.reports.dashboard_view import (
+    Bar,
+    Chart,
+    DashboardView,
+    Link,
+    LockedLine,
+    MailLine,
+    RequestLine,
+    SubmissionLine,
+    SubscriptionLine,
+    Tile,
+    UnfinishedLine,
+)
+from provisioner.wording import dashboard_text as text
 from provisioner.wording import dates
 from provisioner.wording.labels import (
     MAIL_BADGE,
@@ -37,11 +50,13 @@ from provisioner.wording.labels import (
     capital,
     label,
 )
-from provisioner.wording.phrases import counts_sentence, held_sentence, nombre, waiting_for_smtp
+from provisioner.wording.phrases import counts_sentence, held_sentence, waiting_for_smtp
 
 if TYPE_CHECKING:  # the read model's shapes only: nothing of the service runs here
-    from provisioner.service.read_models.dashboard import Facts
-    from provisioner.service.read_models.submissions import ErrorCode
+    from provisioner.service.read_models.dashboard import Facts, RequestWithSummary
+    from provisioner.service.read_models.mails import MailToWatch
+    from provisioner.service.read_models.status import LockedCompany, WaitingSubscription
+    from provisioner.service.read_models.submissions import ErrorCode, RecentSubmission, Unfinished
 
 RECENT_LIMIT = 100
 REFRESH_SECONDS = 60  # the page reloads itself: an open tab stays current between polls
@@ -52,8 +67,6 @@ REPORT_HTML = "rapport.html"
 ANNOTATED = "bordereau-annote.xlsx"
 SUBSCRIPTION_FORM = "formulaire-abonnement.pdf"
 BATCH_SUMMARY = "synthese.html"
-
-OVERDUE_TEXT = "en attente depuis plus de 48 h"
 
 # The tone (CSS class) of a submission's and an email's badge; the words are wording.labels'.
 STATUS_TONE: dict[str, str] = {SubmissionStatus.ACCEPTED: "ok", SubmissionStatus.REJECTED: "bad",
@@ -83,14 +96,14 @@ def render_degraded(now: datetime, zone: tzinfo | None, health: list[str]) -> st
 # --- What the page shows --------------------------------------------------------------
 
 
-def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo | None = None) -> dict[str, Any]:
+def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo | None = None) -> DashboardView:
     """The page's values. With an `outbox`, links to the files each submission left there (those that
     exist); without (the web, which serves them from each submission's page), no file is looked at."""
     emails = facts.emails
     return {
         "generated": dates.french(now, zone),
         "refresh": REFRESH_SECONDS,
-        "overdue_text": OVERDUE_TEXT,
+        "overdue_text": text.OVERDUE,
         "tiles": _tiles(facts),
         "subscriptions": [_subscription(s, zone) for s in facts.subscriptions.rows],
         "requests": [_request(r, outbox, now, zone) for r in facts.requests.rows],
@@ -109,7 +122,7 @@ def build_view(facts: Facts, outbox: Path | None, now: datetime, zone: tzinfo | 
     }
 
 
-def _tiles(facts: Facts) -> list[dict[str, Any]]:
+def _tiles(facts: Facts) -> list[Tile]:
     """The counts at the top of the page; a tile that needs action takes a warning tone."""
     waiting, overdue = facts.subscriptions.total, facts.overdue
     requests, locked = facts.requests.total, facts.locked.total
@@ -117,24 +130,24 @@ def _tiles(facts: Facts) -> list[dict[str, Any]]:
     received = sum(facts.received.values())
     rejected = facts.received.get(SubmissionStatus.REJECTED, 0)
     return [
-        _tile("Abonnements à valider", waiting,
-              f"dont {overdue} {OVERDUE_TEXT}" if overdue else "", "bad" if overdue else _busy(waiting),
+        _tile(text.SUBSCRIPTIONS_TILE, waiting,
+              text.overdue_among(overdue) if overdue else "", "bad" if overdue else _busy(waiting),
               "#abonnements"),
-        _tile("Demandes à traiter", requests, "", _busy(requests), "#demandes"),
-        _tile("Entreprises bloquées", locked, "", _busy(locked), "#blocages"),
-        _tile("Emails en attente", emails["pending"],
-              f"{emails['failed']} en échec" if emails["failed"] else
-              "en attente d'un serveur SMTP" if emails["waiting_for_smtp"] else "",
+        _tile(text.REQUESTS_TILE, requests, "", _busy(requests), "#demandes"),
+        _tile(text.LOCKED_TILE, locked, "", _busy(locked), "#blocages"),
+        _tile(text.MAILS_TILE, emails["pending"],
+              text.failed(emails["failed"]) if emails["failed"] else
+              text.WAITING_FOR_SMTP if emails["waiting_for_smtp"] else "",
               "bad" if emails["failed"] or emails["waiting_for_smtp"] else _busy(emails["pending"]), "#emails"),
-        _tile("Fichiers dans la boîte de dépôt", inbox["files"],
-              "" if inbox["exists"] else "dossier introuvable",
+        _tile(text.INBOX_TILE, inbox["files"],
+              "" if inbox["exists"] else text.INBOX_MISSING,
               "neutral" if inbox["exists"] else "bad", ""),
-        _tile("Envois des dernières 24 h", received,
-              f"dont {nombre(rejected, 'refusé', 'refusés')}" if rejected else "", "neutral", "#envois"),
+        _tile(text.RECEIVED_TILE, received,
+              text.rejected_among(rejected) if rejected else "", "neutral", "#envois"),
     ]
 
 
-def _tile(label: str, value: int, detail: str, tone: str, anchor: str) -> dict[str, Any]:
+def _tile(label: str, value: int, detail: str, tone: str, anchor: str) -> Tile:
     return {"label": label, "value": value, "detail": detail, "tone": tone, "anchor": anchor}
 
 
@@ -142,30 +155,30 @@ def _busy(count: int) -> str:
     return "wait" if count else "ok"
 
 
-def _subscription(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
+def _subscription(item: WaitingSubscription, zone: tzinfo | None) -> SubscriptionLine:
     return {"numero": item["numero"], "name": item["raison_sociale"] or "",
-            "since": dates.french(item["since"], zone), "age": age_text(item["age_hours"]),
+            "since": dates.french(item["since"], zone), "age": text.age(item["age_hours"]),
             "overdue": bool(item["overdue"])}
 
 
-def _request(item: Mapping[str, Any], outbox: Path | None, now: datetime, zone: tzinfo | None) -> dict[str, Any]:
-    submission = item.get("submission_id")
+def _request(item: RequestWithSummary, outbox: Path | None, now: datetime, zone: tzinfo | None) -> RequestLine:
+    submission = item["submission_id"]
     return {"id": item["id"], "numero": item["numero"], "name": item["raison_sociale"] or "",
             "kind": capital(label(REQUEST_KIND_SHORT, item["kind"])),
             "summary": item["summary"],
             "since": dates.french(item["created_at"], zone),
-            "age": age_text((now - item["created_at"]).total_seconds() / 3600),
+            "age": text.age((now - item["created_at"]).total_seconds() / 3600),
             "report": _link(outbox, submission, REPORT_HTML) if submission and outbox else None}
 
 
-def _locked(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
+def _locked(item: LockedCompany, zone: tzinfo | None) -> LockedLine:
     return {"numero": item["numero"], "name": item["raison_sociale"] or "",
             "failures": item["failed_auth"], "until": dates.french(item["locked_until"], zone)}
 
 
-def _mail(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
+def _mail(item: MailToWatch, zone: tzinfo | None) -> MailLine:
     return {"created": dates.french(item["created_at"], zone),
-            "recipients": ", ".join(str(r) for r in item["recipients"] or ()) or "(aucun destinataire valide)",
+            "recipients": ", ".join(str(r) for r in item["recipients"] or ()) or text.NO_RECIPIENT,
             "subject": item["subject"], "status": label(MAIL_BADGE, item["status"]),
             "tone": MAIL_TONE.get(item["status"], "neutral"), "attempts": item["attempts"],
             # The next attempt matters once one has failed; before, it is "at the next poll".
@@ -174,12 +187,12 @@ def _mail(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
             "error": item["last_error"] or ""}
 
 
-def _unfinished(item: Mapping[str, Any], zone: tzinfo | None) -> dict[str, Any]:
+def _unfinished(item: Unfinished, zone: tzinfo | None) -> UnfinishedLine:
     return {"id": item["id"], "file": item["file"], "adherent": item["adherent"] or "",
             "received": dates.french(item["received_at"], zone)}
 
 
-def _submission(row: Mapping[str, Any], outbox: Path | None, zone: tzinfo | None) -> dict[str, Any]:
+def _submission(row: RecentSubmission, outbox: Path | None, zone: tzinfo | None) -> SubmissionLine:
     counts = row["counts"] if isinstance(row["counts"], dict) else {}
     return {
         "id": row["id"], "received": dates.french(row["received_at"], zone),
@@ -195,13 +208,13 @@ def _submission(row: Mapping[str, Any], outbox: Path | None, zone: tzinfo | None
     }
 
 
-def _submission_links(outbox: Path, row: Mapping[str, Any]) -> list[dict[str, str]]:
+def _submission_links(outbox: Path, row: RecentSubmission) -> list[Link]:
     """Links to what the submission left in the outbox, only those whose file exists."""
-    wanted = [("Rapport", row["id"], REPORT_HTML), ("Bordereau annoté", row["id"], ANNOTATED),
-              ("Formulaire", row["id"], SUBSCRIPTION_FORM)]
+    wanted = [(text.REPORT_LINK, row["id"], REPORT_HTML), (text.ANNOTATED_LINK, row["id"], ANNOTATED),
+              (text.FORM_LINK, row["id"], SUBSCRIPTION_FORM)]
     if row["batch_id"]:
-        wanted.append(("Lot", f"lot-{row['batch_id']}", BATCH_SUMMARY))
-    links = []
+        wanted.append((text.BATCH_LINK, f"lot-{row['batch_id']}", BATCH_SUMMARY))
+    links: list[Link] = []
     for title, folder, name in wanted:
         href = _link(outbox, folder, name)
         if href:
@@ -226,35 +239,23 @@ def _code_label(code: str) -> str:
         return ""
 
 
-def _chart(codes: list[ErrorCode]) -> dict[str, Any]:
+def _chart(codes: list[ErrorCode]) -> Chart:
     """Bars of the SVG chart, geometry computed here so the template only places them."""
     most = max((files for _, files, _ in codes), default=0)
-    bars = []
+    bars: list[Bar] = []
     for index, (code, files, occurrences) in enumerate(codes):
         top = index * CHART_ROW
         width = max(2, round(CHART_BAR_MAX * files / most)) if most else 0
         bars.append({
             "code": code, "label": _code_label(code), "files": files, "occurrences": occurrences,
             "text_y": top + 14, "bar_y": top + 20, "width": width, "count_x": width + 8,
-            "count": f"{nombre(files, 'fichier', 'fichiers')} · "
-                     f"{nombre(occurrences, 'erreur', 'erreurs')}",
+            "count": text.chart_count(files, occurrences),
         })
     return {"bars": bars, "width": CHART_WIDTH, "height": max(1, len(codes)) * CHART_ROW,
             "bar_height": CHART_BAR}
 
 
 # --- Small helpers -------------------------------------------------------------------
-
-
-def age_text(hours: float) -> str:
-    """'2 j 5 h', '7 h', '25 min': how long something has waited, as a person says it."""
-    minutes = max(0, int(hours * 60))
-    days, rest = divmod(minutes, 24 * 60)
-    if days:
-        return f"{days} j {rest // 60} h"
-    if rest >= 60:
-        return f"{rest // 60} h"
-    return f"{rest} min"
 
 
 def _shorten(text: str, limit: int) -> str:

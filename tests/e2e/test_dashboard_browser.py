@@ -35,7 +35,6 @@ from sqlalchemy import Engine, update
 from provisioner.cli import dashboard as _registers_the_command  # noqa: F401
 from provisioner.cli.app import cli
 from provisioner.config import Settings
-from provisioner.reports.dashboard import OVERDUE_TEXT
 from provisioner.security.hashing import Hasher
 from provisioner.service.agence import subscriptions
 from provisioner.service.agence.dashboard_page import write_dashboard
@@ -44,6 +43,7 @@ from provisioner.service.submission.pipeline import process_file
 from provisioner.service.submission.values import Outcome
 from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import adherents, mail_queue
+from provisioner.wording.dashboard_text import OVERDUE as OVERDUE_TEXT
 from tests.factory import ADMIN_PASSWORD, adherent, delegue, make_workbook, user
 from tests.service_env import service_env
 
