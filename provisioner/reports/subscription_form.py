@@ -18,27 +18,16 @@ import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from fpdf import FPDF
 
 from provisioner.reports.files import write_atomic
 from provisioner.reports.form_fonts import FAMILY, is_right_to_left, use_form_fonts
-from provisioner.reports.subscription_form_data import FormDataError, checked
-from provisioner.wording import contact, dates
+from provisioner.reports.subscription_form_data import CheckedForm, FormDataError, checked
+from provisioner.wording import dates, form_text
 
 FORM_NAME = "formulaire-abonnement.pdf"
-TITLE = "Formulaire d'abonnement aux TéléServices CIMR"
-
-STATEMENT = (
-    "Nous demandons l'abonnement de notre entreprise aux TéléServices CIMR et désignons la "
-    "personne déléguée ci-dessus comme administrateur des utilisateurs de notre entreprise. "
-    "Nous certifions exactes les informations portées sur ce formulaire."
-)
-PASSWORD_NOTE = (
-    "Le mot de passe de l'administrateur ne figure pas sur ce formulaire : la personne "
-    "déléguée le garde confidentiel."
-)
 
 # Tried in turn until everything fits on one page: long addresses or names
 # wrap, and a smaller type is better than a second sheet to sign.
@@ -53,7 +42,7 @@ _HEADING_FILL = (226, 232, 240)
 _NOTE_FILL = (245, 247, 250)
 
 
-def write_subscription_form(data: Mapping[str, Any], path: str | Path) -> Path:
+def write_subscription_form(data: Mapping[str, object], path: str | Path) -> Path:
     """Write the subscription form PDF (one A4 page) to `path` atomically.
 
     `data` holds exactly: `numero`, `raison_sociale`, `submission_id`, `date`
@@ -65,7 +54,7 @@ def write_subscription_form(data: Mapping[str, Any], path: str | Path) -> Path:
     return write_atomic(path, render_subscription_form(data))
 
 
-def render_subscription_form(data: Mapping[str, Any]) -> bytes:
+def render_subscription_form(data: Mapping[str, object]) -> bytes:
     """The PDF bytes; the same data gives the same bytes."""
     form = checked(data)
     for limit in _VALUE_LIMITS:
@@ -77,7 +66,7 @@ def render_subscription_form(data: Mapping[str, Any]) -> bytes:
     raise FormDataError("the subscription form does not fit on one page")  # pragma: no cover
 
 
-def _shortened(form: dict[str, Any], limit: int | None) -> dict[str, Any]:
+def _shortened(form: CheckedForm, limit: int | None) -> CheckedForm:
     def cut(text: str) -> str:
         return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
@@ -143,60 +132,64 @@ def _paragraph(pdf: FPDF, text: str, line_height: float, *, align: str = "L",
     pdf.set_xy(x, y + len(lines) * line_height + 2 * pad)
 
 
-def _build(form: dict[str, Any], size: float) -> FPDF:
+def _build(form: CheckedForm, size: float) -> FPDF:
     pdf = _new_pdf(" ".join([form["raison_sociale"], *form["company"].values(), *form["delegue"].values()]))
     pdf.set_auto_page_break(True, margin=_MARGIN)
     # Reproducible output: the creation date (and so the file /ID, derived
     # from the content) comes from the submission, not from the clock.
     pdf.set_creation_date(form["moment"])
-    pdf.set_title(TITLE)
-    pdf.set_author("TéléServices CIMR")
-    pdf.set_subject(f"Adhérent {form['numero']}, envoi {form['submission_id']}")
+    pdf.set_title(form_text.TITLE)
+    pdf.set_author(form_text.AUTHOR)
+    pdf.set_subject(form_text.subject(form["numero"], form["submission_id"]))
     pdf.set_lang("fr-MA")
     pdf.add_page()
 
     _header(pdf, form, size)
     company, delegue = form["company"], form["delegue"]
-    _section(pdf, "1. Informations générales de l'entreprise", size, [
-        [("Raison sociale", form["raison_sociale"])],
-        [("Numéro d'adhérent", form["numero"]), ("Site web", company["site_web"])],
-        [("Adresse", company["adresse"])],
-        [("Ville", company["ville"]), ("Localité RC", company["localite_rc"])],
-        [("Numéro RC", company["rc"]), ("Numéro de patente", company["patente"])],
+    _section(pdf, form_text.COMPANY_HEADING, size, [
+        [(form_text.RAISON_SOCIALE, form["raison_sociale"])],
+        [(form_text.NUMERO, form["numero"]), *_pairs(company, "site_web")],
+        _pairs(company, "adresse"),
+        _pairs(company, "ville", "localite_rc"),
+        _pairs(company, "rc", "patente"),
     ])
-    _section(pdf, "2. Responsable de l'entreprise", size, [
-        [("Nom", company["nom"]), ("Prénom", company["prenom"])],
-        [("Civilité", company["civilite"]), ("Fonction", company["fonction"])],
-        [("Téléphone fixe 1", company["tel1"]), ("Téléphone fixe 2", company["tel2"])],
-        [("Fax", company["fax"]), ("GSM", company["gsm"])],
-        [("Email", company["email"])],
+    _section(pdf, form_text.HEAD_HEADING, size, [
+        _pairs(company, "nom", "prenom"),
+        _pairs(company, "civilite", "fonction"),
+        _pairs(company, "tel1", "tel2"),
+        _pairs(company, "fax", "gsm"),
+        _pairs(company, "email"),
     ])
-    _section(pdf, "3. Personne déléguée — Administrateur des utilisateurs", size, [
-        [("Nom", delegue["nom"]), ("Prénom", delegue["prenom"])],
-        [("Civilité", delegue["civilite"]), ("Fonction", delegue["fonction"])],
-        [("Téléphone direct", delegue["tel"]), ("GSM", delegue["gsm"])],
-        [("Fax", delegue["fax"]), ("Email", delegue["email"])],
+    _section(pdf, form_text.DELEGUE_HEADING, size, [
+        _pairs(delegue, "nom", "prenom"),
+        _pairs(delegue, "civilite", "fonction"),
+        _pairs(delegue, "tel", "gsm"),
+        _pairs(delegue, "fax", "email"),
     ])
-    _small(pdf, PASSWORD_NOTE, size)
+    _small(pdf, form_text.PASSWORD_NOTE, size)
     _commitment(pdf, size)
     _send_to(pdf, size)
     return pdf
 
 
-def _header(pdf: FPDF, form: dict[str, Any], size: float) -> None:
+def _pairs(values: dict[str, str], *keys: str) -> list[tuple[str, str]]:
+    """One row of the grid: each key's label and value."""
+    return [(form_text.LABELS[key], values[key]) for key in keys]
+
+
+def _header(pdf: FPDF, form: CheckedForm, size: float) -> None:
     pdf.set_font(FAMILY, "", size - 1)
     pdf.set_text_color(90, 100, 110)
-    pdf.cell(90, 5, "CIMR — TéléServices")
-    pdf.cell(0, 5, f"Envoi n° {form['submission_id']}", align="R",
+    pdf.cell(90, 5, form_text.ISSUER)
+    pdf.cell(0, 5, form_text.submission(form["submission_id"]), align="R",
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
     pdf.set_font(FAMILY, "B", size + 6)
-    _paragraph(pdf, TITLE, (size + 6) * 0.5, align="C")
+    _paragraph(pdf, form_text.TITLE, (size + 6) * 0.5, align="C")
     pdf.ln(1)
     pdf.set_font(FAMILY, "", size)
-    _paragraph(pdf, f"Adhérent n° {form['numero']} — Date de la demande : "
-                    f"{dates.day(form['moment'])}", size * 0.5, align="C")
+    _paragraph(pdf, form_text.requested(form["numero"], dates.day(form["moment"])), size * 0.5, align="C")
     pdf.ln(size * 0.3)
 
 
@@ -246,13 +239,12 @@ def _small(pdf: FPDF, text: str, size: float) -> None:
 
 
 def _commitment(pdf: FPDF, size: float) -> None:
-    _heading(pdf, "4. Demande et engagement", size)
+    _heading(pdf, form_text.COMMITMENT_HEADING, size)
     pdf.ln(1)
     pdf.set_font(FAMILY, "", size)
-    _paragraph(pdf, STATEMENT, size * 0.5)
+    _paragraph(pdf, form_text.STATEMENT, size * 0.5)
     pdf.ln(size * 0.4)
-    pdf.cell(0, size * 0.5, "Fait à ................................................, "
-             "le ......... / ......... / ..................", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, size * 0.5, form_text.PLACE_AND_DATE, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(size * 0.4)
     # Two boxes side by side; their height shrinks with the type so the page
     # still holds when long values made the sections above taller.
@@ -262,7 +254,7 @@ def _commitment(pdf: FPDF, size: float) -> None:
     if top + height > pdf.page_break_trigger:
         pdf.add_page()
         top = pdf.get_y()
-    for i, label in enumerate(("Signature du responsable", "Cachet de l'entreprise")):
+    for i, label in enumerate((form_text.SIGNATURE, form_text.STAMP)):
         x = left + i * (width + gap)
         pdf.rect(x, top, width, height)
         pdf.set_xy(x + 2, top + 1.5)
@@ -274,9 +266,6 @@ def _commitment(pdf: FPDF, size: float) -> None:
 def _send_to(pdf: FPDF, size: float) -> None:
     pdf.set_font(FAMILY, "B", size)
     pdf.set_fill_color(*_NOTE_FILL)
-    text = ("À envoyer par courrier, signé et cacheté, à : " + ", ".join(contact.ADDRESS)
-            + ". L'abonnement est validé dans les 48 heures qui suivent la réception de ce "
-              "formulaire ; la personne déléguée en est informée par email.")
     if pdf.get_y() + 4 * size * 0.5 > pdf.page_break_trigger:
         pdf.add_page()
-    _paragraph(pdf, text, size * 0.5, box=2.0)
+    _paragraph(pdf, form_text.SEND_TO, size * 0.5, box=2.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TypedDict
 
 from provisioner.reports.form_fonts import unprintable
 
@@ -30,10 +30,21 @@ class FormDataError(ValueError):
     """The data for the subscription form has a key the form does not take."""
 
 
+class CheckedForm(TypedDict):
+    """What the form prints: every value as one printable line, and the submission's moment."""
+
+    numero: str
+    raison_sociale: str
+    submission_id: str
+    moment: datetime
+    company: dict[str, str]  # COMPANY_KEYS
+    delegue: dict[str, str]  # DELEGUE_KEYS
+
+
 def form_data(
-    *, numero: str, raison_sociale: str | None, submission_id: str, date: Any,
-    company: Mapping[str, Any], delegue: Mapping[str, Any],
-) -> dict[str, Any]:
+    *, numero: str, raison_sociale: str | None, submission_id: str, date: object,
+    company: Mapping[str, object], delegue: Mapping[str, object],
+) -> dict[str, object]:
     """Data for the form picked from wider mappings (the workbook's forms).
 
     Only COMPANY_KEYS and DELEGUE_KEYS are copied: the Délégué sheet's
@@ -47,31 +58,33 @@ def form_data(
     }
 
 
-def checked(data: Mapping[str, Any]) -> dict[str, Any]:
+def checked(data: Mapping[str, object]) -> CheckedForm:
     """The form's values as printable text and its moment; FormDataError on any key it does not take."""
     _refuse_unknown("form data", data, TOP_KEYS)
-    company = data.get("company") or {}
-    delegue = data.get("delegue") or {}
-    _refuse_unknown("company", company, COMPANY_KEYS)
-    _refuse_unknown("delegue", delegue, DELEGUE_KEYS)
+    company = _refuse_unknown("company", data.get("company") or {}, COMPANY_KEYS)
+    delegue = _refuse_unknown("delegue", data.get("delegue") or {}, DELEGUE_KEYS)
     return {
-        **{k: _text(data.get(k)) for k in ("numero", "raison_sociale", "submission_id")},
+        "numero": _text(data.get("numero")),
+        "raison_sociale": _text(data.get("raison_sociale")),
+        "submission_id": _text(data.get("submission_id")),
         "moment": _moment(data.get("date")),
         "company": {k: _text(company.get(k)) for k in COMPANY_KEYS},
         "delegue": {k: _text(delegue.get(k)) for k in DELEGUE_KEYS},
     }
 
 
-def _refuse_unknown(what: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+def _refuse_unknown(what: str, data: object, allowed: tuple[str, ...]) -> Mapping[str, object]:
+    """`data` when it is a mapping with none but the `allowed` keys."""
     if not isinstance(data, Mapping):
         raise FormDataError(f"{what} is not a mapping")
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         # Names only: the value of an unexpected key may be the secret itself.
         raise FormDataError(f"{what} has unknown key(s): {', '.join(map(str, unknown))}")
+    return data
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     """A value as one line the form's fonts can print."""
     if value is None:
         return ""
@@ -89,7 +102,7 @@ def _one_line(value: str) -> str:
     return unicodedata.normalize("NFKC", " ".join(value.split()))  # no line breaks or tabs inside
 
 
-def _moment(value: Any) -> datetime:
+def _moment(value: object) -> datetime:
     """The submission's time, aware (naive = UTC, the service's clock)."""
     if value is None or value == "":
         raise FormDataError("form data lacks the submission date")
