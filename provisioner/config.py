@@ -49,7 +49,7 @@ class Settings:
     web_idle_minutes: float = 30.0
     web_session_hours: float = 12.0  # a session ends this long after sign-in, however busy
     web_signin_per_ip: int = 20  # failed sign-ins per client address in 15 minutes; then 429
-    web_trusted_proxy: str = ""  # addresses (comma-separated) whose X-Forwarded-For names the client
+    web_trusted_proxy: str = ""  # addresses or networks (comma-separated) whose X-Forwarded-For names the client
     # The companies' portal (provisioner/portal/): its own listener, meant to face the internet.
     portal_enabled: bool = True
     portal_host: str = "127.0.0.1"

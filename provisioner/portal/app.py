@@ -26,6 +26,7 @@ from provisioner.config import ConfigError
 from provisioner.portal import checking, guard, prefill_form, sending
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import StoreUnavailable, reader
+from provisioner.web.client_address import trusted_networks
 from provisioner.web.headers import SecurityHeaders
 from provisioner.workbook.isolation import ReaderUnavailable
 from provisioner.workbook.template import DEFAULT_FILE_NAME, template_bytes
@@ -93,7 +94,7 @@ def routes() -> list[Route | Mount]:
 def create_portal_app(ctx: ServiceContext, *, wake: Callable[[], None] | None = None) -> ASGIApp:
     """The portal for `ctx`; `wake` (the scheduler's, inside `serve`) is called after each deposit."""
     try:
-        guard.trusted_proxies(ctx.settings)
+        trusted_networks(ctx.settings.portal_trusted_proxies)
     except ValueError:
         raise ConfigError("PROVISIONER_PORTAL_TRUSTED_PROXIES: not a list of addresses or networks") from None
     failures: dict[type[Exception] | int, Callable[..., object]] = {

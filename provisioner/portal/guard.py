@@ -9,7 +9,6 @@ in its address.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from typing import Any
 
@@ -18,6 +17,8 @@ from starlette.responses import Response
 
 from provisioner.config import Settings
 from provisioner.service.context import ServiceContext
+from provisioner.web.client_address import client_address as web_client_address
+from provisioner.web.client_address import trusted_networks
 from provisioner.web.guard import same_token
 from provisioner.web.render import page
 
@@ -74,46 +75,5 @@ def refusal(request: Request, status_code: int, title: str, message: str, *, adv
 
 
 def client_address(request: Request) -> str:
-    """Who to count an upload against: the peer, or the address a trusted reverse proxy forwarded.
-
-    X-Forwarded-For is believed only from PROVISIONER_PORTAL_TRUSTED_PROXIES; its
-    last entry not itself a trusted proxy is the client (earlier ones are whatever
-    the client chose to write). All its lines are read as one list: a proxy that
-    adds its own line after the client's (HAProxy) must not let the client's
-    line speak first. An IPv6 client counts by its /64, which one host gets whole.
-    """
-    peer = request.client.host if request.client else ""
-    trusted = trusted_proxies(context_of(request).settings)
-    if not _within(peer, trusted):
-        return _counted(peer)
-    forwarded = [part.strip() for line in request.headers.getlist("x-forwarded-for")
-                 for part in line.split(",") if part.strip()]
-    for address in reversed(forwarded):
-        if not _within(address, trusted):
-            return _counted(address[:64])
-    return _counted(peer)
-
-
-def _counted(address: str) -> str:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-def trusted_proxies(settings: Settings) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(item.strip(), strict=False)
-                 for item in settings.portal_trusted_proxies.split(",") if item.strip())
-
-
-def _within(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
+    """Who to count an upload or a prefill against (web.client_address), behind `portal_trusted_proxies`."""
+    return web_client_address(request, trusted_networks(context_of(request).settings.portal_trusted_proxies))

@@ -12,8 +12,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from provisioner.config import ConfigError
 from provisioner.service.context import ServiceContext
 from provisioner.store.db import reader
+from provisioner.web.client_address import trusted_networks
 from provisioner.web.errors import ErrorPages
 from provisioner.web.headers import SecurityHeaders
 from provisioner.web.origin import SameOrigin
@@ -54,6 +56,10 @@ def routes() -> list[BaseRoute]:
 
 
 def create_app(ctx: ServiceContext) -> ASGIApp:
+    try:
+        trusted_networks(ctx.settings.web_trusted_proxy)
+    except ValueError:
+        raise ConfigError("PROVISIONER_WEB_TRUSTED_PROXY: not a list of addresses or networks") from None
     errors = ErrorPages(error_page, ctx.settings)
     app = Starlette(routes=routes(), exception_handlers=errors.handlers())
     app.state.ctx = ctx

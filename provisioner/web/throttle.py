@@ -7,43 +7,20 @@ holds across processes and restarts), before any password is checked.
 
 The address is the TCP peer's; a proxy in front of the back office hides
 the client's behind its own, so `X-Forwarded-For` is read only when the
-peer is one of `web_trusted_proxy`: otherwise anyone could name any
-address and never be counted.
+peer is within `web_trusted_proxy` (web.client_address, the portal's rule):
+otherwise anyone could name any address and never be counted.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from ipaddress import ip_address
 
 from sqlalchemy import Engine
-from starlette.requests import Request
 
-from provisioner.config import Settings
 from provisioner.store.db import reader
 from provisioner.store.sign_in_failures import SignInFailures
 
 WINDOW = timedelta(minutes=15)
-UNKNOWN = "unknown"
-
-
-def client_address(request: Request, settings: Settings) -> str:
-    """The client's address: the peer's, or, from a trusted proxy, the last one the proxy added."""
-    peer = request.client.host if request.client else UNKNOWN
-    trusted = {p.strip() for p in settings.web_trusted_proxy.split(",") if p.strip()}
-    if peer in trusted:
-        forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
-        if forwarded and _is_address(forwarded[-1]):
-            return forwarded[-1]
-    return peer[:64]
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def too_many(engine: Engine, address: str, now: datetime, limit: int) -> bool:

@@ -9,11 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
 from provisioner.config import ConfigError, load_settings
 from provisioner.service.agence import operators
 from provisioner.service.context import ServiceContext
 from provisioner.store.tables import sign_in_failures
+from provisioner.web.app import create_app
 from provisioner.web.guard import local_path
 from tests.integration.test_web import (  # noqa: F401 (ctx, sqlite_ctx: fixtures)
     PASSWORD,
@@ -57,14 +59,39 @@ def test_a_forwarded_address_counts_only_from_the_configured_proxy(sqlite_ctx):
         direct.headers["x-forwarded-for"] = f"10.0.0.{_}"
         sign_in(direct, "x", "mauvais-mot-de-passe")
     assert sign_in(direct, "x", "y").status_code == 429
-    proxied = with_settings(sqlite_ctx, web_signin_per_ip=2, web_trusted_proxy="192.0.2.1, testclient")
-    one, other = client_for(proxied), client_for(proxied)
+    # The proxy's setting takes networks, as the portal's does; the test client's peer is put inside one
+    # (Starlette's TestClient is "testclient" by default, which is no address).
+    proxied = with_settings(sqlite_ctx, web_signin_per_ip=2, web_trusted_proxy="198.18.0.9, 192.0.2.0/24")
+    one, other = behind_proxy(proxied), behind_proxy(proxied)
     one.headers["x-forwarded-for"] = "203.0.113.9, 198.51.100.7"  # the proxy appended the last one
     other.headers["x-forwarded-for"] = "198.51.100.8"
     for _ in range(2):
         sign_in(one, "x", "mauvais-mot-de-passe")
     assert sign_in(one, "x", "y").status_code == 429
     assert sign_in(other, "x", "y").status_code == 401  # another client behind the same proxy
+
+
+def test_a_client_line_before_the_proxys_own_x_forwarded_for_line_is_not_believed(sqlite_ctx):
+    # HAProxy adds a line of its own after the client's: the last address of all lines is the client,
+    # whatever the client wrote in the first (before, the first line alone was read).
+    client = behind_proxy(with_settings(sqlite_ctx, web_signin_per_ip=2, web_trusted_proxy="192.0.2.1"))
+    statuses = []
+    for spoofed in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        form = client.get("/connexion").text
+        statuses.append(client.post("/connexion", data={"login": "x", "password": "y", "csrf_token": token_of(form)},
+                                    headers=[("x-forwarded-for", spoofed), ("x-forwarded-for", "203.0.113.5")]
+                                    ).status_code)
+    assert statuses == [401, 401, 429]
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_at_start(sqlite_ctx):
+    with pytest.raises(ConfigError, match="PROVISIONER_WEB_TRUSTED_PROXY"):
+        create_app(with_settings(sqlite_ctx, web_trusted_proxy="192.0.2.1, testclient"))
+
+
+def behind_proxy(ctx: ServiceContext) -> TestClient:
+    """A client whose peer is the reverse proxy 192.0.2.1."""
+    return TestClient(create_app(ctx), follow_redirects=False, client=("192.0.2.1", 50000))
 
 
 def test_a_session_ends_12_hours_after_sign_in_however_busy(ctx):

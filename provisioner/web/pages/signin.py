@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from provisioner.service.agence import operators
 from provisioner.web import sessions, throttle
+from provisioner.web.client_address import client_address, trusted_networks
 from provisioner.web.guard import Web, context_of, current_session, guarded, local_path, same_token, session_cookie
 from provisioner.web.render import page
 
@@ -70,7 +71,7 @@ async def sign_in(request: Request) -> Response:
         return _form(request, 400, "Saisissez votre identifiant et votre mot de passe.", login=typed,
                      next_path=next_path)
     ctx = context_of(request)
-    address = throttle.client_address(request, ctx.settings)
+    address = client_address(request, trusted_networks(ctx.settings.web_trusted_proxy))
     if await run_in_threadpool(throttle.too_many, ctx.engine, address, ctx.clock(), ctx.settings.web_signin_per_ip):
         minutes = int(throttle.WINDOW.total_seconds() // 60)
         return _form(request, 429, TOO_MANY.format(minutes=minutes), login=typed, next_path=next_path)
