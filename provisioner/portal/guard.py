@@ -10,7 +10,6 @@ in its address.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -57,7 +56,7 @@ def csrf_ok(request: Request, given: str) -> bool:
 
 
 def render(request: Request, template: str, status_code: int = 200, *, private: bool = False,
-           **values: Any) -> Response:
+           **values: object) -> Response:
     """A portal page with its form token; `private` pages (a jeton's) are also kept out of search engines."""
     token = csrf_token(request)
     response = page(template, status_code, package=PACKAGE, csrf_token=token, **values)

@@ -11,7 +11,6 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from starlette.responses import StreamingResponse
 
@@ -27,12 +26,12 @@ def spreadsheet_time(moment: datetime | None) -> str:
     return dates.local(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+def lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """The file's text, a few hundred lines at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -47,6 +46,6 @@ def lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]
     yield buffer.getvalue()
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingResponse:
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> StreamingResponse:
     return StreamingResponse(lines(header, rows), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -20,7 +20,6 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -72,7 +71,7 @@ class ErrorPages:
         self.settings = settings
         self.database_down = False
 
-    def handlers(self) -> dict[Any, Callable[[Request, Exception], Response]]:
+    def handlers(self) -> dict[type[Exception], Callable[[Request, Exception], Response]]:
         return {HTTPException: self.http_error, Exception: self.server_error}
 
     def http_error(self, request: Request, error: Exception) -> Response:

@@ -15,7 +15,6 @@ import hmac
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +30,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.change_sets import UnknownRevert
 from provisioner.service.read_models.errors import UnknownAccount, UnknownSubmission
 from provisioner.web import sessions
-from provisioner.web.render import page
+from provisioner.web.render import PACKAGE, page
 
 # Unknown things are 404; everything else an operator can get wrong is a conflict with the store's state.
 NOT_FOUND = (UnknownAdherent, UnknownRequest, UnknownMail, UnknownOperator, UnknownSubmission, UnknownAccount,
@@ -73,9 +72,9 @@ class Web:
         except ValueError:
             return None
 
-    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
-        return page(template, status_code, operator=self.operator, csrf_token=self.session.csrf_token,
-                    path=self.request.url.path, **values)
+    def render(self, template: str, status_code: int = 200, **values: object) -> Response:
+        return page(template, status_code, package=PACKAGE, operator=self.operator,
+                    csrf_token=self.session.csrf_token, path=self.request.url.path, **values)
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -156,7 +155,7 @@ def _serve(fn: Callable[[Web], Response], role: str, request: Request, form: For
                           message=str(error))
 
 
-def same_token(given: Any, expected: str) -> bool:
+def same_token(given: object, expected: str) -> bool:
     return isinstance(given, str) and bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
 

@@ -7,7 +7,6 @@ fall back on these for what both use): one environment each, with the same filte
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
@@ -31,9 +30,11 @@ from provisioner.wording.labels import (
 from provisioner.wording.phrases import nombre
 from provisioner.wording.reverts import revert_state
 
+PACKAGE = "provisioner.web"  # the back office's templates; the portal's package names its own
+
 
 @cache
-def environment(package: str = "provisioner.web") -> Environment:
+def environment(package: str = PACKAGE) -> Environment:
     """The templates of `package`, then the back office's."""
     loaders = [PackageLoader(name, "templates") for name in dict.fromkeys((package, "provisioner.web"))]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=True,
@@ -51,5 +52,5 @@ def environment(package: str = "provisioner.web") -> Environment:
     return env
 
 
-def page(template: str, status_code: int = 200, *, package: str = "provisioner.web", **values: Any) -> HTMLResponse:
+def page(template: str, status_code: int = 200, *, package: str = PACKAGE, **values: object) -> HTMLResponse:
     return HTMLResponse(environment(package).get_template(template).render(**values), status_code=status_code)

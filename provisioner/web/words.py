@@ -9,7 +9,7 @@ leads to when there is one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from urllib.parse import quote
 
 from provisioner.domain.vocabulary import teleservice_of
@@ -35,15 +35,16 @@ class Named(NamedTuple):
     href: str = ""
 
 
-def fields_in_order(fields: tuple[tuple[str, str], ...], values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def fields_in_order(fields: tuple[tuple[str, str], ...], values: Mapping[str, object]) -> list[tuple[str, object]]:
     """(label, value) of each field that has a value, in the form's order."""
     return [(text, values[key]) for key, text in fields if values.get(key) not in (None, "")]
 
 
-def request_changes(kind: str, payload: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+def request_changes(kind: str, payload: Mapping[str, object]) -> list[tuple[str, object, object]]:
     """(label, current, asked) of each field a request changes, in the form's order; unknown keys last."""
-    changes: dict[str, Any] = dict(payload["changes"]) if isinstance(payload.get("changes"), Mapping) else {}
-    before: Mapping[str, Any] = payload["before"] if isinstance(payload.get("before"), Mapping) else {}
+    given, was = payload.get("changes"), payload.get("before")
+    changes: dict[str, object] = dict(given) if isinstance(given, Mapping) else {}
+    before: Mapping[str, object] = was if isinstance(was, Mapping) else {}
     known: tuple[tuple[str, str], ...] = REQUEST_FIELDS.get(kind, ())
     order = [key for key, _ in known if key in changes] + sorted(set(changes) - {key for key, _ in known})
     labels: dict[str, str] = dict(known)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.wording.dates import NBSP
@@ -54,7 +53,7 @@ def _count(n: int, key: str, *, noun: bool) -> str:
     return f"{n} {word}"
 
 
-def by_teleservice(changes: Iterable[Mapping[str, Any]] | None) -> list[tuple[str, str]]:
+def by_teleservice(changes: Iterable[Mapping[str, object]] | None) -> list[tuple[str, str]]:
     """`[(name, "2 créations, 1 modification"), ...]` in the order of the téléservices."""
     per: dict[str, dict[str, int]] = {}
     for change in changes or ():
@@ -74,7 +73,7 @@ def by_teleservice(changes: Iterable[Mapping[str, Any]] | None) -> list[tuple[st
     ]
 
 
-def place(finding: Mapping[str, Any]) -> str:
+def place(finding: Mapping[str, object]) -> str:
     """Where a finding applies, as a person would say it; `ensemble du fichier` when it names nothing."""
     parts = []
     if finding.get("sheet"):
@@ -88,7 +87,7 @@ def place(finding: Mapping[str, Any]) -> str:
     return ", ".join(parts) if parts else "ensemble du fichier"
 
 
-def adherent_label(value: Mapping[str, Any] | str | None) -> str:
+def adherent_label(value: Mapping[str, object] | str | None) -> str:
     """`123456 (Raison sociale)` from a dict with `numero`/`raison_sociale`, or the number alone."""
     if value is None:
         return ""
@@ -99,7 +98,7 @@ def adherent_label(value: Mapping[str, Any] | str | None) -> str:
     return str(value)
 
 
-def adherent_numero(value: Mapping[str, Any] | str | None) -> str:
+def adherent_numero(value: Mapping[str, object] | str | None) -> str:
     """The member number alone, from a dict with `numero` or the number itself."""
     if isinstance(value, Mapping):
         return str(value.get("numero") or "")

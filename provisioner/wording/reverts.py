@@ -9,30 +9,41 @@ on), `in_effect` whether it still holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import datetime
+
+When = Callable[[datetime | str | None], str]  # a moment as the surface writes it (dates.french, the CLI's)
 
 
-def revert_state(undone: Mapping[str, Any] | None, when: Callable[[Any], str]) -> str:
+def revert_state(undone: Mapping[str, object] | None, when: When) -> str:
     """« Annulée par R1 le … (amina) : motif. », or, when R1 was itself undone,
     « Annulée par R1 le … (amina), annulation elle-même annulée par R2 le … (omar) : de nouveau en vigueur. »"""
     if not undone:
         return ""
     steps: list[str] = []
-    level: Mapping[str, Any] | None = undone
+    level: Mapping[str, object] | None = undone
     while level:
         reason = f", motif : « {level['reason']} »" if level.get("reason") else ""
-        steps.append(f"{level['id']} le {when(level['at'])} ({level['operator']}{reason})")
-        level = level.get("reverted_by")
+        at = level["at"]
+        steps.append(f"{level['id']} le {when(at if isinstance(at, datetime | str) else None)} "
+                     f"({level['operator']}{reason})")
+        level = _later(level)
     text = "Annulée par " + ", annulation elle-même annulée par ".join(steps)
     if len(steps) == 1:
         return text + "."
     return text + (" : annulée." if undone["in_effect"] else " : de nouveau en vigueur.")
 
 
-def revert_mark(undone: Mapping[str, Any] | None) -> str:
+def revert_mark(undone: Mapping[str, object] | None) -> str:
     """A list's column: `R1` when undone, `rétablie (R2)` when that revert was itself undone, else nothing."""
     if not undone:
         return ""
     if undone["in_effect"]:
         return str(undone["id"])
-    return f"rétablie ({undone['reverted_by']['id']})"
+    later = _later(undone)
+    return f"rétablie ({later['id']})" if later else "rétablie"  # in effect again: a later revert undid it
+
+
+def _later(undone: Mapping[str, object]) -> Mapping[str, object] | None:
+    """The revert that undid this one, if any."""
+    later = undone.get("reverted_by")
+    return later if isinstance(later, Mapping) else None

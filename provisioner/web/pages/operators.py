@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TypedDict
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -102,7 +103,15 @@ def _done(web: Web, title: str, line: str = "") -> Response:
                       back={"href": "/operateurs", "label": "Retour aux opérateurs"})
 
 
-def _journal_filters(web: Web) -> dict[str, Any]:
+class JournalFilters(TypedDict):
+    """The journal's filters, as the read model takes them (audit.journal, audit.filter_journal)."""
+
+    actor: str
+    action: str
+    day: date | None
+
+
+def _journal_filters(web: Web) -> JournalFilters:
     return {"actor": web.query("operateur", 64), "action": web.choice("action", EVENT), "day": web.day("date")}
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 from starlette.routing import Route
 
 from provisioner.domain.vocabulary import RequestStatus
 from provisioner.service.agence import decisions, operator_commands
 from provisioner.service.agence.request_summary import request_summary
+from provisioner.service.read_models.dashboard import RequestWithSummary
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.store.tables import REQUEST_KINDS
@@ -26,13 +25,14 @@ def _request_id(web: Web) -> int:
     return int(raw)
 
 
-def _waiting(web: Web) -> Page[dict[str, Any]]:
+def _waiting(web: Web) -> Page[RequestWithSummary]:
     # Waiting requests are few (each needs a signed letter): the read model lists them all, the page cuts.
     number = page_number(web.request)
     kind = web.choice("type", REQUEST_KINDS)
     found = [r for r in list_requests(web.ctx, RequestStatus.WAITING) if not kind or r["kind"] == kind]
     start = (number - 1) * PAGE_SIZE
-    rows = [{**r, "summary": request_summary(r["kind"], r["payload"])} for r in found[start:start + PAGE_SIZE]]
+    rows = [RequestWithSummary(**r, summary=request_summary(r["kind"], r["payload"]))
+            for r in found[start:start + PAGE_SIZE]]
     return Page(rows, number, len(found) > start + PAGE_SIZE, {"kind": kind, "total": len(found)})
 
 

@@ -9,13 +9,15 @@ changes touched the accounts shows them on the page, and nothing is changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TypedDict
 
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_FORM
+from provisioner.reports.report_model import Report, stored_report
 from provisioner.service.agence import revert as reverting
 from provisioner.service.read_models import change_sets as changes
 from provisioner.service.read_models.duplicates import duplicate_report, list_duplicates
@@ -51,7 +53,16 @@ SORT_LABELS = {"recent": "les plus récentes d'abord", "ancien": "les plus ancie
                "adherent": "par adhérent", "statut": "par statut"}
 
 
-def _filters(web: Web) -> dict[str, Any]:
+class Filters(TypedDict):
+    """The list's filters, as the read model takes them (list_submissions, filter_submissions)."""
+
+    adherent: str
+    status: str
+    day: date | None
+    batch: str
+
+
+def _filters(web: Web) -> Filters:
     return {"adherent": web.query("adherent", 10), "status": web.choice("statut", SUBMISSION_STATUSES),
             "day": web.day("date"), "batch": web.query("lot", 64)}
 
@@ -101,7 +112,7 @@ def _submission_id(web: Web) -> str:
     return submission_id
 
 
-def _show_submission(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
+def _show_submission(web: Web, status_code: int = 200, **revert_form: object) -> Response:
     submission_id = _submission_id(web)
     detail = submission_detail(web.ctx, submission_id)
     folder = web.ctx.outbox / submission_id
@@ -110,7 +121,7 @@ def _show_submission(web: Web, status_code: int = 200, **revert_form: Any) -> Re
                       undone=changes.revert_of(web.ctx, submission_id), **_form_state(revert_form))
 
 
-def _form_state(given: dict[str, Any]) -> dict[str, Any]:
+def _form_state(given: Mapping[str, object]) -> dict[str, object]:
     """What the revert form shows: a refusal's message and the later changes, the reason typed."""
     return {"revert_error": given.get("error", ""), "later": given.get("later", []),
             "reason": given.get("reason", ""), "force": given.get("force", False)}
@@ -133,17 +144,17 @@ def submission_page(web: Web) -> Response:
                       more={"href": f"/soumissions/{original}", "label": f"Voir la soumission d'origine {original}"})
 
 
-def _duplicate_report(web: Web) -> dict[str, Any] | None:
+def _duplicate_report(web: Web) -> Report | None:
     """A duplicate has no row of its own (its file's SHA-256 is the original's): its report in the outbox
     says which submission it repeats."""
     report = duplicate_report(web.ctx.outbox, _submission_id(web))
     if report is None:
         return None
     original = report.get("duplicate_of")
-    return report if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None
+    return stored_report(report) if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None
 
 
-def _show_revert(web: Web, status_code: int = 200, **revert_form: Any) -> Response:
+def _show_revert(web: Web, status_code: int = 200, **revert_form: object) -> Response:
     revert_id = _submission_id(web)
     found = changes.show_revert(web.ctx, revert_id)
     return web.render("annulation.html", status_code, r=found, **_form_state(revert_form))
