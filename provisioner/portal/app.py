@@ -28,6 +28,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.store.db import StoreUnavailable, reader
 from provisioner.web.client_address import trusted_networks
 from provisioner.web.headers import SecurityHeaders
+from provisioner.wording import portal as words
 from provisioner.workbook.isolation import ReaderUnavailable
 from provisioner.workbook.template import DEFAULT_FILE_NAME, template_bytes
 
@@ -52,28 +53,20 @@ async def blank_template(request: Request) -> Response:
 
 async def unavailable(request: Request, _error: Exception) -> Response:
     """The database (or the reader) does not answer: say so; the request left nothing behind."""
-    return guard.refusal(request, 503, "Service momentanément indisponible",
-                         "Le service ne peut pas traiter votre demande pour le moment : rien n'a été reçu ni "
-                         "gardé.", advice="Réessayez dans quelques minutes. Si cela dure, contactez l'Agence "
-                                          "Virtuelle.")
+    return guard.refusal(request, 503, words.UNAVAILABLE)
 
 
 async def not_found(request: Request, _error: Exception) -> Response:
-    return guard.refusal(request, 404, "Page introuvable", "Cette adresse ne mène à aucune page du portail.",
-                         advice="Repartez de la page d'accueil.")
+    return guard.refusal(request, 404, words.NOT_FOUND)
 
 
 async def wrong_method(request: Request, _error: Exception) -> Response:
-    return guard.refusal(request, 405, "Action impossible", "Cette page ne s'utilise pas ainsi : rien n'a été fait.",
-                         advice="Repartez de la page d'accueil et utilisez ses formulaires.")
+    return guard.refusal(request, 405, words.WRONG_METHOD)
 
 
 async def broken(request: Request, _error: Exception) -> Response:
     """A fault of ours (the log has it): a French page too, never Starlette's bare English text."""
-    return guard.refusal(request, 500, "Erreur du service",
-                         "Le service a rencontré une erreur : votre demande n'a pas abouti.",
-                         advice="Réessayez dans quelques minutes. Si cela se reproduit, contactez l'Agence Virtuelle "
-                                "en indiquant l'heure.")
+    return guard.refusal(request, 500, words.BROKEN)
 
 
 def routes() -> list[Route | Mount]:

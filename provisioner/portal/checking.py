@@ -26,6 +26,7 @@ from provisioner.security.secret_key import current
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake.names import display_name
 from provisioner.store import portal as store
+from provisioner.wording import portal as words
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.secret_scrub import Scrubber, secret_values
 
@@ -79,9 +80,7 @@ async def verify(request: Request) -> Response:
 
 
 def busy(request: Request) -> Response:
-    return guard.refusal(request, 503, "Service très demandé",
-                         "Beaucoup de classeurs sont en cours de vérification : le vôtre n'a été ni lu ni gardé.",
-                         advice="Réessayez dans une minute.")
+    return guard.refusal(request, 503, words.BUSY)
 
 
 def check_and_keep(ctx: ServiceContext, path: Path, name: str) -> Verified:
@@ -119,10 +118,7 @@ async def annotated_copy(request: Request) -> Response:
 
 
 def gone(request: Request) -> Response:
-    return guard.refusal(request, 404, "Lien expiré ou inconnu",
-                         "Ce lien ne mène à rien : il est mal recopié, ou la vérification a plus d'une heure "
-                         "(la copie annotée n'est gardée qu'une heure).",
-                         advice="Vérifiez à nouveau votre classeur depuis la page d'accueil.")
+    return guard.refusal(request, 404, words.LINK_EXPIRED)
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:

@@ -20,6 +20,7 @@ from provisioner.web.client_address import client_address as web_client_address
 from provisioner.web.client_address import trusted_networks
 from provisioner.web.guard import same_token
 from provisioner.web.render import page
+from provisioner.wording.portal import Refusal
 
 PACKAGE = "provisioner.portal"
 COOKIE = "portail_csrf"
@@ -68,9 +69,10 @@ def render(request: Request, template: str, status_code: int = 200, *, private: 
     return response
 
 
-def refusal(request: Request, status_code: int, title: str, message: str, *, advice: str = "") -> Response:
+def refusal(request: Request, status_code: int, words: Refusal) -> Response:
     """Every refusal: a French page saying what happened and what to do; nothing was kept."""
-    return render(request, "erreur.html", status_code, private=True, title=title, message=message, advice=advice)
+    return render(request, "erreur.html", status_code, private=True, title=words.title, message=words.message,
+                  advice=words.advice)
 
 
 def client_address(request: Request) -> str:

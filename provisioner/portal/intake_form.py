@@ -21,6 +21,7 @@ from starlette.responses import Response
 from provisioner.portal import guard
 from provisioner.portal.upload import OVERHEAD, TooLarge, TooSlow, Upload, UploadRefused, received
 from provisioner.store.portal import take_hit
+from provisioner.wording import portal as words
 
 HOUR = timedelta(hours=1)
 
@@ -37,40 +38,24 @@ async def uploaded(request: Request) -> AsyncIterator[tuple[Upload, Response | N
     allowed = await run_in_threadpool(take_hit, ctx.engine, key, limit=ctx.settings.portal_uploads_per_hour,
                                       window=HOUR, now=ctx.clock())
     if not allowed:
-        yield Upload(), guard.refusal(
-            request, 429, "Trop d'envois", f"Cette adresse a déjà envoyé {ctx.settings.portal_uploads_per_hour} "
-            "fichiers dans l'heure : ce fichier n'a été ni lu ni gardé.",
-            advice="Réessayez dans une heure. Pour un grand nombre de bordereaux, envoyez-les dans un seul "
-                   "fichier .zip.")
+        yield Upload(), guard.refusal(request, 429, words.too_many_uploads(ctx.settings.portal_uploads_per_hour))
         return
     try:
         async with received(request, max_bytes=ctx.max_bytes, folder=ctx.settings.var_dir / "portal") as upload:
             if not guard.csrf_ok(request, upload.field("csrf_token")):
-                yield upload, guard.refusal(
-                    request, 403, "Formulaire expiré", "Le formulaire a expiré ou ne vient pas de ce site : "
-                    "le fichier n'a été ni lu ni gardé.", advice="Rechargez la page d'accueil et recommencez.")
+                yield upload, guard.refusal(request, 403, words.UPLOAD_EXPIRED)
             elif upload.path is None or not upload.size:
-                yield upload, guard.refusal(
-                    request, 400, "Aucun fichier", "Aucun fichier n'a été joint, ou il est vide.",
-                    advice="Choisissez votre classeur .xlsx (ou un .zip de classeurs), puis recommencez.")
+                yield upload, guard.refusal(request, 400, words.NO_FILE)
             else:
                 yield upload, None
     except TooLarge:
         yield Upload(), _too_large(request)
     except TooSlow:
-        yield Upload(), guard.refusal(request, 408, "Envoi interrompu",
-                                      "Le fichier arrivait trop lentement ou plus du tout : il n'a été ni lu ni gardé.",
-                                      advice="Vérifiez votre connexion (le Wi-Fi plutôt que le réseau mobile), puis "
-                                             "recommencez.")
+        yield Upload(), guard.refusal(request, 408, words.TOO_SLOW)
     except UploadRefused:
-        yield Upload(), guard.refusal(request, 400, "Envoi illisible",
-                                      "Le formulaire reçu est incomplet ou mal formé : rien n'a été gardé.",
-                                      advice="Rechargez la page d'accueil et envoyez un seul fichier à la fois.")
+        yield Upload(), guard.refusal(request, 400, words.UNREADABLE_UPLOAD)
 
 
 def _too_large(request: Request) -> Response:
     megabytes = f"{guard.context_of(request).settings.max_file_mb:g}".replace(".", ",")
-    return guard.refusal(request, 413, "Fichier trop volumineux",
-                         f"Le fichier dépasse {megabytes} Mo : il n'a été ni lu ni gardé.",
-                         advice="Un bordereau tient largement dans cette taille : enregistrez-le à nouveau au "
-                                "format .xlsx, sans images ; pour un lot, envoyez plusieurs .zip plus petits.")
+    return guard.refusal(request, 413, words.too_large(megabytes))

@@ -26,6 +26,7 @@ from provisioner.portal.intake_form import HOUR
 from provisioner.service.agence.prefill_mail import email_prefilled
 from provisioner.service.context import ServiceContext
 from provisioner.store.portal import take_hit
+from provisioner.wording import portal as words
 
 log = logging.getLogger(__name__)
 
@@ -37,27 +38,20 @@ MAX_BODY = 4096
 async def ask(request: Request) -> Response:
     form = await _small_form(request)
     if form is None:
-        return guard.refusal(request, 400, "Demande illisible", "Le formulaire reçu est mal formé : rien n'a été fait.",
-                             advice="Rechargez la page d'accueil et recommencez.")
+        return guard.refusal(request, 400, words.PREFILL_UNREADABLE)
     if not guard.csrf_ok(request, form.get("csrf_token", "")):
-        return guard.refusal(request, 403, "Formulaire expiré", "Le formulaire a expiré ou ne vient pas de ce site : "
-                             "rien n'a été fait.", advice="Rechargez la page d'accueil et recommencez.")
+        return guard.refusal(request, 403, words.PREFILL_EXPIRED)
     numero = form.get("adherent", "").strip()
     if not NUMERO.fullmatch(numero):
-        return guard.refusal(request, 400, "Numéro d'adhérent invalide",
-                             "Un numéro d'adhérent compte 4 à 10 chiffres.", advice="Corrigez-le et recommencez.")
+        return guard.refusal(request, 400, words.BAD_NUMERO)
     ctx = guard.context_of(request)
     settings = ctx.settings
     if not await run_in_threadpool(take_hit, ctx.engine, f"prefill-from:{guard.client_address(request)}",
                                    limit=settings.portal_uploads_per_hour, window=HOUR, now=ctx.clock()):
-        return guard.refusal(request, 429, "Trop de demandes", "Cette adresse a fait trop de demandes dans l'heure : "
-                             "rien n'a été envoyé.", advice="Réessayez dans une heure.")
+        return guard.refusal(request, 429, words.TOO_MANY_PREFILLS_FROM)
     if not await run_in_threadpool(take_hit, ctx.engine, f"prefill:{numero}", limit=settings.portal_prefills_per_day,
                                    window=DAY, now=ctx.clock()):
-        return guard.refusal(request, 429, "Trop de demandes pour ce numéro",
-                             f"Le bordereau pré-rempli se demande au plus {settings.portal_prefills_per_day} fois "
-                             "par jour pour un même numéro d'adhérent : rien n'a été envoyé.",
-                             advice="Utilisez le dernier email reçu, ou réessayez demain.")
+        return guard.refusal(request, 429, words.too_many_prefills(settings.portal_prefills_per_day))
     response = guard.render(request, "prerempli.html", numero=numero)
     response.background = BackgroundTask(_send, ctx, numero)
     return response

@@ -29,6 +29,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.intake.drop import Origin, deposit
 from provisioner.service.read_models.followed import Followed, batch_finished, followed
 from provisioner.store import portal as store
+from provisioner.wording import portal as words
 
 KIND = "suivi"
 FOLLOWED_FOR = timedelta(days=30)
@@ -92,9 +93,7 @@ async def followed_copy(request: Request) -> Response:
     wanted = request.query_params.get("soumission", "")
     copy = next((item.annotated for item in items if item.annotated and (not wanted or item.id == wanted)), None)
     if copy is None:
-        return guard.refusal(request, 404, "Pas de bordereau annoté",
-                             "Ce fichier n'a pas (ou pas encore) de bordereau annoté : il n'y en a que pour un "
-                             "bordereau refusé.", advice="Revenez à la page de suivi.")
+        return guard.refusal(request, 404, words.NO_ANNOTATED_COPY)
     data = await run_in_threadpool(copy.read_bytes)
     return xlsx_response(data, COPY_NAME)
 

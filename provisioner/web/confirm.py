@@ -13,7 +13,6 @@ from starlette.responses import Response
 from provisioner.web.guard import Web
 
 CONFIRM_FIELD = "confirmer"
-IRREVERSIBLE = "Cette action ne peut pas être annulée."
 KEPT_OUT = frozenset({"csrf_token", CONFIRM_FIELD})
 
 

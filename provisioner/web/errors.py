@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -30,29 +30,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from provisioner.config import Settings
 from provisioner.service.intake import faults
 from provisioner.service.intake.health import PART_LABELS
+from provisioner.wording import web_errors as text
 
 log = logging.getLogger(__name__)
 
 Render = Callable[[Request, int, str, str], Response]
 RETRY_AFTER_SECONDS = 60
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-PAGES: Mapping[int, tuple[str, str]] = {
-    400: ("Requête invalide", "La requête envoyée est incomplète ou mal formée : rien n'a été fait."),
-    403: ("Accès refusé", "Cette page ou cette action ne vous est pas permise."),
-    404: ("Page introuvable", "Cette adresse ne mène à aucune page : vérifiez-la, ou repartez du tableau de bord."),
-    405: ("Action impossible ici", "Cette adresse ne reçoit pas ce type de requête : utilisez les boutons et "
-          "les liens des pages."),
-    413: ("Envoi trop volumineux", "Le formulaire envoyé est trop volumineux : rien n'a été fait."),
-    500: ("Erreur interne", "Une erreur inattendue a empêché de répondre : rien n'a été fait. Elle est "
-          "consignée dans le journal du service ; si elle se répète, prévenez l'équipe technique."),
-    503: ("Service momentanément indisponible", "{part} : les pages reviendront d'elles-mêmes dès qu'elle "
-          "répondra. Réessayez dans une minute ; si cela dure, prévenez l'équipe technique."),
-}
 
 
 def page_text(status: int, part: str = "") -> tuple[str, str]:
     """The French title and message of an error status."""
-    title, message = PAGES.get(status, (f"Erreur {status}", "La requête n'a pas pu aboutir : rien n'a été fait."))
+    title, message = text.PAGES.get(status, (text.other_status(status), text.OTHER_STATUS_MESSAGE))
     return title, message.format(part=part[:1].upper() + part[1:])
 
 

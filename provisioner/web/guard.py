@@ -31,6 +31,7 @@ from provisioner.service.read_models.change_sets import UnknownRevert
 from provisioner.service.read_models.errors import UnknownAccount, UnknownSubmission
 from provisioner.web import sessions
 from provisioner.web.render import PACKAGE, page
+from provisioner.wording import web_errors as text
 
 # Unknown things are 404; everything else an operator can get wrong is a conflict with the store's state.
 NOT_FOUND = (UnknownAdherent, UnknownRequest, UnknownMail, UnknownOperator, UnknownSubmission, UnknownAccount,
@@ -141,17 +142,15 @@ def _serve(fn: Callable[[Web], Response], role: str, request: Request, form: For
     ctx = context_of(request) if form is not None else request.app.state.read_ctx
     web = Web(request, ctx, session, form)
     if form is not None and not same_token(form.get("csrf_token"), session.csrf_token):
-        return web.render("erreur.html", 403, title="Action refusée",
-                          message="Le jeton de sécurité du formulaire est absent ou périmé : rien n'a été fait. "
-                                  "Rechargez la page et recommencez.")
+        return web.render("erreur.html", 403, title=text.ACTION_REFUSED, message=text.STALE_TOKEN)
     if not session.operator.can(role):
-        return web.render("erreur.html", 403, title="Accès refusé",
-                          message=f"Votre rôle ({session.operator.role}) ne permet pas cette page ou cette action.")
+        return web.render("erreur.html", 403, title=text.ACCESS_REFUSED,
+                          message=text.role_refused(session.operator.role))
     try:
         return fn(web)
     except AgenceError as error:
         status = 404 if isinstance(error, NOT_FOUND) else 409
-        return web.render("erreur.html", status, title="Action impossible" if status == 409 else "Introuvable",
+        return web.render("erreur.html", status, title=text.IMPOSSIBLE if status == 409 else text.NOT_FOUND,
                           message=str(error))
 
 

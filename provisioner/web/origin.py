@@ -16,9 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-TITLE = "Action refusée"
-MESSAGE = ("Ce formulaire n'a pas été envoyé depuis une page de ce site : rien n'a été fait. "
-           "Rouvrez la page depuis le site et recommencez.")
+from provisioner.wording import web_errors as text
+
 Render = Callable[[Request, int, str, str], Response]
 
 
@@ -40,6 +39,6 @@ class SameOrigin:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and not same_origin(Headers(scope=scope)):
-            await self.render(Request(scope), 403, TITLE, MESSAGE)(scope, receive, send)
+            await self.render(Request(scope), 403, text.ACTION_REFUSED, text.OTHER_ORIGIN)(scope, receive, send)
             return
         await self.app(scope, receive, send)

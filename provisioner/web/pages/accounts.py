@@ -15,10 +15,11 @@ from provisioner.store.tables import ACCOUNT_STATUSES, adherents
 from provisioner.store.tables import accounts as account_table
 from provisioner.web.csv_export import csv_response
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import web_pages as text
 from provisioner.wording.labels import ACCOUNT_STATUS, label, teleservice_name
 
 TELESERVICE_KEYS = tuple(t.value for t in Teleservice)
-SORT_LABELS = {"login": "par login", "nom": "par nom", "teleservice": "par téléservice", "statut": "par statut"}
+SORT_LABELS = text.ACCOUNT_SORTS
 
 
 def _filters(web: Web) -> dict[str, str]:
@@ -49,8 +50,7 @@ def account_export(web: Web) -> Response:
              .join(matching, matching.c.id == account_table.c.id)
              .join(adherents, adherents.c.id == account_table.c.adherent_id))
     rows = in_chunks(web.ctx, query, [account_table.c.login_key, account_table.c.id])
-    return csv_response("comptes.csv", ("Login", "Téléservice", "Statut", "Nom", "Prénom", "Email", "Adhérent",
-                                        "Raison sociale"),
+    return csv_response("comptes.csv", text.ACCOUNTS_HEADER,
                         ([r["login"], teleservice_name(r["teleservice"]), label(ACCOUNT_STATUS, r["status"]),
                           r["nom"], r["prenom"], r["email"], r["numero"], r["raison_sociale"]] for r in rows))
 

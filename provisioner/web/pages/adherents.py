@@ -11,14 +11,14 @@ from provisioner.service.agence import companies, history, operator_commands, su
 from provisioner.service.read_models import companies as company_reads
 from provisioner.service.read_models.paging import PAGE_SIZE
 from provisioner.store.tables import ADHERENT_STATUSES
-from provisioner.web.confirm import IRREVERSIBLE, confirmation
+from provisioner.web.confirm import confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import results
+from provisioner.wording import web_pages as text
 from provisioner.wording.labels import SKIP_REASON, label
 
 NUMERO = re.compile(r"[0-9]{4,10}")
-SORT_LABELS = {"numero": "par numéro", "nom": "par raison sociale", "statut": "par statut",
-               "recent": "les plus récents d'abord"}
+SORT_LABELS = text.ADHERENT_SORTS
 # The workbook's own labels for what the company and its delegate filled in (never the password rows).
 
 
@@ -52,7 +52,7 @@ def adherent_page(web: Web) -> Response:
 
 def _done(web: Web, numero: str, title: str, lines: list[str]) -> Response:
     return web.render("resultat.html", title=title, lines=lines,
-                      back={"href": f"/adherents/{numero}", "label": f"Retour à l'adhérent {numero}"})
+                      back={"href": f"/adherents/{numero}", "label": text.back_to_adherent(numero)})
 
 
 @guarded("validation", post=True)
@@ -60,7 +60,7 @@ def activate(web: Web) -> Response:
     numero = _numero(web)
     result = subscriptions.activate(web.ctx, numero, actor=web.operator.login, reason=web.field("motif") or None)
     lines = [results.accounts_created(len(result.created), len(result.skipped)), results.DELEGATE_TOLD_NEXT_ROUND]
-    lines += [f"Non créé : {u['login']} ({label(SKIP_REASON, u['reason'])})" for u in result.skipped]
+    lines += [text.not_created(u["login"], label(SKIP_REASON, u["reason"])) for u in result.skipped]
     return _done(web, numero, results.subscription_validated(numero), lines)
 
 
@@ -75,11 +75,8 @@ def unlock(web: Web) -> Response:
 @guarded("validation", post=True)
 def reset_password(web: Web) -> Response:
     numero = _numero(web)
-    ask = confirmation(web, f"Nouveau mot de passe administrateur pour l'adhérent {numero} ?",
-                       ["Un mot de passe est tiré au hasard et envoyé par email à la personne déléguée enregistrée ; "
-                        "l'actuel cesse de valoir aussitôt. À faire seulement à réception de la lettre signée.",
-                        IRREVERSIBLE],
-                       "Envoyer un nouveau mot de passe", f"/adherents/{numero}")
+    ask = confirmation(web, text.reset_password_question(numero), [text.RESET_PASSWORD_WHAT, text.IRREVERSIBLE],
+                       text.RESET_PASSWORD_BUTTON, f"/adherents/{numero}")
     if ask is not None:
         return ask
     result = companies.reset_admin_password(web.ctx, numero, actor=web.operator.login,

@@ -9,6 +9,7 @@ from provisioner.domain.vocabulary import MailStatus
 from provisioner.service.agence.mail_retry import UnknownMail, retry_mail
 from provisioner.service.read_models import mails
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import web_pages as text
 
 
 @guarded("lecture")
@@ -24,9 +25,8 @@ def retry(web: Web) -> Response:
     if not raw.isdigit() or len(raw) > 9:
         raise UnknownMail(id=raw[:20])
     retry_mail(web.ctx, int(raw), actor=web.operator.login, reason=web.field("motif") or None)
-    return web.render("resultat.html", title=f"Email {raw} remis en file d'envoi",
-                      lines=["Il partira au prochain passage du service."],
-                      back={"href": "/courriels", "label": "Retour aux emails"})
+    return web.render("resultat.html", title=text.mail_requeued(raw), lines=[text.MAIL_NEXT_ROUND],
+                      back={"href": "/courriels", "label": text.BACK_TO_MAILS})
 
 
 routes = [

@@ -17,6 +17,7 @@ from provisioner.web import words
 from provisioner.web.confirm import confirmation
 from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import web_pages as text
 from provisioner.wording.labels import EVENT, OPERATOR_ROLE, label
 
 
@@ -34,13 +35,13 @@ def operator_list(web: Web) -> Response:
 def operator_add(web: Web) -> Response:
     password = web.field("password", 200)
     if password != web.field("confirmation", 200):
-        return _listing(web, 400, "Le mot de passe et sa confirmation diffèrent : rien n'a été fait.")
+        return _listing(web, 400, text.NOTHING_DONE_PASSWORDS)
     try:
         added = operators.add_operator(web.ctx, web.field("login", 100), web.field("role", 20), password,
                                        actor=web.operator.login)
     except operators.OperatorError as error:
         return _listing(web, 400, str(error))
-    return _done(web, f"Opérateur {added.login} ajouté (rôle {added.role})")
+    return _done(web, text.operator_added(added.login, added.role))
 
 
 @guarded("admin", post=True)
@@ -48,25 +49,22 @@ def operator_disable(web: Web) -> Response:
     login = str(web.request.path_params["login"])
     if login == web.operator.login:  # refused before asking: no confirmation for what cannot be done
         return _listing(web, 409, str(operators.OwnAccount(what="désactiver")))
-    ask = confirmation(web, f"Désactiver l'opérateur {login} ?",
-                       [f"{login} ne pourra plus se connecter et ses sessions ouvertes seront fermées tout de suite.",
-                        "Un administrateur pourra le réactiver ensuite (bouton « Réactiver ») ; ses sessions, elles, "
-                        "ne reviendront pas."],
-                       "Désactiver", "/operateurs")
+    ask = confirmation(web, text.disable_question(login), text.disable_what(login), text.DISABLE_BUTTON,
+                       "/operateurs")
     if ask is not None:
         return ask
     try:
         operators.disable_operator(web.ctx, login, actor=web.operator.login)
     except (operators.OwnAccount, operators.LastAdmin) as error:
         return _listing(web, 409, str(error))
-    return _done(web, f"Opérateur {login} désactivé", "Ses sessions ouvertes sont fermées.")
+    return _done(web, text.operator_disabled(login), text.SESSIONS_CLOSED)
 
 
 @guarded("admin", post=True)
 def operator_enable(web: Web) -> Response:
     login = str(web.request.path_params["login"])
     operators.enable_operator(web.ctx, login, actor=web.operator.login)
-    return _done(web, f"Opérateur {login} réactivé", "Il peut se connecter avec son mot de passe et son rôle.")
+    return _done(web, text.operator_enabled(login), text.ENABLED_WHAT)
 
 
 @guarded("admin", post=True)
@@ -77,7 +75,7 @@ def operator_role(web: Web) -> Response:
         operators.change_role(web.ctx, login, role, actor=web.operator.login)
     except (operators.OwnAccount, operators.LastAdmin, operators.UnknownRole) as error:
         return _listing(web, 409, str(error))
-    return _done(web, f"Opérateur {login} : rôle {role_label(role)}", "Le nouveau rôle vaut dès sa page suivante.")
+    return _done(web, text.role_changed(login, role_label(role)), text.ROLE_FROM_NEXT_PAGE)
 
 
 @guarded("admin", post=True)
@@ -85,13 +83,12 @@ def operator_password(web: Web) -> Response:
     login = str(web.request.path_params["login"])
     password = web.field("password", 200)
     if password != web.field("confirmation", 200):
-        return _listing(web, 400, "Le mot de passe et sa confirmation diffèrent : rien n'a été fait.")
+        return _listing(web, 400, text.NOTHING_DONE_PASSWORDS)
     try:
         operators.reset_operator_password(web.ctx, login, password, actor=web.operator.login)
     except operators.WeakPassword as error:
         return _listing(web, 400, str(error))
-    return _done(web, f"Mot de passe de l'opérateur {login} changé",
-                 "Son blocage est levé et ses sessions ouvertes sont fermées.")
+    return _done(web, text.password_changed(login), text.PASSWORD_CHANGED_WHAT)
 
 
 def role_label(role: str) -> str:
@@ -100,7 +97,7 @@ def role_label(role: str) -> str:
 
 def _done(web: Web, title: str, line: str = "") -> Response:
     return web.render("resultat.html", title=title, lines=[line] if line else [],
-                      back={"href": "/operateurs", "label": "Retour aux opérateurs"})
+                      back={"href": "/operateurs", "label": text.BACK_TO_OPERATORS})
 
 
 class JournalFilters(TypedDict):
@@ -129,7 +126,7 @@ def journal_export(web: Web) -> Response:
     """Every audit row the page's filters keep, newest first."""
     query = audit.filter_journal(audit.journal_columns(), **_journal_filters(web))
     rows = (audit.audit_row(r) for r in in_chunks(web.ctx, query, [audit_table.c.id], descending=True))
-    return csv_response("journal.csv", ("Quand", "Qui", "Action", "Adhérent", "Sur", "Motif"),
+    return csv_response("journal.csv", text.JOURNAL_HEADER,
                         ([spreadsheet_time(r["at"]), words.actor(r["actor"]).text, label(EVENT, r["action"]),
                           r["adherent_numero"], words.target(r["target"]).text, r["reason"]] for r in rows))
 

@@ -12,9 +12,10 @@ from provisioner.service.read_models.dashboard import RequestWithSummary
 from provisioner.service.read_models.paging import PAGE_SIZE, Page
 from provisioner.service.read_models.requests import list_requests
 from provisioner.store.tables import REQUEST_KINDS
-from provisioner.web.confirm import IRREVERSIBLE, confirmation
+from provisioner.web.confirm import confirmation
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import results
+from provisioner.wording import web_pages as text
 from provisioner.wording.labels import SKIP_REASON, label
 
 
@@ -46,19 +47,18 @@ def approve(web: Web) -> Response:
     request_id = _request_id(web)
     waiting = next((r for r in list_requests(web.ctx, "waiting") if r["id"] == request_id), None)
     if waiting is not None and waiting["kind"] == "mass_disable":
-        ask = confirmation(web, f"Approuver la demande {request_id} ?",
-                           [request_summary(waiting["kind"], waiting["payload"]),
-                            "Les comptes listés sur la page des demandes seront désactivés tout de suite.",
-                            IRREVERSIBLE],
-                           "Approuver et désactiver", f"/demandes#demande-{request_id}")
+        ask = confirmation(web, text.approve_question(request_id),
+                           [request_summary(waiting["kind"], waiting["payload"]), text.MASS_DISABLE_WHAT,
+                            text.IRREVERSIBLE],
+                           text.APPROVE_AND_DISABLE, f"/demandes#demande-{request_id}")
         if ask is not None:
             return ask
     decision = decisions.approve_request(web.ctx, request_id, actor=web.operator.login,
                                       reason=web.field("motif") or None)
     lines = [results.request_approved(len(decision.applied), len(decision.skipped))]
-    lines += [f"Ignoré : {s['login']} ({label(SKIP_REASON, s['reason'])})" for s in decision.skipped]
+    lines += [text.ignored(s["login"], label(SKIP_REASON, s["reason"])) for s in decision.skipped]
     lines.append(results.notified(decision.notified))
-    return _done(web, decision, f"Demande {request_id} approuvée", lines)
+    return _done(web, decision, text.request_approved(request_id), lines)
 
 
 @guarded("validation", post=True)
@@ -67,17 +67,16 @@ def refuse(web: Web) -> Response:
     reason = web.field("motif")
     if not reason:
         return web.render("demandes.html", 400, found=_waiting(web), error_id=request_id,
-                          error="Le motif est obligatoire pour refuser une demande : il est cité dans l'email "
-                                "envoyé à la personne déléguée. Rien n'a été fait.")
+                          error=text.REFUSAL_NEEDS_REASON)
     decision = decisions.reject_request(web.ctx, request_id, reason=reason, actor=web.operator.login)
-    return _done(web, decision, f"Demande {request_id} refusée",
-                 ["Rien n'en a été appliqué.", results.notified(decision.notified)])
+    return _done(web, decision, text.request_refused(request_id),
+                 [text.NOTHING_APPLIED, results.notified(decision.notified)])
 
 
 def _done(web: Web, decision: decisions.Decision, title: str, lines: list[str]) -> Response:
     return web.render("resultat.html", title=title, lines=lines,
-                      back={"href": "/demandes", "label": "Retour aux demandes"},
-                      more={"href": f"/adherents/{decision.numero}", "label": f"Voir l'adhérent {decision.numero}"})
+                      back={"href": "/demandes", "label": text.BACK_TO_REQUESTS},
+                      more={"href": f"/adherents/{decision.numero}", "label": text.see_adherent(decision.numero)})
 
 
 routes = [

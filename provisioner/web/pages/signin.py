@@ -21,13 +21,9 @@ from provisioner.web import sessions, throttle
 from provisioner.web.client_address import client_address, trusted_networks
 from provisioner.web.guard import Web, context_of, current_session, guarded, local_path, same_token, session_cookie
 from provisioner.web.render import page
+from provisioner.wording import web_errors as text
 
 LOGIN_CSRF_COOKIE = "provisioner_login_csrf"
-REFUSED = ("Identifiant ou mot de passe incorrect. Après 5 échecs de suite, la connexion est bloquée "
-           "30 minutes : un administrateur peut la débloquer en changeant votre mot de passe.")
-ENDED = "Votre session a pris fin (inactivité ou durée maximale atteinte) : reconnectez-vous pour continuer."
-TOO_MANY = ("Trop de connexions échouées depuis cette adresse : attendez {minutes} minutes avant de réessayer. "
-            "Si vous avez oublié votre mot de passe, demandez-en un nouveau à un administrateur.")
 
 
 def _cookie(response: Response, request: Request, name: str, value: str) -> None:
@@ -55,7 +51,7 @@ async def sign_in_form(request: Request) -> Response:
     session = await run_in_threadpool(current_session, request)
     if session is not None:
         return RedirectResponse(next_path or "/", status_code=303)
-    notice = ENDED if request.query_params.get("fin") == "1" else ""
+    notice = text.SESSION_ENDED if request.query_params.get("fin") == "1" else ""
     return _form(request, next_path=next_path, notice=notice)
 
 
@@ -65,20 +61,20 @@ async def sign_in(request: Request) -> Response:
         next_path = local_path(str(form.get("suivant") or ""))
     typed = login[:64] if isinstance(login, str) else ""
     if not same_token(token, _login_csrf(request)):
-        return _form(request, 403, "Le formulaire a expiré : rien n'a été fait. Saisissez à nouveau vos identifiants.",
+        return _form(request, 403, text.SIGNIN_EXPIRED,
                      login=typed, next_path=next_path)
     if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
-        return _form(request, 400, "Saisissez votre identifiant et votre mot de passe.", login=typed,
+        return _form(request, 400, text.SIGNIN_MISSING, login=typed,
                      next_path=next_path)
     ctx = context_of(request)
     address = client_address(request, trusted_networks(ctx.settings.web_trusted_proxy))
     if await run_in_threadpool(throttle.too_many, ctx.engine, address, ctx.clock(), ctx.settings.web_signin_per_ip):
         minutes = int(throttle.WINDOW.total_seconds() // 60)
-        return _form(request, 429, TOO_MANY.format(minutes=minutes), login=typed, next_path=next_path)
+        return _form(request, 429, text.too_many_sign_ins(minutes), login=typed, next_path=next_path)
     operator = await run_in_threadpool(operators.authenticate, ctx, login[:200], password[:200])
     if operator is None:
         await run_in_threadpool(throttle.record_failure, ctx.engine, address, ctx.clock())
-        return _form(request, 401, REFUSED, login=typed, next_path=next_path)
+        return _form(request, 401, text.SIGNIN_REFUSED, login=typed, next_path=next_path)
     cookie, _session = await run_in_threadpool(sessions.open_session, ctx.engine, operator, ctx.clock())
     await run_in_threadpool(sessions.forget_idle, ctx.engine, ctx.clock(), *sessions.limits(ctx.settings))
     response = RedirectResponse(next_path or "/", status_code=303)

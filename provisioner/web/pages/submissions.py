@@ -36,21 +36,21 @@ from provisioner.store.tables import submissions as submissions_table
 from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
 from provisioner.wording import dates
+from provisioner.wording import web_pages as text
 from provisioner.wording.labels import DOOR, REQUEST_TYPE, SUBMISSION_BADGE, label
 
 SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # What a submission's folder may hold, and how each is offered (never a path taken from the request).
 FILES = {
-    REPORT_HTML: ("Rapport (HTML)", "text/html; charset=utf-8"),
-    "rapport.json": ("Rapport (JSON)", "application/json"),
-    ANNOTATED: ("Bordereau annoté", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    SUBSCRIPTION_FORM: ("Formulaire d'abonnement (PDF)", "application/pdf"),
+    REPORT_HTML: (text.REPORT_HTML_FILE, "text/html; charset=utf-8"),
+    "rapport.json": (text.REPORT_JSON_FILE, "application/json"),
+    ANNOTATED: (text.ANNOTATED_FILE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    SUBSCRIPTION_FORM: (text.FORM_FILE, "application/pdf"),
 }
 
 
 DUPLICATE = "duplicate"  # a status the list filters on, though a duplicate has no row (read_models.duplicates)
-SORT_LABELS = {"recent": "les plus récentes d'abord", "ancien": "les plus anciennes d'abord",
-               "adherent": "par adhérent", "statut": "par statut"}
+SORT_LABELS = text.SUBMISSION_SORTS
 
 
 class Filters(TypedDict):
@@ -98,8 +98,7 @@ def submission_export(web: Web) -> Response:
     """Every submission the page's filters keep, newest first."""
     query = filter_submissions(submission_columns(), **_filters(web))
     rows = in_chunks(web.ctx, query, [submissions_table.c.received_at, submissions_table.c.id], descending=True)
-    return csv_response("soumissions.csv", ("Reçue le", "Soumission", "Fichier", "Adhérent", "Type", "Statut",
-                                            "Erreurs"),
+    return csv_response("soumissions.csv", text.SUBMISSIONS_HEADER,
                         ([spreadsheet_time(r["received_at"]), r["id"], r["file_name"], r["adherent_numero"],
                           label(REQUEST_TYPE, r["request_type"] or ""), label(SUBMISSION_BADGE, r["status"]),
                           r["errors"] or 0] for r in rows))
@@ -136,12 +135,11 @@ def submission_page(web: Web) -> Response:
         if duplicate is None:
             raise
     original = str(duplicate["duplicate_of"])
-    return web.render("resultat.html", title=f"Soumission {duplicate.get('submission_id') or ''} : doublon",
-                      lines=[f"Le fichier « {duplicate.get('file') or ''} », reçu le "
-                             f"{dates.french(duplicate.get('received_at'))}, avait déjà été reçu : il n'a pas été "
-                             f"traité une seconde fois et rien n'a été modifié."],
-                      back={"href": "/soumissions", "label": "Retour aux soumissions"},
-                      more={"href": f"/soumissions/{original}", "label": f"Voir la soumission d'origine {original}"})
+    return web.render("resultat.html", title=text.duplicate_title(duplicate.get("submission_id") or ""),
+                      lines=[text.duplicate_line(duplicate.get("file") or "",
+                                                 dates.french(duplicate.get("received_at")))],
+                      back={"href": "/soumissions", "label": text.BACK_TO_SUBMISSIONS},
+                      more={"href": f"/soumissions/{original}", "label": text.see_original(original)})
 
 
 def _duplicate_report(web: Web) -> Report | None:
@@ -169,15 +167,12 @@ def _undo(web: Web, show: Callable[..., Response]) -> Response:
     target = _submission_id(web)
     reason, force = web.field("motif", 500), web.field("forcer") == "oui"
     if not reason:
-        return show(web, 400, error="Le motif est obligatoire pour annuler : il est enregistré et cité dans "
-                                    "l'email envoyé à la personne déléguée. Rien n'a été fait.", force=force)
+        return show(web, 400, error=text.REVERT_NEEDS_REASON, force=force)
     try:
         done = reverting.revert(web.ctx, target, operator=web.operator.login, reason=reason, force=force)
     except reverting.LaterChanges as refused:
-        return show(web, 409, error=(
-            f"Annulation refusée : {refused.details['changed']} depuis "
-            "(liste ci-dessous). Rien n'a été modifié. En cochant « Forcer », les autres sont rétablis et "
-            "ceux-là laissés tels quels."), later=refused.details["later"], reason=reason)
+        return show(web, 409, error=text.revert_refused(refused.details["changed"]), later=refused.details["later"],
+                    reason=reason)
     except reverting.AlreadyReverted as already:
         return show(web, 409, error=str(already))
     return web.render("annulee.html", done=done)
