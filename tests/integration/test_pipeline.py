@@ -114,13 +114,44 @@ def test_five_failures_lock_the_company_and_a_right_password_is_then_refused(ctx
 
 # -- the store codes ---------------------------------------------------------------------
 
-def test_creating_a_login_taken_by_another_company_is_login_taken(ctx, tmp_path):
+def test_an_abonnement_learns_nothing_of_a_login_taken_elsewhere_until_it_is_validated(ctx, tmp_path):
+    """spec: an unauthenticated workbook learns nothing about who exists; an Abonnement is one.
+
+    Its login taken by another company is not LOGIN_TAKEN at submission: the Abonnement is accepted like
+    any other, and the login is skipped, and said, when the Agence Virtuelle validates the subscription."""
+    from provisioner.service.agence import subscriptions
+
     subscribed(ctx, tmp_path)
+    free = process_file(ctx, make_workbook(
+        tmp_path / "f.xlsx", adherent_values=adherent(numero="777778"),
+        delegue_values=delegue(email="rh@libre.ma"), users={"td_interne": [user("libre.td")]},
+        categories=[{"login": "libre.td", "D": "X"}]))
     other = process_file(ctx, make_workbook(
         tmp_path / "o.xlsx", adherent_values=adherent(numero="777777"),
         delegue_values=delegue(email="rh@autre.ma"), users={"td_interne": [user("HIND.td")]},
         categories=[{"login": "HIND.td", "D": "X"}]))
-    assert ("LOGIN_TAKEN", "Télédéclaration interne", "K2") in codes(other)
+    assert other.status == free.status == "accepted"
+    assert codes(other) == [] and other.report["warnings"] == free.report["warnings"]
+    assert "HIND" not in json.dumps(other.report["errors"] + other.report["warnings"], ensure_ascii=False)
+    result = subscriptions.activate(ctx, "777777")
+    assert result.created == []
+    assert result.skipped == [{"login": "HIND.td", "teleservice": "td_interne", "reason": "login_taken"}]
+
+
+def test_a_mise_a_jour_creating_a_login_taken_by_another_company_is_login_taken(ctx, tmp_path):
+    from provisioner.service.agence import subscriptions
+
+    subscribed(ctx, tmp_path)
+    other = process_file(ctx, make_workbook(
+        tmp_path / "o.xlsx", adherent_values=adherent(numero="777777"),
+        delegue_values=delegue(email="rh@autre.ma"), users={"td_interne": [user("autre.td")]},
+        categories=[{"login": "autre.td", "D": "X"}]))
+    assert other.status == "accepted"
+    subscriptions.activate(ctx, "777777")
+    update = process_file(ctx, update_book(
+        tmp_path, "u.xlsx", adherent_values=adherent(numero="777777", type_demande="Mise à jour"),
+        users={"td_interne": [user("HIND.td")]}, categories=[{"login": "HIND.td", "D": "X"}]))
+    assert ("LOGIN_TAKEN", "Télédéclaration interne", "K2") in codes(update)
 
 
 def test_a_login_used_on_another_teleservice_of_the_company_is_login_taken(ctx, tmp_path):

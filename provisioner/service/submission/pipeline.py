@@ -205,7 +205,10 @@ def _plan(uow: Repositories, judged: Judgement) -> Judgement:
     subscribing = submission.request_type == RequestType.ABONNEMENT
     if not subscribing and (company is None or company.status != AdherentStatus.ACTIVE):
         return _without_plan_findings(judged)
-    view = uow.accounts.view(None if subscribing else company, _logins(submission.parsed))
+    # An Abonnement is not authenticated: it learns nothing about who exists (spec, « Checks that need the
+    # account store … run only after the workbook authenticated »). Its logins are judged against the store
+    # when the Agence Virtuelle validates the subscription; a login taken then is skipped and the delegate told.
+    view = uow.accounts.view(None, ()) if subscribing else uow.accounts.view(company, _logins(submission.parsed))
     if judged.plan is not None and view == judged.view:
         return judged
     judged = _without_plan_findings(judged)

@@ -57,7 +57,7 @@ def upgrade() -> None:
             conn.execute(accounts.update().where(accounts.c.id == row["id"]).values(**changed))
     for table_name, column, keys in JSON_PHONES:
         table = sa.Table(table_name, sa.MetaData(), sa.Column("id", sa.Integer), sa.Column(column, sa.JSON))
-        for key, data in conn.execute(sa.select(table.c.id, table.c[column])).tuples().all():
+        for key, data in conn.execute(sa.select(table.c.id, table.c[column])).all():
             if not isinstance(data, dict):
                 continue
             fixed = {**data, **{k: e164(data[k]) for k in keys if k in data}}
