@@ -16,7 +16,7 @@ from provisioner.workbook.book import Book, Sheet, as_text, put_text
 from provisioner.workbook.finding_places import Located, Target
 from provisioner.workbook.layout import Field
 from provisioner.workbook.model import ParsedWorkbook
-from provisioner.workbook.render import Places
+from provisioner.workbook.places import Places
 from provisioner.workbook.secret_scrub import Scrubber
 
 # Strong fills mark the faulty cell itself; light fills mark a whole row

@@ -42,14 +42,9 @@ from provisioner.reports.files import write_atomic
 from provisioner.wording import dates
 from provisioner.workbook import layout
 from provisioner.workbook.book import Book, Cell, Sheet, put_text
+from provisioner.workbook.places import Places, template_places
 from provisioner.workbook.readme import TITLE
-from provisioner.workbook.render import (
-    FIRST_DATA_ROW,
-    Places,
-    finish,
-    render,
-    template_places,
-)
+from provisioner.workbook.render import FIRST_DATA_ROW, finish, render
 from provisioner.workbook.xlsx_writer import to_xlsx
 
 NOTE_COLOR = "9C0006"

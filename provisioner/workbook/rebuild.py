@@ -39,7 +39,8 @@ from provisioner.workbook.finding_places import Spots, locate
 from provisioner.workbook.findings import split
 from provisioner.workbook.layout import ANOMALIES_SHEET, Field
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.render import Places, finish, fit_row, render, table_sheets
+from provisioner.workbook.places import Places, table_sheets
+from provisioner.workbook.render import finish, fit_row, render
 from provisioner.workbook.secret_scrub import Scrubber, secret_values
 from provisioner.workbook.xlsx_writer import to_xlsx
 
