@@ -31,6 +31,7 @@ from pathlib import Path
 
 from provisioner.domain.findings import Finding
 from provisioner.reports.files import write_atomic
+from provisioner.wording import workbook_text as text
 from provisioner.workbook import layout
 from provisioner.workbook.anomalies_sheet import write_anomalies
 from provisioner.workbook.book import Book, Cell, Sheet, add_sheet, link, put_text, put_text_at
@@ -113,15 +114,8 @@ def _write_note(book: Book, parsed: ParsedWorkbook | None, *, annotate: bool) ->
 
 def _note(parsed: ParsedWorkbook | None, *, annotate: bool) -> str:
     if parsed is None:
-        where = " Voir la feuille « Anomalies »." if annotate else ""
-        return ("Le fichier reçu n'a pas pu être lu : cette copie ne contient aucune de ses "
-                "valeurs." + where)
-    if annotate:
-        return ("Copie annotée du fichier envoyé : commencez par la feuille « Anomalies », qui liste "
-                "les cellules à corriger. Les mots de passe et les réponses secrètes n'y sont jamais "
-                "recopiés : leurs cellules, en mauve, portent « À RESSAISIR » et sont à remplir de nouveau.")
-    return ("Copie d'archive du fichier reçu, reconstituée à partir des valeurs lues : voir la feuille "
-            "« Adhérent ». Les mots de passe et les réponses secrètes en ont été effacés.")
+        return text.unread_copy(annotate=annotate)
+    return text.ANNOTATED_COPY if annotate else text.ARCHIVE_COPY
 
 
 # --- Data sheets -------------------------------------------------------------
