@@ -152,3 +152,19 @@ def _count(n: int, noun: str, *, feminine: bool = False) -> str:
     if n == 0:
         return f"{'aucune' if feminine else 'aucun'} {noun}"
     return f"{n} {noun}{'s' if n > 1 else ''}"
+
+
+# -- the template's dropdowns and "Listes de choix" (workbook.dropdowns, workbook.render) -------
+
+LISTS_TITLE = "Listes de choix"
+LISTS_NOTE = "Valeurs proposées par les menus déroulants. Ne pas modifier."
+YES_NO_LIST = "Oui / Non"
+CATEGORY_MARK_LIST = "Marque de catégorie"
+SUGGESTED_QUESTIONS_LIST = "Questions secrètes proposées"
+REQUIRED_FOR_ABONNEMENT = "Obligatoire pour un Abonnement."
+UNEXPECTED_VALUE = "Valeur non prévue"  # the title of Excel's refusal of a value not in the list
+QUESTION_TITLE = "Question secrète"  # the input message's title of the three question columns
+
+
+def choose_in_list(choices: tuple[str, ...]) -> str:
+    return "Choisissez une valeur dans la liste : " + ", ".join(choices) + "."

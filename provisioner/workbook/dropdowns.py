@@ -7,6 +7,7 @@ A closed list is written inline when Excel takes it (short, no comma), else it p
 from __future__ import annotations
 
 from provisioner.domain.vocabulary import CATEGORY_MARKS
+from provisioner.wording import workbook_text
 from provisioner.workbook import layout
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.places import table_sheets
@@ -28,9 +29,9 @@ def clip(text: str, limit: int) -> str:
 
 
 _LIST_TITLES = {
-    layout.OUI_NON: "Oui / Non",
-    CATEGORY_MARKS: "Marque de catégorie",
-    layout.SECRET_QUESTIONS: "Questions secrètes proposées",
+    layout.OUI_NON: workbook_text.YES_NO_LIST,
+    CATEGORY_MARKS: workbook_text.CATEGORY_MARK_LIST,
+    layout.SECRET_QUESTIONS: workbook_text.SUGGESTED_QUESTIONS_LIST,
 }
 
 
@@ -47,7 +48,7 @@ def choice_lists() -> dict[tuple[str, ...], str]:
 
 def field_help(fld: Field) -> str:
     """The help shown next to a form value and in its input message."""
-    parts = ["Obligatoire pour un Abonnement."] if fld.required_for == layout.FOR_ABONNEMENT else []
+    parts = [workbook_text.REQUIRED_FOR_ABONNEMENT] if fld.required_for == layout.FOR_ABONNEMENT else []
     if fld.hint:
         parts.append(fld.hint)
     return " ".join(parts)
@@ -72,11 +73,11 @@ def validation(fld: Field, lists: dict[tuple[str, ...], str]) -> dict[str, objec
             # A company may write its own question: the list only suggests.
             options["show_error"] = False
         else:
-            options.update(error_type="stop", error_title="Valeur non prévue", error_message=clip(
-                "Choisissez une valeur dans la liste : " + ", ".join(fld.choices) + ".", MAX_PROMPT))
+            options.update(error_type="stop", error_title=workbook_text.UNEXPECTED_VALUE,
+                           error_message=clip(workbook_text.choose_in_list(fld.choices), MAX_PROMPT))
     if help_text:
         # The three question columns share one title, hence one validation a sheet (see xlsx_writer).
-        title = "Question secrète" if fld.kind is Kind.QUESTION else fld.label
+        title = workbook_text.QUESTION_TITLE if fld.kind is Kind.QUESTION else fld.label
         options.update(input_title=clip(title, MAX_PROMPT_TITLE),
                        input_message=clip(help_text, MAX_PROMPT))
     return options

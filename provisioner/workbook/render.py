@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from provisioner.wording import workbook_text
 from provisioner.workbook import layout
 from provisioner.workbook.book import (
     Book,
@@ -156,9 +157,9 @@ def _render_readme(sheet: Sheet, *, guide: bool) -> dict[tuple[str, ...], str]:
 def _render_choice_lists(sheet: Sheet) -> dict[tuple[str, ...], str]:
     """The closed lists, side by side right of the instructions, visible (hidden sheets are refused)."""
     sheet.cells[(_LISTS_TITLE_ROW, _LISTS_FIRST_COLUMN)] = style(
-        Cell(text="Listes de choix"), **_README_LOOKS["heading"])
+        Cell(text=workbook_text.LISTS_TITLE), **_README_LOOKS["heading"])
     sheet.cells[(_LISTS_TITLE_ROW + 1, _LISTS_FIRST_COLUMN)] = Cell(
-        text="Valeurs proposées par les menus déroulants. Ne pas modifier.", italic=True, color=HELP_COLOR)
+        text=workbook_text.LISTS_NOTE, italic=True, color=HELP_COLOR)
     ranges: dict[tuple[str, ...], str] = {}
     for offset, (choices, name) in enumerate(choice_lists().items()):
         column = _LISTS_FIRST_COLUMN + offset
