@@ -8,7 +8,7 @@ lists the accounts and the later changes, and exits 1.
 from __future__ import annotations
 
 import getpass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -28,6 +28,9 @@ from provisioner.wording.labels import (
 )
 from provisioner.wording.phrases import counts_sentence
 from provisioner.wording.reverts import revert_mark, revert_state
+
+if TYPE_CHECKING:  # the service is imported when a command runs, not when the CLI starts
+    from provisioner.service.agence.revert import LeftAsItIs
 
 
 def operator_name() -> str:
@@ -155,7 +158,7 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
         try:
             done = revert(ctx, submission_id, operator=operator_name(), reason=reason, force=force)
         except LaterChanges as refused:
-            _print_later(cast("list[dict[str, Any]]", refused.details["later"]))
+            _print_later(cast("list[LeftAsItIs]", refused.details["later"]))
             raise
     if as_json:
         echo_json(done)
@@ -171,7 +174,7 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
     say(results.notified(done.notified))
 
 
-def _print_later(later: list[dict[str, Any]], title: str = "Changements postérieurs") -> None:
+def _print_later(later: list[LeftAsItIs], title: str = "Changements postérieurs") -> None:
     print_table(title, ("Compte ou réglage", "Téléservice", "Changé le", "Action", "Par"),
                 ((x["login"] or action_word(x["setting"]), x["teleservice"], e["at"],
                   action_word(e["action"]), e["change_set"] or e["actor"])

@@ -20,6 +20,7 @@ from provisioner.domain.vocabulary import (
     RequestKind,
     RequestType,
 )
+from provisioner.wording import agence, plan_findings
 
 MASS_DISABLE_MIN = 5
 
@@ -30,9 +31,9 @@ def ask_company_changes(p: Planning) -> None:
         return
     for kind, form, keys, stored, title in (
         (RequestKind.COMPANY_CHANGE, p.sheets.adherent, ADHERENT_DETAIL_KEYS, company.company,
-         "Coordonnées de l'entreprise"),
+         agence.COMPANY_DETAILS),
         (RequestKind.DELEGUE_CHANGE, p.sheets.delegue, DELEGUE_DETAIL_KEYS, company.delegue,
-         "Personne déléguée"),
+         agence.DELEGATE),
     ):
         changed = {k: form.value(k) for k in keys
                    if form.value(k) and label_key(form.value(k)) != label_key(stored.get(k, "") or "")}
@@ -43,12 +44,9 @@ def ask_company_changes(p: Planning) -> None:
                   for k, v in changed.items()]
         p.plan.requests.append(CompanyRequest(
             kind, {"changes": changed, "before": {k: stored.get(k, "") for k in changed}},
-            f"{title} : modification de {labels}. Elle sera appliquée après réception par l'Agence "
-            "Virtuelle d'une lettre signée et cachetée.", fields))
+            plan_findings.details_request(title, labels), fields))
         p.plan.findings.append(warning(
-            FindingCode.REQUEST_WAITING, f"{title} : la modification ({labels}) n'est pas appliquée tout de "
-            "suite ; elle attend l'accord de l'Agence Virtuelle sur lettre signée et cachetée.",
-            sheet=form.sheet))
+            FindingCode.REQUEST_WAITING, plan_findings.details_waiting(title, labels), sheet=form.sheet))
 
 
 def take_admin_password(p: Planning) -> None:
@@ -66,12 +64,6 @@ def hold_mass_disable(p: Planning) -> None:
         p.plan.held = True
         p.plan.requests.append(CompanyRequest(
             RequestKind.MASS_DISABLE, {"disable": disabled, "active": active},
-            f"Désactivation de {disabled} comptes sur {active} actifs : le bordereau est mis en attente "
-            "de l'accord de l'Agence Virtuelle."))
-        then = ("Envoyé en « Mise à jour », il ne serait pas appliqué tout de suite : il attendrait "
-                "l'accord de l'Agence Virtuelle." if p.sheets.request_type == RequestType.CONTROLE else
-                "Par sécurité il n'est pas appliqué : il attend l'accord de l'Agence Virtuelle, qui vous "
-                "contactera.")
-        p.plan.findings.append(warning(
-            FindingCode.MASS_DISABLE_HELD, f"Ce bordereau désactiverait {disabled} comptes sur {active} actifs. "
-            + then))
+            plan_findings.mass_disable_request(disabled, active)))
+        p.plan.findings.append(warning(FindingCode.MASS_DISABLE_HELD, plan_findings.mass_disable_held(
+            disabled, active, controle=p.sheets.request_type == RequestType.CONTROLE)))

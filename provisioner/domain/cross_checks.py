@@ -22,6 +22,7 @@ from provisioner.domain.shared_rules import (
     unknown_category_login,
 )
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction, Teleservice
+from provisioner.wording import plan_findings
 
 
 def check_categories(p: Planning) -> None:
@@ -100,18 +101,10 @@ def check_easypaiement(p: Planning) -> None:
         if len(validators) >= confirmations:
             # Enough validators, but one person: one address (compared without case) for them all.
             shared = validators[0][2]
-            p.error(FindingCode.EASYPAIEMENT_VALIDATORS,
-                    "Avec 2 confirmations, les validateurs E@syPaiement actifs doivent être deux personnes "
-                    f"différentes ; or ils ont tous la même adresse email, « {shared} » (les majuscules ne "
-                    "comptent pas). Donnez à chacun sa propre adresse, ajoutez un validateur ou réduisez le "
-                    "nombre de confirmations.", where)
+            p.error(FindingCode.EASYPAIEMENT_VALIDATORS, plan_findings.one_validator_person(shared), where)
             return
-        p.error(FindingCode.EASYPAIEMENT_VALIDATORS,
-                f"Avec {confirmations} confirmation(s), il faut au moins {confirmations} validateur(s) "
-                "E@syPaiement actif(s)" + (", deux personnes différentes (adresses email distinctes)"
-                                           if confirmations == 2 else "")
-                + f" ; il y en aurait {len(validators)}. Ajoutez un validateur ou réduisez le nombre "
-                "de confirmations.", where)
+        p.error(FindingCode.EASYPAIEMENT_VALIDATORS, plan_findings.too_few_validators(confirmations, len(validators)),
+                where)
 
 
 def _confirmations(p: Planning) -> int:

@@ -27,7 +27,10 @@ from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import CATEGORIES, AccountStatus, teleservice_of
 from provisioner.wording.secrets import CHANGED, CHOSEN, GENERATED, secret_text
 
+# The JSON of one column (keys column, old, new, secret): history rows and reports store it as it is.
 FieldChange = dict[str, Any]
+# A value as people read it: a field's text, Oui/Non, "D, S0", a setting's number; None when empty.
+FieldValue = str | int | None
 
 STATUS_LABEL = "Statut"
 CATEGORIES_LABEL = "Catégories"
@@ -60,10 +63,10 @@ def account_fields(before: AccountState | None, after: AccountState,
     return fields
 
 
-def shown_values(state: AccountState) -> dict[str, Any]:
+def shown_values(state: AccountState) -> dict[str, FieldValue]:
     """An account's public values under their column labels, in the workbook's column order."""
     teleservice = teleservice_of(state.teleservice)
-    values: dict[str, Any] = {}
+    values: dict[str, FieldValue] = {}
     for key in (account_columns(teleservice) if teleservice else ()):
         label = ACCOUNT_LABELS[key]
         if key in ACCOUNT_FIELDS:
@@ -90,7 +93,7 @@ def with_status(state: AccountState, status: str) -> AccountState:
     return replace(state, status=status)
 
 
-def setting_field(label: str, old: Any, new: Any) -> FieldChange:
+def setting_field(label: str, old: FieldValue, new: FieldValue) -> FieldChange:
     return {"column": label, "old": old, "new": new}
 
 
@@ -115,5 +118,5 @@ def field_line(field: FieldChange) -> str:
     return f"{field['column']} : {new}" if not old else f"{field['column']} : {old} → {new}"
 
 
-def _text(value: Any) -> str:
+def _text(value: FieldValue) -> str:
     return EMPTY_TEXT if value is None or value == "" else str(value)

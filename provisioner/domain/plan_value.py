@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from provisioner.domain import diff
 from provisioner.domain.columns import ANSWER_KEYS
@@ -37,7 +36,7 @@ class UserChange:
     categories: frozenset[str] | None = None
     before: AccountState | None = None
     # Column by column, what the change does (diff.account_fields): set by describe(), never a secret's value.
-    fields: list[dict[str, Any]] = field(default_factory=list)
+    fields: list[diff.FieldChange] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -100,7 +99,7 @@ class CompanyRequest:
     kind: RequestKind
     payload: dict[str, object]
     summary: str
-    fields: list[dict[str, Any]] = field(default_factory=list)
+    fields: list[diff.FieldChange] = field(default_factory=list)
 
 
 @dataclass
@@ -112,7 +111,7 @@ class Plan:
     requests: list[CompanyRequest] = field(default_factory=list)
     held: bool = False  # mass deactivation: nothing applied, a request waits
     # Company settings this plan changes (confirmations, admin_password) → their fields, as for accounts.
-    settings_fields: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    settings_fields: dict[str, list[diff.FieldChange]] = field(default_factory=dict)
 
     @property
     def effective(self) -> list[UserChange]:

@@ -17,6 +17,7 @@ from provisioner.domain.planning import TD_KEYS, Planning
 from provisioner.domain.sheets import Table
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import Action, ChangeAction, Teleservice
+from provisioner.wording import plan_findings
 
 _KNOWN_ACTIONS = frozenset(a.value for a in Action)
 
@@ -45,8 +46,7 @@ def plan_row(p: Planning, ts: Teleservice, table: Table, row: int, rec: Mapping[
         return _create(p, base, rec, table, row)
     if mine is None:
         p.error(FindingCode.USER_NOT_FOUND,
-                f"Aucun compte « {login} » n'existe pour votre entreprise sur le téléservice "
-                f"{ts.label}. Vérifiez le login, ou utilisez l'action « Créer ».", where)
+                plan_findings.user_not_found(login, ts.label), where)
         return None
     if action == Action.MODIFIER.value:
         return _update(p, base, mine, rec, declarative=False)
@@ -88,8 +88,7 @@ def _create(p: Planning, change: UserChange, rec: Mapping[str, str], table: Tabl
     change.generate_password = change.password is None and not p.abonnement
     if change.questions is None and not any(rec.get(key) for key in (*QUESTION_KEYS, *ANSWER_KEYS)):
         p.error(FindingCode.SECRET_QUESTIONS,
-                "Ce login n'existe pas encore : le compte sera créé et il lui faut trois questions "
-                "secrètes différentes avec leurs réponses.", table.where(row, QUESTION_KEYS[0]))
+                plan_findings.NEEDS_QUESTIONS, table.where(row, QUESTION_KEYS[0]))
     return change
 
 
@@ -113,9 +112,8 @@ def _update(p: Planning, change: UserChange, mine: AccountState, rec: Mapping[st
 def _taken_message(login: str, existing: AccountState | None, ts: Teleservice) -> str:
     if existing is not None:
         other = Teleservice(existing.teleservice).label
-        return (f"Le login « {login} » est déjà utilisé par votre entreprise pour le téléservice {other}. "
-                "Chaque téléservice demande son propre login : choisissez-en un autre.")
-    return f"Le login « {login} » est déjà pris. Choisissez-en un autre."
+        return plan_findings.login_used_elsewhere(login, other)
+    return plan_findings.login_taken(login)
 
 
 def _yes(value: str) -> bool | None:

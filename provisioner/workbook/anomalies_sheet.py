@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from openpyxl.utils.cell import get_column_letter
 
 from provisioner.domain.findings import Finding, Severity
+from provisioner.wording import workbook_text
 from provisioner.workbook.book import Page, Sheet, link, put_label, put_text
 from provisioner.workbook.cell_marks import SECRET_FILL, strong_fill
 from provisioner.workbook.finding_places import Located, Target, valid_ref
@@ -28,22 +29,13 @@ ANOMALY_HEADER_ROW = 2  # row 1 holds the summary line
 _MAX_LINKS = 65_530  # Excel's limit of links on one sheet (XlsxWriter refuses more)
 
 
-RETYPE_LABEL = "À ressaisir"
+RETYPE_LABEL = workbook_text.RETYPE_LABEL
 Retype = tuple[str, int, int, list[str]]  # sheet, row, first column, the labels of its cells
 
 
 def summary_line(errors: int, warnings: int, retype: int = 0) -> str:
     """The title line of the `Anomalies` sheet, in French."""
-    counts = f"{_count(errors, 'erreur', feminine=True)} et {_count(warnings, 'avertissement')}"
-    if errors:
-        marked = "la cellule mauve marquée" if retype == 1 else f"les {retype} cellules mauves marquées"
-        again = (f" Ressaisissez aussi {marked} « À RESSAISIR » (en fin de liste) : un fichier renvoyé avec "
-                 "cette mention est refusé." if retype else "")
-        return f"Le fichier a été refusé : {counts}. {FIX_ADVICE}{again}"
-    erased = "les mots de passe et les réponses secrètes ne sont jamais recopiés."
-    if warnings:
-        return f"{counts[0].upper()}{counts[1:]}. Vérifiez les cellules en orange ; {erased}"
-    return f"Aucune anomalie ; {erased}"
+    return workbook_text.anomalies_summary(errors, warnings, retype, FIX_ADVICE)
 
 
 def write_anomalies(sheet: Sheet, located: list[Located], scrub: Scrubber, retype: Sequence[Retype] = ()) -> None:
@@ -94,11 +86,9 @@ def _write_anomaly(
 def _write_retype(sheet: Sheet, row: int, cells: Retype, *, linked: bool) -> None:
     """One sheet row's emptied secret cells: labels only, never a value (there is none in the copy)."""
     name, excel_row, column, labels = cells
-    what = "ce mot de passe ou cette réponse" if len(labels) == 1 else "ces mots de passe et réponses"
     ref = f"{get_column_letter(column)}{excel_row}"
     texts = {1: RETYPE_LABEL, 3: name, 4: ref, 6: ", ".join(labels),
-             7: f"Saisissez de nouveau {what} : la copie annotée ne les recopie jamais. Laissée telle quelle, "
-                "la mention « À RESSAISIR » fait refuser le fichier."}
+             7: workbook_text.retype_message(len(labels))}
     for index, text in texts.items():
         cell = sheet.cell(row, index)
         put_text(cell, text)
@@ -108,9 +98,3 @@ def _write_retype(sheet: Sheet, row: int, cells: Retype, *, linked: bool) -> Non
     sheet.cell(row, 1).fill = SECRET_FILL
     if linked:
         link(sheet.cell(row, 4), name, ref)
-
-
-def _count(n: int, noun: str, *, feminine: bool = False) -> str:
-    if n == 0:
-        return f"{'aucune' if feminine else 'aucun'} {noun}"
-    return f"{n} {noun}{'s' if n > 1 else ''}"

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from provisioner.domain.findings import Finding, Severity
+from provisioner.wording import workbook_text as text
 from provisioner.workbook import layout
 from provisioner.workbook.book import Book, Sheet, as_text, put_text
 from provisioner.workbook.finding_places import Located, Target
 from provisioner.workbook.layout import Field
 from provisioner.workbook.model import ParsedWorkbook
-from provisioner.workbook.render import Places
+from provisioner.workbook.places import Places
 from provisioner.workbook.secret_scrub import Scrubber
 
 # Strong fills mark the faulty cell itself; light fills mark a whole row
@@ -31,15 +32,8 @@ ERROR_TAB = "C00000"
 WARNING_TAB = "FFC000"
 SECRET_TAB = "7030A0"  # cells to type again, on a sheet without findings
 
-SECRET_NOTES = {
-    layout.Kind.PASSWORD: "Mot de passe à ressaisir : il n'est jamais renvoyé.",
-    layout.Kind.ANSWER: "Réponse à ressaisir : elle n'est jamais renvoyée.",
-}
-
-SECRET_COLUMN_NOTES = {
-    layout.Kind.PASSWORD: "Cellules en mauve : mots de passe à ressaisir ; ils ne sont jamais renvoyés.",
-    layout.Kind.ANSWER: "Cellules en mauve : réponses à ressaisir ; elles ne sont jamais renvoyées.",
-}
+SECRET_NOTES = {layout.Kind.PASSWORD: text.PASSWORD_TO_RETYPE, layout.Kind.ANSWER: text.ANSWER_TO_RETYPE}
+SECRET_COLUMN_NOTES = {layout.Kind.PASSWORD: text.PASSWORDS_TO_RETYPE, layout.Kind.ANSWER: text.ANSWERS_TO_RETYPE}
 SECRET_NOTE_LIMIT = 500  # cells commented one by one; past it, the column header's note says it
 
 # Higher rank wins when several findings touch one cell.

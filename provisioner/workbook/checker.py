@@ -18,6 +18,7 @@ from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.keys import label_key
 from provisioner.domain.vocabulary import RequestType
+from provisioner.wording import workbook_text as text
 from provisioner.workbook.findings import split
 from provisioner.workbook.isolation import ReaderUnavailable
 from provisioner.workbook.layout import ANOMALIES_SHEET, TEMPLATE_VERSION
@@ -29,9 +30,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ABONNEMENT_USERS = 100
 
-UNEXPECTED = ("Le classeur n'a pas pu être vérifié entièrement à cause d'une erreur inattendue du "
-              "service. Vérifiez qu'il suit le modèle {version} ; si le problème persiste, "
-              "contactez l'Agence Virtuelle.")
+UNEXPECTED = text.UNEXPECTED
 
 
 @dataclass
@@ -94,10 +93,8 @@ def _abonnement_too_large(parsed: ParsedWorkbook, limit: int) -> Finding | None:
     users = parsed.user_rows
     if parsed.request_type != RequestType.ABONNEMENT or users <= limit:
         return None
-    return error(FindingCode.FILE_TOO_LARGE, f"Un abonnement comporte au plus {limit} utilisateurs ; ce classeur en "
-                 f"contient {users}. Renvoyez-le avec {limit} utilisateurs au plus, puis, une fois "
-                 "l'abonnement validé par l'Agence Virtuelle, envoyez les autres dans un bordereau "
-                 "« Mise à jour ».", **parsed.adherent.where("type_demande"))
+    return error(FindingCode.FILE_TOO_LARGE, text.abonnement_too_large(limit, users),
+                 **parsed.adherent.where("type_demande"))
 
 
 def check_workbook(parsed: ParsedWorkbook) -> list[Finding]:

@@ -8,22 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from provisioner.workbook.unsafe_file import SAVE_AS_XLSX, too_large, unreadable, wrong_type
+from provisioner.wording import workbook_text
+
+# The email door's reply says it too (service.mailbox.mail_reply reads it here).
+from provisioner.wording.workbook_text import HOW_TO_SAVE_XLSX as HOW_TO_SAVE_XLSX
+from provisioner.workbook.unsafe_file import too_large, unreadable, wrong_type
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 SNIFF = 8192  # bytes read from the start of a file to tell what it is
 
-HOW_TO_SAVE_XLSX = ("Ouvrez-le et enregistrez-le au format .xlsx : dans Excel, « Fichier › Enregistrer sous », "
-                    "type « Classeur Excel (*.xlsx) » ; dans LibreOffice, « Fichier › Enregistrer sous », type "
-                    "« Excel 2007-365 (.xlsx) ». Puis renvoyez-le.")
-# What a file is, told by its bytes: name → how a person would call it.
-_FORMAT_NAMES = {
-    "xls": "un classeur Excel 97-2003 (.xls)",
-    "ods": "un classeur OpenDocument (.ods, LibreOffice ou OpenOffice)",
-    "odf": "un document OpenDocument qui n'est pas un classeur",
-    "csv": "un fichier texte (.csv), sans feuilles ni mise en forme",
-}
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _ODF_MIMETYPE = b"application/vnd.oasis.opendocument."
 # Stream names of a compound (OLE2) file, as its directory spells them (UTF-16-LE).
@@ -36,9 +30,7 @@ def check_kind(path: Path, name: str, max_bytes: int) -> None:
     """Raise UnsafeFile unless `path` looks like an .xlsx within the size limit."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise too_large(
-            f"Le fichier pèse {size / 1_048_576:.1f} Mo ; la limite est de "
-            f"{max_bytes / 1_048_576:.0f} Mo. Envoyez un fichier par adhérent, sans images ni pièces jointes.")
+        raise too_large(workbook_text.file_too_large(size, max_bytes))
     with path.open("rb") as handle:
         head = handle.read(SNIFF)
     kind = detect_kind(path, head)
@@ -46,20 +38,15 @@ def check_kind(path: Path, name: str, max_bytes: int) -> None:
     if kind == "ole2" and suffix == ".xls":
         kind = "xls"  # a compound file named .xls: its name and its bytes agree
     if kind == "encrypted":
-        raise unreadable("Le fichier est protégé par un mot de passe (chiffré). Retirez la protection "
-                          "(« Fichier › Informations › Protéger le classeur » dans Excel) et "
-                          + SAVE_AS_XLSX[0].lower() + SAVE_AS_XLSX[1:])
-    if kind in _FORMAT_NAMES:
-        raise wrong_type(f"Ce fichier est {_FORMAT_NAMES[kind]}, pas un classeur .xlsx. {HOW_TO_SAVE_XLSX}")
+        raise unreadable(workbook_text.ENCRYPTED)
+    if kind in workbook_text.FORMAT_NAMES:
+        raise wrong_type(workbook_text.wrong_format(kind))
     if kind == "ole2":
-        raise unreadable(
-            "Le fichier est protégé par un mot de passe (chiffré) ou enregistré dans un ancien format. "
-            "Retirez la protection et " + SAVE_AS_XLSX[0].lower() + SAVE_AS_XLSX[1:])
+        raise unreadable(workbook_text.ENCRYPTED_OR_OLD)
     if suffix != ".xlsx":
-        shown = suffix or "sans extension"
-        raise wrong_type(f"Seuls les classeurs .xlsx sont acceptés (fichier {shown}). " + SAVE_AS_XLSX)
+        raise wrong_type(workbook_text.not_xlsx(suffix))
     if size == 0 or head[:4] != ZIP_MAGIC:
-        raise unreadable("Ce fichier n'est pas un classeur Excel lisible (contenu inattendu). " + SAVE_AS_XLSX)
+        raise unreadable(workbook_text.UNEXPECTED_CONTENT)
 
 
 def detect_kind(path: Path, head: bytes) -> str:

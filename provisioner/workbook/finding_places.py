@@ -15,7 +15,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from provisioner.domain.findings import Finding
 from provisioner.domain.keys import label_key
 from provisioner.workbook import layout
-from provisioner.workbook.render import Places, table_sheets
+from provisioner.workbook.places import Places, table_sheets
 from provisioner.workbook.text import cell_ref
 
 _CELL_REF = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")

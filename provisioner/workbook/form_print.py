@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, warning
 from provisioner.domain.vocabulary import ADHERENT_DETAIL_KEYS, DELEGUE_DETAIL_KEYS, RequestType
+from provisioner.wording import workbook_text as text
 from provisioner.workbook.model import ParsedWorkbook
 
 
@@ -27,13 +28,7 @@ def unprintable_on_form(parsed: ParsedWorkbook) -> Iterator[Finding]:
             cell = form.cells.get(key)
             missing = unprintable_in(cell.value) if cell is not None and cell.value else ""
             if missing:
-                yield warning(FindingCode.UNPRINTABLE_CHARACTER, _message(missing), **form.where(key))
+                yield warning(FindingCode.UNPRINTABLE_CHARACTER, text.unprintable(missing), **form.where(key))
 
 
-def _message(missing: str) -> str:
-    shown = ", ".join(f"« {ch} » (U+{ord(ch):04X})" for ch in missing)
-    what = ("Ce caractère ne peut pas être imprimé sur le formulaire d'abonnement : {}. Il y figure"
-            if len(missing) == 1 else
-            "Ces caractères ne peuvent pas être imprimés sur le formulaire d'abonnement : {}. Ils y figurent")
-    return (what.format(shown) + " comme « ? » ; la valeur est enregistrée telle quelle. Si le formulaire "
-            "doit la porter entière, écrivez-la autrement (en lettres latines ou arabes).")
+

@@ -39,27 +39,20 @@ from provisioner.domain.vocabulary import (
     RequestType,
 )
 from provisioner.reports.files import write_atomic
-from provisioner.wording import dates
+from provisioner.wording import dates, workbook_text
 from provisioner.workbook import layout
 from provisioner.workbook.book import Book, Cell, Sheet, put_text
+from provisioner.workbook.places import Places, template_places
 from provisioner.workbook.readme import TITLE
-from provisioner.workbook.render import (
-    FIRST_DATA_ROW,
-    Places,
-    finish,
-    render,
-    template_places,
-)
+from provisioner.workbook.render import FIRST_DATA_ROW, finish, render
 from provisioner.workbook.xlsx_writer import to_xlsx
 
 NOTE_COLOR = "9C0006"
 DISABLED_COLOR = "808080"
 _NOTE_HEIGHT = 60
 
-DISABLED_COMMENT = (f"Compte désactivé. Laissez « {layout.ACTION.label} » vide pour le garder tel quel, "
-                    f"ou choisissez « {Action.REACTIVER.value} » pour le réactiver.")
-PASSWORD_COMMENT = ("Saisissez ici le mot de passe actuel de l'administrateur des utilisateurs : il "
-                    "authentifie le fichier. Il n'a pas été pré-rempli.")
+DISABLED_COMMENT = workbook_text.disabled_comment(layout.ACTION.label, Action.REACTIVER.value)
+PASSWORD_COMMENT = workbook_text.PASSWORD_COMMENT
 
 
 @dataclass(frozen=True)
@@ -73,7 +66,7 @@ class Snapshot:
 
 def write_prefilled_workbook(snapshot: Snapshot, path: str | os.PathLike[str], *, now: datetime) -> Path:
     """Write the pre-filled workbook of `snapshot` to `path` (atomically); returns where it went."""
-    title = f"{TITLE} — pré-rempli pour l'adhérent {snapshot.company.numero}"
+    title = workbook_text.prefilled_title(TITLE, snapshot.company.numero)
     data = to_xlsx(build_prefilled(snapshot, now=now), title=title, created=now.replace(tzinfo=None))
     return write_atomic(path, data)
 
@@ -149,19 +142,13 @@ def _mark_readme(sheet: Sheet, snapshot: Snapshot, now: datetime) -> None:
     # point at absolute ranges of this sheet, which an insertion would shift.
     name = f" ({snapshot.raison_sociale})" if snapshot.raison_sociale else ""
     cell = sheet.cells[(2, 1)] = Cell(bold=True, color=NOTE_COLOR, wrap=True)
-    put_text(cell, f"Modèle {layout.TEMPLATE_VERSION} pré-rempli le {dates.day(now)} pour l'adhérent "
-                   f"{snapshot.company.numero}{name}. Lisez d'abord la note en bas de l'onglet "
-                   f"« {layout.ADHERENT_SHEET} ».")
+    put_text(cell, workbook_text.prefilled_subtitle(layout.TEMPLATE_VERSION, dates.day(now),
+                                                    snapshot.company.numero, name, layout.ADHERENT_SHEET))
 
 
 def prefill_note(numero: str, now: datetime) -> str:
     """The instructions that only a pre-filled workbook needs, in French."""
-    return (f"Fichier pré-rempli le {dates.day(now)} avec les données enregistrées pour l'adhérent {numero}. "
-            "Modifiez seulement ce qui change. Laissez vides les mots de passe, les questions et les "
-            "réponses secrètes des lignes que vous ne changez pas : une cellule vide conserve la valeur "
-            f"actuelle. Avant d'envoyer le fichier, saisissez le mot de passe actuel de l'administrateur "
-            f"dans l'onglet « {layout.DELEGUE_SHEET} » (« Mot de passe »). Les comptes désactivés figurent "
-            f"aussi, en gris : laissez leur « {layout.ACTION.label} » vide pour les garder désactivés.")
+    return workbook_text.prefill_note(dates.day(now), numero, layout.DELEGUE_SHEET, layout.ACTION.label)
 
 
 # --- Cells --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from provisioner.domain.findings import Finding
 from provisioner.reports.files import write_atomic
+from provisioner.wording import workbook_text as text
 from provisioner.workbook import layout
 from provisioner.workbook.anomalies_sheet import write_anomalies
 from provisioner.workbook.book import Book, Cell, Sheet, add_sheet, link, put_text, put_text_at
@@ -39,7 +40,8 @@ from provisioner.workbook.finding_places import Spots, locate
 from provisioner.workbook.findings import split
 from provisioner.workbook.layout import ANOMALIES_SHEET, Field
 from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
-from provisioner.workbook.render import Places, finish, fit_row, render, table_sheets
+from provisioner.workbook.places import Places, table_sheets
+from provisioner.workbook.render import finish, fit_row, render
 from provisioner.workbook.secret_scrub import Scrubber, secret_values
 from provisioner.workbook.xlsx_writer import to_xlsx
 
@@ -112,15 +114,8 @@ def _write_note(book: Book, parsed: ParsedWorkbook | None, *, annotate: bool) ->
 
 def _note(parsed: ParsedWorkbook | None, *, annotate: bool) -> str:
     if parsed is None:
-        where = " Voir la feuille « Anomalies »." if annotate else ""
-        return ("Le fichier reçu n'a pas pu être lu : cette copie ne contient aucune de ses "
-                "valeurs." + where)
-    if annotate:
-        return ("Copie annotée du fichier envoyé : commencez par la feuille « Anomalies », qui liste "
-                "les cellules à corriger. Les mots de passe et les réponses secrètes n'y sont jamais "
-                "recopiés : leurs cellules, en mauve, portent « À RESSAISIR » et sont à remplir de nouveau.")
-    return ("Copie d'archive du fichier reçu, reconstituée à partir des valeurs lues : voir la feuille "
-            "« Adhérent ». Les mots de passe et les réponses secrètes en ont été effacés.")
+        return text.unread_copy(annotate=annotate)
+    return text.ANNOTATED_COPY if annotate else text.ARCHIVE_COPY
 
 
 # --- Data sheets -------------------------------------------------------------

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from provisioner.domain.vocabulary import CATEGORY_MARKS
+from provisioner.wording import workbook_text
 from provisioner.workbook import layout
 from provisioner.workbook.book import (
     Book,
@@ -32,18 +31,15 @@ from provisioner.workbook.book import (
     Validation,
     add_sheet,
 )
-from provisioner.workbook.layout import Field, Kind
+from provisioner.workbook.dropdowns import choice_lists, field_help, validation
+from provisioner.workbook.layout import Field
+from provisioner.workbook.places import Places, table_sheets
 from provisioner.workbook.readme import readme_paragraphs
 
 REQUIRED_MARK = " *"
 FIRST_DATA_ROW = 2
 LAST_DATA_ROW = layout.MAX_USER_ROWS + 1  # the reader's cap: dropdowns cover every row it accepts
 BLANK_PRINT_ROWS = 25  # empty rows a blank table prints, to be filled by hand
-
-# Excel's limits; longer values make it refuse to open the file ("repair").
-MAX_INLINE_LIST = 255
-MAX_PROMPT_TITLE = 32
-MAX_PROMPT = 255
 
 # --- Looks ------------------------------------------------------------------------
 
@@ -73,38 +69,6 @@ _LISTS_TITLE_ROW = 1
 _LISTS_NAME_ROW = 3
 
 
-@dataclass
-class Places:
-    """Where the fields of one sheet sit (1-based).
-
-    A form: `rows` gives each field's row, `value_column` the column of the
-    values (labels one to its left, help one to its right). A table:
-    `columns` gives each field's column, headers in `header_row`.
-    """
-
-    rows: dict[str, int] = field(default_factory=dict)
-    columns: dict[str, int] = field(default_factory=dict)
-    header_row: int = 1
-    value_column: int = 2
-
-    def value_cell(self, key: str) -> tuple[int, int]:
-        return self.rows[key], self.value_column
-
-
-def template_places() -> dict[str, Places]:
-    """The template's own positions: form fields from row 1, table columns from A, headers in row 1."""
-    places = {form.name: Places(rows={f.key: row for row, f in enumerate(form.fields, start=1)})
-              for form in layout.FORM_SHEETS}
-    for name, columns in table_sheets():
-        places[name] = Places(columns={f.key: index for index, f in enumerate(columns, start=1)})
-    return places
-
-
-def table_sheets() -> list[tuple[str, tuple[Field, ...]]]:
-    return [*((t.sheet, t.columns) for t in layout.TELESERVICES),
-            (layout.CATEGORIES_SHEET, layout.CATEGORY_COLUMNS)]
-
-
 def render(book: Book, places: Mapping[str, Places], *, guide: bool = True) -> None:
     """Add `Lisez-moi`, then each form and table sheet named in `places`, in the layout's order.
 
@@ -125,16 +89,6 @@ def render(book: Book, places: Mapping[str, Places], *, guide: bool = True) -> N
 
 def required_label(label: str) -> str:
     return label + REQUIRED_MARK
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten `text` to `limit` characters at a word boundary, marking the cut with "…"."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.") + "…"
 
 
 def fit_row(sheet: Sheet, row: int, text: str, width: float) -> None:
@@ -163,63 +117,6 @@ def _required_keys(sheet: str) -> set[str]:
         return {layout.CATEGORY_LOGIN.key}
     service = next(t for t in layout.TELESERVICES if t.sheet == sheet)
     return set(layout.COMMON_RECORD_KEYS) | set(service.record_keys)
-
-
-# --- Dropdowns and input messages ----------------------------------------------------
-
-_LIST_TITLES = {
-    layout.OUI_NON: "Oui / Non",
-    CATEGORY_MARKS: "Marque de catégorie",
-    layout.SECRET_QUESTIONS: "Questions secrètes proposées",
-}
-
-
-def choice_lists() -> dict[tuple[str, ...], str]:
-    """Every closed list of the layout, once, with the title shown in "Listes de choix"."""
-    fields = [f for form in layout.FORM_SHEETS for f in form.fields]
-    fields += [f for _, columns in table_sheets() for f in columns]
-    lists: dict[tuple[str, ...], str] = {}
-    for fld in fields:
-        if fld.choices and fld.choices not in lists:
-            lists[fld.choices] = _LIST_TITLES.get(fld.choices, fld.label)
-    return lists
-
-
-def field_help(fld: Field) -> str:
-    """The help shown next to a form value and in its input message."""
-    parts = ["Obligatoire pour un Abonnement."] if fld.required_for == layout.FOR_ABONNEMENT else []
-    if fld.hint:
-        parts.append(fld.hint)
-    return " ".join(parts)
-
-
-def _inline_list(choices: tuple[str, ...]) -> list[str] | None:
-    """The list, or None when Excel cannot take it inline (too long, or a comma in a value)."""
-    if any("," in c or '"' in c for c in choices):
-        return None
-    return list(choices) if len('"' + ",".join(choices) + '"') <= MAX_INLINE_LIST else None
-
-
-def _validation(fld: Field, lists: dict[tuple[str, ...], str]) -> dict[str, object] | None:
-    """XlsxWriter's options for the dropdown and/or input message of a field, or None."""
-    help_text = field_help(fld)
-    if not fld.choices and not help_text:
-        return None
-    options: dict[str, object] = {"validate": "any", "ignore_blank": True}
-    if fld.choices:
-        options.update(validate="list", source=_inline_list(fld.choices) or "=" + lists[fld.choices])
-        if fld.kind is Kind.QUESTION:
-            # A company may write its own question: the list only suggests.
-            options["show_error"] = False
-        else:
-            options.update(error_type="stop", error_title="Valeur non prévue", error_message=clip(
-                "Choisissez une valeur dans la liste : " + ", ".join(fld.choices) + ".", MAX_PROMPT))
-    if help_text:
-        # The three question columns share one title, hence one validation a sheet (see xlsx_writer).
-        title = "Question secrète" if fld.kind is Kind.QUESTION else fld.label
-        options.update(input_title=clip(title, MAX_PROMPT_TITLE),
-                       input_message=clip(help_text, MAX_PROMPT))
-    return options
 
 
 # --- Sheet "Lisez-moi" -------------------------------------------------------------------
@@ -260,9 +157,9 @@ def _render_readme(sheet: Sheet, *, guide: bool) -> dict[tuple[str, ...], str]:
 def _render_choice_lists(sheet: Sheet) -> dict[tuple[str, ...], str]:
     """The closed lists, side by side right of the instructions, visible (hidden sheets are refused)."""
     sheet.cells[(_LISTS_TITLE_ROW, _LISTS_FIRST_COLUMN)] = style(
-        Cell(text="Listes de choix"), **_README_LOOKS["heading"])
+        Cell(text=workbook_text.LISTS_TITLE), **_README_LOOKS["heading"])
     sheet.cells[(_LISTS_TITLE_ROW + 1, _LISTS_FIRST_COLUMN)] = Cell(
-        text="Valeurs proposées par les menus déroulants. Ne pas modifier.", italic=True, color=HELP_COLOR)
+        text=workbook_text.LISTS_NOTE, italic=True, color=HELP_COLOR)
     ranges: dict[tuple[str, ...], str] = {}
     for offset, (choices, name) in enumerate(choice_lists().items()):
         column = _LISTS_FIRST_COLUMN + offset
@@ -301,7 +198,7 @@ def _render_form(sheet: Sheet, fields: tuple[Field, ...], places: Places,
         if help_text:
             sheet.cells[(row, value + 1)] = Cell(text=help_text, italic=True, color=HELP_COLOR, wrap=True)
             fit_row(sheet, row, help_text, _FORM_HELP_WIDTH)
-        options = _validation(fld, lists) if guide else None
+        options = validation(fld, lists) if guide else None
         if options is not None:
             sheet.validations.append(Validation(row, value, row, value, options))
     print_setup(sheet, max(places.rows.values()), value + 1, readable=True)
@@ -326,7 +223,7 @@ def _render_table(sheet: Sheet, columns: tuple[Field, ...], required: set[str], 
             # A column style, not 5,000 formatted cells: Excel gives it to every
             # cell typed in the column, the header keeps its own style.
             sheet.text_columns.add(column)
-        options = _validation(fld, lists) if guide else None
+        options = validation(fld, lists) if guide else None
         if options is not None:
             sheet.validations.append(Validation(first, column, last, column, options))
     # A grid to fill: its lines print, over the rows in use or a few blank ones.

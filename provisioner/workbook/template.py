@@ -16,8 +16,9 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from provisioner.workbook import layout
 from provisioner.workbook.book import Book
+from provisioner.workbook.places import template_places
 from provisioner.workbook.readme import TITLE
-from provisioner.workbook.render import finish, render, template_places
+from provisioner.workbook.render import finish, render
 from provisioner.workbook.xlsx_writer import to_xlsx
 
 DEFAULT_FILE_NAME = "bordereau-teleservices.xlsx"

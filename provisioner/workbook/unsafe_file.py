@@ -9,7 +9,8 @@ from __future__ import annotations
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 
-SAVE_AS_XLSX = "Enregistrez le fichier au format « Classeur Excel (.xlsx) » et renvoyez-le."
+# Its words live in wording; the checks that raise an UnsafeFile read them from here too.
+from provisioner.wording.workbook_text import SAVE_AS_XLSX as SAVE_AS_XLSX
 
 
 class UnsafeFile(Exception):

@@ -24,9 +24,10 @@ import provisioner.cli.template  # noqa: F401 - registers the command on the gro
 from provisioner.cli.app import cli
 from provisioner.domain.vocabulary import ACTIONS, REQUEST_TYPE_LABELS
 from provisioner.workbook import layout
+from provisioner.workbook.dropdowns import clip
 from provisioner.workbook.layout import Field, Kind
 from provisioner.workbook.readme import readme_paragraphs
-from provisioner.workbook.render import LAST_DATA_ROW, clip
+from provisioner.workbook.render import LAST_DATA_ROW
 from provisioner.workbook.template import FIXED_TIME, template_bytes
 
 REPO = Path(__file__).resolve().parents[2]

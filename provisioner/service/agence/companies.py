@@ -19,6 +19,7 @@ from provisioner.service.agence.operator_commands import ACTOR, AgenceError, NoD
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.notices import adherent_ref, delegate_email, delegate_name
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.wording import agence
 from provisioner.workbook import layout
 
 
@@ -81,7 +82,7 @@ def reset_admin_password(ctx: ServiceContext, numero: str, *, actor: str = ACTOR
         record_setting(uow, adherent_id=company.id, action="admin_password",
                        fields=[diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "password")].label)],
                        before={},
-                       origin=Origin("operator", actor, reason=reason or "réinitialisation sur lettre signée"),
+                       origin=Origin("operator", actor, reason=reason or agence.RESET_ON_SIGNED_LETTER),
                        now=now, previous_password_hash=company.admin_password_hash)
         enqueue(uow.mails, kind="admin_password_reset", recipients=[email],
                 context={"adherent": adherent_ref(company), "password": password,

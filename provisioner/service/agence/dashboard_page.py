@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from provisioner.reports import dashboard
 from provisioner.reports.files import write_atomic
@@ -34,7 +33,7 @@ def dashboard_path(outbox: Path) -> Path:
     return outbox / INDEX_NAME
 
 
-def write_dashboard(ctx: ServiceContext, held: Mapping[str, Any] | None = None) -> None:
+def write_dashboard(ctx: ServiceContext, held: Mapping[str, object] | None = None) -> None:
     """Rebuild `outbox/index.html` (atomically: a reader sees the old page or the new one).
 
     `held`: the health the running service holds in memory (Health.snapshot), which it may have failed
@@ -44,7 +43,7 @@ def write_dashboard(ctx: ServiceContext, held: Mapping[str, Any] | None = None) 
     write_atomic(dashboard_path(ctx.outbox), render_dashboard(ctx, held))
 
 
-def render_dashboard(ctx: ServiceContext, held: Mapping[str, Any] | None = None, *,
+def render_dashboard(ctx: ServiceContext, held: Mapping[str, object] | None = None, *,
                      tz: str = dates.PEOPLE_TIMEZONE) -> str:
     """The page; while the database is down, a short page that says so (the health)."""
     now = ctx.clock()

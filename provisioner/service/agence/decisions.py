@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row
 
 from provisioner.domain.vocabulary import RequestKind, RequestStatus
 from provisioner.mail.queue import enqueue
@@ -24,6 +21,7 @@ from provisioner.service.submission.held_plan import apply_held_plan, generated_
 from provisioner.service.submission.notices import adherent_ref, delegate_email
 from provisioner.service.submission.plan_hashes import FreshPasswords
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 
 
@@ -33,8 +31,10 @@ class Decision:
     kind: str
     numero: str
     status: str  # approved | rejected
-    applied: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    # Each account change (action, teleservice, login) or detail (field, value) applied; each held change
+    # skipped, with its reason.
+    applied: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
 
 
@@ -77,7 +77,7 @@ def _generated_in(ctx: ServiceContext, request_id: int) -> int:
     return generated_count(payload)
 
 
-def _waiting_request(uow: Repositories, request_id: int) -> tuple[Row[Any], Row[Any]]:
+def _waiting_request(uow: Repositories, request_id: int) -> tuple[SomeRow, SomeRow]:
     # Locked: two operators deciding at once, the second sees it decided.
     request = uow.requests.get(request_id, for_update=True)
     if request is None:
@@ -91,7 +91,7 @@ def _waiting_request(uow: Repositories, request_id: int) -> tuple[Row[Any], Row[
     return request, company
 
 
-def _apply_request(uow: Repositories, request: Row[Any], company: Row[Any], passwords: FreshPasswords,
+def _apply_request(uow: Repositories, request: SomeRow, company: SomeRow, passwords: FreshPasswords,
                    now: datetime, decision: Decision, actor: str) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
@@ -102,7 +102,7 @@ def _apply_request(uow: Repositories, request: Row[Any], company: Row[Any], pass
         return []
     changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
     column = "delegue" if request.kind == RequestKind.DELEGUE_CHANGE else "company"
-    values: dict[str, Any] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
+    values: dict[str, object] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
     if column == "company" and changes.get("raison_sociale"):
         values["raison_sociale"] = changes["raison_sociale"]
     uow.adherents.set(company.id, **values)
@@ -110,7 +110,7 @@ def _apply_request(uow: Repositories, request: Row[Any], company: Row[Any], pass
     return [changes["email"]] if column == "delegue" and changes.get("email") else []
 
 
-def _queue_decided(uow: Repositories, request: Row[Any], company: Row[Any], decision: Decision,
+def _queue_decided(uow: Repositories, request: SomeRow, company: SomeRow, decision: Decision,
                    reason: str | None, now: datetime) -> None:
     if decision.notified:
         summary = request_summary(request.kind, dict(request.payload or {}), decision.skipped)

@@ -10,9 +10,10 @@ kept in their own columns for a revert to put back, and never leave the store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from provisioner.domain.vocabulary import AccountStatus
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.accounts import SECRET_COLUMNS
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 from provisioner.store.tables import accounts, adherents, history
 from provisioner.wording.labels import ORIGIN, label
@@ -49,7 +51,7 @@ class UnknownLogin(Exception):
 # -- writing --------------------------------------------------------------------------
 
 def record_account(uow: Repositories, *, adherent_id: int, account_id: int, teleservice: str, login: str,
-                   action: str, fields: list[dict[str, Any]], before: AccountState | None, origin: Origin,
+                   action: str, fields: list[FieldChange], before: AccountState | None, origin: Origin,
                    now: datetime, previous: dict[str, str | None] | None = None) -> None:
     """One account change; `previous` holds the hashes it replaced (only those it replaced)."""
     uow.history.add(
@@ -58,8 +60,8 @@ def record_account(uow: Repositories, *, adherent_id: int, account_id: int, tele
         **_origin(origin), **{f"previous_{k}": v for k, v in (previous or {}).items() if k in SECRET_COLUMNS})
 
 
-def record_setting(uow: Repositories, *, adherent_id: int, action: str, fields: list[dict[str, Any]],
-                   before: dict[str, Any], origin: Origin, now: datetime,
+def record_setting(uow: Repositories, *, adherent_id: int, action: str, fields: list[FieldChange],
+                   before: Mapping[str, int | str | None], origin: Origin, now: datetime,
                    previous_password_hash: str | None = None) -> None:
     """One company setting changed (confirmations, admin_password)."""
     uow.history.add(
@@ -67,19 +69,30 @@ def record_setting(uow: Repositories, *, adherent_id: int, action: str, fields: 
         previous_password_hash=previous_password_hash, **_origin(origin))
 
 
-def _origin(origin: Origin) -> dict[str, Any]:
+def _origin(origin: Origin) -> dict[str, str | None]:
     return {"origin": origin.kind, "actor": origin.actor[:64], "change_set": origin.change_set,
             "reference": origin.reference, "reason": origin.reason}
 
 
-def state_json(state: AccountState) -> dict[str, Any]:
+class StateJson(TypedDict):
+    """An account's public state as `history.before` keeps it."""
+
+    fields: dict[str, str]
+    status: str
+    ordonnateur: bool
+    validateur: bool
+    categories: list[str]
+    questions: list[str]
+
+
+def state_json(state: AccountState) -> StateJson:
     """An account's public state, as `history.before` keeps it (enough to restore it, never a secret)."""
     return {"fields": dict(state.fields), "status": state.status, "ordonnateur": state.ordonnateur,
             "validateur": state.validateur, "categories": sorted(state.categories),
             "questions": list(state.questions)}
 
 
-def state_from_json(data: dict[str, Any], *, teleservice: str, login: str, account_id: int) -> AccountState:
+def state_from_json(data: StateJson, *, teleservice: str, login: str, account_id: int) -> AccountState:
     questions = list(data.get("questions") or ["", "", ""])
     return AccountState(
         teleservice, login, login_key(login), str(data.get("status") or AccountStatus.ACTIVE),
@@ -145,7 +158,7 @@ PUBLIC_COLUMNS = (history.c.id, history.c.at, history.c.teleservice, history.c.l
                   history.c.actor, history.c.reason)
 
 
-def public_row(row: Any) -> HistoryLine:
+def public_row(row: SomeRow) -> HistoryLine:
     return {"id": row.id, "at": row.at, "action": row.action, "teleservice": row.teleservice,
             "login": row.login, "fields": list(row.fields or []), "origin": row.origin,
             "origin_label": label(ORIGIN, row.origin), "change_set": row.change_set,

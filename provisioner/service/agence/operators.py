@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from sqlalchemy import Row, exc
+from sqlalchemy import exc
 
 from provisioner.domain.keys import login_key
 from provisioner.security import lockout
@@ -25,8 +25,10 @@ from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
 from provisioner.service.agence.operator_commands import ACTOR, AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 from provisioner.store.tables import OPERATOR_ROLES
+from provisioner.wording import agence
 
 LOGIN = re.compile(r"[a-z0-9._-]{2,64}")
 # Actors the audit already names: an operator called so would be mistaken for them.
@@ -143,7 +145,7 @@ def list_operators(ctx: ServiceContext) -> list[OperatorLine]:
                 for r in uow.operators.listing()]
 
 
-def _keep_an_admin(uow: Repositories, row: Row[Any], actor: str, what: str) -> None:
+def _keep_an_admin(uow: Repositories, row: SomeRow, actor: str, what: str) -> None:
     """Refuse to take an admin's rights from themselves, or from the last active admin.
 
     The active admins are read FOR UPDATE: two admins demoting each other at
@@ -164,7 +166,7 @@ def disable_operator(ctx: ServiceContext, login: str, *, actor: str = ACTOR) -> 
     now = ctx.clock()
     with UnitOfWork(ctx) as uow:
         row = _operator(uow, key)
-        _keep_an_admin(uow, row, actor, "désactiver")
+        _keep_an_admin(uow, row, actor, agence.DISABLE)
         uow.operators.set(row.id, active=False, updated_at=now)
         uow.sessions.close_all_of(row.id)
         uow.audit.add(actor=actor, numero=None, action="operator_disable", target=f"operator:{key}",
@@ -194,9 +196,9 @@ def change_role(ctx: ServiceContext, login: str, role: str, *, actor: str = ACTO
         row = _operator(uow, key)
         if row.role != role:
             if role != "admin":
-                _keep_an_admin(uow, row, actor, "changer le rôle de")
+                _keep_an_admin(uow, row, actor, agence.CHANGE_ROLE_OF)
             elif row.login == actor:
-                raise OwnAccount(what="changer le rôle de")
+                raise OwnAccount(what=agence.CHANGE_ROLE_OF)
             uow.operators.set(row.id, role=role, updated_at=now)
             uow.audit.add(actor=actor, numero=None, action="operator_role", target=f"operator:{key}",
                           before={"role": row.role}, after={"role": role}, now=now)
@@ -248,7 +250,8 @@ def authenticate(ctx: ServiceContext, login: str, password: str) -> Operator | N
 
 def _record(ctx: ServiceContext, operator_id: int, state: lockout.LockState, now: datetime, *,
             signed_in: bool = False) -> None:
-    values: dict[str, Any] = {"failed_logins": state.failed_auth, "locked_until": state.locked_until, "updated_at": now}
+    values: dict[str, object] = {"failed_logins": state.failed_auth, "locked_until": state.locked_until,
+                                 "updated_at": now}
     if signed_in:
         values["last_sign_in_at"] = now
     with UnitOfWork(ctx) as uow:
@@ -269,7 +272,7 @@ def _count_failure(ctx: ServiceContext, operator_id: int, now: datetime) -> lock
     return after
 
 
-def _operator(uow: Repositories, key: str) -> Row[Any]:
+def _operator(uow: Repositories, key: str) -> SomeRow:
     row = uow.operators.by_login(key)
     if row is None:
         raise UnknownOperator(login=key)

@@ -12,6 +12,7 @@ from typing import Any
 
 from provisioner.domain.vocabulary import RequestKind
 from provisioner.service.submission.held_plan import held_changes
+from provisioner.wording import agence
 from provisioner.workbook import layout
 
 
@@ -24,16 +25,15 @@ def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def request_summary(kind: str, payload: dict[str, Any], skipped: Sequence[Mapping[str, Any]] = ()) -> str:
+def request_summary(kind: str, payload: dict[str, Any], skipped: Sequence[Mapping[str, object]] = ()) -> str:
     """One French sentence on what the request asks (and, once approved, what could not be done: `skipped`)."""
     if kind == RequestKind.MASS_DISABLE:
-        text = f"Désactivation de {payload.get('disable', '?')} comptes sur {payload.get('active', '?')} actifs."
+        text = agence.mass_disable_summary(payload.get("disable", "?"), payload.get("active", "?"))
         if skipped:
-            logins = ", ".join(s["login"] for s in skipped)
-            text += f" Non appliqué (compte introuvable ou login déjà pris) : {logins}."
+            text += agence.not_applied(str(s["login"]) for s in skipped)
         return text
     fields = layout.DELEGUE_FIELDS if kind == RequestKind.DELEGUE_CHANGE else layout.ADHERENT_FIELDS
     labels = {f.key: f.label for f in fields}
     changed = ", ".join(labels.get(k) or k for k in dict(payload.get("changes") or {}))
-    title = "Personne déléguée" if kind == RequestKind.DELEGUE_CHANGE else "Coordonnées de l'entreprise"
-    return f"{title} : modification de {changed}."
+    title = agence.DELEGATE if kind == RequestKind.DELEGUE_CHANGE else agence.COMPANY_DETAILS
+    return agence.details_summary(title, changed)

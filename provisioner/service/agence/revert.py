@@ -19,11 +19,12 @@ import secrets as token
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
-from sqlalchemy import Row, exc
+from sqlalchemy import exc
 
 from provisioner.domain import diff
+from provisioner.domain.diff import FieldChange
 from provisioner.domain.plan_value import UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import ChangeAction
@@ -33,6 +34,7 @@ from provisioner.service.agence.operator_commands import AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.account_writes import write_change, write_settings
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 from provisioner.wording.results import changed_since
 from provisioner.workbook import layout
@@ -61,6 +63,42 @@ class LaterChanges(AgenceError):
     été modifié. Avec --force, les autres sont annulés et ceux-là laissés tels quels."""
 
 
+class RevertedAccount(TypedDict):
+    login: str
+    teleservice: str
+    action: str  # a ChangeAction
+    fields: list[FieldChange]
+
+
+class RevertedSetting(TypedDict):
+    kind: str  # confirmations | admin_password
+    fields: list[FieldChange]
+
+
+class LaterChange(TypedDict):
+    """A change outside the change set, made since to one of its accounts or settings."""
+
+    id: int
+    at: datetime | str  # an ISO text once stored as JSON
+    action: str
+    origin: str
+    change_set: str | None
+    actor: str
+
+
+class LeftAsItIs(TypedDict):
+    """An account (login, teleservice) or a setting a revert leaves as it is, and what changed it since."""
+
+    login: str | None
+    teleservice: str | None
+    setting: str | None
+    later: list[LaterChange]
+
+
+# What a history row is about: ("account", its id) or ("setting", its action).
+HistoryKey = tuple[str, int | str]
+
+
 @dataclass
 class Revert:
     id: str
@@ -69,9 +107,9 @@ class Revert:
     operator: str
     reason: str | None
     at: datetime
-    reverted: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, action, fields
-    settings: list[dict[str, Any]] = field(default_factory=list)  # kind, fields
-    left: list[dict[str, Any]] = field(default_factory=list)  # login/kind, later: [{id, at, action, …}]
+    reverted: list[RevertedAccount] = field(default_factory=list)
+    settings: list[RevertedSetting] = field(default_factory=list)
+    left: list[LeftAsItIs] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
 
 
@@ -141,13 +179,13 @@ def _revert(uow: Repositories, now: datetime, target: str, operator: str, reason
 
 
 def later_changes(uow: Repositories, target: str,
-                  rows: Sequence[Row[Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+                  rows: Sequence[SomeRow]) -> dict[HistoryKey, LeftAsItIs]:
     """Per account (or setting) of the change set: what changed it since, outside the set."""
-    last: dict[tuple[Any, ...], int] = {}
+    last: dict[HistoryKey, int] = {}
     for row in rows:
         last[_key(row)] = max(last.get(_key(row), 0), row.id)
     since = min(r.id for r in rows)
-    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    found: dict[HistoryKey, LeftAsItIs] = {}
     for row in uow.history.since(rows[0].adherent_id, since, outside=target):
         key = _key(row)
         if key in last and row.id > last[key]:
@@ -158,11 +196,11 @@ def later_changes(uow: Repositories, target: str,
     return found
 
 
-def _key(row: Any) -> tuple[Any, ...]:
+def _key(row: SomeRow) -> HistoryKey:
     return ("account", row.account_id) if row.account_id is not None else ("setting", row.action)
 
 
-def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
+def _inverse(row: SomeRow, current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
     """The change that puts the account back as `row` found it, with the hashes to write back."""
     base = UserChange("", current.teleservice, current.login, SHEET, row.id, before=current)
     if row.before is None:  # it created the account: disable it, delete nothing
@@ -170,7 +208,7 @@ def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str
             return None
         base.action = ChangeAction.DISABLE
         return base, {}
-    before = state_from_json(dict(row.before), teleservice=current.teleservice, login=current.login,
+    before = state_from_json(row.before, teleservice=current.teleservice, login=current.login,
                              account_id=current.id or 0)
     secrets = {f"{_SECRET_KEYS[f['column']]}_hash": getattr(row, f"previous_{_SECRET_KEYS[f['column']]}_hash")
                for f in row.fields or [] if "old" not in f and f.get("column") in _SECRET_KEYS}
@@ -194,8 +232,8 @@ def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str
     return base, secrets
 
 
-def _restore_setting(uow: Repositories, company: Row[Any], row: Row[Any], origin: Origin, now: datetime,
-                     result: Revert) -> Row[Any]:
+def _restore_setting(uow: Repositories, company: SomeRow, row: SomeRow, origin: Origin, now: datetime,
+                     result: Revert) -> SomeRow:
     if row.action == "confirmations":
         old = int(dict(row.before or {}).get("confirmations") or 1)
         fields = [diff.setting_field(CONFIRMATIONS_LABEL, company.confirmations, old)]
@@ -212,7 +250,7 @@ def _restore_setting(uow: Repositories, company: Row[Any], row: Row[Any], origin
     return fresh
 
 
-def _notify(uow: Repositories, company: Row[Any], result: Revert, file_name: str | None) -> list[str]:
+def _notify(uow: Repositories, company: SomeRow, result: Revert, file_name: str | None) -> list[str]:
     email = (company.delegue or {}).get("email")
     if not email:
         return []
@@ -228,6 +266,6 @@ def _notify(uow: Repositories, company: Row[Any], result: Revert, file_name: str
     return [email]
 
 
-def _json_safe(left: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _json_safe(left: list[LeftAsItIs]) -> list[LeftAsItIs]:
     return [{**x, "later": [{**e, "at": e["at"].isoformat() if isinstance(e["at"], datetime) else e["at"]}
                             for e in x["later"]]} for x in left]

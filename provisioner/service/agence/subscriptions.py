@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row
+from typing import TypedDict
 
 from provisioner.domain.plan_value import UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS
@@ -26,6 +24,7 @@ from provisioner.service.submission.account_writes import write_change
 from provisioner.service.submission.notices import adherent_ref, delegate_email
 from provisioner.service.submission.plan_hashes import FreshPasswords, secret_keys
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 from provisioner.wording.labels import SKIP_EXPLANATION
 
@@ -33,12 +32,24 @@ from provisioner.wording.labels import SKIP_EXPLANATION
 PENDING_SHEET = "pending_users"
 
 
+class CreatedUser(TypedDict):
+    login: str
+    teleservice: str
+    generated_password: bool  # its password was generated now, and goes to the user by email
+
+
+class NotCreated(TypedDict):
+    login: str
+    teleservice: str
+    reason: str  # a key of wording.labels.SKIP_REASON
+
+
 @dataclass
 class Activation:
     numero: str
     raison_sociale: str | None
-    created: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, generated_password
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # login, teleservice, reason
+    created: list[CreatedUser] = field(default_factory=list)
+    skipped: list[NotCreated] = field(default_factory=list)
 
 
 def activate(ctx: ServiceContext, numero: str, *, actor: str = ACTOR, reason: str | None = None) -> Activation:
@@ -79,14 +90,13 @@ def _waiting_without_password(ctx: ServiceContext, numero: str) -> int:
         return uow.pending_users.without_password(numero)
 
 
-def _create_waiting_users(uow: Repositories, company: Row[Any], passwords: FreshPasswords, now: datetime,
+def _create_waiting_users(uow: Repositories, company: SomeRow, passwords: FreshPasswords, now: datetime,
                           result: Activation, actor: str) -> None:
     rows = uow.pending_users.of_company(company.id)
     taken = uow.accounts.taken_keys([row.login_key for row in rows])
     for row in rows:
-        where = {"login": row.login, "teleservice": row.teleservice}
         if row.login_key in taken:
-            result.skipped.append({**where, "reason": "login_taken"})
+            result.skipped.append({"login": row.login, "teleservice": row.teleservice, "reason": "login_taken"})
             continue
         taken.add(row.login_key)
         change = _waiting_change(row)
@@ -98,10 +108,11 @@ def _create_waiting_users(uow: Repositories, company: Row[Any], passwords: Fresh
         describe(change, secret_keys(secrets), generated=password is not None)
         write_change(uow, company, change, secrets, Origin("subscription", actor, reference=row.submission_id),
                      now, password=password, submission_id=row.submission_id)
-        result.created.append({**where, "generated_password": password is not None})
+        result.created.append({"login": row.login, "teleservice": row.teleservice,
+                               "generated_password": password is not None})
 
 
-def _waiting_change(row: Row[Any]) -> UserChange:
+def _waiting_change(row: SomeRow) -> UserChange:
     """The creation a waiting user stands for; its record holds no secret."""
     record = dict(row.record or {})
     questions = record.get("questions") or []
@@ -113,7 +124,7 @@ def _waiting_change(row: Row[Any]) -> UserChange:
         categories=frozenset(record.get("categories") or ()))
 
 
-def _queue_validated(uow: Repositories, company: Row[Any], result: Activation, now: datetime) -> None:
+def _queue_validated(uow: Repositories, company: SomeRow, result: Activation, now: datetime) -> None:
     """Tell the delegate on record: accounts created, and those that could not be; never a password."""
     email = delegate_email(company)
     if email:
