@@ -19,8 +19,9 @@ test: $(STAMP)
 	@# Browser tests use Debian's chromium and chromium-driver, round trips its LibreOffice Calc, printed
 	@# pages poppler-utils (pdftotext, pdftoppm); installed when missing and possible (root with apt), else
 	@# those tests skip with their reason.
-	@export DEBIAN_FRONTEND=noninteractive; PKGS="chromium chromium-driver libreoffice-calc-nogui poppler-utils"; \
-	  (command -v chromium && command -v chromedriver && command -v soffice && command -v pdftotext) >/dev/null || \
+	@export DEBIAN_FRONTEND=noninteractive; PKGS="chromium chromium-driver libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito"; \
+	  (command -v chromium && command -v chromedriver && command -v soffice && command -v pdftotext && \
+	   fc-match Calibri | grep -q Carlito) >/dev/null || \
 	  (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get install -y -qq $$PKGS >/dev/null 2>&1 || \
 	  (apt-get update -qq && apt-get install -y -qq $$PKGS >/dev/null 2>&1))) || true
 	$(BIN)/ruff check provisioner tests bench
