@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.mail.dispatch import send_due
-from provisioner.mail.sender import EmlTransport
+from provisioner.mail.eml_transport import EmlTransport
 from provisioner.security.secret_key import install
 from provisioner.service.mailbox.mail_parse import ParsedMail
 from provisioner.service.mailbox.mail_reply import MAX_PER_HOUR, outcome_item, queue_reply
