@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from provisioner.wording import dates
+from provisioner.wording import cli_output, dates
 
 
 def echo_json(data: object) -> None:
@@ -38,7 +38,7 @@ def plain(value: object) -> str:
     if isinstance(value, datetime):
         return dates.short(value)
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return cli_output.YES if value else cli_output.NO
     return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in str(value))
 
 
@@ -60,8 +60,7 @@ def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[obj
     table, dropped = fitted_table(title, headings, [[plain(cell) for cell in row] for row in rows], console.width)
     console.print(table)
     if dropped:
-        console.print(Text(f"Colonnes masquées faute de largeur : {', '.join(dropped)} (terminal plus large, "
-                           "ou --json, pour les voir)."))
+        console.print(Text(cli_output.columns_hidden(dropped)))
 
 
 def print_tsv(title: str | None, headings: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -12,6 +12,8 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, print_table, say
 from provisioner.domain.vocabulary import ChangeAction, RequestKind, RequestStatus
+from provisioner.wording import cli_lists as lists
+from provisioner.wording import cli_requests as text
 from provisioner.wording import results
 from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
 
@@ -46,7 +48,7 @@ def requests_list(show_all: bool, as_json: bool) -> None:
     print_table("Demandes", ("N°", "Adhérent", "Type", "Statut", "Reçue le", "Détail"),
                 ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]),
                   label(REQUEST_STATUS, r["status"]), r["created_at"], _detail(r["kind"], r["payload"]))
-                 for r in found), empty="Aucune demande en attente." if not show_all else "Aucune demande.")
+                 for r in found), empty=lists.NO_REQUEST_WAITING if not show_all else lists.NO_REQUEST)
 
 
 def _detail(kind: str, payload: dict[str, Any]) -> str:
@@ -55,7 +57,7 @@ def _detail(kind: str, payload: dict[str, Any]) -> str:
 
         logins = ", ".join(str(c["login"]) for c in payload.get("changes", [])
                            if c.get("action") == ChangeAction.DISABLE)
-        return f"{request_summary(kind, payload)} Comptes : {logins}"
+        return text.accounts(request_summary(kind, payload), logins)
     before = payload.get("before") or {}
     return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
 
@@ -76,12 +78,11 @@ def requests_approve(request_id: int) -> None:
 
     with agence() as ctx:
         decision = decisions.approve_request(ctx, request_id)
-    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS[RequestStatus.APPROVED]} : "
-        f"{results.request_approved(len(decision.applied), len(decision.skipped))}")
+    heading = text.decided(request_id, label(REQUEST_KIND_SHORT, decision.kind), decision.numero,
+                           REQUEST_STATUS[RequestStatus.APPROVED])
+    say(f"{heading} : {results.request_approved(len(decision.applied), len(decision.skipped))}")
     for skipped in decision.skipped:
-        say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
-            f"({label(SKIP_REASON, skipped['reason'])})")
+        say(text.skipped(skipped["teleservice"], skipped["login"], label(SKIP_REASON, skipped["reason"])))
     say(results.notified(decision.notified))
 
 
@@ -99,6 +100,7 @@ def requests_reject(request_id: int, reason: str | None) -> None:
 
     with agence() as ctx:
         decision = decisions.reject_request(ctx, request_id, reason=reason)
-    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS[RequestStatus.REJECTED]} : rien n'a été appliqué.")
+    heading = text.decided(request_id, label(REQUEST_KIND_SHORT, decision.kind), decision.numero,
+                           REQUEST_STATUS[RequestStatus.REJECTED])
+    say(f"{heading} : {text.NOTHING_APPLIED}")
     say(results.notified(decision.notified))
