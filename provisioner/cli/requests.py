@@ -4,7 +4,7 @@ request is a one-line error (exit 1)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import click
 
@@ -51,15 +51,19 @@ def requests_list(show_all: bool, as_json: bool) -> None:
                  for r in found), empty=lists.NO_REQUEST_WAITING if not show_all else lists.NO_REQUEST)
 
 
-def _detail(kind: str, payload: dict[str, Any]) -> str:
+def _detail(kind: str, payload: Mapping[str, object]) -> str:
+    """A request's payload in a line: a held plan's accounts, or each field's change (JSON as stored)."""
+    changes = payload.get("changes")
     if kind == RequestKind.MASS_DISABLE:
         from provisioner.service.agence.request_summary import request_summary
 
-        logins = ", ".join(str(c["login"]) for c in payload.get("changes", [])
-                           if c.get("action") == ChangeAction.DISABLE)
-        return text.accounts(request_summary(kind, payload), logins)
-    before = payload.get("before") or {}
-    return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
+        disabled = [c for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+        logins = ", ".join(str(c["login"]) for c in disabled if c.get("action") == ChangeAction.DISABLE)
+        return text.accounts(request_summary(kind, dict(payload)), logins)
+    before = payload.get("before")
+    before = before if isinstance(before, dict) else {}
+    fields = changes if isinstance(changes, dict) else {}
+    return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in fields.items())
 
 
 @requests_group.command("approve")
