@@ -9,6 +9,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import agence, check_numero, json_option
 from provisioner.cli.output import echo_json, print_table
 from provisioner.domain.vocabulary import Teleservice
+from provisioner.wording import cli_lists as lists
 from provisioner.wording.labels import ACCOUNT_STATUS, label
 
 
@@ -46,4 +47,4 @@ def accounts_list(numero: str | None, teleservice: str | None, as_json: bool) ->
                 ((a["adherent"], a["login"], a["teleservice"], label(ACCOUNT_STATUS, a["status"]),
                   a["nom"], a["prenom"], a["fonction"], a["email"], ", ".join(a["powers"]),
                   " ".join(a["categories"]))
-                 for a in found), empty="Aucun compte.")
+                 for a in found), empty=lists.NO_ACCOUNT)

@@ -10,6 +10,7 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option, numero_argument
 from provisioner.cli.output import echo_json, print_table, say
 from provisioner.domain.vocabulary import AdherentStatus
+from provisioner.wording import cli_lists as lists
 from provisioner.wording import results
 from provisioner.wording.labels import ADHERENT_STATUS, SKIP_REASON, label
 
@@ -48,7 +49,7 @@ def adherents_list(status: str | None, as_json: bool) -> None:
                               "En attente", "Bloqué", "Inscrit le"),
                 ((a["numero"], a["raison_sociale"], label(ADHERENT_STATUS, a["status"]), a["delegue"],
                   a["delegue_email"], a["accounts"], a["waiting_users"], a["locked"], a["created_at"])
-                 for a in found), empty="Aucun adhérent.")
+                 for a in found), empty=lists.NO_ADHERENT)
 
 
 @adherents_group.command("activate")

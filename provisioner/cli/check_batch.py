@@ -16,6 +16,7 @@ from pathlib import Path
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.service.intake.batch_members import BatchRefused, extract, members
+from provisioner.wording import intake as intake_text
 from provisioner.workbook.checker import CheckResult, check_file
 from provisioner.workbook.reader import DEFAULT_MAX_BYTES
 
@@ -35,5 +36,4 @@ def check_members(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
                 yield display, check(scratch, name=display, max_bytes=max_bytes)
                 scratch.unlink(missing_ok=True)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise BatchRefused(FindingCode.FILE_UNREADABLE, "Le fichier .zip est endommagé ou incomplet : recréez "
-                           "l'archive et vérifiez-la à nouveau.") from exc
+        raise BatchRefused(FindingCode.FILE_UNREADABLE, intake_text.ZIP_DAMAGED_CHECK) from exc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -15,7 +15,7 @@ from provisioner.cli.app import open_or_exit
 if TYPE_CHECKING:
     from provisioner.service.context import ServiceContext
 
-F = TypeVar("F", bound=Callable[..., Any])  # a decorated command keeps its type
+F = TypeVar("F", bound=Callable[..., object])  # a decorated command keeps its type
 
 NUMERO = re.compile(r"[0-9]{4,10}")
 

@@ -11,20 +11,19 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.text import Text
 
-from provisioner.wording import dates
+from provisioner.wording import cli_output, dates
 
 
-def echo_json(data: Any) -> None:
+def echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
 
 
-def _json_default(value: Any) -> Any:
+def _json_default(value: object) -> object:
     if isinstance(value, datetime):
         return dates.aware(value).isoformat(timespec="seconds")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -32,18 +31,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def plain(value: Any) -> str:
+def plain(value: object) -> str:
     """Printable text: no control character from a workbook reaches the terminal."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return dates.short(value)
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return cli_output.YES if value else cli_output.NO
     return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in str(value))
 
 
-def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str,
+def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[object]], *, empty: str,
                 titled: bool = False) -> None:
     """A table for a terminal; with no terminal, tab-separated values, whole (`titled`: a `# title`
     line first, for the commands that print several tables)."""
@@ -61,11 +60,10 @@ def print_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any
     table, dropped = fitted_table(title, headings, [[plain(cell) for cell in row] for row in rows], console.width)
     console.print(table)
     if dropped:
-        console.print(Text(f"Colonnes masquées faute de largeur : {', '.join(dropped)} (terminal plus large, "
-                           "ou --json, pour les voir)."))
+        console.print(Text(cli_output.columns_hidden(dropped)))
 
 
-def print_tsv(title: str | None, headings: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def print_tsv(title: str | None, headings: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     # plain() turns tabs and line breaks into U+FFFD: a value never splits a line or a column.
     lines = ([f"# {plain(title)}"] if title else []) + ["\t".join(plain(h) for h in headings)]
     lines += ["\t".join(plain(cell) for cell in row) for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -136,10 +136,9 @@ def _say_batch(name: str, handled: Handled, as_json: bool) -> None:
 
     result = handled.batch
     assert result is not None
-    data: dict[str, Any] = batch_summary.summary(result, name, "")
-    data.pop("received_at", None)
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+    data = batch_summary.summary(result, name, "")
+    if as_json:  # no time of receipt: the files were named, now
+        click.echo(json.dumps({k: v for k, v in data.items() if k != "received_at"}, ensure_ascii=False))
         return
     if result.refused is not None:
         click.echo(f"{name}: batch refused ({result.refused.code}) → outbox/lot-{result.batch_id}")

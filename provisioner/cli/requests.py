@@ -4,7 +4,7 @@ request is a one-line error (exit 1)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import click
 
@@ -12,6 +12,8 @@ from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, print_table, say
 from provisioner.domain.vocabulary import ChangeAction, RequestKind, RequestStatus
+from provisioner.wording import cli_lists as lists
+from provisioner.wording import cli_requests as text
 from provisioner.wording import results
 from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
 
@@ -46,18 +48,22 @@ def requests_list(show_all: bool, as_json: bool) -> None:
     print_table("Demandes", ("N°", "Adhérent", "Type", "Statut", "Reçue le", "Détail"),
                 ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]),
                   label(REQUEST_STATUS, r["status"]), r["created_at"], _detail(r["kind"], r["payload"]))
-                 for r in found), empty="Aucune demande en attente." if not show_all else "Aucune demande.")
+                 for r in found), empty=lists.NO_REQUEST_WAITING if not show_all else lists.NO_REQUEST)
 
 
-def _detail(kind: str, payload: dict[str, Any]) -> str:
+def _detail(kind: str, payload: Mapping[str, object]) -> str:
+    """A request's payload in a line: a held plan's accounts, or each field's change (JSON as stored)."""
+    changes = payload.get("changes")
     if kind == RequestKind.MASS_DISABLE:
         from provisioner.service.agence.request_summary import request_summary
 
-        logins = ", ".join(str(c["login"]) for c in payload.get("changes", [])
-                           if c.get("action") == ChangeAction.DISABLE)
-        return f"{request_summary(kind, payload)} Comptes : {logins}"
-    before = payload.get("before") or {}
-    return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in (payload.get("changes") or {}).items())
+        disabled = [c for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
+        logins = ", ".join(str(c["login"]) for c in disabled if c.get("action") == ChangeAction.DISABLE)
+        return text.accounts(request_summary(kind, dict(payload)), logins)
+    before = payload.get("before")
+    before = before if isinstance(before, dict) else {}
+    fields = changes if isinstance(changes, dict) else {}
+    return "; ".join(f"{k} : {before.get(k) or '∅'} → {v}" for k, v in fields.items())
 
 
 @requests_group.command("approve")
@@ -76,12 +82,11 @@ def requests_approve(request_id: int) -> None:
 
     with agence() as ctx:
         decision = decisions.approve_request(ctx, request_id)
-    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS[RequestStatus.APPROVED]} : "
-        f"{results.request_approved(len(decision.applied), len(decision.skipped))}")
+    heading = text.decided(request_id, label(REQUEST_KIND_SHORT, decision.kind), decision.numero,
+                           REQUEST_STATUS[RequestStatus.APPROVED])
+    say(f"{heading} : {results.request_approved(len(decision.applied), len(decision.skipped))}")
     for skipped in decision.skipped:
-        say(f"  ignoré : {skipped['teleservice']}:{skipped['login']} "
-            f"({label(SKIP_REASON, skipped['reason'])})")
+        say(text.skipped(skipped["teleservice"], skipped["login"], label(SKIP_REASON, skipped["reason"])))
     say(results.notified(decision.notified))
 
 
@@ -99,6 +104,7 @@ def requests_reject(request_id: int, reason: str | None) -> None:
 
     with agence() as ctx:
         decision = decisions.reject_request(ctx, request_id, reason=reason)
-    say(f"Demande {request_id} ({label(REQUEST_KIND_SHORT, decision.kind)}, adhérent {decision.numero}) "
-        f"{REQUEST_STATUS[RequestStatus.REJECTED]} : rien n'a été appliqué.")
+    heading = text.decided(request_id, label(REQUEST_KIND_SHORT, decision.kind), decision.numero,
+                           REQUEST_STATUS[RequestStatus.REJECTED])
+    say(f"{heading} : {text.NOTHING_APPLIED}")
     say(results.notified(decision.notified))

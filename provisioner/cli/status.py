@@ -3,13 +3,17 @@ is shown even while the database is down)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from provisioner.cli.app import cli
 from provisioner.cli.options import json_option
 from provisioner.cli.output import echo_json, plain, print_table, say
+from provisioner.wording import cli_lists as lists
+from provisioner.wording import cli_status as text
 from provisioner.wording.labels import REQUEST_KIND_SHORT, label, status_label
-from provisioner.wording.phrases import nombre, waiting_for_smtp
+
+if TYPE_CHECKING:
+    from provisioner.service.read_models.status import ServiceStatus
 
 
 @cli.command("status")
@@ -47,55 +51,54 @@ def status_command(as_json: bool) -> None:
     except Exception as error:  # the database is down: say what the running service recorded
         if not isinstance(error, StoreUnavailable) and faults.classify(error, settings) is None:
             raise
-        health["messages"], _ = assess(settings, health, utcnow())
+        messages, _ = assess(settings, health, utcnow())
         reason = str(error) if isinstance(error, StoreUnavailable) else type(error).__name__
         if as_json:
-            echo_json({"at": utcnow(), "health": health, "database": {"reachable": False, "error": reason}})
+            echo_json({"at": utcnow(), "health": {**health, "messages": messages},
+                       "database": {"reachable": False, "error": reason}})
         else:
-            _print_health(health["messages"])
-            say(f"Base de données injoignable maintenant : {reason}")
+            _print_health(messages)
+            say(text.database_down(reason))
         raise SystemExit(1) from None
-    health["messages"], untrusted = assess(settings, health, state["at"])
-    shown = {"health": health, **state}
+    messages, untrusted = assess(settings, health, state["at"])
     if as_json:
-        echo_json(shown)
+        echo_json({"health": {**health, "messages": messages}, **state})
     else:
-        _print_status(shown)
+        _print_status(state, messages)
     if untrusted:  # what the service recorded is too old, or misses what status found failing itself
         raise SystemExit(1)
 
 
 def _print_health(messages: list[str]) -> None:
     if not messages:
-        say("Santé du service : aucune anomalie signalée")
+        say(text.HEALTHY)
     for message in messages:
-        say(f"ANOMALIE : {message}")
+        say(text.anomaly(message))
 
 
-def _print_status(state: dict[str, Any]) -> None:
+def _print_status(state: ServiceStatus, messages: list[str]) -> None:
     inbox, emails = state["inbox"], state["emails"]
-    say(f"État du service au {plain(state['at'])}")
-    _print_health(state["health"]["messages"])
-    say(f"Boîte de dépôt {inbox['path']} : {nombre(inbox['files'], 'fichier', 'fichiers')} en attente"
-        + ("" if inbox["exists"] else " (dossier absent)"))
+    say(text.state_at(plain(state["at"])))
+    _print_health(messages)
+    say(text.inbox_waiting(inbox["path"], inbox["files"], exists=inbox["exists"]))
     for name in inbox["unreadable"]:
-        say(f"ANOMALIE : {name} illisible par le service (accès refusé) : il attend que ses droits soient corrigés")
-    say(f"Emails : {emails['pending']} en attente d'envoi, {emails['failed']} en échec")
+        say(text.unreadable_in_inbox(name))
+    say(text.emails(emails["pending"], emails["failed"]))
     if emails["waiting_for_smtp"]:
-        say(f"ANOMALIE : {waiting_for_smtp(emails['waiting_for_smtp'])}")
+        say(text.smtp_missing(emails["waiting_for_smtp"]))
     print_table("Soumissions", ("Statut", "24 dernières heures", "Total"),
                 ((status_label(s), c["last_24h"], c["total"]) for s, c in sorted(state["submissions"].items())),
-                empty="Aucune soumission.", titled=True)
+                empty=lists.NO_SUBMISSION, titled=True)
     print_table("Soumissions non terminées", ("Soumission", "Statut", "Adhérent", "Reçue le", "Fichier"),
                 ((u["id"], status_label(u["status"]), u["adherent"], u["received_at"], u["file"])
                  for u in state["unfinished"]),
-                empty="Aucune soumission en cours ou inachevée.", titled=True)
+                empty=text.NO_UNFINISHED, titled=True)
     print_table("Abonnements en attente de validation", ("Adhérent", "Raison sociale", "Depuis", "Heures", "> 48 h"),
-                ((s["numero"], s["raison_sociale"], s["since"], s["age_hours"], "EN RETARD" if s["overdue"] else "")
-                 for s in state["subscriptions_waiting"]), empty="Aucun abonnement en attente.", titled=True)
+                ((s["numero"], s["raison_sociale"], s["since"], s["age_hours"], text.OVERDUE if s["overdue"] else "")
+                 for s in state["subscriptions_waiting"]), empty=text.NO_SUBSCRIPTION_WAITING, titled=True)
     print_table("Adhérents bloqués", ("Adhérent", "Raison sociale", "Échecs", "Jusqu'au"),
                 ((b["numero"], b["raison_sociale"], b["failed_auth"], b["locked_until"]) for b in state["locked"]),
-                empty="Aucun adhérent bloqué.", titled=True)
+                empty=text.NO_COMPANY_LOCKED, titled=True)
     print_table("Demandes en attente", ("N°", "Adhérent", "Type", "Depuis", "Heures"),
                 ((r["id"], r["numero"], label(REQUEST_KIND_SHORT, r["kind"]), r["since"], r["age_hours"])
-                 for r in state["requests_waiting"]), empty="Aucune demande en attente.", titled=True)
+                 for r in state["requests_waiting"]), empty=lists.NO_REQUEST_WAITING, titled=True)

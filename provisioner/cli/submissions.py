@@ -8,7 +8,8 @@ lists the accounts and the later changes, and exits 1.
 from __future__ import annotations
 
 import getpass
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -16,7 +17,9 @@ from provisioner.cli.accounts import accounts_group
 from provisioner.cli.app import cli
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, plain, print_table, say
-from provisioner.domain.diff import field_line
+from provisioner.domain.diff import FieldChange, field_line
+from provisioner.wording import cli_lists as lists
+from provisioner.wording import cli_submissions as text
 from provisioner.wording import results
 from provisioner.wording.labels import (
     ACCOUNT_STATUS,
@@ -41,7 +44,7 @@ def operator_name() -> str:
         return "agence"
 
 
-def fields_text(fields: list[dict[str, Any]]) -> str:
+def fields_text(fields: Iterable[FieldChange]) -> str:
     """`Email : a@x → b@x ; Mot de passe : changé (jamais affiché)`: a change's fields on one line."""
     return " ; ".join(field_line(f) for f in fields)
 
@@ -79,7 +82,7 @@ def submissions_list(numero: str | None, as_json: bool) -> None:
                                 "Annulée"),
                 ((s["id"], s["received_at"], s["file"], s["adherent"], label(SUBMISSION_STATUS, s["status"]),
                   counts_sentence(s["counts"]), revert_mark(s["reverted_by"]))
-                 for s in found), empty="Aucune soumission.")
+                 for s in found), empty=lists.NO_SUBMISSION)
 
 
 @submissions_group.command("show")
@@ -97,43 +100,39 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
 
     if submission_id.startswith("R"):
         with agence() as ctx:
-            _show_revert(show_revert(ctx, submission_id), as_json=as_json)
+            undone = show_revert(ctx, submission_id)
+        if as_json:
+            echo_json(undone)
+            return
+        say(text.revert_heading(undone["id"], undone["target"], undone["adherent"], plain(undone["at"]),
+                                undone["operator"], undone["reason"], forced=undone["forced"]))
+        if undone["reverted_by"]:
+            say(revert_state(undone["reverted_by"], plain))
+        print_table("Changements", ("Date", "Action", "Login", "Détail"),
+                    ((c["at"], action_word(c["action"]), c["login"] or "", fields_text(c["fields"]))
+                     for c in undone["history"]), empty=text.NO_CHANGE)
         return
     with agence() as ctx:
         found = show_submission(ctx, submission_id)
     if as_json:
         echo_json(found)
         return
-    say(f"Soumission {found['id']} — « {found['file']} », adhérent {found['adherent'] or '?'}, reçue le "
-        f"{plain(found['received_at'])} : bordereau {label(SUBMISSION_STATUS, found['status'])}.")
+    say(text.submission_heading(found["id"], found["file"], found["adherent"], plain(found["received_at"]),
+                                label(SUBMISSION_STATUS, found["status"])))
     if found["reverted_by"]:
         say(revert_state(found["reverted_by"], plain))
     print_table("Changements", ("Action", "Téléservice", "Login", "Détail"),
                 ((action_word(c["action"]), c["teleservice"], c["login"],
-                  fields_text(c.get("fields") or [])) for c in found["changes"]), empty="Aucun changement de compte.")
+                  fields_text(c.get("fields") or [])) for c in found["changes"]), empty=text.NO_ACCOUNT_CHANGE)
     if found["company_changes"]:
         print_table("Entreprise", ("Objet", "Détail", "État"),
                     ((label(COMPANY_CHANGE, c["kind"]),
                       fields_text(c.get("fields") or []) or c["summary"],
-                      "appliqué" if c["status"] == "applied" else label(REQUEST_STATUS, c["status"]))
+                      text.APPLIED if c["status"] == "applied" else label(REQUEST_STATUS, c["status"]))
                      for c in found["company_changes"]), empty="")
     if found["errors"]:
         print_table("Erreurs", ("Code", "Feuille", "Cellule", "Message"),
                     ((e["code"], e["sheet"], e["cell"], e["message"]) for e in found["errors"]), empty="")
-
-
-def _show_revert(found: dict[str, Any], *, as_json: bool) -> None:
-    if as_json:
-        echo_json(found)
-        return
-    say(f"Annulation {found['id']} de {found['target']}, adhérent {found['adherent']}, le {plain(found['at'])} "
-        f"({found['operator']})" + (f", motif : « {found['reason']} »" if found["reason"] else "")
-        + (" ; forcée" if found["forced"] else "") + ".")
-    if found["reverted_by"]:
-        say(revert_state(found["reverted_by"], plain))
-    print_table("Changements", ("Date", "Action", "Login", "Détail"),
-                ((c["at"], action_word(c["action"]), c["login"] or "", fields_text(c["fields"]))
-                 for c in found["history"]), empty="Aucun changement.")
 
 
 @submissions_group.command("revert")
@@ -163,18 +162,18 @@ def submissions_revert(submission_id: str, reason: str | None, force: bool, as_j
     if as_json:
         echo_json(done)
         return
-    say(f"Soumission {done.target} annulée ({done.id}).")
+    say(text.submission_reverted(done.target, done.id))
     print_table("Comptes rétablis", ("Login", "Téléservice", "Action", "Détail"),
                 ((a["login"], a["teleservice"], action_word(a["action"]), fields_text(a["fields"]))
-                 for a in done.reverted), empty="Aucun compte à rétablir.")
+                 for a in done.reverted), empty=text.NO_ACCOUNT_TO_RESTORE)
     for setting in done.settings:
-        say(f"Réglage rétabli : {fields_text(setting['fields'])}.")
+        say(text.setting_restored(fields_text(setting["fields"])))
     if done.left:
-        _print_later(done.left, title="Laissés tels quels (changés depuis)")
+        _print_later(done.left, title=text.LEFT_AS_THEY_ARE)
     say(results.notified(done.notified))
 
 
-def _print_later(later: list[LeftAsItIs], title: str = "Changements postérieurs") -> None:
+def _print_later(later: list[LeftAsItIs], title: str = text.LATER_CHANGES) -> None:
     print_table(title, ("Compte ou réglage", "Téléservice", "Changé le", "Action", "Par"),
                 ((x["login"] or action_word(x["setting"]), x["teleservice"], e["at"],
                   action_word(e["action"]), e["change_set"] or e["actor"])
@@ -203,9 +202,9 @@ def accounts_history(login: str, as_json: bool) -> None:
     if as_json:
         echo_json(found)
         return
-    say(f"Compte {found['login']} ({found['teleservice']}, adhérent {found['adherent']}) : "
-        f"{label(ACCOUNT_STATUS, found['status'])}.")
+    say(text.account_heading(found["login"], found["teleservice"], found["adherent"],
+                             label(ACCOUNT_STATUS, found["status"])))
     print_table("Historique", ("Date", "Action", "Détail", "Origine", "Référence"),
                 ((c["at"], action_word(c["action"]), fields_text(c["fields"]),
                   c["origin_label"], " ".join(x for x in (c["change_set"], c["reference"], c["reason"]) if x))
-                 for c in found["changes"]), empty="Aucun changement enregistré.")
+                 for c in found["changes"]), empty=text.NO_CHANGE_RECORDED)

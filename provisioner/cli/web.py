@@ -9,6 +9,8 @@ import click
 from provisioner.cli.app import cli, open_or_exit
 from provisioner.cli.options import agence, json_option
 from provisioner.cli.output import echo_json, print_table, say
+from provisioner.wording import cli_lists as lists
+from provisioner.wording import results
 
 ROLES = ("lecture", "validation", "admin")
 
@@ -73,7 +75,7 @@ def operators_add(login: str, role: str, password_stdin: bool) -> None:
     password = _password(password_stdin)
     with agence() as ctx:
         added = operators.add_operator(ctx, login, role, password)
-    say(f"Opérateur {added.login} ajouté (rôle {added.role}).")
+    say(f"{results.operator_added(added.login, added.role)}.")
 
 
 @operators_group.command("list")
@@ -94,7 +96,7 @@ def operators_list(as_json: bool) -> None:
         return
     print_table("Opérateurs", ("Login", "Rôle", "Actif", "Échecs", "Bloqué", "Créé le", "Dernière connexion"),
                 ((o["login"], o["role"], o["active"], o["failed_logins"], o["locked"], o["created_at"],
-                  o["last_sign_in_at"]) for o in found), empty="Aucun opérateur.")
+                  o["last_sign_in_at"]) for o in found), empty=lists.NO_OPERATOR)
 
 
 @operators_group.command("disable")
@@ -110,7 +112,7 @@ def operators_disable(login: str) -> None:
 
     with agence() as ctx:
         operators.disable_operator(ctx, login)
-    say(f"Opérateur {login} désactivé.")
+    say(f"{results.operator_disabled(login)}.")
 
 
 @operators_group.command("enable")
@@ -126,7 +128,7 @@ def operators_enable(login: str) -> None:
 
     with agence() as ctx:
         operators.enable_operator(ctx, login)
-    say(f"Opérateur {login} réactivé.")
+    say(f"{results.operator_enabled(login)}.")
 
 
 @operators_group.command("role")
@@ -143,7 +145,7 @@ def operators_role(login: str, role: str) -> None:
 
     with agence() as ctx:
         operators.change_role(ctx, login, role)
-    say(f"Opérateur {login} : rôle {role}.")
+    say(f"{results.operator_role(login, role)}.")
 
 
 @operators_group.command("reset-password")
@@ -161,4 +163,4 @@ def operators_reset_password(login: str, password_stdin: bool) -> None:
     password = _password(password_stdin)
     with agence() as ctx:
         operators.reset_operator_password(ctx, login, password)
-    say(f"Mot de passe de l'opérateur {login} changé.")
+    say(f"{results.operator_password_changed(login)}.")

@@ -29,15 +29,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 
 from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
-from provisioner.mail.sender import OutgoingMail, Transport, TransportError
+from provisioner.mail.transport import OutgoingMail, Transport, TransportError
 from provisioner.security.secret_key import InvalidToken
+from provisioner.store.base import SomeRow
 from provisioner.store.mails import Mails
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,13 @@ def send_due(
     return DispatchCounts(sent=sent, retried=retried, failed=failed)
 
 
-def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> Row[Any] | None:
+def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> SomeRow | None:
     with engine.begin() as conn:
         return Mails(conn).claim_due(now, CLAIM_LEASE, secrets=secrets)
 
 
 def _attempt(
-    engine: Engine, transport: Transport, row: Row[Any], *, now: datetime, give_up_after: timedelta
+    engine: Engine, transport: Transport, row: SomeRow, *, now: datetime, give_up_after: timedelta
 ) -> str:
     attempt = row.attempts + 1
     error: TransportError | None
@@ -113,7 +113,8 @@ def _attempt(
         except Exception as raised:  # a transport bug must not stop the queue
             error = TransportError(f"unexpected {type(raised).__name__}", permanent=False)
 
-    values: dict[str, Any] = {"attempts": attempt}
+    values: dict[str, object] = {"attempts": attempt}
+    next_attempt_at: datetime | None = None
     if error is None:
         outcome = "sent"
         values.update(status=MailStatus.SENT, sent_at=now, last_error=None)
@@ -123,12 +124,13 @@ def _attempt(
         values.update(status=MailStatus.FAILED, last_error=reason[:_ERROR_MAX])
     else:
         outcome = "retried"
-        values.update(next_attempt_at=now + backoff(attempt), last_error=error.message[:_ERROR_MAX])
+        next_attempt_at = now + backoff(attempt)
+        values.update(next_attempt_at=next_attempt_at, last_error=error.message[:_ERROR_MAX])
     if outcome != "retried" and row.kind in SECRET_KINDS:
         # The password has gone out (or never will): it must not stay in the database.
         values.update(body_text="", body_html=None)
 
-    _log_attempt(row, attempt, outcome, values, error)
+    _log_attempt(row, attempt, outcome, next_attempt_at, error)
     try:
         with engine.begin() as conn:
             Mails(conn).set(row.id, **values)
@@ -142,7 +144,7 @@ def _attempt(
     return outcome
 
 
-def _outgoing(row: Row[Any]) -> OutgoingMail:
+def _outgoing(row: SomeRow) -> OutgoingMail:
     return OutgoingMail(
         message_id=row.message_id,
         kind=row.kind,
@@ -157,16 +159,16 @@ def _outgoing(row: Row[Any]) -> OutgoingMail:
 
 
 def _log_attempt(
-    row: Row[Any], attempt: int, outcome: str, values: dict[str, Any], error: TransportError | None
+    row: SomeRow, attempt: int, outcome: str, next_attempt_at: datetime | None, error: TransportError | None
 ) -> None:
     """One line per attempt: who and how it went; never the body."""
     fields = {"message_id": row.message_id, "kind": row.kind, "outcome": outcome, "attempt": attempt}
     line = "mail message_id=%s kind=%s outcome=%s attempt=%d"
-    args: list[Any] = [row.message_id, row.kind, outcome, attempt]
-    if outcome == "retried":
+    args: list[object] = [row.message_id, row.kind, outcome, attempt]
+    if next_attempt_at is not None:  # retried
         line += " next_attempt_at=%s"
-        args.append(values["next_attempt_at"].isoformat())
-        fields["next_attempt_at"] = values["next_attempt_at"].isoformat()
+        args.append(next_attempt_at.isoformat())
+        fields["next_attempt_at"] = next_attempt_at.isoformat()
     if error is not None:
         line += " error=%r"
         args.append(error.message)

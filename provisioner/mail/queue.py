@@ -17,7 +17,6 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -41,7 +40,7 @@ def enqueue(
     *,
     kind: str,
     recipients: Iterable[str | None],
-    context: Mapping[str, Any],
+    context: Mapping[str, object],
     attachments: Iterable[str | os.PathLike[str]] = (),
     submission_id: str | None = None,
     now: datetime,

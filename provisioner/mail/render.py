@@ -15,7 +15,6 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -73,7 +72,7 @@ class UnknownKind(ValueError):
     """No templates for this message kind."""
 
 
-def render(kind: str, context: Mapping[str, Any]) -> RenderedMail:
+def render(kind: str, context: Mapping[str, object]) -> RenderedMail:
     """The subject, text and HTML of a `kind` message for `context` (plain dicts)."""
     if kind not in KINDS:
         raise UnknownKind(kind)

@@ -72,3 +72,24 @@ def admin_password_sent(numero: str) -> str:
 def sent_to_delegate(address: str) -> str:
     """Where a new administrator password went: it is never shown."""
     return f"Envoyé par email à la personne déléguée enregistrée ({address}). Il n'est affiché nulle part."
+
+
+# The back office's operators (`provisioner operators …` and the web's operators page).
+def operator_added(login: str, role: str) -> str:
+    return f"Opérateur {login} ajouté (rôle {role})"
+
+
+def operator_disabled(login: str) -> str:
+    return f"Opérateur {login} désactivé"
+
+
+def operator_enabled(login: str) -> str:
+    return f"Opérateur {login} réactivé"
+
+
+def operator_role(login: str, role: str) -> str:
+    return f"Opérateur {login} : rôle {role}"
+
+
+def operator_password_changed(login: str) -> str:
+    return f"Mot de passe de l'opérateur {login} changé"

@@ -76,6 +76,8 @@ def die_at_nth_call():
 
 import provisioner.reports.files as files
 import provisioner.service.submission.apply as apply
+import provisioner.service.submission.duplicate as duplicate
+import provisioner.service.submission.finish as finish
 import provisioner.service.submission.outputs as outputs
 import provisioner.service.submission.pipeline as pipeline
 
@@ -95,11 +97,11 @@ elif point == "before_commit":  # everything written in the transaction, not com
         return result
     apply.apply_plan = apply_plan
 elif point == "after_commit":  # committed, no output written
-    real_outputs = pipeline.write_outputs
+    real_outputs = outputs.write_outputs
     def write_outputs(ctx, outcome):
         die_at_nth_call()
         return real_outputs(ctx, outcome)
-    pipeline.write_outputs = write_outputs
+    finish.write_outputs = duplicate.write_outputs = write_outputs
 elif point == "between_outputs":  # the annotated copy or the form written, not the reports
     real_json = outputs.write_report_json
     def write_report_json(report, folder):
@@ -117,11 +119,11 @@ elif point == "before_rename":  # a report's temporary file written and synced, 
             return real_os.replace(src, dst)
     files.os = Os()
 elif point == "before_finished":  # every output written, finished_at not set
-    real_outputs = pipeline.write_outputs
+    real_outputs = outputs.write_outputs
     def write_outputs(ctx, outcome):
         real_outputs(ctx, outcome)
         die_at_nth_call()
-    pipeline.write_outputs = write_outputs
+    finish.write_outputs = duplicate.write_outputs = write_outputs
 else:
     raise SystemExit(f"unknown point {point}")
 

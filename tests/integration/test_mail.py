@@ -23,9 +23,11 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.mail.dispatch import DispatchCounts, backoff, send_due
+from provisioner.mail.eml_transport import EmlTransport
 from provisioner.mail.queue import enqueue, readable_body
 from provisioner.mail.render import KINDS, SECRET_KINDS, render
-from provisioner.mail.sender import EmlTransport, SmtpTransport, make_transport
+from provisioner.mail.sender import make_transport
+from provisioner.mail.smtp_transport import SmtpTransport
 from provisioner.security.secret_key import install
 from provisioner.store.mails import Mails
 from provisioner.store.tables import mail_queue

@@ -12,11 +12,12 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.mail.dispatch import send_due
-from provisioner.mail.sender import EmlTransport
+from provisioner.mail.eml_transport import EmlTransport
+from provisioner.reports.report_model import stored_report
 from provisioner.security.secret_key import install
 from provisioner.service.mailbox.mail_parse import ParsedMail
 from provisioner.service.mailbox.mail_reply import MAX_PER_HOUR, outcome_item, queue_reply
-from provisioner.service.submission.authentication import AUTH_FAILED_MESSAGE
+from provisioner.wording.submission import AUTH_FAILED
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -80,6 +81,7 @@ def test_a_locked_company_reads_like_a_wrong_password_to_the_sender() -> None:
         {"code": "ACCOUNT_LOCKED", "message": "Trop de tentatives : bloqué jusqu'au 7 décembre à 10 h",
          "sheet": "Délégué", "row": 9, "column": "Mot de passe", "cell": "B9"}]}
     wrong = {"status": "rejected", "submission_id": "S2", "errors": [
-        {"code": "AUTH_FAILED", "message": AUTH_FAILED_MESSAGE, "sheet": "Délégué", "row": 9,
+        {"code": "AUTH_FAILED", "message": AUTH_FAILED, "sheet": "Délégué", "row": 9,
          "column": "Mot de passe", "cell": "B9"}]}
-    assert outcome_item("a.xlsx", locked)["errors"] == outcome_item("a.xlsx", wrong)["errors"]
+    said = [outcome_item("a.xlsx", stored_report(report))["errors"] for report in (locked, wrong)]
+    assert said[0] == said[1]

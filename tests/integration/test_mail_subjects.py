@@ -16,9 +16,10 @@ from sqlalchemy import Engine
 
 from provisioner.config import Settings
 from provisioner.mail.dispatch import send_due
+from provisioner.mail.eml_transport import EmlTransport
 from provisioner.mail.queue import enqueue
 from provisioner.mail.render import render
-from provisioner.mail.sender import EmlTransport, SmtpTransport
+from provisioner.mail.smtp_transport import SmtpTransport
 from provisioner.store.mails import Mails
 from tests.integration.test_mail import GIVE_UP, T0, running, sample_report, server, smtp_settings  # noqa: F401
 from tests.smtp_server import SmtpServer

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
 from provisioner.mail.dispatch import send_due
-from provisioner.mail.sender import EmlTransport
+from provisioner.mail.eml_transport import EmlTransport
 from provisioner.service.agence import subscriptions
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.pipeline import process_file

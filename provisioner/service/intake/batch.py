@@ -20,12 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.service.intake import batch_members, batch_summary, claimed_file, faults
 from provisioner.service.intake.batch_members import BatchRefused
+from provisioner.wording import intake as intake_text
 
 if TYPE_CHECKING:
     from provisioner.service.context import ServiceContext
@@ -80,7 +81,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
     batch_id = info.extra.get("batch") or new_batch_id(ctx.clock())
     received_at = info.extra.get("received_at") or ctx.clock().isoformat(timespec="seconds")
     # The lines already written to the claim's record (a resumed batch), as _member made them.
-    done: dict[str, BatchLine] = dict(info.extra.get("done") or {})
+    done = cast(dict[str, BatchLine], dict(info.extra.get("done") or {}))
     workspace.remember(work, batch=batch_id, received_at=received_at)
     result = BatchResult(batch_id)
     try:
@@ -108,8 +109,7 @@ def handle_batch(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cl
         if faults.classify(error, ctx.settings) is not None:
             raise  # our disk, not the zip: the batch stays claimed and resumes where it was
         claimed_file.log_failure("batch", batch_id, error)
-        result.refused = BatchRefused(FindingCode.FILE_UNREADABLE, "Le fichier .zip est endommagé ou incomplet : "
-                                      "recréez l'archive et déposez-la à nouveau.")
+        result.refused = BatchRefused(FindingCode.FILE_UNREADABLE, intake_text.ZIP_DAMAGED)
     batch_summary.write_summary(ctx, result, info.name, received_at)
     if result.refused is not None:
         claimed_file.quarantine(ctx, work, batch_id, info.name)

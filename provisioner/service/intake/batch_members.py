@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.service.intake.names import display_name
+from provisioner.wording import intake as intake_text
 from provisioner.workbook.file_kind import ZIP_MAGIC
 from provisioner.workbook.safety import MAX_ENTRIES, MAX_TOTAL_UNCOMPRESSED, zip_caps_fault
 
@@ -48,22 +49,19 @@ def members(archive: zipfile.ZipFile) -> list[tuple[int, str, zipfile.ZipInfo]]:
     infos = archive.infolist()
     fault = zip_caps_fault(infos)  # the caps of any zip (safety.py)
     if fault == "entries":
-        raise BatchRefused(FindingCode.FILE_TOO_LARGE, f"Le lot contient {len(infos)} éléments ; la limite est de "
-                           f"{MAX_ENTRIES} classeurs par fichier .zip. Répartissez-les en plusieurs lots.")
+        raise BatchRefused(FindingCode.FILE_TOO_LARGE, intake_text.too_many_members(len(infos), MAX_ENTRIES))
     if fault == "total":
-        raise BatchRefused(FindingCode.FILE_TOO_LARGE, "Le lot décompressé dépasse "
-                           f"{MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)} Mo. Répartissez les classeurs en "
-                           "plusieurs lots.")
+        raise BatchRefused(FindingCode.FILE_TOO_LARGE,
+                           intake_text.too_large_unpacked(MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)))
     if fault == "ratio":
-        raise BatchRefused(FindingCode.FILE_TOO_LARGE, "Le fichier .zip se décompresse à une taille anormale "
-                           "(fichier piégé ?). Recréez l'archive avec les seuls classeurs.")
+        raise BatchRefused(FindingCode.FILE_TOO_LARGE, intake_text.ZIP_BOMB)
     members = []
     for index, info in enumerate(infos, start=1):
         display = member_name(info)
         if display is not None:
             members.append((index, display, info))
     if not members:
-        raise BatchRefused(FindingCode.FILE_UNREADABLE, "Le fichier .zip ne contient aucun classeur.")
+        raise BatchRefused(FindingCode.FILE_UNREADABLE, intake_text.ZIP_EMPTY)
     return members
 
 

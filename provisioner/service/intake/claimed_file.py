@@ -32,6 +32,7 @@ from provisioner.service.submission import pipeline
 from provisioner.service.submission.kept_workbook import archive_path_for
 from provisioner.service.submission.values import Outcome, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.wording import intake as intake_text
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.rebuild import write_copy
 
@@ -68,10 +69,8 @@ def handle_one(ctx: ServiceContext, path: Path, original_name: str, *, resumed_s
 def reject_interrupted(ctx: ServiceContext, path: Path, original_name: str, times: int,
                        origin: Origin | None = None) -> Outcome:
     """The safety cap of the loop: a file in hand at `times` deaths of the service, rejected unread."""
-    outcome = pipeline.reject_unread(ctx, path, name=original_name, message=(
-        f"Le traitement de ce fichier a été interrompu {times} fois sans aboutir : il a été mis de côté et "
-        "n'a rien modifié. Vérifiez qu'il s'agit bien du bordereau enregistré au format Excel (.xlsx) ; "
-        "si c'est le cas, contactez l'Agence Virtuelle en indiquant la référence de ce rapport."), origin=origin)
+    outcome = pipeline.reject_unread(ctx, path, name=original_name, message=intake_text.interrupted(times),
+                                     origin=origin)
     dispose(ctx, path, outcome, original_name)
     return outcome
 

@@ -25,10 +25,11 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from provisioner.domain.vocabulary import Door
 from provisioner.service.intake.names import display_name
@@ -40,6 +41,22 @@ WORK_DIR = "work"
 DROP_DIR = ".drop"
 _TOKEN = re.compile(r"D\d{8}T\d{6}-[0-9a-f]{16}")
 _ORPHAN_AFTER_SECONDS = 3600  # a sidecar whose file never came: a deposit that died
+
+
+class ClaimExtra(TypedDict, total=False):
+    """What a claim's sidecar keeps beside its name, time and origin (JSON): the door's marks, given with
+    the deposit, and the service's progress, added as it goes (`Workspace.remember`)."""
+
+    imap_token: str  # the IMAP door's receipt this deposit belongs to
+    imap_too_large: int  # the mail's size, over the limit: answered, not read
+    batch: str  # a zip's batch id, kept from its first round
+    received_at: str
+    # Each finished member (a batch's BatchLine, a mail's reply line) by its position: resumed from there.
+    done: Mapping[str, Mapping[str, object]]
+    summary_queued: bool
+    interrupted: int  # rounds that ended with this file in hand
+    waits: int  # times it waited for a failing part
+    retry_at: str  # when it is tried again (ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ class Deposit:
     path: Path
     name: str
     origin: Origin
-    extra: dict[str, Any]
+    extra: ClaimExtra
 
 
 def work_root(settings: Settings) -> Path:
@@ -92,7 +109,7 @@ def drop_folder(settings: Settings) -> Path:
 
 
 def deposit(settings: Settings, source: bytes | Path, name: str | bytes, origin: Origin,
-            extra: dict[str, Any] | None = None) -> str:
+            extra: ClaimExtra | None = None) -> str:
     """Hand `source` (its bytes, or a file copied) to the service; returns the deposit's token.
 
     The file is taken by a running `serve` at its next round (`Service.wake()` runs one now).
@@ -144,7 +161,9 @@ def read_deposit(path: Path) -> Deposit | None:
     if origin is None:
         return None
     extra = meta.get("extra")
-    return Deposit(path, display_name(str(meta.get("name") or "")), origin, extra if isinstance(extra, dict) else {})
+    # JSON read back: the marks `deposit` wrote.
+    return Deposit(path, display_name(str(meta.get("name") or "")), origin,
+                   cast(ClaimExtra, extra) if isinstance(extra, dict) else {})
 
 
 def _leftover(path: Path) -> bool:

@@ -42,7 +42,7 @@ MAX_INTERRUPTIONS = 10  # deaths of the process with the same file in hand befor
 WAIT_MAX = timedelta(minutes=5)  # longest backoff of a file waiting for a failing part
 
 
-@dataclass
+@dataclass(frozen=True)
 class Handled:
     """What became of one claimed file.
 

@@ -18,11 +18,16 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from provisioner.reports.files import write_atomic
 from provisioner.service.intake import faults
 from provisioner.wording import dates
+from provisioner.wording import intake as intake_text
+
+# PART_LABELS re-exported: the web's error page and the dashboard read it from here.
+from provisioner.wording.intake import PART_LABELS as PART_LABELS
+from provisioner.wording.intake import REASON_LABELS
 
 if TYPE_CHECKING:
     from provisioner.config import Settings
@@ -31,20 +36,21 @@ log = logging.getLogger(__name__)
 
 HEALTH_FILE = "health.json"
 
-PART_LABELS = {
-    faults.DATABASE: "base de données injoignable",
-    faults.OUTBOX: "outbox non inscriptible",
-    faults.ARCHIVE: "archive non inscriptible",
-    faults.QUARANTINE: "quarantaine non inscriptible",
-    faults.VAR: "dossier var non inscriptible",
-    faults.INBOX: "boîte de dépôt inaccessible",
-    faults.READER: "lecteur de fichiers indisponible",
-    faults.MAILBOX: "boîte aux lettres injoignable",
-    faults.KEY: "clé secrète (var/secret.key) illisible, à restaurer depuis la sauvegarde",
-}
-REASON_LABELS = {"read-only": "lecture seule", "full": "disque plein", "permission": "accès refusé",
-                 "size-limit": "taille de fichier limitée", "network": "partage réseau perdu",
-                 "lock": "ligne verrouillée par une autre session"}
+
+
+class FaultRecord(TypedDict):
+    """A failing part as var/health.json holds it: never a value from a file."""
+
+    part: str
+    since: str  # ISO 8601
+    detail: str
+    reason: str
+
+
+class HealthRecord(TypedDict):
+    updated_at: str | None
+    pid: int | None
+    faults: list[FaultRecord]
 
 
 def health_path(settings: Settings) -> Path:
@@ -61,7 +67,7 @@ class Health:
         self.clock = clock
         self.persist = persist
         self._lock = threading.Lock()
-        self._faults: dict[str, dict[str, Any]] = {}
+        self._faults: dict[str, FaultRecord] = {}
         self._unwritten = False  # the last write failed: said once, not at every round
         self._save()  # a new service starts healthy: what a stopped one saw is no longer known
 
@@ -72,8 +78,8 @@ class Health:
             if known is not None and (known["detail"], known["reason"]) == (fault.detail, fault.reason):
                 return
             since = known["since"] if known else self.clock().isoformat(timespec="seconds")
-            self._faults[fault.part] = {"part": fault.part, "since": since, "detail": fault.detail,
-                                        "reason": fault.reason}
+            self._faults[fault.part] = FaultRecord(part=fault.part, since=since, detail=fault.detail,
+                                                   reason=fault.reason)
             if known is None:
                 log.error("health: %s failing: %s; files wait and are retried", fault.part, fault.detail)
             self._save()
@@ -98,16 +104,16 @@ class Health:
         with self._lock:
             return part in self._faults
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> HealthRecord:
         with self._lock:
             return {"updated_at": self.clock().isoformat(timespec="seconds"), "pid": os.getpid(),
-                    "faults": [dict(f) for f in self._faults.values()]}
+                    "faults": [FaultRecord(**f) for f in self._faults.values()]}
 
     def _save(self) -> None:
         if not self.persist:
             return
-        data = {"updated_at": self.clock().isoformat(timespec="seconds"), "pid": os.getpid(),
-                "faults": list(self._faults.values())}
+        data: HealthRecord = {"updated_at": self.clock().isoformat(timespec="seconds"), "pid": os.getpid(),
+                              "faults": list(self._faults.values())}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
@@ -119,31 +125,35 @@ class Health:
             self._unwritten = False
 
 
-def read_health(settings: Settings) -> dict[str, Any]:
+def read_health(settings: Settings) -> HealthRecord:
     """What the running service last recorded; no faults when nothing was recorded or it is unreadable."""
     try:
         data = json.loads(health_path(settings).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"updated_at": None, "pid": None, "faults": []}
     found = data.get("faults") if isinstance(data, dict) else None
+    # JSON read back: the records Health wrote, those of a part it knows.
     return {"updated_at": data.get("updated_at"), "pid": data.get("pid"),
-            "faults": [f for f in found or [] if isinstance(f, dict) and f.get("part") in PART_LABELS]}
+            "faults": [cast(FaultRecord, f) for f in found or []
+                       if isinstance(f, dict) and f.get("part") in PART_LABELS]}
 
 
-def describe(fault: Mapping[str, Any], now: datetime, zone: tzinfo | None = None) -> str:
+def describe(fault: Mapping[str, object], now: datetime, zone: tzinfo | None = None) -> str:
     """« base de données injoignable depuis 10 h 32 », « outbox non inscriptible (disque plein) depuis … »."""
     label = PART_LABELS.get(str(fault.get("part")), str(fault.get("part")))
     reason = REASON_LABELS.get(str(fault.get("reason") or ""))
     if reason:
         label += f" ({reason})"
     try:
-        return f"{label} depuis {dates.since(str(fault.get('since')), now, zone)}"
+        return intake_text.failing_since(label, dates.since(str(fault.get("since")), now, zone))
     except ValueError:
         return label
 
 
-def describe_all(health: Mapping[str, Any], now: datetime) -> list[str]:
-    return [describe(f, now) for f in health.get("faults") or []]
+def describe_all(health: Mapping[str, object], now: datetime) -> list[str]:
+    """Each recorded fault of `health` (a HealthRecord, or what a caller holds of one), said."""
+    found = health.get("faults")
+    return [describe(f, now) for f in found if isinstance(f, Mapping)] if isinstance(found, list) else []
 
 
 def errno_name(error: OSError) -> str:

@@ -8,14 +8,14 @@ heartbeat), a reader says when it is older than `stale_after`, and it probes the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from provisioner.service.intake import faults
-from provisioner.service.intake.health import describe, describe_all
+from provisioner.service.intake.health import HealthRecord, describe, describe_all
 from provisioner.service.intake.probes import folder_fault, probe_folder
 from provisioner.wording import dates
+from provisioner.wording import intake as intake_text
 
 if TYPE_CHECKING:
     from provisioner.config import Settings
@@ -41,7 +41,7 @@ def own_faults(settings: Settings) -> list[faults.Fault]:
     return found
 
 
-def assess(settings: Settings, recorded: Mapping[str, Any], now: datetime) -> tuple[list[str], bool]:
+def assess(settings: Settings, recorded: HealthRecord, now: datetime) -> tuple[list[str], bool]:
     """What to say (the recorded faults, whether the record is too old, what the reader's probes find), and
     whether the record is not to be trusted (too old, or a fault it does not hold)."""
     said = describe_all(recorded, now)
@@ -54,9 +54,8 @@ def assess(settings: Settings, recorded: Mapping[str, Any], now: datetime) -> tu
             age = None
         if age is not None and age > stale_after(settings):
             untrusted = True
-            said.append(f"état de santé non mis à jour par le service depuis {dates.since(str(updated), now)}, "
-                        "trop ancien pour s'y fier (service arrêté, ou var/ non inscriptible)")
-    recorded_parts = {f.get("part") for f in recorded.get("faults") or []}
+            said.append(intake_text.health_stale(dates.since(str(updated), now)))
+    recorded_parts = {f["part"] for f in recorded["faults"]}
     for fault in own_faults(settings):
         if fault.part not in recorded_parts:
             untrusted = True

@@ -6,9 +6,15 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, ParamSpec
 
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service.intake import claimed_file
+
+if TYPE_CHECKING:
+    from provisioner.service.intake.file_in_hand import Handled
+
+P = ParamSpec("P")
 
 
 class Tally(Counter[str]):
@@ -21,6 +27,16 @@ class Tally(Counter[str]):
     def add(self, key: str) -> None:
         with self._lock:
             self[key] += 1
+
+    def count(self, handled: Handled) -> None:
+        """A file handled to its end: its outcome, or a batch's members one by one (a held one as accepted)."""
+        self.add("files")
+        if handled.batch is not None:
+            self.add("batches")
+            for line in handled.batch.lines:
+                self.add(SubmissionStatus.ACCEPTED if line["status"] == SubmissionStatus.HELD else line["status"])
+        else:
+            self.add(handled.status)
 
 
 class Lanes:
@@ -38,12 +54,12 @@ class Lanes:
         self._room.acquire()
         self._room.release()
 
-    def run(self, fn: Callable[..., None], *args: Any) -> None:
+    def run(self, fn: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
         self._room.acquire()
 
         def lane() -> None:
             try:
-                fn(*args)
+                fn(*args, **kwargs)
             except Exception as error:
                 claimed_file.log_failure("lane", "-", error)
             finally:

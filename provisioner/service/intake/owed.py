@@ -23,15 +23,17 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from provisioner.reports.report_model import stored_report
 from provisioner.service.context import ServiceContext
-from provisioner.service.intake import faults
+from provisioner.service.intake import claimed_file, faults
+from provisioner.service.intake.health import Health
+from provisioner.service.intake.lanes import Tally
+from provisioner.service.submission.finish import finish_or_owe
 from provisioner.service.submission.kept_workbook import kept_workbook, needs_workbook
-from provisioner.service.submission.pipeline import finish_or_owe
 from provisioner.service.submission.values import Outcome, stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeRow
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,28 @@ class Finished:
 
     written: list[str] = field(default_factory=list)
     fault: faults.Fault | None = None
+
+
+def finish_owed(ctx: ServiceContext, owed: OwedOutputs, health: Health, tally: Tally | None = None) -> int:
+    """A round's step: write the outputs owed (not while the outbox fails); returns how many were written.
+    A fault of the service's own parts goes to `health`, never raised."""
+    if health.failing(faults.OUTBOX):
+        return 0
+    try:
+        done = owed.finish(ctx)
+    except Exception as error:
+        fault = faults.classify(error, ctx.settings)
+        if fault is None:
+            claimed_file.log_failure("owed outputs", "-", error)
+        else:
+            health.fail(fault)
+        return 0
+    if done.fault is not None:
+        health.fail(done.fault)
+    if tally is not None:
+        for _ in done.written:
+            tally.add("owed")
+    return len(done.written)
 
 
 class OwedOutputs:
@@ -79,13 +103,13 @@ class OwedOutputs:
         return done
 
 
-def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[Any]:
+def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[SomeRow]:
     """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
     with UnitOfWork(ctx, read_only=True) as uow:
         return list(uow.submissions.unfinished(limit))
 
 
-def _outcome(ctx: ServiceContext, row: Any) -> Outcome | None:
+def _outcome(ctx: ServiceContext, row: SomeRow) -> Outcome | None:
     report = stored_report(row.report)
     parsed = None
     if needs_workbook(report):

@@ -6,7 +6,12 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
+
+from provisioner.wording import intake as intake_text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class View:
@@ -20,10 +25,10 @@ class View:
 
 
 class RichView(View):
-    def __init__(self, progress: Any) -> None:
+    def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.files = progress.add_task("Fichiers", total=None)
-        self.batch: Any = None
+        self.files = progress.add_task(intake_text.PROGRESS_FILES, total=None)
+        self.batch: TaskID | None = None
 
     def file(self) -> None:
         self.progress.advance(self.files)
@@ -33,7 +38,7 @@ class RichView(View):
 
     def member(self, done: int, total: int) -> None:
         if self.batch is None:
-            self.batch = self.progress.add_task("Lot", total=total)
+            self.batch = self.progress.add_task(intake_text.PROGRESS_BATCH, total=total)
         self.progress.update(self.batch, completed=done, total=total)
 
 

@@ -17,28 +17,24 @@ when the part is back) or set aside, is `service.file_in_hand`.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from provisioner.domain.vocabulary import Door, SubmissionStatus
-from provisioner.mail import dispatch, sender
+from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.service.context import ServiceContext
-from provisioner.service.intake import claimed_file, faults, file_in_hand, quarantine
+from provisioner.service.intake import claimed_file, faults, file_in_hand, named_files, quarantine
 from provisioner.service.intake import drop as intake
 from provisioner.service.intake.file_in_hand import Handled
-from provisioner.service.intake.health import Health
+from provisioner.service.intake.health import Health, HealthRecord
 from provisioner.service.intake.inbox import MIN_AGE_SECONDS, finished_files
 from provisioner.service.intake.lanes import Lanes, Tally
-from provisioner.service.intake.names import display_name
-from provisioner.service.intake.owed import OwedOutputs
+from provisioner.service.intake.mail_delivery import MailDelivery
+from provisioner.service.intake.owed import OwedOutputs, finish_owed
 from provisioner.service.intake.probes import probe_parts
 from provisioner.service.intake.progress_view import View, progress_view
 from provisioner.service.intake.schedule import run_every, stop_on_signals
@@ -54,7 +50,7 @@ PARALLEL_FILES = 3  # files in hand at once in a round
 
 class Service:
     def __init__(self, ctx: ServiceContext, *,
-                 after_poll: Callable[[ServiceContext, dict[str, Any]], None] | None = None,
+                 after_poll: Callable[[ServiceContext, HealthRecord], None] | None = None,
                  show_progress: bool | None = None, record_health: bool = True) -> None:
         self.ctx = ctx
         self.after_poll = after_poll
@@ -68,7 +64,7 @@ class Service:
         self.health = Health(settings, ctx.clock, persist=record_health)
         self.owed = OwedOutputs()
         self.workspace = Workspace.open(ctx)
-        self._transport: Any = None
+        self.mail = MailDelivery(ctx)
         self._progress = sys.stderr.isatty() if show_progress is None else show_progress
         self._recovered = False  # a failing part came back this round: waiting files are retried at once
         self.door: ImapDoor | None = None
@@ -173,24 +169,6 @@ class Service:
 
     # -- named files, now (`provisioner process`) ----------------------------------------
 
-    def take_copy(self, path: Path) -> Path:
-        """Copy `path` into the work folder as a claimed file (the original stays where it is)."""
-        now = self.ctx.clock()
-        target = self.workspace.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-        # A name that is not valid UTF-8 (an SMB share, a zip tool) is kept readable, never refused.
-        name = display_name(path.name)
-        self.workspace.remember(target, name=name, claimed_at=now.isoformat(),
-                                origin=intake.Origin(Door.PROCESS).to_json())
-        staging = target.with_name(f".{target.name}.tmp")
-        try:
-            shutil.copyfile(path, staging)
-            os.rename(staging, target)
-        except BaseException:
-            staging.unlink(missing_ok=True)
-            self.workspace.release(target)
-            raise
-        return target
-
     def process_now(self, paths: list[Path]) -> list[Handled]:
         """Each file as the inbox would have it, one after the other.
 
@@ -201,7 +179,7 @@ class Service:
         """
         results = []
         for path in paths:
-            work = self.take_copy(path)
+            work = named_files.take_copy(self.ctx, self.workspace, path)
             handled = self.handle(work)
             if handled.status in ("waiting", "error", "stopped"):
                 self.workspace.release(work)
@@ -237,23 +215,9 @@ class Service:
 
     def finish_owed(self, tally: Tally | None = None) -> int:
         """Write the outputs owed by committed submissions (see `service.owed`); returns how many."""
-        if self.health.failing(faults.OUTBOX) or self.stopping.is_set():
+        if self.stopping.is_set():
             return 0
-        try:
-            done = self.owed.finish(self.ctx)
-        except Exception as error:
-            fault = faults.classify(error, self.ctx.settings)
-            if fault is None:
-                claimed_file.log_failure("owed outputs", "-", error)
-            else:
-                self.health.fail(fault)
-            return 0
-        if done.fault is not None:
-            self.health.fail(done.fault)
-        if tally is not None:
-            for _ in done.written:
-                tally.add("owed")
-        return len(done.written)
+        return finish_owed(self.ctx, self.owed, self.health, tally)
 
     # -- one file ----------------------------------------------------------------------
 
@@ -273,13 +237,7 @@ class Service:
         handled = self.handle(work, on_member=view.member)
         if handled.status == "stopped":
             return
-        tally.add("files")
-        if handled.batch is not None:
-            tally.add("batches")
-            for line in handled.batch.lines:
-                tally.add(SubmissionStatus.ACCEPTED if line["status"] == SubmissionStatus.HELD else line["status"])
-        else:
-            tally.add(handled.status)
+        tally.count(handled)
         if handled.mail is not None and self.door is not None:
             self.door.finished.set()  # the door moves it to its folder now
 
@@ -289,16 +247,7 @@ class Service:
                                    on_member=on_member)
 
     def send_mail(self) -> int:
-        try:
-            if self._transport is None:
-                self._transport = sender.make_transport(self.ctx.settings)
-            counts = dispatch.send_due(
-                self.ctx.engine, self._transport, now=self.ctx.clock(),
-                give_up_after=timedelta(hours=self.ctx.settings.mail_give_up_hours))
-        except Exception as error:  # never stops the loop: the queue keeps the messages
-            claimed_file.log_failure("mail", "-", error)
-            return 0
-        return int(counts.sent)
+        return self.mail.send_due()
 
     # -- running -----------------------------------------------------------------------
 

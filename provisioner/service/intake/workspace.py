@@ -25,14 +25,14 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack, cast
 
 from provisioner.domain.vocabulary import Door
-from provisioner.service.intake.drop import WORK_DIR, Deposit, Origin, work_root
+from provisioner.service.intake.drop import WORK_DIR, ClaimExtra, Deposit, Origin, work_root
 from provisioner.service.intake.inbox import Signature
 from provisioner.service.intake.names import display_name
 
@@ -54,7 +54,7 @@ class ClaimInfo:
 
     name: str  # as the person gave it: for reports only, never for a path
     claimed_at: datetime
-    extra: dict[str, Any]
+    extra: ClaimExtra
     origin: Origin | None = None  # the door it came through (None: a claim made before doors were kept)
 
 
@@ -111,8 +111,7 @@ class Workspace:
         target = self.folder / token
         sidecar = _sidecar(target)
         # The name as shown, never the raw one: it may not be UTF-8 (and it is never a path again).
-        _write_json(sidecar, {"name": display_name(path.name), "claimed_at": now.isoformat(),
-                              "origin": Origin(Door.INBOX).to_json()})
+        self.write_sidecar(target, display_name(path.name), now, Origin(Door.INBOX))
         try:
             os.rename(path, target)
         except OSError as error:
@@ -131,8 +130,7 @@ class Workspace:
         now = ctx.clock()
         target = self.folder / f"C{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
         sidecar = _sidecar(target)
-        _write_json(sidecar, {**deposit.extra, "name": deposit.name, "claimed_at": now.isoformat(),
-                              "origin": deposit.origin.to_json()})
+        self.write_sidecar(target, deposit.name, now, deposit.origin, deposit.extra)
         try:
             os.rename(deposit.path, target)
         except OSError as error:
@@ -173,10 +171,18 @@ class Workspace:
             claimed_at = datetime.fromtimestamp(work.stat().st_mtime).astimezone()
         name = data.get("name")
         name = display_name(name) if isinstance(name, str) else display_name("")
-        return ClaimInfo(name, claimed_at, {k: v for k, v in data.items() if k not in ("name", "claimed_at", "origin")},
-                         Origin.from_json(data.get("origin")))
+        # JSON read back: what `remember` and the deposit wrote beside the claim's own keys.
+        extra = cast(ClaimExtra, {k: v for k, v in data.items() if k not in ("name", "claimed_at", "origin")})
+        return ClaimInfo(name, claimed_at, extra, Origin.from_json(data.get("origin")))
 
-    def remember(self, work: Path, **values: Any) -> None:
+    def write_sidecar(self, work: Path, name: str, claimed_at: datetime, origin: Origin,
+                      extra: ClaimExtra | None = None) -> None:
+        """A claim's sidecar, written before the file is taken: its name as shown, when, through which door
+        (and the door's marks)."""
+        _write_json(_sidecar(work), {**(extra or {}), "name": name, "claimed_at": claimed_at.isoformat(),
+                                     "origin": origin.to_json()})
+
+    def remember(self, work: Path, **values: Unpack[ClaimExtra]) -> None:
         """Add progress to the sidecar (a batch's id, its finished members)."""
         current = json.loads(_sidecar(work).read_text(encoding="utf-8")) if _sidecar(work).exists() else {}
         current.update(values)
@@ -227,7 +233,7 @@ def _sidecar(work: Path) -> Path:
     return work.with_name(work.name + SIDECAR)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def _write_json(path: Path, data: Mapping[str, object]) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

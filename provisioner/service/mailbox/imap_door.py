@@ -41,6 +41,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.intake import drop as intake
 from provisioner.service.intake import faults
 from provisioner.service.intake.claimed_file import log_failure
+from provisioner.service.intake.drop import ClaimExtra
 from provisioner.service.intake.health import Health
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import mail_receipts
@@ -175,7 +176,8 @@ class ImapDoor:
                 return before
             if not mail_receipts.take(uow.conn, key, digest=digest, token=token, now=self.ctx.clock()):
                 return mail_receipts.get(uow.conn, key)
-            extra = {"imap_token": token} if size <= limit else {"imap_token": token, "imap_too_large": size}
+            extra: ClaimExtra = {"imap_token": token} if size <= limit else {"imap_token": token,
+                                                                              "imap_too_large": size}
             # Deposited before the commit: a crash between the two leaves a deposit whose receipt does not
             # exist, which the round drops (mail_round); never a receipt without its mail.
             intake.deposit(self.settings, raw, f"courriel-{key.uid}.eml",

@@ -11,18 +11,18 @@ robots answering each other cannot loop, whatever headers they forget.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import Connection, select
 
 from provisioner.mail.queue import enqueue
+from provisioner.reports.report_model import FindingEntry, Report
 from provisioner.service.mailbox.mail_parse import ParsedMail
-from provisioner.service.submission.authentication import AUTH_FAILED_MESSAGE
 from provisioner.store.mails import Mails
 from provisioner.store.tables import mail_queue
+from provisioner.wording.submission import AUTH_FAILED
 from provisioner.workbook.file_kind import HOW_TO_SAVE_XLSX
 
 log = logging.getLogger(__name__)
@@ -32,20 +32,38 @@ MAX_PER_HOUR = 5
 _AUTH_CODES = frozenset({"AUTH_FAILED", "ACCOUNT_LOCKED"})
 
 
-def outcome_item(name: str, report: Mapping[str, Any] | None, *, batch: bool = False,
-                 annotated: Path | None = None) -> dict[str, Any]:
-    """What the reply says of one workbook, from its report (None: a zip, summed up by its batch)."""
-    report = report or {}
-    errors = [dict(f) for f in report.get("errors") or []]
+class ReplyItem(TypedDict):
+    """What the reply says of one workbook (kept in the mail's sidecar until the reply is queued)."""
+
+    file: str
+    status: str
+    submission_id: str | None
+    adherent: str | None
+    request_type: str | None
+    errors: list[FindingEntry]
+    warnings: int  # how many
+    annotated: bool  # its annotated copy is attached
+    batch: bool  # a zip, summed up by its batch
+
+
+def outcome_item(name: str, report: Report, *, annotated: Path | None = None) -> ReplyItem:
+    """What the reply says of one workbook, from its report."""
+    errors = [f.copy() for f in report.get("errors") or []]
     if any(f.get("code") in _AUTH_CODES for f in errors):
-        errors = [{"code": "AUTH_FAILED", "message": AUTH_FAILED_MESSAGE, "sheet": None, "row": None,
+        errors = [{"code": "AUTH_FAILED", "message": AUTH_FAILED, "sheet": None, "row": None,
                    "column": None, "cell": None}]
     return {"file": name, "status": report.get("status", "accepted"), "submission_id": report.get("submission_id"),
             "adherent": report.get("adherent"), "request_type": report.get("request_type"), "errors": errors,
-            "warnings": len(report.get("warnings") or []), "annotated": annotated is not None, "batch": batch}
+            "warnings": len(report.get("warnings") or []), "annotated": annotated is not None, "batch": False}
 
 
-def queue_reply(conn: Connection, parsed: ParsedMail, *, case: str, items: list[dict[str, Any]],
+def batch_item(name: str, status: str) -> ReplyItem:
+    """A zip, summed up by its batch (its own summary tells each workbook)."""
+    return {"file": name, "status": status, "submission_id": None, "adherent": None, "request_type": None,
+            "errors": [], "warnings": 0, "annotated": False, "batch": True}
+
+
+def queue_reply(conn: Connection, parsed: ParsedMail, *, case: str, items: list[ReplyItem],
                 attachments: list[Path], max_mb: float, now: datetime) -> str | None:
     """Queue the reply to `parsed`; returns its Message-ID, None when none may be sent."""
     if parsed.automatic or not parsed.sender:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from provisioner.domain.vocabulary import Door, MailState
 from provisioner.service.context import ServiceContext
@@ -30,7 +30,7 @@ from provisioner.service.intake import batch as batches
 from provisioner.service.intake import claimed_file, faults
 from provisioner.service.intake.workspace import SCRATCH, ClaimInfo, Workspace
 from provisioner.service.mailbox.mail_parse import ParsedMail, Workbook, parse_mail
-from provisioner.service.mailbox.mail_reply import outcome_item, queue_reply
+from provisioner.service.mailbox.mail_reply import ReplyItem, batch_item, outcome_item, queue_reply
 from provisioner.service.submission.outputs import ANNOTATED
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store import mail_receipts
@@ -41,12 +41,12 @@ log = logging.getLogger(__name__)
 ORPHAN_AFTER = timedelta(minutes=10)  # a deposit whose receipt is still missing then never committed
 
 
-@dataclass
+@dataclass(frozen=True)
 class MailResult:
     """What became of a mail: `state` (None: not ours to finish, dropped), each workbook's outcome."""
 
     state: MailState | None
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[ReplyItem] = field(default_factory=list)
     waiting: bool = False  # its receipt is not committed yet: taken again at a later round
     reply_to: str | None = None  # where its reply was queued (None: no reply, a robot or rate-limited)
 
@@ -86,10 +86,11 @@ def _process(ctx: ServiceContext, workspace: Workspace, work: Path, info: ClaimI
              token: str, should_stop: Callable[[], bool]) -> MailResult | None:
     parsed = parse_mail(work.read_bytes(), own_address=ctx.settings.mail_from)
     case = _case(parsed, info)
-    items: list[dict[str, Any]] = []
+    items: list[ReplyItem] = []
     attachments: list[Path] = []
     if case == "outcome":
-        done: dict[str, dict[str, Any]] = dict(info.extra.get("done") or {})
+        # The sidecar's lines, as _workbook made them (JSON read back).
+        done = cast(dict[str, ReplyItem], dict(info.extra.get("done") or {}))
         scratch = work.with_name(work.name + SCRATCH)
         scratch.mkdir(exist_ok=True)
         for index, workbook in enumerate(parsed.workbooks, start=1):
@@ -142,7 +143,7 @@ def _case(parsed: ParsedMail, info: ClaimInfo) -> str:
 
 
 def _workbook(ctx: ServiceContext, workspace: Workspace, path: Path, workbook: Workbook,
-              info: ClaimInfo) -> dict[str, Any]:
+              info: ClaimInfo) -> ReplyItem:
     """One attachment through the inbox's pipeline (a zip as a batch); the reply's line for it."""
     # Written 600 beside the mail, the only place its bytes may be; resumed when it is already there.
     if not path.exists():
@@ -155,7 +156,7 @@ def _workbook(ctx: ServiceContext, workspace: Workspace, path: Path, workbook: W
         batch_info = ClaimInfo(workbook.name, info.claimed_at, member_info.extra, info.origin)
         result = batches.handle_batch(ctx, workspace, path, batch_info)
         status = "rejected" if result is None or result.refused or result.count("rejected") else "accepted"
-        return outcome_item(workbook.name, {"status": status}, batch=True)
+        return batch_item(workbook.name, status)
     outcome = claimed_file.handle_one(ctx, path, workbook.name, resumed_since=resumed, origin=info.origin)
     annotated = ctx.outbox / outcome.submission_id / ANNOTATED if outcome.status == "rejected" else None
     # An unreadable file has no annotated copy: its report says why.

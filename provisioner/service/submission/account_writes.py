@@ -8,10 +8,13 @@ transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from provisioner.domain import diff
+from provisioner.domain.diff import FieldChange
+from provisioner.domain.json_value import JsonValue
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import AccountState
 from provisioner.domain.vocabulary import AccountStatus, ChangeAction
@@ -19,13 +22,21 @@ from provisioner.service.agence import history
 from provisioner.service.agence.history import Origin
 from provisioner.service.submission import notices
 from provisioner.service.submission.plan_hashes import Hashes
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
 ADMIN_PASSWORD_FIELD = diff.secret_field(layout.FORM_FIELD[(layout.DELEGUE_SHEET, "new_password")].label)
 
 
-def apply_changes(uow: Repositories, company: Any, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
+class CompanySettings(TypedDict, total=False):
+    """The company settings a workbook or a held plan may change (adherents columns)."""
+
+    confirmations: int
+    admin_password_hash: str | None
+
+
+def apply_changes(uow: Repositories, company: SomeRow, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
                   now: datetime, submission_id: str | None = None) -> None:
     """A plan's account changes, each by write_change; generated passwords go to their users."""
     for change in changes:
@@ -35,7 +46,7 @@ def apply_changes(uow: Repositories, company: Any, changes: list[UserChange], ha
                      submission_id=submission_id)
 
 
-def write_change(uow: Repositories, company: Any, change: UserChange, secrets: dict[str, str | None],
+def write_change(uow: Repositories, company: SomeRow, change: UserChange, secrets: dict[str, str | None],
                  origin: Origin, now: datetime, *, password: str | None = None,
                  submission_id: str | None = None) -> int:
     """The one write path of an account change: the account, its audit and history rows, and a
@@ -62,8 +73,8 @@ def write_change(uow: Repositories, company: Any, change: UserChange, secrets: d
     return account_id
 
 
-def write_settings(uow: Repositories, company: Any, settings: dict[str, Any], fields: dict[str, list[dict[str, Any]]],
-                   origin: Origin, now: datetime) -> None:
+def write_settings(uow: Repositories, company: SomeRow, settings: CompanySettings,
+                   fields: Mapping[str, list[FieldChange]], origin: Origin, now: datetime) -> None:
     """Company settings (confirmations, admin_password_hash), each with its audit and history rows."""
     if not settings:
         return
@@ -80,7 +91,7 @@ def write_settings(uow: Repositories, company: Any, settings: dict[str, Any], fi
                                origin=origin, now=now, previous_password_hash=company.admin_password_hash)
 
 
-def public_state(state: AccountState | None) -> dict[str, Any] | None:
+def public_state(state: AccountState | None) -> dict[str, JsonValue] | None:
     """An account as the audit trail shows it: never a secret or a hash."""
     if state is None:
         return None
@@ -88,9 +99,9 @@ def public_state(state: AccountState | None) -> dict[str, Any] | None:
             "validateur": state.validateur, "categories": sorted(state.categories)}
 
 
-def public_change(change: UserChange) -> dict[str, Any]:
+def public_change(change: UserChange) -> dict[str, JsonValue]:
     """What a change sets, as the audit trail shows it: never a secret or a hash."""
-    after: dict[str, Any] = dict(change.values)
+    after: dict[str, JsonValue] = dict(change.values)
     for name in ("ordonnateur", "validateur"):
         if getattr(change, name) is not None:
             after[name] = getattr(change, name)

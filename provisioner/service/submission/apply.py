@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from provisioner.domain.plan_value import CompanyRequest, Plan
 from provisioner.domain.vocabulary import CONFIRMATIONS, RequestKind, RequestStatus, RequestType
 from provisioner.reports.report_model import CompanyChangeEntry, RequestEntry
 from provisioner.service.agence.history import Origin
 from provisioner.service.submission import notices
-from provisioner.service.submission.account_writes import apply_changes, write_settings
+from provisioner.service.submission.account_writes import CompanySettings, apply_changes, write_settings
 from provisioner.service.submission.held_plan import serialize_plan
 from provisioner.service.submission.plan_hashes import ADMIN, Hashes
 from provisioner.service.submission.values import Judgement
 from provisioner.store.repositories import Repositories
+from provisioner.wording import submission as submission_text
 
 
 class Applied(TypedDict, total=False):
@@ -47,8 +48,7 @@ def _subscribe(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
     uow.audit.add(actor=f"submission:{submission.id}", numero=submission.numero, action="subscribe",
                   target=submission.numero, after={"users_waiting": len(plan.effective)}, now=now)
     return {"company_changes": [{"kind": "subscription", "status": RequestStatus.WAITING,
-                                 "summary": "Abonnement enregistré : il attend la validation de l'Agence "
-                                            "Virtuelle après réception du formulaire signé et cacheté."}]}
+                                 "summary": submission_text.SUBSCRIPTION_RECORDED}]}
 
 
 def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
@@ -72,7 +72,7 @@ def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
                     reference=submission.name)
     apply_changes(uow, company, plan.effective, hashes, origin=origin, now=submission.received_at,
                   submission_id=submission.id)
-    settings: dict[str, Any] = {}
+    settings: CompanySettings = {}
     if plan.confirmations is not None:
         settings["confirmations"] = plan.confirmations
     if plan.admin_password is not None:
@@ -94,11 +94,10 @@ def settings_changes(plan: Plan, *, applied: bool) -> list[CompanyChangeEntry]:
     lines: list[CompanyChangeEntry] = []
     if plan.confirmations is not None:
         lines.append({"kind": "confirmations", "status": "applied",
-                      "summary": f"Nombre de confirmations E@syPaiement : {plan.confirmations}.",
+                      "summary": submission_text.confirmations_set(plan.confirmations),
                       "fields": plan.settings_fields.get("confirmations", [])})
     if plan.admin_password is not None:
-        verb = "a été changé" if applied else "serait changé"
         lines.append({"kind": "admin_password", "status": "applied",
-                      "summary": f"Le mot de passe de l'administrateur des utilisateurs {verb}.",
+                      "summary": submission_text.admin_password_changed(applied=applied),
                       "fields": plan.settings_fields.get("admin_password", [])})
     return lines

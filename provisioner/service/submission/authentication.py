@@ -13,10 +13,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.submission.values import Judgement
 from provisioner.store.repositories import Repositories
 from provisioner.wording import dates
-
-AUTH_FAILED_MESSAGE = ("Authentification refusée : le numéro d'adhérent ou le mot de passe de l'administrateur "
-                       "(feuille Délégué, « Mot de passe ») est incorrect. Vérifiez-les ; après plusieurs "
-                       "échecs l'accès est bloqué pour un temps.")
+from provisioner.wording import submission as submission_text
 
 
 def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> Judgement:
@@ -29,8 +26,7 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
     if submission.request_type == RequestType.ABONNEMENT:
         if company is not None:
             return judged.with_error(
-                FindingCode.ADHERENT_EXISTS, f"L'adhérent {numero} est déjà abonné aux TéléServices. Pour modifier "
-                "ses comptes, choisissez « Mise à jour » et saisissez le mot de passe de l'administrateur.",
+                FindingCode.ADHERENT_EXISTS, submission_text.already_subscribed_use_update(numero),
                 **parsed.adherent.where("type_demande"))
         return judged
     password = parsed.delegue.value("password")
@@ -43,8 +39,8 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
     if company is not None and lockout.is_locked(company.locked_until, now):
         verify_admin(None, password)  # same cost as any other answer
         return judged.with_error(
-            FindingCode.ACCOUNT_LOCKED, "Trop de tentatives d'authentification échouées : l'accès est bloqué jusqu'au "
-            f"{dates.french(company.locked_until) or '?'}. Réessayez ensuite ou contactez l'Agence Virtuelle.", **where)
+            FindingCode.ACCOUNT_LOCKED, submission_text.locked_until(dates.french(company.locked_until) or "?"),
+            **where)
     hash_ = company.admin_password_hash if company is not None else None
     if not verify_admin(hash_, password):
         if company is not None:
@@ -54,7 +50,7 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
             judged = replace(judged, just_locked=after.just_locked)
             if after.just_locked:
                 judged = replace(judged, company=uow.adherents.get(numero))
-        return judged.with_error(FindingCode.AUTH_FAILED, AUTH_FAILED_MESSAGE, **where)
+        return judged.with_error(FindingCode.AUTH_FAILED, submission_text.AUTH_FAILED, **where)
     assert company is not None  # a password verifies against a stored hash only
     judged = replace(judged, authenticated=True)
     if company.failed_auth or company.locked_until:
@@ -62,7 +58,6 @@ def authenticate(ctx: ServiceContext, uow: Repositories, judged: Judgement) -> J
         uow.adherents.set(company.id, failed_auth=state.failed_auth, locked_until=state.locked_until)
     if company.status != AdherentStatus.ACTIVE:
         return judged.with_error(
-            FindingCode.ADHERENT_PENDING, "L'abonnement de votre entreprise n'a pas encore été validé par l'Agence "
-            "Virtuelle : les mises à jour seront possibles après cette validation (sous 48 heures après "
-            "réception du formulaire signé).", **parsed.adherent.where("type_demande"))
+            FindingCode.ADHERENT_PENDING, submission_text.SUBSCRIPTION_NOT_VALIDATED,
+            **parsed.adherent.where("type_demande"))
     return judged

@@ -8,19 +8,20 @@ write path (`apply_held_plan`); the held submission then counts as accepted.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row
+from typing import TypedDict, cast
 
 from provisioner.domain import diff
+from provisioner.domain.diff import FieldChange
 from provisioner.domain.plan_value import Plan, UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.agence.history import Origin
-from provisioner.service.submission.account_writes import write_change, write_settings
+from provisioner.service.submission.account_writes import CompanySettings, write_change, write_settings
 from provisioner.service.submission.plan_hashes import ADMIN, FreshPasswords, Hashes, secret_keys
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
@@ -28,41 +29,69 @@ from provisioner.workbook import layout
 HELD_SHEET = "held_plan"
 
 
-@dataclass
+class HeldChange(TypedDict):
+    """A held change as it waits in the request's payload (`plan.changes`): never a secret in clear."""
+
+    action: str
+    teleservice: str
+    login: str
+    sheet: str
+    row: int
+    values: dict[str, str]
+    ordonnateur: bool | None
+    validateur: bool | None
+    generate_password: bool
+    questions: list[str] | None
+    categories: list[str] | None
+    before: None  # looked up again on approval
+    fields: list[FieldChange]
+    hashes: dict[str, str | None]  # the hash columns it writes
+    generated: bool  # its password was generated: its user gets a new one on approval
+
+
+class HeldPlan(TypedDict):
+    """The request payload's `plan`: the changes, and the company settings asked for with them."""
+
+    changes: list[HeldChange]
+    confirmations: int | None
+    admin_password_hash: str | None
+
+
+@dataclass(frozen=True)
 class HeldResult:
-    applied: list[dict[str, Any]] = field(default_factory=list)  # report lines of the changes written
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # the same, with the reason they were not
+    applied: list[dict[str, str]] = field(default_factory=list)  # report lines of the changes written
+    skipped: list[dict[str, str]] = field(default_factory=list)  # the same, with the reason they were not
 
 
-def serialize_plan(plan: Plan, hashes: Hashes) -> dict[str, Any]:
+def serialize_plan(plan: Plan, hashes: Hashes) -> HeldPlan:
     """What waits with the request: the plan's effective changes, their hashes, its company settings."""
-    changes = []
-    for change in plan.effective:
-        data = asdict(change)
-        data.pop("password", None)
-        data.pop("answers", None)
-        data["before"] = None
-        data["categories"] = sorted(change.categories) if change.categories is not None else None
-        data["hashes"] = hashes.for_change(change)
-        data["generated"] = (change.sheet, change.row) in hashes.generated
-        changes.append(data)
+    changes = [HeldChange(
+        action=change.action, teleservice=change.teleservice, login=change.login, sheet=change.sheet,
+        row=change.row, values=dict(change.values), ordonnateur=change.ordonnateur,
+        validateur=change.validateur, generate_password=change.generate_password,
+        questions=list(change.questions) if change.questions is not None else None,
+        categories=sorted(change.categories) if change.categories is not None else None, before=None,
+        fields=[dict(f) for f in change.fields], hashes=hashes.for_change(change),
+        generated=(change.sheet, change.row) in hashes.generated) for change in plan.effective]
     # What else the workbook asked for waits with it, applied on approval.
     admin_hash = hashes.values.get(ADMIN) if plan.admin_password is not None else None
     return {"changes": changes, "confirmations": plan.confirmations, "admin_password_hash": admin_hash}
 
 
-def held_changes(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def held_changes(payload: Mapping[str, object]) -> list[HeldChange]:
     """A request payload's held changes, as stored (an empty list for a request without a plan)."""
-    plan = payload.get("plan") or {}
-    return [dict(c) for c in plan.get("changes") or [] if isinstance(c, dict)]
+    plan = payload.get("plan")
+    changes = plan.get("changes") if isinstance(plan, dict) else None
+    # JSON read back: the shape serialize_plan wrote.
+    return [cast(HeldChange, dict(c)) for c in changes or [] if isinstance(c, dict)]
 
 
-def generated_count(payload: dict[str, Any]) -> int:
+def generated_count(payload: Mapping[str, object]) -> int:
     """How many held changes need a new generated password (the one drawn then was never kept)."""
     return sum(1 for c in held_changes(payload) if c.get("generated"))
 
 
-def rebuild_change(data: dict[str, Any]) -> UserChange:
+def rebuild_change(data: HeldChange) -> UserChange:
     """A held plan's stored change as a UserChange (`before` is looked up again by the caller)."""
     questions = data.get("questions")
     categories = data.get("categories")
@@ -70,7 +99,7 @@ def rebuild_change(data: dict[str, Any]) -> UserChange:
         str(data["action"]), str(data["teleservice"]), str(data["login"]), HELD_SHEET, int(data.get("row") or 0),
         values={k: str(v) for k, v in dict(data.get("values") or {}).items() if k in ACCOUNT_FIELDS},
         ordonnateur=data.get("ordonnateur"), validateur=data.get("validateur"),
-        questions=tuple(questions) if questions and len(questions) == 3 else None,
+        questions=(questions[0], questions[1], questions[2]) if questions and len(questions) == 3 else None,
         categories=frozenset(categories) if categories is not None else None)
 
 
@@ -85,7 +114,7 @@ def why_not(change: UserChange, view: StoreView) -> str | None:
     return None
 
 
-def apply_held_plan(uow: Repositories, company: Row[Any], payload: dict[str, Any], passwords: FreshPasswords,
+def apply_held_plan(uow: Repositories, company: SomeRow, payload: Mapping[str, object], passwords: FreshPasswords,
                     origin: Origin, now: datetime) -> HeldResult:
     """Apply a held workbook's changes, each judged again against the store of today, then its settings."""
     result = HeldResult()
@@ -109,17 +138,19 @@ def apply_held_plan(uow: Repositories, company: Row[Any], payload: dict[str, Any
         if change.action == ChangeAction.CREATE:
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         result.applied.append(change.report())
-    _apply_settings(uow, company, dict(payload.get("plan") or {}), origin, now, result)
+    plan = payload.get("plan")
+    if isinstance(plan, dict):
+        _apply_settings(uow, company, plan, origin, now, result)
     if origin.change_set:
         # The held submission is settled: approved, it counts as accepted from now on.
         uow.submissions.settle_held(origin.change_set)
     return result
 
 
-def _apply_settings(uow: Repositories, company: Row[Any], plan: dict[str, Any], origin: Origin, now: datetime,
+def _apply_settings(uow: Repositories, company: SomeRow, plan: Mapping[str, object], origin: Origin, now: datetime,
                     result: HeldResult) -> None:
-    settings: dict[str, Any] = {}
-    fields: dict[str, list[dict[str, Any]]] = {}
+    settings: CompanySettings = {}
+    fields: dict[str, list[FieldChange]] = {}
     # The layout's choices, as the workbook offered them (stored as the number the planner read).
     confirmations = str(plan.get("confirmations"))
     if confirmations in CONFIRMATIONS and int(confirmations) != company.confirmations:
@@ -127,8 +158,9 @@ def _apply_settings(uow: Repositories, company: Row[Any], plan: dict[str, Any], 
         fields["confirmations"] = [diff.setting_field(
             layout.FORM_FIELD[(layout.ADHERENT_SHEET, "confirmations")].label, company.confirmations,
             settings["confirmations"])]
-    if plan.get("admin_password_hash"):
-        settings["admin_password_hash"] = plan["admin_password_hash"]
+    admin_password_hash = plan.get("admin_password_hash")
+    if admin_password_hash and isinstance(admin_password_hash, str):
+        settings["admin_password_hash"] = admin_password_hash
     if settings:
         write_settings(uow, company, settings, fields, origin, now)
         result.applied.append({"action": "company_settings", "teleservice": "",

@@ -9,9 +9,9 @@ taken from the workbook. A generated password goes to its user only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
@@ -20,20 +20,21 @@ from provisioner.reports.report_model import Report, RequestEntry
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.service.submission.values import Judgement
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
 
 
-def delegate_email(company: Any) -> str | None:
+def delegate_email(company: SomeRow) -> str | None:
     """The delegate on record's address (an adherents row): where a company's own news goes."""
     return (company.delegue or {}).get("email") or None
 
 
-def delegate_name(company: Any) -> dict[str, str | None]:
+def delegate_name(company: SomeRow) -> dict[str, str | None]:
     delegue = dict(company.delegue or {})
     return {k: delegue.get(k) or None for k in ("civilite", "nom", "prenom")}
 
 
-def adherent_ref(company: Any) -> dict[str, str | None]:
+def adherent_ref(company: SomeRow) -> dict[str, str | None]:
     """How an email names the company (an adherents row)."""
     return {"numero": company.numero, "raison_sociale": company.raison_sociale}
 
@@ -60,7 +61,7 @@ def queue_outcome(uow: Repositories, judged: Judgement, report: Report, folder: 
     if not recipients:
         return
     attachments: list[str] = []
-    context: dict[str, Any] = {"report": report}
+    context: dict[str, object] = {"report": report}
     # outputs.write_outputs makes an annotated copy of a rejected workbook that could be read.
     annotated = report["status"] == SubmissionStatus.REJECTED and submission.parsed is not None
     if submission.request_type == RequestType.CONTROLE:
@@ -82,11 +83,11 @@ def queue_outcome(uow: Repositories, judged: Judgement, report: Report, folder: 
             submission_id=submission.id, now=submission.received_at)
 
 
-def _adherent(report: Report) -> dict[str, Any]:
+def _adherent(report: Report) -> dict[str, str | None]:
     return {"numero": report["adherent"], "raison_sociale": report["raison_sociale"]}
 
 
-def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prior: Any) -> None:
+def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prior: SomeRow) -> None:
     company = uow.adherents.get(prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != SubmissionStatus.REJECTED:
@@ -96,7 +97,7 @@ def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prio
                 submission_id=report["submission_id"], now=ctx.clock())
 
 
-def queue_locked(uow: Repositories, company: Any, now: datetime, *, submission_id: str | None) -> None:
+def queue_locked(uow: Repositories, company: SomeRow, now: datetime, *, submission_id: str | None) -> None:
     on_record = delegate_email(company)
     if on_record:
         enqueue(uow.mails, kind="company_locked", recipients=[on_record],
@@ -105,7 +106,8 @@ def queue_locked(uow: Repositories, company: Any, now: datetime, *, submission_i
                 submission_id=submission_id, now=now)
 
 
-def queue_generated_password(uow: Repositories, change: UserChange, password: str, *, adherent: dict[str, Any],
+def queue_generated_password(uow: Repositories, change: UserChange, password: str, *,
+                             adherent: Mapping[str, str | None],
                              submission_id: str | None, now: datetime) -> None:
     """The generated password goes to that user's own address, and nowhere else."""
     known = change.before.fields if change.before else {}

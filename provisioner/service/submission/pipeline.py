@@ -10,7 +10,7 @@ commit and the submission is marked finished. When they cannot be written
 set), the workbook stays applied and its outputs are owed: the outcome says
 so (`pending`), and the service writes them later from the stored report
 (`service.owed`). A crash in between is finished the same way, or when the
-same bytes come again (`_resume`).
+same bytes come again (`finish.resume`).
 
 Who sends the workbook is `service.authentication`; the report, the
 submission row and the emails of a judgement are `service.outcome_record`.
@@ -23,32 +23,31 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import exc
 
 from provisioner.domain.finding_codes import FindingCode
-from provisioner.domain.findings import Finding, error, warning
+from provisioner.domain.findings import Finding, error
 from provisioner.domain.plan import make_plan
 from provisioner.domain.plan_value import Plan
-from provisioner.domain.vocabulary import AdherentStatus, RequestType, SubmissionStatus
-from provisioner.reports.report_model import stored_report
+from provisioner.domain.vocabulary import AdherentStatus, RequestType
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import faults
 from provisioner.service.intake.drop import Origin
 from provisioner.service.intake.names import display_name
-from provisioner.service.submission import apply, notices
+from provisioner.service.submission import apply
 from provisioner.service.submission.authentication import authenticate
-from provisioner.service.submission.kept_workbook import kept_workbook, needs_workbook
+from provisioner.service.submission.duplicate import duplicate
+from provisioner.service.submission.finish import finish_or_owe, resume
 from provisioner.service.submission.outcome_record import record_outcome
-from provisioner.service.submission.outputs import write_outputs
 from provisioner.service.submission.plan_hashes import Hashes, hash_plan
-from provisioner.service.submission.report import build_report, new_submission_id
-from provisioner.service.submission.values import Judgement, Outcome, Submission, sha256_file, stored_outcome
+from provisioner.service.submission.report import new_submission_id
+from provisioner.service.submission.values import Judgement, Outcome, Submission, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
-from provisioner.wording import dates
-from provisioner.workbook.checker import check_file, read_as_checked
+from provisioner.wording import submission as submission_text
+from provisioner.workbook.checker import check_file
 from provisioner.workbook.model import ParsedWorkbook
 
 log = logging.getLogger(__name__)
@@ -65,8 +64,8 @@ def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, ba
     prior = _prior(ctx, sha)
     if prior is not None:
         if prior.finished_at is None and prior.report is not None:
-            return _resume(ctx, path, prior)
-        return _duplicate(ctx, name, sha, now, prior, batch, origin)
+            return resume(ctx, path, prior)
+        return duplicate(ctx, name, sha, now, prior, batch, origin)
     result = check_file(path, name=name, max_bytes=ctx.max_bytes,
                         max_abonnement_users=ctx.settings.abonnement_max_users)
     submission = _submission(path, name, sha, now, batch, result.workbook, (*result.errors, *result.warnings),
@@ -80,7 +79,7 @@ def process_file(ctx: ServiceContext, path: Path, *, name: str | None = None, ba
         if prior is None:
             raise
         _fence(path)  # unless the other one is this very file, adopted from us meanwhile
-        return _duplicate(ctx, name, sha, now, prior, batch, origin)
+        return duplicate(ctx, name, sha, now, prior, batch, origin)
     outcome = finish_or_owe(ctx, outcome)
     _log(outcome, time.monotonic() - started)
     return outcome
@@ -93,13 +92,13 @@ def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str,
     now = ctx.clock()
     prior = _prior(ctx, sha)
     if prior is not None:
-        return _duplicate(ctx, name, sha, now, prior, None, origin)
+        return duplicate(ctx, name, sha, now, prior, None, origin)
     outcome = _execute(ctx, _submission(path, name, sha, now, None, None, (error(FindingCode.FILE_UNREADABLE,
                                                                                  message),), origin))
     return finish_or_owe(ctx, outcome)
 
 
-def _prior(ctx: ServiceContext, sha: str) -> Any:
+def _prior(ctx: ServiceContext, sha: str) -> SomeRow | None:
     """The submission of these very bytes, if any."""
     with UnitOfWork(ctx, read_only=True) as uow:
         return uow.submissions.by_sha(sha)
@@ -109,32 +108,6 @@ def _submission(path: Path, name: str, sha: str, now: datetime, batch: str | Non
                 findings: tuple[Finding, ...], origin: Origin | None) -> Submission:
     return Submission(path, name, sha, now, batch, parsed, findings, new_submission_id(now),
                       parsed.request_type if parsed else None, parsed.numero if parsed else "", origin)
-
-
-def finish_or_owe(ctx: ServiceContext, outcome: Outcome) -> Outcome:
-    """`finish_outputs`, and when it fails, whatever the reason, the outputs are owed (`pending`): never raised.
-
-    The workbook is committed: failing now would have the file treated again
-    (or quarantined) though it was applied. The submission's `finished_at`
-    stays NULL, which is what `service.owed` looks for each round.
-    """
-    try:
-        finish_outputs(ctx, outcome)
-    except Exception as error:
-        pending = faults.classify(error, ctx.settings, writing=faults.OUTBOX) or faults.Fault(
-            "outputs", type(error).__name__)
-        log.error("submission id=%s applied; outputs pending: %s %s", outcome.submission_id,
-                  pending.part, pending.detail)
-        return replace(outcome, pending=pending)
-    return outcome
-
-
-def finish_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
-    """After the commit: write the outputs, then mark the submission finished (a crash between is resumed)."""
-    write_outputs(ctx, outcome)
-    with UnitOfWork(ctx) as uow:
-        uow.submissions.finish(outcome.submission_id, ctx.clock())
-        uow.commit()
 
 
 def _log(outcome: Outcome, seconds: float) -> None:
@@ -230,7 +203,7 @@ def _apply(ctx: ServiceContext, uow: Repositories, judged: Judgement, hashes: Ha
     judged = replace(judged, company=uow.adherents.get(submission.numero, for_update=True))
     if submission.request_type == RequestType.ABONNEMENT and judged.company is not None:
         judged = _without_plan_findings(judged).with_error(
-            FindingCode.ADHERENT_EXISTS, f"L'adhérent {submission.numero} est déjà abonné aux TéléServices.",
+            FindingCode.ADHERENT_EXISTS, submission_text.already_subscribed(submission.numero),
             **submission.parsed.adherent.where("type_demande"))
         return record_outcome(ctx, uow, judged)
     judged = _plan(uow, judged)  # the plan stands unless the store moved while we hashed
@@ -254,46 +227,6 @@ def _admin_password(judged: Judgement) -> str | None:
     return judged.plan.admin_password if judged.plan is not None else None
 
 
-def _resume(ctx: ServiceContext, path: Path, prior: Any) -> Outcome:
-    """A crash came between the commit and the outputs: write them now, from the stored report.
-
-    The file is not checked again: the workbook is read back only when the outputs need it,
-    from its archive copy when that was kept, else from this file.
-    """
-    parsed = None
-    if needs_workbook(stored_report(prior.report)):
-        name = (prior.report or {}).get("file") or path.name
-        parsed = kept_workbook(ctx, prior) or read_as_checked(path, name=name, max_bytes=ctx.max_bytes)
-    outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, parsed))
-    if outcome.pending is None:
-        log.info("submission id=%s resumed: outputs written after a restart", prior.id)
-    return outcome
-
-
-def _duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: Any, batch: str | None,
-               origin: Origin | None) -> Outcome:
-    submission_id = new_submission_id(now)
-    when = _french_time(prior.received_at)
-    # Not the file's fault: said as a warning, and the file's own findings are not repeated.
-    notice = warning(FindingCode.DUPLICATE,
-                     f"Ce fichier a déjà été reçu le {when} (soumission {prior.id}) : il n'est pas "
-                     "traité une seconde fois et rien n'a été modifié. Pour une nouvelle demande, enregistrez "
-                     "un nouveau fichier.")
-    report = build_report(submission_id=submission_id, file=name, sha256=sha, received_at=now,
-                          adherent=prior.adherent_numero, raison_sociale=None,
-                          request_type=prior.request_type, status=SubmissionStatus.DUPLICATE, findings=[notice],
-                          duplicate_of=prior.id, batch=batch)
-    outcome = Outcome(submission_id, SubmissionStatus.DUPLICATE, report, ctx.outbox / submission_id)
-    write_outputs(ctx, outcome)
-    with UnitOfWork(ctx) as uow:
-        notices.queue_duplicate(uow, ctx, report, prior)
-        if origin is not None:
-            uow.submissions.add_origin(submission_id, origin.door, origin.reference, now)
-        uow.commit()
-    log.info("submission id=%s duplicate_of=%s", submission_id, prior.id)
-    return outcome
-
-
 def _logins(parsed: ParsedWorkbook) -> list[str]:
     logins = [v for _, t in parsed.tables() for v in t.frame["login"].tolist() if v]
     return logins + [v for v in parsed.categories.frame["login"].tolist() if v]
@@ -303,7 +236,3 @@ def _merge(first: tuple[Finding, ...], later: list[Finding]) -> tuple[Finding, .
     """Later findings on a cell the first ones already flag are dropped: one finding per cell."""
     cells = {(f.sheet, f.cell) for f in first if f.cell}
     return (*first, *(f for f in later if not f.cell or (f.sheet, f.cell) not in cells))
-
-
-def _french_time(moment: datetime | None) -> str:
-    return dates.french(moment) or "?"

@@ -11,9 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Row
 
 from provisioner.domain.findings import Finding, FindingCode, Severity, error
 from provisioner.domain.plan_value import Plan
@@ -23,6 +20,7 @@ from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import FindingEntry, Report, stored_report
 from provisioner.service.intake.drop import Origin
 from provisioner.service.intake.faults import Fault
+from provisioner.store.base import SomeRow
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
 
@@ -57,7 +55,7 @@ class Judgement:
 
     submission: Submission
     findings: tuple[Finding, ...]
-    company: Row[Any] | None = None  # the adherents row, once looked up
+    company: SomeRow | None = None  # the adherents row, once looked up
     authenticated: bool = False
     just_locked: bool = False  # this very submission locked the company
     plan: Plan | None = None
@@ -67,7 +65,7 @@ class Judgement:
     def has_errors(self) -> bool:
         return any(f.is_error for f in self.findings)
 
-    def with_error(self, code: FindingCode, message: str, **where: Any) -> Judgement:
+    def with_error(self, code: FindingCode, message: str, **where: object) -> Judgement:
         return replace(self, findings=(*self.findings, error(code, message, **where)))
 
 
@@ -88,7 +86,7 @@ class Outcome:
         return self.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.DUPLICATE)
 
 
-def stored_outcome(outbox: Path, row: Any, parsed: ParsedWorkbook | None) -> Outcome:
+def stored_outcome(outbox: Path, row: SomeRow, parsed: ParsedWorkbook | None) -> Outcome:
     """The outcome of a committed submission, from its stored report and the workbook read again."""
     report = stored_report(row.report)
     findings = [_finding(f) for f in report["errors"]]
