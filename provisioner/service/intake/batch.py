@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
@@ -47,7 +47,7 @@ class BatchLine(TypedDict):
     status: str  # SubmissionStatus (HELD for an accepted one waiting for approval), or "error"
     submission_id: str | None
     adherent: str | None
-    raison_sociale: NotRequired[str | None]  # absent from a member that could not be processed
+    raison_sociale: str | None  # None for a member that could not be processed
     request_type: str | None
     errors: int
     warnings: int
@@ -143,7 +143,7 @@ def _member(ctx: ServiceContext, archive: zipfile.ZipFile, entry: zipfile.ZipInf
         if scratch.exists():
             claimed_file.quarantine(ctx, scratch, f"{batch_id}-{index:03d}", display)
         return {"index": index, "file": display, "status": "error", "submission_id": None, "adherent": None,
-                "request_type": None, "errors": 0, "warnings": 0, "counts": {}, "_notify": None}
+                "raison_sociale": None, "request_type": None, "errors": 0, "warnings": 0, "counts": {}, "_notify": None}
     return _line(index, display, outcome)
 
 
