@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row
+from sqlalchemy import Engine
 
 from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.mail.sender import OutgoingMail, Transport, TransportError
 from provisioner.security.secret_key import InvalidToken
-from provisioner.store.mails import Mails
+from provisioner.store.mails import Mails, QueuedMail
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,13 @@ def send_due(
     return DispatchCounts(sent=sent, retried=retried, failed=failed)
 
 
-def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> Row[Any] | None:
+def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> QueuedMail | None:
     with engine.begin() as conn:
         return Mails(conn).claim_due(now, CLAIM_LEASE, secrets=secrets)
 
 
 def _attempt(
-    engine: Engine, transport: Transport, row: Row[Any], *, now: datetime, give_up_after: timedelta
+    engine: Engine, transport: Transport, row: QueuedMail, *, now: datetime, give_up_after: timedelta
 ) -> str:
     attempt = row.attempts + 1
     error: TransportError | None
@@ -142,7 +142,7 @@ def _attempt(
     return outcome
 
 
-def _outgoing(row: Row[Any]) -> OutgoingMail:
+def _outgoing(row: QueuedMail) -> OutgoingMail:
     return OutgoingMail(
         message_id=row.message_id,
         kind=row.kind,
@@ -157,7 +157,7 @@ def _outgoing(row: Row[Any]) -> OutgoingMail:
 
 
 def _log_attempt(
-    row: Row[Any], attempt: int, outcome: str, values: dict[str, Any], error: TransportError | None
+    row: QueuedMail, attempt: int, outcome: str, values: dict[str, Any], error: TransportError | None
 ) -> None:
     """One line per attempt: who and how it went; never the body."""
     fields = {"message_id": row.message_id, "kind": row.kind, "outcome": outcome, "attempt": attempt}

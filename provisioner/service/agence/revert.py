@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, exc
+from sqlalchemy import exc
 
 from provisioner.domain import diff
 from provisioner.domain.plan_value import UserChange, after_state, describe
@@ -33,6 +33,8 @@ from provisioner.service.agence.operator_commands import AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.account_writes import write_change, write_settings
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.adherents import Adherent
+from provisioner.store.history import HistoryEntry
 from provisioner.store.repositories import Repositories
 from provisioner.wording.results import changed_since
 from provisioner.workbook import layout
@@ -141,7 +143,7 @@ def _revert(uow: Repositories, now: datetime, target: str, operator: str, reason
 
 
 def later_changes(uow: Repositories, target: str,
-                  rows: Sequence[Row[Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+                  rows: Sequence[HistoryEntry]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Per account (or setting) of the change set: what changed it since, outside the set."""
     last: dict[tuple[Any, ...], int] = {}
     for row in rows:
@@ -162,7 +164,7 @@ def _key(row: Any) -> tuple[Any, ...]:
     return ("account", row.account_id) if row.account_id is not None else ("setting", row.action)
 
 
-def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
+def _inverse(row: HistoryEntry, current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
     """The change that puts the account back as `row` found it, with the hashes to write back."""
     base = UserChange("", current.teleservice, current.login, SHEET, row.id, before=current)
     if row.before is None:  # it created the account: disable it, delete nothing
@@ -194,8 +196,8 @@ def _inverse(row: Row[Any], current: AccountState) -> tuple[UserChange, dict[str
     return base, secrets
 
 
-def _restore_setting(uow: Repositories, company: Row[Any], row: Row[Any], origin: Origin, now: datetime,
-                     result: Revert) -> Row[Any]:
+def _restore_setting(uow: Repositories, company: Adherent, row: HistoryEntry, origin: Origin, now: datetime,
+                     result: Revert) -> Adherent:
     if row.action == "confirmations":
         old = int(dict(row.before or {}).get("confirmations") or 1)
         fields = [diff.setting_field(CONFIRMATIONS_LABEL, company.confirmations, old)]
@@ -212,7 +214,7 @@ def _restore_setting(uow: Repositories, company: Row[Any], row: Row[Any], origin
     return fresh
 
 
-def _notify(uow: Repositories, company: Row[Any], result: Revert, file_name: str | None) -> list[str]:
+def _notify(uow: Repositories, company: Adherent, result: Revert, file_name: str | None) -> list[str]:
     email = (company.delegue or {}).get("email")
     if not email:
         return []

@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
-
 from provisioner.domain import diff
 from provisioner.domain.plan_value import Plan, UserChange, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
@@ -21,6 +19,7 @@ from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.agence.history import Origin
 from provisioner.service.submission.account_writes import write_change, write_settings
 from provisioner.service.submission.plan_hashes import ADMIN, FreshPasswords, Hashes, secret_keys
+from provisioner.store.adherents import Adherent
 from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
@@ -85,7 +84,7 @@ def why_not(change: UserChange, view: StoreView) -> str | None:
     return None
 
 
-def apply_held_plan(uow: Repositories, company: Row[Any], payload: dict[str, Any], passwords: FreshPasswords,
+def apply_held_plan(uow: Repositories, company: Adherent, payload: dict[str, Any], passwords: FreshPasswords,
                     origin: Origin, now: datetime) -> HeldResult:
     """Apply a held workbook's changes, each judged again against the store of today, then its settings."""
     result = HeldResult()
@@ -116,7 +115,7 @@ def apply_held_plan(uow: Repositories, company: Row[Any], payload: dict[str, Any
     return result
 
 
-def _apply_settings(uow: Repositories, company: Row[Any], plan: dict[str, Any], origin: Origin, now: datetime,
+def _apply_settings(uow: Repositories, company: Adherent, plan: dict[str, Any], origin: Origin, now: datetime,
                     result: HeldResult) -> None:
     settings: dict[str, Any] = {}
     fields: dict[str, list[dict[str, Any]]] = {}

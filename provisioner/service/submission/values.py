@@ -13,8 +13,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row
-
 from provisioner.domain.findings import Finding, FindingCode, Severity, error
 from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
@@ -23,6 +21,7 @@ from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import FindingEntry, Report, stored_report
 from provisioner.service.intake.drop import Origin
 from provisioner.service.intake.faults import Fault
+from provisioner.store.adherents import Adherent
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
 
@@ -57,7 +56,7 @@ class Judgement:
 
     submission: Submission
     findings: tuple[Finding, ...]
-    company: Row[Any] | None = None  # the adherents row, once looked up
+    company: Adherent | None = None  # the adherents row, once looked up
     authenticated: bool = False
     just_locked: bool = False  # this very submission locked the company
     plan: Plan | None = None
