@@ -8,7 +8,7 @@ lists the accounts and the later changes, and exits 1.
 from __future__ import annotations
 
 import getpass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -28,6 +28,9 @@ from provisioner.wording.labels import (
 )
 from provisioner.wording.phrases import counts_sentence
 from provisioner.wording.reverts import revert_mark, revert_state
+
+if TYPE_CHECKING:
+    from provisioner.service.read_models.change_sets import RevertDetail
 
 
 def operator_name() -> str:
@@ -119,7 +122,7 @@ def submissions_show(submission_id: str, as_json: bool) -> None:
                     ((e["code"], e["sheet"], e["cell"], e["message"]) for e in found["errors"]), empty="")
 
 
-def _show_revert(found: dict[str, Any], *, as_json: bool) -> None:
+def _show_revert(found: RevertDetail, *, as_json: bool) -> None:
     if as_json:
         echo_json(found)
         return
