@@ -37,8 +37,7 @@ from provisioner.mail.queue import readable_body
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.mail.transport import OutgoingMail, Transport, TransportError
 from provisioner.security.secret_key import InvalidToken
-from provisioner.store.base import SomeRow
-from provisioner.store.mails import Mails
+from provisioner.store.mails import Mails, QueuedMail
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +88,13 @@ def send_due(
     return DispatchCounts(sent=sent, retried=retried, failed=failed)
 
 
-def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> SomeRow | None:
+def _claim_one(engine: Engine, now: datetime, *, secrets: bool = True) -> QueuedMail | None:
     with engine.begin() as conn:
         return Mails(conn).claim_due(now, CLAIM_LEASE, secrets=secrets)
 
 
 def _attempt(
-    engine: Engine, transport: Transport, row: SomeRow, *, now: datetime, give_up_after: timedelta
+    engine: Engine, transport: Transport, row: QueuedMail, *, now: datetime, give_up_after: timedelta
 ) -> str:
     attempt = row.attempts + 1
     error: TransportError | None
@@ -144,7 +143,7 @@ def _attempt(
     return outcome
 
 
-def _outgoing(row: SomeRow) -> OutgoingMail:
+def _outgoing(row: QueuedMail) -> OutgoingMail:
     return OutgoingMail(
         message_id=row.message_id,
         kind=row.kind,
@@ -159,7 +158,7 @@ def _outgoing(row: SomeRow) -> OutgoingMail:
 
 
 def _log_attempt(
-    row: SomeRow, attempt: int, outcome: str, next_attempt_at: datetime | None, error: TransportError | None
+    row: QueuedMail, attempt: int, outcome: str, next_attempt_at: datetime | None, error: TransportError | None
 ) -> None:
     """One line per attempt: who and how it went; never the body."""
     fields = {"message_id": row.message_id, "kind": row.kind, "outcome": outcome, "attempt": attempt}

@@ -6,7 +6,7 @@
   PostgreSQL) and brings its schema to the latest migration.
 - one repository per aggregate (`adherents`, `accounts`, `pending_users`,
   `submissions`, `requests`, `history`, `reverts`, `audit`, `mails`,
-  `operators`), gathered by `repositories` for the unit of work: the only
+  `mail_receipts`, `operators`), gathered by `repositories` for the unit of work: the only
   place an INSERT, UPDATE or DELETE is built.
 
 Secrets are stored only as argon2id hashes (`provisioner.security.hashing`).

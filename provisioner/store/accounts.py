@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState, StoreView
-from provisioner.store.adherents import company_state
-from provisioner.store.base import Repository, inserted_id
+from provisioner.store.adherents import Adherent, company_state
+from provisioner.store.base import Repository, SomeRow, inserted_id
 from provisioner.store.tables import account_categories, accounts, adherents, pending_users
 
 SECRET_COLUMNS = ("password_hash", "answer1_hash", "answer2_hash", "answer3_hash")
 
 
 class Accounts(Repository):
-    def view(self, company: Row[Any] | None, logins: Iterable[str]) -> StoreView:
+    def view(self, company: Adherent | None, logins: Iterable[str]) -> StoreView:
         """This company's accounts, and which of `logins` are taken anywhere else."""
         conn = self.conn
         keys = sorted({login_key(x) for x in logins if x})
@@ -59,7 +58,7 @@ class Accounts(Repository):
               now: datetime) -> int | None:
         """Write one planned change; `secrets` holds the hashes (password_hash, answerN_hash)."""
         if change.action == "create":
-            values: dict[str, Any] = {k: change.values.get(k) or None for k in ACCOUNT_FIELDS}
+            values: dict[str, object] = {k: change.values.get(k) or None for k in ACCOUNT_FIELDS}
             values.update(
                 adherent_id=adherent_id, teleservice=change.teleservice, login=change.login,
                 login_key=change.key, status="active", ordonnateur=bool(change.ordonnateur),
@@ -111,7 +110,7 @@ class Accounts(Repository):
                               [{"account_id": account_id, "category": c} for c in sorted(categories)])
 
 
-def _account_state(row: Row[Any], categories: frozenset[str]) -> AccountState:
+def _account_state(row: SomeRow, categories: frozenset[str]) -> AccountState:
     return AccountState(
         row.teleservice, row.login, row.login_key, row.status,
         {k: getattr(row, k) or "" for k in ACCOUNT_FIELDS}, bool(row.ordonnateur), bool(row.validateur),

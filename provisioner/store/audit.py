@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert
 
@@ -13,6 +13,7 @@ from provisioner.store.tables import audit
 
 class Audit(Repository):
     def add(self, *, actor: str, numero: str | None, action: str, target: str | None,
-            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, now: datetime) -> None:
+            before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
+            now: datetime) -> None:
         self.conn.execute(insert(audit).values(at=now, actor=actor, adherent_numero=numero, action=action,
                                                target=target, before=before, after=after))

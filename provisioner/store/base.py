@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Row
+from sqlalchemy import ColumnElement, Connection, CursorResult, Row, Select
 
-# A row of any columns: what a SELECT of chosen columns (not a whole table) returns.
-SomeRow = Row[*tuple[Any, ...]]
+# SQLAlchemy types a SELECT, its result and its rows by the tuple of their columns' types, and a column by
+# its value's type. A query whose columns are chosen at run time (a page, a sort, an export, a row before
+# it becomes a record) has no such static type: these aliases name that case once.
+_Columns = tuple[Any, ...]
+SomeRow = Row[*_Columns]
+SomeResult = CursorResult[*_Columns]
+SomeSelect = Select[*_Columns]
+SomeColumn = ColumnElement[Any]
+# A JSON object read back as it was written: what SQLAlchemy's JSON type gives for a JSON column (a
+# request's payload, a history row's `before`, a waiting user's record, a stored report), or a rapport.json
+# read from the outbox. Its shape is the writer's; the use cases and pages that read it index it freely.
+StoredJson = dict[str, Any]
 
 
 class Repository:
@@ -24,7 +34,7 @@ class Repository:
         return self.conn.dialect.name == "postgresql"
 
 
-def inserted_id(result: CursorResult[Any]) -> int:
+def inserted_id(result: SomeResult) -> int:
     """The primary key of the one row an INSERT made (SQLAlchemy types it as optional)."""
     key = result.inserted_primary_key
     if key is None:

@@ -12,11 +12,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -25,7 +24,7 @@ from provisioner.config import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
-# Any constant both processes agree on: pg_advisory_xact_lock serialises
+# A constant both processes agree on: pg_advisory_xact_lock serialises
 # upgrades, so a second service starting at the same time waits, then finds
 # the schema at head and does nothing.
 _MIGRATION_LOCK_KEY = 0x70726F76  # "prov"
@@ -62,10 +61,10 @@ def make_engine(url: str | URL, *, lock_timeout: float = 0, statement_timeout: f
     except exc.ArgumentError:
         # SQLAlchemy's own message quotes the whole string, password included.
         raise StoreUnavailable("the database URL cannot be parsed") from None
-    options: dict[str, Any] = {"hide_parameters": True}
+    options: dict[str, object] = {"hide_parameters": True}
     if parsed.get_backend_name() == "postgresql":
         options["pool_pre_ping"] = True
-        connect_args: dict[str, Any] = {}
+        connect_args: dict[str, object] = {}
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
         if "options" not in parsed.query:
@@ -115,7 +114,7 @@ def _prepare_sqlite(engine: Engine, url: URL) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at BEGIN, where busy_timeout applies. A
         # deferred transaction that reads then writes fails at once with
         # "database is locked" when another process wrote in between.

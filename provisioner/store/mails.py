@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 
 from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.render import SECRET_KINDS
@@ -13,11 +13,33 @@ from provisioner.store.base import Repository, SomeRow
 from provisioner.store.tables import mail_queue
 
 
+@dataclass(frozen=True)
+class QueuedMail:
+    """A message of the outbox, as the sender takes it (`tables.mail_queue` says what each column holds)."""
+
+    id: int
+    message_id: str
+    kind: str
+    recipients: list[str]
+    subject: str
+    body_text: str  # encrypted for the kinds that carry a password (mail.queue)
+    body_html: str | None
+    attachments: list[str]
+    status: str  # MailStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    submission_id: str | None
+    headers: dict[str, str] | None
+
+
 class Mails(Repository):
-    def add(self, **values: Any) -> None:
+    def add(self, **values: object) -> None:
         self.conn.execute(insert(mail_queue).values(**values))
 
-    def claim_due(self, now: datetime, lease: timedelta, *, secrets: bool = True) -> Row[Any] | None:
+    def claim_due(self, now: datetime, lease: timedelta, *, secrets: bool = True) -> QueuedMail | None:
         """The next message due at `now`, leased for `lease`; None when none is due or another took it.
         `secrets=False`: never one that carries a generated password (no transport may hold it in clear).
 
@@ -36,9 +58,13 @@ class Mails(Repository):
         # Conditional: only a row still pending and due is taken.
         claimed = self.conn.execute(update(mail_queue).where(mail_queue.c.id == row.id, due)
                                     .values(next_attempt_at=now + lease)).rowcount
-        return row if claimed == 1 else None
+        if claimed != 1:
+            return None
+        return QueuedMail(row.id, row.message_id, row.kind, list(row.recipients or []), row.subject, row.body_text,
+                          row.body_html, list(row.attachments or []), row.status, row.attempts, row.next_attempt_at,
+                          row.last_error, row.created_at, row.sent_at, row.submission_id, row.headers)
 
-    def set(self, mail_id: int, **values: Any) -> None:
+    def set(self, mail_id: int, **values: object) -> None:
         self.conn.execute(update(mail_queue).where(mail_queue.c.id == mail_id).values(**values))
 
     def get(self, mail_id: int) -> SomeRow | None:

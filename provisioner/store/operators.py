@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from provisioner.store.base import Repository, SomeRow, inserted_id
 from provisioner.store.tables import operator_sessions, operators
+
+
+@dataclass(frozen=True)
+class OperatorRecord:
+    """An operator's row; its hash never leaves the service (security.hashing verifies it)."""
+
+    id: int
+    login: str
+    password_hash: str
+    role: str  # one of tables.OPERATOR_ROLES
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    last_sign_in_at: datetime | None
 
 
 class Operators(Repository):
@@ -18,8 +34,11 @@ class Operators(Repository):
             login=login, password_hash=password_hash, role=role, active=True, failed_logins=0,
             created_at=now, updated_at=now)))
 
-    def by_login(self, login: str) -> Row[Any] | None:
-        return self.conn.execute(select(operators).where(operators.c.login == login)).first()
+    def by_login(self, login: str) -> OperatorRecord | None:
+        r = self.conn.execute(select(operators).where(operators.c.login == login)).first()
+        return None if r is None else OperatorRecord(r.id, r.login, r.password_hash, r.role, r.active,
+                                                     r.failed_logins, r.locked_until, r.created_at, r.updated_at,
+                                                     r.last_sign_in_at)
 
     def listing(self) -> Sequence[SomeRow]:
         """Every operator by login, without the hash."""
@@ -38,7 +57,7 @@ class Operators(Repository):
         query = select(operators.c.failed_logins, operators.c.locked_until).where(operators.c.id == operator_id)
         return self.conn.execute(query.with_for_update() if for_update and self.locks_rows else query).one()
 
-    def set(self, operator_id: int, **values: Any) -> None:
+    def set(self, operator_id: int, **values: object) -> None:
         self.conn.execute(update(operators).where(operators.c.id == operator_id).values(**values))
 
 

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS
-from provisioner.store.base import Repository
+from provisioner.store.base import Repository, StoredJson
 from provisioner.store.tables import adherents, pending_users
+
+
+@dataclass(frozen=True)
+class PendingUser:
+    id: int
+    adherent_id: int
+    submission_id: str
+    teleservice: str
+    login: str
+    login_key: str
+    record: StoredJson  # the row's public fields, powers, categories, questions (`_pending_row`)
+    password_hash: str | None  # None: generated at activation
+    answer1_hash: str | None
+    answer2_hash: str | None
+    answer3_hash: str | None
+    created_at: datetime
 
 
 class PendingUsers(Repository):
@@ -27,9 +42,12 @@ class PendingUsers(Repository):
         self.conn.execute(insert(pending_users), [_pending_row(adherent_id, submission_id, change, secrets, now)
                                                   for change, secrets in users])
 
-    def of_company(self, adherent_id: int) -> Sequence[Row[Any]]:
-        return self.conn.execute(select(pending_users).where(pending_users.c.adherent_id == adherent_id)
-                                 .order_by(pending_users.c.id)).all()
+    def of_company(self, adherent_id: int) -> list[PendingUser]:
+        rows = self.conn.execute(select(pending_users).where(pending_users.c.adherent_id == adherent_id)
+                                 .order_by(pending_users.c.id))
+        return [PendingUser(r.id, r.adherent_id, r.submission_id, r.teleservice, r.login, r.login_key,
+                            dict(r.record or {}), r.password_hash, r.answer1_hash, r.answer2_hash, r.answer3_hash,
+                            r.created_at) for r in rows]
 
     def without_password(self, numero: str) -> int:
         """How many of company `numero`'s waiting users have no password of their own."""
@@ -42,8 +60,8 @@ class PendingUsers(Repository):
 
 
 def _pending_row(adherent_id: int, submission_id: str, change: UserChange, secrets: dict[str, str | None],
-                 now: datetime) -> dict[str, Any]:
-    record: dict[str, Any] = {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}
+                 now: datetime) -> dict[str, object]:
+    record: StoredJson = {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}
     record.update(ordonnateur=bool(change.ordonnateur), validateur=bool(change.validateur),
                   categories=sorted(change.categories or ()),
                   questions=list(change.questions) if change.questions else [])

@@ -8,6 +8,7 @@ from provisioner.store.accounts import Accounts
 from provisioner.store.adherents import Adherents
 from provisioner.store.audit import Audit
 from provisioner.store.history import History
+from provisioner.store.mail_receipts import MailReceipts
 from provisioner.store.mails import Mails
 from provisioner.store.operators import Operators, Sessions
 from provisioner.store.pending_users import PendingUsers
@@ -26,6 +27,7 @@ class Repositories:
     reverts: Reverts
     audit: Audit
     mails: Mails
+    mail_receipts: MailReceipts
     operators: Operators
     sessions: Sessions
 
@@ -37,5 +39,5 @@ class Repositories:
         self.adherents, self.accounts = Adherents(conn), Accounts(conn)
         self.pending_users, self.submissions = PendingUsers(conn), Submissions(conn)
         self.requests, self.history, self.reverts = Requests(conn), History(conn), Reverts(conn)
-        self.audit, self.mails = Audit(conn), Mails(conn)
+        self.audit, self.mails, self.mail_receipts = Audit(conn), Mails(conn), MailReceipts(conn)
         self.operators, self.sessions = Operators(conn), Sessions(conn)

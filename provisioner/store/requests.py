@@ -2,29 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 
-from provisioner.store.base import Repository, inserted_id
+from provisioner.store.base import Repository, StoredJson, inserted_id
 from provisioner.store.tables import requests
 
 
+@dataclass(frozen=True)
+class Request:
+    id: int
+    adherent_id: int
+    submission_id: str | None
+    kind: str  # RequestKind
+    payload: StoredJson  # what service.submission.apply held: changes, or a plan
+    status: str  # RequestStatus
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+
+
 class Requests(Repository):
-    def add(self, *, adherent_id: int, submission_id: str | None, kind: str, payload: dict[str, Any],
+    def add(self, *, adherent_id: int, submission_id: str | None, kind: str, payload: Mapping[str, object],
             now: datetime) -> int:
         return inserted_id(self.conn.execute(insert(requests).values(
             adherent_id=adherent_id, submission_id=submission_id, kind=kind, payload=payload,
             status="waiting", created_at=now)))
 
-    def get(self, request_id: int, *, for_update: bool = False) -> Row[Any] | None:
+    def get(self, request_id: int, *, for_update: bool = False) -> Request | None:
         query = select(requests).where(requests.c.id == request_id)
         if for_update and self.locks_rows:
             query = query.with_for_update()
-        return self.conn.execute(query).first()
+        row = self.conn.execute(query).first()
+        return None if row is None else Request(row.id, row.adherent_id, row.submission_id, row.kind,
+                                                dict(row.payload or {}), row.status, row.created_at,
+                                                row.decided_at, row.decided_by)
 
-    def payload(self, request_id: int) -> dict[str, Any]:
+    def payload(self, request_id: int) -> StoredJson:
         return dict(self.conn.execute(select(requests.c.payload).where(requests.c.id == request_id)).scalar() or {})
 
     def decide(self, request_id: int, *, status: str, now: datetime, actor: str) -> None:

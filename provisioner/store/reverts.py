@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import insert, select
 
 from provisioner.store.base import Repository
@@ -11,7 +9,7 @@ from provisioner.store.tables import reverts
 
 
 class Reverts(Repository):
-    def add(self, **values: Any) -> None:
+    def add(self, **values: object) -> None:
         self.conn.execute(insert(reverts).values(**values))
 
     def of_target(self, target: str) -> str | None:

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 
-from provisioner.store.base import Repository, SomeRow
+from provisioner.store.base import Repository, SomeRow, StoredJson
 from provisioner.store.tables import ERROR_CODE_LENGTH, submission_errors, submission_origins, submissions
 
 
+@dataclass(frozen=True)
+class StoredSubmission:
+    id: str
+    sha256: str
+    file_name: str  # as received: show escaped
+    received_at: datetime
+    finished_at: datetime | None  # None: its outputs are owed
+    adherent_numero: str | None
+    request_type: str | None
+    status: str  # SubmissionStatus
+    report: StoredJson | None  # rapport.json's schema (reports.report_model.stored_report reads it)
+    duration_ms: int | None
+    batch_id: str | None
+
+
 class Submissions(Repository):
-    def by_sha(self, sha256: str) -> Row[Any] | None:
-        return self.conn.execute(select(submissions).where(submissions.c.sha256 == sha256)).first()
+    def by_sha(self, sha256: str) -> StoredSubmission | None:
+        row = self.conn.execute(select(submissions).where(submissions.c.sha256 == sha256)).first()
+        return None if row is None else submission(row)
 
     def exists(self, submission_id: str) -> bool:
         return self.conn.execute(select(submissions.c.id).where(submissions.c.id == submission_id)).first() is not None
@@ -23,10 +38,10 @@ class Submissions(Repository):
     def file_name(self, submission_id: str) -> str | None:
         return self.conn.execute(select(submissions.c.file_name).where(submissions.c.id == submission_id)).scalar()
 
-    def add(self, **values: Any) -> None:
+    def add(self, **values: object) -> None:
         """The submission, and the error codes of its report."""
         self.conn.execute(insert(submissions).values(**values))
-        rows = error_code_rows(values["id"], values.get("report"))
+        rows = error_code_rows(str(values["id"]), values.get("report"))
         if rows:
             self.conn.execute(insert(submission_errors), rows)
 
@@ -52,18 +67,24 @@ class Submissions(Repository):
         self.conn.execute(update(submissions).where(submissions.c.id == submission_id, submissions.c.status == "held")
                           .values(status="accepted"))
 
-    def unfinished(self, limit: int) -> Sequence[SomeRow]:
+    def unfinished(self, limit: int) -> list[StoredSubmission]:
         """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
-        return self.conn.execute(
-            select(submissions.c.id, submissions.c.report, submissions.c.received_at, submissions.c.file_name)
+        return [submission(row) for row in self.conn.execute(
+            select(submissions)
             .where(submissions.c.finished_at.is_(None), submissions.c.report.is_not(None),
                    submissions.c.status != "processing")
-            .order_by(submissions.c.received_at, submissions.c.id).limit(limit)).all()
+            .order_by(submissions.c.received_at, submissions.c.id).limit(limit))]
 
 
-def error_code_rows(submission_id: str, report: dict[str, Any] | None) -> list[dict[str, Any]]:
+def submission(row: SomeRow) -> StoredSubmission:
+    """The record of a whole `submissions` row."""
+    return StoredSubmission(row.id, row.sha256, row.file_name, row.received_at, row.finished_at, row.adherent_numero,
+                      row.request_type, row.status, row.report, row.duration_ms, row.batch_id)
+
+
+def error_code_rows(submission_id: str, report: object) -> list[dict[str, object]]:
     """The `submission_errors` rows of a report: each error code once, with how often it occurs."""
-    found = (report or {}).get("errors")
+    found = report.get("errors") if isinstance(report, dict) else None
     if not isinstance(found, list):
         return []
     codes = Counter(str(e.get("code"))[:ERROR_CODE_LENGTH] for e in found if isinstance(e, dict))

@@ -88,7 +88,7 @@ def test_exports_read_every_row_once_by_key_even_with_equal_times(ctx):
         conn.execute(insert(audit), [{"at": now, "actor": "x", "action": "unlock", "target": str(i)}
                                      for i in range(23)])
     query = audit.select().with_only_columns(audit.c.id, audit.c.at, audit.c.target)
-    seen = [r["target"] for r in in_chunks(ctx, query, [audit.c.at, audit.c.id], descending=True, chunk=5)]
+    seen = [r["target"] for r in in_chunks(ctx, query, [audit.c.at, audit.c.id], dict, descending=True, chunk=5)]
     assert seen == [str(i) for i in reversed(range(23))]
 
 

@@ -21,8 +21,9 @@ from provisioner.service.submission.held_plan import apply_held_plan, generated_
 from provisioner.service.submission.notices import adherent_ref, delegate_email
 from provisioner.service.submission.plan_hashes import FreshPasswords
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
 from provisioner.store.repositories import Repositories
+from provisioner.store.requests import Request
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _generated_in(ctx: ServiceContext, request_id: int) -> int:
     return generated_count(payload)
 
 
-def _waiting_request(uow: Repositories, request_id: int) -> tuple[SomeRow, SomeRow]:
+def _waiting_request(uow: Repositories, request_id: int) -> tuple[Request, Adherent]:
     # Locked: two operators deciding at once, the second sees it decided.
     request = uow.requests.get(request_id, for_update=True)
     if request is None:
@@ -91,7 +92,7 @@ def _waiting_request(uow: Repositories, request_id: int) -> tuple[SomeRow, SomeR
     return request, company
 
 
-def _apply_request(uow: Repositories, request: SomeRow, company: SomeRow, passwords: FreshPasswords,
+def _apply_request(uow: Repositories, request: Request, company: Adherent, passwords: FreshPasswords,
                    now: datetime, decision: Decision, actor: str) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
     payload = dict(request.payload or {})
@@ -110,7 +111,7 @@ def _apply_request(uow: Repositories, request: SomeRow, company: SomeRow, passwo
     return [changes["email"]] if column == "delegue" and changes.get("email") else []
 
 
-def _queue_decided(uow: Repositories, request: SomeRow, company: SomeRow, decision: Decision,
+def _queue_decided(uow: Repositories, request: Request, company: Adherent, decision: Decision,
                    reason: str | None, now: datetime) -> None:
     if decision.notified:
         summary = request_summary(request.kind, dict(request.payload or {}), decision.skipped)

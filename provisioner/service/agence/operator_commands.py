@@ -4,7 +4,7 @@ refusing."""
 
 from __future__ import annotations
 
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
 from provisioner.store.repositories import Repositories
 
 ACTOR = "agence"  # the actor of a command run from the CLI (the web passes the signed-in operator)
@@ -47,7 +47,7 @@ class UnknownStatus(AgenceError):
     """Statut inconnu : {value}."""
 
 
-def find_company(uow: Repositories, numero: str, *, for_update: bool = True) -> SomeRow:
+def find_company(uow: Repositories, numero: str, *, for_update: bool = True) -> Adherent:
     """The adherents row of `numero` (locked for the transaction unless told), or UnknownAdherent."""
     company = uow.adherents.get(numero, for_update=for_update)
     if company is None:

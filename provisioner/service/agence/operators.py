@@ -25,7 +25,7 @@ from provisioner.security.hashing import DUMMY_HASH, hash_secret, verify_secret
 from provisioner.service.agence.operator_commands import ACTOR, AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow
+from provisioner.store.operators import OperatorRecord
 from provisioner.store.repositories import Repositories
 from provisioner.store.tables import OPERATOR_ROLES
 from provisioner.wording import agence
@@ -145,7 +145,7 @@ def list_operators(ctx: ServiceContext) -> list[OperatorLine]:
                 for r in uow.operators.listing()]
 
 
-def _keep_an_admin(uow: Repositories, row: SomeRow, actor: str, what: str) -> None:
+def _keep_an_admin(uow: Repositories, row: OperatorRecord, actor: str, what: str) -> None:
     """Refuse to take an admin's rights from themselves, or from the last active admin.
 
     The active admins are read FOR UPDATE: two admins demoting each other at
@@ -272,7 +272,7 @@ def _count_failure(ctx: ServiceContext, operator_id: int, now: datetime) -> lock
     return after
 
 
-def _operator(uow: Repositories, key: str) -> SomeRow:
+def _operator(uow: Repositories, key: str) -> OperatorRecord:
     row = uow.operators.by_login(key)
     if row is None:
         raise UnknownOperator(login=key)

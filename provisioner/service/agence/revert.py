@@ -19,7 +19,7 @@ import secrets as token
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from sqlalchemy import exc
 
@@ -29,12 +29,13 @@ from provisioner.domain.plan_value import UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
-from provisioner.service.agence.history import Origin, state_from_json
+from provisioner.service.agence.history import Origin, StateJson, state_from_json
 from provisioner.service.agence.operator_commands import AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.account_writes import write_change, write_settings
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
+from provisioner.store.history import HistoryEntry
 from provisioner.store.repositories import Repositories
 from provisioner.wording.results import changed_since
 from provisioner.workbook import layout
@@ -179,7 +180,7 @@ def _revert(uow: Repositories, now: datetime, target: str, operator: str, reason
 
 
 def later_changes(uow: Repositories, target: str,
-                  rows: Sequence[SomeRow]) -> dict[HistoryKey, LeftAsItIs]:
+                  rows: Sequence[HistoryEntry]) -> dict[HistoryKey, LeftAsItIs]:
     """Per account (or setting) of the change set: what changed it since, outside the set."""
     last: dict[HistoryKey, int] = {}
     for row in rows:
@@ -196,11 +197,11 @@ def later_changes(uow: Repositories, target: str,
     return found
 
 
-def _key(row: SomeRow) -> HistoryKey:
+def _key(row: HistoryEntry) -> HistoryKey:
     return ("account", row.account_id) if row.account_id is not None else ("setting", row.action)
 
 
-def _inverse(row: SomeRow, current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
+def _inverse(row: HistoryEntry, current: AccountState) -> tuple[UserChange, dict[str, str | None]] | None:
     """The change that puts the account back as `row` found it, with the hashes to write back."""
     base = UserChange("", current.teleservice, current.login, SHEET, row.id, before=current)
     if row.before is None:  # it created the account: disable it, delete nothing
@@ -208,7 +209,8 @@ def _inverse(row: SomeRow, current: AccountState) -> tuple[UserChange, dict[str,
             return None
         base.action = ChangeAction.DISABLE
         return base, {}
-    before = state_from_json(row.before, teleservice=current.teleservice, login=current.login,
+    # `before` was written by history.state_json: its shape is StateJson.
+    before = state_from_json(cast(StateJson, row.before), teleservice=current.teleservice, login=current.login,
                              account_id=current.id or 0)
     secrets = {f"{_SECRET_KEYS[f['column']]}_hash": getattr(row, f"previous_{_SECRET_KEYS[f['column']]}_hash")
                for f in row.fields or [] if "old" not in f and f.get("column") in _SECRET_KEYS}
@@ -232,8 +234,8 @@ def _inverse(row: SomeRow, current: AccountState) -> tuple[UserChange, dict[str,
     return base, secrets
 
 
-def _restore_setting(uow: Repositories, company: SomeRow, row: SomeRow, origin: Origin, now: datetime,
-                     result: Revert) -> SomeRow:
+def _restore_setting(uow: Repositories, company: Adherent, row: HistoryEntry, origin: Origin, now: datetime,
+                     result: Revert) -> Adherent:
     if row.action == "confirmations":
         old = int(dict(row.before or {}).get("confirmations") or 1)
         fields = [diff.setting_field(CONFIRMATIONS_LABEL, company.confirmations, old)]
@@ -250,7 +252,7 @@ def _restore_setting(uow: Repositories, company: SomeRow, row: SomeRow, origin: 
     return fresh
 
 
-def _notify(uow: Repositories, company: SomeRow, result: Revert, file_name: str | None) -> list[str]:
+def _notify(uow: Repositories, company: Adherent, result: Revert, file_name: str | None) -> list[str]:
     email = (company.delegue or {}).get("email")
     if not email:
         return []

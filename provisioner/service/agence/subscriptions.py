@@ -24,7 +24,8 @@ from provisioner.service.submission.account_writes import write_change
 from provisioner.service.submission.notices import adherent_ref, delegate_email
 from provisioner.service.submission.plan_hashes import FreshPasswords, secret_keys
 from provisioner.service.unit_of_work import UnitOfWork, retrying_once
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
+from provisioner.store.pending_users import PendingUser
 from provisioner.store.repositories import Repositories
 from provisioner.wording.labels import SKIP_EXPLANATION
 
@@ -90,7 +91,7 @@ def _waiting_without_password(ctx: ServiceContext, numero: str) -> int:
         return uow.pending_users.without_password(numero)
 
 
-def _create_waiting_users(uow: Repositories, company: SomeRow, passwords: FreshPasswords, now: datetime,
+def _create_waiting_users(uow: Repositories, company: Adherent, passwords: FreshPasswords, now: datetime,
                           result: Activation, actor: str) -> None:
     rows = uow.pending_users.of_company(company.id)
     taken = uow.accounts.taken_keys([row.login_key for row in rows])
@@ -112,7 +113,7 @@ def _create_waiting_users(uow: Repositories, company: SomeRow, passwords: FreshP
                                "generated_password": password is not None})
 
 
-def _waiting_change(row: SomeRow) -> UserChange:
+def _waiting_change(row: PendingUser) -> UserChange:
     """The creation a waiting user stands for; its record holds no secret."""
     record = dict(row.record or {})
     questions = record.get("questions") or []
@@ -124,7 +125,7 @@ def _waiting_change(row: SomeRow) -> UserChange:
         categories=frozenset(record.get("categories") or ()))
 
 
-def _queue_validated(uow: Repositories, company: SomeRow, result: Activation, now: datetime) -> None:
+def _queue_validated(uow: Repositories, company: Adherent, result: Activation, now: datetime) -> None:
     """Tell the delegate on record: accounts created, and those that could not be; never a password."""
     email = delegate_email(company)
     if email:

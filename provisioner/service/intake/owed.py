@@ -33,7 +33,7 @@ from provisioner.service.submission.finish import finish_or_owe
 from provisioner.service.submission.kept_workbook import kept_workbook, needs_workbook
 from provisioner.service.submission.values import Outcome, stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow
+from provisioner.store.submissions import StoredSubmission
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +103,13 @@ class OwedOutputs:
         return done
 
 
-def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[SomeRow]:
+def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[StoredSubmission]:
     """Committed submissions (a report stored) whose outputs are not all written, oldest first."""
     with UnitOfWork(ctx, read_only=True) as uow:
         return list(uow.submissions.unfinished(limit))
 
 
-def _outcome(ctx: ServiceContext, row: SomeRow) -> Outcome | None:
+def _outcome(ctx: ServiceContext, row: StoredSubmission) -> Outcome | None:
     report = stored_report(row.report)
     parsed = None
     if needs_workbook(report):

@@ -44,8 +44,7 @@ from provisioner.service.intake.claimed_file import log_failure
 from provisioner.service.intake.drop import ClaimExtra
 from provisioner.service.intake.health import Health
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import mail_receipts
-from provisioner.store.mail_receipts import MailKey
+from provisioner.store.mail_receipts import MailKey, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ class ImapDoor:
         uidvalidity = int(box.folder.status(folder, ["UIDVALIDITY"])["UIDVALIDITY"])
         uids = [int(uid) for uid in box.uids("UNDELETED")]  # one a person deleted is not for us
         with UnitOfWork(self.ctx, read_only=True) as uow:
-            known = mail_receipts.in_folder(uow.conn, folder, uidvalidity)
+            known = uow.mail_receipts.in_folder(folder, uidvalidity)
         taken = 0
         for uid in uids:
             if self.stopping.is_set():
@@ -160,7 +159,7 @@ class ImapDoor:
             self.wake()
         return taken
 
-    def _take(self, box: BaseMailBox, key: MailKey) -> mail_receipts.Receipt | None:
+    def _take(self, box: BaseMailBox, key: MailKey) -> Receipt | None:
         """Deposit the mail `key` unless the store knows it (taken by another instance, or under an older
         UIDVALIDITY); returns what the store knew, None when deposited now."""
         size = _size(box, key.uid)
@@ -169,13 +168,13 @@ class ImapDoor:
         digest = hashlib.sha256(raw + (b"" if size <= limit else str(size).encode())).hexdigest()
         token = secrets.token_hex(8)
         with UnitOfWork(self.ctx) as uow:
-            before = mail_receipts.by_digest(uow.conn, key.folder, digest)
+            before = uow.mail_receipts.by_digest(key.folder, digest)
             if before is not None:
                 log.info("mail ref=%s is mail ref=%s seen before (state %s)", key.reference,
                          before.key.reference, before.state)
                 return before
-            if not mail_receipts.take(uow.conn, key, digest=digest, token=token, now=self.ctx.clock()):
-                return mail_receipts.get(uow.conn, key)
+            if not uow.mail_receipts.take(key, digest=digest, token=token, now=self.ctx.clock()):
+                return uow.mail_receipts.get(key)
             extra: ClaimExtra = {"imap_token": token} if size <= limit else {"imap_token": token,
                                                                               "imap_too_large": size}
             # Deposited before the commit: a crash between the two leaves a deposit whose receipt does not

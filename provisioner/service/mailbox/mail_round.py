@@ -33,7 +33,6 @@ from provisioner.service.mailbox.mail_parse import ParsedMail, Workbook, parse_m
 from provisioner.service.mailbox.mail_reply import ReplyItem, batch_item, outcome_item, queue_reply
 from provisioner.service.submission.outputs import ANNOTATED
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store import mail_receipts
 from provisioner.store.mail_receipts import MailKey
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ def handle_mail(ctx: ServiceContext, workspace: Workspace, work: Path, info: Cla
     except Exception as error:
         if key is not None and faults.classify(error, ctx.settings) is None:
             with UnitOfWork(ctx) as uow:
-                mail_receipts.finish(uow.conn, key, str(token), MailState.IGNORED, now=ctx.clock())
+                uow.mail_receipts.finish(key, str(token), MailState.IGNORED, now=ctx.clock())
                 uow.commit()
         raise
 
@@ -107,7 +106,7 @@ def _process(ctx: ServiceContext, workspace: Workspace, work: Path, info: ClaimI
     state = MailState.PROCESSED if case == "outcome" else MailState.IGNORED
     replied = None
     with UnitOfWork(ctx) as uow:
-        if key is None or mail_receipts.finish(uow.conn, key, token, state, now=ctx.clock()):
+        if key is None or uow.mail_receipts.finish(key, token, state, now=ctx.clock()):
             replied = queue_reply(uow.conn, parsed, case=case, items=items, attachments=attachments,
                                   max_mb=ctx.settings.imap_max_message_mb, now=ctx.clock())
         uow.commit()
@@ -120,7 +119,7 @@ def _process(ctx: ServiceContext, workspace: Workspace, work: Path, info: ClaimI
 def _receipt_state(ctx: ServiceContext, key: MailKey, token: str, info: ClaimInfo) -> MailResult | None:
     """None when the mail is ours to process; else what to do with this deposit instead."""
     with UnitOfWork(ctx, read_only=True) as uow:
-        receipt = mail_receipts.get(uow.conn, key)
+        receipt = uow.mail_receipts.get(key)
     if receipt is not None and receipt.token == token:
         return None if receipt.state == MailState.IN_HAND else MailResult(receipt.state)
     if receipt is None and ctx.clock() - info.claimed_at < ORPHAN_AFTER:

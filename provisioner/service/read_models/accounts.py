@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict, cast
 
-from sqlalchemy import Connection, Row, Select, func, literal_column, select, union
+from sqlalchemy import Connection, func, literal_column, select, union
 
 from provisioner.domain.keys import login_key
 from provisioner.domain.vocabulary import CATEGORIES, teleservice_of
@@ -13,6 +15,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownAccount, UnknownTeleservice
 from provisioner.service.read_models.paging import COUNT_CAP, PAGE_SIZE, SEARCH_MIN, Page, prefix
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeColumn, SomeRow, SomeSelect
 from provisioner.store.tables import account_categories, accounts, adherents
 
 
@@ -41,6 +44,44 @@ class AccountFound(TypedDict):
     raison_sociale: str | None
 
 
+class AccountColumns(TypedDict):
+    """An account as a company's page lists it, before its categories."""
+
+    id: int
+    login: str
+    teleservice: str
+    status: str
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    ordonnateur: bool
+    validateur: bool
+
+
+class CompanyAccount(AccountColumns):
+    categories: list[str]
+    powers: list[str]  # ordonnateur, validateur
+
+
+class AccountDetail(TypedDict):
+    id: int
+    login: str
+    teleservice: str
+    status: str
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    telephone: str | None
+    fonction: str | None
+    ordonnateur: bool
+    validateur: bool
+    created_at: datetime
+    numero: str  # the company's
+    raison_sociale: str | None
+    categories: list[str]
+    powers: list[str]
+
+
 def list_accounts(ctx: ServiceContext, adherent: str | None = None,
                   teleservice: str | None = None) -> list[AccountSummary]:
     """Accounts, of one company and/or one téléservice: who, where, status, powers, categories; never a hash."""
@@ -59,7 +100,7 @@ def list_accounts(ctx: ServiceContext, adherent: str | None = None,
     return [_summary(row, categories.get(row.id, [])) for row in rows]
 
 
-def _account_filter(query: Select[Any], adherent: str | None, teleservice: str | None) -> Select[Any]:
+def _account_filter(query: SomeSelect, adherent: str | None, teleservice: str | None) -> SomeSelect:
     query = query.select_from(accounts.join(adherents, adherents.c.id == accounts.c.adherent_id))
     if adherent is not None:
         query = query.where(adherents.c.numero == adherent)
@@ -79,30 +120,38 @@ def _categories(conn: Connection, adherent: str | None, teleservice: str | None)
     return {k: sorted(v, key=lambda c: order.get(c, len(order))) for k, v in found.items()}
 
 
-def _summary(row: Row[Any], categories: list[str]) -> AccountSummary:
-    powers = [name for name, on in (("ordonnateur", row.ordonnateur), ("validateur", row.validateur)) if on]
+def _summary(row: SomeRow, categories: list[str]) -> AccountSummary:
     return {"adherent": row.numero, "login": row.login, "teleservice": row.teleservice, "status": row.status,
-            "nom": row.nom, "prenom": row.prenom, "fonction": row.fonction, "email": row.email, "powers": powers,
-            "categories": categories}
+            "nom": row.nom, "prenom": row.prenom, "fonction": row.fonction, "email": row.email,
+            "powers": powers(row.ordonnateur, row.validateur), "categories": categories}
 
 
-def add_categories(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Each account row (with its `id`) gets its categories and its powers."""
-    ids = [r["id"] for r in rows]
+def powers(ordonnateur: object, validateur: object) -> list[str]:
+    """The powers an account holds, by name."""
+    return [name for name, on in (("ordonnateur", ordonnateur), ("validateur", validateur)) if on]
+
+
+def categories_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The categories of each of the accounts `ids` that has some, in alphabetical order."""
     found: dict[int, list[str]] = {}
     if ids:
         query = select(account_categories.c.account_id, account_categories.c.category).where(
             account_categories.c.account_id.in_(ids)).order_by(account_categories.c.category)
         for account_id, category in conn.execute(query):
             found.setdefault(account_id, []).append(category)
-    for row in rows:
-        row["categories"] = found.get(row["id"], [])
-        row["powers"] = [p for p in ("ordonnateur", "validateur") if row.get(p)]
+    return found
+
+
+def with_categories(conn: Connection, rows: Sequence[AccountColumns]) -> list[CompanyAccount]:
+    """Each account with its categories and its powers."""
+    found = categories_of(conn, [r["id"] for r in rows])
+    return [CompanyAccount(**r, categories=found.get(r["id"], []), powers=powers(r["ordonnateur"], r["validateur"]))
+            for r in rows]
 
 
 # How found accounts may be sorted: by login (the default), name, téléservice, status; login breaks ties.
 # Each has an index that also holds the filters' columns (store.tables), so a deep page reads no rows.
-SORTS: dict[str, tuple[Any, ...]] = {
+SORTS: dict[str, tuple[SomeColumn, ...]] = {
     "login": (),
     "nom": (accounts.c.nom, accounts.c.prenom),
     "teleservice": (accounts.c.teleservice,),
@@ -110,13 +159,13 @@ SORTS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def sort_keys(sort: str) -> tuple[Any, ...]:
+def sort_keys(sort: str) -> tuple[SomeColumn, ...]:
     """The columns `sort` orders by, login last (unique): what a page and the export order by."""
     return (*SORTS.get(sort, ()), accounts.c.login_key)
 
 
 def matching_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", status: str = "",
-                      sort: str = "login") -> Select[Any]:
+                      sort: str = "login") -> SomeSelect:
     """(id, k0, k1…: the keys of `sort`) of the accounts whose login, name, first name or email starts with
     `q` (ignoring case), of one téléservice and/or status; every account of those when `q` is empty."""
     text = q.strip()
@@ -133,10 +182,10 @@ def matching_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", sta
                 for column, value in ((accounts.c.login_key, login_key(text)),
                                       (func.lower(accounts.c.nom), lower), (func.lower(accounts.c.prenom), lower),
                                       (func.lower(accounts.c.email), lower))]
-    return cast(Select[Any], union(*branches))
+    return cast(SomeSelect, union(*branches))
 
 
-def found_columns() -> Select[Any]:
+def found_columns() -> SomeSelect:
     return select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
                   accounts.c.prenom, accounts.c.email, adherents.c.numero, adherents.c.raison_sociale)
 
@@ -173,7 +222,7 @@ def search_accounts(ctx: ServiceContext, q: str, *, teleservice: str = "", statu
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, total=total)
 
 
-def account_detail(ctx: ServiceContext, login: str) -> dict[str, Any]:
+def account_detail(ctx: ServiceContext, login: str) -> AccountDetail:
     """One account by login (ignoring case): its public details, powers, categories and company; never a
     hash."""
     query = (select(accounts.c.id, accounts.c.login, accounts.c.teleservice, accounts.c.status, accounts.c.nom,
@@ -183,8 +232,12 @@ def account_detail(ctx: ServiceContext, login: str) -> dict[str, Any]:
              .join(adherents, adherents.c.id == accounts.c.adherent_id)
              .where(accounts.c.login_key == login_key(login)))
     with UnitOfWork(ctx, read_only=True) as uow:
-        found = [dict(r._mapping) for r in uow.conn.execute(query).fetchmany(1)]
-        add_categories(uow.conn, found)
-    if not found:
-        raise UnknownAccount(login=login)
-    return found[0]
+        row = uow.conn.execute(query).first()
+        if row is None:
+            raise UnknownAccount(login=login)
+        categories = categories_of(uow.conn, [row.id]).get(row.id, [])
+    return {"id": row.id, "login": row.login, "teleservice": row.teleservice, "status": row.status, "nom": row.nom,
+            "prenom": row.prenom, "email": row.email, "telephone": row.telephone, "fonction": row.fonction,
+            "ordonnateur": row.ordonnateur, "validateur": row.validateur, "created_at": row.created_at,
+            "numero": row.numero, "raison_sociale": row.raison_sociale, "categories": categories,
+            "powers": powers(row.ordonnateur, row.validateur)}

@@ -7,19 +7,80 @@ never has one, and the history is read through its public columns).
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from provisioner.service.agence.history import PUBLIC_COLUMNS, public_row
+from provisioner.reports.report_model import ChangeEntry, CompanyChangeEntry, Counts, FindingEntry
+from provisioner.service.agence.history import PUBLIC_COLUMNS, HistoryLine, public_row
 from provisioner.service.agence.operator_commands import AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeRow, StoredJson
 from provisioner.store.tables import adherents, history, reverts, submissions
 
 
-def list_submissions(ctx: ServiceContext, adherent: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+class RevertOf(TypedDict):
+    """The revert that undid a change set, and the one that undid it in turn, if any."""
+
+    id: str
+    at: datetime
+    operator: str
+    reason: str | None
+    forced: bool
+    reverted_by: RevertOf | None
+    in_effect: bool  # it still holds: not itself undone by a revert in effect
+
+
+class ChangeSetSummary(TypedDict):
+    id: str
+    received_at: datetime
+    file: str
+    adherent: str | None
+    request_type: str | None
+    status: str  # SubmissionStatus
+    counts: Counts  # the report's
+    errors: int  # how many the report holds
+    reverted_by: RevertOf | None
+    undone: bool  # reverted, and that revert in effect
+
+
+class ChangeSetDetail(TypedDict):
+    """A submission's summary with its report's findings and changes, and what the history recorded."""
+
+    id: str
+    received_at: datetime
+    file: str
+    adherent: str | None
+    request_type: str | None
+    status: str  # SubmissionStatus
+    counts: Counts
+    errors: list[FindingEntry]
+    reverted_by: RevertOf | None
+    undone: bool
+    warnings: list[FindingEntry]
+    changes: list[ChangeEntry]
+    company_changes: list[CompanyChangeEntry]
+    history: list[HistoryLine]
+
+
+class RevertDetail(TypedDict):
+    id: str
+    target: str  # the change set it undid
+    adherent: str
+    at: datetime
+    operator: str
+    reason: str | None
+    forced: bool
+    left: list[StoredJson]  # what --force left as it was: [{login, teleservice, later}]
+    history: list[HistoryLine]
+    reverted_by: RevertOf | None
+    undone: bool
+
+
+def list_submissions(ctx: ServiceContext, adherent: str | None = None, limit: int = 200) -> list[ChangeSetSummary]:
     """The latest submissions (of one company), newest first, with their counts and their revert if any."""
     query = select(submissions).order_by(submissions.c.received_at.desc(), submissions.c.id.desc()).limit(limit)
     if adherent is not None:
@@ -31,7 +92,7 @@ def list_submissions(ctx: ServiceContext, adherent: str | None = None, limit: in
     return [_summary(row, undone.get(row.id)) for row in rows]
 
 
-def show_submission(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
+def show_submission(ctx: ServiceContext, submission_id: str) -> ChangeSetDetail:
     """One submission: its summary, its changes field by field, what the store recorded, its revert."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -42,29 +103,35 @@ def show_submission(ctx: ServiceContext, submission_id: str) -> dict[str, Any]:
         recorded = conn.execute(select(*PUBLIC_COLUMNS).where(history.c.change_set == row.id)
                                 .order_by(history.c.id)).all()
     report = dict(row.report or {})
-    return {**_summary(row, undone), "errors": report.get("errors") or [], "warnings": report.get("warnings") or [],
+    summary = _summary(row, undone)
+    return {"id": summary["id"], "received_at": summary["received_at"], "file": summary["file"],
+            "adherent": summary["adherent"], "request_type": summary["request_type"], "status": summary["status"],
+            "counts": summary["counts"], "errors": report.get("errors") or [], "reverted_by": summary["reverted_by"],
+            "undone": summary["undone"], "warnings": report.get("warnings") or [],
             "changes": report.get("changes") or [], "company_changes": report.get("company_changes") or [],
             "history": [public_row(r) for r in recorded]}
 
 
-def _reverts_of(conn: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+def _reverts_of(conn: Connection, ids: list[str]) -> dict[str, RevertOf]:
     """The revert of each of `ids` that has one, each with its own revert in `reverted_by` (and so on),
     and `in_effect`: whether that revert still holds (it does unless itself undone and in effect)."""
     if not ids:
         return {}
     query = select(reverts.c.id, reverts.c.target, reverts.c.at, reverts.c.operator, reverts.c.reason,
                    reverts.c.forced).where(reverts.c.target.in_(ids))
-    found = {r.target: {"id": r.id, "at": r.at, "operator": r.operator, "reason": r.reason, "forced": r.forced}
-             for r in conn.execute(query)}
+    found: dict[str, RevertOf] = {
+        r.target: {"id": r.id, "at": r.at, "operator": r.operator, "reason": r.reason, "forced": r.forced,
+                   "reverted_by": None, "in_effect": True}
+        for r in conn.execute(query)}
     # A revert can be reverted in turn: each level of the chain is one query on few rows.
     later = _reverts_of(conn, [r["id"] for r in found.values()])
     for undone in found.values():
-        undone["reverted_by"] = later.get(undone["id"])
-        undone["in_effect"] = not (undone["reverted_by"] or {}).get("in_effect", False)
+        by = undone["reverted_by"] = later.get(undone["id"])
+        undone["in_effect"] = not (by is not None and by["in_effect"])
     return found
 
 
-def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
+def _summary(row: SomeRow, undone: RevertOf | None) -> ChangeSetSummary:
     report = dict(row.report or {})
     return {"id": row.id, "received_at": row.received_at, "file": row.file_name, "adherent": row.adherent_numero,
             "request_type": row.request_type, "status": row.status, "counts": report.get("counts") or {},
@@ -72,7 +139,7 @@ def _summary(row: Any, undone: dict[str, Any] | None) -> dict[str, Any]:
             "undone": bool(undone and undone["in_effect"])}
 
 
-def revert_of(ctx: ServiceContext, change_set: str) -> dict[str, Any] | None:
+def revert_of(ctx: ServiceContext, change_set: str) -> RevertOf | None:
     """The revert that undid `change_set` (a submission or a revert), if any: id, at, operator, reason."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn
@@ -83,7 +150,7 @@ class UnknownRevert(AgenceError):
     """Aucune annulation n'a la référence {id}."""
 
 
-def show_revert(ctx: ServiceContext, revert_id: str) -> dict[str, Any]:
+def show_revert(ctx: ServiceContext, revert_id: str) -> RevertDetail:
     """One revert: what it undid, who, when and why, the changes it made, and its own revert if any."""
     with UnitOfWork(ctx, read_only=True) as uow:
         conn = uow.conn

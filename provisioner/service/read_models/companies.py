@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from sqlalchemy import Connection, Row, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from provisioner.security import lockout
 from provisioner.service.agence.operator_commands import UnknownAdherent
 from provisioner.service.agence.request_summary import request_summary
 from provisioner.service.context import ServiceContext
-from provisioner.service.read_models.accounts import add_categories
-from provisioner.service.read_models.audit import audit_row
+from provisioner.service.read_models.accounts import AccountColumns, CompanyAccount, with_categories
+from provisioner.service.read_models.audit import JournalEntry, journal_entry
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, fetch_page, prefix
-from provisioner.service.read_models.submissions import submission_columns
+from provisioner.service.read_models.submissions import SubmissionRow, submission_columns, submission_row
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeColumn, SomeRow
 from provisioner.store.tables import (
     ADHERENT_STATUSES,
     accounts,
@@ -51,6 +52,35 @@ class AdherentFound(TypedDict):
     locked: bool
 
 
+class CompanyRequest(TypedDict):
+    id: int
+    kind: str  # RequestKind
+    status: str  # RequestStatus
+    created_at: datetime
+    decided_by: str | None
+    summary: str  # what it asks, in one French sentence (service.request_summary)
+
+
+class AdherentDetail(TypedDict):
+    numero: str
+    raison_sociale: str | None
+    status: str
+    company: dict[str, str]  # vocabulary.ADHERENT_DETAIL_KEYS
+    delegue: dict[str, str]  # vocabulary.DELEGUE_DETAIL_KEYS
+    notification_email: str | None
+    confirmations: int
+    created_at: datetime
+    activated_at: datetime | None
+    failed_auth: int
+    locked: bool
+    locked_until: datetime | None
+    waiting_users: int
+    accounts: Page[CompanyAccount]  # a page of them
+    submissions: list[SubmissionRow]  # the latest
+    requests: list[CompanyRequest]  # the latest
+    audit: list[JournalEntry]  # the latest
+
+
 def list_adherents(ctx: ServiceContext, status: str | None = None) -> list[AdherentSummary]:
     """Every company (or those of one status), with its delegate, its users and its lock."""
     if status is not None and status not in ADHERENT_STATUSES:
@@ -66,7 +96,7 @@ def list_adherents(ctx: ServiceContext, status: str | None = None) -> list[Adher
     return [_summary(row, users.get(row.id, 0), waiting.get(row.id, 0), now) for row in rows]
 
 
-def _summary(row: Row[Any], users: int, waiting: int, now: datetime) -> AdherentSummary:
+def _summary(row: SomeRow, users: int, waiting: int, now: datetime) -> AdherentSummary:
     delegue = dict(row.delegue or {})
     locked = lockout.is_locked(row.locked_until, now)
     return {
@@ -78,12 +108,12 @@ def _summary(row: Row[Any], users: int, waiting: int, now: datetime) -> Adherent
     }
 
 
-def _count_by(conn: Connection, column: Any) -> dict[int, int]:
+def _count_by(conn: Connection, column: SomeColumn) -> dict[int, int]:
     return {key: count for key, count in conn.execute(select(column, func.count()).group_by(column))}
 
 
 # How the list of companies may be sorted: by number (the default), name, status, newest first; each an index.
-SORTS: dict[str, tuple[Any, ...]] = {
+SORTS: dict[str, tuple[SomeColumn, ...]] = {
     "numero": (adherents.c.numero,),
     "nom": (func.lower(adherents.c.raison_sociale), adherents.c.numero),
     "statut": (adherents.c.status, adherents.c.numero),
@@ -112,7 +142,7 @@ def search_adherents(ctx: ServiceContext, *, q: str = "", status: str | None = N
     return Page(rows, found.number, found.has_next, total=found.total)
 
 
-def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1) -> dict[str, Any]:
+def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1) -> AdherentDetail:
     """One company: its details, delegate, a page of its accounts, its submissions, requests and audit."""
     now = ctx.clock()
     with UnitOfWork(ctx, read_only=True) as uow:
@@ -124,8 +154,9 @@ def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1)
                                 accounts.c.validateur)
                          .where(accounts.c.adherent_id == company.id)
                          .order_by(accounts.c.teleservice, accounts.c.login_key))
-        account_rows = fetch_page(uow.conn, account_query, accounts_page, dict)
-        add_categories(uow.conn, account_rows.rows)
+        account_rows = fetch_page(uow.conn, account_query, accounts_page, AccountColumns)
+        company_accounts = Page(with_categories(uow.conn, account_rows.rows), account_rows.number,
+                                account_rows.has_next, account_rows.extra, account_rows.total)
         waiting_users = uow.conn.execute(select(func.count()).where(pending_users.c.adherent_id == company.id)
                                      ).scalar_one()
         recent = uow.conn.execute(submission_columns().where(submissions.c.adherent_numero == numero)
@@ -142,10 +173,10 @@ def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1)
         "created_at": company.created_at, "activated_at": company.activated_at,
         "failed_auth": company.failed_auth, "locked": lockout.is_locked(company.locked_until, now),
         "locked_until": company.locked_until, "waiting_users": int(waiting_users),
-        "accounts": account_rows,
-        "submissions": [dict(r._mapping) for r in recent],
+        "accounts": company_accounts,
+        "submissions": [submission_row(r) for r in recent],
         "requests": [{"id": r.id, "kind": r.kind, "status": r.status, "created_at": r.created_at,
                       "decided_by": r.decided_by,
                       "summary": request_summary(r.kind, dict(r.payload or {}))} for r in asked],
-        "audit": [audit_row(r) for r in history],
+        "audit": [journal_entry(r) for r in history],
     }

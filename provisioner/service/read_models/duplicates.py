@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import select
 
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, count_of
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import StoredJson
 from provisioner.store.tables import submission_origins, submissions
 
 
@@ -47,7 +48,7 @@ def list_duplicates(ctx: ServiceContext, *, day: date | None = None, page: int =
     return Page(rows, number, len(found) > PAGE_SIZE, total=total)
 
 
-def duplicate_report(outbox: Path, submission_id: str) -> dict[str, Any] | None:
+def duplicate_report(outbox: Path, submission_id: str) -> StoredJson | None:
     """The report of duplicate `submission_id` in the outbox, or None (none there, or not a duplicate's)."""
     try:
         report = json.loads((outbox / submission_id / "rapport.json").read_text(encoding="utf-8"))
@@ -64,5 +65,5 @@ def _row(outbox: Path, submission_id: str, at: datetime, door: str) -> Duplicate
             "adherent_numero": _text(report.get("adherent")), "duplicate_of": _text(report.get("duplicate_of"))}
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None

@@ -8,21 +8,25 @@ that orders the list.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import tuple_
 
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeColumn, SomeSelect
 
 CHUNK = 2_000
 
+R = TypeVar("R")
 
-def in_chunks(ctx: ServiceContext, query: Select[Any], keys: Sequence[ColumnElement[Any]], *,
-              descending: bool = False, chunk: int = CHUNK) -> Iterator[dict[str, Any]]:
-    """Each row of `query` ordered by `keys` (which together are unique), as a dict."""
+
+def in_chunks(ctx: ServiceContext, query: SomeSelect, keys: Sequence[SomeColumn], shape: type[R], *,
+              descending: bool = False, chunk: int = CHUNK) -> Iterator[R]:
+    """Each row of `query` ordered by `keys` (which together are unique), as `shape`: the TypedDict its
+    columns make."""
     order = [k.desc() for k in keys] if descending else list(keys)
-    last: tuple[Any, ...] | None = None
+    last: tuple[object, ...] | None = None
     while True:
         page = query.order_by(*order).limit(chunk)
         if last is not None:
@@ -31,7 +35,7 @@ def in_chunks(ctx: ServiceContext, query: Select[Any], keys: Sequence[ColumnElem
             page = page.where(after)
         with UnitOfWork(ctx, read_only=True) as uow:
             rows = [dict(r._mapping) for r in uow.conn.execute(page)]
-        yield from rows
+        yield from (cast(R, row) for row in rows)
         if len(rows) < chunk:
             return
         last = tuple(rows[-1][k.key] for k in keys)

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.intake.batch_summary import SUMMARY_JSON, summary_folder
 from provisioner.service.submission.outputs import ANNOTATED
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import StoredJson
 from provisioner.store.tables import submissions
 
 
@@ -29,7 +29,7 @@ class Followed:
     adherent_numero: str | None
     received_at: datetime
     batch_id: str | None
-    report: dict[str, Any]
+    report: StoredJson  # rapport.json's schema (reports.report_model), as stored or written
     annotated: Path | None  # the rejection's annotated copy, once written
 
 

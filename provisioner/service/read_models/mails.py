@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, func, select
 
 from provisioner.domain.vocabulary import MailStatus
 from provisioner.mail.render import SECRET_KINDS
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeSelect
 from provisioner.store.tables import mail_queue
 
 
@@ -39,7 +40,7 @@ class MailCounts(TypedDict):
     waiting_for_smtp: int  # of the pending, those carrying a password while no SMTP host is set
 
 
-def mail_columns() -> Select[Any]:
+def mail_columns() -> SomeSelect:
     return select(mail_queue.c.id, mail_queue.c.kind, mail_queue.c.recipients, mail_queue.c.subject,
                   mail_queue.c.status, mail_queue.c.attempts, mail_queue.c.next_attempt_at,
                   mail_queue.c.last_error, mail_queue.c.created_at, mail_queue.c.sent_at,

@@ -8,9 +8,11 @@ tells whether a next page exists.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypedDict, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
+
+from provisioner.store.base import SomeColumn, SomeSelect
 
 PAGE_SIZE = 50
 SEARCH_MIN = 2  # one letter would match a tenth of the store
@@ -20,12 +22,22 @@ _TOP = "\U0010ffff"  # sorts after every character: [q, q + _TOP) holds every te
 R = TypeVar("R")
 
 
+class PageNotes(TypedDict, total=False):
+    """What a page tells beside its rows."""
+
+    too_short: bool  # a search too short to run
+    at_least: int  # more matches than COUNT_CAP: the total is not counted
+    after: str  # the newest-first list's next page starts after this (submissions.Cursor)
+    kind: str  # the request kind the page is cut to (web: requests)
+    total: int  # every row of that kind (web: requests)
+
+
 @dataclass
 class Page(Generic[R]):
     rows: list[R]
     number: int
     has_next: bool
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: PageNotes = field(default_factory=PageNotes)
     total: int | None = None  # how many rows the whole list holds, when counted
 
     @property
@@ -33,7 +45,7 @@ class Page(Generic[R]):
         return None if self.total is None else max(1, -(-self.total // PAGE_SIZE))
 
 
-def count_of(conn: Connection, query: Select[Any]) -> int:
+def count_of(conn: Connection, query: SomeSelect) -> int:
     """How many rows `query` gives (its order dropped): a page says "page 3 of 12, 587 rows"."""
     return int(conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
 
@@ -50,7 +62,7 @@ class Capped(Generic[R]):
         return len(self.rows) < self.total
 
 
-def fetch_page(conn: Connection, query: Select[Any], number: int, shape: type[R], *,
+def fetch_page(conn: Connection, query: SomeSelect, number: int, shape: type[R], *,
                counted: bool = False) -> Page[R]:
     """Page `number` (from 1) of `query`, each row as `shape`: the TypedDict its columns make; with its
     total when `counted`."""
@@ -60,7 +72,7 @@ def fetch_page(conn: Connection, query: Select[Any], number: int, shape: type[R]
     return Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, total=count_of(conn, query) if counted else None)
 
 
-def prefix(column: Any, text: str, *, exact: bool = False) -> ColumnElement[bool]:
+def prefix(column: SomeColumn, text: str, *, exact: bool = False) -> ColumnElement[bool]:
     """`column` starts with `text`: a range an index answers, and (unless the range is `exact`, as with
     SQLite's binary collation) a LIKE for collations where the range is loose."""
     in_range = and_(column >= text, column < text + _TOP)

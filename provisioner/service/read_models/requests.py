@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, func, select
 
 from provisioner.domain.vocabulary import RequestStatus
 from provisioner.service.agence.request_summary import public_payload
@@ -13,6 +13,7 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeRow, StoredJson
 from provisioner.store.tables import REQUEST_STATUSES, adherents, requests
 
 
@@ -26,7 +27,7 @@ class RequestSummary(TypedDict):
     created_at: datetime
     decided_at: datetime | None
     decided_by: str | None
-    payload: dict[str, Any]  # a held plan shows as its list of changes (service.request_summary.public_payload)
+    payload: StoredJson  # a held plan shows as its list of changes (service.request_summary.public_payload)
 
 
 class WaitingRequest(TypedDict):
@@ -58,7 +59,7 @@ def count_requests(conn: Connection, status: str) -> int:
     return int(conn.execute(select(func.count()).where(requests.c.status == status)).scalar_one())
 
 
-def _summary(row: Row[Any]) -> RequestSummary:
+def _summary(row: SomeRow) -> RequestSummary:
     return {"id": row.id, "numero": row.numero, "raison_sociale": row.raison_sociale, "kind": row.kind,
             "status": row.status, "submission_id": row.submission_id, "created_at": row.created_at,
             "decided_at": row.decided_at, "decided_by": row.decided_by,

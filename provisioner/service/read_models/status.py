@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, func, select
 
 from provisioner.domain.vocabulary import AdherentStatus
 from provisioner.service.context import ServiceContext
@@ -22,6 +22,7 @@ from provisioner.service.read_models.requests import WaitingRequest, requests_wa
 from provisioner.service.read_models.submissions import StatusCounts, Unfinished, submission_counts, unfinished
 from provisioner.service.read_models.timing import SUBSCRIPTION_OVERDUE, hours
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeSelect
 from provisioner.store.tables import adherents
 
 
@@ -116,5 +117,5 @@ def count_locked(conn: Connection, now: datetime) -> int:
     return int(conn.execute(select(func.count()).where(adherents.c.locked_until > now)).scalar_one())
 
 
-def _locked_ids(now: datetime) -> Select[Any]:
+def _locked_ids(now: datetime) -> SomeSelect:
     return select(adherents.c.id).where(adherents.c.locked_until > now)

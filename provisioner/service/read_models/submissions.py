@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple, TypedDict, cast
+from typing import NamedTuple, TypedDict, cast
 
-from sqlalchemy import Connection, Select, case, distinct, func, literal, select, tuple_, union_all
+from sqlalchemy import Connection, case, distinct, func, literal, select, tuple_, union_all
 
 from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import Report, stored_report
 from provisioner.service.agence.request_summary import public_payload
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
-from provisioner.service.read_models.mails import mail_columns
+from provisioner.service.read_models.mails import MailRow, mail_columns
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, count_of
 from provisioner.service.read_models.timing import RECENT
 from provisioner.service.unit_of_work import UnitOfWork
+from provisioner.store.base import SomeColumn, SomeRow, SomeSelect, StoredJson
 from provisioner.store.tables import (
     SUBMISSION_STATUSES,
     adherents,
@@ -67,7 +68,7 @@ class ErrorCode(NamedTuple):
     occurrences: int
 
 
-def submission_columns() -> Select[Any]:
+def submission_columns() -> SomeSelect:
     """What a list of submissions shows: no report, only how many errors it holds."""
     report = submissions.c.report
     return select(submissions.c.id, submissions.c.file_name, submissions.c.received_at,
@@ -75,8 +76,15 @@ def submission_columns() -> Select[Any]:
                   func.json_array_length(report["errors"]).label("errors"))
 
 
+def submission_row(row: SomeRow) -> SubmissionRow:
+    """A row of `submission_columns`."""
+    return {"id": row.id, "file_name": row.file_name, "received_at": row.received_at,
+            "adherent_numero": row.adherent_numero, "request_type": row.request_type, "status": row.status,
+            "errors": row.errors}
+
+
 # How a list of submissions may be sorted: newest first (the default), oldest first, by company, by status.
-SORTS: dict[str, tuple[Any, ...]] = {
+SORTS: dict[str, tuple[SomeColumn, ...]] = {
     "recent": (submissions.c.received_at.desc(), submissions.c.id.desc()),
     "ancien": (submissions.c.received_at, submissions.c.id),
     "adherent": (submissions.c.adherent_numero, submissions.c.received_at.desc(), submissions.c.id.desc()),
@@ -125,7 +133,7 @@ def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "
             ids = ids.offset((number - 1) * PAGE_SIZE)
         chosen = ids.order_by(*order).limit(PAGE_SIZE + 1).subquery()
         query = submission_columns().join(chosen, chosen.c.id == submissions.c.id).order_by(*order)
-        rows = [cast(SubmissionRow, dict(r._mapping)) for r in uow.conn.execute(query)]
+        rows = [submission_row(r) for r in uow.conn.execute(query)]
     found = Page(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE, total=total)
     if found.has_next and order is SORTS["recent"]:
         last = found.rows[-1]
@@ -133,8 +141,8 @@ def list_submissions(ctx: ServiceContext, *, adherent: str = "", status: str = "
     return found
 
 
-def filter_submissions(query: Select[Any], *, adherent: str = "", status: str = "",
-                       day: date | None = None, batch: str = "") -> Select[Any]:
+def filter_submissions(query: SomeSelect, *, adherent: str = "", status: str = "",
+                       day: date | None = None, batch: str = "") -> SomeSelect:
     """`query` cut to one company, one status, one day (UTC) and/or one zip batch: the list's filters, and
     its export's."""
     if batch:
@@ -154,7 +162,7 @@ class HeldRequest(TypedDict):
     id: int
     kind: str  # RequestKind
     status: str  # RequestStatus
-    payload: dict[str, Any]  # public_payload: never a hash
+    payload: StoredJson  # public_payload: never a hash
 
 
 class SubmissionDetail(TypedDict):
@@ -166,8 +174,8 @@ class SubmissionDetail(TypedDict):
     request_type: str | None
     status: str  # SubmissionStatus
     batch_id: str | None
-    report: Report | dict[str, Any]  # empty while the submission is still in hand
-    mails: list[dict[str, Any]]
+    report: Report | dict[str, object]  # empty while the submission is still in hand
+    mails: list[MailRow]
     requests: list[HeldRequest]
 
 
@@ -184,7 +192,8 @@ def submission_detail(ctx: ServiceContext, submission_id: str) -> SubmissionDeta
     return {"id": row.id, "file_name": row.file_name, "received_at": row.received_at,
             "finished_at": row.finished_at, "adherent_numero": row.adherent_numero,
             "request_type": row.request_type, "status": row.status, "batch_id": row.batch_id,
-            "report": stored_report(row.report) if row.report else {}, "mails": [dict(m._mapping) for m in mails],
+            "report": stored_report(row.report) if row.report else {},
+            "mails": [cast(MailRow, dict(m._mapping)) for m in mails],
             "requests": [{"id": r.id, "kind": r.kind, "status": r.status,
                           "payload": public_payload(dict(r.payload or {}))} for r in held]}
 

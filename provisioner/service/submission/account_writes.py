@@ -22,7 +22,7 @@ from provisioner.service.agence import history
 from provisioner.service.agence.history import Origin
 from provisioner.service.submission import notices
 from provisioner.service.submission.plan_hashes import Hashes
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
 from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
@@ -36,7 +36,7 @@ class CompanySettings(TypedDict, total=False):
     admin_password_hash: str | None
 
 
-def apply_changes(uow: Repositories, company: SomeRow, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
+def apply_changes(uow: Repositories, company: Adherent, changes: list[UserChange], hashes: Hashes, *, origin: Origin,
                   now: datetime, submission_id: str | None = None) -> None:
     """A plan's account changes, each by write_change; generated passwords go to their users."""
     for change in changes:
@@ -46,7 +46,7 @@ def apply_changes(uow: Repositories, company: SomeRow, changes: list[UserChange]
                      submission_id=submission_id)
 
 
-def write_change(uow: Repositories, company: SomeRow, change: UserChange, secrets: dict[str, str | None],
+def write_change(uow: Repositories, company: Adherent, change: UserChange, secrets: dict[str, str | None],
                  origin: Origin, now: datetime, *, password: str | None = None,
                  submission_id: str | None = None) -> int:
     """The one write path of an account change: the account, its audit and history rows, and a
@@ -73,7 +73,7 @@ def write_change(uow: Repositories, company: SomeRow, change: UserChange, secret
     return account_id
 
 
-def write_settings(uow: Repositories, company: SomeRow, settings: CompanySettings,
+def write_settings(uow: Repositories, company: Adherent, settings: CompanySettings,
                    fields: Mapping[str, list[FieldChange]], origin: Origin, now: datetime) -> None:
     """Company settings (confirmations, admin_password_hash), each with its audit and history rows."""
     if not settings:

@@ -16,14 +16,14 @@ from provisioner.service.submission.outputs import write_outputs
 from provisioner.service.submission.report import build_report, new_submission_id
 from provisioner.service.submission.values import Outcome
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow
+from provisioner.store.submissions import StoredSubmission
 from provisioner.wording import dates
 from provisioner.wording import submission as submission_text
 
 log = logging.getLogger(__name__)
 
 
-def duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: SomeRow, batch: str | None,
+def duplicate(ctx: ServiceContext, name: str, sha: str, now: datetime, prior: StoredSubmission, batch: str | None,
                origin: Origin | None) -> Outcome:
     submission_id = new_submission_id(now)
     when = dates.french(prior.received_at) or "?"

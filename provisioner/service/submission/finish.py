@@ -15,7 +15,7 @@ from provisioner.service.submission.kept_workbook import kept_workbook, needs_wo
 from provisioner.service.submission.outputs import write_outputs
 from provisioner.service.submission.values import Outcome, stored_outcome
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow
+from provisioner.store.submissions import StoredSubmission
 from provisioner.workbook.checker import read_as_checked
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def finish_outputs(ctx: ServiceContext, outcome: Outcome) -> None:
         uow.commit()
 
 
-def resume(ctx: ServiceContext, path: Path, prior: SomeRow) -> Outcome:
+def resume(ctx: ServiceContext, path: Path, prior: StoredSubmission) -> Outcome:
     """A crash came between the commit and the outputs: write them now, from the stored report.
 
     The file is not checked again: the workbook is read back only when the outputs need it,

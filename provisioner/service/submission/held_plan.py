@@ -21,7 +21,7 @@ from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.agence.history import Origin
 from provisioner.service.submission.account_writes import CompanySettings, write_change, write_settings
 from provisioner.service.submission.plan_hashes import ADMIN, FreshPasswords, Hashes, secret_keys
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
 from provisioner.store.repositories import Repositories
 from provisioner.workbook import layout
 
@@ -114,7 +114,7 @@ def why_not(change: UserChange, view: StoreView) -> str | None:
     return None
 
 
-def apply_held_plan(uow: Repositories, company: SomeRow, payload: Mapping[str, object], passwords: FreshPasswords,
+def apply_held_plan(uow: Repositories, company: Adherent, payload: Mapping[str, object], passwords: FreshPasswords,
                     origin: Origin, now: datetime) -> HeldResult:
     """Apply a held workbook's changes, each judged again against the store of today, then its settings."""
     result = HeldResult()
@@ -147,7 +147,7 @@ def apply_held_plan(uow: Repositories, company: SomeRow, payload: Mapping[str, o
     return result
 
 
-def _apply_settings(uow: Repositories, company: SomeRow, plan: Mapping[str, object], origin: Origin, now: datetime,
+def _apply_settings(uow: Repositories, company: Adherent, plan: Mapping[str, object], origin: Origin, now: datetime,
                     result: HeldResult) -> None:
     settings: CompanySettings = {}
     fields: dict[str, list[FieldChange]] = {}

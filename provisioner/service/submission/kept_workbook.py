@@ -16,7 +16,7 @@ from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.report_model import Report, stored_report
 from provisioner.service.context import ServiceContext
-from provisioner.store.base import SomeRow
+from provisioner.store.submissions import StoredSubmission
 from provisioner.workbook.checker import read_as_checked
 from provisioner.workbook.model import ParsedWorkbook
 
@@ -34,7 +34,7 @@ def archive_path_for(ctx: ServiceContext, submission_id: str, received: datetime
     return ctx.settings.archive / f"{received:%Y}" / f"{received:%m}" / f"{submission_id}.xlsx"
 
 
-def kept_workbook(ctx: ServiceContext, row: SomeRow) -> ParsedWorkbook | None:
+def kept_workbook(ctx: ServiceContext, row: StoredSubmission) -> ParsedWorkbook | None:
     """The archive copy of submission `row` (a submissions row with its report) read back, or None if not kept."""
     report = stored_report(row.report)
     path = archive_path_for(ctx, row.id, _received(report) or row.received_at)

@@ -20,21 +20,22 @@ from provisioner.reports.report_model import Report, RequestEntry
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.outputs import ANNOTATED, SUBSCRIPTION_FORM
 from provisioner.service.submission.values import Judgement
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
 from provisioner.store.repositories import Repositories
+from provisioner.store.submissions import StoredSubmission
 
 
-def delegate_email(company: SomeRow) -> str | None:
+def delegate_email(company: Adherent) -> str | None:
     """The delegate on record's address (an adherents row): where a company's own news goes."""
     return (company.delegue or {}).get("email") or None
 
 
-def delegate_name(company: SomeRow) -> dict[str, str | None]:
+def delegate_name(company: Adherent) -> dict[str, str | None]:
     delegue = dict(company.delegue or {})
     return {k: delegue.get(k) or None for k in ("civilite", "nom", "prenom")}
 
 
-def adherent_ref(company: SomeRow) -> dict[str, str | None]:
+def adherent_ref(company: Adherent) -> dict[str, str | None]:
     """How an email names the company (an adherents row)."""
     return {"numero": company.numero, "raison_sociale": company.raison_sociale}
 
@@ -87,7 +88,7 @@ def _adherent(report: Report) -> dict[str, str | None]:
     return {"numero": report["adherent"], "raison_sociale": report["raison_sociale"]}
 
 
-def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prior: SomeRow) -> None:
+def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prior: StoredSubmission) -> None:
     company = uow.adherents.get(prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
     if on_record and (prior.report or {}).get("status") != SubmissionStatus.REJECTED:
@@ -97,7 +98,7 @@ def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prio
                 submission_id=report["submission_id"], now=ctx.clock())
 
 
-def queue_locked(uow: Repositories, company: SomeRow, now: datetime, *, submission_id: str | None) -> None:
+def queue_locked(uow: Repositories, company: Adherent, now: datetime, *, submission_id: str | None) -> None:
     on_record = delegate_email(company)
     if on_record:
         enqueue(uow.mails, kind="company_locked", recipients=[on_record],

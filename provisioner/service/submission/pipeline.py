@@ -44,8 +44,8 @@ from provisioner.service.submission.plan_hashes import Hashes, hash_plan
 from provisioner.service.submission.report import new_submission_id
 from provisioner.service.submission.values import Judgement, Outcome, Submission, sha256_file
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow
 from provisioner.store.repositories import Repositories
+from provisioner.store.submissions import StoredSubmission
 from provisioner.wording import submission as submission_text
 from provisioner.workbook.checker import check_file
 from provisioner.workbook.model import ParsedWorkbook
@@ -98,7 +98,7 @@ def reject_unread(ctx: ServiceContext, path: Path, *, name: str, message: str,
     return finish_or_owe(ctx, outcome)
 
 
-def _prior(ctx: ServiceContext, sha: str) -> SomeRow | None:
+def _prior(ctx: ServiceContext, sha: str) -> StoredSubmission | None:
     """The submission of these very bytes, if any."""
     with UnitOfWork(ctx, read_only=True) as uow:
         return uow.submissions.by_sha(sha)

@@ -20,7 +20,8 @@ from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import FindingEntry, Report, stored_report
 from provisioner.service.intake.drop import Origin
 from provisioner.service.intake.faults import Fault
-from provisioner.store.base import SomeRow
+from provisioner.store.adherents import Adherent
+from provisioner.store.submissions import StoredSubmission
 from provisioner.workbook.model import ParsedWorkbook
 from provisioner.workbook.planner_input import planner_input
 
@@ -55,7 +56,7 @@ class Judgement:
 
     submission: Submission
     findings: tuple[Finding, ...]
-    company: SomeRow | None = None  # the adherents row, once looked up
+    company: Adherent | None = None  # the adherents row, once looked up
     authenticated: bool = False
     just_locked: bool = False  # this very submission locked the company
     plan: Plan | None = None
@@ -86,7 +87,7 @@ class Outcome:
         return self.status in (SubmissionStatus.ACCEPTED, SubmissionStatus.DUPLICATE)
 
 
-def stored_outcome(outbox: Path, row: SomeRow, parsed: ParsedWorkbook | None) -> Outcome:
+def stored_outcome(outbox: Path, row: StoredSubmission, parsed: ParsedWorkbook | None) -> Outcome:
     """The outcome of a committed submission, from its stored report and the workbook read again."""
     report = stored_report(row.report)
     findings = [_finding(f) for f in report["errors"]]

@@ -49,7 +49,7 @@ def account_export(web: Web) -> Response:
     query = (accounts.found_columns().add_columns(account_table.c.login_key)
              .join(matching, matching.c.id == account_table.c.id)
              .join(adherents, adherents.c.id == account_table.c.adherent_id))
-    rows = in_chunks(web.ctx, query, [account_table.c.login_key, account_table.c.id])
+    rows = in_chunks(web.ctx, query, [account_table.c.login_key, account_table.c.id], accounts.AccountFound)
     return csv_response("comptes.csv", text.ACCOUNTS_HEADER,
                         ([r["login"], teleservice_name(r["teleservice"]), label(ACCOUNT_STATUS, r["status"]),
                           r["nom"], r["prenom"], r["email"], r["numero"], r["raison_sociale"]] for r in rows))

@@ -125,7 +125,8 @@ def journal(web: Web) -> Response:
 def journal_export(web: Web) -> Response:
     """Every audit row the page's filters keep, newest first."""
     query = audit.filter_journal(audit.journal_columns(), **_journal_filters(web))
-    rows = (audit.audit_row(r) for r in in_chunks(web.ctx, query, [audit_table.c.id], descending=True))
+    rows = (audit.audit_row(r) for r in in_chunks(web.ctx, query, [audit_table.c.id], audit.JournalColumns,
+                                                  descending=True))
     return csv_response("journal.csv", text.JOURNAL_HEADER,
                         ([spreadsheet_time(r["at"]), words.actor(r["actor"]).text, label(EVENT, r["action"]),
                           r["adherent_numero"], words.target(r["target"]).text, r["reason"]] for r in rows))

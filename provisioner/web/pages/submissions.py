@@ -26,6 +26,7 @@ from provisioner.service.read_models.exports import in_chunks
 from provisioner.service.read_models.submissions import (
     SORTS,
     Cursor,
+    SubmissionRow,
     filter_submissions,
     list_submissions,
     submission_columns,
@@ -97,7 +98,8 @@ def _duplicate_list(web: Web) -> Response:
 def submission_export(web: Web) -> Response:
     """Every submission the page's filters keep, newest first."""
     query = filter_submissions(submission_columns(), **_filters(web))
-    rows = in_chunks(web.ctx, query, [submissions_table.c.received_at, submissions_table.c.id], descending=True)
+    rows = in_chunks(web.ctx, query, [submissions_table.c.received_at, submissions_table.c.id], SubmissionRow,
+                     descending=True)
     return csv_response("soumissions.csv", text.SUBMISSIONS_HEADER,
                         ([spreadsheet_time(r["received_at"]), r["id"], r["file_name"], r["adherent_numero"],
                           label(REQUEST_TYPE, r["request_type"] or ""), label(SUBMISSION_BADGE, r["status"]),

@@ -13,7 +13,6 @@ Create Date: 2026-12-01
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -63,7 +62,7 @@ def _fill() -> None:
         last = page[-1][0]
 
 
-def _codes(errors: Any) -> Counter[str]:
+def _codes(errors: object) -> Counter[str]:
     if not isinstance(errors, list):
         return Counter()
     return Counter(str(e.get("code"))[:CODE_LENGTH] for e in errors if isinstance(e, dict))

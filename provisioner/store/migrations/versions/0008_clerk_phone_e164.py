@@ -15,7 +15,6 @@ Create Date: 2026-12-07
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import phonenumbers
 import sqlalchemy as sa
@@ -34,7 +33,7 @@ JSON_PHONES = (("adherents", "company", ("tel1", "tel2", "fax", "gsm")),
                ("pending_users", "record", ACCOUNT_PHONES))
 
 
-def e164(value: Any) -> Any:
+def e164(value: object) -> object:
     if not isinstance(value, str) or not _PHONE_CHARS.fullmatch(value):
         return value
     try:
