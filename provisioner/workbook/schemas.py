@@ -123,8 +123,11 @@ def _cells_pass(request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]
             if tests:
                 # Each distinct value judged once: blanks, closed lists and repeats are most cells.
                 run = values[start:end]
-                verdict = {value: all(test(value) for test in tests) for value in set(run)}
-                out[start:end] = [verdict[value] for value in run]
+                distinct = set(run)
+                verdict = dict.fromkeys(distinct, True)
+                for test in tests:
+                    verdict.update((value, False) for value in distinct if verdict[value] and not test(value))
+                out[start:end] = list(map(verdict.__getitem__, run))
         return pd.Series(out, index=frame.index)
 
     return passes
