@@ -27,13 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from provisioner import forkserver
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_MEMORY_MB = 1024  # address space a child may add to what it starts with
 DEFAULT_SECONDS = 60.0
@@ -94,7 +95,7 @@ class ReaderPool:
         self._busy = 0
         self._cond = threading.Condition()
 
-    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`fn(*args, **kwargs)` in a child; its result, or ChildFailed. `fn` must be importable (pickled
         by name)."""
         child = self._take()
@@ -157,7 +158,7 @@ class ReaderPool:
                 self._idle.append(child)
             self._cond.notify()
 
-    def _run(self, child: _Child, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    def _run(self, child: _Child, fn: Callable[..., T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:
         started = time.monotonic()
         try:
             child.conn.send((fn, args, kwargs))
@@ -173,7 +174,7 @@ class ReaderPool:
             log.warning("reader child died exit=%s after %.0f ms", code, (time.monotonic() - started) * 1000)
             raise ChildFailed(kind, f"exit {code}") from None
         if status == "ok":
-            return value  # type: ignore[no-any-return]
+            return cast("T", value)  # what fn returned, pickled back
         if status == "memory":
             raise ChildFailed("memory", "MemoryError")
         log.error("reader child raised %s", value)  # a type name: never a value from the file
@@ -205,7 +206,7 @@ def _serve(conn: Connection, parent_end: Connection, memory_mb: int) -> None:
         if job is None:
             return
         fn, args, kwargs = job
-        answer: tuple[str, Any]
+        answer: tuple[str, object]
         try:
             answer = ("ok", fn(*args, **kwargs))
         except MemoryError:
