@@ -5,7 +5,8 @@
 Builds `--workbooks` workbooks under bench/out/compare/ (seeded: a few users over the
 six sheets, then 1 to 6 random faults each: bad emails and phones of every shape,
 blanks, wrong closed-list values, password pairs, actions, duplicate logins,
-categories, form fields, request types), takes the shared samples, and runs
+categories, form fields, request types, and what the reader mends or refuses:
+numbers, line breaks, over-long text, the annotated copy's marker in a secret), takes the shared samples, and runs
 `check_file` on all of them twice, each in its own interpreter: with the package
 of `--reference` (extracted by `git archive`) and with the working tree's. Every
 finding (code, severity, sheet, cell, row, column, French message) and their order
@@ -46,13 +47,15 @@ BAD = {
               "SARA@X.MA", "a@b--c.ma", "x" * 70 + "@x.ma", "a@xn--bcher-kva.ma", "a@1.2", "a+b@x.co.ma"],
     "telephone": ["", "0422123456", "052212345", "+212522123456", "0522 12 34 56", "abc", "0522-12-34-56",
                   "٠٥٢٢١٢٣٤٥٦", "00212661234567", "06123456789", "1-800-FLOWERS", "0912345678"],
-    "gsm": ["", "0661234567", "+33612345678", "06 61 23 45 67", "12", "0761234567"],
+    "gsm": ["", "0661234567", "+33612345678", "06 61 23 45 67", "12", "0761234567", 661234567, "661234567",
+            "0661\n234567"],
     "login": ["", "a b", "x", "sara.alaoui", "SARA.ALAOUI", "é.toto", "a" * 40],
-    "password": ["", "court", "Pass2026", "sanschiffre", "ＡＢＣ１２３４５"],
+    "password": ["", "court", "Pass2026", "sanschiffre", "ＡＢＣ１２３４５", "À RESSAISIR", 12345, "Pass\n2026"],
     "password_confirm": ["", "Autre2026", "Pass2026"],
     "action": ["", "Créer", "creer", "Modifier", "Désactiver", "Supprimer", "Réinitialiser", "n'importe"],
     "civilite": ["", "mme", "M", "Dr", "Mlle"],
-    "nom": [""], "prenom": [""], "question1": ["", "Quelle question ?"], "answer1": [""],
+    "nom": ["", "Alaoui\nBennani", " Alaoui\t", "x" * 300, 1234], "prenom": ["", 12.5],
+    "question1": ["", "Quelle question ?"], "answer1": ["", "À RESSAISIR", "à ressaisir ", 0],
     "question2": [""], "answer3": [""], "mode": ["", "formulaire de saisie", "Papier"],
     "ordonnateur": ["", "Non", "oui", "Peut-être"], "validateur": ["", "Non", "NON"],
     "prestataire": [""],

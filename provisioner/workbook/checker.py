@@ -146,7 +146,7 @@ def _check(parsed: ParsedWorkbook, timings: dict[str, float]) -> list[Finding]:
 
 
 def _schemas(parsed: ParsedWorkbook) -> list[Finding]:
-    from provisioner.workbook.schemas import validate_workbook  # lazy: pandera, once the file is safe
+    from provisioner.workbook.schema_findings import validate_workbook  # lazy: pandera, once the file is safe
 
     normalise(parsed)  # closed lists spelled as the schemas expect
     return validate_workbook(parsed)

@@ -15,6 +15,7 @@ only, never another lane's.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from provisioner import forkserver
 
@@ -173,7 +174,7 @@ class ReaderPool:
             log.warning("reader child died exit=%s after %.0f ms", code, (time.monotonic() - started) * 1000)
             raise ChildFailed(kind, f"exit {code}") from None
         if status == "ok":
-            return value  # type: ignore[no-any-return]
+            return cast("T", value)  # what fn returned, pickled back
         if status == "memory":
             raise ChildFailed("memory", "MemoryError")
         log.error("reader child raised %s", value)  # a type name: never a value from the file
@@ -185,6 +186,10 @@ def _serve(conn: Connection, parent_end: Connection, memory_mb: int) -> None:
     # A forked child holds a copy of the parent's end too: closed, so that the parent's death is
     # an end of file here (else the child outlives it, holding the parent's stdout open).
     parent_end.close()
+    # What a forked child inherits (the parent's imports: pandas and the rest) is never its garbage:
+    # frozen, the collector walks only what the child allocates, and leaves those pages shared.
+    gc.freeze()
+    gc.enable()  # whatever the parent paused (cli/check.py): this child may read many files
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when to stop, not Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked child must not run the service's handler
     limit = _address_space() + memory_mb * 1024 * 1024

@@ -52,7 +52,7 @@ def _normalise_table(table: TableData) -> None:
     for fld in table.fields:
         if fld.kind in _CANONICAL_KINDS and fld.key in table.frame.columns and len(table.frame):
             values = table.frame[fld.key].tolist()
-            fixed = [canonical(fld, v) for v in values]
+            fixed = list(map({v: canonical(fld, v) for v in set(values)}.__getitem__, values))  # distinct once
             if fixed != values:  # most columns are typed right: writing them back is the slow part
                 # dtype object: keep the model's promise of plain-str object columns
                 # (pandas 3 would otherwise infer its own string dtype).

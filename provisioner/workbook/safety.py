@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -151,9 +151,10 @@ def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict
     return contents
 
 
-def _parse(data: bytes) -> Any:
+def _parse(data: bytes) -> Element:
     try:
-        return SafeET.fromstring(data)
+        root: Element = SafeET.fromstring(data)  # defusedxml's parse is ElementTree's, checked
+        return root
     except (SafeET.ParseError, DefusedXmlException):
         raise unreadable("Le classeur est endommagé (XML illisible). " + SAVE_AS_XLSX) from None
 

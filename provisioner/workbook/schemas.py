@@ -17,8 +17,8 @@ because each check costs pandera about 0.15 ms per call whatever it judges:
 one per test and rule was 22 checks, some 3 ms of the service's CPU, for
 every workbook.
 
-Either way each failure names its sheet, row and field, so its cell.
-Schemas are built once (per request type where required fields depend on
+Either way each failure names its sheet, row and field, so its cell
+(schema_findings.py turns them into findings). Schemas are built once (per request type where required fields depend on
 it) and cached for the life of the process. Everything here judges one
 sheet at a time; what needs two sheets or the request type beyond
 "required" lives in rules.py.
@@ -26,21 +26,15 @@ sheet at a time; what needs two sheets or the request type beyond
 
 from __future__ import annotations
 
-import logging
-from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import SupportsInt, cast
 
 import numpy as np
 import pandas as pd
 
-from provisioner.domain.findings import Finding, error
 from provisioner.workbook import layout
-from provisioner.workbook.check_messages import CODE_PRIORITY, RULES, MessageContext
 from provisioner.workbook.layout import Field
-from provisioner.workbook.model import FormData, ParsedWorkbook, TableData
 from provisioner.workbook.row_rules import (
     Cells,
     RowRule,
@@ -52,9 +46,6 @@ from provisioner.workbook.row_rules import (
 from provisioner.workbook.validation_stack import pa
 from provisioner.workbook.value_checks import Predicate, field_tests
 
-logger = logging.getLogger(__name__)
-
-
 # --- Schemas (built once) --------------------------------------------------------
 
 
@@ -63,7 +54,7 @@ logger = logging.getLogger(__name__)
 # table of a workbook at once, in one pandera check (see the module's
 # docstring). Row rules need a row's cells side by side: they run on each
 # table's own frame.
-_CELL_COLUMNS = ("sheet", "key", "value")
+CELL_COLUMNS = ("sheet", "key", "value")
 CELL_TESTS = "cell_tests"  # the one check of `cells_schema`
 ROW_RULES = "row_rules"  # the one check of each `row_schema`
 
@@ -73,7 +64,7 @@ def _not_blank(value: str) -> bool:
 
 
 @cache
-def _cell_tests(sheet: str, key: str, request_type: str | None) -> dict[str, Predicate]:
+def cell_tests(sheet: str, key: str, request_type: str | None) -> dict[str, Predicate]:
     """The tests of one cell, by check name."""
     form_field = layout.FORM_FIELD.get((sheet, key))
     if form_field is not None:
@@ -91,16 +82,16 @@ def _cell_tests(sheet: str, key: str, request_type: str | None) -> dict[str, Pre
 
 
 @cache
-def _tested_keys(sheet: str, fields: tuple[Field, ...]) -> tuple[str, ...]:
+def tested_keys(sheet: str, fields: tuple[Field, ...]) -> tuple[str, ...]:
     """The columns of a table with a cell test: the others need no row in the long frame."""
-    return tuple(f.key for f in fields if _cell_tests(sheet, f.key, None))
+    return tuple(f.key for f in fields if cell_tests(sheet, f.key, None))
 
 
 @cache
 def cell_test_names(request_type: str | None) -> tuple[str, ...]:
     """Every kind of cell test, in the order their findings are listed."""
     return tuple(sorted({name for sheet, key in [*layout.FORM_FIELD, *layout.TABLE_FIELD]
-                         for name in _cell_tests(sheet, key, request_type)}))
+                         for name in cell_tests(sheet, key, request_type)}))
 
 
 @cache
@@ -119,20 +110,23 @@ def _cells_pass(request_type: str | None) -> Callable[[pd.DataFrame], pd.Series]
         # looked up once (5,000 users: 60,000 rows).
         starts = [0, *(np.flatnonzero((sheets[1:] != sheets[:-1]) | (keys[1:] != keys[:-1])) + 1)]
         for start, end in zip(starts, [*starts[1:], len(values)]):
-            tests = _cell_tests(sheets[start], keys[start], request_type).values()
+            tests = cell_tests(sheets[start], keys[start], request_type).values()
             if tests:
                 # Each distinct value judged once: blanks, closed lists and repeats are most cells.
                 run = values[start:end]
-                verdict = {value: all(test(value) for test in tests) for value in set(run)}
-                out[start:end] = [verdict[value] for value in run]
+                distinct = set(run)
+                verdict = dict.fromkeys(distinct, True)
+                for test in tests:
+                    verdict.update((value, False) for value in distinct if verdict[value] and not test(value))
+                out[start:end] = list(map(verdict.__getitem__, run))
         return pd.Series(out, index=frame.index)
 
     return passes
 
 
-def _failed_cell_tests(sheet: str, key: str, value: str, request_type: str | None) -> set[str]:
+def failed_cell_tests(sheet: str, key: str, value: str, request_type: str | None) -> set[str]:
     """The names of the tests one cell fails (pandera said it fails one at least)."""
-    return {name for name, test in _cell_tests(sheet, key, request_type).items() if not test(value)}
+    return {name for name, test in cell_tests(sheet, key, request_type).items() if not test(value)}
 
 
 @dataclass(frozen=True)
@@ -172,145 +166,3 @@ def _required(fld: Field, request_type: str | None) -> bool:
     if request_type is None:  # blank or unknown type: only what every type needs
         return fld.required_for >= layout.ALWAYS
     return request_type in fld.required_for
-
-
-# --- Validation → findings ---------------------------------------------------------
-
-
-def validate_workbook(parsed: ParsedWorkbook) -> list[Finding]:
-    """Every single-sheet failure of `parsed` (already normalised), most basic first per cell."""
-    request = parsed.request_type
-    findings = validate_cells((parsed.adherent, parsed.delegue),
-                              [table for _, table in parsed.tables()] + [parsed.categories], request)
-    for teleservice, table in parsed.tables():
-        findings += validate_rows(row_schema(teleservice.key), table, request)
-    return sorted(findings, key=lambda f: CODE_PRIORITY.get(f.code, len(CODE_PRIORITY)))
-
-
-# Where a row of the long frame came from: a form's field, or a table's cell.
-_FormPlace = tuple[FormData, str]
-_TablePlace = tuple[TableData, int, str]
-
-
-def validate_cells(forms: tuple[FormData, ...], tables: list[TableData],
-                   request: str | None) -> list[Finding]:
-    # The long frame built column by column, a run per form field or table column (list
-    # operations, not a tuple per cell); a failing row is traced back to its run.
-    runs: list[tuple[int, FormData | TableData, str, list[int]]] = []  # start, where, key, Excel rows
-    sheets: list[str] = []
-    keys: list[str] = []
-    values: list[str] = []
-    for form in forms:
-        for key in form.cells:
-            if not _cell_tests(form.sheet, key, request):
-                continue  # like a table's untested columns: no row in the long frame
-            runs.append((len(values), form, key, []))
-            sheets.append(form.sheet)
-            keys.append(key)
-            values.append(form.value(key))
-    for table in tables:
-        if table.frame.empty:
-            continue
-        excel_rows = table.frame.index.tolist()
-        for key in _tested_keys(table.sheet, table.fields):
-            runs.append((len(values), table, key, excel_rows))
-            sheets += [table.sheet] * len(excel_rows)
-            keys += [key] * len(excel_rows)
-            values += table.frame[key].tolist()
-    frame = pd.DataFrame({"sheet": sheets, "key": keys, "value": values}, columns=list(_CELL_COLUMNS), dtype=object)
-    starts = [start for start, *_ in runs]
-    failed: dict[int, tuple[_FormPlace | _TablePlace, set[str]]] = {}
-    for index in _failed_rows(cells_schema(request), frame, CELL_TESTS):
-        start, where, key, excel_rows = runs[bisect_right(starts, index) - 1]
-        place: _FormPlace | _TablePlace = ((where, key) if isinstance(where, FormData)
-                                           else (where, excel_rows[index - start], key))
-        failed[index] = place, _failed_cell_tests(sheets[index], key, values[index], request)
-    findings: list[Finding] = []
-    # Listed test by test, then row by row, as when each test was a check of its own.
-    for check, place in [(name, place) for name in cell_test_names(request) for place, names in failed.values()
-                         if name in names]:
-        if len(place) == 2:
-            form, key = place
-            if key in form.missing:
-                continue  # a missing label is already a TEMPLATE_MISMATCH
-            form_values = {k: form.value(k) for k in form.cells}
-            findings.append(_finding(check, form.cells[key].field, form_values, request, form.where(key)))
-        else:
-            table, row, key = place
-            if key in table.missing:
-                continue  # a missing column is already a TEMPLATE_MISMATCH
-            findings.append(_finding(check, table.field(key), _row_values(table, row), request,
-                                     table.where(row, key)))
-    return findings
-
-
-def validate_rows(sheet: RowSchema, table: TableData, request: str | None) -> list[Finding]:
-    if table.frame.empty:
-        return []  # most sheets of a typical workbook are empty: a pandera call costs even then
-    failed = _failed_rows(sheet.schema, table.frame, ROW_RULES)
-    if not failed:
-        return []
-    verdicts = sheet.judge(table.frame)
-    position = {row: i for i, row in enumerate(table.frame.index.tolist())}
-    findings: list[Finding] = []
-    # Listed rule by rule, then row by row, as when each rule was a check of its own.
-    for rule in sheet.rules:
-        for row in failed:
-            for key, passed in verdicts[rule.name].items():
-                if passed[position[row]] or key in table.missing:
-                    continue  # a missing column is already a TEMPLATE_MISMATCH
-                findings.append(_finding(rule.name, table.field(key), _row_values(table, row), request,
-                                         table.where(row, key)))
-    return findings
-
-
-def _row_values(table: TableData, row: int) -> dict[str, str]:
-    return {str(k): str(v) for k, v in table.frame.loc[row].items()}
-
-
-def _finding(check: str, fld: Field, values: Mapping[str, str], request: str | None,
-             where: dict[str, object]) -> Finding:
-    rule = RULES[check]
-    value = "" if fld.secret else values.get(fld.key, "")  # a secret is never quoted
-    return error(rule.code, rule.message(fld, value, MessageContext(values, request)), **where)
-
-
-def _failed_rows(schema: pa.DataFrameSchema, frame: pd.DataFrame, check: str) -> list[int]:
-    """The index of every row failing `check`, in order: pandera lists each cell of a failing row."""
-    return sorted({row for name, row, _column in _cases(schema, frame) if name == check})
-
-
-def _cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
-    """(check name, row, column) of each failure case pandera reports for our checks.
-
-    Never log or re-raise the SchemaErrors themselves: their text quotes the
-    failing values, passwords included.
-    """
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.to_dict("records")
-    else:
-        return []
-    found = []
-    for case in cases:
-        check = str(case.get("check"))
-        if check not in (CELL_TESTS, ROW_RULES):
-            # pandera's own structural checks; the reader guarantees the columns.
-            logger.warning("unexpected schema failure %s in %s", check, schema.name)
-            continue
-        row = _row(case.get("index"))
-        if row is None:
-            # A check that crashed reports no row: do not call the sheet valid.
-            raise RuntimeError(f"check {check} of {schema.name} failed to run")
-        found.append((check, row, str(case.get("column"))))
-    return found
-
-
-def _row(index: object) -> int | None:
-    if index is None or (isinstance(index, float) and index != index):
-        return None
-    try:
-        return int(cast("SupportsInt", index))
-    except (TypeError, ValueError):
-        return None
