@@ -14,15 +14,10 @@ from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.keys import label_key
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.planning import TD_KEYS, Planning
-from provisioner.domain.shared_rules import (
-    EASYPAIEMENT_ROLE_MESSAGE,
-    category_missing,
-    lacks_role,
-    leaves_no_category,
-    unknown_category_login,
-)
+from provisioner.domain.shared_rules import lacks_role, leaves_no_category
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction, Teleservice
 from provisioner.wording import plan_findings
+from provisioner.wording.check_findings import EASYPAIEMENT_ROLE_MESSAGE, category_missing, unknown_category_login
 
 
 def check_categories(p: Planning) -> None:

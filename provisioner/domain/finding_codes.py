@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from provisioner.domain.shared_rules import EASYPAIEMENT_ROLE_MESSAGE
+from provisioner.wording.check_findings import EASYPAIEMENT_ROLE_MESSAGE
 
 
 class Severity(StrEnum):

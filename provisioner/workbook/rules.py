@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
 from provisioner.domain.keys import label_key, login_key
-from provisioner.domain.shared_rules import category_missing, leaves_no_category, unknown_category_login
+from provisioner.domain.shared_rules import leaves_no_category
 from provisioner.domain.vocabulary import ACTIONS, CATEGORIES, Action, RequestType
+from provisioner.wording import check_findings as say
 from provisioner.wording.passwords import POLICY_MESSAGE
 from provisioner.workbook import layout
 from provisioner.workbook.form_print import unprintable_on_form
@@ -73,10 +74,7 @@ def rows(table: TableData) -> list[Row]:
 def _version(form: FormData) -> Iterator[Finding]:
     version = form.value("version")
     if version and version != layout.TEMPLATE_VERSION and "version" not in form.missing:
-        yield error(FindingCode.TEMPLATE_MISMATCH,
-                    f"Ce classeur suit le modèle « {shown(version)} » ; seul le modèle "
-                    f"{layout.TEMPLATE_VERSION} est accepté. Reportez vos données dans le modèle "
-                    f"{layout.TEMPLATE_VERSION} (sans modifier sa version) et renvoyez-le.",
+        yield error(FindingCode.TEMPLATE_MISMATCH, say.template_mismatch(shown(version), layout.TEMPLATE_VERSION),
                     **form.where("version"))
 
 
@@ -92,16 +90,13 @@ def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]
             yield error(FindingCode.PASSWORD_POLICY, POLICY_MESSAGE, **form.where("password"))
         for key in ("new_password", "new_password_confirm"):
             if _given(form, key):
-                yield error(FindingCode.INVALID_VALUE,
-                            f"« {form.cells[key].field.label} » ne sert qu'en Mise à jour : pour un "
-                            "Abonnement, videz cette cellule et saisissez le mot de passe choisi dans "
-                            "« Mot de passe » et sa confirmation.", **form.where(key))
+                yield error(FindingCode.INVALID_VALUE, say.new_password_only_on_update(form.cells[key].field.label),
+                            **form.where(key))
     # On a Mise à jour or a Contrôle seul, "Mot de passe" is the current password: it is
     # never held to the policy here (a wrong one is AUTH_FAILED later, and calling it
     # non-compliant would tell an attacker something about the real one).
     if _given(form, "password") and _given(form, "password_confirm") and password != confirmation:
-        yield error(FindingCode.PASSWORD_MISMATCH, "La confirmation ne correspond pas au mot de passe : "
-                    "saisissez deux fois le même mot de passe.", **form.where("password_confirm"))
+        yield error(FindingCode.PASSWORD_MISMATCH, say.CONFIRMATION_DIFFERS, **form.where("password_confirm"))
     if request != RequestType.ABONNEMENT:
         yield from _new_password(form)
 
@@ -109,19 +104,16 @@ def _delegue_passwords(form: FormData, request: str | None) -> Iterator[Finding]
 def _new_password(form: FormData) -> Iterator[Finding]:
     new, confirmation = form.value("new_password"), form.value("new_password_confirm")
     if _given(form, "new_password") and not meets_password_policy(new):
-        yield error(FindingCode.PASSWORD_POLICY, "Nouveau mot de passe : " + POLICY_MESSAGE[0].lower()
-                    + POLICY_MESSAGE[1:], **form.where("new_password"))
+        yield error(FindingCode.PASSWORD_POLICY, say.NEW_PASSWORD_POLICY, **form.where("new_password"))
     if _given(form, "new_password") and "new_password_confirm" not in form.missing:
         if not confirmation:
-            yield error(FindingCode.PASSWORD_MISMATCH, "Saisissez le nouveau mot de passe une seconde fois dans "
-                        "« Confirmation du nouveau mot de passe ».", **form.where("new_password_confirm"))
+            yield error(FindingCode.PASSWORD_MISMATCH, say.NEW_CONFIRMATION_MISSING,
+                        **form.where("new_password_confirm"))
         elif confirmation != new:
-            yield error(FindingCode.PASSWORD_MISMATCH, "La confirmation ne correspond pas au nouveau mot de passe : "
-                        "saisissez deux fois le même.", **form.where("new_password_confirm"))
+            yield error(FindingCode.PASSWORD_MISMATCH, say.NEW_CONFIRMATION_DIFFERS,
+                        **form.where("new_password_confirm"))
     elif _given(form, "new_password_confirm") and "new_password" not in form.missing:
-        yield error(FindingCode.PASSWORD_MISMATCH, "Une confirmation est saisie sans nouveau mot de passe : "
-                    "saisissez le nouveau mot de passe, ou videz aussi sa confirmation.",
-                    **form.where("new_password"))
+        yield error(FindingCode.PASSWORD_MISMATCH, say.NEW_PASSWORD_MISSING, **form.where("new_password"))
 
 
 # --- User rows -------------------------------------------------------------------
@@ -135,10 +127,8 @@ def _abonnement_actions(parsed: ParsedWorkbook, request: str | None) -> Iterator
     for _teleservice, table in parsed.tables():
         for row, values in rows(table):
             if values["action"] in others and "action" not in table.missing:
-                yield error(FindingCode.INVALID_VALUE,
-                            f"Pour un Abonnement, chaque ligne crée un compte : laissez l'Action vide "
-                            f"ou mettez « Créer » (« {values['action']} » n'est possible qu'en Mise à "
-                            "jour).", **table.where(row, "action"))
+                yield error(FindingCode.INVALID_VALUE, say.abonnement_action(values["action"]),
+                            **table.where(row, "action"))
 
 
 def _secret_questions(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding]:
@@ -155,27 +145,20 @@ def _questions_of_row(table: TableData, row: int, values: dict[str, str],
     pairs = [(q.key, a.key, values[q.key], values[a.key]) for q, a in layout.SECRET_QA]
     if not any(question or answer for _, _, question, answer in pairs):
         if certainly_created(values["action"], request):
-            yield error(FindingCode.SECRET_QUESTIONS,
-                        "Un compte créé a besoin de trois questions secrètes différentes et de leurs "
-                        "réponses : renseignez « Question 1 » à « Réponse 3 ».",
-                        **table.where(row, pairs[0][0]))
+            yield error(FindingCode.SECRET_QUESTIONS, say.NO_SECRET_QUESTIONS, **table.where(row, pairs[0][0]))
         return
     seen: dict[str, int] = {}
     for number, (q_key, a_key, question, answer) in enumerate(pairs, start=1):
         if question and not answer:
-            yield _qa(table, row, a_key, f"La question {number} n'a pas de réponse : saisissez la "
-                      f"réponse {number}.")
+            yield _qa(table, row, a_key, say.answer_missing(number))
         elif answer and not question:
-            yield _qa(table, row, q_key, f"La réponse {number} n'a pas de question : choisissez ou "
-                      f"écrivez la question {number}.")
+            yield _qa(table, row, q_key, say.question_missing(number))
         elif not question:
-            yield _qa(table, row, q_key, f"La question {number} et sa réponse manquent : il faut trois "
-                      "questions différentes, chacune avec sa réponse.")
+            yield _qa(table, row, q_key, say.question_and_answer_missing(number))
         if question:
             first = seen.setdefault(label_key(question), number)
             if first != number:
-                yield _qa(table, row, q_key, f"La question {number} reprend la question {first} : "
-                          "choisissez trois questions différentes.")
+                yield _qa(table, row, q_key, say.question_repeated(number, first))
 
 
 def _qa(table: TableData, row: int, key: str, message: str) -> Finding:
@@ -192,12 +175,9 @@ def _login_duplicates(parsed: ParsedWorkbook) -> Iterator[Finding]:
                 continue
             sheet, line, spelling = first.setdefault(login_key(login), (table.sheet, row, login))
             if (sheet, line) != (table.sheet, row):
-                same = "" if spelling == login else f" (écrit « {shown(spelling)} »)"
-                yield error(FindingCode.LOGIN_DUPLICATE,
-                            f"Le login « {shown(login)} » figure déjà dans la feuille « {sheet} », ligne "
-                            f"{line}{same} : un login ne sert qu'une fois, et chaque téléservice a besoin "
-                            "de son propre login. Choisissez-en un autre, ou regroupez les deux lignes "
-                            "s'il s'agit du même compte.", **table.where(row, "login"))
+                written = None if spelling == login else shown(spelling)
+                yield error(FindingCode.LOGIN_DUPLICATE, say.login_used_twice(shown(login), sheet, line, written),
+                            **table.where(row, "login"))
 
 
 # --- Catégories --------------------------------------------------------------------
@@ -216,9 +196,7 @@ def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding
             continue  # REQUIRED (schemas.py)
         key = login_key(login)
         if key in listed:
-            yield error(FindingCode.LOGIN_DUPLICATE,
-                        f"Le login « {shown(login)} » a déjà une ligne dans « {matrix.sheet} » (ligne "
-                        f"{listed[key]}) : regroupez ses catégories sur une seule ligne.",
+            yield error(FindingCode.LOGIN_DUPLICATE, say.login_listed_twice(shown(login), matrix.sheet, listed[key]),
                         **matrix.where(row, "login"))
             continue
         listed[key] = row
@@ -228,12 +206,12 @@ def _categories(parsed: ParsedWorkbook, request: str | None) -> Iterator[Finding
         elif key in everyone or request == RequestType.ABONNEMENT:
             # On a Mise à jour a login absent from the workbook may be a user in the
             # store: the store phase judges it.
-            yield error(FindingCode.CATEGORY_UNKNOWN_LOGIN, unknown_category_login(shown(login)),
+            yield error(FindingCode.CATEGORY_UNKNOWN_LOGIN, say.unknown_category_login(shown(login)),
                         **matrix.where(row, "login"))
     for key, (table, row, values) in declarants.items():
         if key not in listed and certainly_created(values["action"], request):
             yield error(FindingCode.CATEGORY_MISSING,
-                        category_missing(shown(values["login"]), matrix.sheet, has_row=False),
+                        say.category_missing(shown(values["login"]), matrix.sheet, has_row=False),
                         **table.where(row, "login"))
 
 
@@ -256,6 +234,6 @@ def _no_mark(matrix: TableData, row: int, values: dict[str, str], login: str,
         return  # a category column is missing: its marks cannot be seen
     # Any typed value counts as a mark here: a wrong one is INVALID_VALUE's to say.
     if leaves_no_category({c for c in marks if values[c]}):
-        yield error(FindingCode.CATEGORY_MISSING, category_missing(shown(login), matrix.sheet, has_row=True,
-                                                         may_keep=not created),
+        yield error(FindingCode.CATEGORY_MISSING, say.category_missing(shown(login), matrix.sheet, has_row=True,
+                                                             may_keep=not created),
                     **matrix.where(row, marks[0]))

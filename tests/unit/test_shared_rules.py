@@ -9,10 +9,10 @@ from typing import Any
 from provisioner.domain.columns import ACCOUNT_LABELS, account_columns
 from provisioner.domain.findings import ERROR_CODES, Finding, FindingCode, Severity
 from provisioner.domain.plan import make_plan
-from provisioner.domain.shared_rules import EASYPAIEMENT_ROLE_MESSAGE
 from provisioner.domain.sheets import Form, Row, Sheets, Table
 from provisioner.domain.view import CompanyState, StoreView
 from provisioner.domain.vocabulary import CATEGORIES, RequestType, Teleservice
+from provisioner.wording.check_findings import EASYPAIEMENT_ROLE_MESSAGE
 from provisioner.workbook.checker import check_file
 from tests.factory import make_workbook, user
 
