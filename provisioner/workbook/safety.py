@@ -22,8 +22,9 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from provisioner.wording import safety as say
 from provisioner.workbook.sheet_extent import MAX_FILLED_CELLS, SheetFacts, check_extents, sheet_facts
-from provisioner.workbook.unsafe_file import SAVE_AS_XLSX, too_large, unreadable, wrong_type
+from provisioner.workbook.unsafe_file import too_large, unreadable, wrong_type
 
 # The zip caps, one set for a workbook and for a fiduciary's batch of workbooks (service/intake/batch.py).
 MAX_ENTRIES = 200
@@ -57,17 +58,16 @@ def inspect_zip(path: Path) -> FileFacts:
             _check_directory(infos)
             names = {info.filename for info in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise unreadable("Le fichier n'est pas un classeur Excel (.xlsx) complet. " + SAVE_AS_XLSX)
+                raise unreadable(say.NOT_A_WHOLE_WORKBOOK)
             contents = _inflate_all(archive, infos)
     except zipfile.BadZipFile:
-        raise unreadable("Le fichier est endommagé ou incomplet (tronqué). " + SAVE_AS_XLSX) from None
+        raise unreadable(say.TRUNCATED) from None
     except (zlib.error, EOFError, NotImplementedError, RuntimeError, OSError):
         # RuntimeError: zipfile's answer to an encrypted entry.
-        raise unreadable("Le fichier est endommagé, chiffré ou compressé d'une façon non prise en charge. "
-                          + SAVE_AS_XLSX) from None
+        raise unreadable(say.UNSUPPORTED_ZIP) from None
     if any(marker in contents["[Content_Types].xml"] for marker in _MACRO_TYPES) or any(
             n.lower().endswith("vbaproject.bin") for n in names):
-        raise wrong_type("Le classeur contient des macros (.xlsm). " + SAVE_AS_XLSX)
+        raise wrong_type(say.MACROS)
     _check_declared_counts(contents)
     return _facts(contents)
 
@@ -88,8 +88,7 @@ def _check_declared_counts(contents: dict[str, bytes]) -> None:
             digits = value.strip().lstrip(b"+")
             if digits.isdigit() and int(digits) > MAX_SHARED_STRINGS:
                 limit = f"{MAX_SHARED_STRINGS:,}".replace(",", " ")
-                raise too_large(f"Le classeur annonce plus de {limit} textes différents : c'est bien plus "
-                                 "qu'un bordereau de 5 000 utilisateurs. Repartez du modèle vierge.")
+                raise too_large(say.too_many_strings(limit))
 
 
 def _as_utf8(head: bytes) -> bytes:
@@ -115,18 +114,16 @@ def zip_caps_fault(infos: list[zipfile.ZipInfo]) -> str | None:
 def _check_directory(infos: list[zipfile.ZipInfo]) -> None:
     fault = zip_caps_fault(infos)
     if fault == "entries":
-        raise too_large(f"Le classeur contient {len(infos)} éléments internes ; c'est anormal pour un bordereau. "
-                         "Repartez du modèle vierge.")
+        raise too_large(say.too_many_entries(len(infos)))
     if fault == "total":
-        raise too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
+        raise too_large(say.TOO_BIG_UNCOMPRESSED)
     if len({info.filename.lower() for info in infos}) != len(infos):
         # Two entries of one name: which one a reader takes is up to the reader.
-        raise unreadable("Le fichier est endommagé (éléments internes en double). " + SAVE_AS_XLSX)
+        raise unreadable(say.DUPLICATE_ENTRIES)
     if any(info.flag_bits & 0x1 for info in infos):
-        raise unreadable("Le fichier est protégé par un mot de passe. Retirez la protection et renvoyez-le.")
+        raise unreadable(say.PASSWORD_PROTECTED)
     if fault == "ratio":
-        raise too_large("Le classeur se décompresse à une taille anormale (fichier piégé ?). "
-                         "Repartez du modèle vierge.")
+        raise too_large(say.ABNORMAL_RATIO)
 
 
 def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
@@ -143,10 +140,10 @@ def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict
             data = stream.read(min(info.file_size, budget) + 1)  # one buffer, inflated once
         budget -= len(data)
         if budget < 0:
-            raise too_large("Le classeur décompressé dépasse la taille admise. Repartez du modèle vierge.")
+            raise too_large(say.TOO_BIG_UNCOMPRESSED)
         if (_DOCTYPE.search(data[:4096]) or (b"<!" in data and _DOCTYPE.search(data))
                 or (b"<\x00!" in data and _DOCTYPE_UTF16.search(data))):
-            raise unreadable("Le classeur contient des déclarations XML non admises. " + SAVE_AS_XLSX)
+            raise unreadable(say.XML_DECLARATIONS)
         contents[info.filename] = data
     return contents
 
@@ -156,7 +153,7 @@ def _parse(data: bytes) -> Element:
         root: Element = SafeET.fromstring(data)  # defusedxml's parse is ElementTree's, checked
         return root
     except (SafeET.ParseError, DefusedXmlException):
-        raise unreadable("Le classeur est endommagé (XML illisible). " + SAVE_AS_XLSX) from None
+        raise unreadable(say.UNREADABLE_XML) from None
 
 
 def _facts(contents: dict[str, bytes]) -> FileFacts:

@@ -17,8 +17,9 @@ from defusedxml.common import DefusedXmlException
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import error
+from provisioner.wording import safety as say
 from provisioner.workbook.text import column_letter
-from provisioner.workbook.unsafe_file import SAVE_AS_XLSX, UnsafeFile, too_large, unreadable
+from provisioner.workbook.unsafe_file import UnsafeFile, too_large, unreadable
 
 MAX_SHEET_ROWS = 20_000  # 5,000 users with room for blank rows
 MAX_SHEET_CELLS = 1_000_000  # rows × columns of a sheet's used range
@@ -61,20 +62,15 @@ def check_extents(contents: dict[str, bytes], sheet_names: dict[str, str]) -> No
             filled += _check_extent(data, sheet_names.get(entry))
     if filled > MAX_FILLED_CELLS:
         limit = f"{MAX_FILLED_CELLS:,}".replace(",", " ")
-        raise too_large(f"Le classeur contient plus de {limit} cellules remplies : c'est bien plus qu'un "
-                         "bordereau de 5 000 utilisateurs. Répartissez les utilisateurs sur plusieurs fichiers.")
+        raise too_large(say.too_many_cells(limit))
 
 
 def _check_extent(data: bytes, sheet: str | None) -> int:
     """Refuse a sheet whose used range calamine could not allocate sanely; count its filled cells."""
     count, rows, columns = _extent_of_canonical(data) or _extent_by_parsing(data)
     if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
-        where = f"La feuille « {sheet} »" if sheet else "Une feuille du classeur"
-        raise UnsafeFile(error(
-            FindingCode.FILE_TOO_LARGE, f"{where} contient des données jusqu'à la ligne {rows}, colonne "
-            f"{column_letter(max(columns, 1) - 1)} : c'est bien au-delà de ce qu'un bordereau peut contenir. "
-            "Supprimez les lignes et colonnes inutilisées (ou repartez du modèle vierge) et renvoyez le fichier.",
-            sheet=sheet))
+        raise UnsafeFile(error(FindingCode.FILE_TOO_LARGE,
+                               say.sheet_too_far(sheet, rows, column_letter(max(columns, 1) - 1)), sheet=sheet))
     return count
 
 
@@ -140,7 +136,7 @@ def _extent_by_parsing(data: bytes) -> tuple[int, int, int]:
     except _StopScan:
         pass
     except expat.ExpatError:
-        raise unreadable("Le classeur est endommagé (feuille illisible). " + SAVE_AS_XLSX) from None
+        raise unreadable(say.UNREADABLE_SHEET) from None
     return count, rows, columns
 
 
@@ -171,7 +167,7 @@ def sheet_facts(data: bytes) -> SheetFacts:
                     if child.tag.rsplit("}", 1)[-1] == "f" and ref:
                         facts.formula_cells.add(_split_ref(ref))
     except (SafeET.ParseError, DefusedXmlException, ValueError):
-        raise unreadable("Le classeur est endommagé (feuille illisible). " + SAVE_AS_XLSX) from None
+        raise unreadable(say.UNREADABLE_SHEET) from None
     return facts
 
 

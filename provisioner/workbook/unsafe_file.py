@@ -1,4 +1,4 @@
-"""A submitted file refused before any spreadsheet library parses it, and the words of that refusal.
+"""A submitted file refused before any spreadsheet library parses it (its words: wording.safety).
 
 Apart from the checks that raise it (file_kind, sheet_extent, safety), so that
 each of them can refuse a file without importing the others.
@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.findings import Finding, error
-
-# Its words live in wording; the checks that raise an UnsafeFile read them from here too.
-from provisioner.wording.workbook_text import SAVE_AS_XLSX as SAVE_AS_XLSX
 
 
 class UnsafeFile(Exception):
