@@ -17,7 +17,7 @@ from provisioner.domain.findings import Finding
 from provisioner.domain.vocabulary import REQUEST_TYPE_LABELS, SubmissionStatus
 from provisioner.reports.report_json import SCHEMA
 from provisioner.service.intake.names import display_name, openable
-from provisioner.wording.phrases import nombre
+from provisioner.wording import cli_check as say
 
 if TYPE_CHECKING:
     from provisioner.workbook.checker import CheckResult
@@ -86,8 +86,7 @@ def _check_one(file: Path, *, as_json: bool, annotate: Path | None) -> None:
             _annotate(result, annotate)
     except Exception as exc:  # no traceback for the user: it could quote a cell
         log_safely(exc, "check command")
-        click.echo("Erreur : la vérification n'a pas pu aboutir (erreur interne). Le détail technique "
-                   "est dans le journal.", err=True)
+        click.echo(say.INTERNAL_ERROR, err=True)
         sys.exit(EXIT_REJECTED)
     if not result.accepted:
         sys.exit(EXIT_REJECTED)
@@ -99,8 +98,7 @@ def _check_batch(file: Path, *, as_json: bool, annotate: Path | None) -> None:
     from provisioner.workbook.checker import log_safely
 
     if annotate is not None:
-        raise click.UsageError("--annotate s'applique à un classeur seul : pour un lot .zip, vérifiez "
-                               "avec --annotate chaque classeur à annoter.")
+        raise click.UsageError(say.ANNOTATE_ONE_WORKBOOK)
     rejected = False
     try:
         with openable(file) as readable:
@@ -109,12 +107,11 @@ def _check_batch(file: Path, *, as_json: bool, annotate: Path | None) -> None:
                 rejected = rejected or not result.accepted
     except BatchRefused as refused:
         shown = _plain(click.format_filename(display_name(file.name)))
-        click.echo(f"« {shown} » : refusé — {refused.code} : {refused.message}", err=True)
+        click.echo(say.batch_refused(shown, refused.code, refused.message), err=True)
         sys.exit(EXIT_REJECTED)
     except Exception as exc:  # no traceback for the user: it could quote a cell
         log_safely(exc, "check command")
-        click.echo("Erreur : la vérification n'a pas pu aboutir (erreur interne). Le détail technique "
-                   "est dans le journal.", err=True)
+        click.echo(say.INTERNAL_ERROR, err=True)
         sys.exit(EXIT_REJECTED)
     if rejected:
         sys.exit(EXIT_REJECTED)
@@ -126,8 +123,7 @@ def _annotate(result: CheckResult, out: Path) -> None:
 
     shown = _plain(click.format_filename(out))
     if result.workbook is None:
-        click.echo("Pas de copie annotée : le fichier n'a pas pu être lu comme un classeur .xlsx, il n'a "
-                   "aucune cellule à marquer.", err=True)
+        click.echo(say.NO_ANNOTATED_COPY, err=True)
         return
     try:
         write_copy(result.workbook, result.findings, annotate=True, path=out)
@@ -135,10 +131,9 @@ def _annotate(result: CheckResult, out: Path) -> None:
         from provisioner.workbook.checker import log_safely
 
         log_safely(exc, "annotated copy")
-        click.echo(f"Erreur : la copie annotée n'a pas pu être écrite dans « {shown} » (dossier absent "
-                   "ou droits insuffisants).", err=True)
+        click.echo(say.copy_not_written(shown), err=True)
         sys.exit(EXIT_REJECTED)
-    click.echo(f"Copie annotée écrite : {shown}", err=True)
+    click.echo(say.copy_written(shown), err=True)
 
 
 def _as_json(name: str, result: CheckResult) -> str:
@@ -174,17 +169,14 @@ def _summary(name: str, result: CheckResult) -> str:
     parsed = result.workbook
     about = ""
     if parsed is not None:
-        request = REQUEST_TYPE_LABELS.get(parsed.request_type or "", "type de demande non reconnu")
-        about = f" ({request}, adhérent {_plain(parsed.numero) or 'non renseigné'})"
-    counts = (f"{nombre(len(result.errors), 'erreur', 'erreurs')}, "
-              f"{nombre(len(result.warnings), 'avertissement', 'avertissements')}")
+        request = REQUEST_TYPE_LABELS.get(parsed.request_type or "", say.UNKNOWN_REQUEST_TYPE)
+        about = say.about(request, _plain(parsed.numero))
+    counts = say.counts(len(result.errors), len(result.warnings))
     if result.accepted:
-        return f"« {shown} »{about} : accepté — {counts}."
+        return say.accepted(shown, about, counts)
     if parsed is None and result.errors:
-        # Not read as a workbook (.xls, .ods, damaged): no cell to correct; its finding says what to do.
-        return f"« {shown} » : refusé — {_plain(result.errors[0].message)}"
-    return (f"« {shown} »{about} : refusé — {counts}. Corrigez chaque cellule indiquée, puis "
-            "renvoyez le fichier.")
+        return say.refused_unread(shown, _plain(result.errors[0].message))
+    return say.refused(shown, about, counts)
 
 
 def _print_table(findings: list[Finding]) -> None:
@@ -192,7 +184,7 @@ def _print_table(findings: list[Finding]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("Gravité", "Code", "Emplacement", "Message", show_lines=False)
+    table = Table(*say.TABLE_HEADERS, show_lines=False)
     for finding in findings:
         # Text(), never markup: a value quoted in a message could hold `[bold]`.
         table.add_row(Text(_severity(finding)), Text(finding.code), Text(_place(finding)),
@@ -201,7 +193,7 @@ def _print_table(findings: list[Finding]) -> None:
 
 
 def _severity(finding: Finding) -> str:
-    return "ERREUR" if finding.is_error else "AVERTISSEMENT"
+    return say.ERROR if finding.is_error else say.WARNING
 
 
 def _place(finding: Finding) -> str:
@@ -209,10 +201,10 @@ def _place(finding: Finding) -> str:
     if finding.cell:
         return f"{sheet}!{finding.cell}"
     if finding.row:
-        return f"{sheet}, ligne {finding.row}"
+        return say.row_place(sheet, finding.row)
     if finding.column:
-        return f"{sheet}, « {_plain(finding.column)} »"
-    return sheet or "classeur"
+        return say.column_place(sheet, _plain(finding.column))
+    return sheet or say.WHOLE_WORKBOOK
 
 
 def _plain(text: str) -> str:
