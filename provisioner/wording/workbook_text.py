@@ -71,6 +71,11 @@ def prefilled_title(title: str, numero: str) -> str:
     return f"{title} — pré-rempli pour l'adhérent {numero}"
 
 
+def template_title(title: str, version: str) -> str:
+    """The blank template's document title (workbook.template)."""
+    return f"{title} — modèle {version}"
+
+
 def prefilled_subtitle(version: str, day: str, numero: str, name: str, adherent_sheet: str) -> str:
     """`name`: « (raison sociale) » with its leading space, or empty."""
     return (f"Modèle {version} pré-rempli le {day} pour l'adhérent "

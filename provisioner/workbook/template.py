@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
+from provisioner.wording import workbook_text
 from provisioner.workbook import layout
 from provisioner.workbook.book import Book
 from provisioner.workbook.places import template_places
@@ -36,7 +37,8 @@ def template_book() -> Book:
 
 def template_bytes() -> bytes:
     """The template as `.xlsx` bytes, identical from one run to the next."""
-    data = to_xlsx(template_book(), title=f"{TITLE} — modèle {layout.TEMPLATE_VERSION}", created=FIXED_TIME)
+    title = workbook_text.template_title(TITLE, layout.TEMPLATE_VERSION)
+    data = to_xlsx(template_book(), title=title, created=FIXED_TIME)
     return _normalised_zip(data)
 
 
