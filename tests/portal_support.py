@@ -23,9 +23,9 @@ from provisioner.portal.app import create_portal_app
 from provisioner.security.hashing import Hasher
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake.drop import drop_folder
-from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import portal_tokens, utcnow
 from tests.factory import QA, delegue, make_workbook, user
+from tests.stores import migrated_sqlite
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TEMPLATE = Path(__file__).parents[1] / "templates" / "bordereau-teleservices.xlsx"
@@ -52,10 +52,7 @@ def portal_ctx(tmp_path: Path, engine: Engine, **settings: Any) -> ServiceContex
 
 
 def sqlite_store(tmp_path: Path) -> Engine:
-    (tmp_path / "var").mkdir(exist_ok=True)
-    engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'portal.db').as_posix()}")
-    upgrade(engine)
-    return engine
+    return migrated_sqlite(tmp_path / "var" / "portal.db")
 
 
 def client_for(ctx: ServiceContext) -> TestClient:

@@ -15,6 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from provisioner.domain.vocabulary import MailStatus
+from provisioner.store.db import make_engine, reader
+from provisioner.store.tables import mail_queue, utcnow
 from tests import factory
 from tests.e2e.test_canaries import Finds, files_under, needles_of, scan
 from tests.mounts import remount, tmpfs
@@ -87,6 +91,24 @@ def rows(url: str, sql: str) -> list[Any]:
     try:
         with engine.connect() as conn:
             return list(conn.execute(sa.text(sql)))
+    finally:
+        engine.dispose()
+
+
+def retries_due_now(url: str) -> None:
+    """Make the messages waiting out their first backoff (30 s) due now, as if the time had passed: the
+    service retries them at its next round. A message leased by a send in progress (due again in ten
+    minutes) is left alone."""
+    now = utcnow()
+    waiting = ((mail_queue.c.status == MailStatus.PENDING) & (mail_queue.c.attempts > 0)
+               & (mail_queue.c.next_attempt_at > now) & (mail_queue.c.next_attempt_at < now + timedelta(minutes=5)))
+    engine = make_engine(url)
+    try:
+        with reader(engine).connect() as conn:  # a read first: no write lock taken on SQLite while none waits
+            if not conn.execute(sa.select(sa.func.count()).select_from(mail_queue).where(waiting)).scalar():
+                return
+        with engine.begin() as conn:
+            conn.execute(sa.update(mail_queue).where(waiting).values(next_attempt_at=now))
     finally:
         engine.dispose()
 
@@ -205,7 +227,10 @@ def test_a_read_only_outbox_owes_the_outputs_which_the_service_writes_once_it_is
     finally:
         remount(tmpfs_outbox, "rw")
 
-    done = wait_for(lambda: len(reports(root)) == 2 and len(emails(root)) >= 2 and reports(root), 60, service)
+    # The emails whose .eml could not be written wait out the queue's backoff (30 s, not what is tested
+    # here, see tests/integration/test_mail.py): the time is moved on instead of waited for.
+    done = wait_for(lambda: retries_due_now(url) or (len(reports(root)) == 2 and len(emails(root)) >= 2
+                                                      and reports(root)), 60, service)
     assert {name: r["status"] for name, r in done.items()} == {"par-process.xlsx": "accepted",
                                                                 "par-inbox.xlsx": "accepted"}
     for report in done.values():  # every output, the subscription form included (rebuilt from the archive)

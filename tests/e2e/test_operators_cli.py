@@ -10,7 +10,10 @@ from tests.service_env import run_provisioner, service_env
 
 
 @pytest.mark.slow
-def test_the_operators_commands_add_list_reset_and_disable(tmp_path: Path) -> None:
+def test_the_operators_commands_add_list_reset_disable_enable_change_roles_and_keep_one_admin(
+        tmp_path: Path) -> None:
+    # One operator's life (each command a process of its own, so one scenario rather than two that
+    # started alike): added, listed, refused twice, reset, disabled, enabled again, roles changed.
     env = service_env(tmp_path)
     run_provisioner(tmp_path, env, "operators", "add", "Amina", "--role", "admin", "--password-stdin",
                     input_text="mot-de-passe-amina\n")
@@ -32,27 +35,22 @@ def test_the_operators_commands_add_list_reset_and_disable(tmp_path: Path) -> No
     assert '"active": false' in run_provisioner(tmp_path, env, "operators", "list", "--json").stdout
     unknown = run_provisioner(tmp_path, env, "operators", "disable", "personne", expect=1)
     assert "Aucun opérateur" in unknown.stderr
-    stored = b"".join(path.read_bytes() for path in (tmp_path / "var").glob("provisioner.db*"))
-    for secret in ("mot-de-passe-amina", "mot-de-passe-said", "nouveau-mot-de-passe"):
-        assert secret not in listed and secret.encode() not in stored  # only argon2id hashes are kept
+    enabled = run_provisioner(tmp_path, env, "operators", "enable", "said")
+    assert "said réactivé" in enabled.stdout
 
-
-@pytest.mark.slow
-def test_the_operators_commands_enable_change_roles_and_keep_one_admin(tmp_path: Path) -> None:
-    env = service_env(tmp_path)
-    for login, role in (("amina", "admin"), ("said", "lecture")):
-        run_provisioner(tmp_path, env, "operators", "add", login, "--role", role, "--password-stdin",
-                        input_text=f"mot-de-passe-{login}\n")
+    # said is active again, but not an admin: amina is the last active administrator.
     last = run_provisioner(tmp_path, env, "operators", "disable", "amina", expect=1)
     assert "amina est le dernier administrateur actif" in last.stderr and "Traceback" not in last.stderr
     demoted = run_provisioner(tmp_path, env, "operators", "role", "amina", "lecture", expect=1)
     assert "dernier administrateur actif" in demoted.stderr
-    run_provisioner(tmp_path, env, "operators", "disable", "said")
-    enabled = run_provisioner(tmp_path, env, "operators", "enable", "said")
-    assert "said réactivé" in enabled.stdout
     run_provisioner(tmp_path, env, "operators", "role", "said", "admin")
     run_provisioner(tmp_path, env, "operators", "role", "amina", "validation")  # said is an admin now
-    listed = run_provisioner(tmp_path, env, "operators", "list", "--json").stdout
-    assert '"role": "validation"' in listed and '"last_sign_in_at": null' in listed
+    roles = run_provisioner(tmp_path, env, "operators", "list", "--json").stdout
+    assert '"role": "validation"' in roles and '"last_sign_in_at": null' in roles
     bad = run_provisioner(tmp_path, env, "operators", "role", "said", "root", expect=2)
     assert "root" in bad.stderr
+
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "var").glob("provisioner.db*"))
+    for secret in ("mot-de-passe-amina", "mot-de-passe-said", "nouveau-mot-de-passe"):
+        assert secret not in listed and secret not in roles  # only argon2id hashes are kept
+        assert secret.encode() not in stored

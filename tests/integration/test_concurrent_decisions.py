@@ -35,7 +35,7 @@ from tests.integration.test_agence import NUMERO, six_users, subscribe, update_b
 
 RACE_WAIT_S = 30
 
-pytestmark = pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+pytestmark = pytest.mark.parametrize("engine", [pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)
 
 

@@ -29,7 +29,6 @@ from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.accounts import search_accounts
 from provisioner.service.read_models.companies import list_adherents, search_adherents
 from provisioner.service.read_models.requests import list_requests
-from provisioner.store.db import make_engine, upgrade
 from provisioner.store.tables import (
     accounts,
     adherents,
@@ -43,6 +42,7 @@ from provisioner.store.tables import operators as operator_rows
 from provisioner.web.app import create_app
 from tests.factory import ADMIN_PASSWORD, user
 from tests.integration.test_agence import subscribe, update_book
+from tests.stores import migrated_sqlite
 
 NUMERO = "123456"
 PASSWORD = "motdepasse-operateur-1"
@@ -75,8 +75,7 @@ def ctx(engine: Engine, tmp_path: Path) -> Iterator[ServiceContext]:
 
 @pytest.fixture
 def sqlite_ctx(tmp_path: Path) -> Iterator[ServiceContext]:
-    engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'web.db').as_posix()}")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "var" / "web.db")
     context = make_ctx(engine, tmp_path)
     yield context
     context.hasher.close()
@@ -314,8 +313,7 @@ PAGES = ["/", "/soumissions", "/adherents", f"/adherents/{NUMERO}", "/demandes",
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceContext]:
     """A company with a waiting request, a rejected submission and a failed email (built once: hashing is slow)."""
     tmp_path = tmp_path_factory.mktemp("store")
-    engine = make_engine(f"sqlite:///{(tmp_path / 'var' / 'web.db').as_posix()}")
-    upgrade(engine)
+    engine = migrated_sqlite(tmp_path / "var" / "web.db")
     context = make_ctx(engine, tmp_path)
     subscribe(context, tmp_path, users={"compte_adherent": [user(f"yasmine{i}", "compte_adherent")
                                                              for i in range(6)]}, categories=[])

@@ -24,6 +24,9 @@ from provisioner.security.hashing import (
     verify_secret,
 )
 
+# The service's own argon2id parameters here: what these tests check (tests/conftest.py lowers them elsewhere).
+pytestmark = pytest.mark.production_hashes
+
 # --- hashing ---------------------------------------------------------------------
 
 
