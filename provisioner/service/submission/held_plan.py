@@ -42,7 +42,7 @@ def serialize_plan(plan: Plan, hashes: Hashes) -> HeldPlan:
         validateur=change.validateur, generate_password=change.generate_password,
         questions=list(change.questions) if change.questions is not None else None,
         categories=sorted(change.categories) if change.categories is not None else None, before=None,
-        fields=[dict(f) for f in change.fields], hashes=hashes.for_change(change),
+        fields=[f.copy() for f in change.fields], hashes=hashes.for_change(change),
         generated=(change.sheet, change.row) in hashes.generated) for change in plan.effective]
     # What else the workbook asked for waits with it, applied on approval.
     admin_hash = hashes.values.get(ADMIN) if plan.admin_password is not None else None
