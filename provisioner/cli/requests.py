@@ -4,7 +4,7 @@ request is a one-line error (exit 1)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +16,9 @@ from provisioner.wording import cli_lists as lists
 from provisioner.wording import cli_requests as text
 from provisioner.wording import results
 from provisioner.wording.labels import REQUEST_KIND_SHORT, REQUEST_STATUS, SKIP_REASON, label
+
+if TYPE_CHECKING:  # the service is imported when a command runs, not when the CLI starts
+    from provisioner.service.agence.request_summary import PublicPayload
 
 
 @cli.group("requests")
@@ -51,7 +54,7 @@ def requests_list(show_all: bool, as_json: bool) -> None:
                  for r in found), empty=lists.NO_REQUEST_WAITING if not show_all else lists.NO_REQUEST)
 
 
-def _detail(kind: str, payload: Mapping[str, object]) -> str:
+def _detail(kind: str, payload: PublicPayload) -> str:
     """A request's payload in a line: a held plan's accounts, or each field's change (JSON as stored)."""
     changes = payload.get("changes")
     if kind == RequestKind.MASS_DISABLE:
@@ -59,7 +62,7 @@ def _detail(kind: str, payload: Mapping[str, object]) -> str:
 
         disabled = [c for c in changes if isinstance(c, dict)] if isinstance(changes, list) else []
         logins = ", ".join(str(c["login"]) for c in disabled if c.get("action") == ChangeAction.DISABLE)
-        return text.accounts(request_summary(kind, dict(payload)), logins)
+        return text.accounts(request_summary(kind, payload), logins)
     before = payload.get("before")
     before = before if isinstance(before, dict) else {}
     fields = changes if isinstance(changes, dict) else {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from provisioner.domain.columns import (
     ACCOUNT_LABELS,
@@ -27,10 +27,18 @@ from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import CATEGORIES, AccountStatus, teleservice_of
 from provisioner.wording.secrets import CHANGED, CHOSEN, GENERATED, secret_text
 
-# The JSON of one column (keys column, old, new, secret): history rows and reports store it as it is.
-FieldChange = dict[str, Any]
 # A value as people read it: a field's text, Oui/Non, "D, S0", a setting's number; None when empty.
 FieldValue = str | int | None
+
+
+class FieldChange(TypedDict):
+    """The JSON of one column: history rows and reports store it as it is. A secret column has neither
+    `old` nor `new`; `secret` says how it was set when it did not simply change."""
+
+    column: str
+    old: NotRequired[FieldValue]
+    new: NotRequired[FieldValue]
+    secret: NotRequired[str]
 
 STATUS_LABEL = "Statut"
 CATEGORIES_LABEL = "Catégories"

@@ -13,6 +13,7 @@ from provisioner.domain import diff
 from provisioner.domain.columns import ANSWER_KEYS
 from provisioner.domain.findings import Finding
 from provisioner.domain.keys import login_key
+from provisioner.domain.request_payload import RequestPayload
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import AccountStatus, ChangeAction, RequestKind
 
@@ -97,7 +98,7 @@ class CompanyRequest:
     """A change the fund wants a signed letter for: waits for the Agence Virtuelle."""
 
     kind: RequestKind
-    payload: dict[str, object]
+    payload: RequestPayload
     summary: str
     fields: list[diff.FieldChange] = field(default_factory=list)
 

@@ -18,10 +18,6 @@ SomeRow = Row[*_Columns]
 SomeResult = CursorResult[*_Columns]
 SomeSelect = Select[*_Columns]
 SomeColumn = ColumnElement[Any]
-# A JSON object read back as it was written: what SQLAlchemy's JSON type gives for a JSON column (a
-# request's payload, a history row's `before`, a waiting user's record, a stored report), or a rapport.json
-# read from the outbox. Its shape is the writer's; the use cases and pages that read it index it freely.
-StoredJson = dict[str, Any]
 
 
 class Repository:

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from provisioner.store.base import Repository, SomeRow, StoredJson
+from provisioner.domain.diff import FieldChange
+from provisioner.domain.history_json import SettingBefore, StateJson
+from provisioner.store.base import Repository, SomeRow
 from provisioner.store.tables import history
 
 
@@ -24,8 +26,9 @@ class HistoryEntry:
     teleservice: str | None
     login: str | None
     action: str
-    fields: list[StoredJson]  # [{"column", "old", "new"}]
-    before: StoredJson | None
+    fields: list[FieldChange]
+    before: StateJson | None  # an account's state before; None: it created the account (or a setting's row)
+    setting_before: SettingBefore | None  # a setting's row: its value before
     origin: str
     change_set: str | None
     reference: str | None
@@ -55,7 +58,9 @@ class History(Repository):
 
 
 def _entries(rows: Sequence[SomeRow]) -> list[HistoryEntry]:
+    # `before` holds what service.agence.history wrote: state_json's for an account, a setting's value else.
     return [HistoryEntry(r.id, r.at, r.adherent_id, r.account_id, r.teleservice, r.login, r.action,
-                         list(r.fields or []), r.before, r.origin, r.change_set, r.reference, r.actor, r.reason,
-                         r.previous_password_hash, r.previous_answer1_hash, r.previous_answer2_hash,
+                         list(r.fields or []), r.before if r.account_id is not None else None,
+                         r.before if r.account_id is None else None, r.origin, r.change_set, r.reference, r.actor,
+                         r.reason, r.previous_password_hash, r.previous_answer1_hash, r.previous_answer2_hash,
                          r.previous_answer3_hash) for r in rows]

@@ -4,13 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import delete, func, insert, select
 
 from provisioner.domain.plan_value import UserChange
 from provisioner.domain.view import ACCOUNT_FIELDS
-from provisioner.store.base import Repository, StoredJson
+from provisioner.store.base import Repository
 from provisioner.store.tables import adherents, pending_users
+
+
+class PendingRecord(TypedDict):
+    """What a waiting user's `record` column holds (`_pending_row` writes it): the account's public fields
+    (domain.view.ACCOUNT_FIELDS, each as text, "" when empty), its powers, categories and questions."""
+
+    civilite: str
+    nom: str
+    prenom: str
+    fonction: str
+    telephone: str
+    fax: str
+    gsm: str
+    email: str
+    mode: str
+    prestataire: str
+    ordonnateur: bool
+    validateur: bool
+    categories: list[str]
+    questions: list[str]
 
 
 @dataclass(frozen=True)
@@ -21,7 +42,7 @@ class PendingUser:
     teleservice: str
     login: str
     login_key: str
-    record: StoredJson  # the row's public fields, powers, categories, questions (`_pending_row`)
+    record: PendingRecord
     password_hash: str | None  # None: generated at activation
     answer1_hash: str | None
     answer2_hash: str | None
@@ -46,7 +67,7 @@ class PendingUsers(Repository):
         rows = self.conn.execute(select(pending_users).where(pending_users.c.adherent_id == adherent_id)
                                  .order_by(pending_users.c.id))
         return [PendingUser(r.id, r.adherent_id, r.submission_id, r.teleservice, r.login, r.login_key,
-                            dict(r.record or {}), r.password_hash, r.answer1_hash, r.answer2_hash, r.answer3_hash,
+                            r.record, r.password_hash, r.answer1_hash, r.answer2_hash, r.answer3_hash,
                             r.created_at) for r in rows]
 
     def without_password(self, numero: str) -> int:
@@ -61,7 +82,7 @@ class PendingUsers(Repository):
 
 def _pending_row(adherent_id: int, submission_id: str, change: UserChange, secrets: dict[str, str | None],
                  now: datetime) -> dict[str, object]:
-    record: StoredJson = {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}
+    record: dict[str, object] = {k: change.values.get(k, "") for k in ACCOUNT_FIELDS}
     record.update(ordonnateur=bool(change.ordonnateur), validateur=bool(change.validateur),
                   categories=sorted(change.categories or ()),
                   questions=list(change.questions) if change.questions else [])

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from provisioner.store.base import Repository, SomeRow, StoredJson
+from provisioner.reports.report_model import Report, stored_report
+from provisioner.store.base import Repository, SomeRow
 from provisioner.store.tables import ERROR_CODE_LENGTH, submission_errors, submission_origins, submissions
 
 
@@ -22,7 +23,7 @@ class StoredSubmission:
     adherent_numero: str | None
     request_type: str | None
     status: str  # SubmissionStatus
-    report: StoredJson | None  # rapport.json's schema (reports.report_model.stored_report reads it)
+    report: Report | None  # None: a submission still in hand
     duration_ms: int | None
     batch_id: str | None
 
@@ -79,7 +80,8 @@ class Submissions(Repository):
 def submission(row: SomeRow) -> StoredSubmission:
     """The record of a whole `submissions` row."""
     return StoredSubmission(row.id, row.sha256, row.file_name, row.received_at, row.finished_at, row.adherent_numero,
-                      row.request_type, row.status, row.report, row.duration_ms, row.batch_id)
+                            row.request_type, row.status, None if row.report is None else stored_report(row.report),
+                            row.duration_ms, row.batch_id)
 
 
 def error_code_rows(submission_id: str, report: object) -> list[dict[str, object]]:

@@ -95,13 +95,13 @@ def _waiting_request(uow: Repositories, request_id: int) -> tuple[Request, Adher
 def _apply_request(uow: Repositories, request: Request, company: Adherent, passwords: FreshPasswords,
                    now: datetime, decision: Decision, actor: str) -> list[str]:
     """Apply the request; returns the extra addresses to tell (a new delegate email)."""
-    payload = dict(request.payload or {})
+    payload = request.payload
     if request.kind == RequestKind.MASS_DISABLE:
         origin = Origin("request", actor, change_set=request.submission_id, reference=f"demande {request.id}")
         held = apply_held_plan(uow, company, payload, passwords, origin, now)
         decision.applied, decision.skipped = held.applied, held.skipped
         return []
-    changes = {k: str(v) for k, v in dict(payload.get("changes") or {}).items()}
+    changes = {k: str(v) for k, v in (payload.get("changes") or {}).items()}
     column = "delegue" if request.kind == RequestKind.DELEGUE_CHANGE else "company"
     values: dict[str, object] = {column: {**dict(getattr(company, column) or {}), **changes}, "updated_at": now}
     if column == "company" and changes.get("raison_sociale"):
@@ -114,7 +114,7 @@ def _apply_request(uow: Repositories, request: Request, company: Adherent, passw
 def _queue_decided(uow: Repositories, request: Request, company: Adherent, decision: Decision,
                    reason: str | None, now: datetime) -> None:
     if decision.notified:
-        summary = request_summary(request.kind, dict(request.payload or {}), decision.skipped)
+        summary = request_summary(request.kind, request.payload, decision.skipped)
         enqueue(uow.mails, kind="request_decided", recipients=decision.notified,
                 context={"adherent": adherent_ref(company), "decision": decision.status, "decided_at": now,
                          "request": {"id": request.id, "kind": request.kind, "summary": summary},

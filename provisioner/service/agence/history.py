@@ -10,7 +10,6 @@ kept in their own columns for a revert to put back, and never leave the store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
@@ -18,9 +17,9 @@ from typing import TypedDict
 from sqlalchemy import select
 
 from provisioner.domain.diff import FieldChange
+from provisioner.domain.history_json import SettingBefore, state_json
 from provisioner.domain.keys import login_key
-from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
-from provisioner.domain.vocabulary import AccountStatus
+from provisioner.domain.view import AccountState
 from provisioner.service.context import ServiceContext
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.accounts import SECRET_COLUMNS
@@ -61,7 +60,7 @@ def record_account(uow: Repositories, *, adherent_id: int, account_id: int, tele
 
 
 def record_setting(uow: Repositories, *, adherent_id: int, action: str, fields: list[FieldChange],
-                   before: Mapping[str, int | str | None], origin: Origin, now: datetime,
+                   before: SettingBefore, origin: Origin, now: datetime,
                    previous_password_hash: str | None = None) -> None:
     """One company setting changed (confirmations, admin_password)."""
     uow.history.add(
@@ -72,33 +71,6 @@ def record_setting(uow: Repositories, *, adherent_id: int, action: str, fields: 
 def _origin(origin: Origin) -> dict[str, str | None]:
     return {"origin": origin.kind, "actor": origin.actor[:64], "change_set": origin.change_set,
             "reference": origin.reference, "reason": origin.reason}
-
-
-class StateJson(TypedDict):
-    """An account's public state as `history.before` keeps it."""
-
-    fields: dict[str, str]
-    status: str
-    ordonnateur: bool
-    validateur: bool
-    categories: list[str]
-    questions: list[str]
-
-
-def state_json(state: AccountState) -> StateJson:
-    """An account's public state, as `history.before` keeps it (enough to restore it, never a secret)."""
-    return {"fields": dict(state.fields), "status": state.status, "ordonnateur": state.ordonnateur,
-            "validateur": state.validateur, "categories": sorted(state.categories),
-            "questions": list(state.questions)}
-
-
-def state_from_json(data: StateJson, *, teleservice: str, login: str, account_id: int) -> AccountState:
-    questions = list(data.get("questions") or ["", "", ""])
-    return AccountState(
-        teleservice, login, login_key(login), str(data.get("status") or AccountStatus.ACTIVE),
-        {k: str(v) for k, v in dict(data.get("fields") or {}).items() if k in ACCOUNT_FIELDS},
-        bool(data.get("ordonnateur")), bool(data.get("validateur")), frozenset(data.get("categories") or ()),
-        (str(questions[0] or ""), str(questions[1] or ""), str(questions[2] or "")), account_id)
 
 
 # -- reading ----------------------------------------------------------------------------

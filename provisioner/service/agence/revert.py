@@ -19,17 +19,18 @@ import secrets as token
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict, cast
+from typing import TypedDict
 
 from sqlalchemy import exc
 
 from provisioner.domain import diff
 from provisioner.domain.diff import FieldChange
+from provisioner.domain.history_json import state_from_json
 from provisioner.domain.plan_value import UserChange, after_state, describe
 from provisioner.domain.view import ACCOUNT_FIELDS, AccountState
 from provisioner.domain.vocabulary import ChangeAction
 from provisioner.mail.queue import enqueue
-from provisioner.service.agence.history import Origin, StateJson, state_from_json
+from provisioner.service.agence.history import Origin
 from provisioner.service.agence.operator_commands import AgenceError
 from provisioner.service.context import ServiceContext
 from provisioner.service.submission.account_writes import write_change, write_settings
@@ -209,8 +210,7 @@ def _inverse(row: HistoryEntry, current: AccountState) -> tuple[UserChange, dict
             return None
         base.action = ChangeAction.DISABLE
         return base, {}
-    # `before` was written by history.state_json: its shape is StateJson.
-    before = state_from_json(cast(StateJson, row.before), teleservice=current.teleservice, login=current.login,
+    before = state_from_json(row.before, teleservice=current.teleservice, login=current.login,
                              account_id=current.id or 0)
     secrets = {f"{_SECRET_KEYS[f['column']]}_hash": getattr(row, f"previous_{_SECRET_KEYS[f['column']]}_hash")
                for f in row.fields or [] if "old" not in f and f.get("column") in _SECRET_KEYS}
@@ -237,7 +237,7 @@ def _inverse(row: HistoryEntry, current: AccountState) -> tuple[UserChange, dict
 def _restore_setting(uow: Repositories, company: Adherent, row: HistoryEntry, origin: Origin, now: datetime,
                      result: Revert) -> Adherent:
     if row.action == "confirmations":
-        old = int(dict(row.before or {}).get("confirmations") or 1)
+        old = int((row.setting_before.get("confirmations") if row.setting_before else None) or 1)
         fields = [diff.setting_field(CONFIRMATIONS_LABEL, company.confirmations, old)]
         write_settings(uow, company, {"confirmations": old}, {"confirmations": fields}, origin, now)
     elif row.action == "admin_password" and row.previous_password_hash:

@@ -115,13 +115,13 @@ def _create_waiting_users(uow: Repositories, company: Adherent, passwords: Fresh
 
 def _waiting_change(row: PendingUser) -> UserChange:
     """The creation a waiting user stands for; its record holds no secret."""
-    record = dict(row.record or {})
+    record = row.record
     questions = record.get("questions") or []
     return UserChange(
         ChangeAction.CREATE, row.teleservice, row.login, PENDING_SHEET, row.id,
-        values={k: str(record[k]) for k in ACCOUNT_FIELDS if record.get(k)},
+        values={k: str(v) for k in ACCOUNT_FIELDS if (v := record.get(k))},
         ordonnateur=bool(record.get("ordonnateur")), validateur=bool(record.get("validateur")),
-        questions=tuple(questions) if len(questions) == 3 else None,
+        questions=(questions[0], questions[1], questions[2]) if len(questions) == 3 else None,
         categories=frozenset(record.get("categories") or ()))
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypedDict
 
 from sqlalchemy import select
 
+from provisioner.domain.json_value import JsonValue
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import Page, fetch_page
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow, SomeSelect, StoredJson
+from provisioner.store.base import SomeRow, SomeSelect
 from provisioner.store.tables import audit
 
 
@@ -23,7 +25,7 @@ class JournalColumns(TypedDict):
     adherent_numero: str | None
     action: str
     target: str | None
-    after: StoredJson | None
+    after: Mapping[str, JsonValue] | None  # what each action's writer said: no one shape
 
 
 class JournalEntry(TypedDict):
@@ -82,5 +84,6 @@ def journal_entry(row: SomeRow) -> JournalEntry:
             "reason": _reason(row.after)}
 
 
-def _reason(after: StoredJson | None) -> str | None:
-    return after.get("reason") if isinstance(after, dict) else None
+def _reason(after: Mapping[str, JsonValue] | None) -> str | None:
+    reason = after.get("reason") if isinstance(after, Mapping) else None
+    return reason if isinstance(reason, str) else None

@@ -12,13 +12,14 @@ from typing import TypedDict
 
 from sqlalchemy import Connection, select
 
-from provisioner.reports.report_model import ChangeEntry, CompanyChangeEntry, Counts, FindingEntry
+from provisioner.reports.report_model import ChangeEntry, CompanyChangeEntry, Counts, FindingEntry, stored_report
 from provisioner.service.agence.history import PUBLIC_COLUMNS, HistoryLine, public_row
 from provisioner.service.agence.operator_commands import AgenceError
+from provisioner.service.agence.revert import LeftAsItIs
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow, StoredJson
+from provisioner.store.base import SomeRow
 from provisioner.store.tables import adherents, history, reverts, submissions
 
 
@@ -74,7 +75,7 @@ class RevertDetail(TypedDict):
     operator: str
     reason: str | None
     forced: bool
-    left: list[StoredJson]  # what --force left as it was: [{login, teleservice, later}]
+    left: list[LeftAsItIs]  # what --force left as it was, as revert.revert stored it (`later[].at` in ISO)
     history: list[HistoryLine]
     reverted_by: RevertOf | None
     undone: bool
@@ -102,7 +103,7 @@ def show_submission(ctx: ServiceContext, submission_id: str) -> ChangeSetDetail:
         undone = _reverts_of(conn, [row.id]).get(row.id)
         recorded = conn.execute(select(*PUBLIC_COLUMNS).where(history.c.change_set == row.id)
                                 .order_by(history.c.id)).all()
-    report = dict(row.report or {})
+    report = stored_report(row.report or {})
     summary = _summary(row, undone)
     return {"id": summary["id"], "received_at": summary["received_at"], "file": summary["file"],
             "adherent": summary["adherent"], "request_type": summary["request_type"], "status": summary["status"],
@@ -132,7 +133,7 @@ def _reverts_of(conn: Connection, ids: list[str]) -> dict[str, RevertOf]:
 
 
 def _summary(row: SomeRow, undone: RevertOf | None) -> ChangeSetSummary:
-    report = dict(row.report or {})
+    report = stored_report(row.report or {})
     return {"id": row.id, "received_at": row.received_at, "file": row.file_name, "adherent": row.adherent_numero,
             "request_type": row.request_type, "status": row.status, "counts": report.get("counts") or {},
             "errors": len(report.get("errors") or []), "reverted_by": undone,

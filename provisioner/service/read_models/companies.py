@@ -18,6 +18,7 @@ from provisioner.service.read_models.paging import PAGE_SIZE, Page, fetch_page, 
 from provisioner.service.read_models.submissions import SubmissionRow, submission_columns, submission_row
 from provisioner.service.unit_of_work import UnitOfWork
 from provisioner.store.base import SomeColumn, SomeRow
+from provisioner.store.requests import payload_of
 from provisioner.store.tables import (
     ADHERENT_STATUSES,
     accounts,
@@ -177,6 +178,6 @@ def adherent_detail(ctx: ServiceContext, numero: str, *, accounts_page: int = 1)
         "submissions": [submission_row(r) for r in recent],
         "requests": [{"id": r.id, "kind": r.kind, "status": r.status, "created_at": r.created_at,
                       "decided_by": r.decided_by,
-                      "summary": request_summary(r.kind, dict(r.payload or {}))} for r in asked],
+                      "summary": request_summary(r.kind, payload_of(r.payload))} for r in asked],
         "audit": [journal_entry(r) for r in history],
     }

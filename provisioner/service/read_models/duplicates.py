@@ -12,10 +12,10 @@ from typing import TypedDict
 
 from sqlalchemy import select
 
+from provisioner.reports.report_model import Report, stored_report
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, count_of
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import StoredJson
 from provisioner.store.tables import submission_origins, submissions
 
 
@@ -48,7 +48,7 @@ def list_duplicates(ctx: ServiceContext, *, day: date | None = None, page: int =
     return Page(rows, number, len(found) > PAGE_SIZE, total=total)
 
 
-def duplicate_report(outbox: Path, submission_id: str) -> StoredJson | None:
+def duplicate_report(outbox: Path, submission_id: str) -> Report | None:
     """The report of duplicate `submission_id` in the outbox, or None (none there, or not a duplicate's)."""
     try:
         report = json.loads((outbox / submission_id / "rapport.json").read_text(encoding="utf-8"))
@@ -56,11 +56,14 @@ def duplicate_report(outbox: Path, submission_id: str) -> StoredJson | None:
         return None
     if not isinstance(report, dict) or report.get("status") != "duplicate":
         return None
-    return report
+    return stored_report(report)
 
 
 def _row(outbox: Path, submission_id: str, at: datetime, door: str) -> DuplicateRow:
-    report = duplicate_report(outbox, submission_id) or {}
+    report = duplicate_report(outbox, submission_id)
+    if report is None:
+        return {"id": submission_id, "received_at": at, "door": door, "file_name": None, "adherent_numero": None,
+                "duplicate_of": None}
     return {"id": submission_id, "received_at": at, "door": door, "file_name": _text(report.get("file")),
             "adherent_numero": _text(report.get("adherent")), "duplicate_of": _text(report.get("duplicate_of"))}
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from provisioner.domain.vocabulary import Door
 from provisioner.reports.report_json import REPORT_NAME
+from provisioner.reports.report_model import Report, stored_report
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake.batch_summary import SUMMARY_JSON, summary_folder
 from provisioner.service.submission.outputs import ANNOTATED
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import StoredJson
 from provisioner.store.tables import submissions
 
 
@@ -29,7 +29,7 @@ class Followed:
     adherent_numero: str | None
     received_at: datetime
     batch_id: str | None
-    report: StoredJson  # rapport.json's schema (reports.report_model), as stored or written
+    report: Report  # as stored or written
     annotated: Path | None  # the rejection's annotated copy, once written
 
 
@@ -46,7 +46,7 @@ def followed(ctx: ServiceContext, door: Door, reference: str) -> list[Followed]:
             continue
         copy = ctx.outbox / row.id / ANNOTATED
         found.append(Followed(row.id, row.file_name, row.status, row.request_type, row.adherent_numero,
-                              row.received_at, row.batch_id, dict(row.report or {}),
+                              row.received_at, row.batch_id, stored_report(row.report or {}),
                               copy if row.status == "rejected" and copy.is_file() else None))
     return found
 
@@ -54,9 +54,10 @@ def followed(ctx: ServiceContext, door: Door, reference: str) -> list[Followed]:
 def _duplicate(ctx: ServiceContext, submission_id: str) -> Followed | None:
     """A duplicate, from the rapport.json it left in the outbox (None while it is owed)."""
     try:
-        report = json.loads((ctx.outbox / submission_id / REPORT_NAME).read_text(encoding="utf-8"))
+        report = stored_report(json.loads((ctx.outbox / submission_id / REPORT_NAME).read_text(encoding="utf-8")))
         return Followed(submission_id, str(report["file"]), str(report["status"]), report.get("request_type"),
-                        report.get("adherent"), datetime.fromisoformat(report["received_at"]), report.get("batch"),
+                        report.get("adherent"), datetime.fromisoformat(str(report["received_at"])),
+                        report.get("batch"),
                         report, None)
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -8,12 +8,13 @@ from typing import TypedDict
 from sqlalchemy import Connection, func, select
 
 from provisioner.domain.vocabulary import RequestStatus
-from provisioner.service.agence.request_summary import public_payload
+from provisioner.service.agence.request_summary import PublicPayload, public_payload
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownStatus
 from provisioner.service.read_models.timing import hours
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeRow, StoredJson
+from provisioner.store.base import SomeRow
+from provisioner.store.requests import payload_of
 from provisioner.store.tables import REQUEST_STATUSES, adherents, requests
 
 
@@ -27,7 +28,7 @@ class RequestSummary(TypedDict):
     created_at: datetime
     decided_at: datetime | None
     decided_by: str | None
-    payload: StoredJson  # a held plan shows as its list of changes (service.request_summary.public_payload)
+    payload: PublicPayload  # a held plan shows as its list of changes
 
 
 class WaitingRequest(TypedDict):
@@ -63,7 +64,7 @@ def _summary(row: SomeRow) -> RequestSummary:
     return {"id": row.id, "numero": row.numero, "raison_sociale": row.raison_sociale, "kind": row.kind,
             "status": row.status, "submission_id": row.submission_id, "created_at": row.created_at,
             "decided_at": row.decided_at, "decided_by": row.decided_by,
-            "payload": public_payload(dict(row.payload or {}))}
+            "payload": public_payload(payload_of(row.payload))}
 
 
 def requests_waiting(conn: Connection, now: datetime) -> list[WaitingRequest]:

@@ -9,14 +9,15 @@ from sqlalchemy import Connection, case, distinct, func, literal, select, tuple_
 
 from provisioner.domain.vocabulary import SubmissionStatus
 from provisioner.reports.report_model import Report, stored_report
-from provisioner.service.agence.request_summary import public_payload
+from provisioner.service.agence.request_summary import PublicPayload, public_payload
 from provisioner.service.context import ServiceContext
 from provisioner.service.read_models.errors import UnknownSubmission
 from provisioner.service.read_models.mails import MailRow, mail_columns
 from provisioner.service.read_models.paging import PAGE_SIZE, Page, count_of
 from provisioner.service.read_models.timing import RECENT
 from provisioner.service.unit_of_work import UnitOfWork
-from provisioner.store.base import SomeColumn, SomeRow, SomeSelect, StoredJson
+from provisioner.store.base import SomeColumn, SomeRow, SomeSelect
+from provisioner.store.requests import payload_of
 from provisioner.store.tables import (
     SUBMISSION_STATUSES,
     adherents,
@@ -162,7 +163,7 @@ class HeldRequest(TypedDict):
     id: int
     kind: str  # RequestKind
     status: str  # RequestStatus
-    payload: StoredJson  # public_payload: never a hash
+    payload: PublicPayload  # never a hash
 
 
 class SubmissionDetail(TypedDict):
@@ -195,7 +196,7 @@ def submission_detail(ctx: ServiceContext, submission_id: str) -> SubmissionDeta
             "report": stored_report(row.report) if row.report else {},
             "mails": [cast(MailRow, dict(m._mapping)) for m in mails],
             "requests": [{"id": r.id, "kind": r.kind, "status": r.status,
-                          "payload": public_payload(dict(r.payload or {}))} for r in held]}
+                          "payload": public_payload(payload_of(r.payload))} for r in held]}
 
 
 def recent_submissions(conn: Connection, limit: int) -> list[RecentSubmission]:

@@ -57,7 +57,7 @@ def _update(uow: Repositories, judged: Judgement, hashes: Hashes) -> Applied:
     requests: list[RequestEntry] = []
     company_changes: list[CompanyChangeEntry] = []
     for request in plan.requests:
-        payload = dict(request.payload)
+        payload = request.payload.copy()
         if request.kind == RequestKind.MASS_DISABLE:
             # The whole workbook waits; its hashes wait with it, in the store that keeps hashes anyway.
             payload["plan"] = serialize_plan(plan, hashes)

@@ -54,8 +54,9 @@ def resume(ctx: ServiceContext, path: Path, prior: StoredSubmission) -> Outcome:
     from its archive copy when that was kept, else from this file.
     """
     parsed = None
-    if needs_workbook(stored_report(prior.report)):
-        name = (prior.report or {}).get("file") or path.name
+    report = stored_report(prior.report)  # a committed submission has one
+    if needs_workbook(report):
+        name = report.get("file") or path.name
         parsed = kept_workbook(ctx, prior) or read_as_checked(path, name=name, max_bytes=ctx.max_bytes)
     outcome = finish_or_owe(ctx, stored_outcome(ctx.outbox, prior, parsed))
     if outcome.pending is None:

@@ -8,14 +8,13 @@ write path (`apply_held_plan`); the held submission then counts as accepted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict, cast
 
 from provisioner.domain import diff
 from provisioner.domain.diff import FieldChange
 from provisioner.domain.plan_value import Plan, UserChange, describe
+from provisioner.domain.request_payload import HeldChange, HeldPlan, RequestPayload
 from provisioner.domain.view import ACCOUNT_FIELDS, StoreView
 from provisioner.domain.vocabulary import CONFIRMATIONS, ChangeAction
 from provisioner.service.agence.history import Origin
@@ -27,34 +26,6 @@ from provisioner.workbook import layout
 
 # Where a rebuilt change says it came from: it has no workbook cell any more.
 HELD_SHEET = "held_plan"
-
-
-class HeldChange(TypedDict):
-    """A held change as it waits in the request's payload (`plan.changes`): never a secret in clear."""
-
-    action: str
-    teleservice: str
-    login: str
-    sheet: str
-    row: int
-    values: dict[str, str]
-    ordonnateur: bool | None
-    validateur: bool | None
-    generate_password: bool
-    questions: list[str] | None
-    categories: list[str] | None
-    before: None  # looked up again on approval
-    fields: list[FieldChange]
-    hashes: dict[str, str | None]  # the hash columns it writes
-    generated: bool  # its password was generated: its user gets a new one on approval
-
-
-class HeldPlan(TypedDict):
-    """The request payload's `plan`: the changes, and the company settings asked for with them."""
-
-    changes: list[HeldChange]
-    confirmations: int | None
-    admin_password_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -71,22 +42,20 @@ def serialize_plan(plan: Plan, hashes: Hashes) -> HeldPlan:
         validateur=change.validateur, generate_password=change.generate_password,
         questions=list(change.questions) if change.questions is not None else None,
         categories=sorted(change.categories) if change.categories is not None else None, before=None,
-        fields=[dict(f) for f in change.fields], hashes=hashes.for_change(change),
+        fields=[f.copy() for f in change.fields], hashes=hashes.for_change(change),
         generated=(change.sheet, change.row) in hashes.generated) for change in plan.effective]
     # What else the workbook asked for waits with it, applied on approval.
     admin_hash = hashes.values.get(ADMIN) if plan.admin_password is not None else None
     return {"changes": changes, "confirmations": plan.confirmations, "admin_password_hash": admin_hash}
 
 
-def held_changes(payload: Mapping[str, object]) -> list[HeldChange]:
+def held_changes(payload: RequestPayload) -> list[HeldChange]:
     """A request payload's held changes, as stored (an empty list for a request without a plan)."""
     plan = payload.get("plan")
-    changes = plan.get("changes") if isinstance(plan, dict) else None
-    # JSON read back: the shape serialize_plan wrote.
-    return [cast(HeldChange, dict(c)) for c in changes or [] if isinstance(c, dict)]
+    return list(plan.get("changes") or []) if plan else []
 
 
-def generated_count(payload: Mapping[str, object]) -> int:
+def generated_count(payload: RequestPayload) -> int:
     """How many held changes need a new generated password (the one drawn then was never kept)."""
     return sum(1 for c in held_changes(payload) if c.get("generated"))
 
@@ -114,7 +83,7 @@ def why_not(change: UserChange, view: StoreView) -> str | None:
     return None
 
 
-def apply_held_plan(uow: Repositories, company: Adherent, payload: Mapping[str, object], passwords: FreshPasswords,
+def apply_held_plan(uow: Repositories, company: Adherent, payload: RequestPayload, passwords: FreshPasswords,
                     origin: Origin, now: datetime) -> HeldResult:
     """Apply a held workbook's changes, each judged again against the store of today, then its settings."""
     result = HeldResult()
@@ -139,7 +108,7 @@ def apply_held_plan(uow: Repositories, company: Adherent, payload: Mapping[str, 
             view.taken[change.key] = company.numero  # the same login twice in a plan: once only
         result.applied.append(change.report())
     plan = payload.get("plan")
-    if isinstance(plan, dict):
+    if plan:
         _apply_settings(uow, company, plan, origin, now, result)
     if origin.change_set:
         # The held submission is settled: approved, it counts as accepted from now on.
@@ -147,7 +116,7 @@ def apply_held_plan(uow: Repositories, company: Adherent, payload: Mapping[str, 
     return result
 
 
-def _apply_settings(uow: Repositories, company: Adherent, plan: Mapping[str, object], origin: Origin, now: datetime,
+def _apply_settings(uow: Repositories, company: Adherent, plan: HeldPlan, origin: Origin, now: datetime,
                     result: HeldResult) -> None:
     settings: CompanySettings = {}
     fields: dict[str, list[FieldChange]] = {}

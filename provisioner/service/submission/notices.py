@@ -91,7 +91,7 @@ def _adherent(report: Report) -> dict[str, str | None]:
 def queue_duplicate(uow: Repositories, ctx: ServiceContext, report: Report, prior: StoredSubmission) -> None:
     company = uow.adherents.get(prior.adherent_numero) if prior.adherent_numero else None
     on_record = delegate_email(company) if company is not None else None
-    if on_record and (prior.report or {}).get("status") != SubmissionStatus.REJECTED:
+    if on_record and (prior.report is None or prior.report.get("status") != SubmissionStatus.REJECTED):
         enqueue(uow.mails, kind="duplicate", recipients=[on_record],
                 context={"report": report, "first_processed_at": prior.received_at,
                          "first_submission_id": prior.id},

@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from provisioner.reports.dashboard import ANNOTATED, REPORT_HTML, SUBSCRIPTION_FORM
-from provisioner.reports.report_model import Report, stored_report
+from provisioner.reports.report_model import Report
 from provisioner.service.agence import revert as reverting
 from provisioner.service.read_models import change_sets as changes
 from provisioner.service.read_models.duplicates import duplicate_report, list_duplicates
@@ -151,7 +151,7 @@ def _duplicate_report(web: Web) -> Report | None:
     if report is None:
         return None
     original = report.get("duplicate_of")
-    return stored_report(report) if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None
+    return report if isinstance(original, str) and SUBMISSION_ID.fullmatch(original) else None
 
 
 def _show_revert(web: Web, status_code: int = 200, **revert_form: object) -> Response:
