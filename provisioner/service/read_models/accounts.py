@@ -32,7 +32,9 @@ class AccountSummary(TypedDict):
     categories: list[str]  # in the workbook's order
 
 
-class AccountFound(TypedDict):
+class _AccountFields(TypedDict):
+    """What every list of accounts shows of one."""
+
     id: int
     login: str
     teleservice: str
@@ -40,20 +42,16 @@ class AccountFound(TypedDict):
     nom: str | None
     prenom: str | None
     email: str | None
+
+
+class AccountFound(_AccountFields):
     numero: str  # the company's
     raison_sociale: str | None
 
 
-class AccountColumns(TypedDict):
+class AccountColumns(_AccountFields):
     """An account as a company's page lists it, before its categories."""
 
-    id: int
-    login: str
-    teleservice: str
-    status: str
-    nom: str | None
-    prenom: str | None
-    email: str | None
     ordonnateur: bool
     validateur: bool
 

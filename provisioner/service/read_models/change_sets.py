@@ -35,7 +35,9 @@ class RevertOf(TypedDict):
     in_effect: bool  # it still holds: not itself undone by a revert in effect
 
 
-class ChangeSetSummary(TypedDict):
+class _ChangeSetFields(TypedDict):
+    """What both a submission's line and its page show of it."""
+
     id: str
     received_at: datetime
     file: str
@@ -43,21 +45,17 @@ class ChangeSetSummary(TypedDict):
     request_type: str | None
     status: str  # SubmissionStatus
     counts: Counts  # the report's
+
+
+class ChangeSetSummary(_ChangeSetFields):
     errors: int  # how many the report holds
     reverted_by: RevertOf | None
     undone: bool  # reverted, and that revert in effect
 
 
-class ChangeSetDetail(TypedDict):
+class ChangeSetDetail(_ChangeSetFields):
     """A submission's summary with its report's findings and changes, and what the history recorded."""
 
-    id: str
-    received_at: datetime
-    file: str
-    adherent: str | None
-    request_type: str | None
-    status: str  # SubmissionStatus
-    counts: Counts
     errors: list[FindingEntry]
     reverted_by: RevertOf | None
     undone: bool
