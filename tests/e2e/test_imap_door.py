@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from imap_tools.folder import MailBoxFolderManager
+from imap_tools.imap_utf7 import utf7_encode
 from sqlalchemy import select
 
 from provisioner.config import Settings
@@ -312,3 +314,31 @@ def _wait_for(condition: Callable[[], object], timeout: float = 30) -> None:
 def _validity(service: Service) -> int:
     with service.ctx.engine.connect() as conn:
         return int(conn.execute(select(mail_receipts.c.uidvalidity)).scalar_one())
+
+
+def test_a_folder_another_instance_created_meanwhile_is_no_mailbox_fault(
+        service: Service, imap: ImapServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two `serve` on one mailbox both see « Traités » missing and both create it: the second CREATE is
+    # answered ALREADYEXISTS (seen in test_two_services_on_one_mailbox…, as a sweep thread's exception).
+    # The window between the check and the create is made certain: the folders exist, the check says no.
+    client = imap.connect()
+    try:
+        for folder in (PROCESSED, IGNORED):
+            status, _ = client.create('"' + utf7_encode(folder).decode() + '"')
+            assert status == "OK"
+    finally:
+        client.logout()
+    real_exists = MailBoxFolderManager.exists
+    asked: set[str] = set()
+
+    def exists_once_missing(manager: MailBoxFolderManager, folder: str) -> bool:
+        if folder not in asked:  # the first look, before the other instance's CREATE
+            asked.add(folder)
+            return False
+        return real_exists(manager, folder)
+
+    monkeypatch.setattr(MailBoxFolderManager, "exists", exists_once_missing)
+    assert service.door is not None
+    with service.door.connect() as box:  # before: MailboxFolderCreateError, a « boîte injoignable » fault
+        assert asked == {PROCESSED, IGNORED}
+        assert box.folder.exists(PROCESSED) and box.folder.exists(IGNORED)

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import MailboxLoginError
+from imap_tools.errors import MailboxFolderCreateError, MailboxLoginError
 from imap_tools.utils import encode_folder
 
 from provisioner.domain.vocabulary import Door, MailState
@@ -130,8 +130,7 @@ class ImapDoor:
             if status == "OK" and data and isinstance(data[-1], bytes):
                 box.client.capabilities = tuple(data[-1].decode("ascii", "replace").upper().split())
             for folder in (s.imap_processed_folder, s.imap_ignored_folder):
-                if not box.folder.exists(folder):
-                    box.folder.create(folder)
+                _create_folder(box, folder)
         except BaseException:
             _logout_quietly(box)
             raise
@@ -253,3 +252,15 @@ def _logout_quietly(box: BaseMailBox) -> None:
         box.logout()
     except Exception:  # already broken: nothing more to say to it
         pass
+
+
+def _create_folder(box: BaseMailBox, folder: str) -> None:
+    """Create `folder` unless it is there. Two instances on one mailbox may both find it missing and both
+    create it: the one the server answers ALREADYEXISTS has what it wanted, not a mailbox fault."""
+    if box.folder.exists(folder):
+        return
+    try:
+        box.folder.create(folder)
+    except MailboxFolderCreateError:
+        if not box.folder.exists(folder):
+            raise
