@@ -27,6 +27,12 @@ class StoredSubmission:
     duration_ms: int | None
     batch_id: str | None
 
+    def committed_report(self) -> Report:
+        """Its report, which every committed submission has (it is stored in the commit that records it)."""
+        if self.report is None:
+            raise ValueError(f"submission {self.id} has no stored report yet")
+        return self.report
+
 
 class Submissions(Repository):
     def by_sha(self, sha256: str) -> StoredSubmission | None:

@@ -23,7 +23,6 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from provisioner.domain.vocabulary import SubmissionStatus
-from provisioner.reports.report_model import stored_report
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import faults
 from provisioner.service.intake.drop import Origin
@@ -122,7 +121,7 @@ def _handled_before(ctx: ServiceContext, path: Path, name: str, claimed_at: date
     if (prior is None or prior.finished_at is None or prior.report is None
             or prior.received_at < claimed_at or prior.id in known):
         return None
-    report = stored_report(prior.report)
+    report = prior.committed_report()
     parsed = check_file(path, name=name, max_bytes=ctx.max_bytes).workbook
     log.info("submission id=%s already processed before a restart: moving the file out", prior.id)
     return Outcome(prior.id, SubmissionStatus(report["status"]), report, ctx.outbox / prior.id, parsed)

@@ -24,7 +24,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from provisioner.reports.report_model import stored_report
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import claimed_file, faults
 from provisioner.service.intake.health import Health
@@ -110,7 +109,7 @@ def unfinished(ctx: ServiceContext, limit: int = BATCH) -> list[StoredSubmission
 
 
 def _outcome(ctx: ServiceContext, row: StoredSubmission) -> Outcome | None:
-    report = stored_report(row.report)
+    report = row.committed_report()
     parsed = None
     if needs_workbook(report):
         parsed = kept_workbook(ctx, row)

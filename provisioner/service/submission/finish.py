@@ -8,7 +8,6 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from provisioner.reports.report_model import stored_report
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import faults
 from provisioner.service.submission.kept_workbook import kept_workbook, needs_workbook
@@ -54,7 +53,7 @@ def resume(ctx: ServiceContext, path: Path, prior: StoredSubmission) -> Outcome:
     from its archive copy when that was kept, else from this file.
     """
     parsed = None
-    report = stored_report(prior.report)  # a committed submission has one
+    report = prior.committed_report()  # a committed submission has one
     if needs_workbook(report):
         name = report.get("file") or path.name
         parsed = kept_workbook(ctx, prior) or read_as_checked(path, name=name, max_bytes=ctx.max_bytes)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from provisioner.domain.finding_codes import FindingCode
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
-from provisioner.reports.report_model import Report, stored_report
+from provisioner.reports.report_model import Report
 from provisioner.service.context import ServiceContext
 from provisioner.store.submissions import StoredSubmission
 from provisioner.workbook.checker import read_as_checked
@@ -36,7 +36,7 @@ def archive_path_for(ctx: ServiceContext, submission_id: str, received: datetime
 
 def kept_workbook(ctx: ServiceContext, row: StoredSubmission) -> ParsedWorkbook | None:
     """The archive copy of submission `row` (a submissions row with its report) read back, or None if not kept."""
-    report = stored_report(row.report)
+    report = row.committed_report()
     path = archive_path_for(ctx, row.id, _received(report) or row.received_at)
     if not path.is_file():
         return None

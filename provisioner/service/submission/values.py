@@ -17,7 +17,7 @@ from provisioner.domain.plan_value import Plan
 from provisioner.domain.sheets import Sheets
 from provisioner.domain.view import StoreView
 from provisioner.domain.vocabulary import SubmissionStatus
-from provisioner.reports.report_model import FindingEntry, Report, stored_report
+from provisioner.reports.report_model import FindingEntry, Report
 from provisioner.service.intake.drop import Origin
 from provisioner.service.intake.faults import Fault
 from provisioner.store.adherents import Adherent
@@ -89,7 +89,7 @@ class Outcome:
 
 def stored_outcome(outbox: Path, row: StoredSubmission, parsed: ParsedWorkbook | None) -> Outcome:
     """The outcome of a committed submission, from its stored report and the workbook read again."""
-    report = stored_report(row.report)
+    report = row.committed_report()
     findings = [_finding(f) for f in report["errors"]]
     findings += [_finding(f, Severity.WARNING) for f in report["warnings"]]
     return Outcome(row.id, SubmissionStatus(report["status"]), report, outbox / row.id, parsed, tuple(findings))
