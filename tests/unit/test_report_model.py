@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 from provisioner.domain.findings import FindingCode, Severity, error, warning
 from provisioner.domain.vocabulary import RequestType, SubmissionStatus
 from provisioner.reports.report_json import report_json
+from provisioner.reports.report_model import stored_report
 from provisioner.service.submission.report import build_report
 from provisioner.service.submission.values import stored_outcome
+from provisioner.store.submissions import StoredSubmission
 
 
 def test_a_stored_report_reads_back_into_the_same_findings_and_rapport_json(tmp_path: Path) -> None:
@@ -23,7 +24,9 @@ def test_a_stored_report_reads_back_into_the_same_findings_and_rapport_json(tmp_
                           raison_sociale="Atlas", request_type=RequestType.MISE_A_JOUR,
                           status=SubmissionStatus.REJECTED, findings=findings)
     stored = json.loads(json.dumps(report))  # as the submissions table keeps it
-    outcome = stored_outcome(tmp_path, SimpleNamespace(id="S1", report=stored), None)
+    row = StoredSubmission("S1", "0" * 64, "a.xlsx", datetime(2026, 12, 7, tzinfo=UTC), None, "123456",
+                           RequestType.MISE_A_JOUR, SubmissionStatus.REJECTED, stored_report(stored), None, None)
+    outcome = stored_outcome(tmp_path, row, None)  # the record as the store reads it back
 
     assert outcome.status == SubmissionStatus.REJECTED
     assert [(f.code, f.severity, f.cell) for f in outcome.findings] == [
