@@ -69,7 +69,7 @@ def not_a_mark(value: str, category: str) -> str:
 
 
 def not_in_list(value: str, label: str, choices: str) -> str:
-    return f"« {value} » n'est pas une valeur admise pour « {label} ». Choisissez {choices}."
+    return f"« {value} » n'est pas une valeur admise pour « {label} ».{choose(choices)}"
 
 
 def category_login_required(label: str, sheet: str) -> str:

@@ -72,11 +72,7 @@ def mail_requeued(mail_id: str) -> str:
 MAIL_NEXT_ROUND = "Il partira au prochain passage du service."
 
 
-# Operators.
-def operator_added(login: str, role: str) -> str:
-    return f"Opérateur {login} ajouté (rôle {role})"
-
-
+# Operators (what was done is said by wording.results, shared with the CLI).
 def disable_question(login: str) -> str:
     return f"Désactiver l'opérateur {login} ?"
 
@@ -88,33 +84,9 @@ def disable_what(login: str) -> list[str]:
 
 
 DISABLE_BUTTON = "Désactiver"
-
-
-def operator_disabled(login: str) -> str:
-    return f"Opérateur {login} désactivé"
-
-
 SESSIONS_CLOSED = "Ses sessions ouvertes sont fermées."
-
-
-def operator_enabled(login: str) -> str:
-    return f"Opérateur {login} réactivé"
-
-
 ENABLED_WHAT = "Il peut se connecter avec son mot de passe et son rôle."
-
-
-def role_changed(login: str, role: str) -> str:
-    return f"Opérateur {login} : rôle {role}"
-
-
 ROLE_FROM_NEXT_PAGE = "Le nouveau rôle vaut dès sa page suivante."
-
-
-def password_changed(login: str) -> str:
-    return f"Mot de passe de l'opérateur {login} changé"
-
-
 PASSWORD_CHANGED_WHAT = "Son blocage est levé et ses sessions ouvertes sont fermées."
 
 

@@ -17,6 +17,7 @@ from provisioner.web import words
 from provisioner.web.confirm import confirmation
 from provisioner.web.csv_export import csv_response, spreadsheet_time
 from provisioner.web.guard import Web, guarded, page_number
+from provisioner.wording import results
 from provisioner.wording import web_pages as text
 from provisioner.wording.labels import EVENT, OPERATOR_ROLE, label
 
@@ -41,7 +42,7 @@ def operator_add(web: Web) -> Response:
                                        actor=web.operator.login)
     except operators.OperatorError as error:
         return _listing(web, 400, str(error))
-    return _done(web, text.operator_added(added.login, added.role))
+    return _done(web, results.operator_added(added.login, added.role))
 
 
 @guarded("admin", post=True)
@@ -57,14 +58,14 @@ def operator_disable(web: Web) -> Response:
         operators.disable_operator(web.ctx, login, actor=web.operator.login)
     except (operators.OwnAccount, operators.LastAdmin) as error:
         return _listing(web, 409, str(error))
-    return _done(web, text.operator_disabled(login), text.SESSIONS_CLOSED)
+    return _done(web, results.operator_disabled(login), text.SESSIONS_CLOSED)
 
 
 @guarded("admin", post=True)
 def operator_enable(web: Web) -> Response:
     login = str(web.request.path_params["login"])
     operators.enable_operator(web.ctx, login, actor=web.operator.login)
-    return _done(web, text.operator_enabled(login), text.ENABLED_WHAT)
+    return _done(web, results.operator_enabled(login), text.ENABLED_WHAT)
 
 
 @guarded("admin", post=True)
@@ -75,7 +76,7 @@ def operator_role(web: Web) -> Response:
         operators.change_role(web.ctx, login, role, actor=web.operator.login)
     except (operators.OwnAccount, operators.LastAdmin, operators.UnknownRole) as error:
         return _listing(web, 409, str(error))
-    return _done(web, text.role_changed(login, role_label(role)), text.ROLE_FROM_NEXT_PAGE)
+    return _done(web, results.operator_role(login, role_label(role)), text.ROLE_FROM_NEXT_PAGE)
 
 
 @guarded("admin", post=True)
@@ -88,7 +89,7 @@ def operator_password(web: Web) -> Response:
         operators.reset_operator_password(web.ctx, login, password, actor=web.operator.login)
     except operators.WeakPassword as error:
         return _listing(web, 400, str(error))
-    return _done(web, text.password_changed(login), text.PASSWORD_CHANGED_WHAT)
+    return _done(web, results.operator_password_changed(login), text.PASSWORD_CHANGED_WHAT)
 
 
 def role_label(role: str) -> str:
