@@ -29,8 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provisioner.config import Settings
 from provisioner.service.intake import faults
-from provisioner.service.intake.health import PART_LABELS
 from provisioner.wording import web_errors as text
+from provisioner.wording.intake import PART_LABELS
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,11 @@ from provisioner.reports import dashboard
 from provisioner.reports.files import write_atomic
 from provisioner.service.context import ServiceContext
 from provisioner.service.intake import faults
-from provisioner.service.intake.health import PART_LABELS, describe_all, read_health
+from provisioner.service.intake.health import describe_all, read_health
 from provisioner.service.intake.health_view import assess
 from provisioner.service.read_models.dashboard import collect
 from provisioner.wording import dates
+from provisioner.wording.intake import PART_LABELS
 
 INDEX_NAME = "index.html"
 MAIL_LIMIT = 50

@@ -24,10 +24,7 @@ from provisioner.reports.files import write_atomic
 from provisioner.service.intake import faults
 from provisioner.wording import dates
 from provisioner.wording import intake as intake_text
-
-# PART_LABELS re-exported: the web's error page and the dashboard read it from here.
-from provisioner.wording.intake import PART_LABELS as PART_LABELS
-from provisioner.wording.intake import REASON_LABELS
+from provisioner.wording.intake import PART_LABELS, REASON_LABELS
 
 if TYPE_CHECKING:
     from provisioner.config import Settings
