@@ -9,9 +9,6 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from provisioner.wording import workbook_text
-
-# The email door's reply says it too (service.mailbox.mail_reply reads it here).
-from provisioner.wording.workbook_text import HOW_TO_SAVE_XLSX as HOW_TO_SAVE_XLSX
 from provisioner.workbook.unsafe_file import too_large, unreadable, wrong_type
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

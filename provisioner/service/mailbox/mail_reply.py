@@ -23,7 +23,7 @@ from provisioner.service.mailbox.mail_parse import ParsedMail
 from provisioner.store.mails import Mails
 from provisioner.store.tables import mail_queue
 from provisioner.wording.submission import AUTH_FAILED
-from provisioner.workbook.file_kind import HOW_TO_SAVE_XLSX
+from provisioner.wording.workbook_text import HOW_TO_SAVE_XLSX
 
 log = logging.getLogger(__name__)
 
